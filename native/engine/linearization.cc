@@ -1,0 +1,190 @@
+#include "engine/linearization.h"
+
+#include <algorithm>
+#include <stdexcept>
+#include <string>
+
+namespace nivp {
+
+namespace {
+
+void expectShape(const at::Tensor& t, std::vector<int64_t> shape, const char* what) {
+  if (t.sizes().vec() != shape) {
+    std::string want = "[", got = "[";
+    for (size_t i = 0; i < shape.size(); ++i) want += (i ? "," : "") + std::to_string(shape[i]);
+    for (int64_t i = 0; i < t.dim(); ++i) got += (i ? "," : "") + std::to_string(t.size(i));
+    throw std::invalid_argument(std::string(what) + ": expected shape " + want + "], got " + got + "]");
+  }
+}
+
+}  // namespace
+
+Linearization::Linearization(const Network& network, const at::Tensor& theta, const at::Tensor& points)
+    : network_(network), n_(points.size(0)) {
+  const NetworkConfig& cfg = network.config();
+  const auto opts = network.options();
+  expectShape(theta, {network.parameterCount()}, "theta");
+  if (points.dim() != 2 || points.size(1) != cfg.dim) throw std::invalid_argument("points: expected n×D");
+  const at::Tensor th = theta.to(opts);
+  const at::Tensor s = network.scaled(points.to(opts));
+  const at::Tensor B = network.boundaryFactor(s);  // n×1
+  const auto& layers = network.layers();
+  values_ = at::empty({n_, cfg.fields}, opts);
+  caches_.resize(cfg.fields);
+  for (int64_t a = 0; a < cfg.fields; ++a) {
+    FieldCache& cache = caches_[a];
+    std::vector<at::Tensor> slopes;
+    const at::Tensor m = network.subnetworkValue(th, a, s, &cache.inputs, &slopes);
+    values_.select(1, a).copy_((B * m).squeeze(1));
+    // Backward once: δ_last = B (the output is B·m), δ_l = (δ_{l+1} W_{l+1}) ⊙ σ'(z_l).
+    cache.sensitivities.resize(layers.size());
+    at::Tensor delta = B.contiguous();
+    for (int64_t l = static_cast<int64_t>(layers.size()) - 1; l >= 0; --l) {
+      cache.sensitivities[l] = delta;
+      if (l > 0) delta = at::mm(delta, network.weight(th, a, l)).mul_(slopes[l - 1]);
+    }
+  }
+}
+
+int64_t Linearization::chunkRows(int64_t r) const {
+  const NetworkConfig& cfg = network_.config();
+  // Per row: the widest layer's product of r columns, plus its weighted copy.
+  const int64_t perRow = 2 * std::max(cfg.width, cfg.inputFeatures()) * r * static_cast<int64_t>(at::elementSize(cfg.dtype));
+  return std::max<int64_t>(1, std::min(cfg.chunkRows, cfg.memoryBudgetBytes / std::max<int64_t>(perRow, 1)));
+}
+
+// (J V)_i = Σ_l Σ_o δ_l[i,o] ((h_{l−1} V_Wᵀ)[i,o] + V_b[o]), for r columns at once.
+void Linearization::jvpChunk(const FieldCache& cache, const at::Tensor& V, int64_t row0, int64_t rows,
+                             at::Tensor acc) const {
+  const auto& layers = network_.layers();
+  const int64_t r = V.size(1);
+  acc.zero_();
+  for (size_t l = 0; l < layers.size(); ++l) {
+    const LinearLayer& L = layers[l];
+    const at::Tensor h = cache.inputs[l].narrow(0, row0, rows);
+    const at::Tensor delta = cache.sensitivities[l].narrow(0, row0, rows);
+    const at::Tensor VW = V.narrow(0, L.weightOffset, L.out * L.in);
+    const at::Tensor Vb = V.narrow(0, L.biasOffset, L.out);  // out×r
+    if (r == 1) {
+      const at::Tensor Z = at::addmm(Vb.view({1, L.out}), h, VW.view({L.out, L.in}).t());
+      acc.add_((Z.mul_(delta)).sum(1, /*keepdim=*/true));
+    } else {
+      // A[i_in, o·r + q] = V[o·in + i_in, q]
+      const at::Tensor A = VW.view({L.out, L.in, r}).permute({1, 0, 2}).reshape({L.in, L.out * r});
+      at::Tensor Z = at::mm(h, A).view({rows, L.out, r});
+      Z.add_(Vb.unsqueeze(0)).mul_(delta.unsqueeze(2));
+      acc.add_(Z.sum(1));
+    }
+  }
+}
+
+// Jᵀu for W_l is (u ⊙ δ_l)ᵀ h_{l−1}, for b_l it is Σ_i u_i δ_l[i]: accumulated into out (p_a×r).
+void Linearization::vjpChunk(const FieldCache& cache, const at::Tensor& u, int64_t row0, int64_t rows,
+                             at::Tensor& out) const {
+  const auto& layers = network_.layers();
+  const int64_t r = u.size(1);
+  for (size_t l = 0; l < layers.size(); ++l) {
+    const LinearLayer& L = layers[l];
+    const at::Tensor h = cache.inputs[l].narrow(0, row0, rows);
+    const at::Tensor delta = cache.sensitivities[l].narrow(0, row0, rows);
+    at::Tensor gW = out.narrow(0, L.weightOffset, L.out * L.in);
+    at::Tensor gb = out.narrow(0, L.biasOffset, L.out);
+    if (r == 1) {
+      const at::Tensor G = delta * u;  // rows×out
+      at::Tensor gWm = gW.view({L.out, L.in});
+      gWm.addmm_(G.t(), h);
+      gb.add_(G.sum(0).unsqueeze(1));
+    } else {
+      const at::Tensor G = (delta.unsqueeze(2) * u.unsqueeze(1)).reshape({rows, L.out * r});
+      const at::Tensor prod = at::mm(G.t(), h).view({L.out, r, L.in}).permute({0, 2, 1}).reshape({L.out * L.in, r});
+      gW.add_(prod);
+      gb.add_(G.sum(0).view({L.out, r}));
+    }
+  }
+}
+
+at::Tensor Linearization::fieldJvp(int64_t field, const at::Tensor& V) const {
+  expectShape(V, {network_.fieldParameterCount(), V.dim() == 2 ? V.size(1) : -1}, "V");
+  const at::Tensor Vc = V.contiguous();
+  at::Tensor out = at::empty({n_, V.size(1)}, network_.options());
+  const int64_t rows = chunkRows(V.size(1));
+  for (int64_t row0 = 0; row0 < n_; row0 += rows) {
+    const int64_t c = std::min(rows, n_ - row0);
+    jvpChunk(caches_[field], Vc, row0, c, out.narrow(0, row0, c));
+  }
+  return out;
+}
+
+at::Tensor Linearization::fieldVjp(int64_t field, const at::Tensor& U) const {
+  expectShape(U, {n_, U.dim() == 2 ? U.size(1) : -1}, "U");
+  const at::Tensor Uc = U.contiguous();
+  at::Tensor out = at::zeros({network_.fieldParameterCount(), U.size(1)}, network_.options());
+  const int64_t rows = chunkRows(U.size(1));
+  for (int64_t row0 = 0; row0 < n_; row0 += rows) {
+    const int64_t c = std::min(rows, n_ - row0);
+    vjpChunk(caches_[field], Uc.narrow(0, row0, c), row0, c, out);
+  }
+  return out;
+}
+
+at::Tensor Linearization::fieldMvm(int64_t field, const at::Tensor& V, double mu) const {
+  expectShape(V, {network_.fieldParameterCount(), V.dim() == 2 ? V.size(1) : -1}, "V");
+  const at::Tensor Vc = V.contiguous();
+  const int64_t r = V.size(1), rows = chunkRows(r);
+  at::Tensor Jv = at::empty({std::min(rows, n_), r}, network_.options());
+  at::Tensor out = at::zeros({network_.fieldParameterCount(), r}, network_.options());
+  // Chunk by chunk, J V then Jᵀ(J V) while the chunk's caches are still in cache.
+  for (int64_t row0 = 0; row0 < n_; row0 += rows) {
+    const int64_t c = std::min(rows, n_ - row0);
+    const at::Tensor JvChunk = Jv.narrow(0, 0, c);
+    jvpChunk(caches_[field], Vc, row0, c, JvChunk);
+    vjpChunk(caches_[field], JvChunk, row0, c, out);
+  }
+  out.mul_(1.0 / static_cast<double>(n_));
+  if (mu != 0) out.add_(Vc, mu);
+  return out;
+}
+
+at::Tensor Linearization::fieldJacobian(int64_t field) const {
+  const FieldCache& cache = caches_[field];
+  std::vector<at::Tensor> blocks;
+  for (size_t l = 0; l < cache.inputs.size(); ++l) {
+    const at::Tensor& h = cache.inputs[l];
+    const at::Tensor& delta = cache.sensitivities[l];
+    blocks.push_back((delta.unsqueeze(2) * h.unsqueeze(1)).reshape({n_, -1}));
+    blocks.push_back(delta);
+  }
+  return at::cat(blocks, 1);
+}
+
+namespace {
+at::Tensor fieldRows(const Network& net, const at::Tensor& V, int64_t a) {
+  return V.narrow(0, net.fieldOffset(a), net.fieldParameterCount());
+}
+}  // namespace
+
+at::Tensor Linearization::jvp(const at::Tensor& V) const {
+  expectShape(V, {network_.parameterCount(), V.dim() == 2 ? V.size(1) : -1}, "V");
+  const int64_t k = network_.config().fields;
+  at::Tensor out = at::empty({n_, k, V.size(1)}, network_.options());
+  for (int64_t a = 0; a < k; ++a) out.select(1, a).copy_(fieldJvp(a, fieldRows(network_, V, a)));
+  return out;
+}
+
+at::Tensor Linearization::vjp(const at::Tensor& W) const {
+  const int64_t k = network_.config().fields;
+  expectShape(W, {n_, k, W.dim() == 3 ? W.size(2) : -1}, "W");
+  at::Tensor out = at::empty({network_.parameterCount(), W.size(2)}, network_.options());
+  for (int64_t a = 0; a < k; ++a) fieldRows(network_, out, a).copy_(fieldVjp(a, W.select(1, a)));
+  return out;
+}
+
+at::Tensor Linearization::mvm(const at::Tensor& V, double mu) const {
+  expectShape(V, {network_.parameterCount(), V.dim() == 2 ? V.size(1) : -1}, "V");
+  at::Tensor out = at::empty_like(V);
+  for (int64_t a = 0; a < network_.config().fields; ++a)
+    fieldRows(network_, out, a).copy_(fieldMvm(a, fieldRows(network_, V, a), mu));
+  return out;
+}
+
+}  // namespace nivp

@@ -1,0 +1,54 @@
+// The network linearised at (θ, X): J = ∂y(X)/∂θ as an operator, never as a p×p matrix.
+//
+// Per field and linear layer l, z_l = W_l h_{l−1} + b_l, the Jacobian row of point i for W_l is
+// δ_l[i] h_{l−1}[i]ᵀ with δ_l = ∂y/∂z_l (perf-notes §1). Caching h_{l−1} and δ_l once per θ
+// and point set makes J·V and Jᵀ·U one GEMM per layer, with no chain through the layers.
+// Fields have separate subnetworks, so J is block diagonal: field a's output depends on θ_a only.
+#pragma once
+#include <ATen/ATen.h>
+
+#include <cstdint>
+#include <vector>
+
+#include "engine/network.h"
+
+namespace nivp {
+
+class Linearization {
+ public:
+  Linearization(const Network& network, const at::Tensor& theta, const at::Tensor& points);
+
+  const Network& network() const { return network_; }
+  int64_t samples() const { return n_; }
+  const at::Tensor& values() const { return values_; }  // n×k network outputs at the points
+
+  // Whole-θ products. V: p×r → n×k×r.  W: n×k×r → p×r.  M·V = Jᵀ(J V)/n + μV.
+  at::Tensor jvp(const at::Tensor& V) const;
+  at::Tensor vjp(const at::Tensor& W) const;
+  at::Tensor mvm(const at::Tensor& V, double mu) const;
+
+  // One field's block: V: p_a×r → n×r;  U: n×r → p_a×r;  M_a V = J_aᵀ(J_a V)/n + μV.
+  at::Tensor fieldJvp(int64_t field, const at::Tensor& V) const;
+  at::Tensor fieldVjp(int64_t field, const at::Tensor& U) const;
+  at::Tensor fieldMvm(int64_t field, const at::Tensor& V, double mu) const;
+  // The explicit Jacobian block J_a (n×p_a), for dense solves and tests.
+  at::Tensor fieldJacobian(int64_t field) const;
+
+ private:
+  struct FieldCache {
+    std::vector<at::Tensor> inputs;         // h_{l−1}: n×in_l per layer
+    std::vector<at::Tensor> sensitivities;  // δ_l: n×out_l per layer
+  };
+  // Rows per chunk for a product with r right-hand sides, within the memory budget.
+  int64_t chunkRows(int64_t r) const;
+  // Rows [row0, row0 + rows): J V into acc (rows×r); Jᵀu of those rows (u: rows×r) added to out.
+  void jvpChunk(const FieldCache& cache, const at::Tensor& V, int64_t row0, int64_t rows, at::Tensor acc) const;
+  void vjpChunk(const FieldCache& cache, const at::Tensor& u, int64_t row0, int64_t rows, at::Tensor& out) const;
+
+  const Network& network_;
+  int64_t n_ = 0;
+  at::Tensor values_;
+  std::vector<FieldCache> caches_;
+};
+
+}  // namespace nivp

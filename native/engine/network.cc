@@ -1,0 +1,245 @@
+#include "engine/network.h"
+
+#include <ATen/CPUGeneratorImpl.h>
+
+#include <cmath>
+#include <stdexcept>
+#include <string>
+
+#include "engine/activation.h"
+#include "engine/boundary.h"
+
+namespace nivp {
+
+namespace {
+
+[[noreturn]] void invalid(const std::string& field, const std::string& why) {
+  throw std::invalid_argument("network." + field + ": " + why);
+}
+
+// Linear layer on every channel: z = a Wᵀ + b for the value, z = a Wᵀ for derivatives.
+Channels linear(const Channels& a, const at::Tensor& W, const at::Tensor& b) {
+  const at::Tensor Wt = W.t();
+  Channels z;
+  z.value = at::addmm(b, a.value, Wt);
+  if (a.tangent.defined()) z.tangent = at::matmul(a.tangent, Wt);
+  if (a.pairs.defined()) z.pairs = at::matmul(a.pairs, Wt);
+  if (a.lap.defined()) z.lap = at::mm(a.lap, Wt);
+  return z;
+}
+
+// Forward Taylor mode through a = σ(z):
+//   ȧ_i = σ' ż_i,  ä_ij = σ'' ż_i ż_j + σ' z̈_ij,  Δa = σ'' Σ_i ż_i² + σ' Δz.
+Channels activateChannels(Activation kind, const Channels& z, const JetRequest& request) {
+  const bool second = !request.pairs.empty() || request.laplacian;
+  const ActivationJet act = activate(kind, z.value, second);
+  Channels a;
+  a.value = act.value;
+  if (!z.tangent.defined()) return a;
+  if (z.pairs.defined()) {
+    a.pairs = at::empty_like(z.pairs);
+    for (size_t p = 0; p < request.pairs.size(); ++p) {
+      const auto [i, j] = request.pairs[p];
+      a.pairs[p] = act.second * z.tangent[i] * z.tangent[j] + act.first * z.pairs[p];
+    }
+  }
+  if (z.lap.defined()) a.lap = act.second * z.tangent.square().sum(0) + act.first * z.lap;
+  a.tangent = z.tangent * act.first;
+  return a;
+}
+
+}  // namespace
+
+void NetworkConfig::validate() const {
+  if (dim < 1 || dim > 64) invalid("dim", "must be an integer in 1..64, got " + std::to_string(dim));
+  if (fields < 1) invalid("fields", "must be at least 1, got " + std::to_string(fields));
+  if (width < 1) invalid("width", "must be at least 1, got " + std::to_string(width));
+  if (depth < 1) invalid("depth", "must be at least 1, got " + std::to_string(depth));
+  if (embedding && (frequencies < 0 || frequencies > 30))
+    invalid("frequencies", "must be in 0..30, got " + std::to_string(frequencies));
+  if (!std::isfinite(decay)) invalid("decay", "must be finite");
+  if (!std::isfinite(embeddingScale) || embeddingScale <= 0) invalid("embeddingScale", "must be finite and > 0");
+  if (static_cast<int64_t>(lower.size()) != dim || static_cast<int64_t>(upper.size()) != dim)
+    invalid("domain", "lower and upper need " + std::to_string(dim) + " entries");
+  for (int64_t i = 0; i < dim; ++i) {
+    if (!std::isfinite(lower[i]) || !std::isfinite(upper[i]) || !(lower[i] < upper[i]))
+      invalid("domain", "axis " + std::to_string(i) + " needs finite lower < upper");
+  }
+  if (dtype != at::kDouble && dtype != at::kFloat) invalid("dtype", "must be float64 or float32");
+  if (chunkRows < 1) invalid("chunkRows", "must be at least 1");
+  if (memoryBudgetBytes < (int64_t{1} << 20)) invalid("memoryBudget", "must be at least 1 MiB");
+}
+
+Network::Network(NetworkConfig config) : config_(std::move(config)) {
+  config_.validate();
+  int64_t in = config_.inputFeatures(), offset = 0;
+  for (int64_t l = 0; l <= config_.depth; ++l) {
+    LinearLayer layer;
+    layer.in = in;
+    layer.out = l < config_.depth ? config_.width : 1;
+    layer.weightOffset = offset;
+    offset += layer.in * layer.out;
+    layer.biasOffset = offset;
+    offset += layer.out;
+    layers_.push_back(layer);
+    in = layer.out;
+  }
+  fieldParameters_ = offset;
+
+  const auto opts = options();
+  const int64_t D = config_.dim;
+  lower_ = at::empty({D}, at::kDouble);
+  axisScale_ = at::empty({D}, at::kDouble);
+  for (int64_t i = 0; i < D; ++i) {
+    lower_[i] = config_.lower[i];
+    axisScale_[i] = 2.0 / (config_.upper[i] - config_.lower[i]);
+  }
+  lower_ = lower_.to(opts);
+  axisScale_ = axisScale_.to(opts);
+  const int64_t octaves = config_.frequencies + 1;
+  frequencies_ = at::empty({octaves}, at::kDouble);
+  octaveWeights_ = at::empty({octaves}, at::kDouble);
+  for (int64_t k = 0; k < octaves; ++k) {
+    frequencies_[k] = std::ldexp(M_PI / 2, static_cast<int>(k));
+    octaveWeights_[k] = config_.embeddingScale * std::pow(2.0, -config_.decay * static_cast<double>(k));
+  }
+  frequencies_ = frequencies_.to(opts);
+  octaveWeights_ = octaveWeights_.to(opts);
+}
+
+at::Tensor Network::initialParameters(uint64_t seed) const {
+  at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(seed);
+  at::Tensor theta = at::empty({parameterCount()}, at::kDouble);
+  for (int64_t a = 0; a < config_.fields; ++a) {
+    for (const LinearLayer& layer : layers_) {
+      const double bound = 1.0 / std::sqrt(static_cast<double>(layer.in));
+      theta.narrow(0, fieldOffset(a) + layer.weightOffset, layer.in * layer.out + layer.out)
+          .uniform_(-bound, bound, gen);
+    }
+  }
+  return theta.to(options());
+}
+
+at::Tensor Network::weight(const at::Tensor& theta, int64_t field, int64_t layer) const {
+  const LinearLayer& L = layers_[layer];
+  return theta.narrow(0, fieldOffset(field) + L.weightOffset, L.in * L.out).view({L.out, L.in});
+}
+
+at::Tensor Network::bias(const at::Tensor& theta, int64_t field, int64_t layer) const {
+  const LinearLayer& L = layers_[layer];
+  return theta.narrow(0, fieldOffset(field) + L.biasOffset, L.out);
+}
+
+at::Tensor Network::scaled(const at::Tensor& points) const { return (points - lower_) * axisScale_ - 1; }
+
+at::Tensor Network::boundaryFactor(const at::Tensor& s) const {
+  if (!config_.dirichlet) return at::ones({s.size(0), 1}, s.options());
+  return (1 - s.square()).prod(1, /*keepdim=*/true);
+}
+
+// Embedding features in the order (sin|cos, octave k, axis i): index = (t·(L+1) + k)·D + i.
+Channels Network::embed(const at::Tensor& s, const JetRequest& request) const {
+  Channels e;
+  if (!config_.embedding) {
+    e.value = s;
+    return e;
+  }
+  const int64_t c = s.size(0), D = config_.dim, octaves = config_.frequencies + 1;
+  const at::Tensor arg = s.unsqueeze(1) * frequencies_.view({1, octaves, 1});
+  const at::Tensor w = octaveWeights_.view({1, octaves, 1});
+  const at::Tensor sn = at::sin(arg) * w, cs = at::cos(arg) * w;
+  const at::Tensor e3 = at::cat({sn, cs}, 1);  // c × 2(L+1) × D
+  e.value = e3.reshape({c, -1});
+  if (request.needsTangents()) {
+    // ∂/∂x_i of the features of axis i only: ω_k g_i (cos, −sin); second: −(ω_k g_i)² e.
+    const at::Tensor wg = (frequencies_.view({1, octaves, 1}) * axisScale_.view({1, 1, D})).repeat({1, 2, 1});
+    e.tangent = at::cat({cs, -sn}, 1) * wg;  // c × 2(L+1) × D, per-axis derivative
+    if (!request.pairs.empty() || request.laplacian) e.pairs = -e3 * wg.square();
+  }
+  return e;
+}
+
+// Layer 0 exploits that the embedding's derivative along x_i touches only axis i's features.
+Channels Network::firstLayer(const Channels& e, const at::Tensor& W, const at::Tensor& b,
+                             const JetRequest& request) const {
+  Channels z;
+  z.value = at::addmm(b, e.value, W.t());
+  if (!request.needsTangents()) return z;
+  const int64_t c = e.value.size(0), D = config_.dim, w = W.size(0);
+  const auto P = static_cast<int64_t>(request.pairs.size());
+  if (!config_.embedding) {
+    // e = s, so ∂z/∂x_i = g_i W[:, i] at every point, and second derivatives vanish.
+    z.tangent = (W.t() * axisScale_.view({D, 1})).unsqueeze(1).expand({D, c, w}).contiguous();
+    if (P > 0) z.pairs = at::zeros({P, c, w}, z.value.options());
+    if (request.laplacian) z.lap = at::zeros({c, w}, z.value.options());
+    return z;
+  }
+  const at::Tensor Wp = W.view({w, -1, D}).permute({2, 1, 0});  // D × 2(L+1) × w
+  z.tangent = at::bmm(e.tangent.permute({2, 0, 1}), Wp);        // D × c × w
+  if (P > 0) {
+    z.pairs = at::zeros({P, c, w}, z.value.options());
+    for (int64_t p = 0; p < P; ++p) {
+      const auto [i, j] = request.pairs[p];
+      if (i == j) z.pairs[p] = at::mm(e.pairs.select(2, i), Wp[i]);
+    }
+  }
+  if (request.laplacian) z.lap = at::mm(e.pairs.reshape({c, -1}), W.t());
+  return z;
+}
+
+at::Tensor Network::subnetworkValue(const at::Tensor& theta, int64_t field, const at::Tensor& s,
+                                    std::vector<at::Tensor>* inputs, std::vector<at::Tensor>* slopes) const {
+  at::Tensor h = embed(s, JetRequest{}).value;
+  for (int64_t l = 0; l <= config_.depth; ++l) {
+    if (inputs) inputs->push_back(h);
+    const at::Tensor z = at::addmm(bias(theta, field, l), h, weight(theta, field, l).t());
+    if (l == config_.depth) return z;
+    if (slopes) {
+      const ActivationJet act = activate(config_.activation, z, false);
+      slopes->push_back(act.first);
+      h = act.value;
+    } else {
+      h = activateValue(config_.activation, z);
+    }
+  }
+  return h;  // unreachable: depth >= 1
+}
+
+void Network::forwardChunk(const at::Tensor& theta, const at::Tensor& s, const JetRequest& request, Jets& out,
+                           int64_t row0) const {
+  const int64_t c = s.size(0);
+  const Channels e = embed(s, request);
+  const BoundaryJets B = config_.dirichlet ? boundaryJets(s, axisScale_, request) : BoundaryJets{};
+  for (int64_t a = 0; a < config_.fields; ++a) {
+    Channels z = firstLayer(e, weight(theta, a, 0), bias(theta, a, 0), request);
+    for (int64_t l = 1; l <= config_.depth; ++l)
+      z = linear(activateChannels(config_.activation, z, request), weight(theta, a, l), bias(theta, a, l));
+    // z is now the subnetwork output m (every channel has a trailing width of 1).
+    const Channels y = config_.dirichlet ? applyBoundary(B, z, request) : z;
+    out.values.narrow(0, row0, c).select(1, a).copy_(y.value.squeeze(1));
+    if (request.gradient) out.gradients.narrow(0, row0, c).select(1, a).copy_(y.tangent.squeeze(2).t());
+    if (!request.pairs.empty()) out.second.narrow(0, row0, c).select(1, a).copy_(y.pairs.squeeze(2).t());
+    if (request.laplacian) out.laplacian.narrow(0, row0, c).select(1, a).copy_(y.lap.squeeze(1));
+  }
+}
+
+Jets Network::forward(const at::Tensor& theta, const at::Tensor& points, const JetRequest& request) const {
+  const int64_t n = points.size(0), k = config_.fields, D = config_.dim;
+  const auto opts = options();
+  Jets jets;
+  jets.values = at::empty({n, k}, opts);
+  if (request.gradient) jets.gradients = at::empty({n, k, D}, opts);
+  if (!request.pairs.empty()) jets.second = at::empty({n, k, static_cast<int64_t>(request.pairs.size())}, opts);
+  if (request.laplacian) jets.laplacian = at::empty({n, k}, opts);
+  const at::Tensor s = scaled(points.to(opts));
+  // Tangent channels multiply the chunk's memory by about (1 + D + P).
+  const int64_t channels = 1 + (request.needsTangents() ? D : 0) + static_cast<int64_t>(request.pairs.size()) + 1;
+  const int64_t perRow = channels * std::max<int64_t>(config_.width, config_.inputFeatures()) * 4 *
+                         static_cast<int64_t>(at::elementSize(config_.dtype));
+  const int64_t rows = std::max<int64_t>(1, std::min(config_.chunkRows, config_.memoryBudgetBytes / perRow));
+  for (int64_t row0 = 0; row0 < n; row0 += rows)
+    forwardChunk(theta, s.narrow(0, row0, std::min(rows, n - row0)), request, jets, row0);
+  return jets;
+}
+
+}  // namespace nivp

@@ -1,0 +1,16 @@
+// Process-wide runtime settings: intra-op threads, and what this build of libtorch offers.
+#pragma once
+#include <cstdint>
+#include <string>
+
+namespace nivp {
+
+// libtorch's intra-op thread count is per OS thread under OpenMP and starts at 1 inside Node
+// (measured), so every worker thread calls this before heavy work. 0 means "all cores".
+void setThreads(int64_t threads);
+void ensureThreads();
+int64_t threads();
+std::string torchVersion();
+bool cudaAvailable();
+
+}  // namespace nivp

@@ -1,0 +1,145 @@
+// J·V, Jᵀ·W and M·V against autograd, finite differences in θ, the adjoint identity, and
+// their own block, chunked and explicit forms.
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include "engine/linearization.h"
+#include "reference_network.h"
+
+namespace nivp {
+namespace {
+
+double relErr(const at::Tensor& a, const at::Tensor& b) {
+  return (a - b).norm().item<double>() / std::max(b.norm().item<double>(), 1e-300);
+}
+
+NetworkConfig config(int64_t chunkRows = 2048) {
+  NetworkConfig cfg;
+  cfg.dim = 3;
+  cfg.fields = 2;
+  cfg.width = 10;
+  cfg.depth = 3;
+  cfg.frequencies = 2;
+  cfg.lower = {-1, -1, 0};
+  cfg.upper = {1, 2, 1};
+  cfg.chunkRows = chunkRows;
+  return cfg;
+}
+
+at::Tensor points(int64_t n, uint64_t seed) {
+  torch::manual_seed(seed);
+  at::Tensor x = torch::rand({n, 3}, torch::kDouble);
+  x.select(1, 0).mul_(2).sub_(1);
+  x.select(1, 1).mul_(3).sub_(1);
+  return x;
+}
+
+TEST(Linearization, ValuesAndJacobianMatchAutograd) {
+  const NetworkConfig cfg = config();
+  Network net(cfg);
+  const at::Tensor theta = net.initialParameters(11);
+  const at::Tensor x = points(23, 1);
+  Linearization lin(net, theta, x);
+  torch::Tensor th = theta.clone().requires_grad_(true);
+  const torch::Tensor y = testing::referenceForward(cfg, th, x);
+  EXPECT_LT(relErr(lin.values(), y.detach()), 1e-13);
+  for (int64_t a = 0; a < cfg.fields; ++a) {
+    // Rows of the full Jacobian by autograd, restricted to field a's block.
+    std::vector<torch::Tensor> rows;
+    for (int64_t i = 0; i < x.size(0); ++i)
+      rows.push_back(torch::autograd::grad({y[i][a]}, {th}, {}, true)[0]);
+    const torch::Tensor J = torch::stack(rows, 0);
+    const int64_t off = net.fieldOffset(a), pa = net.fieldParameterCount();
+    EXPECT_LT(relErr(lin.fieldJacobian(a), J.narrow(1, off, pa)), 1e-13);
+    // Other fields' parameters do not touch field a: J is block diagonal.
+    torch::Tensor outside = J.clone();
+    outside.narrow(1, off, pa).zero_();
+    EXPECT_EQ(outside.abs().max().item<double>(), 0.0);
+  }
+}
+
+TEST(Linearization, JvpColumnsMatchFiniteDifferencesInTheta) {
+  const NetworkConfig cfg = config();
+  Network net(cfg);
+  const at::Tensor theta = net.initialParameters(3);
+  const at::Tensor x = points(40, 2);
+  Linearization lin(net, theta, x);
+  torch::manual_seed(5);
+  const at::Tensor V = torch::randn({net.parameterCount(), 3}, torch::kDouble);
+  const at::Tensor JV = lin.jvp(V);  // n×k×3
+  const double eps = 1e-6;
+  for (int64_t q = 0; q < 3; ++q) {
+    const at::Tensor v = V.select(1, q);
+    const at::Tensor fd = (net.forward(theta + eps * v, x, {}).values - net.forward(theta - eps * v, x, {}).values) / (2 * eps);
+    EXPECT_LT(relErr(JV.select(2, q), fd), 1e-8) << "column " << q;
+  }
+}
+
+TEST(Linearization, AdjointIdentity) {
+  Network net(config());
+  const at::Tensor theta = net.initialParameters(8);
+  const at::Tensor x = points(64, 3);
+  Linearization lin(net, theta, x);
+  torch::manual_seed(1);
+  const at::Tensor v = torch::randn({net.parameterCount(), 1}, torch::kDouble);
+  const at::Tensor w = torch::randn({64, 2, 1}, torch::kDouble);
+  const double lhs = (lin.jvp(v) * w).sum().item<double>();
+  const double rhs = (v * lin.vjp(w)).sum().item<double>();
+  EXPECT_LT(std::abs(lhs - rhs) / std::abs(rhs), 1e-12) << lhs << " vs " << rhs;
+}
+
+TEST(Linearization, BlockProductEqualsSingleProducts) {
+  Network net(config());
+  const at::Tensor theta = net.initialParameters(9);
+  const at::Tensor x = points(50, 4);
+  Linearization lin(net, theta, x);
+  torch::manual_seed(2);
+  const at::Tensor V = torch::randn({net.parameterCount(), 5}, torch::kDouble);
+  const at::Tensor W = torch::randn({50, 2, 5}, torch::kDouble);
+  const at::Tensor JV = lin.jvp(V), JtW = lin.vjp(W), MV = lin.mvm(V, 1e-3);
+  for (int64_t q = 0; q < 5; ++q) {
+    EXPECT_LT(relErr(JV.select(2, q), lin.jvp(V.narrow(1, q, 1)).squeeze(2)), 1e-14);
+    EXPECT_LT(relErr(JtW.select(1, q), lin.vjp(W.narrow(2, q, 1)).squeeze(1)), 1e-14);
+    EXPECT_LT(relErr(MV.select(1, q), lin.mvm(V.narrow(1, q, 1), 1e-3).squeeze(1)), 1e-14);
+  }
+}
+
+TEST(Linearization, ChunkedEqualsUnchunked) {
+  Network whole(config()), chunked(config(/*chunkRows=*/6));
+  const at::Tensor theta = whole.initialParameters(10);
+  const at::Tensor x = points(45, 5);
+  Linearization a(whole, theta, x), b(chunked, theta, x);
+  torch::manual_seed(3);
+  const at::Tensor V = torch::randn({whole.parameterCount(), 2}, torch::kDouble);
+  const at::Tensor W = torch::randn({45, 2, 2}, torch::kDouble);
+  EXPECT_LT(relErr(b.jvp(V), a.jvp(V)), 1e-14);
+  EXPECT_LT(relErr(b.vjp(W), a.vjp(W)), 1e-14);
+  EXPECT_LT(relErr(b.mvm(V, 0.1), a.mvm(V, 0.1)), 1e-14);
+}
+
+TEST(Linearization, MvmEqualsExplicitNormalMatrix) {
+  Network net(config());
+  const at::Tensor theta = net.initialParameters(12);
+  const int64_t n = 30;
+  Linearization lin(net, theta, points(n, 6));
+  torch::manual_seed(4);
+  const int64_t pa = net.fieldParameterCount();
+  const double mu = 1e-2;
+  for (int64_t a = 0; a < 2; ++a) {
+    const at::Tensor J = lin.fieldJacobian(a);
+    const at::Tensor V = torch::randn({pa, 3}, torch::kDouble);
+    const at::Tensor expected = J.t().mm(J.mm(V)) / n + mu * V;
+    EXPECT_LT(relErr(lin.fieldMvm(a, V, mu), expected), 1e-13);
+  }
+}
+
+TEST(Linearization, RejectsWrongShapes) {
+  Network net(config());
+  Linearization lin(net, net.initialParameters(1), points(10, 1));
+  EXPECT_THROW(lin.jvp(torch::zeros({net.parameterCount() + 1, 1}, torch::kDouble)), std::invalid_argument);
+  EXPECT_THROW(lin.vjp(torch::zeros({9, 2, 1}, torch::kDouble)), std::invalid_argument);
+  EXPECT_THROW(Linearization(net, torch::zeros({3}, torch::kDouble), points(10, 1)), std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace nivp

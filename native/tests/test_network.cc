@@ -1,0 +1,188 @@
+// Network values and spatial jets against libtorch autograd on an independent reference
+// implementation, and against central finite differences.
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include "engine/network.h"
+#include "reference_network.h"
+
+namespace nivp {
+namespace {
+
+double relErr(const at::Tensor& a, const at::Tensor& b) {
+  return (a - b).norm().item<double>() / std::max(b.norm().item<double>(), 1e-300);
+}
+
+NetworkConfig smallConfig(int64_t dim, bool embedding, bool dirichlet, Activation act) {
+  NetworkConfig cfg;
+  cfg.dim = dim;
+  cfg.fields = 2;
+  cfg.width = 12;
+  cfg.depth = 2;
+  cfg.activation = act;
+  cfg.embedding = embedding;
+  cfg.frequencies = 3;
+  cfg.decay = 1.0;
+  cfg.embeddingScale = 1.5;
+  cfg.dirichlet = dirichlet;
+  for (int64_t i = 0; i < dim; ++i) {
+    cfg.lower.push_back(-1.0 - 0.25 * i);
+    cfg.upper.push_back(1.0 + 0.5 * i);
+  }
+  return cfg;
+}
+
+at::Tensor samplePoints(const NetworkConfig& cfg, int64_t n, uint64_t seed) {
+  torch::manual_seed(seed);
+  at::Tensor u = torch::rand({n, cfg.dim}, torch::kDouble);
+  for (int64_t i = 0; i < cfg.dim; ++i) {
+    u.select(1, i).mul_(cfg.upper[i] - cfg.lower[i]).add_(cfg.lower[i]);
+  }
+  return u;
+}
+
+struct Case {
+  int64_t dim;
+  bool embedding, dirichlet;
+  Activation act;
+};
+
+class NetworkJets : public ::testing::TestWithParam<Case> {};
+
+TEST_P(NetworkJets, MatchAutograd) {
+  const Case c = GetParam();
+  const NetworkConfig cfg = smallConfig(c.dim, c.embedding, c.dirichlet, c.act);
+  Network net(cfg);
+  const at::Tensor theta = net.initialParameters(7);
+  const at::Tensor x = samplePoints(cfg, 37, 3);
+  JetRequest req;
+  req.gradient = true;
+  req.laplacian = true;
+  for (int64_t i = 0; i < c.dim; ++i)
+    for (int64_t j = i; j < c.dim; ++j) req.pairs.push_back({i, j});
+  const Jets jets = net.forward(theta, x, req);
+
+  torch::Tensor xr = x.clone().requires_grad_(true);
+  const torch::Tensor y = testing::referenceForward(cfg, theta, xr);
+  EXPECT_LT(relErr(jets.values, y.detach()), 1e-13);
+  for (int64_t a = 0; a < cfg.fields; ++a) {
+    const torch::Tensor g = torch::autograd::grad({y.select(1, a).sum()}, {xr}, {}, true, true)[0];  // n×D
+    EXPECT_LT(relErr(jets.gradients.select(1, a), g.detach()), 1e-12) << "gradient, field " << a;
+    at::Tensor lap = torch::zeros({x.size(0)}, torch::kDouble);
+    for (size_t p = 0; p < req.pairs.size(); ++p) {
+      const auto [i, j] = req.pairs[p];
+      const torch::Tensor hij = torch::autograd::grad({g.select(1, i).sum()}, {xr}, {}, true)[0].select(1, j);
+      EXPECT_LT(relErr(jets.second.select(1, a).select(1, static_cast<int64_t>(p)), hij.detach()), 1e-11)
+          << "d2 " << i << "," << j << " field " << a;
+      if (i == j) lap += hij.detach();
+    }
+    EXPECT_LT(relErr(jets.laplacian.select(1, a), lap), 1e-11) << "laplacian, field " << a;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Architectures, NetworkJets,
+                         ::testing::Values(Case{3, true, true, Activation::Swish},
+                                           Case{2, false, false, Activation::Tanh},
+                                           Case{1, true, false, Activation::Tanh},
+                                           Case{4, false, true, Activation::Swish}));
+
+TEST(NetworkJets, MatchFiniteDifferences) {
+  const NetworkConfig cfg = smallConfig(3, true, true, Activation::Swish);
+  Network net(cfg);
+  const at::Tensor theta = net.initialParameters(1);
+  const at::Tensor x = samplePoints(cfg, 11, 5);
+  JetRequest req;
+  req.gradient = true;
+  req.laplacian = true;
+  req.pairs = {{0, 2}};
+  const Jets jets = net.forward(theta, x, req);
+  const double h = 1e-4;
+  at::Tensor lap = torch::zeros_like(jets.values);
+  for (int64_t i = 0; i < cfg.dim; ++i) {
+    at::Tensor e = torch::zeros({1, cfg.dim}, torch::kDouble);
+    e[0][i] = h;
+    const at::Tensor yp = net.forward(theta, x + e, {}).values, ym = net.forward(theta, x - e, {}).values;
+    EXPECT_LT(relErr(jets.gradients.select(2, i), (yp - ym) / (2 * h)), 1e-7);
+    lap += (yp - 2 * jets.values + ym) / (h * h);
+  }
+  EXPECT_LT(relErr(jets.laplacian, lap), 1e-5);
+  at::Tensor e0 = torch::zeros({1, cfg.dim}, torch::kDouble), e2 = torch::zeros({1, cfg.dim}, torch::kDouble);
+  e0[0][0] = h;
+  e2[0][2] = h;
+  const auto f = [&](const at::Tensor& p) { return net.forward(theta, p, {}).values; };
+  const at::Tensor mixed = (f(x + e0 + e2) - f(x + e0 - e2) - f(x - e0 + e2) + f(x - e0 - e2)) / (4 * h * h);
+  EXPECT_LT(relErr(jets.second.select(2, 0), mixed), 1e-5);
+}
+
+TEST(NetworkJets, ChunkedEqualsUnchunked) {
+  NetworkConfig cfg = smallConfig(3, true, true, Activation::Swish);
+  Network whole(cfg);
+  cfg.chunkRows = 7;
+  Network chunked(cfg);
+  const at::Tensor theta = whole.initialParameters(2);
+  const at::Tensor x = samplePoints(cfg, 50, 9);
+  JetRequest req;
+  req.gradient = true;
+  req.laplacian = true;
+  req.pairs = {{1, 1}, {0, 2}};
+  const Jets a = whole.forward(theta, x, req), b = chunked.forward(theta, x, req);
+  EXPECT_TRUE(at::allclose(a.values, b.values, 1e-15, 1e-15));
+  EXPECT_TRUE(at::allclose(a.gradients, b.gradients, 1e-15, 1e-15));
+  EXPECT_TRUE(at::allclose(a.second, b.second, 1e-14, 1e-14));
+  EXPECT_TRUE(at::allclose(a.laplacian, b.laplacian, 1e-14, 1e-14));
+}
+
+TEST(NetworkJets, BoundaryFactorVanishesOnEveryFace) {
+  const NetworkConfig cfg = smallConfig(3, true, true, Activation::Swish);
+  Network net(cfg);
+  const at::Tensor theta = net.initialParameters(4);
+  for (int64_t i = 0; i < cfg.dim; ++i) {
+    for (const double face : {cfg.lower[i], cfg.upper[i]}) {
+      at::Tensor x = samplePoints(cfg, 20, 10 + i);
+      x.select(1, i).fill_(face);
+      const at::Tensor y = net.forward(theta, x, {}).values;
+      EXPECT_EQ(y.abs().max().item<double>(), 0.0) << "axis " << i << " face " << face;
+    }
+  }
+  // And not identically zero inside.
+  EXPECT_GT(net.forward(theta, samplePoints(cfg, 20, 1), {}).values.abs().max().item<double>(), 1e-6);
+}
+
+TEST(NetworkJets, SeedGivesTheSameParameters) {
+  const NetworkConfig cfg = smallConfig(2, true, true, Activation::Swish);
+  Network net(cfg);
+  EXPECT_TRUE(at::equal(net.initialParameters(3), net.initialParameters(3)));
+  EXPECT_FALSE(at::equal(net.initialParameters(3), net.initialParameters(4)));
+  // p = Σ_l (in·out + out) per field: features 2·(3+1)·2 = 16 → 12 → 12 → 1.
+  EXPECT_EQ(net.parameterCount(), 2 * ((16 * 12 + 12) + (12 * 12 + 12) + (12 + 1)));
+}
+
+TEST(NetworkJets, Float32AgreesWithFloat64) {
+  NetworkConfig cfg = smallConfig(3, true, true, Activation::Swish);
+  Network net64(cfg);
+  cfg.dtype = at::kFloat;
+  Network net32(cfg);
+  const at::Tensor theta = net64.initialParameters(5);
+  const at::Tensor x = samplePoints(cfg, 30, 2);
+  JetRequest req;
+  req.gradient = true;
+  req.laplacian = true;
+  const Jets a = net64.forward(theta, x, req), b = net32.forward(theta.to(at::kFloat), x, req);
+  EXPECT_EQ(b.values.scalar_type(), at::kFloat);
+  EXPECT_LT(relErr(b.values.to(at::kDouble), a.values), 1e-5);
+  EXPECT_LT(relErr(b.laplacian.to(at::kDouble), a.laplacian), 1e-4);
+}
+
+TEST(NetworkConfigValidation, NamesTheField) {
+  NetworkConfig cfg = smallConfig(2, true, true, Activation::Swish);
+  cfg.width = 0;
+  try {
+    Network net(cfg);
+    FAIL() << "expected invalid_argument";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("network.width"), std::string::npos);
+  }
+}
+
+}  // namespace
+}  // namespace nivp

@@ -1,0 +1,110 @@
+// Loads the native addon (prebuilds/<platform>-<arch>/ or build/Release, via node-gyp-build)
+// and types its surface. Everything else in ts/ talks to native code through this file.
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export type Activation = 'swish' | 'tanh';
+export type DType = 'float64' | 'float32';
+export type DeviceName = 'cpu' | 'cuda';
+
+export interface NativeNetworkConfig {
+  dim: number;
+  fields?: number;
+  width?: number;
+  depth?: number;
+  activation?: Activation;
+  embedding?: boolean;
+  frequencies?: number;
+  decay?: number;
+  embeddingScale?: number;
+  dirichlet?: boolean;
+  lower: number[];
+  upper: number[];
+  dtype?: DType;
+  device?: DeviceName;
+  /** Rows of the sample dimension processed at once. */
+  chunkRows?: number;
+  /** Bytes that a chunk's temporaries may use. */
+  memoryBudget?: number;
+}
+
+export interface LayerLayout {
+  in: number;
+  out: number;
+  weightOffset: number;
+  biasOffset: number;
+}
+
+export interface NetworkLayout {
+  fields: number;
+  fieldParameterCount: number;
+  inputFeatures: number;
+  layers: LayerLayout[];
+}
+
+export interface JetRequestNative {
+  gradient?: boolean;
+  pairs?: [number, number][];
+  laplacian?: boolean;
+}
+
+/** Row-major: values n×k, gradients n×k×D, second n×k×P, laplacian n×k. */
+export interface NativeJets {
+  values: Float64Array;
+  gradients?: Float64Array;
+  second?: Float64Array;
+  laplacian?: Float64Array;
+}
+
+export interface NativeLinearization {
+  readonly samples: number;
+  values(): Float64Array;
+  /** V: p×r row-major → J·V, n×k×r. */
+  jvp(V: Float64Array, r: number): Promise<Float64Array>;
+  /** W: n×k×r row-major → Jᵀ·W, p×r. */
+  vjp(W: Float64Array, r: number): Promise<Float64Array>;
+  /** V: p×r → (JᵀJ/n + μI)·V, p×r. */
+  mvm(V: Float64Array, r: number, mu?: number): Promise<Float64Array>;
+  /** f: n×k → F = Jᵀf/n. */
+  rhs(f: Float64Array): Promise<Float64Array>;
+  /** The explicit Jacobian block of one field, n×p_a. */
+  jacobian(field: number): Promise<Float64Array>;
+}
+
+export interface NativeNetwork {
+  readonly parameterCount: number;
+  readonly fieldParameterCount: number;
+  layout(): NetworkLayout;
+  initialParameters(seed: number): Float64Array;
+  forward(theta: Float64Array, points: Float64Array, request?: JetRequestNative): Promise<NativeJets>;
+  linearize(theta: Float64Array, points: Float64Array): Promise<NativeLinearization>;
+}
+
+export interface NativeAddon {
+  torchVersion(): string;
+  cudaAvailable(): boolean;
+  threads(): number;
+  setThreads(threads: number): number;
+  Network: new (config: NativeNetworkConfig) => NativeNetwork;
+}
+
+const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+let cached: NativeAddon | undefined;
+
+/** The addon, loaded on first use so that importing the package never fails by itself. */
+export function native(): NativeAddon {
+  if (!cached) {
+    const require = createRequire(import.meta.url);
+    const load = require('node-gyp-build') as (dir: string) => NativeAddon;
+    try {
+      cached = load(packageRoot);
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new Error(
+        `neural-ivp: the native addon could not be loaded (${reason}). Rebuild it with 'npm rebuild neural-ivp' or, in the repository, 'npm run build:native'.`,
+      );
+    }
+  }
+  return cached;
+}
