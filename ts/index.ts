@@ -1,0 +1,24 @@
+// The package root: public exports only.
+export { SpecError } from './errors';
+// The native engine, for users who drive the network and its Jacobian products directly.
+export type {
+  NativeJets,
+  NativeLinearization,
+  NativeNetwork,
+  NativeNetworkConfig,
+  NetworkLayout,
+} from './native';
+export { native } from './native';
+export type {
+  CompiledProblem,
+  ExprLike,
+  JetRequest,
+  PlanNode,
+  Problem,
+  ProblemSpec,
+  Program,
+} from './problem/index';
+export { defineProblem, Expr, ops } from './problem/index';
+export { problems } from './problems/index';
+export type { RuntimeInfo } from './runtime';
+export { runtimeInfo, setThreads } from './runtime';

@@ -1,0 +1,307 @@
+import { SpecError } from '../errors';
+import { compileProblem } from './compile';
+import { withDimension } from './context';
+import { coord, describe, EXPRESSION_PATH, type Expr, type ExprLike, fieldTerm, time, toExpr, walk } from './expr';
+import type { CompiledProblem } from './plan';
+import {
+  deepFreeze,
+  expectFinite,
+  expectFunction,
+  expectInteger,
+  expectObject,
+  expectParams,
+  expectString,
+  hasOwn,
+  isPlainObject,
+  MAX_DIM,
+  rejectUnknownKeys,
+} from './validate';
+
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const RESERVED = ['x', 't', 'fields', '__proto__'];
+const SPEC_KEYS = ['name', 'dim', 'domain', 'boundary', 'fields', 'initial', 'initialValues', 'rhs', 'exact', 'params'];
+
+/** One entry per field: an expression or a number. */
+export type FieldRecord<F extends string> = { [K in F]: ExprLike };
+
+export interface InitialArgs {
+  /** The D coordinate expressions. */
+  readonly x: readonly Expr[];
+}
+
+export interface ExactArgs {
+  readonly x: readonly Expr[];
+  readonly t: Expr;
+}
+
+/** The rhs callback's argument: every field by name, plus `fields` (the same, as an object), `x` and `t`. */
+export type RhsArgs<F extends string> = { readonly [K in F]: Expr } & {
+  readonly fields: { readonly [K in F]: Expr };
+  readonly x: readonly Expr[];
+  readonly t: Expr;
+};
+
+export interface ProblemSpec<F extends string = string> {
+  /** Used in reports. */
+  name?: string;
+  /** Spatial dimension D, 1..64. */
+  dim: number;
+  /** A number (every axis) or an array of D numbers each; lower < upper on every axis. */
+  domain: { lower: number | readonly number[]; upper: number | readonly number[] };
+  /** 'dirichlet': zero on the box faces (built into the network); 'none': no constraint. */
+  boundary: 'dirichlet' | 'none';
+  /** Names of the components of u. */
+  fields: readonly F[];
+  /** Closed-form initial condition of x (exactly one of `initial` and `initialValues`). */
+  initial?: (args: InitialArgs) => FieldRecord<F>;
+  /** Initial values at points: row-major n×D in, row-major n×k out. */
+  initialValues?: (points: Float64Array, n: number) => Float64Array;
+  /** du/dt, one entry per field. */
+  rhs: (args: RhsArgs<F>) => FieldRecord<F>;
+  /** Optional closed-form solution of x and t, for error reports. */
+  exact?: (args: ExactArgs) => FieldRecord<F>;
+  /** Named numbers, echoed into reports. */
+  params?: Readonly<Record<string, number>>;
+}
+
+/** A validated, compiled problem. Frozen. */
+export interface Problem {
+  readonly name: string;
+  readonly dim: number;
+  readonly lower: number[];
+  readonly upper: number[];
+  readonly boundary: 'dirichlet' | 'none';
+  readonly fields: string[];
+  readonly params: Readonly<Record<string, number>>;
+  readonly plan: CompiledProblem;
+  /** Present when the spec gave `initialValues`: the user function, wrapped with shape checks. */
+  readonly initialValues?: (points: Float64Array, n: number) => Float64Array;
+}
+
+const defined = new WeakSet<object>();
+
+/** True for objects returned by `defineProblem`. */
+export function isProblem(v: unknown): v is Problem {
+  return typeof v === 'object' && v !== null && defined.has(v);
+}
+
+/**
+ * Validates a problem spec, calls its callbacks once with symbolic arguments, and compiles the
+ * resulting expressions to a plan. Every malformed spec is a `SpecError` with a path.
+ */
+export function defineProblem<const F extends string>(spec: ProblemSpec<F>): Problem {
+  const s = expectObject('spec', spec as unknown);
+  rejectUnknownKeys('', s, SPEC_KEYS);
+
+  const name = s.name === undefined ? 'problem' : expectString('name', s.name);
+  const dim = expectInteger('dim', s.dim, 1, MAX_DIM);
+  const { lower, upper } = readDomain(s.domain, dim);
+  const boundary = readBoundary(s.boundary);
+  const fields = readFields(s.fields);
+
+  const hasInitial = s.initial !== undefined;
+  const hasValues = s.initialValues !== undefined;
+  if (hasInitial === hasValues) {
+    throw new SpecError(
+      'initial',
+      hasInitial ? 'give either initial or initialValues, not both' : 'missing: give initial or initialValues',
+    );
+  }
+  const initialFn = hasInitial ? expectFunction('initial', s.initial) : undefined;
+  const valuesFn = hasValues ? expectFunction('initialValues', s.initialValues) : undefined;
+  if (s.rhs === undefined) throw new SpecError('rhs', 'missing');
+  const rhsFn = expectFunction('rhs', s.rhs);
+  const exactFn = s.exact === undefined ? undefined : expectFunction('exact', s.exact);
+  const params = s.params === undefined ? {} : expectParams('params', s.params);
+
+  const x = Object.freeze(Array.from({ length: dim }, (_, i) => coord(i)));
+  const t = time();
+  const fieldExprs = Object.freeze(
+    Object.fromEntries(fields.map((f, k) => [f, fieldTerm(k, f, { term: 'value' })])) as Record<string, Expr>,
+  );
+
+  const initial =
+    initialFn === undefined
+      ? null
+      : readRecord('initial', invoke('initial', dim, initialFn, Object.freeze({ x })), fields, dim, 'initial');
+  const rhs = readRecord(
+    'rhs',
+    invoke('rhs', dim, rhsFn, Object.freeze({ ...fieldExprs, fields: fieldExprs, x, t })),
+    fields,
+    dim,
+    'rhs',
+  );
+  const exact =
+    exactFn === undefined
+      ? null
+      : readRecord('exact', invoke('exact', dim, exactFn, Object.freeze({ x, t })), fields, dim, 'exact');
+
+  const plan = compileProblem({ dim, fields, lower, upper, boundary, rhs, initial, exact });
+  const problem: Problem = {
+    name,
+    dim,
+    lower,
+    upper,
+    boundary,
+    fields,
+    params,
+    plan,
+    ...(valuesFn === undefined ? {} : { initialValues: wrapInitialValues(valuesFn, dim, lower, upper, fields) }),
+  };
+  deepFreeze(problem);
+  defined.add(problem);
+  return problem;
+}
+
+function readDomain(v: unknown, dim: number): { lower: number[]; upper: number[] } {
+  if (v === undefined) throw new SpecError('domain', 'missing: give { lower, upper }');
+  const o = expectObject('domain', v);
+  rejectUnknownKeys('domain', o, ['lower', 'upper']);
+  const lower = readBound('domain.lower', o.lower, dim);
+  const upper = readBound('domain.upper', o.upper, dim);
+  for (let i = 0; i < dim; i++) {
+    if (!(lower[i] < upper[i])) {
+      const at = Array.isArray(o.upper) ? `domain.upper[${i}]` : 'domain.upper';
+      throw new SpecError(at, `must be greater than the lower bound on axis ${i} (${lower[i]} >= ${upper[i]})`);
+    }
+  }
+  return { lower, upper };
+}
+
+function readBound(path: string, v: unknown, dim: number): number[] {
+  if (v === undefined) throw new SpecError(path, 'missing');
+  if (typeof v === 'number') return new Array<number>(dim).fill(expectFinite(path, v));
+  if (!Array.isArray(v))
+    throw new SpecError(path, `expected a number or an array of ${dim} numbers, got ${describe(v)}`);
+  if (v.length !== dim) throw new SpecError(path, `expected ${dim} numbers (dim is ${dim}), got ${v.length}`);
+  return v.map((b, i) => expectFinite(`${path}[${i}]`, b));
+}
+
+function readBoundary(v: unknown): 'dirichlet' | 'none' {
+  if (v === 'dirichlet' || v === 'none') return v;
+  throw new SpecError('boundary', `expected 'dirichlet' or 'none', got ${v === undefined ? 'nothing' : describe(v)}`);
+}
+
+function readFields(v: unknown): string[] {
+  if (!Array.isArray(v) || v.length === 0) {
+    throw new SpecError('fields', `expected a non-empty array of field names, got ${describe(v)}`);
+  }
+  const seen = new Set<string>();
+  return v.map((f, k) => {
+    const path = `fields[${k}]`;
+    if (typeof f !== 'string' || !IDENTIFIER.test(f)) {
+      throw new SpecError(path, `expected an identifier (letters, digits, _), got ${describe(f)}`);
+    }
+    if (RESERVED.includes(f))
+      throw new SpecError(path, `'${f}' is reserved (field names may not be ${RESERVED.join(', ')})`);
+    if (seen.has(f)) throw new SpecError(path, `duplicate field name '${f}'`);
+    seen.add(f);
+    return f;
+  });
+}
+
+/**
+ * Calls a callback once with symbolic arguments, with the problem's dimension in context. Errors
+ * from expression building are re-pathed to the callback; any other exception becomes a
+ * SpecError at the callback's path with the original message (and the original as `cause`).
+ */
+function invoke(path: string, dim: number, fn: (...args: never[]) => unknown, arg: object): unknown {
+  let result: unknown;
+  try {
+    result = withDimension(dim, () => (fn as (a: object) => unknown)(arg));
+  } catch (e) {
+    if (e instanceof SpecError) {
+      if (e.path === EXPRESSION_PATH) throw new SpecError(path, e.detail, { cause: e });
+      throw e;
+    }
+    const message = e instanceof Error ? e.message : String(e);
+    throw new SpecError(path, `the callback threw: ${message}`, { cause: e });
+  }
+  if (result !== null && typeof result === 'object' && typeof (result as { then?: unknown }).then === 'function') {
+    throw new SpecError(path, 'the callback returned a promise; it must return its record synchronously');
+  }
+  return result;
+}
+
+type Mode = 'initial' | 'rhs' | 'exact';
+
+function readRecord(path: string, result: unknown, fields: readonly string[], dim: number, mode: Mode): Expr[] {
+  const list = fields.join(', ');
+  if (!isPlainObject(result)) {
+    throw new SpecError(path, `expected an object with one entry per field (${list}), got ${describe(result)}`);
+  }
+  for (const key of Object.keys(result)) {
+    if (!fields.includes(key)) throw new SpecError(`${path}.${key}`, `unknown field '${key}' (fields are ${list})`);
+  }
+  return fields.map((f) => {
+    const at = `${path}.${f}`;
+    if (!hasOwn(result, f) || result[f] === undefined) throw new SpecError(at, 'missing');
+    const e = toExpr(result[f], at);
+    checkReferences(at, e, fields, dim, mode);
+    return e;
+  });
+}
+
+function checkReferences(path: string, e: Expr, fields: readonly string[], dim: number, mode: Mode): void {
+  const what = mode === 'initial' ? 'the initial condition' : 'the exact solution';
+  walk([e], (node) => {
+    const n = node.node;
+    if (n.kind === 'x' && n.axis >= dim) throw new SpecError(path, `x[${n.axis}] is out of range for dim ${dim}`);
+    if (n.kind === 't' && mode === 'initial') throw new SpecError(path, `${what} may depend on x only, not on t`);
+    if (n.kind !== 'field') return;
+    if (mode !== 'rhs') throw new SpecError(path, `${what} may not depend on the field '${n.name}'`);
+    if (fields[n.field] !== n.name) {
+      throw new SpecError(path, `unknown field '${n.name}' (fields are ${fields.join(', ')})`);
+    }
+    const axis = n.jet.term === 'd' ? n.jet.i : n.jet.term === 'd2' ? n.jet.j : -1;
+    if (axis >= dim) throw new SpecError(path, `derivative along axis ${axis} is out of range for dim ${dim}`);
+  });
+}
+
+/**
+ * Wraps `initialValues` with shape and finiteness checks, and probes it once at the centre of the
+ * box so that a malformed function fails at definition time.
+ */
+function wrapInitialValues(
+  fn: (...args: never[]) => unknown,
+  dim: number,
+  lower: readonly number[],
+  upper: readonly number[],
+  fields: readonly string[],
+): (points: Float64Array, n: number) => Float64Array {
+  const k = fields.length;
+  const user = fn as (points: Float64Array, n: number) => unknown;
+  const wrapped = (points: Float64Array, n: number): Float64Array => {
+    if (!Number.isInteger(n) || n < 0)
+      throw new RangeError(`initialValues: n must be a non-negative integer, got ${n}`);
+    if (!(points instanceof Float64Array) || points.length !== n * dim) {
+      throw new RangeError(`initialValues: points must be a Float64Array of n×D = ${n * dim} numbers`);
+    }
+    let out: unknown;
+    try {
+      out = user(points, n);
+    } catch (e) {
+      if (e instanceof SpecError) throw e;
+      const message = e instanceof Error ? e.message : String(e);
+      throw new SpecError('initialValues', `the callback threw: ${message}`, { cause: e });
+    }
+    if (!(out instanceof Float64Array) || out.length !== n * k) {
+      const got = out instanceof Float64Array ? `a Float64Array of length ${out.length}` : describe(out);
+      throw new SpecError('initialValues', `expected a Float64Array of n×k = ${n}×${k} values, got ${got}`);
+    }
+    for (let q = 0; q < out.length; q++) {
+      if (!Number.isFinite(out[q])) {
+        throw new SpecError(
+          'initialValues',
+          `value for field '${fields[q % k]}' at point ${Math.floor(q / k)} is not finite (${out[q]})`,
+        );
+      }
+    }
+    return out;
+  };
+  wrapped(
+    Float64Array.from(lower, (l, i) => 0.5 * (l + upper[i])),
+    1,
+  );
+  return wrapped;
+}

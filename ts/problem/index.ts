@@ -1,0 +1,11 @@
+export { SpecError } from '../errors';
+export { compileProgram, jetRequest } from './compile';
+export type { ExactArgs, FieldRecord, InitialArgs, Problem, ProblemSpec, RhsArgs } from './define';
+export { defineProblem, isProblem } from './define';
+export type { EvaluateInputs, FieldJets } from './evaluate';
+export { evaluateProgram } from './evaluate';
+export type { ExprLike } from './expr';
+export { Expr } from './expr';
+export type { Ops } from './ops';
+export { ops } from './ops';
+export type { CompiledProblem, JetRequest, PlanNode, Program } from './plan';
