@@ -18,7 +18,9 @@ function fromEnv() {
   const dir = process.env.LIBTORCH;
   if (!dir) return null;
   if (!torchConfigUnder(dir)) {
-    throw new Error(`LIBTORCH=${dir} holds no share/cmake/Torch/TorchConfig.cmake; point it at an unpacked libtorch folder`);
+    throw new Error(
+      `LIBTORCH=${dir} holds no share/cmake/Torch/TorchConfig.cmake; point it at an unpacked libtorch folder`,
+    );
   }
   return { prefix: dir, source: `LIBTORCH (${dir})` };
 }

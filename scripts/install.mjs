@@ -18,7 +18,8 @@ function existingAddon() {
   const candidates = [path.join(root, 'build', 'Release', 'neural_ivp.node')];
   const prebuildDir = path.join(root, 'prebuilds', `${process.platform}-${process.arch}`);
   if (existsSync(prebuildDir)) {
-    for (const file of readdirSync(prebuildDir)) if (file.endsWith('.node')) candidates.push(path.join(prebuildDir, file));
+    for (const file of readdirSync(prebuildDir))
+      if (file.endsWith('.node')) candidates.push(path.join(prebuildDir, file));
   }
   return candidates.find((file) => {
     if (!existsSync(file)) return false;
@@ -26,7 +27,9 @@ function existingAddon() {
       require(file);
       return true;
     } catch (error) {
-      console.warn(`neural-ivp: ${path.relative(root, file)} does not load (${error.message.split('\n')[0]}); rebuilding`);
+      console.warn(
+        `neural-ivp: ${path.relative(root, file)} does not load (${error.message.split('\n')[0]}); rebuilding`,
+      );
       return false;
     }
   });
@@ -52,7 +55,14 @@ function build() {
   }
   console.log(`neural-ivp: building the native addon against libtorch from ${torch.source}`);
   const cmakeJs = require.resolve('cmake-js/bin/cmake-js');
-  const args = [cmakeJs, 'compile', '--out', path.join(root, 'build', 'cmake'), '--parallel', String(os.availableParallelism())];
+  const args = [
+    cmakeJs,
+    'compile',
+    '--out',
+    path.join(root, 'build', 'cmake'),
+    '--parallel',
+    String(os.availableParallelism()),
+  ];
   if (torch.prefix) args.push(`--CDCMAKE_PREFIX_PATH=${torch.prefix}`);
   if (process.env.NIVP_WERROR) args.push('--CDNIVP_WERROR=ON');
   const result = spawnSync(process.execPath, args, { cwd: root, stdio: 'inherit' });

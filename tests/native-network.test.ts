@@ -149,7 +149,12 @@ describe('Jacobian products', () => {
     const f = uniform(50, -1, 1, 10);
     const F = await lin.rhs(f);
     const JtF = await lin.vjp(f, 1);
-    expect(relativeError(F, JtF.map((v) => v / 25))).toBeLessThan(1e-15);
+    expect(
+      relativeError(
+        F,
+        JtF.map((v) => v / 25),
+      ),
+    ).toBeLessThan(1e-15);
   });
 });
 

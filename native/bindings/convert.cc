@@ -18,7 +18,8 @@ Napi::Float64Array float64Array(const Napi::Value& value, const std::string& nam
 
 at::Tensor copyToTensor(const Napi::Float64Array& array, const std::vector<int64_t>& shape) {
   at::Tensor t = at::empty(shape, at::kDouble);
-  if (array.ElementLength() > 0) std::memcpy(t.data_ptr<double>(), array.Data(), array.ElementLength() * sizeof(double));
+  if (array.ElementLength() > 0)
+    std::memcpy(t.data_ptr<double>(), array.Data(), array.ElementLength() * sizeof(double));
   return t;
 }
 }  // namespace
@@ -32,8 +33,8 @@ at::Tensor tensorArg(const Napi::Value& value, const std::string& name, const st
     dims += (i ? "×" : "") + std::to_string(shape[i]);
   }
   if (static_cast<int64_t>(array.ElementLength()) != expected)
-    throwRange(value.Env(), name + " must hold " + std::to_string(expected) + " numbers (" + dims + "), got " +
-                                std::to_string(array.ElementLength()));
+    throwRange(value.Env(), name + " must hold " + std::to_string(expected) + " numbers (" + dims +
+                                "), got " + std::to_string(array.ElementLength()));
   return copyToTensor(array, shape);
 }
 
@@ -42,7 +43,8 @@ at::Tensor rowsArg(const Napi::Value& value, const std::string& name, int64_t ro
   const auto length = static_cast<int64_t>(array.ElementLength());
   if (length == 0 || length % rowWidth != 0)
     throwRange(value.Env(), name + " must hold a positive multiple of " + std::to_string(rowWidth) +
-                                " numbers (row-major n×" + std::to_string(rowWidth) + "), got " + std::to_string(length));
+                                " numbers (row-major n×" + std::to_string(rowWidth) + "), got " +
+                                std::to_string(length));
   return copyToTensor(array, {length / rowWidth, rowWidth});
 }
 
@@ -50,8 +52,8 @@ int64_t countArg(const Napi::Value& value, const std::string& name, int64_t min,
   if (!value.IsNumber()) throwType(value.Env(), name + " must be a number");
   const double v = value.As<Napi::Number>().DoubleValue();
   if (!std::isfinite(v) || v != std::floor(v) || v < static_cast<double>(min) || v > static_cast<double>(max))
-    throwRange(value.Env(), name + " must be an integer in " + std::to_string(min) + ".." + std::to_string(max) +
-                                ", got " + value.ToString().Utf8Value());
+    throwRange(value.Env(), name + " must be an integer in " + std::to_string(min) + ".." +
+                                std::to_string(max) + ", got " + value.ToString().Utf8Value());
   return static_cast<int64_t>(v);
 }
 
@@ -62,8 +64,8 @@ double numberArg(const Napi::Value& value, const std::string& name) {
   return v;
 }
 
-int64_t intProp(const Napi::Object& obj, const std::string& prefix, const char* key, int64_t fallback, int64_t min,
-                int64_t max) {
+int64_t intProp(const Napi::Object& obj, const std::string& prefix, const char* key, int64_t fallback,
+                int64_t min, int64_t max) {
   const Napi::Value v = obj.Get(key);
   if (v.IsUndefined()) return fallback;
   return countArg(v, prefix + "." + key, min, max);
@@ -82,8 +84,8 @@ bool boolProp(const Napi::Object& obj, const std::string& prefix, const char* ke
   return v.As<Napi::Boolean>().Value();
 }
 
-std::string stringProp(const Napi::Object& obj, const std::string& prefix, const char* key, const std::string& fallback,
-                       const std::vector<std::string>& allowed) {
+std::string stringProp(const Napi::Object& obj, const std::string& prefix, const char* key,
+                       const std::string& fallback, const std::vector<std::string>& allowed) {
   const Napi::Value v = obj.Get(key);
   if (v.IsUndefined()) return fallback;
   const std::string name = prefix + "." + key;
@@ -103,14 +105,16 @@ std::vector<double> numberArrayProp(const Napi::Object& obj, const std::string& 
   if (!v.IsArray()) throwType(obj.Env(), name + " must be an array of numbers");
   const Napi::Array arr = v.As<Napi::Array>();
   std::vector<double> out;
-  for (uint32_t i = 0; i < arr.Length(); ++i) out.push_back(numberArg(arr.Get(i), name + "[" + std::to_string(i) + "]"));
+  for (uint32_t i = 0; i < arr.Length(); ++i)
+    out.push_back(numberArg(arr.Get(i), name + "[" + std::to_string(i) + "]"));
   return out;
 }
 
 Napi::Float64Array toFloat64Array(Napi::Env env, const at::Tensor& tensor) {
   const at::Tensor t = tensor.to(at::kCPU, at::kDouble).contiguous();
   Napi::Float64Array out = Napi::Float64Array::New(env, static_cast<size_t>(t.numel()));
-  if (t.numel() > 0) std::memcpy(out.Data(), t.data_ptr<double>(), static_cast<size_t>(t.numel()) * sizeof(double));
+  if (t.numel() > 0)
+    std::memcpy(out.Data(), t.data_ptr<double>(), static_cast<size_t>(t.numel()) * sizeof(double));
   return out;
 }
 

@@ -24,12 +24,12 @@ int64_t countArg(const Napi::Value& value, const std::string& name, int64_t min,
 double numberArg(const Napi::Value& value, const std::string& name);
 
 // Optional object properties with defaults; the name in errors is `prefix.key`.
-int64_t intProp(const Napi::Object& obj, const std::string& prefix, const char* key, int64_t fallback, int64_t min,
-                int64_t max);
+int64_t intProp(const Napi::Object& obj, const std::string& prefix, const char* key, int64_t fallback,
+                int64_t min, int64_t max);
 double numberProp(const Napi::Object& obj, const std::string& prefix, const char* key, double fallback);
 bool boolProp(const Napi::Object& obj, const std::string& prefix, const char* key, bool fallback);
-std::string stringProp(const Napi::Object& obj, const std::string& prefix, const char* key, const std::string& fallback,
-                       const std::vector<std::string>& allowed);
+std::string stringProp(const Napi::Object& obj, const std::string& prefix, const char* key,
+                       const std::string& fallback, const std::vector<std::string>& allowed);
 std::vector<double> numberArrayProp(const Napi::Object& obj, const std::string& prefix, const char* key);
 
 // A tensor copied out to a new Float64Array (any dtype or device).

@@ -23,7 +23,7 @@ NetworkConfig parseConfig(const Napi::Value& value) {
   c.width = intProp(o, p, "width", c.width, 1, 1 << 16);
   c.depth = intProp(o, p, "depth", c.depth, 1, 64);
   c.activation = stringProp(o, p, "activation", "swish", {"swish", "tanh"}) == "tanh" ? Activation::Tanh
-                                                                                         : Activation::Swish;
+                                                                                      : Activation::Swish;
   c.embedding = boolProp(o, p, "embedding", c.embedding);
   c.frequencies = intProp(o, p, "frequencies", c.frequencies, 0, 30);
   c.decay = numberProp(o, p, "decay", c.decay);
@@ -33,9 +33,11 @@ NetworkConfig parseConfig(const Napi::Value& value) {
   c.upper = numberArrayProp(o, p, "upper");
   if (static_cast<int64_t>(c.lower.size()) != c.dim) throwRange(env, "network.lower must have dim entries");
   if (static_cast<int64_t>(c.upper.size()) != c.dim) throwRange(env, "network.upper must have dim entries");
-  c.dtype = stringProp(o, p, "dtype", "float64", {"float64", "float32"}) == "float32" ? at::kFloat : at::kDouble;
+  c.dtype =
+      stringProp(o, p, "dtype", "float64", {"float64", "float32"}) == "float32" ? at::kFloat : at::kDouble;
   const std::string device = stringProp(o, p, "device", "cpu", {"cpu", "cuda"});
-  if (device == "cuda" && !at::hasCUDA()) throwRange(env, "network.device is 'cuda' but this libtorch has no CUDA device");
+  if (device == "cuda" && !at::hasCUDA())
+    throwRange(env, "network.device is 'cuda' but this libtorch has no CUDA device");
   c.device = device == "cuda" ? at::Device(at::kCUDA) : at::Device(at::kCPU);
   c.chunkRows = intProp(o, p, "chunkRows", c.chunkRows, 1, kMaxCount);
   c.memoryBudgetBytes = intProp(o, p, "memoryBudget", c.memoryBudgetBytes, 1 << 20, kMaxCount);
@@ -62,7 +64,8 @@ JetRequest parseRequest(const Napi::Value& value, int64_t dim) {
     for (uint32_t q = 0; q < arr.Length(); ++q) {
       const std::string name = "request.pairs[" + std::to_string(q) + "]";
       const Napi::Value pair = arr.Get(q);
-      if (!pair.IsArray() || pair.As<Napi::Array>().Length() != 2) throwType(env, name + " must be a pair [i, j]");
+      if (!pair.IsArray() || pair.As<Napi::Array>().Length() != 2)
+        throwType(env, name + " must be a pair [i, j]");
       int64_t i = countArg(pair.As<Napi::Array>().Get(0u), name + "[0]", 0, dim - 1);
       int64_t j = countArg(pair.As<Napi::Array>().Get(1u), name + "[1]", 0, dim - 1);
       if (i > j) std::swap(i, j);
@@ -75,15 +78,16 @@ JetRequest parseRequest(const Napi::Value& value, int64_t dim) {
 }  // namespace
 
 void NetworkWrap::Init(Napi::Env env, Napi::Object exports) {
-  Napi::Function fn = DefineClass(env, "Network",
-                                  {
-                                      InstanceAccessor<&NetworkWrap::ParameterCount>("parameterCount"),
-                                      InstanceAccessor<&NetworkWrap::FieldParameterCount>("fieldParameterCount"),
-                                      InstanceMethod<&NetworkWrap::Layout>("layout"),
-                                      InstanceMethod<&NetworkWrap::InitialParameters>("initialParameters"),
-                                      InstanceMethod<&NetworkWrap::Forward>("forward"),
-                                      InstanceMethod<&NetworkWrap::Linearize>("linearize"),
-                                  });
+  Napi::Function fn =
+      DefineClass(env, "Network",
+                  {
+                      InstanceAccessor<&NetworkWrap::ParameterCount>("parameterCount"),
+                      InstanceAccessor<&NetworkWrap::FieldParameterCount>("fieldParameterCount"),
+                      InstanceMethod<&NetworkWrap::Layout>("layout"),
+                      InstanceMethod<&NetworkWrap::InitialParameters>("initialParameters"),
+                      InstanceMethod<&NetworkWrap::Forward>("forward"),
+                      InstanceMethod<&NetworkWrap::Linearize>("linearize"),
+                  });
   exports.Set("Network", fn);
 }
 
@@ -187,7 +191,8 @@ Napi::Object LinearizationWrap::New(Napi::Env, std::shared_ptr<const Linearizati
   return obj;
 }
 
-LinearizationWrap::LinearizationWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<LinearizationWrap>(info) {}
+LinearizationWrap::LinearizationWrap(const Napi::CallbackInfo& info)
+    : Napi::ObjectWrap<LinearizationWrap>(info) {}
 
 namespace {
 const Linearization& checked(Napi::Env env, const std::shared_ptr<const Linearization>& lin) {

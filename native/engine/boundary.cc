@@ -14,12 +14,13 @@ BoundaryJets boundaryJets(const at::Tensor& s, const at::Tensor& axisScale, cons
   // Products over all axes but one (or two), from prefix and suffix products: no division,
   // so points on a face (a zero factor) are handled exactly.
   const at::Tensor ones = at::ones({c, 1}, s.options());
-  const at::Tensor prefix = at::cat({ones, b.cumprod(1).narrow(1, 0, D - 1)}, 1);           // Π_{k<i}
-  const at::Tensor suffix = at::cat({b.flip({1}).cumprod(1).flip({1}).narrow(1, 1, D - 1), ones}, 1);  // Π_{k>i}
+  const at::Tensor prefix = at::cat({ones, b.cumprod(1).narrow(1, 0, D - 1)}, 1);  // Π_{k<i}
+  const at::Tensor suffix =
+      at::cat({b.flip({1}).cumprod(1).flip({1}).narrow(1, 1, D - 1), ones}, 1);  // Π_{k>i}
   const at::Tensor exceptOne = prefix * suffix;
-  const at::Tensor db = -2 * s * axisScale;              // ∂b_i/∂x_i
+  const at::Tensor db = -2 * s * axisScale;                         // ∂b_i/∂x_i
   const at::Tensor d2b = (-2 * axisScale.square()).expand({c, D});  // ∂²b_i/∂x_i²
-  B.tangent = (db * exceptOne).t().unsqueeze(2);  // D×c×1
+  B.tangent = (db * exceptOne).t().unsqueeze(2);                    // D×c×1
   if (!request.pairs.empty()) {
     B.pairs = at::empty({static_cast<int64_t>(request.pairs.size()), c, 1}, s.options());
     for (size_t p = 0; p < request.pairs.size(); ++p) {

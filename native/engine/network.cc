@@ -58,7 +58,8 @@ void NetworkConfig::validate() const {
   if (embedding && (frequencies < 0 || frequencies > 30))
     invalid("frequencies", "must be in 0..30, got " + std::to_string(frequencies));
   if (!std::isfinite(decay)) invalid("decay", "must be finite");
-  if (!std::isfinite(embeddingScale) || embeddingScale <= 0) invalid("embeddingScale", "must be finite and > 0");
+  if (!std::isfinite(embeddingScale) || embeddingScale <= 0)
+    invalid("embeddingScale", "must be finite and > 0");
   if (static_cast<int64_t>(lower.size()) != dim || static_cast<int64_t>(upper.size()) != dim)
     invalid("domain", "lower and upper need " + std::to_string(dim) + " entries");
   for (int64_t i = 0; i < dim; ++i) {
@@ -229,11 +230,13 @@ Jets Network::forward(const at::Tensor& theta, const at::Tensor& points, const J
   Jets jets;
   jets.values = at::empty({n, k}, opts);
   if (request.gradient) jets.gradients = at::empty({n, k, D}, opts);
-  if (!request.pairs.empty()) jets.second = at::empty({n, k, static_cast<int64_t>(request.pairs.size())}, opts);
+  if (!request.pairs.empty())
+    jets.second = at::empty({n, k, static_cast<int64_t>(request.pairs.size())}, opts);
   if (request.laplacian) jets.laplacian = at::empty({n, k}, opts);
   const at::Tensor s = scaled(points.to(opts));
   // Tangent channels multiply the chunk's memory by about (1 + D + P).
-  const int64_t channels = 1 + (request.needsTangents() ? D : 0) + static_cast<int64_t>(request.pairs.size()) + 1;
+  const int64_t channels =
+      1 + (request.needsTangents() ? D : 0) + static_cast<int64_t>(request.pairs.size()) + 1;
   const int64_t perRow = channels * std::max<int64_t>(config_.width, config_.inputFeatures()) * 4 *
                          static_cast<int64_t>(at::elementSize(config_.dtype));
   const int64_t rows = std::max<int64_t>(1, std::min(config_.chunkRows, config_.memoryBudgetBytes / perRow));

@@ -37,7 +37,9 @@ class Network {
   int64_t parameterCount() const { return fieldParameters_ * config_.fields; }
   int64_t fieldParameterCount() const { return fieldParameters_; }
   int64_t fieldOffset(int64_t field) const { return field * fieldParameters_; }
-  at::TensorOptions options() const { return at::TensorOptions().dtype(config_.dtype).device(config_.device); }
+  at::TensorOptions options() const {
+    return at::TensorOptions().dtype(config_.dtype).device(config_.device);
+  }
 
   // PyTorch's default Linear initialisation, U(-1/sqrt(in), 1/sqrt(in)), drawn on the CPU in
   // float64 from `seed` so that a seed gives the same θ on every device.
@@ -65,7 +67,8 @@ class Network {
 
  private:
   Channels embed(const at::Tensor& s, const JetRequest& request) const;
-  Channels firstLayer(const Channels& e, const at::Tensor& W, const at::Tensor& b, const JetRequest& request) const;
+  Channels firstLayer(const Channels& e, const at::Tensor& W, const at::Tensor& b,
+                      const JetRequest& request) const;
   void forwardChunk(const at::Tensor& theta, const at::Tensor& s, const JetRequest& request, Jets& out,
                     int64_t row0) const;
 

@@ -25,7 +25,8 @@ void setThreads(int64_t threads) {
 
 void ensureThreads() {
   if (desiredThreads.load() == 0) desiredThreads = coreCount();
-  if (at::get_num_threads() != desiredThreads.load()) at::set_num_threads(static_cast<int>(desiredThreads.load()));
+  if (at::get_num_threads() != desiredThreads.load())
+    at::set_num_threads(static_cast<int>(desiredThreads.load()));
 }
 
 int64_t threads() {

@@ -12,7 +12,8 @@
 namespace nivp::testing {
 
 // y(x; θ) for every field, n×k; differentiable in both x and θ.
-inline torch::Tensor referenceForward(const NetworkConfig& cfg, const torch::Tensor& theta, const torch::Tensor& x) {
+inline torch::Tensor referenceForward(const NetworkConfig& cfg, const torch::Tensor& theta,
+                                      const torch::Tensor& x) {
   const int64_t n = x.size(0), D = cfg.dim;
   std::vector<torch::Tensor> sCols;
   for (int64_t i = 0; i < D; ++i)

@@ -70,7 +70,8 @@ TEST(Linearization, JvpColumnsMatchFiniteDifferencesInTheta) {
   const double eps = 1e-6;
   for (int64_t q = 0; q < 3; ++q) {
     const at::Tensor v = V.select(1, q);
-    const at::Tensor fd = (net.forward(theta + eps * v, x, {}).values - net.forward(theta - eps * v, x, {}).values) / (2 * eps);
+    const at::Tensor fd =
+        (net.forward(theta + eps * v, x, {}).values - net.forward(theta - eps * v, x, {}).values) / (2 * eps);
     EXPECT_LT(relErr(JV.select(2, q), fd), 1e-8) << "column " << q;
   }
 }
