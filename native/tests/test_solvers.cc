@@ -22,7 +22,9 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-double seconds(Clock::time_point since) { return std::chrono::duration<double>(Clock::now() - since).count(); }
+double seconds(Clock::time_point since) {
+  return std::chrono::duration<double>(Clock::now() - since).count();
+}
 
 at::Generator seeded(uint64_t seed) { return at::detail::createCPUGenerator(seed); }
 
@@ -68,8 +70,9 @@ class SolverSystem : public ::testing::Test {
     reference_ = new at::Tensor(at::linalg_solve(*M_ + mu * at::eye(p, opts), *F_));
     const auto denseStart = Clock::now();
     dense_ = new DenseSolveResult(denseSolveMatrix(*M_, *F_, mu));
-    std::printf("[system] n=%lld p=%lld mu=%g: built in %.2f s (denseSolveMatrix %.2f s)\n", static_cast<long long>(n),
-                static_cast<long long>(p), mu, seconds(start), seconds(denseStart));
+    std::printf("[system] n=%lld p=%lld mu=%g: built in %.2f s (denseSolveMatrix %.2f s)\n",
+                static_cast<long long>(n), static_cast<long long>(p), mu, seconds(start),
+                seconds(denseStart));
   }
   static void TearDownTestSuite() {
     delete J_;
@@ -84,7 +87,7 @@ class SolverSystem : public ::testing::Test {
   static at::Tensor* f_;
   static at::Tensor* M_;
   static at::Tensor* F_;
-  static at::Tensor* reference_;  // at::linalg_solve(M + μI, F)
+  static at::Tensor* reference_;    // at::linalg_solve(M + μI, F)
   static DenseSolveResult* dense_;  // denseSolveMatrix(M, F, μ): the dense Cholesky baseline
 };
 at::Tensor* SolverSystem::J_ = nullptr;
@@ -115,8 +118,8 @@ TEST_F(SolverSystem, NystromPcgMatchesDenseSolution) {
   options.shift = mu;  // solve (M + μI) x = F with M's operator
   const PcgResult result = pcg(M, *F_, at::Tensor(), &P, options);
   std::printf("[pcg] Nystrom rank %lld, tol 1e-12: %lld iterations, relres %.3g, %.2f s\n",
-              static_cast<long long>(rank), static_cast<long long>(result.iterations), result.relativeResidual,
-              seconds(start));
+              static_cast<long long>(rank), static_cast<long long>(result.iterations),
+              result.relativeResidual, seconds(start));
   ASSERT_TRUE(result.converged) << toString(result.status);
   EXPECT_LE(result.relativeResidual, 1e-12);
   EXPECT_LT(relativeError(result.x, dense_->x), 1e-8);
@@ -231,9 +234,10 @@ void checkNystromOnKnownSpectrum(const char* name, const at::Tensor& lambda, int
   const double error = errorEigenvalues.abs().max().item<double>();
   const std::vector<double> lam(lambda.data_ptr<double>(), lambda.data_ptr<double>() + p);
   const double bound = ftuExpectedErrorBound(lam, l);
-  std::printf("[nystrom %s] p=%lld l=%lld kept=%lld: ||A - Ahat|| = %.3g, lambda_{l+1} = %.3g, FTU bound %.3g\n",
-              name, static_cast<long long>(p), static_cast<long long>(l), static_cast<long long>(P.rank()), error,
-              lam[l], bound);
+  std::printf(
+      "[nystrom %s] p=%lld l=%lld kept=%lld: ||A - Ahat|| = %.3g, lambda_{l+1} = %.3g, FTU bound %.3g\n",
+      name, static_cast<long long>(p), static_cast<long long>(l), static_cast<long long>(P.rank()), error,
+      lam[l], bound);
   // Eckart–Young: no rank-ℓ matrix does better than λ_{ℓ+1}.
   EXPECT_GE(error, lam[l] * (1 - 1e-9));
   EXPECT_LE(error, 4.0 * bound);
@@ -267,8 +271,8 @@ TEST(Nystrom, ApplyMatchesPreconditionerFormula) {
   const at::Tensor U = P.U(), lam = P.eigenvalues();
   const double lamL = lam[l - 1].item<double>();
   const at::Tensor r = at::randn({p, 3}, seeded(53), opts);
-  const at::Tensor expected = (lamL + mu) * at::mm(U, at::diag((lam + mu).reciprocal())).mm(U.t()).mm(r) +
-                              (r - U.mm(U.t()).mm(r));
+  const at::Tensor expected =
+      (lamL + mu) * at::mm(U, at::diag((lam + mu).reciprocal())).mm(U.t()).mm(r) + (r - U.mm(U.t()).mm(r));
   EXPECT_LT((P.apply(r) - expected).abs().max().item<double>(), 1e-12);
   // 1-D input gives 1-D output.
   const at::Tensor r1 = r.select(1, 0).contiguous();
@@ -337,10 +341,11 @@ TEST(Nystrom, ExactlySingularFloat32SketchStaysUsable) {
   const at::Tensor Z = at::randn({p, 3}, seeded(81), opts);
   const at::Tensor M = at::mm(Z, Z.t());  // rank 3 ≪ ℓ: Ωᵀ M Ω is exactly singular
   const NystromPreconditioner P(matrixOperator(M), l, mu, seeded(82));
-  std::printf("[nystrom float32 rank-3] retries %lld, shift %.3g, kept %lld, top eigenvalues %.4g %.4g %.4g\n",
-              static_cast<long long>(P.choleskyRetries()), P.shift(), static_cast<long long>(P.rank()),
-              P.eigenvalues()[0].item<double>(), P.eigenvalues()[1].item<double>(),
-              P.eigenvalues()[2].item<double>());
+  std::printf(
+      "[nystrom float32 rank-3] retries %lld, shift %.3g, kept %lld, top eigenvalues %.4g %.4g %.4g\n",
+      static_cast<long long>(P.choleskyRetries()), P.shift(), static_cast<long long>(P.rank()),
+      P.eigenvalues()[0].item<double>(), P.eigenvalues()[1].item<double>(),
+      P.eigenvalues()[2].item<double>());
   EXPECT_FALSE(P.degenerate());
   EXPECT_TRUE(at::isfinite(P.U()).all().item<bool>());
   EXPECT_TRUE(at::isfinite(P.eigenvalues()).all().item<bool>());
@@ -352,7 +357,8 @@ TEST(Nystrom, ExactlySingularFloat32SketchStaysUsable) {
   const PcgResult result = pcg(matrixOperator(M), b, at::Tensor(), &P, options);
   EXPECT_TRUE(result.converged) << toString(result.status) << " relres " << result.relativeResidual;
   EXPECT_LE(result.iterations, 10);
-  const at::Tensor truth = at::linalg_solve(M.to(at::kDouble) + mu * at::eye(p, at::kDouble), b.to(at::kDouble));
+  const at::Tensor truth =
+      at::linalg_solve(M.to(at::kDouble) + mu * at::eye(p, at::kDouble), b.to(at::kDouble));
   EXPECT_LT(relativeError(result.x, truth), 1e-3);
 
   // μ = 0 keeps only the numerically non-zero eigenpairs (3 here).
@@ -366,7 +372,9 @@ TEST(Nystrom, NonFiniteSketchDegeneratesToIdentity) {
   SpdOperator broken;
   broken.size = 50;
   broken.options = opts;
-  broken.apply = [](const at::Tensor& V) { return at::full_like(V, std::numeric_limits<double>::quiet_NaN()); };
+  broken.apply = [](const at::Tensor& V) {
+    return at::full_like(V, std::numeric_limits<double>::quiet_NaN());
+  };
   const NystromPreconditioner P(broken, 10, 1e-3, seeded(91));
   EXPECT_TRUE(P.degenerate());
   EXPECT_EQ(P.rank(), 0);
@@ -377,8 +385,8 @@ TEST(Nystrom, NonFiniteSketchDegeneratesToIdentity) {
 TEST(Pcg, ZeroRightHandSide) {
   const auto opts = at::TensorOptions().dtype(at::kDouble);
   const at::Tensor A = knownSpectrum(at::linspace(1.0, 2.0, 20, opts), 101);
-  const PcgResult result = pcg(matrixOperator(A), at::zeros({20, 1}, opts), at::randn({20}, seeded(102), opts),
-                               nullptr);
+  const PcgResult result =
+      pcg(matrixOperator(A), at::zeros({20, 1}, opts), at::randn({20}, seeded(102), opts), nullptr);
   EXPECT_TRUE(result.converged);
   EXPECT_EQ(result.iterations, 0);
   EXPECT_EQ(result.relativeResidual, 0.0);
@@ -417,9 +425,11 @@ TEST(Dense, JacobianFormMatchesLinalgSolve) {
   const auto opts = at::TensorOptions().dtype(at::kDouble);
   const int64_t n = 600, p = 400;
   const double mu = 1e-6;
-  const at::Tensor J = at::randn({n, p}, seeded(151), opts) * at::arange(1, p + 1, opts).reciprocal().unsqueeze(0);
+  const at::Tensor J =
+      at::randn({n, p}, seeded(151), opts) * at::arange(1, p + 1, opts).reciprocal().unsqueeze(0);
   const at::Tensor f = at::randn({n, 1}, seeded(152), opts);
-  const at::Tensor truth = at::linalg_solve(at::mm(J.t(), J) / n + mu * at::eye(p, opts), at::mm(J.t(), f) / n);
+  const at::Tensor truth =
+      at::linalg_solve(at::mm(J.t(), J) / n + mu * at::eye(p, opts), at::mm(J.t(), f) / n);
   const DenseSolveResult result = denseSolve(J, f, mu);
   EXPECT_FALSE(result.pseudoInverse);
   ASSERT_EQ(result.x.dim(), 2);
@@ -462,7 +472,8 @@ TEST(Dense, BudgetCheck) {
 
 TEST(Dense, RankDeficientWithoutTikhonovUsesPseudoInverse) {
   const auto opts = at::TensorOptions().dtype(at::kDouble);
-  const at::Tensor J = at::randn({40, 5}, seeded(121), opts).mm(at::randn({5, 30}, seeded(122), opts));  // rank 5
+  const at::Tensor J =
+      at::randn({40, 5}, seeded(121), opts).mm(at::randn({5, 30}, seeded(122), opts));  // rank 5
   const at::Tensor f = at::randn({40}, seeded(123), opts);
   const DenseSolveResult result = denseSolve(J, f, 0.0);
   EXPECT_TRUE(result.pseudoInverse);
