@@ -2,6 +2,7 @@
 #include <napi.h>
 
 #include "bindings/network_binding.h"
+#include "bindings/plan_binding.h"
 #include "bindings/runtime_binding.h"
 #include "engine/runtime.h"
 
@@ -11,6 +12,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   nivp::setThreads(0);  // all cores: inside Node libtorch would otherwise start with one
   nivp::js::InitRuntime(env, exports);
   nivp::js::NetworkWrap::Init(env, exports);
+  nivp::js::InitPlan(env, exports);
   nivp::js::LinearizationWrap::Init(env, exports);
   return exports;
 }

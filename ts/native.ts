@@ -3,6 +3,7 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Program } from './problem/plan';
 
 export type Activation = 'swish' | 'tanh';
 export type DType = 'float64' | 'float32';
@@ -81,12 +82,36 @@ export interface NativeNetwork {
   linearize(theta: Float64Array, points: Float64Array): Promise<NativeLinearization>;
 }
 
+/** The fields' jets in the layouts of NativeJets; `second` follows the `pairs` given with it. */
+export interface JetArrays {
+  values: Float64Array;
+  gradients?: Float64Array;
+  second?: Float64Array;
+  laplacian?: Float64Array;
+}
+
+export interface ProgramShape {
+  dim: number;
+  fields: number;
+  pairs?: [number, number][];
+}
+
 export interface NativeAddon {
   torchVersion(): string;
   cudaAvailable(): boolean;
   threads(): number;
   setThreads(threads: number): number;
+  /** GFLOP/s of an (m×k)·(k×n) GEMM, median of `repeats` (the benchmark's reference). */
+  gemmGflops(m: number, k: number, n: number, repeats: number, dtype?: DType): number;
   Network: new (config: NativeNetworkConfig) => NativeNetwork;
+  /** A compiled program evaluated natively at points (n×dim): n×outputs, row-major. */
+  evaluateProgram(
+    program: Program,
+    shape: ProgramShape,
+    points: Float64Array,
+    t: number,
+    jets?: JetArrays,
+  ): Float64Array;
 }
 
 const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');

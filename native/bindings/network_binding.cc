@@ -4,6 +4,7 @@
 
 #include "bindings/async.h"
 #include "bindings/convert.h"
+#include "bindings/plan_binding.h"
 
 namespace nivp::js {
 
@@ -57,21 +58,7 @@ JetRequest parseRequest(const Napi::Value& value, int64_t dim) {
   const Napi::Object o = value.As<Napi::Object>();
   r.gradient = boolProp(o, "request", "gradient", false);
   r.laplacian = boolProp(o, "request", "laplacian", false);
-  const Napi::Value pairs = o.Get("pairs");
-  if (!pairs.IsUndefined()) {
-    if (!pairs.IsArray()) throwType(env, "request.pairs must be an array of [i, j] pairs");
-    const Napi::Array arr = pairs.As<Napi::Array>();
-    for (uint32_t q = 0; q < arr.Length(); ++q) {
-      const std::string name = "request.pairs[" + std::to_string(q) + "]";
-      const Napi::Value pair = arr.Get(q);
-      if (!pair.IsArray() || pair.As<Napi::Array>().Length() != 2)
-        throwType(env, name + " must be a pair [i, j]");
-      int64_t i = countArg(pair.As<Napi::Array>().Get(0u), name + "[0]", 0, dim - 1);
-      int64_t j = countArg(pair.As<Napi::Array>().Get(1u), name + "[1]", 0, dim - 1);
-      if (i > j) std::swap(i, j);
-      r.pairs.emplace_back(i, j);
-    }
-  }
+  r.pairs = parsePairs(o.Get("pairs"), "request.pairs", dim);
   return r;
 }
 

@@ -49,7 +49,8 @@ Linearization::Linearization(const Network& network, const at::Tensor& theta, co
 int64_t Linearization::chunkRows(int64_t r) const {
   const NetworkConfig& cfg = network_.config();
   // Per row: the widest layer's product of r columns, plus its weighted copy.
-  const int64_t perRow = 2 * std::max(cfg.width, cfg.inputFeatures()) * r * static_cast<int64_t>(at::elementSize(cfg.dtype));
+  const int64_t perRow =
+      2 * std::max(cfg.width, cfg.inputFeatures()) * r * static_cast<int64_t>(at::elementSize(cfg.dtype));
   return std::max<int64_t>(1, std::min(cfg.chunkRows, cfg.memoryBudgetBytes / std::max<int64_t>(perRow, 1)));
 }
 
@@ -96,10 +97,54 @@ void Linearization::vjpChunk(const FieldCache& cache, const at::Tensor& u, int64
       gb.add_(G.sum(0).unsqueeze(1));
     } else {
       const at::Tensor G = (delta.unsqueeze(2) * u.unsqueeze(1)).reshape({rows, L.out * r});
-      const at::Tensor prod = at::mm(G.t(), h).view({L.out, r, L.in}).permute({0, 2, 1}).reshape({L.out * L.in, r});
+      const at::Tensor prod =
+          at::mm(G.t(), h).view({L.out, r, L.in}).permute({0, 2, 1}).reshape({L.out * L.in, r});
       gW.add_(prod);
       gb.add_(G.sum(0).view({L.out, r}));
     }
+  }
+}
+
+Linearization::VectorWorkspace Linearization::vectorWorkspace(int64_t rows) const {
+  VectorWorkspace ws;
+  const auto opts = network_.options();
+  int64_t widest = 1;
+  for (const LinearLayer& L : network_.layers()) {
+    ws.perLayer.push_back(at::empty({rows, L.out}, opts));
+    widest = std::max(widest, L.out);
+  }
+  ws.onesOut = at::ones({widest}, opts);
+  ws.onesRows = at::ones({rows}, opts);
+  return ws;
+}
+
+// r = 1: Z_l = h V_Wᵀ + V_b into a reused buffer, then (J v)_i += Σ_o δ_l[i,o] Z_l[i,o].
+void Linearization::jvpChunk1(const FieldCache& cache, const at::Tensor& v, int64_t row0, int64_t rows,
+                              at::Tensor acc, VectorWorkspace& ws) const {
+  const auto& layers = network_.layers();
+  at::Tensor sum = acc.view({rows});
+  sum.zero_();
+  for (size_t l = 0; l < layers.size(); ++l) {
+    const LinearLayer& L = layers[l];
+    at::Tensor Z = ws.perLayer[l].narrow(0, 0, rows);
+    at::addmm_out(Z, v.narrow(0, L.biasOffset, L.out).view({1, L.out}), cache.inputs[l].narrow(0, row0, rows),
+                  v.narrow(0, L.weightOffset, L.out * L.in).view({L.out, L.in}).t());
+    Z.mul_(cache.sensitivities[l].narrow(0, row0, rows));
+    sum.addmv_(Z, ws.onesOut.narrow(0, 0, L.out));
+  }
+}
+
+// r = 1: G_l = δ_l ⊙ u into a reused buffer; ∇W_l += G_lᵀ h, ∇b_l += G_lᵀ 1.
+void Linearization::vjpChunk1(const FieldCache& cache, const at::Tensor& u, int64_t row0, int64_t rows,
+                              at::Tensor& out, VectorWorkspace& ws) const {
+  const auto& layers = network_.layers();
+  for (size_t l = 0; l < layers.size(); ++l) {
+    const LinearLayer& L = layers[l];
+    at::Tensor G = ws.perLayer[l].narrow(0, 0, rows);
+    at::mul_out(G, cache.sensitivities[l].narrow(0, row0, rows), u);
+    out.narrow(0, L.weightOffset, L.out * L.in).view({L.out, L.in}).addmm_(G.t(),
+                                                                           cache.inputs[l].narrow(0, row0, rows));
+    out.narrow(0, L.biasOffset, L.out).view({L.out}).addmv_(G.t(), ws.onesRows.narrow(0, 0, rows));
   }
 }
 
@@ -108,9 +153,14 @@ at::Tensor Linearization::fieldJvp(int64_t field, const at::Tensor& V) const {
   const at::Tensor Vc = V.contiguous();
   at::Tensor out = at::empty({n_, V.size(1)}, network_.options());
   const int64_t rows = chunkRows(V.size(1));
+  VectorWorkspace ws = V.size(1) == 1 ? vectorWorkspace(std::min(rows, n_)) : VectorWorkspace{};
   for (int64_t row0 = 0; row0 < n_; row0 += rows) {
     const int64_t c = std::min(rows, n_ - row0);
-    jvpChunk(caches_[field], Vc, row0, c, out.narrow(0, row0, c));
+    if (V.size(1) == 1) {
+      jvpChunk1(caches_[field], Vc, row0, c, out.narrow(0, row0, c), ws);
+    } else {
+      jvpChunk(caches_[field], Vc, row0, c, out.narrow(0, row0, c));
+    }
   }
   return out;
 }
@@ -120,9 +170,14 @@ at::Tensor Linearization::fieldVjp(int64_t field, const at::Tensor& U) const {
   const at::Tensor Uc = U.contiguous();
   at::Tensor out = at::zeros({network_.fieldParameterCount(), U.size(1)}, network_.options());
   const int64_t rows = chunkRows(U.size(1));
+  VectorWorkspace ws = U.size(1) == 1 ? vectorWorkspace(std::min(rows, n_)) : VectorWorkspace{};
   for (int64_t row0 = 0; row0 < n_; row0 += rows) {
     const int64_t c = std::min(rows, n_ - row0);
-    vjpChunk(caches_[field], Uc.narrow(0, row0, c), row0, c, out);
+    if (U.size(1) == 1) {
+      vjpChunk1(caches_[field], Uc.narrow(0, row0, c), row0, c, out, ws);
+    } else {
+      vjpChunk(caches_[field], Uc.narrow(0, row0, c), row0, c, out);
+    }
   }
   return out;
 }
@@ -132,13 +187,19 @@ at::Tensor Linearization::fieldMvm(int64_t field, const at::Tensor& V, double mu
   const at::Tensor Vc = V.contiguous();
   const int64_t r = V.size(1), rows = chunkRows(r);
   at::Tensor Jv = at::empty({std::min(rows, n_), r}, network_.options());
+  VectorWorkspace ws = r == 1 ? vectorWorkspace(std::min(rows, n_)) : VectorWorkspace{};
   at::Tensor out = at::zeros({network_.fieldParameterCount(), r}, network_.options());
   // Chunk by chunk, J V then Jᵀ(J V) while the chunk's caches are still in cache.
   for (int64_t row0 = 0; row0 < n_; row0 += rows) {
     const int64_t c = std::min(rows, n_ - row0);
-    const at::Tensor JvChunk = Jv.narrow(0, 0, c);
-    jvpChunk(caches_[field], Vc, row0, c, JvChunk);
-    vjpChunk(caches_[field], JvChunk, row0, c, out);
+    at::Tensor JvChunk = Jv.narrow(0, 0, c);
+    if (r == 1) {
+      jvpChunk1(caches_[field], Vc, row0, c, JvChunk, ws);
+      vjpChunk1(caches_[field], JvChunk, row0, c, out, ws);
+    } else {
+      jvpChunk(caches_[field], Vc, row0, c, JvChunk);
+      vjpChunk(caches_[field], JvChunk, row0, c, out);
+    }
   }
   out.mul_(1.0 / static_cast<double>(n_));
   if (mu != 0) out.add_(Vc, mu);

@@ -39,11 +39,24 @@ class Linearization {
     std::vector<at::Tensor> inputs;         // h_{l−1}: n×in_l per layer
     std::vector<at::Tensor> sensitivities;  // δ_l: n×out_l per layer
   };
+  // Buffers for single-vector products, allocated once per call and reused by every chunk and
+  // layer: allocation and page faults, not GEMMs, dominate otherwise (perf-notes §3).
+  struct VectorWorkspace {
+    std::vector<at::Tensor> perLayer;  // rows×out_l
+    at::Tensor onesOut, onesRows;      // for row and column sums as GEMVs
+  };
+  VectorWorkspace vectorWorkspace(int64_t rows) const;
+  void jvpChunk1(const FieldCache& cache, const at::Tensor& v, int64_t row0, int64_t rows, at::Tensor acc,
+                 VectorWorkspace& ws) const;
+  void vjpChunk1(const FieldCache& cache, const at::Tensor& u, int64_t row0, int64_t rows, at::Tensor& out,
+                 VectorWorkspace& ws) const;
   // Rows per chunk for a product with r right-hand sides, within the memory budget.
   int64_t chunkRows(int64_t r) const;
   // Rows [row0, row0 + rows): J V into acc (rows×r); Jᵀu of those rows (u: rows×r) added to out.
-  void jvpChunk(const FieldCache& cache, const at::Tensor& V, int64_t row0, int64_t rows, at::Tensor acc) const;
-  void vjpChunk(const FieldCache& cache, const at::Tensor& u, int64_t row0, int64_t rows, at::Tensor& out) const;
+  void jvpChunk(const FieldCache& cache, const at::Tensor& V, int64_t row0, int64_t rows,
+                at::Tensor acc) const;
+  void vjpChunk(const FieldCache& cache, const at::Tensor& u, int64_t row0, int64_t rows,
+                at::Tensor& out) const;
 
   const Network& network_;
   int64_t n_ = 0;

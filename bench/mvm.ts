@@ -1,0 +1,62 @@
+// M·v at the reference size of the foundation issue: n = 10,000 points in 3D, L = 5,
+// 3 hidden layers of width 100, one field, float64 (p = 24,001).
+import { performance } from 'node:perf_hooks';
+import { native } from '../ts/native';
+
+export interface MvmFigures {
+  n: number;
+  p: number;
+  seconds: number;
+  /** 8·n·p / seconds: the nominal count of one M·v (a JVP and a VJP through the network). */
+  gflops: number;
+  /** 4·n·p / seconds: flops the cached-factor kernels actually execute. */
+  executed_gflops: number;
+  gemm_gflops: number;
+}
+
+function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), a | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+export async function measureMvm(options: { n?: number; repeats: number }): Promise<MvmFigures> {
+  const addon = native();
+  const n = options.n ?? 10_000;
+  const dim = 3;
+  const net = new addon.Network({
+    dim,
+    width: 100,
+    depth: 3,
+    frequencies: 5,
+    lower: [-1, -1, -1],
+    upper: [1, 1, 1],
+  });
+  const random = seeded(1);
+  const points = Float64Array.from({ length: n * dim }, () => 2 * random() - 1);
+  const lin = await net.linearize(net.initialParameters(0), points);
+  const p = net.parameterCount;
+  const v = Float64Array.from({ length: p }, () => random() - 0.5);
+  await lin.mvm(v, 1, 0);
+  const times: number[] = [];
+  for (let i = 0; i < options.repeats; i++) {
+    const start = performance.now();
+    await lin.mvm(v, 1, 0);
+    times.push((performance.now() - start) / 1000);
+  }
+  const seconds = median(times);
+  return {
+    n,
+    p,
+    seconds,
+    gflops: (8 * n * p) / seconds / 1e9,
+    executed_gflops: (4 * n * p) / seconds / 1e9,
+    gemm_gflops: addon.gemmGflops(2000, 100, 100, 50),
+  };
+}

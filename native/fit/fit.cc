@@ -1,0 +1,74 @@
+#include "fit/fit.h"
+
+#include <cmath>
+#include <vector>
+
+#include "engine/linearization.h"
+
+namespace nivp {
+
+at::Tensor uniformPoints(const Network& network, int64_t n, at::Generator& gen) {
+  const NetworkConfig& cfg = network.config();
+  at::Tensor u = at::empty({n, cfg.dim}, at::kDouble);
+  u.uniform_(0.0, 1.0, gen);
+  for (int64_t i = 0; i < cfg.dim; ++i) u.select(1, i).mul_(cfg.upper[i] - cfg.lower[i]).add_(cfg.lower[i]);
+  return u.to(network.options());
+}
+
+FitReport fitAdam(const Network& network, at::Tensor& theta, const BatchSource& source, const AdamOptions& options,
+                  at::Generator& gen) {
+  at::Tensor m = at::zeros_like(theta), v = at::zeros_like(theta);
+  FitReport report;
+  for (int64_t step = 1; step <= options.steps; ++step) {
+    auto [points, targets] = source(options.batch, gen);
+    const Linearization lin(network, theta, points);
+    const at::Tensor residual = lin.values() - targets.to(network.options());  // n×k
+    const double n = static_cast<double>(points.size(0));
+    const at::Tensor grad = lin.vjp(residual.unsqueeze(2)).squeeze(1).mul_(2.0 / n);
+    m.mul_(options.beta1).add_(grad, 1 - options.beta1);
+    v.mul_(options.beta2).addcmul_(grad, grad, 1 - options.beta2);
+    const double c1 = 1 - std::pow(options.beta1, static_cast<double>(step));
+    const double c2 = 1 - std::pow(options.beta2, static_cast<double>(step));
+    theta.addcdiv_(m, (v / c2).sqrt_().add_(options.eps), -options.lr / c1);
+    report.steps = step;
+    const bool reportNow = step % options.reportEvery == 0 || step == options.steps;
+    if (reportNow) {
+      report.loss = residual.square().mean().item<double>() * static_cast<double>(residual.size(1));
+      if (options.progress && !options.progress(step, report.loss)) {
+        report.stopped = true;
+        break;
+      }
+    }
+  }
+  return report;
+}
+
+void tuneHead(const Network& network, at::Tensor& theta, const at::Tensor& pointsIn, const at::Tensor& targetsIn,
+              double lambda) {
+  const auto opts = network.options();
+  const at::Tensor points = pointsIn.to(opts), targets = targetsIn.to(opts);
+  const at::Tensor s = network.scaled(points);
+  const at::Tensor B = network.boundaryFactor(s);  // n×1
+  const int64_t last = network.config().depth;
+  const LinearLayer& L = network.layers()[last];
+  for (int64_t a = 0; a < network.config().fields; ++a) {
+    std::vector<at::Tensor> inputs;
+    network.subnetworkValue(theta, a, s, &inputs, nullptr);
+    const at::Tensor phi = at::cat({inputs[last], at::ones({s.size(0), 1}, opts)}, 1).mul_(B);  // n×(w+1)
+    at::Tensor gram = at::mm(phi.t(), phi);
+    gram.diagonal().add_(lambda * static_cast<double>(s.size(0)));
+    const at::Tensor rhs = at::mm(phi.t(), targets.select(1, a).unsqueeze(1));
+    const at::Tensor solution = at::cholesky_solve(rhs, at::linalg_cholesky(gram)).squeeze(1);  // w then b
+    theta.narrow(0, network.fieldOffset(a) + L.weightOffset, L.in).copy_(solution.narrow(0, 0, L.in));
+    theta.narrow(0, network.fieldOffset(a) + L.biasOffset, 1).copy_(solution.narrow(0, L.in, 1));
+  }
+}
+
+double relativeError(const Network& network, const at::Tensor& theta, const at::Tensor& points,
+                     const at::Tensor& targets) {
+  const at::Tensor y = network.forward(theta, points, JetRequest{}).values;
+  const at::Tensor t = targets.to(y.options());
+  return ((y - t).norm() / t.norm()).item<double>();
+}
+
+}  // namespace nivp

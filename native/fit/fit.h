@@ -1,0 +1,50 @@
+// Fitting the network to a target function: Adam on fresh batches (the paper's initial fit and
+// its restarts, section 4.2), then last-layer least squares ("head tuning", eq. (7)).
+#pragma once
+#include <ATen/ATen.h>
+
+#include <cstdint>
+#include <functional>
+#include <utility>
+
+#include "engine/network.h"
+
+namespace nivp {
+
+// Draws a batch: points (n×D) and the target's values there (n×k).
+using BatchSource = std::function<std::pair<at::Tensor, at::Tensor>(int64_t n, at::Generator& gen)>;
+
+// Uniform points in the network's box, drawn on the CPU in float64 (reproducible across devices).
+at::Tensor uniformPoints(const Network& network, int64_t n, at::Generator& gen);
+
+struct AdamOptions {
+  int64_t steps = 50000;
+  double lr = 1e-3;
+  int64_t batch = 10000;
+  double beta1 = 0.9, beta2 = 0.999, eps = 1e-8;
+  // Called every `reportEvery` steps with (step, batch loss); returning false stops early.
+  std::function<bool(int64_t, double)> progress;
+  int64_t reportEvery = 100;
+};
+
+struct FitReport {
+  int64_t steps = 0;
+  double loss = 0;  // mean squared error of the last batch
+  bool stopped = false;
+};
+
+// Minimises the mean squared error over fresh batches; θ is updated in place. The gradient is
+// 2/n Jᵀ(y − target) from the same cached-factor products the solver uses.
+FitReport fitAdam(const Network& network, at::Tensor& theta, const BatchSource& source, const AdamOptions& options,
+                  at::Generator& gen);
+
+// Replaces each field's last layer by the regularised least-squares solution on `points`:
+// (ΦᵀΦ + λI) w = Φᵀu with Φ = B·[h_last, 1] (B the boundary factor). θ is updated in place.
+void tuneHead(const Network& network, at::Tensor& theta, const at::Tensor& points, const at::Tensor& targets,
+              double lambda);
+
+// Relative L2 error ‖y − target‖ / ‖target‖ over all fields on the given points.
+double relativeError(const Network& network, const at::Tensor& theta, const at::Tensor& points,
+                     const at::Tensor& targets);
+
+}  // namespace nivp
