@@ -1,5 +1,6 @@
 // The package root: public exports only.
 export { SpecError } from './errors';
+export { AbortError, IntegrationError } from './integrate/index';
 // The native engine, for users who drive the network and its Jacobian products directly.
 export type {
   NativeJets,
@@ -22,3 +23,14 @@ export { defineProblem, Expr, ops } from './problem/index';
 export { problems } from './problems/index';
 export type { RuntimeInfo } from './runtime';
 export { runtimeInfo, setThreads } from './runtime';
+export type {
+  EvolveOptions,
+  EvolveProgress,
+  FitCallOptions,
+  FitReport,
+} from './solver/neural-ivp';
+export { EvolveError, NeuralIVP } from './solver/neural-ivp';
+export type { NeuralIVPInput, NeuralIVPOptions } from './solver/options';
+export { SolutionFileError } from './solver/save-format';
+export type { Points, SolutionStats, StepHistoryRecord } from './solver/solution';
+export { Solution } from './solver/solution';

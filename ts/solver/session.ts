@@ -77,6 +77,10 @@ export interface NativeSession {
   refit(theta: Handle, config: FitConfig, onProgress?: (p: FitProgress) => void): Promise<FitResult>;
   /** Values n×k at points n×D. */
   evaluate(theta: Handle, points: Float64Array): Promise<Float64Array>;
+  /** The same on the calling thread (for Solution.evaluate, which is synchronous). */
+  evaluateSync?(theta: Handle, points: Float64Array): Float64Array;
+  /** Live vector handles (for leak checks). */
+  storedVectors?(): number;
   /** Relative PDE residual at time t on `samples` fresh points. */
   residual(theta: Handle, t: number, samples: number): Promise<number>;
   /** Relative L2 error against the plan's `exact` at time t on `samples` fresh points. */

@@ -1,0 +1,76 @@
+// One dynamics solve (M + μI)θ̇ = F at n = 10,000 points, float64, over network sizes: the
+// Nyström-preconditioned CG against the dense Cholesky baseline (issue: linear solvers).
+import { performance } from 'node:perf_hooks';
+import { native } from '../ts/native';
+import { problems } from '../ts/problems/index';
+import type { NativeSession, SessionConfig } from '../ts/solver/session';
+
+export interface SolveRow {
+  p: number;
+  n: number;
+  width: number;
+  pcg_seconds: number;
+  pcg_iterations: number;
+  pcg_converged: boolean;
+  dense_seconds: number | null;
+  relative_difference: number | null;
+  note?: string;
+}
+
+type SessionClass = new (config: SessionConfig) => NativeSession;
+
+// p = 2w² + 40w + 1 for 3 hidden layers of width w on the 36 features of a 3D, L = 5 embedding.
+export const widthsForP = { 1000: 15, 5000: 41, 20000: 91, 100000: 214 } as const;
+
+function relativeDifference(a: Float64Array, b: Float64Array): number {
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < a.length; i++) {
+    num += (a[i] - b[i]) ** 2;
+    den += b[i] ** 2;
+  }
+  return Math.sqrt(num / den);
+}
+
+export async function measureSolve(width: number, n: number, fitSteps: number): Promise<SolveRow> {
+  const Session = (native() as unknown as { Session: SessionClass }).Session;
+  const plan = problems.heat({ dim: 3 }).plan;
+  const make = (method: 'pcg' | 'dense') =>
+    new Session({
+      network: { dim: 3, width, depth: 3, frequencies: 5, lower: plan.lower, upper: plan.upper, dirichlet: true },
+      plan,
+      samples: n,
+      linear: { method, tol: 1e-8, maxIters: 1000, rank: 200, mu: 1e-6 },
+      seed: 0,
+      memoryBudget: 4 * 2 ** 30,
+    });
+  const pcg = make('pcg');
+  const fit = { steps: fitSteps, lr: 1e-3, batch: 2000, headTuning: false, headSamples: 2000 };
+  const fitted = await pcg.fitInitial(fit, null);
+  const theta = pcg.read(fitted.theta);
+  pcg.resample();
+  const t0 = performance.now();
+  const solved = await pcg.dynamics(fitted.theta, 0);
+  const row: SolveRow = {
+    p: pcg.parameterCount,
+    n,
+    width,
+    pcg_seconds: (performance.now() - t0) / 1000,
+    pcg_iterations: solved.cgIterations,
+    pcg_converged: solved.converged,
+    dense_seconds: null,
+    relative_difference: null,
+  };
+  const dense = make('dense');
+  dense.resample();
+  const denseTheta = dense.write(theta);
+  try {
+    const t1 = performance.now();
+    const exact = await dense.dynamics(denseTheta, 0);
+    row.dense_seconds = (performance.now() - t1) / 1000;
+    row.relative_difference = relativeDifference(pcg.read(solved.handle), dense.read(exact.handle));
+  } catch (error) {
+    row.note = error instanceof Error ? error.message : String(error);
+  }
+  return row;
+}

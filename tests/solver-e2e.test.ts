@@ -1,0 +1,149 @@
+// End-to-end solves through the native session. Skipped until the addon has `Session`.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { problems } from '../ts/problems/index';
+import { hasNativeSession } from '../ts/solver/native-session';
+import { NeuralIVP } from '../ts/solver/neural-ivp';
+import type { NeuralIVPOptions } from '../ts/solver/options';
+import { Solution } from '../ts/solver/solution';
+
+/** CI-sized: a small network, few samples, a short fit. */
+function ciOptions(overrides: Partial<NeuralIVPOptions> = {}): Omit<NeuralIVPOptions, 'problem'> {
+  return {
+    network: { width: 32, depth: 2 },
+    samples: 2000,
+    fit: { steps: 1500, batch: 2000, headSamples: 5000 },
+    linear: { method: 'pcg', rank: 50 },
+    integrator: { method: 'rk23', rtol: 1e-3 },
+    restarts: false,
+    seed: 0,
+    ...overrides,
+  };
+}
+
+/** Points on a grid in [-0.9, 0.9]², row-major. */
+function grid(m: number): Float64Array {
+  const out = new Float64Array(m * m * 2);
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < m; j++) {
+      out[2 * (i * m + j)] = -0.9 + (1.8 * i) / (m - 1);
+      out[2 * (i * m + j) + 1] = -0.9 + (1.8 * j) / (m - 1);
+    }
+  }
+  return out;
+}
+
+const bytes = (a: Float64Array): Uint8Array => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+const meanCg = (s: Solution): number => s.stats.cgIterations / Math.max(1, s.stats.dynamicsEvaluations);
+
+describe.skipIf(!hasNativeSession())('NeuralIVP end to end (native session)', () => {
+  const heat = problems.heat({ dim: 2 });
+  const T = 0.2;
+  let dir: string | undefined;
+  let first: Solution | undefined;
+
+  afterAll(async () => {
+    if (dir !== undefined) await rm(dir, { recursive: true, force: true });
+  });
+
+  const cases = [
+    { method: 'rk23', linear: 'pcg' },
+    { method: 'rk45', linear: 'pcg' },
+    { method: 'rk23', linear: 'dense' },
+    { method: 'rk45', linear: 'dense' },
+  ] as const;
+  it.each(cases)('2D heat to T = 0.2 with $method and $linear: relative error < 1e-2', async ({ method, linear }) => {
+    const ivp = new NeuralIVP({
+      problem: heat,
+      ...ciOptions({
+        integrator: { method, rtol: 1e-3 },
+        linear: linear === 'pcg' ? { method: 'pcg', rank: 50 } : { method: 'dense' },
+      }),
+    });
+    expect(ivp.parameterCount).toBeGreaterThan(0);
+    const fit = await ivp.fit();
+    expect(fit.relativeError).toBeLessThan(1e-2);
+    const sol = await ivp.evolve(T);
+    expect(sol.times).toEqual([0, T]);
+    expect(sol.stats.steps).toBe(sol.history.length);
+    expect(sol.stats.steps).toBeGreaterThan(0);
+    const error = await sol.error(T);
+    expect(error).toBeLessThan(1e-2);
+    if (linear === 'pcg') expect(sol.stats.cgIterations).toBeGreaterThan(0);
+    first ??= sol;
+  });
+
+  it('save → load evaluates identically (bit for bit)', async () => {
+    const sol = first ?? (await new NeuralIVP({ problem: heat, ...ciOptions() }).evolve(T));
+    dir = await mkdtemp(path.join(tmpdir(), 'neural-ivp-e2e-'));
+    const file = path.join(dir, 'heat.json');
+    await sol.save(file);
+    const loaded = await Solution.load(file);
+    const pts = grid(17);
+    for (const t of sol.times) {
+      expect(bytes(loaded.theta(t))).toEqual(bytes(sol.theta(t)));
+      expect(bytes(loaded.evaluate(pts, t))).toEqual(bytes(sol.evaluate(pts, t)));
+      expect(bytes(await loaded.evaluateAsync(pts, t))).toEqual(bytes(sol.evaluate(pts, t)));
+    }
+  });
+
+  it('the same seed gives the same θ bit for bit', async () => {
+    const run = (): Promise<Solution> =>
+      new NeuralIVP({ problem: heat, ...ciOptions({ fit: { steps: 300, batch: 1000, headSamples: 2000 } }) }).evolve(
+        0.05,
+      );
+    const a = await run();
+    const b = await run();
+    expect(a.times).toEqual(b.times);
+    for (const t of a.times) expect(bytes(b.theta(t))).toEqual(bytes(a.theta(t)));
+  });
+
+  it('abort rejects with an AbortError and a second evolve works', async () => {
+    const ivp = new NeuralIVP({ problem: heat, ...ciOptions({ fit: { steps: 300, batch: 1000, headSamples: 2000 } }) });
+    await ivp.fit();
+    const controller = new AbortController();
+    let abortedAt = 0;
+    const error = await ivp
+      .evolve(T, {
+        signal: controller.signal,
+        onProgress: (p) => {
+          if (p.step === 2) {
+            abortedAt = Date.now();
+            controller.abort();
+          }
+        },
+      })
+      .then(
+        () => null,
+        (e: unknown) => e,
+      );
+    expect((error as Error | null)?.name).toBe('AbortError');
+    expect(Date.now() - abortedAt).toBeLessThan(1500);
+    const sol = await ivp.evolve(0.05);
+    expect(sol.times).toEqual([0, 0.05]);
+    expect(Number.isFinite(await sol.residual(0.05))).toBe(true);
+  });
+
+  it('on a wave problem, restarts lower the mean CG iterations per solve', async () => {
+    const wave = problems.wave({ dim: 2 });
+    const base = ciOptions({ integrator: { method: 'rk23', rtol: 1e-3 } });
+    const plain = await new NeuralIVP({ problem: wave, ...base }).evolve(0.5);
+    const plainMean = meanCg(plain);
+    // restart whenever a solve needs more than the plain run's mean
+    const restarted = await new NeuralIVP({
+      problem: wave,
+      ...base,
+      restarts: { timeFraction: null, cgIterations: Math.max(1, Math.floor(plainMean)) },
+    }).evolve(0.5);
+    const restartedMean = meanCg(restarted);
+    console.log(
+      `wave-2d: mean CG per solve ${plainMean.toFixed(1)} without restarts, ${restartedMean.toFixed(1)} with ${restarted.stats.restarts} restarts`,
+    );
+    expect(restarted.stats.restarts).toBeGreaterThan(0);
+    expect(restarted.history.some((r) => r.restarted)).toBe(true);
+    expect(plainMean).toBeGreaterThan(0);
+    expect(restartedMean).toBeLessThan(plainMean);
+  });
+});

@@ -1,0 +1,182 @@
+// A JavaScript stand-in for the native session (ts/solver/session.ts), for solver tests that need
+// no native code: θ̇ = −rate·θ, CG iterations as a function of the solves since the last fit, and
+// strict handle bookkeeping (a released or unknown handle throws).
+import type { SolverSession } from '../ts/solver/native-session';
+import type { DynamicsResult, FitConfig, FitProgress, FitResult, Handle, SessionConfig } from '../ts/solver/session';
+
+export interface FakeSessionOptions {
+  /** Parameter count (default 6). */
+  p?: number;
+  /** θ̇ = −rate·θ (default 1). */
+  rate?: number;
+  /** CG iterations of a solve, given the solves since the last fit or refit (default 10). */
+  cg?: (age: number) => number;
+  /** Every solve after this many returns NaN. */
+  nanAfterSolves?: number;
+  /** Each solve waits this long (ms); `cancel()` rejects waiting solves with an AbortError. */
+  delayMs?: number;
+}
+
+export class FakeSession implements SolverSession {
+  readonly parameterCount: number;
+  readonly config: SessionConfig;
+  readonly store = new Map<Handle, Float64Array>();
+  resamples = 0;
+  cancels = 0;
+  solves = 0;
+  refits = 0;
+  fits = 0;
+  lastPool: { points: Float64Array; values: Float64Array } | null = null;
+  lastFitConfig: FitConfig | undefined;
+  private nextHandle = 1;
+  private age = 0;
+  private readonly waiting = new Set<(e: Error) => void>();
+
+  constructor(
+    config: SessionConfig,
+    readonly options: FakeSessionOptions = {},
+  ) {
+    this.config = config;
+    this.parameterCount = options.p ?? 6;
+  }
+
+  private get(h: Handle): Float64Array {
+    const v = this.store.get(h);
+    if (v === undefined) throw new Error(`fake session: handle ${h} is not live`);
+    return v;
+  }
+
+  write(values: Float64Array): Handle {
+    if (values.length !== this.parameterCount) throw new RangeError('fake session: wrong length');
+    const h = this.nextHandle++;
+    this.store.set(h, Float64Array.from(values));
+    return h;
+  }
+
+  read(h: Handle): Float64Array {
+    return Float64Array.from(this.get(h));
+  }
+
+  combine(base: Handle | null, terms: ReadonlyArray<readonly [number, Handle]>): Handle {
+    const out = base === null ? new Float64Array(this.parameterCount) : Float64Array.from(this.get(base));
+    for (const [c, h] of terms) {
+      const v = this.get(h);
+      for (let i = 0; i < out.length; i++) out[i] += c * v[i];
+    }
+    return this.write(out);
+  }
+
+  norm(h: Handle): number {
+    return Math.hypot(...this.get(h));
+  }
+
+  isFinite(h: Handle): boolean {
+    return this.get(h).every(Number.isFinite);
+  }
+
+  release(h: Handle): void {
+    if (!this.store.delete(h)) throw new Error(`fake session: release of handle ${h}, which is not live`);
+  }
+
+  resample(): void {
+    this.resamples++;
+  }
+
+  async dynamics(theta: Handle, _t: number): Promise<DynamicsResult> {
+    this.get(theta);
+    if (this.options.delayMs !== undefined && this.options.delayMs > 0) await this.wait(this.options.delayMs);
+    const v = this.get(theta);
+    this.solves++;
+    const rate = this.options.rate ?? 1;
+    const nan = this.options.nanAfterSolves !== undefined && this.solves > this.options.nanAfterSolves;
+    const out = v.map((x) => (nan ? Number.NaN : -rate * x));
+    const cg = (this.options.cg ?? (() => 10))(this.age++);
+    return { handle: this.write(out), cgIterations: cg, residual: 0.01, converged: true };
+  }
+
+  async fitInitial(
+    config: FitConfig,
+    pool: { points: Float64Array; values: Float64Array } | null,
+    onProgress?: (p: FitProgress) => void,
+  ): Promise<FitResult> {
+    this.fits++;
+    this.lastFitConfig = config;
+    this.lastPool = pool;
+    this.age = 0;
+    onProgress?.({ step: config.steps, loss: 1e-6 });
+    const theta = Float64Array.from({ length: this.parameterCount }, (_, i) => 1 + i / 10);
+    return { theta: this.write(theta), relativeError: 1e-3, seconds: 0.001 };
+  }
+
+  async refit(theta: Handle, _config: FitConfig): Promise<FitResult> {
+    this.refits++;
+    this.age = 0;
+    return { theta: this.write(this.get(theta)), relativeError: 1e-4, seconds: 0.001 };
+  }
+
+  evaluateSync(theta: Handle, points: Float64Array): Float64Array {
+    const v = this.get(theta);
+    const D = this.config.network.dim;
+    const k = this.config.network.fields ?? 1;
+    const n = points.length / D;
+    const out = new Float64Array(n * k);
+    for (let i = 0; i < n; i++) {
+      let s = 1;
+      for (let a = 0; a < D; a++) s += points[i * D + a];
+      for (let j = 0; j < k; j++) out[i * k + j] = v[j % v.length] * s;
+    }
+    return out;
+  }
+
+  async evaluate(theta: Handle, points: Float64Array): Promise<Float64Array> {
+    return this.evaluateSync(theta, points);
+  }
+
+  async residual(theta: Handle, _t: number, _samples: number): Promise<number> {
+    this.get(theta);
+    return 0.01;
+  }
+
+  async error(theta: Handle, _t: number, _samples: number): Promise<number> {
+    this.get(theta);
+    return 0.02;
+  }
+
+  cancel(): void {
+    this.cancels++;
+    const err = new Error('cancelled');
+    err.name = 'AbortError';
+    for (const reject of this.waiting) reject(err);
+    this.waiting.clear();
+  }
+
+  private wait(ms: number): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiting.delete(fail);
+        resolve();
+      }, ms);
+      const fail = (e: Error): void => {
+        clearTimeout(timer);
+        reject(e);
+      };
+      this.waiting.add(fail);
+    });
+  }
+}
+
+/** A session factory that remembers the sessions it made. */
+export function fakeFactory(options: FakeSessionOptions = {}): {
+  make: (config: SessionConfig) => FakeSession;
+  sessions: FakeSession[];
+} {
+  const sessions: FakeSession[] = [];
+  return {
+    sessions,
+    make: (config) => {
+      const s = new FakeSession(config, options);
+      sessions.push(s);
+      return s;
+    },
+  };
+}

@@ -1,0 +1,236 @@
+// NeuralIVP's driver logic against the JavaScript fake session (no native code): θ̇ = −θ.
+import { describe, expect, it } from 'vitest';
+import { SpecError } from '../ts/errors';
+import { defineProblem } from '../ts/problem/define';
+import { ops } from '../ts/problem/ops';
+import { problems } from '../ts/problems/index';
+import { EvolveError, type EvolveProgress, NeuralIVP } from '../ts/solver/neural-ivp';
+import type { NeuralIVPOptions } from '../ts/solver/options';
+import { type FakeSessionOptions, fakeFactory } from './solver-fake-session';
+
+const heat = problems.heat({ dim: 2 });
+
+function setup(
+  options: Partial<NeuralIVPOptions> = {},
+  fake: FakeSessionOptions = {},
+  maxRestarts?: number,
+): { ivp: NeuralIVP; sessions: ReturnType<typeof fakeFactory>['sessions'] } {
+  const { make, sessions } = fakeFactory(fake);
+  const ivp = new NeuralIVP(
+    { problem: heat, device: 'cpu', restarts: false, integrator: { method: 'rk23', rtol: 1e-4 }, ...options },
+    { createSession: make, maxRestarts },
+  );
+  return { ivp, sessions };
+}
+
+const relDiff = (a: Float64Array, b: Float64Array): number => {
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < a.length; i++) {
+    num += (a[i] - b[i]) ** 2;
+    den += b[i] ** 2;
+  }
+  return Math.sqrt(num / den);
+};
+
+describe('NeuralIVP (fake session)', () => {
+  it('validates options before any native work', () => {
+    const { make, sessions } = fakeFactory();
+    expect(() => new NeuralIVP({ problem: heat, samples: 3 }, { createSession: make })).toThrow(SpecError);
+    expect(() => new NeuralIVP({} as NeuralIVPOptions, { createSession: make })).toThrow(SpecError);
+    expect(sessions).toHaveLength(0);
+    const ivp = new NeuralIVP(heat, { createSession: make });
+    expect(ivp.options.samples).toBe(10_000);
+    expect(sessions).toHaveLength(0);
+  });
+
+  it('reports parameterCount and device', () => {
+    const { ivp, sessions } = setup({}, { p: 9 });
+    expect(ivp.device).toBe('cpu');
+    expect(ivp.parameterCount).toBe(9);
+    expect(sessions[0].config.network).toMatchObject({ dim: 2, fields: 1, dirichlet: true, device: 'cpu' });
+    expect(sessions[0].config.plan).toBe(heat.plan);
+  });
+
+  it('fit() resolves to { relativeError, seconds } and passes the fit options', async () => {
+    const { ivp, sessions } = setup({ fit: { steps: 7, batch: 10, headSamples: 20, lr: 0.01 } });
+    const r = await ivp.fit();
+    expect(r.relativeError).toBe(1e-3);
+    expect(r.seconds).toBeGreaterThanOrEqual(0);
+    expect(sessions[0].lastFitConfig).toEqual({ steps: 7, lr: 0.01, batch: 10, headTuning: true, headSamples: 20 });
+    expect(sessions[0].lastPool).toBeNull();
+  });
+
+  it('fits a problem given by initialValues on a seeded pool, calling the function once', async () => {
+    let calls = 0;
+    const byValues = defineProblem({
+      dim: 2,
+      domain: { lower: [0, -2], upper: [1, 2] },
+      boundary: 'none',
+      fields: ['u', 'v'],
+      initialValues: (points, n) => {
+        calls++;
+        const out = new Float64Array(n * 2);
+        for (let i = 0; i < n; i++) out[2 * i] = points[2 * i] + points[2 * i + 1];
+        return out;
+      },
+      rhs: ({ u, v }) => ({ u: v, v: ops.lap(u) }),
+    });
+    const pools = [];
+    const before = calls; // defineProblem probes the function once
+    for (let k = 0; k < 2; k++) {
+      const { make, sessions } = fakeFactory();
+      const ivp = new NeuralIVP(
+        { problem: byValues, device: 'cpu', fit: { batch: 100, headSamples: 300 } },
+        { createSession: make },
+      );
+      await ivp.fit();
+      pools.push(sessions[0].lastPool);
+    }
+    expect(calls - before).toBe(2); // once per fit
+    const pool = pools[0];
+    if (pool === null || pools[1] === null) throw new Error('no pool');
+    expect(pool.points.length).toBe(400 * 2); // max(batch·4, headSamples) points
+    expect(pool.values.length).toBe(400 * 2);
+    for (let i = 0; i < 400; i++) {
+      expect(pool.points[2 * i]).toBeGreaterThanOrEqual(0);
+      expect(pool.points[2 * i]).toBeLessThanOrEqual(1);
+      expect(Math.abs(pool.points[2 * i + 1])).toBeLessThanOrEqual(2);
+    }
+    expect(pools[1].points).toEqual(pool.points); // seeded
+  });
+
+  it('evolve integrates θ̇ = −θ, saves at saveAt, resamples before every attempt, no FSAL', async () => {
+    const { ivp, sessions } = setup();
+    const progress: EvolveProgress[] = [];
+    const sol = await ivp.evolve(1, { saveAt: [0, 0.5, 1], onProgress: (p) => progress.push(p) });
+    const s = sessions[0];
+    expect(sol.times).toEqual([0, 0.5, 1]);
+    const theta0 = sol.theta(0);
+    expect(
+      relDiff(
+        sol.theta(1),
+        theta0.map((x) => x * Math.exp(-1)),
+      ),
+    ).toBeLessThan(1e-3);
+    expect(
+      relDiff(
+        sol.theta(0.5),
+        theta0.map((x) => x * Math.exp(-0.5)),
+      ),
+    ).toBeLessThan(1e-3);
+    const attempts = sol.stats.steps + sol.stats.rejectedSteps;
+    expect(s.resamples).toBe(attempts);
+    expect(sol.stats.dynamicsEvaluations).toBe(4 * attempts); // rk23 without FSAL: 4 solves per attempt
+    expect(sol.stats.cgIterations).toBe(10 * sol.stats.dynamicsEvaluations);
+    expect(sol.history).toHaveLength(sol.stats.steps);
+    expect(sol.history[0]).toEqual({ t: 0, h: 20 * 1e-4, cgIterations: 40, residual: 0.01, restarted: false });
+    expect(progress).toHaveLength(sol.stats.steps);
+    expect(progress[progress.length - 1]).toMatchObject({ t: 1, T: 1, step: sol.stats.steps, restarts: 0 });
+    expect(sol.stats.restarts).toBe(0);
+    // only θ0 stays in the solver's session
+    expect([...s.store.keys()]).toHaveLength(1);
+  });
+
+  it('rk45 takes 7 solves per attempt', async () => {
+    const { ivp } = setup({ integrator: { method: 'rk45', rtol: 1e-4 } });
+    const sol = await ivp.evolve(0.5);
+    expect(sol.times).toEqual([0, 0.5]);
+    expect(sol.stats.dynamicsEvaluations).toBe(7 * (sol.stats.steps + sol.stats.rejectedSteps));
+  });
+
+  it('validates T and saveAt', async () => {
+    const { ivp, sessions } = setup();
+    await expect(ivp.evolve(0)).rejects.toThrow(RangeError);
+    await expect(ivp.evolve(Number.POSITIVE_INFINITY)).rejects.toThrow(/T must be/);
+    await expect(ivp.evolve(1, { saveAt: [0, 2] })).rejects.toThrow(/saveAt\[1\]/);
+    await expect(ivp.evolve(1, { saveAt: [0.5, 0.2] })).rejects.toThrow(/saveAt must be strictly increasing/);
+    await expect(ivp.evolve(1, { saveAt: [Number.NaN] })).rejects.toThrow(/saveAt\[0\]/);
+    await expect(ivp.evolve(1, { saveAt: [] })).rejects.toThrow(/saveAt/);
+    expect(sessions).toHaveLength(0);
+  });
+
+  it('a second evolve starts again from θ0', async () => {
+    const { ivp, sessions } = setup();
+    const a = await ivp.evolve(0.5);
+    const b = await ivp.evolve(0.5);
+    expect(b.theta(0)).toEqual(a.theta(0));
+    expect(relDiff(b.theta(0.5), a.theta(0.5))).toBeLessThan(1e-12);
+    expect(sessions[0].fits).toBe(1);
+    expect(sessions[0].store.size).toBe(1);
+  });
+
+  it('conditioning restarts refit θ, mark the history and lower the CG iterations', async () => {
+    const growing = (age: number): number => 10 + 2 * age; // conditioning worsens since the last fit
+    const plain = await setup({ restarts: false }, { cg: growing }).ivp.evolve(1);
+    const { ivp, sessions } = setup({ restarts: { cgIterations: 60 } }, { cg: growing });
+    const sol = await ivp.evolve(1);
+    expect(sol.stats.restarts).toBeGreaterThan(0);
+    expect(sol.stats.restarts).toBeLessThanOrEqual(10);
+    expect(sessions[0].refits).toBe(sol.stats.restarts);
+    expect(sol.history.filter((r) => r.restarted)).toHaveLength(sol.stats.restarts);
+    const mean = (s: typeof sol): number => s.stats.cgIterations / s.stats.dynamicsEvaluations;
+    expect(mean(sol)).toBeLessThan(mean(plain));
+    // the refit here returns the same θ: the result is unchanged
+    expect(relDiff(sol.theta(1), plain.theta(1))).toBeLessThan(1e-3);
+    expect(sessions[0].store.size).toBe(1);
+  });
+
+  it('restarts are capped (maxRestarts)', async () => {
+    const integrator = { method: 'rk23', rtol: 1e-6 } as const; // enough steps to exceed the caps
+    const { ivp } = setup({ integrator, restarts: { cgIterations: 1 } }, {}, 3);
+    const sol = await ivp.evolve(1);
+    expect(sol.stats.steps).toBeGreaterThan(20);
+    expect(sol.stats.restarts).toBe(3);
+    const dflt = await setup({ integrator, restarts: { cgIterations: 1 } }).ivp.evolve(1);
+    expect(dflt.stats.restarts).toBe(10);
+  });
+
+  it('abort rejects with an AbortError promptly, cancels native work, and leaves the instance usable', async () => {
+    const { ivp, sessions } = setup({}, { delayMs: 20 });
+    await ivp.fit();
+    const controller = new AbortController();
+    const started = Date.now();
+    const run = ivp.evolve(1, { signal: controller.signal });
+    setTimeout(() => controller.abort(), 100);
+    const error = await run.then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect((error as Error).name).toBe('AbortError');
+    expect(Date.now() - started).toBeLessThan(1000);
+    const s = sessions[0];
+    expect(s.cancels).toBe(1);
+    // the instance still works, from θ0
+    s.options.delayMs = 0;
+    const sol = await ivp.evolve(0.3);
+    expect(sol.times).toEqual([0, 0.3]);
+    expect(s.store.size).toBe(1);
+    // an already aborted signal rejects at once
+    await expect(ivp.evolve(1, { signal: AbortSignal.abort() })).rejects.toMatchObject({ name: 'AbortError' });
+  });
+
+  it('a persistent non-finite θ̇ rejects with an EvolveError holding the work done', async () => {
+    const { ivp, sessions } = setup({}, { nanAfterSolves: 12 });
+    const error = await ivp.evolve(1, { saveAt: [0, 0.001, 1] }).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(EvolveError);
+    const e = error as EvolveError;
+    expect(e.name).toBe('EvolveError');
+    expect(e.reason).toBe('rejections');
+    expect(e.t).toBeGreaterThan(0.001);
+    const sol = e.solution;
+    expect(sol.times).toEqual([0, 0.001, e.t]);
+    expect(
+      relDiff(
+        sol.theta(e.t),
+        sol.theta(0).map((x) => x * Math.exp(-e.t)),
+      ),
+    ).toBeLessThan(1e-3);
+    expect(sol.stats.steps).toBe(sol.history.length);
+    expect(sol.evaluate([[0, 0]], e.t)).toHaveLength(1);
+    expect(sessions[0].store.size).toBe(1);
+  });
+});

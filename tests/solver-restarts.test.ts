@@ -1,0 +1,157 @@
+import { describe, expect, it } from 'vitest';
+import {
+  conditioningPolicy,
+  DEFAULT_MAX_RESTARTS,
+  RestartScheduler,
+  type RestartState,
+  restartPolicies,
+  timeFractionPolicy,
+} from '../ts/solver/restarts';
+
+const state = (s: Partial<RestartState>): RestartState => ({
+  now: 0,
+  lastFitEnd: 0,
+  averageFitSeconds: 0,
+  lastCgIterations: null,
+  restarts: 0,
+  ...s,
+});
+
+/** A clock the test moves by hand. */
+function manualClock(start = 100): { clock: () => number; advance: (s: number) => void } {
+  let now = start;
+  return { clock: () => now, advance: (s) => (now += s) };
+}
+
+describe('timeFractionPolicy (LogTimer)', () => {
+  it('restarts once the time since the last fit exceeds the mean fit time / fraction', () => {
+    const p = timeFractionPolicy(0.5);
+    expect(p.reason).toBe('timeFraction');
+    // mean fit 10 s, f = 0.5: wait more than 20 s
+    expect(p.shouldRestart(state({ now: 119, lastFitEnd: 100, averageFitSeconds: 10 }))).toBe(false);
+    expect(p.shouldRestart(state({ now: 120, lastFitEnd: 100, averageFitSeconds: 10 }))).toBe(false);
+    expect(p.shouldRestart(state({ now: 120.001, lastFitEnd: 100, averageFitSeconds: 10 }))).toBe(true);
+    // f = 2: wait more than 5 s
+    expect(timeFractionPolicy(2).shouldRestart(state({ now: 105.5, lastFitEnd: 100, averageFitSeconds: 10 }))).toBe(
+      true,
+    );
+  });
+
+  it('ignores CG iterations', () => {
+    const p = timeFractionPolicy(0.5);
+    expect(p.shouldRestart(state({ now: 1, lastFitEnd: 0, averageFitSeconds: 10, lastCgIterations: 1e9 }))).toBe(false);
+  });
+
+  it('rejects a non-positive fraction', () => {
+    expect(() => timeFractionPolicy(0)).toThrow(RangeError);
+    expect(() => timeFractionPolicy(Number.NaN)).toThrow(RangeError);
+  });
+});
+
+describe('conditioningPolicy', () => {
+  it('restarts when the last solve needed more CG iterations than the threshold', () => {
+    const p = conditioningPolicy(100);
+    expect(p.reason).toBe('conditioning');
+    expect(p.shouldRestart(state({ lastCgIterations: null }))).toBe(false);
+    expect(p.shouldRestart(state({ lastCgIterations: 99 }))).toBe(false);
+    expect(p.shouldRestart(state({ lastCgIterations: 100 }))).toBe(false);
+    expect(p.shouldRestart(state({ lastCgIterations: 101 }))).toBe(true);
+  });
+
+  it('ignores the clock', () => {
+    expect(conditioningPolicy(100).shouldRestart(state({ now: 1e6, averageFitSeconds: 0 }))).toBe(false);
+  });
+});
+
+describe('restartPolicies', () => {
+  it('builds the policies of the resolved options', () => {
+    expect(restartPolicies(false)).toEqual([]);
+    expect(restartPolicies({ timeFraction: 0.5, cgIterations: null }).map((p) => p.reason)).toEqual(['timeFraction']);
+    expect(restartPolicies({ timeFraction: null, cgIterations: 50 }).map((p) => p.reason)).toEqual(['conditioning']);
+    expect(restartPolicies({ timeFraction: 1, cgIterations: 50 }).map((p) => p.reason)).toEqual([
+      'timeFraction',
+      'conditioning',
+    ]);
+  });
+});
+
+describe('RestartScheduler', () => {
+  it('times from its construction and averages fit durations (the initial fit included)', () => {
+    const { clock, advance } = manualClock();
+    const s = new RestartScheduler([timeFractionPolicy(0.5)], { fitSeconds: [4], clock });
+    expect(s.state()).toMatchObject({ now: 100, lastFitEnd: 100, averageFitSeconds: 4, restarts: 0 });
+    advance(8);
+    expect(s.check()).toBeNull(); // 8 s is not more than 4 / 0.5
+    advance(0.5);
+    expect(s.check()).toBe('timeFraction');
+    // a refit of 2 s: mean (4 + 2) / 2 = 3, the clock restarts at the fit's end
+    advance(2);
+    s.recordFit(2);
+    s.markRestart();
+    expect(s.restarts).toBe(1);
+    expect(s.state()).toMatchObject({ lastFitEnd: 110.5, averageFitSeconds: 3 });
+    advance(6);
+    expect(s.check()).toBeNull();
+    advance(0.1);
+    expect(s.check()).toBe('timeFraction');
+  });
+
+  it('conditioning: fires on the latest solve and forgets it after a restart', () => {
+    const s = new RestartScheduler([conditioningPolicy(50)], { clock: () => 0 });
+    expect(s.check()).toBeNull();
+    s.observeSolve(60);
+    s.observeSolve(40); // the latest counts
+    expect(s.check()).toBeNull();
+    s.observeSolve(51);
+    expect(s.check()).toBe('conditioning');
+    s.recordFit(1);
+    s.markRestart();
+    expect(s.state().lastCgIterations).toBeNull();
+    expect(s.check()).toBeNull();
+  });
+
+  it('caps restarts at maxRestarts (default 10)', () => {
+    expect(DEFAULT_MAX_RESTARTS).toBe(10);
+    const s = new RestartScheduler([conditioningPolicy(0)], { clock: () => 0 });
+    expect(s.maxRestarts).toBe(10);
+    let fired = 0;
+    for (let step = 0; step < 25; step++) {
+      s.observeSolve(5);
+      if (s.check() !== null) {
+        s.recordFit(0);
+        s.markRestart();
+        fired++;
+      }
+    }
+    expect(fired).toBe(10);
+    expect(s.restarts).toBe(10);
+
+    const capped = new RestartScheduler([conditioningPolicy(0)], { maxRestarts: 2, clock: () => 0 });
+    for (let step = 0; step < 5; step++) {
+      capped.observeSolve(5);
+      if (capped.check() !== null) capped.markRestart();
+    }
+    expect(capped.restarts).toBe(2);
+    const none = new RestartScheduler([conditioningPolicy(0)], { maxRestarts: 0, clock: () => 0 });
+    none.observeSolve(5);
+    expect(none.check()).toBeNull();
+  });
+
+  it('either policy may fire', () => {
+    const { clock, advance } = manualClock();
+    const s = new RestartScheduler([timeFractionPolicy(1), conditioningPolicy(100)], { fitSeconds: [10], clock });
+    s.observeSolve(101);
+    expect(s.check()).toBe('conditioning');
+    s.observeSolve(1);
+    expect(s.check()).toBeNull();
+    advance(10.5);
+    expect(s.check()).toBe('timeFraction');
+  });
+
+  it('validates its arguments', () => {
+    expect(() => new RestartScheduler([], { maxRestarts: -1 })).toThrow(RangeError);
+    expect(() => new RestartScheduler([], { maxRestarts: 1.5 })).toThrow(RangeError);
+    expect(() => new RestartScheduler([], { fitSeconds: [Number.NaN] })).toThrow(RangeError);
+    expect(new RestartScheduler([]).check()).toBeNull();
+  });
+});

@@ -1,0 +1,279 @@
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defineProblem } from '../ts/problem/define';
+import { ops } from '../ts/problem/ops';
+import { problems } from '../ts/problems/index';
+import { resolveOptions } from '../ts/solver/options';
+import {
+  decodeFloat64,
+  decodeSolution,
+  encodeFloat64,
+  encodeSolution,
+  FORMAT_NAME,
+  FORMAT_VERSION,
+  type SolutionData,
+  SolutionFileError,
+  writeFileAtomic,
+} from '../ts/solver/save-format';
+import { Solution } from '../ts/solver/solution';
+import { fakeFactory } from './solver-fake-session';
+
+const P = 6;
+
+/** A Solution of the 2D heat problem with hand-made θs, evaluated by the fake session. */
+function makeData(problem = problems.heat({ dim: 2 }), times = [0, 0.25, 0.5]): SolutionData {
+  const { problem: _p, ...options } = resolveOptions({ problem, samples: 500 });
+  return {
+    config: {
+      name: problem.name,
+      params: problem.params,
+      plan: problem.plan,
+      options,
+      session: {
+        network: { dim: problem.dim, fields: problem.fields.length, lower: problem.lower, upper: problem.upper },
+        plan: problem.plan,
+        samples: 500,
+        linear: { method: 'pcg', tol: 1e-8, maxIters: 1000, rank: 200, mu: 1e-6 },
+        seed: 3,
+        memoryBudget: 2 ** 30,
+      },
+      parameterCount: P,
+    },
+    times,
+    thetas: times.map((t, k) => Float64Array.from({ length: P }, (_, i) => (k + 1) * (i + 1) + t)),
+    stats: { steps: 7, rejectedSteps: 1, dynamicsEvaluations: 32, cgIterations: 640, restarts: 1, seconds: 1.5 },
+    history: [
+      { t: 0, h: 0.1, cgIterations: 40, residual: 0.01, restarted: false },
+      { t: 0.1, h: 0.15, cgIterations: 80, residual: Number.NaN, restarted: true },
+    ],
+  };
+}
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), 'neural-ivp-solution-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('Solution: arguments', () => {
+  const { make, sessions } = fakeFactory({ p: P });
+  const sol = new Solution(makeData(), make);
+
+  it('exposes times, stats and history', () => {
+    expect(sol.times).toEqual([0, 0.25, 0.5]);
+    expect(sol.stats).toEqual({
+      steps: 7,
+      rejectedSteps: 1,
+      dynamicsEvaluations: 32,
+      cgIterations: 640,
+      restarts: 1,
+      seconds: 1.5,
+    });
+    expect(sol.history).toHaveLength(2);
+    expect(sol.history[1]).toMatchObject({ t: 0.1, h: 0.15, cgIterations: 80, restarted: true });
+    expect(sol.dim).toBe(2);
+    expect(sol.fields).toEqual(['u']);
+    expect(sol.name).toBe('heat-2d');
+  });
+
+  it('rejects a time that was not saved, naming the saved times', () => {
+    expect(() => sol.evaluate(new Float64Array(2), 0.3)).toThrow(RangeError);
+    expect(() => sol.evaluate(new Float64Array(2), 0.3)).toThrow(/t = 0\.3 is not a saved time.*0, 0\.25, 0\.5/);
+    expect(() => sol.theta(1)).toThrow(/0, 0\.25, 0\.5/);
+    expect(() => sol.evaluate(new Float64Array(2), Number.NaN)).toThrow(RangeError);
+    expect(() => sol.evaluate(new Float64Array(2), '0' as unknown as number)).toThrow(TypeError);
+  });
+
+  it('rejects points of the wrong width, naming D', () => {
+    expect(() => sol.evaluate(new Float64Array(5), 0)).toThrow(RangeError);
+    expect(() => sol.evaluate(new Float64Array(5), 0)).toThrow(/D = 2/);
+    expect(() =>
+      sol.evaluate(
+        [
+          [0, 0],
+          [0, 0, 0],
+        ],
+        0,
+      ),
+    ).toThrow(/points\[1\].*D = 2/);
+    expect(() => sol.evaluate([[0, Number.NaN]], 0)).toThrow(/points\[0\]\[1\]/);
+    expect(() => sol.evaluate(Float64Array.of(0, Number.POSITIVE_INFINITY), 0)).toThrow(RangeError);
+    expect(() => sol.evaluate({ length: 2 } as unknown as Float64Array, 0)).toThrow(TypeError);
+  });
+
+  it('does no native work for bad arguments', () => {
+    expect(sessions).toHaveLength(0);
+  });
+
+  it('evaluates n×k at a saved time, from either points layout, sync and async', async () => {
+    const flat = Float64Array.of(0, 0, 0.5, -0.25);
+    const a = sol.evaluate(flat, 0.25);
+    const b = sol.evaluate(
+      [
+        [0, 0],
+        [0.5, -0.25],
+      ],
+      0.25,
+    );
+    expect(a).toEqual(Float64Array.of(2.25, 2.25 * 1.25));
+    expect(b).toEqual(a);
+    expect(await sol.evaluateAsync(flat, 0.25)).toEqual(a);
+    expect(sol.evaluate(new Float64Array(0), 0)).toHaveLength(0);
+    expect(sessions).toHaveLength(1);
+    // each θ is written to the session once
+    sol.evaluate(flat, 0.25);
+    expect(sessions[0].store.size).toBe(1);
+  });
+
+  it('residual and error resolve to numbers; async argument errors reject', async () => {
+    expect(await sol.residual(0.5)).toBe(0.01);
+    expect(await sol.error(0.5, 100)).toBe(0.02);
+    await expect(sol.residual(0.4)).rejects.toThrow(RangeError);
+    await expect(sol.error(0.5, 0)).rejects.toThrow(/samples/);
+    await expect(sol.evaluateAsync(new Float64Array(3), 0)).rejects.toThrow(/D = 2/);
+  });
+
+  it('error() rejects when the problem has no exact solution', async () => {
+    const noExact = defineProblem({
+      dim: 1,
+      domain: { lower: 0, upper: 1 },
+      boundary: 'none',
+      fields: ['u'],
+      initial: ({ x }) => ({ u: ops.sin(x[0]) }),
+      rhs: ({ u }) => ({ u: u.neg() }),
+    });
+    const s = new Solution(makeData(noExact, [0]), fakeFactory({ p: P }).make);
+    await expect(s.error(0)).rejects.toThrow(/no exact solution/);
+  });
+
+  it('theta(t) returns a copy', () => {
+    const th = sol.theta(0.5);
+    th[0] = 1e9;
+    expect(sol.theta(0.5)[0]).not.toBe(1e9);
+  });
+});
+
+describe('save format', () => {
+  it('encodes θ bit for bit', () => {
+    const bytes = new Uint8Array(8 * 64);
+    for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 131 + 7) & 0xff; // arbitrary bit patterns
+    const odd = new Float64Array(bytes.buffer);
+    const special = Float64Array.of(0, -0, 5e-324, -Number.MAX_VALUE, Math.PI, 1 / 3, Number.NaN);
+    for (const values of [odd, special, new Float64Array(0)]) {
+      const back = decodeFloat64(encodeFloat64(values), values.length);
+      expect(new Uint8Array(back.buffer)).toEqual(new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
+    }
+    // a subarray encodes only its own values
+    const sub = special.subarray(2, 5);
+    expect(decodeFloat64(encodeFloat64(sub), 3)).toEqual(Float64Array.from(sub));
+    expect(() => decodeFloat64(encodeFloat64(special), 3)).toThrow(SolutionFileError);
+    expect(() => decodeFloat64('not base64!', null)).toThrow(SolutionFileError);
+  });
+
+  it('round-trips a solution document', () => {
+    const data = makeData();
+    const back = decodeSolution(encodeSolution(data));
+    expect(back.times).toEqual(data.times);
+    back.thetas.forEach((th, i) => {
+      expect(new Uint8Array(th.buffer)).toEqual(new Uint8Array(data.thetas[i].buffer));
+    });
+    expect(back.stats).toEqual(data.stats);
+    expect(back.history[0]).toEqual(data.history[0]);
+    expect(back.history[1].residual).toBeNaN();
+    expect(back.config.plan).toEqual(data.config.plan);
+    expect(back.config.session).toEqual(data.config.session);
+    expect(back.config.options).toEqual(JSON.parse(JSON.stringify(data.config.options)));
+    expect(back.config.name).toBe('heat-2d');
+    expect(back.config.params).toEqual({ dim: 2, diffusivity: 0.1 });
+  });
+
+  it('validates format, version and shapes', () => {
+    const doc = JSON.parse(encodeSolution(makeData()));
+    expect(doc.format).toBe(FORMAT_NAME);
+    expect(doc.version).toBe(FORMAT_VERSION);
+    const bad = (patch: Record<string, unknown>): string => JSON.stringify({ ...doc, ...patch });
+    expect(() => decodeSolution('{')).toThrow(/not JSON/);
+    expect(() => decodeSolution(bad({ format: 'other' }))).toThrow(/not a neural-ivp solution file/);
+    expect(() => decodeSolution(bad({ version: 2 }))).toThrow(/version 2.*newer/);
+    expect(() => decodeSolution(bad({ times: [0, 0.5, 0.25] }))).toThrow(/strictly increasing/);
+    expect(() => decodeSolution(bad({ theta: doc.theta.slice(1) }))).toThrow(/theta/);
+    expect(() => decodeSolution(bad({ parameterCount: P + 1 }))).toThrow(/theta\[0\].*expected 7/);
+    expect(() => decodeSolution(bad({ problem: { ...doc.problem, plan: null } }))).toThrow(/problem\.plan/);
+    expect(() => decodeSolution(bad({ stats: { ...doc.stats, steps: -1 } }))).toThrow(/stats\.steps/);
+    for (const patch of [{ format: 'other' }, { version: 0 }]) {
+      expect(() => decodeSolution(bad(patch))).toThrow(SolutionFileError);
+    }
+  });
+});
+
+describe('save and load', () => {
+  it('a loaded solution has the same times, θ (bit for bit), stats and history, and evaluates the same', async () => {
+    const file = path.join(dir, 'heat.nivp.json');
+    const original = new Solution(makeData(), fakeFactory({ p: P }).make);
+    await original.save(file);
+    const loaded = await Solution.load(file, { makeSession: fakeFactory({ p: P }).make });
+    expect(loaded.times).toEqual(original.times);
+    for (const t of original.times) {
+      expect(new Uint8Array(loaded.theta(t).buffer)).toEqual(new Uint8Array(original.theta(t).buffer));
+    }
+    expect(loaded.stats).toEqual(original.stats);
+    expect(loaded.history.length).toBe(original.history.length);
+    expect(loaded.options).toEqual(JSON.parse(JSON.stringify(original.options)));
+    const pts = Float64Array.of(0.1, 0.2, -0.3, 0.4);
+    expect(loaded.evaluate(pts, 0.5)).toEqual(original.evaluate(pts, 0.5));
+    // no temporary files are left behind
+    expect((await readdir(dir)).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('a solution of a problem given by initialValues saves and loads', async () => {
+    const byValues = defineProblem({
+      name: 'bump',
+      dim: 2,
+      domain: { lower: -1, upper: 1 },
+      boundary: 'dirichlet',
+      fields: ['u'],
+      initialValues: (_points, n) => new Float64Array(n),
+      rhs: ({ u }) => ({ u: ops.lap(u) }),
+    });
+    const file = path.join(dir, 'bump.json');
+    await new Solution(makeData(byValues, [0, 1]), fakeFactory({ p: P }).make).save(file);
+    const loaded = await Solution.load(file, { makeSession: fakeFactory({ p: P }).make });
+    expect(loaded.times).toEqual([0, 1]);
+    expect(loaded.name).toBe('bump');
+  });
+
+  it('load rejects other files', async () => {
+    const file = path.join(dir, 'other.json');
+    await writeFile(file, JSON.stringify({ format: 'something-else', version: 1 }));
+    await expect(Solution.load(file)).rejects.toThrow(SolutionFileError);
+    await expect(Solution.load(path.join(dir, 'missing.json'))).rejects.toThrow(/ENOENT/);
+  });
+
+  it('a failed save leaves an existing file untouched', async () => {
+    const file = path.join(dir, 'keep.json');
+    await writeFile(file, 'precious');
+    // into a folder that does not exist
+    const sol = new Solution(makeData(), fakeFactory({ p: P }).make);
+    await expect(sol.save(path.join(dir, 'no', 'such', 'dir', 'x.json'))).rejects.toThrow(/ENOENT/);
+    // a failure in the middle of writing: the chunks throw after some data went out
+    function* failing(): Generator<string> {
+      yield 'partial data that must never reach keep.json';
+      throw new Error('disk on fire');
+    }
+    await expect(writeFileAtomic(file, failing())).rejects.toThrow('disk on fire');
+    expect(await readFile(file, 'utf8')).toBe('precious');
+    // renaming over a folder fails after the temporary file is complete
+    const folder = path.join(dir, 'a-folder');
+    await rm(folder, { recursive: true, force: true });
+    await mkdir(path.join(folder, 'child'), { recursive: true });
+    await expect(sol.save(folder)).rejects.toThrow();
+    expect((await readdir(dir)).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    // and a successful save replaces it whole
+    await sol.save(file);
+    expect(decodeSolution(await readFile(file, 'utf8')).times).toEqual([0, 0.25, 0.5]);
+  });
+});

@@ -1,0 +1,303 @@
+/**
+ * The solution file format, and an atomic file writer.
+ *
+ * A solution file is ONE UTF-8 JSON document (no binary side file, so it survives copying, mail
+ * and version control; base64 costs a third more bytes than raw, which is fine at these sizes):
+ *
+ * ```jsonc
+ * {
+ *   "format": "neural-ivp-solution",   // always this string
+ *   "version": 1,                      // FORMAT_VERSION; a reader refuses versions it does not know
+ *   "problem": {                       // what rebuilds the plan: the compiled plan itself, so a
+ *     "name": "heat-2d",               // problem given by `initialValues` (a JS function) still
+ *     "params": { "dim": 2 },          // loads — evaluating needs only the plan and θ
+ *     "plan": { …CompiledProblem… }
+ *   },
+ *   "options": { …ResolvedOptions without `problem`… },   // for reports and reruns
+ *   "session": { …SessionConfig: network, plan, samples, linear, seed, memoryBudget… },
+ *   "parameterCount": 12345,           // p: every θ decodes to exactly p numbers
+ *   "times": [0, 0.5],                 // the saved times, strictly increasing (JSON round-trips
+ *                                      // doubles exactly, so evaluate(x, t) keeps working)
+ *   "theta": ["<base64>", …],          // θ at each saved time: p float64 values, little-endian,
+ *                                      // base64 (bit-exact, NaN payloads included)
+ *   "stats": { steps, rejectedSteps, dynamicsEvaluations, cgIterations, restarts, seconds },
+ *   "history": [{ t, h, cgIterations, residual, restarted }, …]   // NaN residual is written null
+ * }
+ * ```
+ *
+ * The session's `plan` duplicates `problem.plan` only in memory; on disk it is written once
+ * (`session.plan` is omitted and restored from `problem.plan` on read).
+ */
+import { randomBytes } from 'node:crypto';
+import { open, rename, unlink } from 'node:fs/promises';
+import { endianness } from 'node:os';
+import path from 'node:path';
+import type { CompiledProblem } from '../problem/plan';
+import type { ResolvedOptions } from './options';
+import type { SessionConfig } from './session';
+
+export const FORMAT_NAME = 'neural-ivp-solution';
+export const FORMAT_VERSION = 1;
+
+/** A solution file that is not one (wrong format, unknown version, a malformed or missing entry). */
+export class SolutionFileError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'SolutionFileError';
+  }
+}
+
+/** Totals of one `evolve` (API.md §3). */
+export interface SolutionStats {
+  /** Accepted steps. */
+  readonly steps: number;
+  /** Rejected attempts (error test or failure). */
+  readonly rejectedSteps: number;
+  /** Dynamics solves (one per RK stage evaluated). */
+  readonly dynamicsEvaluations: number;
+  /** CG iterations summed over every dynamics solve (0 with the dense solver). */
+  readonly cgIterations: number;
+  readonly restarts: number;
+  /** Wall seconds of the `evolve` call (an initial fit it ran included). */
+  readonly seconds: number;
+}
+
+/** One accepted step. */
+export interface StepHistoryRecord {
+  /** The step's start time (it reached t + h). */
+  readonly t: number;
+  readonly h: number;
+  /** CG iterations summed over the accepted attempt's stage solves. */
+  readonly cgIterations: number;
+  /**
+   * Relative PDE residual sqrt(Σ(Jθ̇ − f)² / Σ f²) of the step's first stage, θ̇ at (t, θ(t)),
+   * on the step's samples.
+   */
+  readonly residual: number;
+  /** True when a restart (refit) replaced θ before this step. */
+  readonly restarted: boolean;
+}
+
+/** The resolved options minus the problem (which holds functions and is stored as its plan). */
+export type StoredOptions = Omit<ResolvedOptions, 'problem'>;
+
+/** Everything needed to rebuild a session that evaluates the solution. */
+export interface SolutionConfig {
+  readonly name: string;
+  readonly params: Readonly<Record<string, number>>;
+  readonly plan: CompiledProblem;
+  readonly options: StoredOptions;
+  readonly session: SessionConfig;
+  readonly parameterCount: number;
+}
+
+/** A solution as data: what `Solution` wraps and what a file holds. */
+export interface SolutionData {
+  readonly config: SolutionConfig;
+  readonly times: readonly number[];
+  /** θ at each saved time, `parameterCount` long each. */
+  readonly thetas: readonly Float64Array[];
+  readonly stats: SolutionStats;
+  readonly history: readonly StepHistoryRecord[];
+}
+
+// ---------------------------------------------------------------------------------------------
+// θ arrays: float64 little-endian, base64
+
+const LITTLE_ENDIAN = endianness() === 'LE';
+
+/** Base64 of the float64 values, little-endian: bit-exact. */
+export function encodeFloat64(values: Float64Array): string {
+  if (LITTLE_ENDIAN) return Buffer.from(values.buffer, values.byteOffset, values.byteLength).toString('base64');
+  const bytes = Buffer.alloc(values.length * 8);
+  for (let i = 0; i < values.length; i++) bytes.writeDoubleLE(values[i], i * 8);
+  return bytes.toString('base64');
+}
+
+/** The inverse of `encodeFloat64`; `what` names the entry in errors. */
+export function decodeFloat64(text: string, expectedLength: number | null, what = 'theta'): Float64Array {
+  if (typeof text !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(text)) {
+    throw new SolutionFileError(`${what}: expected a base64 string of float64 values`);
+  }
+  const bytes = Buffer.from(text, 'base64');
+  if (bytes.length % 8 !== 0)
+    throw new SolutionFileError(`${what}: ${bytes.length} bytes is not a whole number of float64 values`);
+  const n = bytes.length / 8;
+  if (expectedLength !== null && n !== expectedLength) {
+    throw new SolutionFileError(`${what}: expected ${expectedLength} values (the parameter count), got ${n}`);
+  }
+  const out = new Float64Array(n);
+  if (LITTLE_ENDIAN) {
+    new Uint8Array(out.buffer).set(bytes);
+  } else {
+    for (let i = 0; i < n; i++) out[i] = bytes.readDoubleLE(i * 8);
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The document
+
+/** The file's text (JSON, one document, newline-terminated). */
+export function encodeSolution(data: SolutionData): string {
+  const { config } = data;
+  const { plan: _sessionPlan, ...session } = config.session;
+  const doc = {
+    format: FORMAT_NAME,
+    version: FORMAT_VERSION,
+    problem: { name: config.name, params: config.params, plan: config.plan },
+    options: config.options,
+    session,
+    parameterCount: config.parameterCount,
+    times: data.times,
+    theta: data.thetas.map((theta) => encodeFloat64(theta)),
+    stats: data.stats,
+    history: data.history,
+  };
+  return `${JSON.stringify(doc)}\n`;
+}
+
+/** Parses and validates a solution file's text. Throws `SolutionFileError`. */
+export function decodeSolution(text: string): SolutionData {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (e) {
+    throw new SolutionFileError(`not a neural-ivp solution file (not JSON: ${(e as Error).message})`, { cause: e });
+  }
+  const d = record(doc, 'the file');
+  if (d.format !== FORMAT_NAME) {
+    throw new SolutionFileError(
+      `not a neural-ivp solution file (format is ${JSON.stringify(d.format)}, expected "${FORMAT_NAME}")`,
+    );
+  }
+  if (d.version !== FORMAT_VERSION) {
+    const newer = typeof d.version === 'number' && d.version > FORMAT_VERSION;
+    throw new SolutionFileError(
+      `unsupported solution file version ${JSON.stringify(d.version)} (this neural-ivp reads version ${FORMAT_VERSION}${
+        newer ? '; the file was written by a newer neural-ivp' : ''
+      })`,
+    );
+  }
+  const problem = record(d.problem, 'problem');
+  const name = string(problem.name, 'problem.name');
+  const params = numberRecord(problem.params, 'problem.params');
+  const plan = readPlan(problem.plan);
+  const options = record(d.options, 'options') as unknown as StoredOptions;
+  const sessionRecord = record(d.session, 'session');
+  record(sessionRecord.network, 'session.network');
+  const session = { ...sessionRecord, plan } as unknown as SessionConfig;
+  const parameterCount = count(d.parameterCount, 'parameterCount');
+
+  if (!Array.isArray(d.times)) throw new SolutionFileError('times: expected an array of numbers');
+  const times = d.times.map((t, i) => finite(t, `times[${i}]`));
+  for (let i = 1; i < times.length; i++) {
+    if (!(times[i] > times[i - 1])) throw new SolutionFileError(`times: not strictly increasing at times[${i}]`);
+  }
+  if (!Array.isArray(d.theta) || d.theta.length !== times.length) {
+    throw new SolutionFileError(`theta: expected an array of ${times.length} base64 strings (one per saved time)`);
+  }
+  const thetas = d.theta.map((s, i) => decodeFloat64(s as string, parameterCount, `theta[${i}]`));
+
+  const s = record(d.stats, 'stats');
+  const stats: SolutionStats = {
+    steps: count(s.steps, 'stats.steps'),
+    rejectedSteps: count(s.rejectedSteps, 'stats.rejectedSteps'),
+    dynamicsEvaluations: count(s.dynamicsEvaluations, 'stats.dynamicsEvaluations'),
+    cgIterations: count(s.cgIterations, 'stats.cgIterations'),
+    restarts: count(s.restarts, 'stats.restarts'),
+    seconds: finite(s.seconds, 'stats.seconds'),
+  };
+  if (!Array.isArray(d.history)) throw new SolutionFileError('history: expected an array of step records');
+  const history = d.history.map((entry, i): StepHistoryRecord => {
+    const r = record(entry, `history[${i}]`);
+    return {
+      t: finite(r.t, `history[${i}].t`),
+      h: finite(r.h, `history[${i}].h`),
+      cgIterations: count(r.cgIterations, `history[${i}].cgIterations`),
+      residual: r.residual === null ? Number.NaN : finite(r.residual, `history[${i}].residual`),
+      restarted: r.restarted === true,
+    };
+  });
+  return { config: { name, params, plan, options, session, parameterCount }, times, thetas, stats, history };
+}
+
+function record(v: unknown, what: string): Record<string, unknown> {
+  if (typeof v !== 'object' || v === null || Array.isArray(v))
+    throw new SolutionFileError(`${what}: expected an object`);
+  return v as Record<string, unknown>;
+}
+
+function string(v: unknown, what: string): string {
+  if (typeof v !== 'string') throw new SolutionFileError(`${what}: expected a string`);
+  return v;
+}
+
+function finite(v: unknown, what: string): number {
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw new SolutionFileError(`${what}: expected a finite number`);
+  return v;
+}
+
+function count(v: unknown, what: string): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) {
+    throw new SolutionFileError(`${what}: expected a non-negative integer`);
+  }
+  return v;
+}
+
+function numberRecord(v: unknown, what: string): Record<string, number> {
+  const o = record(v, what);
+  for (const [k, x] of Object.entries(o)) finite(x, `${what}.${k}`);
+  return o as Record<string, number>;
+}
+
+function readPlan(v: unknown): CompiledProblem {
+  const p = record(v, 'problem.plan');
+  count(p.dim, 'problem.plan.dim');
+  if (!Array.isArray(p.fields) || p.fields.length === 0 || !p.fields.every((f) => typeof f === 'string')) {
+    throw new SolutionFileError('problem.plan.fields: expected a non-empty array of field names');
+  }
+  for (const key of ['lower', 'upper']) {
+    const b = p[key];
+    if (!Array.isArray(b) || b.length !== p.dim) {
+      throw new SolutionFileError(`problem.plan.${key}: expected ${p.dim} numbers`);
+    }
+    for (let i = 0; i < b.length; i++) finite(b[i], `problem.plan.${key}[${i}]`);
+  }
+  record(p.rhs, 'problem.plan.rhs');
+  record(p.jets, 'problem.plan.jets');
+  if (p.initial !== null) record(p.initial, 'problem.plan.initial');
+  if (p.exact !== null) record(p.exact, 'problem.plan.exact');
+  return p as unknown as CompiledProblem;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Atomic writes
+
+/**
+ * Writes `content` (a string, or chunks written in order) to `target` atomically: the data go to
+ * a temporary file in the same folder, which is flushed and then renamed over `target`. Any
+ * failure (a chunk that throws, a full disk, a missing folder) removes the temporary file and
+ * leaves an existing `target` untouched.
+ */
+export async function writeFileAtomic(target: string, content: string | Iterable<string | Uint8Array>): Promise<void> {
+  const dir = path.dirname(path.resolve(target));
+  const temp = path.join(dir, `.${path.basename(target)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+  const file = await open(temp, 'wx');
+  let closed = false;
+  try {
+    if (typeof content === 'string') {
+      await file.writeFile(content, 'utf8');
+    } else {
+      for (const chunk of content) await file.writeFile(chunk);
+    }
+    await file.sync();
+    await file.close();
+    closed = true;
+    await rename(temp, target);
+  } catch (e) {
+    if (!closed) await file.close().catch(() => {});
+    await unlink(temp).catch(() => {});
+    throw e;
+  }
+}

@@ -1,0 +1,269 @@
+/**
+ * `Solution` (API.md §3): θ at the saved times plus the run's statistics, self-contained. It holds
+ * its θ values in JavaScript (copied out of the solver's session when `evolve` finishes), so it
+ * outlives the `NeuralIVP` that made it and saves without native code. Evaluating opens the
+ * solution's own native session lazily (same network, plan and seed), whether the solution came
+ * from `evolve` or from `Solution.load`: a loaded solution evaluates exactly as the original.
+ *
+ * - `evaluate(points, t)` is synchronous as the contract says; it needs the session's
+ *   `evaluateSync`. `evaluateAsync` does the same through the session's async `evaluate`.
+ * - `residual(t)` and `error(t)` run native solves on fresh samples, off the main thread: they
+ *   return `Promise<number>`.
+ * - Argument errors (`t` not a saved time, wrongly shaped points) are thrown before any native
+ *   work, as `RangeError`s (`TypeError` for a wrong kind of value).
+ */
+import { readFile } from 'node:fs/promises';
+import { availableDevice, createSession, type SolverSession } from './native-session';
+import {
+  decodeSolution,
+  encodeSolution,
+  type SolutionConfig,
+  type SolutionData,
+  type SolutionStats,
+  type StepHistoryRecord,
+  type StoredOptions,
+  writeFileAtomic,
+} from './save-format';
+import type { Handle, SessionConfig } from './session';
+
+export type { SolutionStats, StepHistoryRecord, StoredOptions } from './save-format';
+
+/** Points: row-major n×D values, or n rows of D numbers. */
+export type Points = Float64Array | readonly (readonly number[])[];
+
+/** Makes the session a solution evaluates with (tests inject fakes). */
+export type SessionFactory = (config: SessionConfig) => SolverSession;
+
+/** Saved times listed in messages, at most. */
+const LISTED_TIMES = 20;
+
+export class Solution {
+  /** The saved times, strictly increasing. */
+  readonly times: readonly number[];
+  readonly stats: SolutionStats;
+  /** One record per accepted step. */
+  readonly history: readonly StepHistoryRecord[];
+  /** The problem's name and parameters, as given to `defineProblem`. */
+  readonly name: string;
+  readonly params: Readonly<Record<string, number>>;
+  /** Spatial dimension D and the field names (the k columns of `evaluate`). */
+  readonly dim: number;
+  readonly fields: readonly string[];
+  /** The options the solution was computed with (the problem aside). */
+  readonly options: StoredOptions;
+  readonly parameterCount: number;
+
+  private readonly config: SolutionConfig;
+  private readonly thetas: readonly Float64Array[];
+  private readonly makeSession: SessionFactory;
+  private session: SolverSession | undefined;
+  private readonly handles: (Handle | undefined)[];
+  private queue: Promise<unknown> = Promise.resolve();
+
+  /** Normally made by `NeuralIVP.evolve` or `Solution.load`. `data` is taken over, not copied. */
+  constructor(data: SolutionData, makeSession: SessionFactory = createSession) {
+    const { config } = data;
+    if (data.thetas.length !== data.times.length) {
+      throw new RangeError(`Solution: ${data.times.length} times but ${data.thetas.length} θ vectors`);
+    }
+    for (const theta of data.thetas) {
+      if (theta.length !== config.parameterCount) {
+        throw new RangeError(`Solution: a θ of length ${theta.length}, expected ${config.parameterCount}`);
+      }
+    }
+    this.config = config;
+    this.thetas = data.thetas;
+    this.times = Object.freeze([...data.times]);
+    this.stats = Object.freeze({ ...data.stats });
+    this.history = Object.freeze(data.history.map((r) => Object.freeze({ ...r })));
+    this.name = config.name;
+    this.params = config.params;
+    this.dim = config.plan.dim;
+    this.fields = Object.freeze([...config.plan.fields]);
+    this.options = config.options;
+    this.parameterCount = config.parameterCount;
+    this.makeSession = makeSession;
+    this.handles = new Array<Handle | undefined>(this.times.length).fill(undefined);
+  }
+
+  /** A copy of θ at a saved time. */
+  theta(t: number): Float64Array {
+    return Float64Array.from(this.thetas[this.indexOf(t, 'theta')]);
+  }
+
+  /**
+   * u at `points` (row-major n×D, or n rows of D numbers) and the saved time `t`: row-major n×k,
+   * the fields in order. Synchronous; needs the native session's `evaluateSync` (else use
+   * `evaluateAsync`).
+   */
+  evaluate(points: Points, t: number): Float64Array {
+    const i = this.indexOf(t, 'evaluate');
+    const data = this.pointsOf(points, 'evaluate');
+    if (data.length === 0) return new Float64Array(0);
+    const session = this.getSession();
+    if (typeof session.evaluateSync !== 'function') {
+      throw new Error('Solution.evaluate: this native session cannot evaluate synchronously; use evaluateAsync');
+    }
+    return session.evaluateSync(this.handle(i), data);
+  }
+
+  /** `evaluate`, computed off the main thread. */
+  evaluateAsync(points: Points, t: number): Promise<Float64Array> {
+    try {
+      const i = this.indexOf(t, 'evaluateAsync');
+      const data = this.pointsOf(points, 'evaluateAsync');
+      if (data.length === 0) return Promise.resolve(new Float64Array(0));
+      return this.serial((session) => session.evaluate(this.handle(i), data));
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  /**
+   * The relative PDE residual sqrt(Σ(Jθ̇ − f)² / Σ f²) at a saved time on `samples` fresh points
+   * (default: the run's `samples`).
+   */
+  residual(t: number, samples?: number): Promise<number> {
+    try {
+      const i = this.indexOf(t, 'residual');
+      const n = this.sampleCount(samples, 'residual');
+      return this.serial((session) => session.residual(this.handle(i), t, n));
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  /**
+   * The relative L2 error against the problem's `exact` at a saved time on `samples` fresh points
+   * (default: the run's `samples`). Rejects when the problem has no `exact`.
+   */
+  error(t: number, samples?: number): Promise<number> {
+    try {
+      const i = this.indexOf(t, 'error');
+      const n = this.sampleCount(samples, 'error');
+      if (this.config.plan.exact === null) {
+        throw new Error(
+          `Solution.error: the problem '${this.name}' has no exact solution (give \`exact\` in its spec)`,
+        );
+      }
+      return this.serial((session) => session.error(this.handle(i), t, n));
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  /** The solution as plain data (θ arrays shared, not copied). */
+  toData(): SolutionData {
+    return {
+      config: this.config,
+      times: this.times,
+      thetas: this.thetas,
+      stats: this.stats,
+      history: this.history,
+    };
+  }
+
+  /**
+   * Writes the solution to `path` (format: see save-format.ts), atomically: a failure leaves an
+   * existing file untouched.
+   */
+  async save(path: string): Promise<void> {
+    if (typeof path !== 'string' || path === '') throw new TypeError('Solution.save: expected a file path');
+    await writeFileAtomic(path, encodeSolution(this.toData()));
+  }
+
+  /**
+   * Reads a file written by `save`; throws `SolutionFileError` for anything else (wrong format or
+   * version, malformed entries). A solution saved on CUDA evaluates on the CPU where CUDA is missing.
+   */
+  static async load(path: string, options: { makeSession?: SessionFactory } = {}): Promise<Solution> {
+    if (typeof path !== 'string' || path === '') throw new TypeError('Solution.load: expected a file path');
+    return new Solution(decodeSolution(await readFile(path, 'utf8')), options.makeSession ?? createSession);
+  }
+
+  // -------------------------------------------------------------------------------------------
+
+  private indexOf(t: number, method: string): number {
+    if (typeof t !== 'number') throw new TypeError(`Solution.${method}: t must be a number, got ${typeof t}`);
+    const i = this.times.indexOf(t);
+    if (i < 0) {
+      const shown = this.times.slice(0, LISTED_TIMES).join(', ');
+      const more = this.times.length > LISTED_TIMES ? `, … (${this.times.length} in all)` : '';
+      throw new RangeError(
+        `Solution.${method}: t = ${t} is not a saved time; the saved times are ${this.times.length === 0 ? '(none)' : `${shown}${more}`} (pass saveAt to evolve to save others)`,
+      );
+    }
+    return i;
+  }
+
+  private pointsOf(points: Points, method: string): Float64Array {
+    const D = this.dim;
+    if (points instanceof Float64Array) {
+      if (points.length % D !== 0) {
+        throw new RangeError(
+          `Solution.${method}: points must be row-major n×D with D = ${D} (a length that is a multiple of ${D}), got length ${points.length}`,
+        );
+      }
+      for (let i = 0; i < points.length; i++) {
+        if (!Number.isFinite(points[i])) {
+          throw new RangeError(
+            `Solution.${method}: points[${i}] (row ${Math.floor(i / D)}, axis ${i % D}) is not finite: ${points[i]}`,
+          );
+        }
+      }
+      return points;
+    }
+    if (!Array.isArray(points)) {
+      throw new TypeError(`Solution.${method}: points must be a Float64Array (n×D, row-major) or an array of rows`);
+    }
+    const out = new Float64Array(points.length * D);
+    points.forEach((row: unknown, r: number) => {
+      if (!Array.isArray(row) || row.length !== D) {
+        throw new RangeError(
+          `Solution.${method}: points[${r}] must be ${D} coordinates (D = ${D}), got ${Array.isArray(row) ? `${row.length}` : typeof row}`,
+        );
+      }
+      for (let a = 0; a < D; a++) {
+        const x: unknown = row[a];
+        if (typeof x !== 'number' || !Number.isFinite(x)) {
+          throw new RangeError(`Solution.${method}: points[${r}][${a}] must be a finite number, got ${String(x)}`);
+        }
+        out[r * D + a] = x;
+      }
+    });
+    return out;
+  }
+
+  private sampleCount(samples: number | undefined, method: string): number {
+    if (samples === undefined) return this.config.session.samples;
+    if (!(Number.isInteger(samples) && samples >= 1)) {
+      throw new RangeError(`Solution.${method}: samples must be a positive integer, got ${samples}`);
+    }
+    return samples;
+  }
+
+  private getSession(): SolverSession {
+    if (this.session === undefined) {
+      const { session } = this.config;
+      const device = availableDevice(session.network.device);
+      this.session = this.makeSession({ ...session, network: { ...session.network, device } });
+    }
+    return this.session;
+  }
+
+  private handle(i: number): Handle {
+    let h = this.handles[i];
+    if (h === undefined) {
+      h = this.getSession().write(this.thetas[i]);
+      this.handles[i] = h;
+    }
+    return h;
+  }
+
+  /** Runs native async work one call at a time on this solution's session. */
+  private serial<T>(work: (session: SolverSession) => Promise<T>): Promise<T> {
+    const run = this.queue.then(() => work(this.getSession()));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+}
