@@ -114,7 +114,7 @@ export interface NativeAddon {
   ): Float64Array;
 }
 
-const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 let cached: NativeAddon | undefined;
 
 /** The addon, loaded on first use so that importing the package never fails by itself. */

@@ -1,7 +1,7 @@
 // M·v at the reference size of the foundation issue: n = 10,000 points in 3D, L = 5,
 // 3 hidden layers of width 100, one field, float64 (p = 24,001).
 import { performance } from 'node:perf_hooks';
-import { native } from '../ts/native';
+import { native } from '../native';
 
 export interface MvmFigures {
   n: number;

@@ -1,9 +1,9 @@
 // One dynamics solve (M + μI)θ̇ = F at n = 10,000 points, float64, over network sizes: the
 // Nyström-preconditioned CG against the dense Cholesky baseline (issue: linear solvers).
 import { performance } from 'node:perf_hooks';
-import { native } from '../ts/native';
-import { problems } from '../ts/problems/index';
-import type { NativeSession, SessionConfig } from '../ts/solver/session';
+import { native } from '../native';
+import { problems } from '../problems/index';
+import type { NativeSession, SessionConfig } from '../solver/session';
 
 export interface SolveRow {
   p: number;

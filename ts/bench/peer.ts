@@ -1,9 +1,9 @@
 // Runs the plain-PyTorch peer (bench/peers/mvm_peer.py) with a Python that has torch.
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { packageRoot } from '../native';
 
-const peerScript = path.join(path.dirname(fileURLToPath(import.meta.url)), 'peers', 'mvm_peer.py');
+const peerScript = path.join(packageRoot, 'bench', 'peers', 'mvm_peer.py');
 
 export interface PeerResult {
   seconds: number | null;

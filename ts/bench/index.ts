@@ -1,7 +1,7 @@
 // npm run bench [-- --quick] [-- --json]: the performance benchmark of ../shared/API.md §5.
 // Figures not measured yet are null with a note saying why.
 import os from 'node:os';
-import { native } from '../ts/native';
+import { native } from '../native';
 import { measureMvm } from './mvm';
 import { runMvmPeer } from './peer';
 
