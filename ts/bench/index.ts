@@ -1,58 +1,32 @@
 // npm run bench [-- --quick] [-- --json]: the performance benchmark of ../shared/API.md §5.
-// Figures not measured yet are null with a note saying why.
-import os from 'node:os';
-import { native } from '../native';
-import { measureMvm } from './mvm';
-import { runMvmPeer } from './peer';
+// The measurements live in ./run.ts (runBench, shared with `neural-ivp bench`); this is the script.
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { runBench } from './run';
 
-const args = new Set(process.argv.slice(2));
-const quick = args.has('--quick');
-const json = args.has('--json');
-const log = (line: string) => {
-  if (!json) console.log(line);
-};
+export type { BenchMachine, BenchOptions, BenchReport } from './run';
+export { runBench };
 
-async function main() {
-  const addon = native();
-  const notes: string[] = [];
-  const machine = {
-    cpus: os.availableParallelism(),
-    device: 'cpu',
-    torch_version: addon.torchVersion(),
-    threads: addon.threads(),
-  };
-  log(`machine: ${machine.cpus} cpus, libtorch ${machine.torch_version}, ${machine.threads} threads`);
-
-  const mvm = await measureMvm({ repeats: quick ? 5 : 15 });
-  log(
-    `M·v n=${mvm.n} p=${mvm.p}: ${(mvm.seconds * 1e3).toFixed(1)} ms, ${mvm.gflops.toFixed(1)} GFLOP/s nominal (8np), GEMM ${mvm.gemm_gflops.toFixed(1)} GFLOP/s`,
-  );
-  const peer = runMvmPeer({ n: mvm.n, threads: machine.cpus, repeats: quick ? 3 : 7 });
-  if (peer.note) notes.push(peer.note);
-  if (peer.seconds !== null) {
-    log(
-      `PyTorch peer (functorch jvp+vjp): ${(peer.seconds * 1e3).toFixed(1)} ms, ${(peer.seconds / mvm.seconds).toFixed(2)}× slower`,
-    );
+/** True when this file is the script node was started with (not when it is imported). */
+function isMain(): boolean {
+  const script = process.argv[1];
+  if (script === undefined) return false;
+  try {
+    return realpathSync(script) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
   }
-  notes.push('solve: the linear-solver benchmark is not wired into this harness yet');
-  notes.push('problem: the end-to-end solver is not implemented yet');
-  const report = {
-    mvm: {
-      ...mvm,
-      peer_seconds: peer.seconds,
-      peer_speedup: peer.seconds === null ? null : peer.seconds / mvm.seconds,
-      gemm_fraction: mvm.gflops / mvm.gemm_gflops,
-    },
-    solve: null,
-    problem: null,
-    machine,
-    notes,
-  };
-  if (json) console.log(JSON.stringify(report));
-  else for (const note of notes) log(`note: ${note}`);
 }
 
-main().catch((error) => {
-  console.error(error);
-  process.exit(1);
-});
+if (isMain()) {
+  const args = new Set(process.argv.slice(2));
+  const json = args.has('--json');
+  runBench({ quick: args.has('--quick'), json })
+    .then((report) => {
+      if (json) console.log(JSON.stringify(report));
+    })
+    .catch((error) => {
+      console.error(error);
+      process.exit(1);
+    });
+}

@@ -1,0 +1,135 @@
+// `neural-ivp` argument handling: help text, and bad flags exiting 2 with the flag named, before
+// any output is written.
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cudaAvailable } from '../ts/solver/native-session';
+import { cli } from './cli-helpers';
+import { fakeFactory } from './solver-fake-session';
+
+const RUN_FLAGS = [
+  '--T',
+  '--samples',
+  '--out',
+  '--width',
+  '--depth',
+  '--rtol',
+  '--method',
+  '--linear',
+  '--rank',
+  '--fit-steps',
+  '--fit-batch',
+  '--restarts',
+  '--no-restarts',
+  '--seed',
+  '--dim',
+  '--save-at',
+  '--dtype',
+  '--device',
+  '--param',
+  '--grid',
+  '--quiet',
+  '--help',
+];
+
+describe('neural-ivp --help', () => {
+  it('lists the commands', async () => {
+    const r = await cli(['--help']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/Usage: neural-ivp/);
+    expect(r.stdout).toMatch(/\brun\b.*<problem>/);
+    expect(r.stdout).toMatch(/\bbench\b/);
+  });
+
+  it('run --help documents every flag, the choices and the problem names', async () => {
+    const r = await cli(['run', '--help']);
+    expect(r.code).toBe(0);
+    for (const flag of RUN_FLAGS) expect(r.stdout).toMatch(new RegExp(`(^|[\\s,])${flag}\\b`, 'm'));
+    for (const choice of ['rk23', 'rk45', 'pcg', 'dense', 'float64', 'float32', 'auto', 'cpu', 'cuda']) {
+      expect(r.stdout).toContain(`"${choice}"`);
+    }
+    for (const name of ['heat', 'advection', 'wave', 'vlasov', 'fokkerPlanck', 'waveMaps', 'wavePacket']) {
+      expect(r.stdout).toContain(name);
+    }
+    expect(r.stdout).toContain('(default: 0.5)');
+  });
+
+  it('bench --help documents --quick and --json', async () => {
+    const r = await cli(['bench', '--help']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('--quick');
+    expect(r.stdout).toContain('--json');
+  });
+
+  it('--version prints the package version', async () => {
+    const r = await cli(['--version']);
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
+  });
+});
+
+describe('bad command lines exit 2 and name the flag', () => {
+  let dir: string;
+  const { make } = fakeFactory();
+
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'neural-ivp-cli-args-'));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const cases: [string, string[], RegExp][] = [
+    ['a non-numeric --samples', ['heat', '--samples', 'abc'], /--samples/],
+    ['too few --samples', ['heat', '--samples', '3'], /--samples/],
+    ['a negative --T', ['heat', '--T', '-1'], /--T/],
+    ['a non-numeric --T', ['heat', '--T', 'soon'], /--T/],
+    ['a fractional --width', ['heat', '--width', '2.5'], /--width/],
+    ['--depth 0', ['heat', '--depth', '0'], /--depth/],
+    ['an unknown --method', ['heat', '--method', 'rk99'], /--method[\s\S]*rk23, rk45/],
+    ['an unknown --linear', ['heat', '--linear', 'lu'], /--linear/],
+    ['an unknown --dtype', ['heat', '--dtype', 'float16'], /--dtype/],
+    ['an unknown --device', ['heat', '--device', 'tpu'], /--device/],
+    ['a negative --seed', ['heat', '--seed', '-4'], /--seed/],
+    ['--dim 0', ['heat', '--dim', '0'], /--dim/],
+    ['a --dim the problem does not take', ['vlasov', '--dim', '3'], /--dim.*6-dimensional/],
+    ['decreasing --save-at', ['heat', '--save-at', '0.5,0.1'], /--save-at.*increasing/],
+    ['a --save-at entry that is not a number', ['heat', '--save-at', '0,x'], /--save-at/],
+    ['a --save-at time after T', ['heat', '--T', '0.5', '--save-at', '0,1'], /--save-at.*after the final time/],
+    ['--grid 1', ['heat', '--grid', '1'], /--grid/],
+    ['a malformed --param', ['heat', '--param', 'diffusivity'], /--param/],
+    ['--rank with --linear dense', ['heat', '--linear', 'dense', '--rank', '10'], /--rank/],
+    ['an unknown flag', ['heat', '--bogus'], /unknown option '--bogus'/],
+    ['a missing <problem>', [], /missing required argument 'problem'/],
+    ['an unknown problem', ['no-such-problem'], /<problem>.*'no-such-problem' is neither a problem name/],
+    // SpecErrors from the library: `path: message`, with the flag that set it.
+    ['an unknown problem option', ['heat', '--param', 'foo=1'], /foo: .*unknown.*\(set by --param foo=/],
+    ['a bad problem option', ['heat', '--param', 'diffusivity=-1'], /diffusivity: .*--param diffusivity=/],
+    ['--rtol ≥ 1', ['heat', '--rtol', '2'], /integrator\.rtol: .*\(set by --rtol\)/],
+    ['--samples beyond the library cap', ['heat', '--samples', String(2 ** 40)], /samples: .*\(set by --samples\)/],
+  ];
+
+  it.each(cases)('%s', async (_name, args, message) => {
+    const out = path.join(dir, 'out');
+    const r = await cli(['run', ...args, '--out', out], { createSession: make });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^error: /);
+    expect(r.stderr).toMatch(message);
+    expect(r.stdout).toBe('');
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it.skipIf(cudaAvailable())('--device cuda without CUDA is a SpecError naming --device', async () => {
+    const r = await cli(['run', 'heat', '--device', 'cuda', '--out', path.join(dir, 'cuda')], { createSession: make });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/device: .*CUDA is not available.*\(set by --device\)/);
+  });
+
+  it('an unknown command exits 2', async () => {
+    const r = await cli(['solve']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/unknown command 'solve'/);
+  });
+});

@@ -1,0 +1,56 @@
+// `neural-ivp bench` calls runBench (mocked here: the real one measures for a while) and prints
+// its report as JSON with --json, progress lines otherwise.
+import { describe, expect, it, vi } from 'vitest';
+import type { BenchOptions, BenchReport } from '../ts/bench/run';
+import { cli } from './cli-helpers';
+
+const calls: BenchOptions[] = [];
+const REPORT: BenchReport = {
+  mvm: {
+    n: 10_000,
+    p: 24_001,
+    seconds: 0.01,
+    gflops: 190,
+    executed_gflops: 95,
+    gemm_gflops: 300,
+    peer_seconds: null,
+    peer_speedup: null,
+    gemm_fraction: 0.63,
+  },
+  solve: null,
+  problem: null,
+  machine: { cpus: 2, device: 'cpu', torch_version: '2.5.0', threads: 2 },
+  notes: ['peer: not installed'],
+};
+
+vi.mock('../ts/bench/run', () => ({
+  runBench: async (options: BenchOptions): Promise<BenchReport> => {
+    calls.push(options);
+    if (options.json !== true) options.log?.('machine: 2 cpus');
+    return REPORT;
+  },
+}));
+
+describe('neural-ivp bench', () => {
+  it('--quick --json prints the report as one JSON object on stdout', async () => {
+    const r = await cli(['bench', '--quick', '--json']);
+    expect(r.code).toBe(0);
+    expect(calls.at(-1)).toMatchObject({ quick: true, json: true });
+    const lines = r.stdout.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0])).toEqual(REPORT);
+  });
+
+  it('without --json prints the progress lines only', async () => {
+    const r = await cli(['bench']);
+    expect(r.code).toBe(0);
+    expect(calls.at(-1)).toMatchObject({ quick: false, json: false });
+    expect(r.stdout).toBe('machine: 2 cpus\n');
+  });
+
+  it('rejects unknown flags with exit 2', async () => {
+    const r = await cli(['bench', '--fast']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/unknown option '--fast'/);
+  });
+});

@@ -1,0 +1,299 @@
+// `neural-ivp run` end to end: with a JavaScript stand-in session (always), and with the native
+// session (once the addon has it) on a tiny 2D heat problem.
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hasNativeSession } from '../ts/solver/native-session';
+import { Solution } from '../ts/solver/solution';
+import { cli } from './cli-helpers';
+import { fakeFactory } from './solver-fake-session';
+
+interface Metrics {
+  status: string;
+  warning?: string;
+  problem: { name: string; dim: number; fields: string[]; source: string; hasExact: boolean };
+  T: number;
+  saveAt: number[];
+  parameterCount: number;
+  options: {
+    network: { width: number; depth: number };
+    samples: number;
+    linear: { method: string };
+    restarts: unknown;
+  };
+  fit: { relativeError: number; seconds: number };
+  stats: { steps: number; restarts: number };
+  saved: { t: number; residual: number | null; error: number | null }[];
+  history: { t: number; h: number; cgIterations: number; residual: number | null; restarted: boolean }[];
+  timings: Record<string, number>;
+  machine: Record<string, unknown>;
+  command: string[];
+}
+
+const readJson = async <T>(file: string): Promise<T> => JSON.parse(await readFile(file, 'utf8')) as T;
+const count = (text: string, pattern: RegExp): number => (text.match(pattern) ?? []).length;
+
+let root: string;
+beforeAll(async () => {
+  root = await mkdtemp(path.join(tmpdir(), 'neural-ivp-cli-run-'));
+});
+afterAll(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+describe('neural-ivp run (stand-in session)', () => {
+  it('writes solution.json, metrics.json and report.html, and the solution loads', async () => {
+    const fake = fakeFactory();
+    const out = path.join(root, 'heat');
+    const args = ['run', 'heat', '--dim', '2', '--T', '0.2', '--save-at', '0,0.1,0.2', '--out', out, '--grid', '12'];
+    const r = await cli(
+      [...args, '--width', '16', '--depth', '2', '--samples', '500', '--no-restarts', '--seed', '3'],
+      {
+        createSession: fake.make,
+      },
+    );
+    expect(r.stderr).not.toMatch(/^error:/m);
+    expect(r.code).toBe(0);
+    const files = ['solution.json', 'metrics.json', 'report.html'].map((f) => path.join(out, f));
+    expect(r.stdout.trim().split('\n')).toEqual(files);
+
+    const config = fake.sessions[0].config;
+    expect(config.network.width).toBe(16);
+    expect(config.network.depth).toBe(2);
+    expect(config.network.dim).toBe(2);
+    expect(config.samples).toBe(500);
+    expect(config.seed).toBe(3);
+
+    const m = await readJson<Metrics>(files[1]);
+    expect(m.status).toBe('complete');
+    expect(m.problem).toMatchObject({ name: 'heat-2d', dim: 2, fields: ['u'], source: 'heat', hasExact: true });
+    expect(m.T).toBe(0.2);
+    expect(m.saveAt).toEqual([0, 0.1, 0.2]);
+    expect(m.options.network).toMatchObject({ width: 16, depth: 2 });
+    expect(m.options.restarts).toBe(false);
+    expect(m.saved.map((s) => s.t)).toEqual([0, 0.1, 0.2]);
+    for (const s of m.saved) {
+      expect(s.residual).toBe(0.01);
+      expect(s.error).toBe(0.02);
+    }
+    expect(m.history.length).toBe(m.stats.steps);
+    expect(m.history.length).toBeGreaterThan(0);
+    expect(Object.keys(m.timings).sort()).toEqual(['evaluate', 'evolve', 'fit', 'total']);
+    expect(m.machine).toHaveProperty('cpus');
+    expect(m.machine).toHaveProperty('node');
+    expect(m.command).toEqual([
+      'neural-ivp',
+      ...args,
+      '--width',
+      '16',
+      '--depth',
+      '2',
+      '--samples',
+      '500',
+      '--no-restarts',
+      '--seed',
+      '3',
+    ]);
+
+    const html = await readFile(files[2], 'utf8');
+    expect(count(html, /<svg\b/g)).toBe(3 + 4); // a heatmap per saved time; residual, CG, h, error
+    for (const g of html.match(/<g class="cells"[^>]*>(.*?)<\/g>/g) ?? []) expect(count(g, /<rect\b/g)).toBe(144);
+
+    const loaded = await Solution.load(files[0], { makeSession: fakeFactory().make });
+    expect(loaded.times).toEqual([0, 0.1, 0.2]);
+    expect(loaded.stats).toEqual(m.stats);
+    expect(loaded.theta(0.2).length).toBe(m.parameterCount);
+  });
+
+  it('--quiet writes nothing on stderr; the progress lines appear otherwise', async () => {
+    const quiet = await cli(
+      ['run', 'heat', '--T', '0.1', '--out', path.join(root, 'quiet'), '--grid', '4', '--quiet'],
+      {
+        createSession: fakeFactory().make,
+      },
+    );
+    expect(quiet.code).toBe(0);
+    expect(quiet.stderr).toBe('');
+    const loud = await cli(['run', 'heat', '--T', '0.1', '--out', path.join(root, 'loud'), '--grid', '4'], {
+      createSession: fakeFactory().make,
+    });
+    expect(loud.code).toBe(0);
+    expect(loud.stderr).toMatch(/fitting the initial condition/);
+    expect(loud.stderr).toMatch(/evolving to T = 0\.1/);
+    expect(loud.stderr).toMatch(/steps \(\d+ rejected\)/);
+  });
+
+  it('maps the solver flags onto the options', async () => {
+    const fake = fakeFactory();
+    const out = path.join(root, 'flags');
+    const r = await cli(
+      ['run', 'wave', '--dim', '3', '--T', '0.05', '--out', out, '--grid', '4', '--quiet'].concat(
+        [
+          '--method',
+          'rk23',
+          '--rtol',
+          '0.001',
+          '--linear',
+          'pcg',
+          '--rank',
+          '7',
+          '--fit-steps',
+          '11',
+          '--fit-batch',
+          '99',
+        ],
+        ['--dtype', 'float32', '--device', 'cpu', '--restarts'],
+      ),
+      { createSession: fake.make },
+    );
+    expect(r.code).toBe(0);
+    const m = await readJson<Metrics & { options: Record<string, unknown> }>(path.join(out, 'metrics.json'));
+    expect(m.options).toMatchObject({
+      integrator: { method: 'rk23', rtol: 0.001 },
+      linear: { method: 'pcg', rank: 7 },
+      fit: { steps: 11, batch: 99 },
+      dtype: 'float32',
+      device: 'cpu',
+      restarts: { timeFraction: 0.5 },
+    });
+    expect(fake.sessions[0].config.network.dtype).toBe('float32');
+    expect(fake.sessions[0].lastFitConfig?.steps).toBe(11);
+  });
+
+  it('a run that stops early exits 1 and still writes what it reached', async () => {
+    const out = path.join(root, 'nan');
+    const r = await cli(['run', 'heat', '--T', '0.5', '--out', out, '--grid', '4', '--quiet', '--no-restarts'], {
+      createSession: fakeFactory({ nanAfterSolves: 20 }).make,
+    });
+    expect(r.code).toBe(1);
+    const m = await readJson<Metrics>(path.join(out, 'metrics.json'));
+    expect(m.status).toBe('incomplete');
+    expect(m.warning).toMatch(/stopped early/);
+    const html = await readFile(path.join(out, 'report.html'), 'utf8');
+    expect(html).toContain('class="warning"');
+    const loaded = await Solution.load(path.join(out, 'solution.json'), { makeSession: fakeFactory().make });
+    expect(loaded.times[0]).toBe(0);
+  });
+
+  it('an aborted run exits 130', async () => {
+    const controller = new AbortController();
+    const pending = cli(['run', 'heat', '--T', '0.5', '--out', path.join(root, 'abort'), '--quiet'], {
+      createSession: fakeFactory({ delayMs: 50 }).make,
+      signal: controller.signal,
+    });
+    setTimeout(() => controller.abort(), 100);
+    const r = await pending;
+    expect(r.code).toBe(130);
+    expect(r.stderr).toMatch(/interrupted/);
+  });
+
+  it('loads a problem module: a function of { dim, ...params } (a 1D problem gives profiles)', async () => {
+    const file = path.join(root, 'decay.mjs');
+    const define = path.resolve('ts/problem/define.ts');
+    await writeFile(
+      file,
+      [
+        `import { defineProblem } from ${JSON.stringify(define)};`,
+        'export default ({ dim = 1, rate = 1 }) => defineProblem({',
+        "  name: 'decay', dim, domain: { lower: 0, upper: 2 }, boundary: 'none', fields: ['u', 'w'],",
+        '  initial: ({ x }) => ({ u: x[0], w: x[0].mul(2) }),',
+        '  rhs: ({ u, w }) => ({ u: u.mul(-rate), w: w.mul(-rate) }),',
+        '  params: { rate },',
+        '});',
+        '',
+      ].join('\n'),
+    );
+    const out = path.join(root, 'decay');
+    const fake = fakeFactory();
+    const r = await cli(['run', file, '--param', 'rate=2', '--T', '0.1', '--out', out, '--grid', '8', '--quiet'], {
+      createSession: fake.make,
+    });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const m = await readJson<Metrics & { problem: { params: Record<string, number> } }>(path.join(out, 'metrics.json'));
+    expect(m.problem).toMatchObject({ name: 'decay', dim: 1, fields: ['u', 'w'], source: file, hasExact: false });
+    expect(m.problem.params).toEqual({ rate: 2 });
+    expect(m.saved.every((s) => s.error === null)).toBe(true);
+    const html = await readFile(path.join(out, 'report.html'), 'utf8');
+    expect(count(html, /data-plot="profile-(u|w)"/g)).toBe(4); // 2 fields × 2 saved times
+    expect(html).not.toContain('data-plot="error"');
+
+    const twoD = await cli(['run', file, '--dim', '2', '--out', path.join(root, 'dim2'), '--quiet', '--T', '0.1'], {
+      createSession: fakeFactory().make,
+    });
+    expect(twoD.code).toBe(0); // the function takes dim
+    expect((await readJson<Metrics>(path.join(root, 'dim2', 'metrics.json'))).problem.dim).toBe(2);
+
+    const notAProblem = path.join(root, 'nothing.mjs');
+    await writeFile(notAProblem, 'export default 42;\n');
+    const bad = await cli(['run', notAProblem, '--out', path.join(root, 'bad')], { createSession: fakeFactory().make });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/<problem>: .*default export must be a Problem/);
+  });
+});
+
+describe.skipIf(!hasNativeSession())('neural-ivp run (native session)', () => {
+  it('run heat --dim 2 with a tiny configuration writes the three files and the solution loads', async () => {
+    const out = path.join(root, 'native-heat');
+    const r = await cli([
+      'run',
+      'heat',
+      '--dim',
+      '2',
+      '--T',
+      '0.1',
+      '--save-at',
+      '0,0.05,0.1',
+      '--width',
+      '16',
+      '--depth',
+      '2',
+      '--samples',
+      '1000',
+      '--fit-steps',
+      '500',
+      '--fit-batch',
+      '1000',
+      '--linear',
+      'dense',
+      '--method',
+      'rk23',
+      '--rtol',
+      '0.001',
+      '--no-restarts',
+      '--device',
+      'cpu',
+      '--grid',
+      '16',
+      '--out',
+      out,
+      '--quiet',
+    ]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const m = await readJson<Metrics>(path.join(out, 'metrics.json'));
+    expect(m.status).toBe('complete');
+    expect(m.saved.map((s) => s.t)).toEqual([0, 0.05, 0.1]);
+    for (const s of m.saved) {
+      expect(s.residual).not.toBeNull();
+      expect(s.error).not.toBeNull();
+      expect(s.error as number).toBeLessThan(0.3);
+    }
+    expect(m.machine).toHaveProperty('torchVersion');
+    const html = await readFile(path.join(out, 'report.html'), 'utf8');
+    expect(count(html, /<svg\b/g)).toBe(3 + 4);
+
+    const loaded = await Solution.load(path.join(out, 'solution.json'));
+    expect(loaded.times).toEqual([0, 0.05, 0.1]);
+    const points = [
+      [0, 0],
+      [0.3, -0.4],
+    ];
+    const u = await loaded.evaluateAsync(points, 0.1);
+    expect(u.length).toBe(2);
+    // u(0, 0, t) = exp(-κDπ²t/4) with κ = 0.1, D = 2.
+    expect(u[0]).toBeCloseTo(Math.exp((-0.1 * 2 * Math.PI ** 2 * 0.1) / 4), 1);
+    expect(await loaded.error(0.1)).toBeCloseTo(m.saved[2].error as number, 1);
+  });
+});

@@ -1,0 +1,177 @@
+/**
+ * The `neural-ivp` command line (commander). `runCommand(argv)` runs it in-process and resolves to
+ * the exit status, without calling process.exit, so tests can drive it.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { Command, CommanderError, Option } from 'commander';
+import { runBench } from '../bench/run';
+import { SpecError } from '../errors';
+import { packageRoot } from '../native';
+import { DEFAULT_OPTIONS } from '../solver/options';
+import { integerIn, param, positiveNumber, timeList } from './args';
+import { ExitCode, UsageError } from './errors';
+import { PROBLEM_NAMES } from './load-problem';
+import { type CliContext, type RunFlags, runSolve } from './run';
+
+/** What `runCommand` writes to and runs under; every field has a process default. */
+export type CliIO = Partial<CliContext>;
+
+function packageVersion(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(path.join(packageRoot, 'package.json'), 'utf8')) as { version?: unknown };
+    return typeof pkg.version === 'string' ? pkg.version : '0.0.0';
+  } catch {
+    return '0.0.0';
+  }
+}
+
+/** The program; `onExit` receives each action's exit status. */
+export function createProgram(ctx: CliContext, onExit: (code: number) => void): Command {
+  const D = DEFAULT_OPTIONS;
+  const program = new Command('neural-ivp')
+    .description('Neural IVP: solve initial value PDEs with neural networks (native libtorch core).')
+    .version(packageVersion(), '-V, --version', 'print the version')
+    .helpOption('-h, --help', 'show help')
+    .configureOutput({
+      writeOut: (s) => ctx.stdout(s),
+      writeErr: (s) => ctx.stderr(s),
+    })
+    .exitOverride()
+    .showHelpAfterError('(add --help for usage)')
+    .showSuggestionAfterError(true);
+
+  program
+    .command('run')
+    .summary('solve a problem and write solution.json, metrics.json and report.html')
+    .description(
+      'Fit the initial condition, evolve the network parameters to time T with progress on stderr, and write DIR/solution.json (loadable with Solution.load), DIR/metrics.json (stats, per-step history, residual and error at the saved times, options, timings, machine) and DIR/report.html (self-contained plots). The output paths are printed on stdout. Exit status: 0 done, 1 failed or stopped early, 2 bad arguments.',
+    )
+    .argument(
+      '<problem>',
+      `a problem name (${PROBLEM_NAMES.join(', ')}), or a .js/.mjs/.ts module whose default export is a Problem (from defineProblem) or a function of { dim, ...params } returning one`,
+    )
+    .option('--T <time>', 'final time to integrate to', positiveNumber, 0.5)
+    .option('--samples <n>', `Monte Carlo points per dynamics evaluation (default: ${D.samples})`, integerIn(16))
+    .option('--out <dir>', 'output directory (default: neural-ivp-out/<problem name>)')
+    .option('--width <w>', `hidden units per layer (default: ${D.network.width})`, integerIn(1))
+    .option('--depth <d>', `hidden layers (default: ${D.network.depth})`, integerIn(1))
+    .option(
+      '--rtol <r>',
+      `ODE tolerance: accept a step when ‖err‖ ≤ rtol·‖θ0‖ (default: ${D.integrator.rtol})`,
+      positiveNumber,
+    )
+    .addOption(
+      new Option('--method <name>', `Runge–Kutta pair (default: ${D.integrator.method})`).choices(['rk23', 'rk45']),
+    )
+    .addOption(
+      new Option(
+        '--linear <name>',
+        `linear solver for (M + μI)θ̇ = F: Nyström-preconditioned CG, or dense Cholesky for small networks (default: ${D.linear.method})`,
+      ).choices(['pcg', 'dense']),
+    )
+    .option('--rank <r>', `Nyström preconditioner rank for pcg; 0 = plain CG (default: ${D.linear.rank})`, integerIn(0))
+    .option(
+      '--fit-steps <n>',
+      `Adam iterations of the initial fit and of each restart (default: ${D.fit.steps})`,
+      integerIn(0),
+    )
+    .option('--fit-batch <n>', `points per Adam iteration (default: ${D.fit.batch})`, integerIn(1))
+    .option(
+      '--restarts',
+      `refit the network during the run (section 4.2; default: on, timeFraction ${D.restarts.timeFraction})`,
+    )
+    .option('--no-restarts', 'never refit during the run')
+    .option('--seed <s>', `seed of the network initialization and the samples (default: ${D.seed})`, integerIn(0))
+    .option(
+      '--dim <d>',
+      'spatial dimension, for problems that take one (heat, advection, wave, fokkerPlanck, or a problem function)',
+      integerIn(1, 64),
+    )
+    .option('--save-at <t1,t2,...>', 'comma-separated times in [0, T] to save and report (default: 0,T)', timeList)
+    .addOption(
+      new Option('--dtype <type>', `floating point type of the network and solves (default: ${D.dtype})`).choices([
+        'float64',
+        'float32',
+      ]),
+    )
+    .addOption(
+      new Option(
+        '--device <device>',
+        `where to compute; auto picks CUDA when available (default: ${D.device})`,
+      ).choices(['auto', 'cpu', 'cuda']),
+    )
+    .option(
+      '--param <key=value>',
+      'a problem option, repeatable (e.g. --param diffusivity=0.2, --param velocity=1,0)',
+      param,
+    )
+    .option('--grid <n>', 'cells per axis of the report heatmaps (default: 64)', integerIn(2, 1024))
+    .option('--quiet', 'no progress or summary on stderr')
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Examples:',
+        '  neural-ivp run heat --dim 2 --T 1 --save-at 0,0.5,1 --out runs/heat',
+        '  neural-ivp run wave --dim 3 --samples 20000 --method rk23',
+        '  neural-ivp run ./my-problem.mjs --param k=2 --no-restarts --width 64',
+      ].join('\n'),
+    )
+    .action(async (problem: string, flags: RunFlags) => {
+      onExit(await runSolve(problem, flags, ctx));
+    });
+
+  program
+    .command('bench')
+    .summary('run the performance benchmark')
+    .description('Measure M·v throughput against GEMM and a PyTorch peer, and print a summary (or JSON).')
+    .option('--quick', 'smaller sizes and fewer repeats')
+    .option('--json', 'print one JSON object on stdout instead of the summary')
+    .action(async (flags: { quick?: boolean; json?: boolean }) => {
+      const json = flags.json === true;
+      const report = await runBench({ quick: flags.quick === true, json, log: (line) => ctx.stdout(`${line}\n`) });
+      if (json) ctx.stdout(`${JSON.stringify(report)}\n`);
+      onExit(ExitCode.ok);
+    });
+
+  return program;
+}
+
+/** Runs the command line `argv` (without `node` and the script); resolves to the exit status. */
+export async function runCommand(argv: readonly string[], io: CliIO = {}): Promise<number> {
+  const ctx: CliContext = {
+    stdout: io.stdout ?? ((s) => process.stdout.write(s)),
+    stderr: io.stderr ?? ((s) => process.stderr.write(s)),
+    progressStream: io.progressStream ?? process.stderr,
+    signal: io.signal,
+    cwd: io.cwd ?? process.cwd(),
+    argv: io.argv ?? argv,
+    createSession: io.createSession,
+  };
+  let code: number = ExitCode.ok;
+  const program = createProgram(ctx, (c) => {
+    code = c;
+  });
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return code;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // Help and version exit 0; every parse error (already printed by commander) is a usage error.
+      return e.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
+    }
+    if (e instanceof UsageError) {
+      ctx.stderr(`error: ${e.message}\n`);
+      return ExitCode.usage;
+    }
+    if (e instanceof SpecError) {
+      ctx.stderr(`error: ${e.message}\n`);
+      return ExitCode.usage;
+    }
+    const err = e as Error;
+    ctx.stderr(`error: ${err?.message ?? String(e)}\n`);
+    if (process.env.NEURAL_IVP_DEBUG && err?.stack) ctx.stderr(`${err.stack}\n`);
+    return ExitCode.failure;
+  }
+}

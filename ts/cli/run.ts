@@ -1,0 +1,269 @@
+/**
+ * `neural-ivp run`: builds the problem and the solver from the flags, fits, evolves with progress
+ * on stderr, and writes DIR/solution.json, DIR/metrics.json and DIR/report.html.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { SpecError } from '../errors';
+import { AbortError } from '../integrate/index';
+import type { Problem } from '../problem/define';
+import { collectReportData } from '../report/collect';
+import { renderReport } from '../report/render';
+import type { ReportRecord } from '../report/types';
+import { runtimeInfo } from '../runtime';
+import { EvolveError, NeuralIVP } from '../solver/neural-ivp';
+import type { NeuralIVPOptions } from '../solver/options';
+import type { SessionFactory, Solution } from '../solver/solution';
+import type { ParamValue } from './args';
+import { ExitCode, UsageError } from './errors';
+import { loadProblem } from './load-problem';
+import { barProgress, type RunProgress, silentProgress } from './progress';
+
+/** The parsed flags of `run` (undefined: the library default). */
+export interface RunFlags {
+  T: number;
+  samples?: number;
+  out?: string;
+  width?: number;
+  depth?: number;
+  rtol?: number;
+  method?: 'rk23' | 'rk45';
+  linear?: 'pcg' | 'dense';
+  rank?: number;
+  fitSteps?: number;
+  fitBatch?: number;
+  restarts?: boolean;
+  seed?: number;
+  dim?: number;
+  saveAt?: number[];
+  dtype?: 'float64' | 'float32';
+  device?: 'auto' | 'cpu' | 'cuda';
+  grid?: number;
+  param?: Record<string, ParamValue>;
+  quiet?: boolean;
+}
+
+/** Where the command writes and what it runs under. */
+export interface CliContext {
+  stdout(text: string): void;
+  stderr(text: string): void;
+  /** The progress bars' stream (a terminal gets bars, anything else phase lines). */
+  progressStream: NodeJS.WritableStream;
+  signal?: AbortSignal;
+  cwd: string;
+  /** The command line, echoed into metrics.json. */
+  argv: readonly string[];
+  /** Makes the solver's session instead of the native addon (tests, custom backends). */
+  createSession?: SessionFactory;
+}
+
+/** The option paths of `SpecError`s and the flags that set them. */
+const FLAG_OF_PATH: Readonly<Record<string, string>> = {
+  samples: '--samples',
+  'network.width': '--width',
+  'network.depth': '--depth',
+  'integrator.rtol': '--rtol',
+  'integrator.method': '--method',
+  'linear.method': '--linear',
+  'linear.rank': '--rank',
+  'fit.steps': '--fit-steps',
+  'fit.batch': '--fit-batch',
+  restarts: '--restarts',
+  seed: '--seed',
+  dtype: '--dtype',
+  device: '--device',
+};
+
+/** `path: message`, with the flag that sets the path when there is one. */
+export function describeSpecError(e: SpecError, flagOf: (path: string) => string | undefined): string {
+  const flag = flagOf(e.path);
+  return flag === undefined ? e.message : `${e.message} (set by ${flag})`;
+}
+
+const defined = <T extends object>(o: T): T =>
+  Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+
+export function solverOptions(problem: Problem, f: RunFlags): NeuralIVPOptions {
+  const network = defined({ width: f.width, depth: f.depth });
+  const integrator = defined({ method: f.method, rtol: f.rtol });
+  const fit = defined({ steps: f.fitSteps, batch: f.fitBatch });
+  let linear: NeuralIVPOptions['linear'];
+  if (f.linear === 'dense') {
+    if (f.rank !== undefined)
+      throw new UsageError('--rank', 'sets the PCG preconditioner rank; it does not apply to --linear dense');
+    linear = { method: 'dense' };
+  } else if (f.linear === 'pcg' || f.rank !== undefined) {
+    linear = defined({ method: 'pcg' as const, rank: f.rank });
+  }
+  return defined({
+    problem,
+    network: Object.keys(network).length > 0 ? network : undefined,
+    samples: f.samples,
+    linear,
+    integrator: Object.keys(integrator).length > 0 ? integrator : undefined,
+    fit: Object.keys(fit).length > 0 ? fit : undefined,
+    restarts: f.restarts,
+    dtype: f.dtype,
+    device: f.device,
+    seed: f.seed,
+  });
+}
+
+function machineInfo(device: string): ReportRecord {
+  let runtime: ReportRecord;
+  try {
+    const r = runtimeInfo();
+    runtime = { torchVersion: r.torchVersion, cudaAvailable: r.cuda, threads: r.threads };
+  } catch (e) {
+    runtime = { runtimeError: (e as Error).message };
+  }
+  const cpus = os.cpus();
+  return {
+    device,
+    ...runtime,
+    cpus: os.availableParallelism(),
+    cpuModel: cpus[0]?.model.trim() ?? null,
+    memoryGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
+    platform: `${os.platform()} ${os.release()}`,
+    arch: os.arch(),
+    node: process.version,
+    hostname: os.hostname(),
+  };
+}
+
+const safeName = (name: string): string => name.replace(/[^A-Za-z0-9._-]+/g, '_') || 'problem';
+
+/** Runs `neural-ivp run`; returns the exit status. */
+export async function runSolve(problemArg: string, flags: RunFlags, ctx: CliContext): Promise<number> {
+  const started = performance.now();
+  const writeLine = (line: string): void => ctx.stderr(`${line}\n`);
+  const progress: RunProgress = flags.quiet === true ? silentProgress : barProgress(ctx.progressStream, writeLine);
+
+  // Everything up to the solver's constructor is checking: failures are usage errors (exit 2).
+  let problem: Problem;
+  let source: string;
+  try {
+    ({ problem, source } = await loadProblem(problemArg, { dim: flags.dim, params: flags.param, cwd: ctx.cwd }));
+  } catch (e) {
+    if (e instanceof SpecError) {
+      ctx.stderr(
+        `error: ${describeSpecError(e, (p) => (p === 'dim' ? '--dim' : `--param ${p.split(/[.[]/)[0]}=…`))}\n`,
+      );
+      return ExitCode.usage;
+    }
+    throw e;
+  }
+  const T = flags.T;
+  const saveAt = flags.saveAt ?? [0, T];
+  const late = saveAt.find((t) => t > T);
+  if (late !== undefined) throw new UsageError('--save-at', `${late} is after the final time --T ${T}`);
+  let ivp: NeuralIVP;
+  try {
+    ivp = new NeuralIVP(solverOptions(problem, flags), ctx.createSession ? { createSession: ctx.createSession } : {});
+  } catch (e) {
+    if (e instanceof SpecError) {
+      ctx.stderr(`error: ${describeSpecError(e, (p) => FLAG_OF_PATH[p])}\n`);
+      return ExitCode.usage;
+    }
+    throw e;
+  }
+
+  const out = path.resolve(ctx.cwd, flags.out ?? path.join('neural-ivp-out', safeName(problem.name)));
+  await mkdir(out, { recursive: true });
+  const files = {
+    solution: path.join(out, 'solution.json'),
+    metrics: path.join(out, 'metrics.json'),
+    report: path.join(out, 'report.html'),
+  };
+
+  let solution: Solution;
+  let warning: string | undefined;
+  let fit: { relativeError: number; seconds: number };
+  let fitSeconds: number;
+  let evolveSeconds: number;
+  try {
+    let t0 = performance.now();
+    progress.fitStart(ivp.options.fit.steps);
+    fit = await ivp.fit({ signal: ctx.signal, onProgress: (p) => progress.fitUpdate(p.step, p.loss) });
+    fitSeconds = (performance.now() - t0) / 1000;
+    progress.fitDone(fit.relativeError, fit.seconds);
+
+    t0 = performance.now();
+    progress.evolveStart(T);
+    try {
+      solution = await ivp.evolve(T, { saveAt, signal: ctx.signal, onProgress: (p) => progress.evolveUpdate(p) });
+      progress.evolveDone();
+    } catch (e) {
+      if (!(e instanceof EvolveError)) throw e;
+      progress.stop();
+      solution = e.solution;
+      warning = `The run stopped early at t = ${e.t} of T = ${T} (${e.reason}): ${e.message}`;
+      writeLine(`warning: ${warning}`);
+    }
+    evolveSeconds = (performance.now() - t0) / 1000;
+  } catch (e) {
+    progress.stop();
+    if (e instanceof AbortError || (e as Error | undefined)?.name === 'AbortError') {
+      ctx.stderr('interrupted\n');
+      return ExitCode.interrupted;
+    }
+    throw e;
+  }
+
+  progress.note('evaluating the solution for the report…');
+  const t0 = performance.now();
+  const data = await collectReportData(solution, problem, { grid: flags.grid });
+  const collectSeconds = (performance.now() - t0) / 1000;
+  await solution.save(files.solution);
+
+  const { problem: _problem, ...options } = ivp.options;
+  const machine = machineInfo(ivp.device);
+  const timings = {
+    fit: fitSeconds,
+    evolve: evolveSeconds,
+    evaluate: collectSeconds,
+    total: (performance.now() - started) / 1000,
+  };
+  const metrics = {
+    status: warning === undefined ? 'complete' : 'incomplete',
+    ...(warning === undefined ? {} : { warning }),
+    problem: { ...data.problem, source },
+    T,
+    saveAt,
+    parameterCount: solution.parameterCount,
+    options,
+    fit,
+    stats: solution.stats,
+    saved: data.saved,
+    history: solution.history,
+    timings,
+    machine,
+    command: ['neural-ivp', ...ctx.argv],
+    files: { solution: 'solution.json', report: 'report.html' },
+  };
+  await writeFile(files.metrics, `${JSON.stringify(metrics, null, 2)}\n`);
+  const html = renderReport({
+    ...data,
+    T,
+    options: { ...data.options, T, saveAt },
+    timings,
+    machine,
+    warning,
+  });
+  await writeFile(files.report, html);
+
+  const last = data.saved.at(-1);
+  if (flags.quiet !== true && last !== undefined) {
+    const parts = [`t = ${last.t}`];
+    if (last.residual !== null) parts.push(`residual ${last.residual.toExponential(2)}`);
+    if (last.error !== null) parts.push(`error ${last.error.toExponential(2)}`);
+    const s = solution.stats;
+    writeLine(
+      `${s.steps} steps (${s.rejectedSteps} rejected), ${s.cgIterations} CG iterations, ${s.restarts} restarts; ${parts.join(', ')}`,
+    );
+  }
+  ctx.stdout(`${files.solution}\n${files.metrics}\n${files.report}\n`);
+  return warning === undefined ? ExitCode.ok : ExitCode.failure;
+}
