@@ -4,6 +4,7 @@
 #include "bindings/network_binding.h"
 #include "bindings/plan_binding.h"
 #include "bindings/runtime_binding.h"
+#include "bindings/session_binding.h"
 #include "engine/runtime.h"
 
 namespace {
@@ -14,6 +15,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   nivp::js::NetworkWrap::Init(env, exports);
   nivp::js::InitPlan(env, exports);
   nivp::js::LinearizationWrap::Init(env, exports);
+  nivp::js::SessionWrap::Init(env, exports);
   return exports;
 }
 

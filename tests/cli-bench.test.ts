@@ -17,7 +17,7 @@ const REPORT: BenchReport = {
     peer_speedup: null,
     gemm_fraction: 0.63,
   },
-  solve: null,
+  solve: [],
   problem: null,
   machine: { cpus: 2, device: 'cpu', torch_version: '2.5.0', threads: 2 },
   notes: ['peer: not installed'],

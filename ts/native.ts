@@ -120,6 +120,10 @@ let cached: NativeAddon | undefined;
 /** The addon, loaded on first use so that importing the package never fails by itself. */
 export function native(): NativeAddon {
   if (!cached) {
+    // libtorch's OpenMP threads otherwise spin between parallel regions and starve OpenBLAS's
+    // threads and other processes: measured 20× slower small-batch fits on a busy 2-core machine.
+    // libgomp reads this once, when the addon loads libtorch; a user's own setting wins.
+    process.env.OMP_WAIT_POLICY ??= 'PASSIVE';
     const require = createRequire(import.meta.url);
     const load = require('node-gyp-build') as (dir: string) => NativeAddon;
     try {

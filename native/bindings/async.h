@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 
+#include "common/cancelled.h"
 #include "engine/runtime.h"
 
 namespace nivp::js {
@@ -31,6 +32,9 @@ class PromiseWorker : public Napi::AsyncWorker {
     try {
       ensureThreads();
       result_ = std::make_unique<Result>(work_());
+    } catch (const Cancelled& e) {
+      cancelled_ = true;
+      SetError(e.what());
     } catch (const std::exception& e) {
       SetError(e.what());
     } catch (...) {
@@ -47,7 +51,10 @@ class PromiseWorker : public Napi::AsyncWorker {
       deferred_.Reject(Napi::Error::New(env, e.what()).Value());
     }
   }
-  void OnError(const Napi::Error& error) override { deferred_.Reject(error.Value()); }
+  void OnError(const Napi::Error& error) override {
+    if (cancelled_) error.Value().Set("name", "AbortError");
+    deferred_.Reject(error.Value());
+  }
 
  private:
   PromiseWorker(Napi::Env env, Work work, Finish finish)
@@ -60,6 +67,7 @@ class PromiseWorker : public Napi::AsyncWorker {
   Work work_;
   Finish finish_;
   std::unique_ptr<Result> result_;
+  bool cancelled_ = false;
 };
 
 }  // namespace nivp::js

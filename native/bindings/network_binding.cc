@@ -12,7 +12,9 @@ namespace {
 
 constexpr int64_t kMaxCount = int64_t{1} << 40;
 
-NetworkConfig parseConfig(const Napi::Value& value) {
+}  // namespace
+
+NetworkConfig parseNetworkConfig(const Napi::Value& value) {
   const Napi::Env env = value.Env();
   if (!value.IsObject()) throwType(env, "network config must be an object");
   const Napi::Object o = value.As<Napi::Object>();
@@ -50,6 +52,8 @@ NetworkConfig parseConfig(const Napi::Value& value) {
   return c;
 }
 
+namespace {
+
 JetRequest parseRequest(const Napi::Value& value, int64_t dim) {
   JetRequest r;
   if (value.IsUndefined()) return r;
@@ -80,7 +84,7 @@ void NetworkWrap::Init(Napi::Env env, Napi::Object exports) {
 
 NetworkWrap::NetworkWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<NetworkWrap>(info) {
   guard(info.Env(), [&]() -> Napi::Value {
-    network_ = std::make_shared<const Network>(parseConfig(info[0]));
+    network_ = std::make_shared<const Network>(parseNetworkConfig(info[0]));
     return info.Env().Undefined();
   });
 }

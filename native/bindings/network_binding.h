@@ -9,6 +9,9 @@
 
 namespace nivp::js {
 
+// A NativeNetworkConfig object (ts/native.ts), validated; errors name `network.<field>`.
+NetworkConfig parseNetworkConfig(const Napi::Value& value);
+
 class NetworkWrap : public Napi::ObjectWrap<NetworkWrap> {
  public:
   static void Init(Napi::Env env, Napi::Object exports);

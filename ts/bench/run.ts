@@ -5,6 +5,8 @@ import os from 'node:os';
 import { native } from '../native';
 import { type MvmFigures, measureMvm } from './mvm';
 import { runMvmPeer } from './peer';
+import { measureProblem, type ProblemFigures } from './problem';
+import { measureSolve, type SolveRow, widthsForP } from './solve';
 
 export interface BenchOptions {
   /** Smaller repeat counts and sizes. */
@@ -29,8 +31,8 @@ export interface BenchReport {
     peer_speedup: number | null;
     gemm_fraction: number;
   };
-  solve: unknown[] | null;
-  problem: { name: string; seconds: number; relative_error: number } | null;
+  solve: SolveRow[];
+  problem: ProblemFigures | null;
   machine: BenchMachine;
   notes: string[];
 }
@@ -64,8 +66,28 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
       `PyTorch peer (functorch jvp+vjp): ${(peer.seconds * 1e3).toFixed(1)} ms, ${(peer.seconds / mvm.seconds).toFixed(2)}× slower`,
     );
   }
-  notes.push('solve: the linear-solver benchmark is not wired into this harness yet');
-  notes.push('problem: the end-to-end solver is not implemented yet');
+  // Dense vs PCG over network sizes at n = 10,000 (--quick: n = 2,000, the two smallest sizes).
+  const solve: SolveRow[] = [];
+  const sizes = quick ? [1000, 5000] : [1000, 5000, 20000, 100000];
+  for (const p of sizes) {
+    const row = await measureSolve(widthsForP[p as keyof typeof widthsForP], quick ? 2000 : 10_000, quick ? 100 : 300);
+    solve.push(row);
+    const dense =
+      row.dense_seconds === null ? `dense refused: ${row.note ?? ''}` : `dense ${row.dense_seconds.toFixed(2)} s`;
+    const agreement = row.relative_difference === null ? '' : `, |Δθ̇|/|θ̇| ${row.relative_difference.toExponential(1)}`;
+    log(
+      `solve p=${row.p} n=${row.n}: PCG ${row.pcg_seconds.toFixed(2)} s (${row.pcg_iterations} it${row.pcg_converged ? '' : ', not converged'}), ${dense}${agreement}`,
+    );
+  }
+  let problem: ProblemFigures | null = null;
+  try {
+    problem = await measureProblem(quick);
+    log(
+      `problem ${problem.name}: ${problem.seconds.toFixed(1)} s end to end, relative error ${problem.relative_error.toExponential(2)}`,
+    );
+  } catch (error) {
+    notes.push(`problem: ${error instanceof Error ? error.message : String(error)}`);
+  }
   const report: BenchReport = {
     mvm: {
       ...mvm,
@@ -73,8 +95,8 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
       peer_speedup: peer.seconds === null ? null : peer.seconds / mvm.seconds,
       gemm_fraction: mvm.gflops / mvm.gemm_gflops,
     },
-    solve: null,
-    problem: null,
+    solve,
+    problem,
     machine,
     notes,
   };

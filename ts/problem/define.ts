@@ -78,7 +78,12 @@ export interface Problem {
   readonly initialValues?: (points: Float64Array, n: number) => Float64Array;
 }
 
-const defined = new WeakSet<object>();
+// Shared by every copy of the package in one process (the ESM and CommonJS builds are separate
+// copies), so a problem defined through `require` is recognised by the ESM solver and CLI.
+const registryKey = Symbol.for('neural-ivp.defined-problems');
+const registry = globalThis as { [registryKey]?: WeakSet<object> };
+registry[registryKey] ??= new WeakSet<object>();
+const defined: WeakSet<object> = registry[registryKey];
 
 /** True for objects returned by `defineProblem`. */
 export function isProblem(v: unknown): v is Problem {

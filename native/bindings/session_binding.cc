@@ -1,0 +1,378 @@
+#include "bindings/session_binding.h"
+
+#include <chrono>
+#include <limits>
+
+#include "bindings/async.h"
+#include "bindings/convert.h"
+#include "bindings/network_binding.h"
+#include "bindings/plan_binding.h"
+
+namespace nivp::js {
+
+namespace {
+
+constexpr int64_t kMaxHandle = int64_t{1} << 52;
+
+SessionConfig parseSessionConfig(const Napi::Value& value) {
+  const Napi::Env env = value.Env();
+  if (!value.IsObject()) throwType(env, "session config must be an object");
+  const Napi::Object o = value.As<Napi::Object>();
+  SessionConfig c;
+  c.network = parseNetworkConfig(o.Get("network"));
+  const Napi::Value planValue = o.Get("plan");
+  if (!planValue.IsObject()) throwType(env, "plan must be a compiled problem object");
+  const Napi::Object plan = planValue.As<Napi::Object>();
+  const int64_t dim = countArg(plan.Get("dim"), "plan.dim", 1, 64);
+  if (dim != c.network.dim) throwRange(env, "plan.dim must equal network.dim");
+  c.rhs = parseProgram(plan.Get("rhs"), "plan.rhs");
+  if (!plan.Get("initial").IsNull() && !plan.Get("initial").IsUndefined())
+    c.initial = parseProgram(plan.Get("initial"), "plan.initial");
+  if (!plan.Get("exact").IsNull() && !plan.Get("exact").IsUndefined())
+    c.exact = parseProgram(plan.Get("exact"), "plan.exact");
+  const Napi::Value jets = plan.Get("jets");
+  if (!jets.IsObject()) throwType(env, "plan.jets must be an object");
+  const Napi::Object j = jets.As<Napi::Object>();
+  c.jets.gradient = boolProp(j, "plan.jets", "gradient", false);
+  c.jets.laplacian = boolProp(j, "plan.jets", "laplacian", false);
+  c.jets.pairs = parsePairs(j.Get("pairs"), "plan.jets.pairs", dim);
+  c.samples = countArg(o.Get("samples"), "samples", 1, int64_t{1} << 32);
+  const Napi::Value linearValue = o.Get("linear");
+  if (!linearValue.IsObject()) throwType(env, "linear must be an object");
+  const Napi::Object linear = linearValue.As<Napi::Object>();
+  c.linear.method = stringProp(linear, "linear", "method", "pcg", {"pcg", "dense"}) == "dense"
+                        ? LinearSolverConfig::Method::Dense
+                        : LinearSolverConfig::Method::Pcg;
+  c.linear.tol = numberProp(linear, "linear", "tol", c.linear.tol);
+  c.linear.maxIters = intProp(linear, "linear", "maxIters", c.linear.maxIters, 1, int64_t{1} << 32);
+  c.linear.rank = intProp(linear, "linear", "rank", c.linear.rank, 0, int64_t{1} << 20);
+  c.linear.mu = numberProp(linear, "linear", "mu", c.linear.mu);
+  if (c.linear.tol <= 0) throwRange(env, "linear.tol must be > 0");
+  if (c.linear.mu < 0) throwRange(env, "linear.mu must be >= 0");
+  c.linear.memoryBudgetBytes = intProp(o, "session", "memoryBudget", c.linear.memoryBudgetBytes, 1 << 20, int64_t{1} << 50);
+  c.seed = static_cast<uint64_t>(countArg(o.Get("seed"), "seed", 0, std::numeric_limits<int32_t>::max()));
+  return c;
+}
+
+SessionFitConfig parseFitConfig(const Napi::Value& value) {
+  if (!value.IsObject()) throwType(value.Env(), "fit config must be an object");
+  const Napi::Object o = value.As<Napi::Object>();
+  SessionFitConfig c;
+  c.adam.steps = intProp(o, "fit", "steps", c.adam.steps, 0, int64_t{1} << 32);
+  c.adam.lr = numberProp(o, "fit", "lr", c.adam.lr);
+  c.adam.batch = intProp(o, "fit", "batch", c.adam.batch, 1, int64_t{1} << 32);
+  c.headTuning = boolProp(o, "fit", "headTuning", c.headTuning);
+  c.headSamples = intProp(o, "fit", "headSamples", c.headSamples, 1, int64_t{1} << 32);
+  if (c.adam.lr <= 0) throwRange(value.Env(), "fit.lr must be > 0");
+  return c;
+}
+
+struct FitOutcome {
+  SessionFitResult fit;
+  double seconds = 0;
+};
+
+// Progress from a worker thread to a JS callback, without blocking the worker.
+std::function<bool(int64_t, double)> progressTo(const std::shared_ptr<Napi::ThreadSafeFunction>& tsfn) {
+  if (!tsfn) return {};
+  return [tsfn](int64_t step, double loss) {
+    auto* data = new std::pair<int64_t, double>(step, loss);
+    const napi_status status = tsfn->NonBlockingCall(data, [](Napi::Env env, Napi::Function fn, std::pair<int64_t, double>* d) {
+      Napi::Object p = Napi::Object::New(env);
+      p.Set("step", static_cast<double>(d->first));
+      p.Set("loss", d->second);
+      delete d;
+      fn.Call({p});
+    });
+    if (status != napi_ok) delete data;
+    return true;
+  };
+}
+
+}  // namespace
+
+void SessionWrap::Init(Napi::Env env, Napi::Object exports) {
+  Napi::Function fn = DefineClass(env, "Session",
+                                  {
+                                      InstanceAccessor<&SessionWrap::ParameterCount>("parameterCount"),
+                                      InstanceMethod<&SessionWrap::Write>("write"),
+                                      InstanceMethod<&SessionWrap::Read>("read"),
+                                      InstanceMethod<&SessionWrap::Combine>("combine"),
+                                      InstanceMethod<&SessionWrap::Norm>("norm"),
+                                      InstanceMethod<&SessionWrap::IsFinite>("isFinite"),
+                                      InstanceMethod<&SessionWrap::Release>("release"),
+                                      InstanceMethod<&SessionWrap::StoredVectors>("storedVectors"),
+                                      InstanceMethod<&SessionWrap::Resample>("resample"),
+                                      InstanceMethod<&SessionWrap::Dynamics>("dynamics"),
+                                      InstanceMethod<&SessionWrap::FitInitial>("fitInitial"),
+                                      InstanceMethod<&SessionWrap::Refit>("refit"),
+                                      InstanceMethod<&SessionWrap::Evaluate>("evaluate"),
+                                      InstanceMethod<&SessionWrap::EvaluateSync>("evaluateSync"),
+                                      InstanceMethod<&SessionWrap::Residual>("residual"),
+                                      InstanceMethod<&SessionWrap::Error>("error"),
+                                      InstanceMethod<&SessionWrap::Cancel>("cancel"),
+                                  });
+  exports.Set("Session", fn);
+}
+
+SessionWrap::SessionWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<SessionWrap>(info) {
+  guard(info.Env(), [&]() -> Napi::Value {
+    shared_ = std::make_shared<Shared>();
+    shared_->session = std::make_unique<Session>(parseSessionConfig(info[0]));
+    return info.Env().Undefined();
+  });
+}
+
+int64_t SessionWrap::handleArg(const Napi::Value& value, const std::string& name) const {
+  return countArg(value, name, 1, kMaxHandle);
+}
+
+std::function<bool()> SessionWrap::cancellation() const {
+  auto shared = shared_;
+  const int64_t epoch = shared->epoch.load();
+  return [shared, epoch] { return shared->epoch.load() != epoch; };
+}
+
+Napi::Value SessionWrap::ParameterCount(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), static_cast<double>(shared_->session->network().parameterCount()));
+}
+
+Napi::Value SessionWrap::Write(const Napi::CallbackInfo& info) {
+  return guard(info.Env(), [&]() -> Napi::Value {
+    const Network& net = shared_->session->network();
+    const at::Tensor v = tensorArg(info[0], "values", {net.parameterCount()}).to(net.options());
+    return Napi::Number::New(info.Env(), static_cast<double>(shared_->session->store(v)));
+  });
+}
+
+Napi::Value SessionWrap::Read(const Napi::CallbackInfo& info) {
+  return guard(info.Env(), [&]() -> Napi::Value {
+    return toFloat64Array(info.Env(), shared_->session->get(handleArg(info[0], "handle")));
+  });
+}
+
+Napi::Value SessionWrap::Combine(const Napi::CallbackInfo& info) {
+  return guard(info.Env(), [&]() -> Napi::Value {
+    std::optional<int64_t> base;
+    if (!info[0].IsNull() && !info[0].IsUndefined()) base = handleArg(info[0], "base");
+    if (!info[1].IsArray()) throwType(info.Env(), "terms must be an array of [coefficient, handle] pairs");
+    const Napi::Array arr = info[1].As<Napi::Array>();
+    std::vector<std::pair<double, int64_t>> terms;
+    for (uint32_t k = 0; k < arr.Length(); ++k) {
+      const std::string name = "terms[" + std::to_string(k) + "]";
+      const Napi::Value term = arr.Get(k);
+      if (!term.IsArray() || term.As<Napi::Array>().Length() != 2)
+        throwType(info.Env(), name + " must be a [coefficient, handle] pair");
+      const Napi::Array pair = term.As<Napi::Array>();
+      terms.emplace_back(numberArg(pair.Get(0u), name + "[0]"), handleArg(pair.Get(1u), name + "[1]"));
+    }
+    return Napi::Number::New(info.Env(), static_cast<double>(shared_->session->combine(base, terms)));
+  });
+}
+
+Napi::Value SessionWrap::Norm(const Napi::CallbackInfo& info) {
+  return guard(info.Env(), [&]() -> Napi::Value {
+    const at::Tensor v = shared_->session->get(handleArg(info[0], "handle"));
+    return Napi::Number::New(info.Env(), v.norm().item<double>());
+  });
+}
+
+Napi::Value SessionWrap::IsFinite(const Napi::CallbackInfo& info) {
+  return guard(info.Env(), [&]() -> Napi::Value {
+    const at::Tensor v = shared_->session->get(handleArg(info[0], "handle"));
+    return Napi::Boolean::New(info.Env(), v.isfinite().all().item<bool>());
+  });
+}
+
+Napi::Value SessionWrap::Release(const Napi::CallbackInfo& info) {
+  return guard(info.Env(), [&]() -> Napi::Value {
+    shared_->session->release(handleArg(info[0], "handle"));
+    return info.Env().Undefined();
+  });
+}
+
+Napi::Value SessionWrap::StoredVectors(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), static_cast<double>(shared_->session->storedVectors()));
+}
+
+Napi::Value SessionWrap::Resample(const Napi::CallbackInfo& info) {
+  return guard(info.Env(), [&]() -> Napi::Value {
+    std::lock_guard<std::mutex> lock(shared_->work);
+    shared_->session->resample();
+    return info.Env().Undefined();
+  });
+}
+
+Napi::Value SessionWrap::Dynamics(const Napi::CallbackInfo& info) {
+  return guard(info.Env(), [&]() -> Napi::Value {
+    auto shared = shared_;
+    const at::Tensor theta = shared->session->get(handleArg(info[0], "theta"));
+    const double t = numberArg(info[1], "t");
+    auto cancelled = cancellation();
+    struct Out {
+      DynamicsResult result;
+      int64_t handle = 0;
+    };
+    return PromiseWorker<Out>::run(
+        info.Env(),
+        [=] {
+          std::lock_guard<std::mutex> lock(shared->work);
+          Out out;
+          out.result = shared->session->dynamics(theta, t, cancelled);
+          out.handle = shared->session->store(out.result.thetaDot);
+          return out;
+        },
+        [](Napi::Env env, Out& out) -> Napi::Value {
+          Napi::Object o = Napi::Object::New(env);
+          o.Set("handle", static_cast<double>(out.handle));
+          o.Set("cgIterations", static_cast<double>(out.result.cgIterations));
+          o.Set("residual", out.result.residual);
+          o.Set("converged", out.result.converged);
+          return o;
+        });
+  });
+}
+
+namespace {
+Napi::Value fitPromise(Napi::Env env, const Napi::Value& onProgress,
+                       std::function<SessionFitResult(std::function<bool(int64_t, double)>)> run,
+                       std::function<int64_t(at::Tensor)> store) {
+  std::shared_ptr<Napi::ThreadSafeFunction> tsfn;
+  if (onProgress.IsFunction())
+    tsfn = std::make_shared<Napi::ThreadSafeFunction>(
+        Napi::ThreadSafeFunction::New(env, onProgress.As<Napi::Function>(), "neural-ivp fit progress", 0, 1));
+  struct Out {
+    FitOutcome outcome;
+    int64_t handle = 0;
+  };
+  return PromiseWorker<Out>::run(
+      env,
+      [=] {
+        struct ReleaseOnExit {
+          std::shared_ptr<Napi::ThreadSafeFunction> f;
+          ~ReleaseOnExit() {
+            if (f) f->Release();
+          }
+        } releaser{tsfn};
+        const auto start = std::chrono::steady_clock::now();
+        Out out;
+        out.outcome.fit = run(progressTo(tsfn));
+        out.outcome.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        out.handle = store(out.outcome.fit.theta);
+        return out;
+      },
+      [](Napi::Env e, Out& out) -> Napi::Value {
+        Napi::Object o = Napi::Object::New(e);
+        o.Set("theta", static_cast<double>(out.handle));
+        o.Set("relativeError", out.outcome.fit.relativeError);
+        o.Set("seconds", out.outcome.seconds);
+        o.Set("steps", static_cast<double>(out.outcome.fit.report.steps));
+        o.Set("loss", out.outcome.fit.report.loss);
+        return o;
+      });
+}
+}  // namespace
+
+Napi::Value SessionWrap::FitInitial(const Napi::CallbackInfo& info) {
+  return guard(info.Env(), [&]() -> Napi::Value {
+    auto shared = shared_;
+    SessionFitConfig config = parseFitConfig(info[0]);
+    at::Tensor poolPoints, poolValues;
+    if (info[1].IsObject()) {
+      const Napi::Object pool = info[1].As<Napi::Object>();
+      const Network& net = shared->session->network();
+      poolPoints = rowsArg(pool.Get("points"), "pool.points", net.config().dim);
+      poolValues = tensorArg(pool.Get("values"), "pool.values", {poolPoints.size(0), net.config().fields});
+    } else if (!info[1].IsNull() && !info[1].IsUndefined()) {
+      throwType(info.Env(), "pool must be null or { points, values }");
+    }
+    auto cancelled = cancellation();
+    return fitPromise(
+        info.Env(), info[2],
+        [=](std::function<bool(int64_t, double)> progress) mutable {
+          std::lock_guard<std::mutex> lock(shared->work);
+          config.adam.progress = progress;
+          return shared->session->fitInitial(config, poolPoints, poolValues, cancelled);
+        },
+        [shared](at::Tensor theta) { return shared->session->store(std::move(theta)); });
+  });
+}
+
+Napi::Value SessionWrap::Refit(const Napi::CallbackInfo& info) {
+  return guard(info.Env(), [&]() -> Napi::Value {
+    auto shared = shared_;
+    const at::Tensor theta = shared->session->get(handleArg(info[0], "theta"));
+    SessionFitConfig config = parseFitConfig(info[1]);
+    auto cancelled = cancellation();
+    return fitPromise(
+        info.Env(), info[2],
+        [=](std::function<bool(int64_t, double)> progress) mutable {
+          std::lock_guard<std::mutex> lock(shared->work);
+          config.adam.progress = progress;
+          return shared->session->refit(theta, config, cancelled);
+        },
+        [shared](at::Tensor t) { return shared->session->store(std::move(t)); });
+  });
+}
+
+Napi::Value SessionWrap::Evaluate(const Napi::CallbackInfo& info) {
+  return guard(info.Env(), [&]() -> Napi::Value {
+    auto shared = shared_;
+    const at::Tensor theta = shared->session->get(handleArg(info[0], "theta"));
+    const at::Tensor points = rowsArg(info[1], "points", shared->session->network().config().dim);
+    return PromiseWorker<at::Tensor>::run(
+        info.Env(), [=] { return shared->session->evaluate(theta, points); },
+        [](Napi::Env env, at::Tensor& v) -> Napi::Value { return toFloat64Array(env, v); });
+  });
+}
+
+// A forward pass on the calling thread, for Solution.evaluate (the network is immutable, so this
+// is safe beside work running on a worker).
+Napi::Value SessionWrap::EvaluateSync(const Napi::CallbackInfo& info) {
+  return guard(info.Env(), [&]() -> Napi::Value {
+    const at::Tensor theta = shared_->session->get(handleArg(info[0], "theta"));
+    const at::Tensor points = rowsArg(info[1], "points", shared_->session->network().config().dim);
+    ensureThreads();
+    return toFloat64Array(info.Env(), shared_->session->evaluate(theta, points));
+  });
+}
+
+Napi::Value SessionWrap::Residual(const Napi::CallbackInfo& info) {
+  return guard(info.Env(), [&]() -> Napi::Value {
+    auto shared = shared_;
+    const at::Tensor theta = shared->session->get(handleArg(info[0], "theta"));
+    const double t = numberArg(info[1], "t");
+    const int64_t samples = countArg(info[2], "samples", 1, int64_t{1} << 32);
+    return PromiseWorker<double>::run(
+        info.Env(),
+        [=] {
+          std::lock_guard<std::mutex> lock(shared->work);
+          return shared->session->residual(theta, t, samples);
+        },
+        [](Napi::Env env, double& r) -> Napi::Value { return Napi::Number::New(env, r); });
+  });
+}
+
+Napi::Value SessionWrap::Error(const Napi::CallbackInfo& info) {
+  return guard(info.Env(), [&]() -> Napi::Value {
+    auto shared = shared_;
+    const at::Tensor theta = shared->session->get(handleArg(info[0], "theta"));
+    const double t = numberArg(info[1], "t");
+    const int64_t samples = countArg(info[2], "samples", 1, int64_t{1} << 32);
+    if (!shared->session->config().exact) throwType(info.Env(), "error(t): the problem has no exact solution");
+    return PromiseWorker<double>::run(
+        info.Env(),
+        [=] {
+          std::lock_guard<std::mutex> lock(shared->work);
+          return shared->session->error(theta, t, samples);
+        },
+        [](Napi::Env env, double& r) -> Napi::Value { return Napi::Number::New(env, r); });
+  });
+}
+
+Napi::Value SessionWrap::Cancel(const Napi::CallbackInfo& info) {
+  shared_->epoch.fetch_add(1);
+  return info.Env().Undefined();
+}
+
+}  // namespace nivp::js

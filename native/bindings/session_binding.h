@@ -1,0 +1,50 @@
+// JS class `Session` (ts/solver/session.ts) over the engine's Session.
+#pragma once
+#include <napi.h>
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+
+#include "engine/session.h"
+
+namespace nivp::js {
+
+class SessionWrap : public Napi::ObjectWrap<SessionWrap> {
+ public:
+  static void Init(Napi::Env env, Napi::Object exports);
+  explicit SessionWrap(const Napi::CallbackInfo& info);
+
+ private:
+  Napi::Value ParameterCount(const Napi::CallbackInfo& info);
+  Napi::Value Write(const Napi::CallbackInfo& info);
+  Napi::Value Read(const Napi::CallbackInfo& info);
+  Napi::Value Combine(const Napi::CallbackInfo& info);
+  Napi::Value Norm(const Napi::CallbackInfo& info);
+  Napi::Value IsFinite(const Napi::CallbackInfo& info);
+  Napi::Value Release(const Napi::CallbackInfo& info);
+  Napi::Value StoredVectors(const Napi::CallbackInfo& info);
+  Napi::Value Resample(const Napi::CallbackInfo& info);
+  Napi::Value Dynamics(const Napi::CallbackInfo& info);
+  Napi::Value FitInitial(const Napi::CallbackInfo& info);
+  Napi::Value Refit(const Napi::CallbackInfo& info);
+  Napi::Value Evaluate(const Napi::CallbackInfo& info);
+  Napi::Value EvaluateSync(const Napi::CallbackInfo& info);
+  Napi::Value Residual(const Napi::CallbackInfo& info);
+  Napi::Value Error(const Napi::CallbackInfo& info);
+  Napi::Value Cancel(const Napi::CallbackInfo& info);
+
+  int64_t handleArg(const Napi::Value& value, const std::string& name) const;
+  // A predicate that turns true once cancel() is called after this moment.
+  std::function<bool()> cancellation() const;
+
+  // Shared with worker threads: heavy work is serialised on `work`, and cancel() bumps `epoch`.
+  struct Shared {
+    std::unique_ptr<Session> session;
+    std::mutex work;
+    std::atomic<int64_t> epoch{0};
+  };
+  std::shared_ptr<Shared> shared_;
+};
+
+}  // namespace nivp::js

@@ -1,0 +1,189 @@
+#include "engine/dynamics.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <string>
+#include <utility>
+
+#include "engine/linearization.h"
+#include "solvers/dense.h"
+#include "solvers/nystrom.h"
+#include "solvers/operator.h"
+#include "solvers/pcg.h"
+
+namespace nivp {
+
+namespace {
+
+void validateConfig(const LinearSolverConfig& c) {
+  const auto fail = [](const std::string& what) { throw std::invalid_argument("linear." + what); };
+  if (c.method != LinearSolverConfig::Method::Pcg && c.method != LinearSolverConfig::Method::Dense)
+    fail("method: must be 'pcg' or 'dense'");
+  if (!std::isfinite(c.mu) || c.mu < 0) fail("mu: must be finite and >= 0, got " + std::to_string(c.mu));
+  if (c.method == LinearSolverConfig::Method::Pcg) {
+    if (!std::isfinite(c.tol) || c.tol < 0)
+      fail("tol: must be finite and >= 0, got " + std::to_string(c.tol));
+    if (c.maxIters < 0) fail("maxIters: must be >= 0, got " + std::to_string(c.maxIters));
+    if (c.rank < 0) fail("rank: must be >= 0, got " + std::to_string(c.rank));
+  }
+}
+
+// The jets a program's field terms read must be requested (second-order pairs are checked by
+// Program::validate against the request's pair list).
+void checkJetsCover(const Program& program, const JetRequest& jets) {
+  for (size_t k = 0; k < program.nodes.size(); ++k) {
+    const PlanNode& node = program.nodes[k];
+    if (node.op != PlanOp::Field) continue;
+    const char* missing = nullptr;
+    if (node.term == JetTerm::D && !jets.gradient) missing = "a gradient";
+    if (node.term == JetTerm::Lap && !jets.laplacian) missing = "the Laplacian";
+    if (missing)
+      throw std::invalid_argument("rhs.nodes[" + std::to_string(k) + "]: reads " + missing +
+                                  " but the jet request does not include it");
+  }
+}
+
+// Whether the prepared statics can stand in for the static nodes (a hand-made SampleSet may
+// leave them empty: then everything is evaluated).
+bool staticsUsable(const Program& program, const StaticValues& statics) {
+  if (statics.values.size() != program.nodes.size()) return false;
+  for (size_t k = 0; k < program.nodes.size(); ++k)
+    if (program.isStatic[k] && !statics.values[k].defined()) return false;
+  return true;
+}
+
+}  // namespace
+
+Dynamics::Dynamics(std::shared_ptr<const Network> network, ProgramEvaluator rhs, JetRequest jets,
+                   LinearSolverConfig config)
+    : network_(std::move(network)),
+      // Rebuilt over the request's own pair list, so that the program indexes Jets::second in
+      // the order network.forward fills it, whatever list `rhs` was built with.
+      rhs_(rhs.program(), jets.pairs),
+      jets_(std::move(jets)),
+      config_(config) {
+  if (!network_) throw std::invalid_argument("Dynamics: network is null");
+  validateConfig(config_);
+  const NetworkConfig& nc = network_->config();
+  const Program& program = rhs_.program();
+  program.validate("rhs", nc.dim, nc.fields, jets_.pairs);
+  if (static_cast<int64_t>(program.outputs.size()) != nc.fields)
+    throw std::invalid_argument("rhs.outputs: expected one output per field (" + std::to_string(nc.fields) +
+                                "), got " + std::to_string(program.outputs.size()));
+  checkJetsCover(program, jets_);
+}
+
+SampleSet Dynamics::samples(const at::Tensor& points) const {
+  const int64_t D = network_->config().dim;
+  if (!points.defined() || points.dim() != 2 || points.size(1) != D || points.size(0) < 1)
+    throw std::invalid_argument("samples: points must have shape [n, " + std::to_string(D) + "] with n >= 1");
+  SampleSet set;
+  set.points = points.to(network_->options()).contiguous();
+  set.statics = rhs_.prepare(set.points);
+  return set;
+}
+
+DynamicsResult Dynamics::evaluate(const at::Tensor& theta, double t, const SampleSet& samples,
+                                  const at::Tensor& warmStart, at::Generator& gen,
+                                  const std::function<bool()>& cancelled) const {
+  const Network& net = *network_;
+  const NetworkConfig& nc = net.config();
+  const auto opts = net.options();
+  const int64_t p = net.parameterCount(), pa = net.fieldParameterCount(), k = nc.fields;
+  if (!theta.defined() || theta.numel() != p)
+    throw std::invalid_argument("theta: expected " + std::to_string(p) + " parameters");
+  const at::Tensor& X = samples.points;
+  if (!X.defined() || X.dim() != 2 || X.size(1) != nc.dim || X.size(0) < 1)
+    throw std::invalid_argument("samples.points: expected shape [n, " + std::to_string(nc.dim) + "], n >= 1");
+  if (warmStart.defined() && warmStart.numel() != p)
+    throw std::invalid_argument("warmStart: expected " + std::to_string(p) + " values");
+  const int64_t n = X.size(0);
+  const bool dense = config_.method == LinearSolverConfig::Method::Dense;
+  // Before any work, in particular before a J is built.
+  if (dense) checkDenseBudget(n, pa, nc.dtype, config_.memoryBudgetBytes);
+  const auto poll = [&]() {
+    if (cancelled && cancelled()) throw Cancelled();
+  };
+  poll();
+
+  const at::Tensor th = theta.reshape({p}).to(opts);
+  const at::Tensor points = X.to(opts);
+  const Program& program = rhs_.program();
+  const StaticValues* statics = staticsUsable(program, samples.statics) ? &samples.statics : nullptr;
+
+  DynamicsResult result;
+  if (program.usesFields()) {
+    const Jets jets = net.forward(th, points, jets_);
+    result.f = rhs_.evaluate(points, t, &jets, statics);
+  } else {
+    result.f = rhs_.evaluate(points, t, nullptr, statics);
+  }
+  result.f = result.f.to(opts);
+
+  if (!at::logical_and(at::isfinite(result.f).all(), at::isfinite(th).all()).item<bool>()) {
+    result.thetaDot = at::full({p}, std::numeric_limits<double>::quiet_NaN(), opts);
+    result.residual = std::numeric_limits<double>::quiet_NaN();
+    result.converged = false;
+    return result;
+  }
+
+  const Linearization lin(net, th, points);
+  result.thetaDot = at::empty({p}, opts);
+  at::Tensor misfit = at::zeros({}, opts);  // Σ (Jθ̇ − f)², accumulated on the device
+  const double invN = 1.0 / static_cast<double>(n);
+  for (int64_t a = 0; a < k; ++a) {
+    poll();
+    const at::Tensor fa = result.f.select(1, a).unsqueeze(1).contiguous();  // n×1
+    at::Tensor xa;
+    at::Tensor Jx;  // J_a θ̇_a, n×1
+    if (dense) {
+      const at::Tensor Ja = lin.fieldJacobian(a);
+      xa = denseSolve(Ja, fa, config_.mu).x;  // p_a×1
+      Jx = at::mm(Ja, xa);
+    } else {
+      // M_a alone feeds the sketch; μ is folded into CG's operator (in place, one pass fewer than
+      // PcgOptions::shift).
+      SpdOperator Ma{pa, opts, [&lin, a](const at::Tensor& V) { return lin.fieldMvm(a, V, 0.0); }};
+      SpdOperator A{pa, opts,
+                    [&lin, a, mu = config_.mu](const at::Tensor& V) { return lin.fieldMvm(a, V, mu); }};
+      std::unique_ptr<NystromPreconditioner> P;
+      if (config_.rank > 0)
+        P = std::make_unique<NystromPreconditioner>(Ma, std::min(config_.rank, pa), config_.mu, gen);
+      poll();
+      const at::Tensor F = lin.fieldVjp(a, fa).mul_(invN);  // p_a×1
+      at::Tensor x0;
+      if (warmStart.defined()) {
+        x0 = warmStart.reshape({p}).narrow(0, net.fieldOffset(a), pa).to(opts).unsqueeze(1);
+        if (!at::isfinite(x0).all().item<bool>()) x0 = at::Tensor();
+      }
+      PcgOptions po;
+      po.tol = config_.tol;
+      po.maxIters = config_.maxIters;
+      if (cancelled) po.progress = [&cancelled](int64_t, double) { return !cancelled(); };
+      PcgResult solved = pcg(A, F, x0, P.get(), po);
+      if (solved.status == PcgStatus::Cancelled) throw Cancelled();
+      result.cgIterations += solved.iterations;
+      result.converged = result.converged && solved.converged;
+      xa = std::move(solved.x);
+      Jx = lin.fieldJvp(a, xa);
+    }
+    result.thetaDot.narrow(0, net.fieldOffset(a), pa).copy_(xa.reshape({pa}));
+    misfit.add_((Jx - fa).square().sum());
+  }
+  const at::Tensor host = at::stack({misfit, result.f.square().sum()}).to(at::kCPU, at::kDouble);
+  const double num = host[0].item<double>(), den = host[1].item<double>();
+  if (den > 0) {
+    result.residual = std::sqrt(num / den);
+  } else {
+    result.residual = num == 0 ? 0.0 : std::numeric_limits<double>::infinity();
+  }
+  return result;
+}
+
+double Dynamics::residual(const at::Tensor& theta, double t, const SampleSet& samples,
+                          at::Generator& gen) const {
+  return evaluate(theta, t, samples, at::Tensor(), gen).residual;
+}
+
+}  // namespace nivp

@@ -1,0 +1,156 @@
+#include "engine/session.h"
+
+#include <ATen/CPUGeneratorImpl.h>
+
+#include <stdexcept>
+#include <string>
+
+namespace nivp {
+
+namespace {
+
+at::Generator seeded(uint64_t seed) { return at::make_generator<at::CPUGeneratorImpl>(seed); }
+
+JetRequest noJets() { return JetRequest{}; }
+
+}  // namespace
+
+Session::Session(SessionConfig config)
+    : config_(std::move(config)),
+      network_(std::make_shared<const Network>(config_.network)),
+      dynamics_(network_, ProgramEvaluator(config_.rhs, config_.jets.pairs), config_.jets, config_.linear),
+      // Independent streams, so that e.g. a restart does not shift the sampling sequence.
+      sampling_(seeded(config_.seed * 4 + 1)),
+      sketch_(seeded(config_.seed * 4 + 2)),
+      fitting_(seeded(config_.seed * 4 + 3)),
+      evaluation_(seeded(config_.seed * 4 + 4)) {
+  const auto& cfg = config_.network;
+  config_.rhs.validate("plan.rhs", cfg.dim, cfg.fields, config_.jets.pairs);
+  if (static_cast<int64_t>(config_.rhs.outputs.size()) != cfg.fields)
+    throw std::invalid_argument("plan.rhs.outputs: needs one output per field");
+  if (config_.initial) {
+    config_.initial->validate("plan.initial", cfg.dim, cfg.fields, {});
+    if (config_.initial->usesFields()) throw std::invalid_argument("plan.initial: may not use fields");
+    initial_.emplace(*config_.initial, std::vector<std::pair<int64_t, int64_t>>{});
+  }
+  if (config_.exact) {
+    config_.exact->validate("plan.exact", cfg.dim, cfg.fields, {});
+    if (config_.exact->usesFields()) throw std::invalid_argument("plan.exact: may not use fields");
+    exact_.emplace(*config_.exact, std::vector<std::pair<int64_t, int64_t>>{});
+  }
+  if (config_.samples < 1) throw std::invalid_argument("samples: must be at least 1");
+}
+
+int64_t Session::store(at::Tensor vector) {
+  std::lock_guard<std::mutex> lock(storeMutex_);
+  const int64_t handle = nextHandle_++;
+  vectors_.emplace(handle, std::move(vector));
+  return handle;
+}
+
+at::Tensor Session::get(int64_t handle) const {
+  std::lock_guard<std::mutex> lock(storeMutex_);
+  const auto it = vectors_.find(handle);
+  if (it == vectors_.end()) throw std::invalid_argument("handle " + std::to_string(handle) + " is not a live vector");
+  return it->second;
+}
+
+void Session::release(int64_t handle) {
+  std::lock_guard<std::mutex> lock(storeMutex_);
+  vectors_.erase(handle);
+}
+
+size_t Session::storedVectors() const {
+  std::lock_guard<std::mutex> lock(storeMutex_);
+  return vectors_.size();
+}
+
+int64_t Session::combine(std::optional<int64_t> base, const std::vector<std::pair<double, int64_t>>& terms) {
+  at::Tensor out = base ? get(*base).clone() : at::zeros({network_->parameterCount()}, network_->options());
+  for (const auto& [coefficient, handle] : terms)
+    if (coefficient != 0) out.add_(get(handle), coefficient);
+  return store(std::move(out));
+}
+
+void Session::resample() {
+  samples_ = dynamics_.samples(uniformPoints(*network_, config_.samples, sampling_));
+}
+
+DynamicsResult Session::dynamics(const at::Tensor& theta, double t, const std::function<bool()>& cancelled) {
+  if (!samples_) resample();
+  DynamicsResult result = dynamics_.evaluate(theta, t, *samples_, lastThetaDot_, sketch_, cancelled);
+  if (result.thetaDot.isfinite().all().item<bool>()) lastThetaDot_ = result.thetaDot;
+  return result;
+}
+
+SessionFitResult Session::fit(const BatchSource& source, uint64_t initSeed, const SessionFitConfig& config,
+                              const std::function<bool()>& cancelled) {
+  SessionFitResult result;
+  result.theta = network_->initialParameters(initSeed);
+  AdamOptions adam = config.adam;
+  const auto userProgress = adam.progress;
+  adam.progress = [&](int64_t step, double loss) {
+    if (cancelled && cancelled()) return false;
+    return userProgress ? userProgress(step, loss) : true;
+  };
+  result.report = fitAdam(*network_, result.theta, source, adam, fitting_);
+  if (result.report.stopped && cancelled && cancelled()) throw Cancelled();
+  if (config.headTuning) {
+    auto [points, values] = source(config.headSamples, fitting_);
+    tuneHead(*network_, result.theta, points, values, config.headLambda);
+  }
+  auto [points, values] = source(config.errorSamples, evaluation_);
+  result.relativeError = relativeError(*network_, result.theta, points, values);
+  return result;
+}
+
+SessionFitResult Session::fitInitial(const SessionFitConfig& config, const at::Tensor& poolPoints,
+                                     const at::Tensor& poolValues, const std::function<bool()>& cancelled) {
+  BatchSource source;
+  if (poolPoints.defined()) {
+    const auto opts = network_->options();
+    const at::Tensor points = poolPoints.to(opts), values = poolValues.to(opts);
+    source = [points, values](int64_t n, at::Generator& gen) {
+      const at::Tensor rows = at::randint(points.size(0), {n}, gen, at::TensorOptions().dtype(at::kLong));
+      const at::Tensor idx = rows.to(points.device());
+      return std::make_pair(points.index_select(0, idx), values.index_select(0, idx));
+    };
+  } else if (initial_) {
+    source = [this](int64_t n, at::Generator& gen) {
+      at::Tensor points = uniformPoints(*network_, n, gen);
+      return std::make_pair(points, initial_->evaluate(points, 0.0, nullptr, nullptr));
+    };
+  } else {
+    throw std::invalid_argument("fitInitial: the problem has neither an initial program nor initialValues");
+  }
+  return fit(source, config_.seed, config, cancelled);
+}
+
+SessionFitResult Session::refit(const at::Tensor& theta, const SessionFitConfig& config,
+                                const std::function<bool()>& cancelled) {
+  const at::Tensor target = theta.to(network_->options()).clone();
+  BatchSource source = [this, target](int64_t n, at::Generator& gen) {
+    at::Tensor points = uniformPoints(*network_, n, gen);
+    return std::make_pair(points, network_->forward(target, points, noJets()).values);
+  };
+  return fit(source, config_.seed + 1000 + static_cast<uint64_t>(++refits_), config, cancelled);
+}
+
+at::Tensor Session::evaluate(const at::Tensor& theta, const at::Tensor& points) const {
+  return network_->forward(theta, points.to(network_->options()), noJets()).values;
+}
+
+double Session::residual(const at::Tensor& theta, double t, int64_t samples) {
+  const SampleSet set = dynamics_.samples(uniformPoints(*network_, samples, evaluation_));
+  return dynamics_.residual(theta, t, set, sketch_);
+}
+
+double Session::error(const at::Tensor& theta, double t, int64_t samples) {
+  if (!exact_) throw std::invalid_argument("error: the problem has no exact solution");
+  const at::Tensor points = uniformPoints(*network_, samples, evaluation_);
+  const at::Tensor truth = exact_->evaluate(points, t, nullptr, nullptr);
+  const at::Tensor y = evaluate(theta, points);
+  return ((y - truth).norm() / truth.norm()).item<double>();
+}
+
+}  // namespace nivp
