@@ -31,7 +31,7 @@ const paper: Omit<ResolvedOptions, 'problem'> = {
   linear: { method: 'pcg', tol: 1e-8, maxIters: 1000, rank: 200, mu: 1e-6 },
   integrator: { method: 'rk45', rtol: 1e-4 },
   fit: { steps: 50_000, lr: 1e-3, batch: 10_000, headTuning: true, headSamples: 50_000 },
-  restarts: { timeFraction: 0.5, cgIterations: null },
+  restarts: { timeFraction: 0.5, cgIterations: null, fitSteps: null },
   dtype: 'float64',
   device: 'auto',
   seed: 0,

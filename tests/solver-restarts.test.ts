@@ -66,9 +66,13 @@ describe('conditioningPolicy', () => {
 describe('restartPolicies', () => {
   it('builds the policies of the resolved options', () => {
     expect(restartPolicies(false)).toEqual([]);
-    expect(restartPolicies({ timeFraction: 0.5, cgIterations: null }).map((p) => p.reason)).toEqual(['timeFraction']);
-    expect(restartPolicies({ timeFraction: null, cgIterations: 50 }).map((p) => p.reason)).toEqual(['conditioning']);
-    expect(restartPolicies({ timeFraction: 1, cgIterations: 50 }).map((p) => p.reason)).toEqual([
+    expect(restartPolicies({ timeFraction: 0.5, cgIterations: null, fitSteps: null }).map((p) => p.reason)).toEqual([
+      'timeFraction',
+    ]);
+    expect(restartPolicies({ timeFraction: null, cgIterations: 50, fitSteps: null }).map((p) => p.reason)).toEqual([
+      'conditioning',
+    ]);
+    expect(restartPolicies({ timeFraction: 1, cgIterations: 50, fitSteps: null }).map((p) => p.reason)).toEqual([
       'timeFraction',
       'conditioning',
     ]);

@@ -11,7 +11,8 @@
 namespace nivp::js {
 
 Program parseProgram(const Napi::Value& value, const std::string& name);
-std::vector<std::pair<int64_t, int64_t>> parsePairs(const Napi::Value& value, const std::string& name, int64_t dim);
+std::vector<std::pair<int64_t, int64_t>> parsePairs(const Napi::Value& value, const std::string& name,
+                                                    int64_t dim);
 void InitPlan(Napi::Env env, Napi::Object exports);
 
 }  // namespace nivp::js

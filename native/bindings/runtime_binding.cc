@@ -23,16 +23,17 @@ void InitRuntime(Napi::Env env, Napi::Object exports) {
                 });
               }));
   // gemmGflops(m, k, n, repeats, dtype?): the benchmark's GEMM reference, measured natively.
-  exports.Set("gemmGflops", Napi::Function::New(env, [](const Napi::CallbackInfo& info) -> Napi::Value {
-                return guard(info.Env(), [&]() -> Napi::Value {
-                  ensureThreads();
-                  const int64_t m = countArg(info[0], "m", 1, 1 << 20), k = countArg(info[1], "k", 1, 1 << 20);
-                  const int64_t n = countArg(info[2], "n", 1, 1 << 20), r = countArg(info[3], "repeats", 1, 100000);
-                  const bool single = info[4].IsString() && info[4].As<Napi::String>().Utf8Value() == "float32";
-                  return Napi::Number::New(info.Env(),
-                                           gemmGflops(m, k, n, r, single ? at::kFloat : at::kDouble, at::kCPU));
-                });
-              }));
+  exports.Set(
+      "gemmGflops", Napi::Function::New(env, [](const Napi::CallbackInfo& info) -> Napi::Value {
+        return guard(info.Env(), [&]() -> Napi::Value {
+          ensureThreads();
+          const int64_t m = countArg(info[0], "m", 1, 1 << 20), k = countArg(info[1], "k", 1, 1 << 20);
+          const int64_t n = countArg(info[2], "n", 1, 1 << 20), r = countArg(info[3], "repeats", 1, 100000);
+          const bool single = info[4].IsString() && info[4].As<Napi::String>().Utf8Value() == "float32";
+          return Napi::Number::New(info.Env(),
+                                   gemmGflops(m, k, n, r, single ? at::kFloat : at::kDouble, at::kCPU));
+        });
+      }));
 }
 
 }  // namespace nivp::js

@@ -49,7 +49,8 @@ SessionConfig parseSessionConfig(const Napi::Value& value) {
   c.linear.mu = numberProp(linear, "linear", "mu", c.linear.mu);
   if (c.linear.tol <= 0) throwRange(env, "linear.tol must be > 0");
   if (c.linear.mu < 0) throwRange(env, "linear.mu must be >= 0");
-  c.linear.memoryBudgetBytes = intProp(o, "session", "memoryBudget", c.linear.memoryBudgetBytes, 1 << 20, int64_t{1} << 50);
+  c.linear.memoryBudgetBytes =
+      intProp(o, "session", "memoryBudget", c.linear.memoryBudgetBytes, 1 << 20, int64_t{1} << 50);
   c.seed = static_cast<uint64_t>(countArg(o.Get("seed"), "seed", 0, std::numeric_limits<int32_t>::max()));
   return c;
 }
@@ -77,13 +78,14 @@ std::function<bool(int64_t, double)> progressTo(const std::shared_ptr<Napi::Thre
   if (!tsfn) return {};
   return [tsfn](int64_t step, double loss) {
     auto* data = new std::pair<int64_t, double>(step, loss);
-    const napi_status status = tsfn->NonBlockingCall(data, [](Napi::Env env, Napi::Function fn, std::pair<int64_t, double>* d) {
-      Napi::Object p = Napi::Object::New(env);
-      p.Set("step", static_cast<double>(d->first));
-      p.Set("loss", d->second);
-      delete d;
-      fn.Call({p});
-    });
+    const napi_status status =
+        tsfn->NonBlockingCall(data, [](Napi::Env env, Napi::Function fn, std::pair<int64_t, double>* d) {
+          Napi::Object p = Napi::Object::New(env);
+          p.Set("step", static_cast<double>(d->first));
+          p.Set("loss", d->second);
+          delete d;
+          fn.Call({p});
+        });
     if (status != napi_ok) delete data;
     return true;
   };
@@ -359,7 +361,8 @@ Napi::Value SessionWrap::Error(const Napi::CallbackInfo& info) {
     const at::Tensor theta = shared->session->get(handleArg(info[0], "theta"));
     const double t = numberArg(info[1], "t");
     const int64_t samples = countArg(info[2], "samples", 1, int64_t{1} << 32);
-    if (!shared->session->config().exact) throwType(info.Env(), "error(t): the problem has no exact solution");
+    if (!shared->session->config().exact)
+      throwType(info.Env(), "error(t): the problem has no exact solution");
     return PromiseWorker<double>::run(
         info.Env(),
         [=] {

@@ -50,6 +50,10 @@ class Linearization {
                  VectorWorkspace& ws) const;
   void vjpChunk1(const FieldCache& cache, const at::Tensor& u, int64_t row0, int64_t rows, at::Tensor& out,
                  VectorWorkspace& ws) const;
+  // Writes rows [row0, row0 + rows) of J_a into `out` (rows×p_a, may be a view).
+  void fillJacobianRows(const FieldCache& cache, int64_t row0, int64_t rows, at::Tensor out) const;
+  // M_a V for many columns: explicit J chunks and two large GEMMs beat r thin per-layer products.
+  at::Tensor fieldMvmExplicit(int64_t field, const at::Tensor& V) const;
   // Rows per chunk for a product with r right-hand sides, within the memory budget.
   int64_t chunkRows(int64_t r) const;
   // Rows [row0, row0 + rows): J V into acc (rows×r); Jᵀu of those rows (u: rows×r) added to out.

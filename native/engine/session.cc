@@ -51,7 +51,8 @@ int64_t Session::store(at::Tensor vector) {
 at::Tensor Session::get(int64_t handle) const {
   std::lock_guard<std::mutex> lock(storeMutex_);
   const auto it = vectors_.find(handle);
-  if (it == vectors_.end()) throw std::invalid_argument("handle " + std::to_string(handle) + " is not a live vector");
+  if (it == vectors_.end())
+    throw std::invalid_argument("handle " + std::to_string(handle) + " is not a live vector");
   return it->second;
 }
 

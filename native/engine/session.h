@@ -68,7 +68,8 @@ class Session {
   SessionFitResult fitInitial(const SessionFitConfig& config, const at::Tensor& poolPoints,
                               const at::Tensor& poolValues, const std::function<bool()>& cancelled);
   // A restart: a fresh initialisation fitted to the network's own prediction at θ.
-  SessionFitResult refit(const at::Tensor& theta, const SessionFitConfig& config, const std::function<bool()>& cancelled);
+  SessionFitResult refit(const at::Tensor& theta, const SessionFitConfig& config,
+                         const std::function<bool()>& cancelled);
 
   at::Tensor evaluate(const at::Tensor& theta, const at::Tensor& points) const;
   double residual(const at::Tensor& theta, double t, int64_t samples);

@@ -15,8 +15,8 @@ at::Tensor uniformPoints(const Network& network, int64_t n, at::Generator& gen) 
   return u.to(network.options());
 }
 
-FitReport fitAdam(const Network& network, at::Tensor& theta, const BatchSource& source, const AdamOptions& options,
-                  at::Generator& gen) {
+FitReport fitAdam(const Network& network, at::Tensor& theta, const BatchSource& source,
+                  const AdamOptions& options, at::Generator& gen) {
   at::Tensor m = at::zeros_like(theta), v = at::zeros_like(theta);
   FitReport report;
   for (int64_t step = 1; step <= options.steps; ++step) {
@@ -43,8 +43,8 @@ FitReport fitAdam(const Network& network, at::Tensor& theta, const BatchSource& 
   return report;
 }
 
-void tuneHead(const Network& network, at::Tensor& theta, const at::Tensor& pointsIn, const at::Tensor& targetsIn,
-              double lambda) {
+void tuneHead(const Network& network, at::Tensor& theta, const at::Tensor& pointsIn,
+              const at::Tensor& targetsIn, double lambda) {
   const auto opts = network.options();
   const at::Tensor points = pointsIn.to(opts), targets = targetsIn.to(opts);
   const at::Tensor s = network.scaled(points);

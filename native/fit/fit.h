@@ -35,8 +35,8 @@ struct FitReport {
 
 // Minimises the mean squared error over fresh batches; θ is updated in place. The gradient is
 // 2/n Jᵀ(y − target) from the same cached-factor products the solver uses.
-FitReport fitAdam(const Network& network, at::Tensor& theta, const BatchSource& source, const AdamOptions& options,
-                  at::Generator& gen);
+FitReport fitAdam(const Network& network, at::Tensor& theta, const BatchSource& source,
+                  const AdamOptions& options, at::Generator& gen);
 
 // Replaces each field's last layer by the regularised least-squares solution on `points`:
 // (ΦᵀΦ + λI) w = Φᵀu with Φ = B·[h_last, 1] (B the boundary factor). θ is updated in place.

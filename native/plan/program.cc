@@ -45,15 +45,18 @@ void Program::validate(const std::string& name, int64_t dim, int64_t fields,
   for (size_t k = 0; k < nodes.size(); ++k) {
     const PlanNode& n = nodes[k];
     const auto operand = [&](int64_t idx, const char* which) {
-      if (idx < 0 || idx >= static_cast<int64_t>(k)) fail(k, std::string(".") + which + ": must index an earlier node");
+      if (idx < 0 || idx >= static_cast<int64_t>(k))
+        fail(k, std::string(".") + which + ": must index an earlier node");
     };
     if (n.op == PlanOp::Const && !std::isfinite(n.value)) fail(k, ".value: must be finite");
     if (n.op == PlanOp::X && (n.axis < 0 || n.axis >= dim)) fail(k, ".axis: out of range");
     if (n.op == PlanOp::Field) {
       if (n.field < 0 || n.field >= fields) fail(k, ".field: out of range");
       if (n.term == JetTerm::D && (n.i < 0 || n.i >= dim)) fail(k, ".i: out of range");
-      if (n.term == JetTerm::D2 && std::find(pairs.begin(), pairs.end(), std::make_pair(n.i, n.j)) == pairs.end())
-        fail(k, ": second derivative (" + std::to_string(n.i) + "," + std::to_string(n.j) + ") is not in the jet pairs");
+      if (n.term == JetTerm::D2 &&
+          std::find(pairs.begin(), pairs.end(), std::make_pair(n.i, n.j)) == pairs.end())
+        fail(k, ": second derivative (" + std::to_string(n.i) + "," + std::to_string(n.j) +
+                    ") is not in the jet pairs");
     }
     if (unary(n.op)) operand(n.a, "a");
     if (binary(n.op)) {
@@ -61,7 +64,8 @@ void Program::validate(const std::string& name, int64_t dim, int64_t fields,
       operand(n.b, "b");
     }
     if (n.op == PlanOp::Pow && !std::isfinite(n.exponent)) fail(k, ".exponent: must be finite");
-    if (isStatic[k] && (n.op == PlanOp::T || n.op == PlanOp::Field)) fail(k, ": a t or field node cannot be static");
+    if (isStatic[k] && (n.op == PlanOp::T || n.op == PlanOp::Field))
+      fail(k, ": a t or field node cannot be static");
   }
   for (size_t o = 0; o < outputs.size(); ++o)
     if (outputs[o] < 0 || outputs[o] >= static_cast<int64_t>(nodes.size()))
@@ -71,8 +75,8 @@ void Program::validate(const std::string& name, int64_t dim, int64_t fields,
 ProgramEvaluator::ProgramEvaluator(Program program, std::vector<std::pair<int64_t, int64_t>> pairs)
     : program_(std::move(program)), pairs_(std::move(pairs)) {}
 
-at::Tensor ProgramEvaluator::node(size_t index, const std::vector<at::Tensor>& v, const at::Tensor& points, double t,
-                                  const Jets* jets) const {
+at::Tensor ProgramEvaluator::node(size_t index, const std::vector<at::Tensor>& v, const at::Tensor& points,
+                                  double t, const Jets* jets) const {
   const PlanNode& n = program_.nodes[index];
   const auto opts = points.options();
   switch (n.op) {

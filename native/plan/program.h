@@ -12,7 +12,26 @@
 
 namespace nivp {
 
-enum class PlanOp { Const, X, T, Field, Add, Sub, Mul, Div, Neg, Sin, Cos, Exp, Log, Sqrt, Tanh, Abs, Sign, Pow };
+enum class PlanOp {
+  Const,
+  X,
+  T,
+  Field,
+  Add,
+  Sub,
+  Mul,
+  Div,
+  Neg,
+  Sin,
+  Cos,
+  Exp,
+  Log,
+  Sqrt,
+  Tanh,
+  Abs,
+  Sign,
+  Pow
+};
 enum class JetTerm { Value, D, D2, Lap };
 
 struct PlanNode {
@@ -22,7 +41,7 @@ struct PlanNode {
   int64_t axis = 0;     // X
   int64_t field = 0;    // Field
   JetTerm term = JetTerm::Value;
-  int64_t i = 0, j = 0;  // D (i), D2 (i <= j)
+  int64_t i = 0, j = 0;    // D (i), D2 (i <= j)
   int64_t a = -1, b = -1;  // operands: indices of earlier nodes
 };
 
@@ -51,7 +70,8 @@ class ProgramEvaluator {
   const Program& program() const { return program_; }
   StaticValues prepare(const at::Tensor& points) const;
   // n×outputs. `jets` may be null for programs without field terms; `statics` may be null.
-  at::Tensor evaluate(const at::Tensor& points, double t, const Jets* jets, const StaticValues* statics) const;
+  at::Tensor evaluate(const at::Tensor& points, double t, const Jets* jets,
+                      const StaticValues* statics) const;
 
  private:
   at::Tensor node(size_t index, const std::vector<at::Tensor>& values, const at::Tensor& points, double t,

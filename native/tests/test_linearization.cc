@@ -89,19 +89,22 @@ TEST(Linearization, AdjointIdentity) {
   EXPECT_LT(std::abs(lhs - rhs) / std::abs(rhs), 1e-12) << lhs << " vs " << rhs;
 }
 
+// r = 3 takes the per-layer factored path, r = 10 the explicit-chunk path.
 TEST(Linearization, BlockProductEqualsSingleProducts) {
   Network net(config());
   const at::Tensor theta = net.initialParameters(9);
   const at::Tensor x = points(50, 4);
   Linearization lin(net, theta, x);
   torch::manual_seed(2);
-  const at::Tensor V = torch::randn({net.parameterCount(), 5}, torch::kDouble);
-  const at::Tensor W = torch::randn({50, 2, 5}, torch::kDouble);
-  const at::Tensor JV = lin.jvp(V), JtW = lin.vjp(W), MV = lin.mvm(V, 1e-3);
-  for (int64_t q = 0; q < 5; ++q) {
-    EXPECT_LT(relErr(JV.select(2, q), lin.jvp(V.narrow(1, q, 1)).squeeze(2)), 1e-14);
-    EXPECT_LT(relErr(JtW.select(1, q), lin.vjp(W.narrow(2, q, 1)).squeeze(1)), 1e-14);
-    EXPECT_LT(relErr(MV.select(1, q), lin.mvm(V.narrow(1, q, 1), 1e-3).squeeze(1)), 1e-14);
+  for (const int64_t r : {3, 10}) {
+    const at::Tensor V = torch::randn({net.parameterCount(), r}, torch::kDouble);
+    const at::Tensor W = torch::randn({50, 2, r}, torch::kDouble);
+    const at::Tensor JV = lin.jvp(V), JtW = lin.vjp(W), MV = lin.mvm(V, 1e-3);
+    for (int64_t q = 0; q < r; ++q) {
+      EXPECT_LT(relErr(JV.select(2, q), lin.jvp(V.narrow(1, q, 1)).squeeze(2)), 1e-14);
+      EXPECT_LT(relErr(JtW.select(1, q), lin.vjp(W.narrow(2, q, 1)).squeeze(1)), 1e-14);
+      EXPECT_LT(relErr(MV.select(1, q), lin.mvm(V.narrow(1, q, 1), 1e-3).squeeze(1)), 1e-13) << "r=" << r;
+    }
   }
 }
 

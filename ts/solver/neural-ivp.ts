@@ -299,6 +299,8 @@ export class NeuralIVP {
     const theta0 = this.theta0 as Handle;
     const o = this.options;
     const fitConfig = this.fitConfig();
+    const refitSteps = this.options.restarts === false ? null : this.options.restarts.fitSteps;
+    const refitConfig = refitSteps === null ? fitConfig : { ...fitConfig, steps: refitSteps };
     const scheduler =
       o.restarts === false
         ? null
@@ -343,7 +345,7 @@ export class NeuralIVP {
       let replacement: Handle | undefined;
       if (scheduler !== null && scheduler.check() !== null) {
         const fitStart = scheduler.clock();
-        const r = await session.refit(theta, fitConfig);
+        const r = await session.refit(theta, refitConfig);
         scheduler.recordFit(scheduler.clock() - fitStart);
         scheduler.markRestart(); // a failed refit counts toward the cap too
         if (Number.isFinite(r.relativeError) && (await session.isFinite(r.theta))) {

@@ -88,11 +88,13 @@ export interface FitOptions {
  *   exceeds (average fit duration) / f, so fits take a bounded share of the run (default 0.5).
  * - `cgIterations` c: a conditioning policy — refit once a linear solve needed more than c CG
  *   iterations.
- * `null` switches a policy off; `restarts: false` switches restarts off.
+ * `null` switches a policy off; `restarts: false` switches restarts off. `fitSteps` sets the Adam
+ * steps of a restart's refit (default: `fit.steps`); a refit starts from a fresh initialisation.
  */
 export interface RestartOptions {
   timeFraction?: number | null;
   cgIterations?: number | null;
+  fitSteps?: number | null;
 }
 
 export interface NeuralIVPOptions {
@@ -160,6 +162,8 @@ export interface ResolvedFit {
 export interface ResolvedRestarts {
   readonly timeFraction: number | null;
   readonly cgIterations: number | null;
+  /** null: the refit uses `fit.steps`. */
+  readonly fitSteps: number | null;
 }
 
 /** Every option filled in; deeply frozen. Feeding it back to `resolveOptions` gives an equal result. */
@@ -202,7 +206,7 @@ export const DEFAULT_OPTIONS: Readonly<Omit<ResolvedOptions, 'problem' | 'linear
   dense: { method: 'dense', mu: 1e-6 },
   integrator: { method: 'rk45', rtol: 1e-4 },
   fit: { steps: 50_000, lr: 1e-3, batch: 10_000, headTuning: true, headSamples: 50_000 },
-  restarts: { timeFraction: 0.5, cgIterations: null },
+  restarts: { timeFraction: 0.5, cgIterations: null, fitSteps: null },
   dtype: 'float64',
   device: 'auto',
   seed: 0,
@@ -227,7 +231,7 @@ const PCG_KEYS = ['method', 'tol', 'maxIters', 'rank', 'mu'];
 const DENSE_KEYS = ['method', 'mu'];
 const INTEGRATOR_KEYS = ['method', 'rtol'];
 const FIT_KEYS = ['steps', 'lr', 'batch', 'headTuning', 'headSamples'];
-const RESTART_KEYS = ['timeFraction', 'cgIterations'];
+const RESTART_KEYS = ['timeFraction', 'cgIterations', 'fitSteps'];
 
 /**
  * Validates `new NeuralIVP(input)`'s argument and fills in the defaults. A `Problem` is shorthand
@@ -349,9 +353,10 @@ function readRestarts(v: unknown): ResolvedRestarts | false {
     throw new SpecError('restarts', `expected false, true or { timeFraction?, cgIterations? }, got ${describe(v)}`);
   }
   rejectUnknownKeys('restarts', v, RESTART_KEYS);
-  if (v.timeFraction === undefined && v.cgIterations === undefined) return DEFAULT_OPTIONS.restarts;
-  const timeFraction =
-    v.timeFraction === undefined || v.timeFraction === null
+  const noPolicy = v.timeFraction === undefined && v.cgIterations === undefined;
+  const timeFraction = noPolicy
+    ? DEFAULT_OPTIONS.restarts.timeFraction
+    : v.timeFraction === undefined || v.timeFraction === null
       ? null
       : readPositive('restarts.timeFraction', v.timeFraction, 0, 'the share of wall time that refits may take');
   const cgIterations =
@@ -367,7 +372,11 @@ function readRestarts(v: unknown): ResolvedRestarts | false {
   if (timeFraction === null && cgIterations === null) {
     throw new SpecError('restarts', 'both policies are null: give timeFraction or cgIterations, or restarts: false');
   }
-  return { timeFraction, cgIterations };
+  const fitSteps =
+    v.fitSteps === undefined || v.fitSteps === null
+      ? null
+      : readCount('restarts.fitSteps', v.fitSteps, 0, 1, 'the Adam steps of a restart refit');
+  return { timeFraction, cgIterations, fitSteps };
 }
 
 // ---------------------------------------------------------------------------------------------
