@@ -93,14 +93,22 @@ describe('resolveOptions: defaults', () => {
     expect(resolveOptions({ problem, restarts: { timeFraction: 0.1 } }).restarts).toEqual({
       timeFraction: 0.1,
       cgIterations: null,
+      fitSteps: null,
     });
     expect(resolveOptions({ problem, restarts: { cgIterations: 500 } }).restarts).toEqual({
       timeFraction: null,
       cgIterations: 500,
+      fitSteps: null,
     });
     expect(resolveOptions({ problem, restarts: { timeFraction: 0.25, cgIterations: 500 } }).restarts).toEqual({
       timeFraction: 0.25,
       cgIterations: 500,
+      fitSteps: null,
+    });
+    expect(resolveOptions({ problem, restarts: { fitSteps: 300 } }).restarts).toEqual({
+      timeFraction: 0.5,
+      cgIterations: null,
+      fitSteps: 300,
     });
   });
 

@@ -4,16 +4,7 @@ import type { Expr } from '../ts/problem/expr';
 import type { Program } from '../ts/problem/plan';
 
 /** Deterministic PRNG (mulberry32) so failures reproduce. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { rng } from './helpers/random';
 
 /** n random points in [lo, hi]^dim, as arrays. */
 export function randomPoints(random: () => number, n: number, dim: number, lo = -1, hi = 1): number[][] {

@@ -339,7 +339,9 @@ Napi::Value SessionWrap::EvaluateSync(const Napi::CallbackInfo& info) {
   });
 }
 
-Napi::Value SessionWrap::Residual(const Napi::CallbackInfo& info) {
+// residual(θ, t, samples) and error(θ, t, samples): a number measured at time t on fresh points.
+Napi::Value SessionWrap::MeasureAt(const Napi::CallbackInfo& info,
+                                   double (Session::*measure)(const at::Tensor&, double, int64_t)) {
   return guard(info.Env(), [&]() -> Napi::Value {
     auto shared = shared_;
     const at::Tensor theta = shared->session->get(handleArg(info[0], "theta"));
@@ -349,28 +351,20 @@ Napi::Value SessionWrap::Residual(const Napi::CallbackInfo& info) {
         info.Env(),
         [=] {
           std::lock_guard<std::mutex> lock(shared->work);
-          return shared->session->residual(theta, t, samples);
+          return (shared->session.get()->*measure)(theta, t, samples);
         },
         [](Napi::Env env, double& r) -> Napi::Value { return Napi::Number::New(env, r); });
   });
 }
 
+Napi::Value SessionWrap::Residual(const Napi::CallbackInfo& info) {
+  return MeasureAt(info, &Session::residual);
+}
+
 Napi::Value SessionWrap::Error(const Napi::CallbackInfo& info) {
-  return guard(info.Env(), [&]() -> Napi::Value {
-    auto shared = shared_;
-    const at::Tensor theta = shared->session->get(handleArg(info[0], "theta"));
-    const double t = numberArg(info[1], "t");
-    const int64_t samples = countArg(info[2], "samples", 1, int64_t{1} << 32);
-    if (!shared->session->config().exact)
-      throwType(info.Env(), "error(t): the problem has no exact solution");
-    return PromiseWorker<double>::run(
-        info.Env(),
-        [=] {
-          std::lock_guard<std::mutex> lock(shared->work);
-          return shared->session->error(theta, t, samples);
-        },
-        [](Napi::Env env, double& r) -> Napi::Value { return Napi::Number::New(env, r); });
-  });
+  if (!shared_->session->config().exact)
+    throw Napi::TypeError::New(info.Env(), "error(t): the problem has no exact solution");
+  return MeasureAt(info, &Session::error);
 }
 
 Napi::Value SessionWrap::Cancel(const Napi::CallbackInfo& info) {

@@ -34,6 +34,8 @@ class SessionWrap : public Napi::ObjectWrap<SessionWrap> {
   Napi::Value Error(const Napi::CallbackInfo& info);
   Napi::Value Cancel(const Napi::CallbackInfo& info);
 
+  Napi::Value MeasureAt(const Napi::CallbackInfo& info,
+                        double (Session::*measure)(const at::Tensor&, double, int64_t));
   int64_t handleArg(const Napi::Value& value, const std::string& name) const;
   // A predicate that turns true once cancel() is called after this moment.
   std::function<bool()> cancellation() const;

@@ -1,14 +1,7 @@
+import { mulberry32 } from '../../ts/util/random';
+
 /** A small seeded PRNG (mulberry32) so tests draw the same numbers every run. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const rng = mulberry32;
 
 export function uniform(count: number, lo: number, hi: number, seed: number): Float64Array {
   const next = rng(seed);

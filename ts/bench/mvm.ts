@@ -2,6 +2,7 @@
 // 3 hidden layers of width 100, one field, float64 (p = 24,001).
 import { performance } from 'node:perf_hooks';
 import { native } from '../native';
+import { mulberry32 } from '../util/random';
 
 export interface MvmFigures {
   n: number;
@@ -12,16 +13,6 @@ export interface MvmFigures {
   /** 4·n·p / seconds: flops the cached-factor kernels actually execute. */
   executed_gflops: number;
   gemm_gflops: number;
-}
-
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -38,7 +29,7 @@ export async function measureMvm(options: { n?: number; repeats: number }): Prom
     lower: [-1, -1, -1],
     upper: [1, 1, 1],
   });
-  const random = seeded(1);
+  const random = mulberry32(1);
   const points = Float64Array.from({ length: n * dim }, () => 2 * random() - 1);
   const lin = await net.linearize(net.initialParameters(0), points);
   const p = net.parameterCount;

@@ -41,6 +41,7 @@ import {
 } from '../integrate/index';
 import type { NativeNetworkConfig } from '../native';
 import type { Problem } from '../problem/define';
+import { mulberry32 } from '../util/random';
 import { createSession, cudaAvailable, type SolverSession } from './native-session';
 import { DEFAULT_OPTIONS, type NeuralIVPInput, type ResolvedOptions, resolveOptions } from './options';
 import { DEFAULT_MAX_RESTARTS, RestartScheduler, restartPolicies, wallClock } from './restarts';
@@ -518,13 +519,9 @@ function checkSaveAt(saveAt: readonly number[] | undefined, T: number): number[]
 function uniformPoints(n: number, lower: readonly number[], upper: readonly number[], seed: number): Float64Array {
   const D = lower.length;
   const out = new Float64Array(n * D);
-  let a = (seed ^ 0x9e3779b9) >>> 0;
+  const next = mulberry32(seed ^ 0x9e3779b9);
   for (let i = 0; i < out.length; i++) {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    const u = ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    const u = next();
     const axis = i % D;
     out[i] = lower[axis] + (upper[axis] - lower[axis]) * u;
   }
