@@ -131,7 +131,7 @@ export function native(): NativeAddon {
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       throw new Error(
-        `neural-ivp: the native addon could not be loaded (${reason}). Rebuild it with 'npm rebuild neural-ivp' or, in the repository, 'npm run build:native'.`,
+        `neural-ivp: the native addon could not be loaded (${reason}). Build it with 'npm rebuild neural-ivp' (npm 12 runs install scripts only once allowed: 'npm approve-scripts neural-ivp' first) or, in the repository, 'npm run build:native'.`,
       );
     }
   }
