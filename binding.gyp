@@ -7,8 +7,8 @@
       "actions": [
         {
           "action_name": "cmake_js_build",
-          "inputs": ["CMakeLists.txt"],
-          "outputs": ["build/Release/neural_ivp.node"],
+          "inputs": ["<(module_root_dir)/CMakeLists.txt"],
+          "outputs": ["<(module_root_dir)/build/Release/neural_ivp.node"],
           "action": ["node", "<(module_root_dir)/scripts/install.mjs", "--force"]
         }
       ]
