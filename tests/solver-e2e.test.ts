@@ -130,15 +130,22 @@ describe.skipIf(!hasNativeSession())('NeuralIVP end to end (native session)', { 
 
   it('on a wave problem, restarts lower the mean CG iterations per solve', async () => {
     const wave = problems.wave({ dim: 2 });
-    const base = ciOptions({ integrator: { method: 'rk23', rtol: 1e-3 } });
-    const plain = await new NeuralIVP({ problem: wave, ...base }).evolve(0.3);
+    // Small on purpose: two fields, two full evolves and the refits must fit in a CI minute or two.
+    const base = ciOptions({
+      network: { width: 24, depth: 2 },
+      samples: 1000,
+      fit: { steps: 400, batch: 1000, headSamples: 4000 },
+      linear: { method: 'pcg', rank: 20 },
+      integrator: { method: 'rk23', rtol: 1e-3 },
+    });
+    const plain = await new NeuralIVP({ problem: wave, ...base }).evolve(0.1);
     const plainMean = meanCg(plain);
     // restart whenever a solve needs more than the plain run's mean
     const restarted = await new NeuralIVP({
       problem: wave,
       ...base,
       restarts: { timeFraction: null, cgIterations: Math.max(1, Math.floor(plainMean)), fitSteps: 400 },
-    }).evolve(0.3);
+    }).evolve(0.1);
     const restartedMean = meanCg(restarted);
     console.log(
       `wave-2d: mean CG per solve ${plainMean.toFixed(1)} without restarts, ${restartedMean.toFixed(1)} with ${restarted.stats.restarts} restarts`,
