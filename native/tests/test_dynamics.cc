@@ -25,22 +25,15 @@
 #include "engine/linearization.h"
 #include "reference_network.h"
 #include "solvers/dense.h"
+#include "test_support.h"
 
 namespace nivp {
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
-double seconds(Clock::time_point since) {
-  return std::chrono::duration<double>(Clock::now() - since).count();
-}
-
-at::Generator seeded(uint64_t seed) { return at::detail::createCPUGenerator(seed); }
-
-double relErr(const at::Tensor& x, const at::Tensor& truth) {
-  const at::Tensor a = x.to(at::kDouble).reshape(-1), b = truth.to(at::kDouble).reshape(-1);
-  return (a - b).norm().item<double>() / b.norm().item<double>();
-}
+using testing::Clock;
+using testing::seconds;
+using testing::seeded;
+constexpr auto relErr = testing::relativeError;
 
 constexpr int64_t kSamples = 3000;
 

@@ -5,13 +5,12 @@
 
 #include "engine/linearization.h"
 #include "reference_network.h"
+#include "test_support.h"
 
 namespace nivp {
 namespace {
 
-double relErr(const at::Tensor& a, const at::Tensor& b) {
-  return (a - b).norm().item<double>() / std::max(b.norm().item<double>(), 1e-300);
-}
+constexpr auto relErr = testing::relativeError;
 
 NetworkConfig config(int64_t chunkRows = 2048) {
   NetworkConfig cfg;

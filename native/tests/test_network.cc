@@ -5,13 +5,12 @@
 
 #include "engine/network.h"
 #include "reference_network.h"
+#include "test_support.h"
 
 namespace nivp {
 namespace {
 
-double relErr(const at::Tensor& a, const at::Tensor& b) {
-  return (a - b).norm().item<double>() / std::max(b.norm().item<double>(), 1e-300);
-}
+constexpr auto relErr = testing::relativeError;
 
 NetworkConfig smallConfig(int64_t dim, bool embedding, bool dirichlet, Activation act) {
   NetworkConfig cfg;
