@@ -6,6 +6,7 @@ import { ops } from '../ts/problem/ops';
 import { problems } from '../ts/problems/index';
 import { EvolveError, type EvolveProgress, NeuralIVP } from '../ts/solver/neural-ivp';
 import type { NeuralIVPOptions } from '../ts/solver/options';
+import { relativeError } from './helpers/random';
 import { type FakeSessionOptions, fakeFactory } from './solver-fake-session';
 
 const heat = problems.heat({ dim: 2 });
@@ -22,16 +23,6 @@ function setup(
   );
   return { ivp, sessions };
 }
-
-const relDiff = (a: Float64Array, b: Float64Array): number => {
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < a.length; i++) {
-    num += (a[i] - b[i]) ** 2;
-    den += b[i] ** 2;
-  }
-  return Math.sqrt(num / den);
-};
 
 describe('NeuralIVP (fake session)', () => {
   it('validates options before any native work', () => {
@@ -108,13 +99,13 @@ describe('NeuralIVP (fake session)', () => {
     expect(sol.times).toEqual([0, 0.5, 1]);
     const theta0 = sol.theta(0);
     expect(
-      relDiff(
+      relativeError(
         sol.theta(1),
         theta0.map((x) => x * Math.exp(-1)),
       ),
     ).toBeLessThan(1e-3);
     expect(
-      relDiff(
+      relativeError(
         sol.theta(0.5),
         theta0.map((x) => x * Math.exp(-0.5)),
       ),
@@ -155,7 +146,7 @@ describe('NeuralIVP (fake session)', () => {
     const a = await ivp.evolve(0.5);
     const b = await ivp.evolve(0.5);
     expect(b.theta(0)).toEqual(a.theta(0));
-    expect(relDiff(b.theta(0.5), a.theta(0.5))).toBeLessThan(1e-12);
+    expect(relativeError(b.theta(0.5), a.theta(0.5))).toBeLessThan(1e-12);
     expect(sessions[0].fits).toBe(1);
     expect(sessions[0].store.size).toBe(1);
   });
@@ -172,7 +163,7 @@ describe('NeuralIVP (fake session)', () => {
     const mean = (s: typeof sol): number => s.stats.cgIterations / s.stats.dynamicsEvaluations;
     expect(mean(sol)).toBeLessThan(mean(plain));
     // the refit here returns the same θ: the result is unchanged
-    expect(relDiff(sol.theta(1), plain.theta(1))).toBeLessThan(1e-3);
+    expect(relativeError(sol.theta(1), plain.theta(1))).toBeLessThan(1e-3);
     expect(sessions[0].store.size).toBe(1);
   });
 
@@ -224,7 +215,7 @@ describe('NeuralIVP (fake session)', () => {
     const sol = e.solution;
     expect(sol.times).toEqual([0, 0.001, e.t]);
     expect(
-      relDiff(
+      relativeError(
         sol.theta(e.t),
         sol.theta(0).map((x) => x * Math.exp(-e.t)),
       ),

@@ -14,12 +14,4 @@ export function dot(a: Float64Array, b: Float64Array): number {
   return s;
 }
 
-export function relativeError(actual: Float64Array, expected: Float64Array): number {
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < actual.length; i++) {
-    num += (actual[i] - expected[i]) ** 2;
-    den += expected[i] ** 2;
-  }
-  return Math.sqrt(num / Math.max(den, 1e-300));
-}
+export { relativeError } from '../../ts/util/compare';

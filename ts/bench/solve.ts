@@ -4,6 +4,7 @@ import { performance } from 'node:perf_hooks';
 import { native } from '../native';
 import { problems } from '../problems/index';
 import type { NativeSession, SessionConfig } from '../solver/session';
+import { relativeError } from '../util/compare';
 
 export interface SolveRow {
   p: number;
@@ -21,16 +22,6 @@ type SessionClass = new (config: SessionConfig) => NativeSession;
 
 // p = 2w² + 40w + 1 for 3 hidden layers of width w on the 36 features of a 3D, L = 5 embedding.
 export const widthsForP = { 1000: 15, 5000: 41, 20000: 91, 100000: 214 } as const;
-
-function relativeDifference(a: Float64Array, b: Float64Array): number {
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < a.length; i++) {
-    num += (a[i] - b[i]) ** 2;
-    den += b[i] ** 2;
-  }
-  return Math.sqrt(num / den);
-}
 
 export async function measureSolve(width: number, n: number, fitSteps: number): Promise<SolveRow> {
   const Session = (native() as unknown as { Session: SessionClass }).Session;
@@ -68,7 +59,7 @@ export async function measureSolve(width: number, n: number, fitSteps: number): 
     const t1 = performance.now();
     const exact = await dense.dynamics(denseTheta, 0);
     row.dense_seconds = (performance.now() - t1) / 1000;
-    row.relative_difference = relativeDifference(pcg.read(solved.handle), dense.read(exact.handle));
+    row.relative_difference = relativeError(pcg.read(solved.handle), dense.read(exact.handle));
   } catch (error) {
     row.note = error instanceof Error ? error.message : String(error);
   }
