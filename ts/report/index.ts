@@ -1,6 +1,7 @@
 // The HTML report of a solve: `collectReportData` evaluates a Solution, `renderReport` writes the page.
 export type { CollectOptions } from './collect';
 export { collectReportData, slicePoints } from './collect';
+export { type ComparisonCell, type ComparisonData, renderComparison } from './comparison';
 export type { LinePlot, Series } from './plots';
 export { heatmapSvg, linePlotSvg, profileSvg } from './plots';
 export { renderReport } from './render';

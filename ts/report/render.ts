@@ -8,7 +8,8 @@ import { heatmapSvg, linePlotSvg, profileSvg, valueRange } from './plots';
 import { escapeXml, formatNumber } from './svg';
 import type { ReportData, ReportRecord, ReportSlice, ReportValue } from './types';
 
-const STYLE = `
+/** The reports' stylesheet (also used by `renderComparison`). */
+export const STYLE = `
 body { font-family: system-ui, sans-serif; margin: 24px auto; max-width: 1280px; padding: 0 16px; color: #222; background: #fff; }
 h1 { font-size: 1.6em; margin-bottom: 0.2em; }
 h2 { font-size: 1.2em; margin-top: 1.6em; border-bottom: 1px solid #ddd; padding-bottom: 4px; }

@@ -1,0 +1,207 @@
+// Shared by the paper-reproduction examples: run one configuration of a problem (fit, evolve,
+// measure the relative PDE residual and, with `exact`, the error at the saved times on fresh
+// samples), write its solution and report into a folder, and parse the common flags.
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { EvolveError, NeuralIVP, type NeuralIVPOptions, type Problem, type Solution } from '../../ts/index';
+import { collectReportData, renderReport } from '../../ts/report/index';
+
+/** One configuration to compare (e.g. "EDNN" or "Neural IVP"). */
+export interface StudyRun {
+  readonly label: string;
+  /** Folder name of its outputs. */
+  readonly slug: string;
+  readonly options: Omit<NeuralIVPOptions, 'problem'>;
+}
+
+export interface SavedFigures {
+  readonly t: number;
+  readonly residual: number | null;
+  readonly error: number | null;
+}
+
+export interface StudyOutcome {
+  readonly label: string;
+  readonly slug: string;
+  readonly parameterCount: number;
+  readonly fitError: number;
+  readonly fitSeconds: number;
+  readonly evolveSeconds: number;
+  /** Set when the integration stopped before T (the partial solution is still measured). */
+  readonly stoppedAt: number | null;
+  readonly solution: Solution;
+  readonly saved: readonly SavedFigures[];
+  /** The report, relative to the study's output folder. */
+  readonly report: string;
+}
+
+export interface StudySettings {
+  readonly T: number;
+  readonly saveAt: readonly number[];
+  /** The study's output folder; each run writes into `<out>/<slug>/`. */
+  readonly out: string;
+  /** Fresh samples for the residual and error measurements (default: the run's samples). */
+  readonly measureSamples?: number;
+  /** Cells per axis of the report's slices (default 48). */
+  readonly grid?: number;
+}
+
+const measured = async (f: () => Promise<number>): Promise<number | null> => {
+  try {
+    const v = await f();
+    return Number.isFinite(v) ? v : null;
+  } catch {
+    return null;
+  }
+};
+
+/** Fits and evolves `run` on `problem`, measures it at the saved times and writes its report. */
+export async function runStudy(problem: Problem, run: StudyRun, settings: StudySettings): Promise<StudyOutcome> {
+  const ivp = new NeuralIVP({ problem, ...run.options });
+  const log = (line: string): void => console.log(`[${run.label}] ${line}`);
+  log(`p = ${ivp.parameterCount}`);
+  let t0 = performance.now();
+  const fit = await ivp.fit();
+  const fitSeconds = (performance.now() - t0) / 1000;
+  log(`initial fit: relative error ${fit.relativeError.toExponential(2)} in ${fitSeconds.toFixed(0)} s`);
+
+  t0 = performance.now();
+  let lastLogged = -1;
+  let solution: Solution;
+  let stoppedAt: number | null = null;
+  try {
+    solution = await ivp.evolve(settings.T, {
+      saveAt: [...settings.saveAt],
+      onProgress: (p) => {
+        const decile = Math.floor((10 * p.t) / p.T);
+        if (decile === lastLogged) return;
+        lastLogged = decile;
+        const s = ((performance.now() - t0) / 1000).toFixed(0);
+        log(`t = ${p.t.toFixed(3)}  step ${p.step}  h ${p.h.toExponential(1)}  CG ${p.cgIterations}  ${s} s`);
+      },
+    });
+  } catch (e) {
+    if (!(e instanceof EvolveError)) throw e;
+    solution = e.solution;
+    stoppedAt = e.t;
+    log(`stopped early at t = ${e.t} (${e.reason}): ${e.message}`);
+  }
+  const evolveSeconds = (performance.now() - t0) / 1000;
+  const hasExact = problem.plan.exact !== null;
+  const saved: SavedFigures[] = [];
+  for (const t of solution.times) {
+    const residual = await measured(() => solution.residual(t, settings.measureSamples));
+    const error = hasExact ? await measured(() => solution.error(t, settings.measureSamples)) : null;
+    saved.push({ t, residual, error });
+    log(
+      `t = ${t}: residual ${residual?.toExponential(2) ?? '—'}${hasExact ? `, error ${error?.toExponential(2) ?? '—'}` : ''}`,
+    );
+  }
+  const s = solution.stats;
+  log(
+    `${s.steps} steps (${s.rejectedSteps} rejected), ${s.dynamicsEvaluations} solves, ${s.cgIterations} CG iterations, ${s.restarts} restarts, ${evolveSeconds.toFixed(0)} s`,
+  );
+
+  const dir = path.join(settings.out, run.slug);
+  await mkdir(dir, { recursive: true });
+  await solution.save(path.join(dir, 'solution.json'));
+  const data = await collectReportData(solution, problem, {
+    grid: settings.grid ?? 48,
+    residuals: false,
+    errors: false,
+  });
+  const html = renderReport({
+    ...data,
+    title: `${problem.name}: ${run.label}`,
+    T: settings.T,
+    saved,
+    options: { ...data.options, T: settings.T },
+    timings: { fit: fitSeconds, evolve: evolveSeconds },
+    warning: stoppedAt === null ? undefined : `The run stopped early at t = ${stoppedAt}.`,
+    generatedAt: new Date().toISOString(),
+  });
+  await writeFile(path.join(dir, 'report.html'), html);
+  return {
+    label: run.label,
+    slug: run.slug,
+    parameterCount: ivp.parameterCount,
+    fitError: fit.relativeError,
+    fitSeconds,
+    evolveSeconds,
+    stoppedAt,
+    solution,
+    saved,
+    report: `${run.slug}/report.html`,
+  };
+}
+
+/** `--name value` from the command line, or `fallback`. */
+export function flag(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && i + 1 < process.argv.length ? process.argv[i + 1] : fallback;
+}
+
+/** `--size small|medium|paper` (default small). */
+export function sizeFlag(): 'small' | 'medium' | 'paper' {
+  const size = flag('size', 'small');
+  if (size !== 'small' && size !== 'medium' && size !== 'paper') {
+    throw new RangeError(`--size must be small, medium or paper, got ${size}`);
+  }
+  return size;
+}
+
+/** Evenly spaced saved times 0, T/k, …, T. */
+export const evenTimes = (T: number, k: number): number[] =>
+  Array.from({ length: k + 1 }, (_, i) => Number(((i * T) / k).toPrecision(12)));
+
+/** Series colours of the comparison plots, one per configuration. */
+export const COLOURS = ['#1f77b4', '#ff7f0e', '#2ca02c', '#9467bd'] as const;
+
+/** The sizes a comparison example runs at. */
+export interface ComparisonSize {
+  readonly samples: number;
+  /** Hidden width of the Neural IVP network (3 layers). */
+  readonly width: number;
+  readonly rank: number;
+  /** Adam steps and batch of every initial fit. */
+  readonly steps: number;
+  readonly batch: number;
+}
+
+/**
+ * The two configurations the paper compares (RK45 at 1e-4 for both): EDNN (Du & Zaki: 4 × 30 tanh,
+ * no embedding, dense least-squares solves, no head tuning, no restarts) and Neural IVP (sinusoidal
+ * embedding, swish, head tuning, Nyström-preconditioned CG, restarts).
+ */
+export function ednnAndNeuralIvp(S: ComparisonSize): StudyRun[] {
+  const common: Omit<NeuralIVPOptions, 'problem'> = {
+    samples: S.samples,
+    integrator: { method: 'rk45', rtol: 1e-4 },
+    seed: 0,
+  };
+  return [
+    {
+      label: 'EDNN',
+      slug: 'ednn',
+      options: {
+        ...common,
+        network: { width: 30, depth: 4, activation: 'tanh', embedding: false },
+        linear: { method: 'dense', mu: 1e-6 },
+        fit: { steps: S.steps, batch: S.batch, headTuning: false },
+        restarts: false,
+      },
+    },
+    {
+      label: 'Neural IVP',
+      slug: 'neural-ivp',
+      options: {
+        ...common,
+        network: { width: S.width, depth: 3 },
+        linear: { method: 'pcg', rank: S.rank, tol: 1e-8, maxIters: 1000, mu: 1e-6 },
+        fit: { steps: S.steps, batch: S.batch, headTuning: true, headSamples: 10 * S.batch },
+        restarts: { timeFraction: 0.5 },
+      },
+    },
+  ];
+}
