@@ -5,7 +5,9 @@
 // The error is the relative L2 error of (φ, φ_t) against the exact solution on fresh uniform
 // points in [-1,1]³ (the same measure for all three).
 //
-//   node --import tsx examples/wave-3d.ts [--size small|medium|paper] [--fd-cells N] [--out DIR]
+//   node --import tsx examples/wave-3d.ts [--size small|medium|paper] [--fd-cells N] [--fd-only] [--out DIR]
+//
+// --fd-only skips the neural runs (seconds instead of minutes: the finite-difference column alone).
 //
 // Writes DIR/index.html (the comparison) and one report per neural run beside it.
 // small: n = 2,000, Neural IVP 3 × 64, 1,000 Adam steps, FD on 48³; medium: n = 5,000, 3 × 100,
@@ -34,7 +36,7 @@ const problem = problems.wave({ dim: 3 });
 const { exact: exactProgram, initial: initialProgram } = problem.plan;
 if (exactProgram === null || initialProgram === null) throw new Error('wave-3d has initial and exact programs');
 
-const runs = ednnAndNeuralIvp(S);
+const runs = process.argv.includes('--fd-only') ? [] : ednnAndNeuralIvp(S);
 
 await mkdir(out, { recursive: true });
 const outcomes: StudyOutcome[] = [];

@@ -13,15 +13,18 @@ export interface WaveOptions {
  * The wave equation φ_tt = Δφ as a first-order system in (phi, psi = φ_t):
  * phi_t = psi, psi_t = Δphi, on [-1,1]^D with Dirichlet data.
  *
- * D = 3 (the paper's appendix B.1): the outgoing radial wave u = f(t - r)/r, f(s) = 2s²e^{-200s²},
- * r = |x|. With s = t - r and f'(s) = 4s(1 - 200s²)e^{-200s²}:
- *   phi = 2s²e^{-200s²}/r,  psi = ∂_t u = 4s(1 - 200s²)e^{-200s²}/r.
- * At t = 0 (s = -r) the 1/r cancels: phi0 = 2r e^{-200r²}, psi0 = -4(1 - 200r²)e^{-200r²}; the
- * initial condition uses these regular forms. The exact solution is singular at r = 0 for t > 0
- * (f(t)/r) and its formula is 0/0 at exactly r = 0, t = 0, so it evaluates to NaN or ±Inf at the
- * origin only; error estimates on random points never hit it. On the box faces r >= 1 and
- * t <= 0.5 give s <= -0.5, so the solution there is below e^{-50}: the Dirichlet data are
- * consistent with the exact solution to double precision.
+ * D = 3 (the paper's appendix B.1): the outgoing radial wave of f(s) = 2s²e^{-200s²}, r = |x|,
+ * s = t - r, f'(s) = 4s(1 - 200s²)e^{-200s²}. The initial data are those of f(t - r)/r at t = 0,
+ * in forms without the 1/r: phi0 = 2r e^{-200r²}, psi0 = -4(1 - 200r²)e^{-200r²}.
+ * The solution of this initial value problem is NOT f(t - r)/r everywhere, as the paper writes:
+ * that function also solves φ_tt = Δφ + 4πf(t)δ(x), a point source at the origin (r·φ → f(t) as
+ * r → 0), which emits a second shell f(t - r)/r inside r < t. The source-free solution is, by
+ * d'Alembert on v = rφ (v_tt = v_rr, v odd in r): v = f(t - r) for r > t and v = 0 for r < t, i.e.
+ *   phi = H(r - t) f(t - r)/r,  psi = H(r - t) f'(t - r)/r,
+ * which is C¹ across r = t because f(0) = f'(0) = 0, and regular (zero) near the origin for t > 0.
+ * (The formula is 0/0 at the origin itself, a point that random samples never hit.) On
+ * the box faces r >= 1 and t <= 0.5 give s <= -0.5, so the solution there is below e^{-50}: the
+ * Dirichlet data are consistent with it to double precision.
  *
  * D ≠ 3: the standing wave phi = cos(ωt) Π cos(πx_i/2), psi = -ω sin(ωt) Π cos(πx_i/2), with
  * ω = π√D/2 (Δ Π cos(πx_i/2) = -(Dπ²/4) Π cos(πx_i/2)); phi0 = Π cos(πx_i/2), psi0 = 0.
@@ -51,11 +54,13 @@ export function wave(options: WaveOptions = {}): Problem {
       exact: ({ x, t }) => {
         const r = radius(x);
         const s = t.sub(r);
+        // H(-s) = H(r - t) without a step function: 2s²H(-s) = s² - s|s|, 2sH(-s) = s - |s|.
         const g = ops.exp(s.pow(2).mul(-200));
         return {
-          phi: s.pow(2).mul(2).mul(g).div(r),
+          phi: s.pow(2).sub(s.mul(ops.abs(s))).mul(g).div(r),
           psi: s
-            .mul(4)
+            .sub(ops.abs(s))
+            .mul(2)
             .mul(ops.constant(1).sub(s.pow(2).mul(200)))
             .mul(g)
             .div(r),
