@@ -25,20 +25,27 @@ function fromEnv() {
   return { prefix: dir, source: `LIBTORCH (${dir})` };
 }
 
-function fromPython() {
+/** What the first of python3, python that can import torch prints for `code`: { python, out } or null. */
+export function pythonTorch(code) {
   for (const python of ['python3', 'python']) {
     try {
-      const out = execFileSync(python, ['-c', 'import torch, torch.utils; print(torch.utils.cmake_prefix_path)'], {
+      const out = execFileSync(python, ['-c', `import torch\n${code}`], {
         encoding: 'utf8',
         stdio: ['ignore', 'pipe', 'ignore'],
         timeout: 60_000,
       }).trim();
-      if (out && torchConfigUnder(out)) return { prefix: out, source: `Python's torch (${python}: ${out})` };
+      if (out) return { python, out };
     } catch {
-      // torch not importable from this interpreter: try the next source.
+      // torch not importable from this interpreter: try the next one.
     }
   }
   return null;
+}
+
+function fromPython() {
+  const found = pythonTorch('import torch.utils; print(torch.utils.cmake_prefix_path)');
+  if (!found || !torchConfigUnder(found.out)) return null;
+  return { prefix: found.out, source: `Python's torch (${found.python}: ${found.out})` };
 }
 
 function fromSystem() {

@@ -1,38 +1,51 @@
-// npm's install step for neural-ivp: keep a loadable addon (prebuilds/ or build/Release) when
-// there is one, otherwise build native/ with cmake-js against libtorch.
+// npm's install step for neural-ivp: keep a loadable addon (build/Release, or a prebuild made from
+// these native sources: scripts/addon.mjs) when there is one, otherwise build native/ with cmake-js
+// against libtorch.
 //   node scripts/install.mjs          install-time behaviour
 //   node scripts/install.mjs --force  always rebuild (npm run build:native, binding.gyp)
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { listPrebuilds, loadPrebuild, nativeSourceHash } from './addon.mjs';
 import { findLibtorch, HOW_TO_GET_LIBTORCH } from './find-libtorch.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
 const force = process.argv.includes('--force');
 
-function existingAddon() {
-  const candidates = [path.join(root, 'build', 'Release', 'neural_ivp.node')];
-  const prebuildDir = path.join(root, 'prebuilds', `${process.platform}-${process.arch}`);
-  if (existsSync(prebuildDir)) {
-    for (const file of readdirSync(prebuildDir))
-      if (file.endsWith('.node')) candidates.push(path.join(prebuildDir, file));
+function localBuildLoads() {
+  const file = path.join(root, 'build', 'Release', 'neural_ivp.node');
+  if (!existsSync(file)) return false;
+  try {
+    require(file);
+    return true;
+  } catch (error) {
+    console.warn(
+      `neural-ivp: build/Release/neural_ivp.node does not load (${error.message.split('\n')[0]}); rebuilding`,
+    );
+    return false;
   }
-  return candidates.find((file) => {
-    if (!existsSync(file)) return false;
-    try {
-      require(file);
-      return true;
-    } catch (error) {
-      console.warn(
-        `neural-ivp: ${path.relative(root, file)} does not load (${error.message.split('\n')[0]}); rebuilding`,
-      );
-      return false;
-    }
-  });
+}
+
+// Prebuilds made from other native sources than these are skipped (a checkout ahead of them).
+const sourceHash = nativeSourceHash(root);
+const fresh = (prebuild) => prebuild.manifest?.sourceHash === sourceHash;
+
+function prebuildLoads() {
+  const stale = listPrebuilds(root).filter((p) => !fresh(p));
+  for (const p of stale) console.log(`neural-ivp: skipping ${path.basename(p.file)} (built from other native sources)`);
+  if (!listPrebuilds(root).some(fresh)) return false;
+  try {
+    const { file } = loadPrebuild(root, require, { accept: fresh });
+    console.log(`neural-ivp: using the prebuilt ${path.relative(root, file)}`);
+    return true;
+  } catch (error) {
+    console.log(`neural-ivp: ${error.message}`);
+    return false;
+  }
 }
 
 function installDebianLibtorch() {
@@ -72,4 +85,11 @@ function build() {
   }
 }
 
-if (force || !existingAddon()) build();
+function haveAddon() {
+  if (localBuildLoads() || prebuildLoads()) return true;
+  // A fresh machine: Debian's libtorch is all a CPU prebuild needs, much faster than a build.
+  const cpuPrebuild = listPrebuilds(root).some((p) => fresh(p) && p.cuda === null);
+  return cpuPrebuild && !findLibtorch() && installDebianLibtorch() && prebuildLoads();
+}
+
+if (force || !haveAddon()) build();
