@@ -28,7 +28,15 @@ const paper: Omit<ResolvedOptions, 'problem'> = {
     embedding: true,
   },
   samples: 10_000,
-  linear: { method: 'pcg', tol: 1e-8, maxIters: 1000, rank: 200, mu: 1e-6 },
+  linear: {
+    method: 'pcg',
+    tol: 1e-8,
+    maxIters: 1000,
+    rank: 200,
+    mu: 1e-6,
+    mixedPrecision: false,
+    reusePreconditioner: true,
+  },
   integrator: { method: 'rk45', rtol: 1e-4 },
   fit: { steps: 50_000, lr: 1e-3, batch: 10_000, headTuning: true, headSamples: 50_000 },
   restarts: { timeFraction: 0.5, cgIterations: null, fitSteps: null },
@@ -72,7 +80,15 @@ describe('resolveOptions: defaults', () => {
     });
     expect(r.network).toEqual({ ...paper.network, width: 64, activation: 'tanh', embedding: false });
     expect(r.samples).toBe(16);
-    expect(r.linear).toEqual({ method: 'pcg', tol: 1e-6, maxIters: 1000, rank: 0, mu: 1e-6 });
+    expect(r.linear).toEqual({
+      method: 'pcg',
+      tol: 1e-6,
+      maxIters: 1000,
+      rank: 0,
+      mu: 1e-6,
+      mixedPrecision: false,
+      reusePreconditioner: true,
+    });
     expect(r.integrator).toEqual({ method: 'rk23', rtol: 1e-4 });
     expect(r.fit).toEqual({ ...paper.fit, steps: 0, headTuning: false });
     expect([r.dtype, r.device, r.seed, r.memoryBudget]).toEqual(['float32', 'cpu', 7, 2 ** 20]);
@@ -146,6 +162,9 @@ describe('resolveOptions: errors', () => {
     ['linear.rank', { linear: { rank: 1.5 } }],
     ['linear.mu', { linear: { mu: -1e-6 } }],
     ['linear.precond', { linear: { precond: true } }, /unknown key/],
+    ['linear.mixedPrecision', { linear: { mixedPrecision: 1 } }, /true or false/],
+    ['linear.mixedPrecision', { linear: { mixedPrecision: true }, dtype: 'float32' }, /float64/],
+    ['linear.mixedPrecision', { linear: { method: 'dense', mixedPrecision: true } }, /unknown key/],
     ['integrator.method', { integrator: { method: 'euler' } }, /'rk23', 'rk45'/],
     ['integrator.rtol', { integrator: { rtol: 0 } }],
     ['integrator.rtol', { integrator: { rtol: 2 } }],

@@ -47,6 +47,8 @@ SessionConfig parseSessionConfig(const Napi::Value& value) {
   c.linear.maxIters = intProp(linear, "linear", "maxIters", c.linear.maxIters, 1, int64_t{1} << 32);
   c.linear.rank = intProp(linear, "linear", "rank", c.linear.rank, 0, int64_t{1} << 20);
   c.linear.mu = numberProp(linear, "linear", "mu", c.linear.mu);
+  c.linear.mixedPrecision = boolProp(linear, "linear", "mixedPrecision", false);
+  c.linear.reusePreconditioner = boolProp(linear, "linear", "reusePreconditioner", true);
   if (c.linear.tol <= 0) throwRange(env, "linear.tol must be > 0");
   if (c.linear.mu < 0) throwRange(env, "linear.mu must be >= 0");
   c.linear.memoryBudgetBytes =
@@ -235,10 +237,12 @@ Napi::Value SessionWrap::Dynamics(const Napi::CallbackInfo& info) {
   });
 }
 
-namespace {
-Napi::Value fitPromise(Napi::Env env, const Napi::Value& onProgress,
-                       std::function<SessionFitResult(std::function<bool(int64_t, double)>)> run,
-                       std::function<int64_t(at::Tensor)> store) {
+namespace {}  // namespace
+
+// The fits' common wrapper: on a worker, under the session's work lock, with progress sent to
+// onProgress (when a function), then the fitted θ stored as a new handle.
+Napi::Value SessionWrap::FitPromise(Napi::Env env, const Napi::Value& onProgress, SessionFitConfig config,
+                                    std::function<SessionFitResult(Session&, const SessionFitConfig&)> run) {
   std::shared_ptr<Napi::ThreadSafeFunction> tsfn;
   if (onProgress.IsFunction())
     tsfn = std::make_shared<Napi::ThreadSafeFunction>(
@@ -247,9 +251,10 @@ Napi::Value fitPromise(Napi::Env env, const Napi::Value& onProgress,
     FitOutcome outcome;
     int64_t handle = 0;
   };
+  auto shared = shared_;
   return PromiseWorker<Out>::run(
       env,
-      [=] {
+      [=]() mutable {
         struct ReleaseOnExit {
           std::shared_ptr<Napi::ThreadSafeFunction> f;
           ~ReleaseOnExit() {
@@ -258,9 +263,13 @@ Napi::Value fitPromise(Napi::Env env, const Napi::Value& onProgress,
         } releaser{tsfn};
         const auto start = std::chrono::steady_clock::now();
         Out out;
-        out.outcome.fit = run(progressTo(tsfn));
+        {
+          std::lock_guard<std::mutex> lock(shared->work);
+          config.adam.progress = progressTo(tsfn);
+          out.outcome.fit = run(*shared->session, config);
+        }
         out.outcome.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-        out.handle = store(out.outcome.fit.theta);
+        out.handle = shared->session->store(out.outcome.fit.theta);
         return out;
       },
       [](Napi::Env e, Out& out) -> Napi::Value {
@@ -273,7 +282,6 @@ Napi::Value fitPromise(Napi::Env env, const Napi::Value& onProgress,
         return o;
       });
 }
-}  // namespace
 
 Napi::Value SessionWrap::FitInitial(const Napi::CallbackInfo& info) {
   return guard(info.Env(), [&]() -> Napi::Value {
@@ -289,14 +297,9 @@ Napi::Value SessionWrap::FitInitial(const Napi::CallbackInfo& info) {
       throwType(info.Env(), "pool must be null or { points, values }");
     }
     auto cancelled = cancellation();
-    return fitPromise(
-        info.Env(), info[2],
-        [=](std::function<bool(int64_t, double)> progress) mutable {
-          std::lock_guard<std::mutex> lock(shared->work);
-          config.adam.progress = progress;
-          return shared->session->fitInitial(config, poolPoints, poolValues, cancelled);
-        },
-        [shared](at::Tensor theta) { return shared->session->store(std::move(theta)); });
+    return FitPromise(info.Env(), info[2], config, [=](Session& session, const SessionFitConfig& c) {
+      return session.fitInitial(c, poolPoints, poolValues, cancelled);
+    });
   });
 }
 
@@ -306,14 +309,9 @@ Napi::Value SessionWrap::Refit(const Napi::CallbackInfo& info) {
     const at::Tensor theta = shared->session->get(handleArg(info[0], "theta"));
     SessionFitConfig config = parseFitConfig(info[1]);
     auto cancelled = cancellation();
-    return fitPromise(
-        info.Env(), info[2],
-        [=](std::function<bool(int64_t, double)> progress) mutable {
-          std::lock_guard<std::mutex> lock(shared->work);
-          config.adam.progress = progress;
-          return shared->session->refit(theta, config, cancelled);
-        },
-        [shared](at::Tensor t) { return shared->session->store(std::move(t)); });
+    return FitPromise(info.Env(), info[2], config, [=](Session& session, const SessionFitConfig& c) {
+      return session.refit(theta, c, cancelled);
+    });
   });
 }
 

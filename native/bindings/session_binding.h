@@ -3,6 +3,7 @@
 #include <napi.h>
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <mutex>
 
@@ -36,6 +37,8 @@ class SessionWrap : public Napi::ObjectWrap<SessionWrap> {
 
   Napi::Value MeasureAt(const Napi::CallbackInfo& info,
                         double (Session::*measure)(const at::Tensor&, double, int64_t));
+  Napi::Value FitPromise(Napi::Env env, const Napi::Value& onProgress, SessionFitConfig config,
+                         std::function<SessionFitResult(Session&, const SessionFitConfig&)> run);
   int64_t handleArg(const Napi::Value& value, const std::string& name) const;
   // A predicate that turns true once cancel() is called after this moment.
   std::function<bool()> cancellation() const;

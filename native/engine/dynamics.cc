@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -26,6 +27,8 @@ void validateConfig(const LinearSolverConfig& c) {
       fail("tol: must be finite and >= 0, got " + std::to_string(c.tol));
     if (c.maxIters < 0) fail("maxIters: must be >= 0, got " + std::to_string(c.maxIters));
     if (c.rank < 0) fail("rank: must be >= 0, got " + std::to_string(c.rank));
+  } else if (c.mixedPrecision) {
+    fail("mixedPrecision: applies to 'pcg' only");
   }
 }
 
@@ -86,7 +89,7 @@ SampleSet Dynamics::samples(const at::Tensor& points) const {
 
 DynamicsResult Dynamics::evaluate(const at::Tensor& theta, double t, const SampleSet& samples,
                                   const at::Tensor& warmStart, at::Generator& gen,
-                                  const std::function<bool()>& cancelled) const {
+                                  const std::function<bool()>& cancelled, PreconditionerCache* reuse) const {
   const Network& net = *network_;
   const NetworkConfig& nc = net.config();
   const auto opts = net.options();
@@ -129,6 +132,9 @@ DynamicsResult Dynamics::evaluate(const at::Tensor& theta, double t, const Sampl
   }
 
   const Linearization lin(net, th, points);
+  // Mixed precision: the products run on a float32 copy of the caches; CG never sees float32.
+  std::optional<Linearization> lin32;
+  if (!dense && config_.mixedPrecision && lin.dtype() == at::kDouble) lin32.emplace(lin.castTo(at::kFloat));
   result.thetaDot = at::empty({p}, opts);
   at::Tensor misfit = at::zeros({}, opts);  // Σ (Jθ̇ − f)², accumulated on the device
   const double invN = 1.0 / static_cast<double>(n);
@@ -144,12 +150,20 @@ DynamicsResult Dynamics::evaluate(const at::Tensor& theta, double t, const Sampl
     } else {
       // M_a alone feeds the sketch; μ is folded into CG's operator (in place, one pass fewer than
       // PcgOptions::shift).
-      SpdOperator Ma{pa, opts, [&lin, a](const at::Tensor& V) { return lin.fieldMvm(a, V, 0.0); }};
-      SpdOperator A{pa, opts,
-                    [&lin, a, mu = config_.mu](const at::Tensor& V) { return lin.fieldMvm(a, V, mu); }};
-      std::unique_ptr<NystromPreconditioner> P;
-      if (config_.rank > 0)
-        P = std::make_unique<NystromPreconditioner>(Ma, std::min(config_.rank, pa), config_.mu, gen);
+      const auto product = [&lin, &lin32, a](const at::Tensor& V, double mu) {
+        if (!lin32) return lin.fieldMvm(a, V, mu);
+        at::Tensor out = lin32->fieldMvm(a, V.to(at::kFloat), 0.0).to(V.scalar_type());
+        return mu != 0 ? out.add_(V, mu) : out;
+      };
+      SpdOperator Ma{pa, opts, [&product](const at::Tensor& V) { return product(V, 0.0); }};
+      SpdOperator A{pa, opts, [&product, mu = config_.mu](const at::Tensor& V) { return product(V, mu); }};
+      const auto sketch = [&]() -> std::shared_ptr<const Preconditioner> {
+        if (config_.rank <= 0) return nullptr;
+        return std::make_shared<NystromPreconditioner>(Ma, std::min(config_.rank, pa), config_.mu, gen);
+      };
+      std::shared_ptr<const Preconditioner> P;
+      const bool cached = reuse && static_cast<int64_t>(reuse->fields.size()) == k && reuse->fields[a];
+      P = cached ? reuse->fields[a] : sketch();
       poll();
       const at::Tensor F = lin.fieldVjp(a, fa).mul_(invN);  // p_a×1
       at::Tensor x0;
@@ -163,6 +177,20 @@ DynamicsResult Dynamics::evaluate(const at::Tensor& theta, double t, const Sampl
       if (cancelled) po.progress = [&cancelled](int64_t, double) { return !cancelled(); };
       PcgResult solved = pcg(A, F, x0, P.get(), po);
       if (solved.status == PcgStatus::Cancelled) throw Cancelled();
+      if (cached && !solved.converged) {
+        // The kept sketch no longer fits M: solve again, from where CG got, with a fresh one.
+        result.cgIterations += solved.iterations;
+        P = sketch();
+        solved = pcg(A, F, solved.x, P.get(), po);
+        if (solved.status == PcgStatus::Cancelled) throw Cancelled();
+      }
+      if (reuse) {
+        // Keep a sketch while CG with it stays cheaper than sketching anew (a block product of
+        // `rank` columns, a QR and an SVD: more than `rank` single products).
+        reuse->fields.resize(k);
+        const bool stale = cached && P == reuse->fields[a] && solved.iterations > config_.rank;
+        reuse->fields[a] = stale ? nullptr : P;
+      }
       result.cgIterations += solved.iterations;
       result.converged = result.converged && solved.converged;
       xa = std::move(solved.x);

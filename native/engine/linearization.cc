@@ -22,9 +22,9 @@ void expectShape(const at::Tensor& t, std::vector<int64_t> shape, const char* wh
 }  // namespace
 
 Linearization::Linearization(const Network& network, const at::Tensor& theta, const at::Tensor& points)
-    : network_(network), n_(points.size(0)) {
+    : network_(network), opts_(network.options()), n_(points.size(0)) {
   const NetworkConfig& cfg = network.config();
-  const auto opts = network.options();
+  const auto opts = opts_;
   expectShape(theta, {network.parameterCount()}, "theta");
   if (points.dim() != 2 || points.size(1) != cfg.dim) throw std::invalid_argument("points: expected n×D");
   const at::Tensor th = theta.to(opts);
@@ -48,11 +48,22 @@ Linearization::Linearization(const Network& network, const at::Tensor& theta, co
   }
 }
 
+Linearization Linearization::castTo(at::ScalarType dtype) const {
+  Linearization out(*this);
+  out.opts_ = opts_.dtype(dtype);
+  out.values_ = values_.to(dtype);
+  for (FieldCache& cache : out.caches_) {
+    for (at::Tensor& h : cache.inputs) h = h.to(dtype);
+    for (at::Tensor& d : cache.sensitivities) d = d.to(dtype);
+  }
+  return out;
+}
+
 int64_t Linearization::chunkRows(int64_t r) const {
   const NetworkConfig& cfg = network_.config();
   // Per row: the widest layer's product of r columns, plus its weighted copy.
   const int64_t perRow =
-      2 * std::max(cfg.width, cfg.inputFeatures()) * r * static_cast<int64_t>(at::elementSize(cfg.dtype));
+      2 * std::max(cfg.width, cfg.inputFeatures()) * r * static_cast<int64_t>(at::elementSize(dtype()));
   return std::max<int64_t>(1, std::min(cfg.chunkRows, cfg.memoryBudgetBytes / std::max<int64_t>(perRow, 1)));
 }
 
@@ -109,7 +120,7 @@ void Linearization::vjpChunk(const FieldCache& cache, const at::Tensor& u, int64
 
 Linearization::VectorWorkspace Linearization::vectorWorkspace(int64_t rows) const {
   VectorWorkspace ws;
-  const auto opts = network_.options();
+  const auto opts = opts_;
   int64_t widest = 1;
   for (const LinearLayer& L : network_.layers()) {
     ws.perLayer.push_back(at::empty({rows, L.out}, opts));
@@ -154,7 +165,7 @@ void Linearization::vjpChunk1(const FieldCache& cache, const at::Tensor& u, int6
 at::Tensor Linearization::fieldJvp(int64_t field, const at::Tensor& V) const {
   expectShape(V, {network_.fieldParameterCount(), V.dim() == 2 ? V.size(1) : -1}, "V");
   const at::Tensor Vc = V.contiguous();
-  at::Tensor out = at::empty({n_, V.size(1)}, network_.options());
+  at::Tensor out = at::empty({n_, V.size(1)}, opts_);
   const int64_t rows = chunkRows(V.size(1));
   VectorWorkspace ws = V.size(1) == 1 ? vectorWorkspace(std::min(rows, n_)) : VectorWorkspace{};
   for (int64_t row0 = 0; row0 < n_; row0 += rows) {
@@ -171,7 +182,7 @@ at::Tensor Linearization::fieldJvp(int64_t field, const at::Tensor& V) const {
 at::Tensor Linearization::fieldVjp(int64_t field, const at::Tensor& U) const {
   expectShape(U, {n_, U.dim() == 2 ? U.size(1) : -1}, "U");
   const at::Tensor Uc = U.contiguous();
-  at::Tensor out = at::zeros({network_.fieldParameterCount(), U.size(1)}, network_.options());
+  at::Tensor out = at::zeros({network_.fieldParameterCount(), U.size(1)}, opts_);
   const int64_t rows = chunkRows(U.size(1));
   VectorWorkspace ws = U.size(1) == 1 ? vectorWorkspace(std::min(rows, n_)) : VectorWorkspace{};
   for (int64_t row0 = 0; row0 < n_; row0 += rows) {
@@ -202,12 +213,12 @@ at::Tensor Linearization::fieldMvmExplicit(int64_t field, const at::Tensor& V) c
   const NetworkConfig& cfg = network_.config();
   const int64_t pa = network_.fieldParameterCount(), r = V.size(1);
   // A J chunk of at most 1/8 of the budget (and 64 MiB), so that it stays near the cache.
-  const int64_t bytesPerRow = pa * static_cast<int64_t>(at::elementSize(cfg.dtype));
+  const int64_t bytesPerRow = pa * static_cast<int64_t>(at::elementSize(dtype()));
   const int64_t budget = std::min<int64_t>(cfg.memoryBudgetBytes / 8, int64_t{64} << 20);
   const int64_t rows = std::max<int64_t>(1, std::min({cfg.chunkRows, n_, budget / bytesPerRow}));
-  at::Tensor J = at::empty({rows, pa}, network_.options());
-  at::Tensor Z = at::empty({rows, r}, network_.options());
-  at::Tensor out = at::zeros({pa, r}, network_.options());
+  at::Tensor J = at::empty({rows, pa}, opts_);
+  at::Tensor Z = at::empty({rows, r}, opts_);
+  at::Tensor out = at::zeros({pa, r}, opts_);
   for (int64_t row0 = 0; row0 < n_; row0 += rows) {
     const int64_t c = std::min(rows, n_ - row0);
     at::Tensor Jc = J.narrow(0, 0, c), Zc = Z.narrow(0, 0, c);
@@ -228,9 +239,9 @@ at::Tensor Linearization::fieldMvm(int64_t field, const at::Tensor& V, double mu
     if (mu != 0) out.add_(Vc, mu);
     return out;
   }
-  at::Tensor Jv = at::empty({std::min(rows, n_), r}, network_.options());
+  at::Tensor Jv = at::empty({std::min(rows, n_), r}, opts_);
   VectorWorkspace ws = r == 1 ? vectorWorkspace(std::min(rows, n_)) : VectorWorkspace{};
-  at::Tensor out = at::zeros({network_.fieldParameterCount(), r}, network_.options());
+  at::Tensor out = at::zeros({network_.fieldParameterCount(), r}, opts_);
   // Chunk by chunk, J V then Jᵀ(J V) while the chunk's caches are still in cache.
   for (int64_t row0 = 0; row0 < n_; row0 += rows) {
     const int64_t c = std::min(rows, n_ - row0);
@@ -250,7 +261,7 @@ at::Tensor Linearization::fieldMvm(int64_t field, const at::Tensor& V, double mu
 
 at::Tensor Linearization::fieldJacobian(int64_t field) const {
   // Written in place: the dense solve's memory estimate counts J once.
-  at::Tensor J = at::empty({n_, network_.fieldParameterCount()}, network_.options());
+  at::Tensor J = at::empty({n_, network_.fieldParameterCount()}, opts_);
   fillJacobianRows(caches_[field], 0, n_, J);
   return J;
 }
@@ -264,7 +275,7 @@ at::Tensor fieldRows(const Network& net, const at::Tensor& V, int64_t a) {
 at::Tensor Linearization::jvp(const at::Tensor& V) const {
   expectShape(V, {network_.parameterCount(), V.dim() == 2 ? V.size(1) : -1}, "V");
   const int64_t k = network_.config().fields;
-  at::Tensor out = at::empty({n_, k, V.size(1)}, network_.options());
+  at::Tensor out = at::empty({n_, k, V.size(1)}, opts_);
   for (int64_t a = 0; a < k; ++a) out.select(1, a).copy_(fieldJvp(a, fieldRows(network_, V, a)));
   return out;
 }
@@ -272,7 +283,7 @@ at::Tensor Linearization::jvp(const at::Tensor& V) const {
 at::Tensor Linearization::vjp(const at::Tensor& W) const {
   const int64_t k = network_.config().fields;
   expectShape(W, {n_, k, W.dim() == 3 ? W.size(2) : -1}, "W");
-  at::Tensor out = at::empty({network_.parameterCount(), W.size(2)}, network_.options());
+  at::Tensor out = at::empty({network_.parameterCount(), W.size(2)}, opts_);
   for (int64_t a = 0; a < k; ++a) fieldRows(network_, out, a).copy_(fieldVjp(a, W.select(1, a)));
   return out;
 }

@@ -21,6 +21,11 @@ class Linearization {
   const Network& network() const { return network_; }
   int64_t samples() const { return n_; }
   const at::Tensor& values() const { return values_; }  // n×k network outputs at the points
+  at::ScalarType dtype() const { return opts_.dtype().toScalarType(); }
+
+  // A copy whose caches (and products) are in `dtype`: float32 products for mixed-precision CG,
+  // where the solver keeps its vectors in float64 and casts at the operator's boundary.
+  Linearization castTo(at::ScalarType dtype) const;
 
   // Whole-θ products. V: p×r → n×k×r.  W: n×k×r → p×r.  M·V = Jᵀ(J V)/n + μV.
   at::Tensor jvp(const at::Tensor& V) const;
@@ -63,6 +68,7 @@ class Linearization {
                 at::Tensor& out) const;
 
   const Network& network_;
+  at::TensorOptions opts_;  // dtype and device of the caches and of every product
   int64_t n_ = 0;
   at::Tensor values_;
   std::vector<FieldCache> caches_;

@@ -75,17 +75,20 @@ int64_t Session::combine(std::optional<int64_t> base, const std::vector<std::pai
 
 void Session::resample() {
   samples_ = dynamics_.samples(uniformPoints(*network_, config_.samples, sampling_));
+  preconditioners_.clear();
 }
 
 DynamicsResult Session::dynamics(const at::Tensor& theta, double t, const std::function<bool()>& cancelled) {
   if (!samples_) resample();
-  DynamicsResult result = dynamics_.evaluate(theta, t, *samples_, lastThetaDot_, sketch_, cancelled);
+  PreconditionerCache* reuse = config_.linear.reusePreconditioner ? &preconditioners_ : nullptr;
+  DynamicsResult result = dynamics_.evaluate(theta, t, *samples_, lastThetaDot_, sketch_, cancelled, reuse);
   if (result.thetaDot.isfinite().all().item<bool>()) lastThetaDot_ = result.thetaDot;
   return result;
 }
 
 SessionFitResult Session::fit(const BatchSource& source, uint64_t initSeed, const SessionFitConfig& config,
                               const std::function<bool()>& cancelled) {
+  preconditioners_.clear();  // θ is replaced: M will be another matrix
   SessionFitResult result;
   result.theta = network_->initialParameters(initSeed);
   AdamOptions adam = config.adam;

@@ -85,6 +85,7 @@ class Session {
   std::optional<ProgramEvaluator> initial_, exact_;
   at::Generator sampling_, sketch_, fitting_, evaluation_;
   std::optional<SampleSet> samples_;
+  PreconditionerCache preconditioners_;  // for the current samples; cleared with them
   at::Tensor lastThetaDot_;
   int64_t refits_ = 0;
 

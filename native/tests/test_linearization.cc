@@ -136,6 +136,30 @@ TEST(Linearization, MvmEqualsExplicitNormalMatrix) {
   }
 }
 
+// castTo(kFloat): the same products from float32 caches, for mixed-precision CG.
+TEST(Linearization, Float32CopyMatchesToSinglePrecision) {
+  Network net(config());
+  const at::Tensor theta = net.initialParameters(12);
+  const int64_t n = 300;
+  const Linearization lin(net, theta, points(n, 6));
+  const Linearization lin32 = lin.castTo(at::kFloat);
+  EXPECT_EQ(lin32.dtype(), at::kFloat);
+  EXPECT_EQ(lin.dtype(), at::kDouble);
+  torch::manual_seed(5);
+  const int64_t pa = net.fieldParameterCount();
+  for (int64_t r : {int64_t{1}, int64_t{3}, int64_t{16}}) {
+    const at::Tensor V = torch::randn({pa, r}, torch::kDouble);
+    for (int64_t a = 0; a < 2; ++a) {
+      const at::Tensor M32 = lin32.fieldMvm(a, V.to(at::kFloat), 0.0);
+      EXPECT_EQ(M32.scalar_type(), at::kFloat);
+      const double err = relErr(M32.to(at::kDouble), lin.fieldMvm(a, V, 0.0));
+      EXPECT_LT(err, 1e-5) << "r = " << r << ", field " << a;
+      EXPECT_GT(err, 0.0);  // the copy really computes in float32
+    }
+  }
+  EXPECT_LT(relErr(lin32.values().to(at::kDouble), lin.values()), 1e-6);
+}
+
 TEST(Linearization, RejectsWrongShapes) {
   Network net(config());
   Linearization lin(net, net.initialParameters(1), points(10, 1));

@@ -257,7 +257,15 @@ export class NeuralIVP {
     const linear =
       o.linear.method === 'pcg'
         ? { ...o.linear }
-        : { method: 'dense' as const, tol: pcg.tol, maxIters: pcg.maxIters, rank: pcg.rank, mu: o.linear.mu };
+        : {
+            method: 'dense' as const,
+            tol: pcg.tol,
+            maxIters: pcg.maxIters,
+            rank: pcg.rank,
+            mu: o.linear.mu,
+            mixedPrecision: false,
+            reusePreconditioner: false,
+          };
     return { network, plan: problem.plan, samples: o.samples, linear, seed: o.seed, memoryBudget: o.memoryBudget };
   }
 

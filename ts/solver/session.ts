@@ -12,6 +12,10 @@ export interface SessionLinearConfig {
   maxIters: number;
   rank: number;
   mu: number;
+  /** PCG: float32 products with float64 CG vectors (absent in files written before it existed: false). */
+  mixedPrecision?: boolean;
+  /** PCG: one Nyström sketch per sample set (absent: true). */
+  reusePreconditioner?: boolean;
 }
 
 export interface SessionConfig {
