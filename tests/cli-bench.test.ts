@@ -13,6 +13,7 @@ const REPORT: BenchReport = {
     gflops: 190,
     executed_gflops: 95,
     gemm_gflops: 300,
+    gemm_peak_gflops: null,
     peer_seconds: null,
     peer_speedup: null,
     gemm_fraction: 0.63,
@@ -44,8 +45,14 @@ describe('neural-ivp bench', () => {
   it('without --json prints the progress lines only', async () => {
     const r = await cli(['bench']);
     expect(r.code).toBe(0);
-    expect(calls.at(-1)).toMatchObject({ quick: false, json: false });
+    expect(calls.at(-1)).toMatchObject({ quick: false, json: false, device: 'cpu' });
     expect(r.stdout).toBe('machine: 2 cpus\n');
+  });
+
+  it('--cuda asks for the GPU run', async () => {
+    const r = await cli(['bench', '--cuda', '--json']);
+    expect(r.code).toBe(0);
+    expect(calls.at(-1)).toMatchObject({ device: 'cuda' });
   });
 
   it('rejects unknown flags with exit 2', async () => {

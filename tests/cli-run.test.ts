@@ -4,7 +4,6 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hasNativeSession } from '../ts/solver/native-session';
 import { Solution } from '../ts/solver/solution';
 import { cli } from './cli-helpers';
 import { fakeFactory } from './solver-fake-session';
@@ -233,7 +232,7 @@ describe('neural-ivp run (stand-in session)', () => {
   });
 });
 
-describe.skipIf(!hasNativeSession())('neural-ivp run (native session)', () => {
+describe('neural-ivp run (native session)', () => {
   it('run heat --dim 2 with a tiny configuration writes the three files and the solution loads', async () => {
     const out = path.join(root, 'native-heat');
     const r = await cli([

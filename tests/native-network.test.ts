@@ -3,6 +3,7 @@
 import os from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { type NativeNetworkConfig, native } from '../ts/native';
+import { testDevice } from './helpers/device';
 import { dot, relativeError, uniform } from './helpers/random';
 
 const config: NativeNetworkConfig = {
@@ -13,6 +14,7 @@ const config: NativeNetworkConfig = {
   frequencies: 3,
   lower: [-1, 0],
   upper: [1, 2],
+  device: testDevice,
 };
 
 function makeNetwork(overrides: Partial<NativeNetworkConfig> = {}) {

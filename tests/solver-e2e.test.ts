@@ -1,13 +1,13 @@
-// End-to-end solves through the native session. Skipped until the addon has `Session`.
+// End-to-end solves through the native session.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { problems } from '../ts/problems/index';
-import { hasNativeSession } from '../ts/solver/native-session';
 import { NeuralIVP } from '../ts/solver/neural-ivp';
 import type { NeuralIVPOptions } from '../ts/solver/options';
 import { Solution } from '../ts/solver/solution';
+import { testDevice } from './helpers/device';
 
 /** CI-sized: a small network, few samples, a short fit. */
 function ciOptions(overrides: Partial<NeuralIVPOptions> = {}): Omit<NeuralIVPOptions, 'problem'> {
@@ -19,6 +19,7 @@ function ciOptions(overrides: Partial<NeuralIVPOptions> = {}): Omit<NeuralIVPOpt
     integrator: { method: 'rk23', rtol: 1e-3 },
     restarts: false,
     seed: 0,
+    device: testDevice,
     ...overrides,
   };
 }
@@ -38,7 +39,7 @@ function grid(m: number): Float64Array {
 const bytes = (a: Float64Array): Uint8Array => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 const meanCg = (s: Solution): number => s.stats.cgIterations / Math.max(1, s.stats.dynamicsEvaluations);
 
-describe.skipIf(!hasNativeSession())('NeuralIVP end to end (native session)', { timeout: 300_000 }, () => {
+describe('NeuralIVP end to end (native session)', { timeout: 300_000 }, () => {
   const heat = problems.heat({ dim: 2 });
   const T = 0.2;
   let dir: string | undefined;
@@ -75,6 +76,17 @@ describe.skipIf(!hasNativeSession())('NeuralIVP end to end (native session)', { 
     expect(error).toBeLessThan(1e-2);
     if (linear === 'pcg') expect(sol.stats.cgIterations).toBeGreaterThan(0);
     first ??= sol;
+  });
+
+  it('mixed precision (float32 products, float64 CG) solves the 2D heat equation as accurately', async () => {
+    const ivp = new NeuralIVP({
+      problem: heat,
+      ...ciOptions({ linear: { method: 'pcg', rank: 50, tol: 1e-5, mixedPrecision: true } }),
+    });
+    expect(ivp.options.linear).toMatchObject({ mixedPrecision: true });
+    const sol = await ivp.evolve(T);
+    expect(sol.stats.cgIterations).toBeGreaterThan(0);
+    expect(await sol.error(T)).toBeLessThan(1e-2);
   });
 
   it('save → load evaluates identically (bit for bit)', async () => {

@@ -1,9 +1,12 @@
-// Loads the native addon (prebuilds/<platform>-<arch>/ or build/Release, via node-gyp-build)
+// Loads the native addon (build/Release via node-gyp-build, else a tagged prebuild: scripts/addon.mjs)
 // and types its surface. Everything else in ts/ talks to native code through this file.
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { hasLocalBuild, loadPrebuild } from '../scripts/addon.mjs';
 import type { Program } from './problem/plan';
+import type { SolverSession } from './solver/native-session';
+import type { SessionConfig } from './solver/session';
 
 export type Activation = 'swish' | 'tanh';
 export type DType = 'float64' | 'float32';
@@ -102,8 +105,12 @@ export interface NativeAddon {
   threads(): number;
   setThreads(threads: number): number;
   /** GFLOP/s of an (m×k)·(k×n) GEMM, median of `repeats` (the benchmark's reference). */
-  gemmGflops(m: number, k: number, n: number, repeats: number, dtype?: DType): number;
+  gemmGflops(m: number, k: number, n: number, repeats: number, dtype?: DType, device?: DeviceName): number;
   Network: new (config: NativeNetworkConfig) => NativeNetwork;
+  /** The solver's session (ts/solver/session.ts describes it). */
+  Session: new (
+    config: SessionConfig,
+  ) => SolverSession;
   /** A compiled program evaluated natively at points (n×dim): n×outputs, row-major. */
   evaluateProgram(
     program: Program,
@@ -125,9 +132,13 @@ export function native(): NativeAddon {
     // libgomp reads this once, when the addon loads libtorch; a user's own setting wins.
     process.env.OMP_WAIT_POLICY ??= 'PASSIVE';
     const require = createRequire(import.meta.url);
-    const load = require('node-gyp-build') as (dir: string) => NativeAddon;
     try {
-      cached = load(packageRoot);
+      if (hasLocalBuild(packageRoot)) {
+        const load = require('node-gyp-build') as (dir: string) => NativeAddon;
+        cached = load(packageRoot);
+      } else {
+        cached = loadPrebuild(packageRoot, require).addon as NativeAddon;
+      }
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       throw new Error(

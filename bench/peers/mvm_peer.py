@@ -52,12 +52,14 @@ def main():
     parser.add_argument("--octaves", type=int, default=5)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
-    net = Net(args.dim, args.width, args.depth, args.octaves).double()
+    device = torch.device(args.device)
+    net = Net(args.dim, args.width, args.depth, args.octaves).double().to(device)
     params = {k: v.detach() for k, v in net.named_parameters()}
-    x = torch.rand(args.n, args.dim, dtype=torch.float64) * 2 - 1
+    x = torch.rand(args.n, args.dim, dtype=torch.float64, device=device) * 2 - 1
     v = {k: torch.randn_like(p) for k, p in params.items()}
 
     def f(p):
@@ -69,15 +71,21 @@ def main():
         (jtjv,) = pullback(jv / args.n)
         return jtjv
 
+    def sync():
+        if device.type == "cuda":
+            torch.cuda.synchronize()
+
     mvm(v)  # warm-up
+    sync()
     times = []
     for _ in range(args.repeats):
         start = time.perf_counter()
         mvm(v)
+        sync()
         times.append(time.perf_counter() - start)
     p = sum(t.numel() for t in params.values())
     print(json.dumps({"seconds": statistics.median(times), "p": p, "n": args.n, "threads": args.threads,
-                      "torch": torch.__version__}))
+                      "device": args.device, "torch": torch.__version__}))
 
 
 if __name__ == "__main__":

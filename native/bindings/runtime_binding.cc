@@ -22,7 +22,7 @@ void InitRuntime(Napi::Env env, Napi::Object exports) {
                   return Napi::Number::New(info.Env(), static_cast<double>(threads()));
                 });
               }));
-  // gemmGflops(m, k, n, repeats, dtype?): the benchmark's GEMM reference, measured natively.
+  // gemmGflops(m, k, n, repeats, dtype?, device?): the benchmark's GEMM reference, measured natively.
   exports.Set(
       "gemmGflops", Napi::Function::New(env, [](const Napi::CallbackInfo& info) -> Napi::Value {
         return guard(info.Env(), [&]() -> Napi::Value {
@@ -30,8 +30,12 @@ void InitRuntime(Napi::Env env, Napi::Object exports) {
           const int64_t m = countArg(info[0], "m", 1, 1 << 20), k = countArg(info[1], "k", 1, 1 << 20);
           const int64_t n = countArg(info[2], "n", 1, 1 << 20), r = countArg(info[3], "repeats", 1, 100000);
           const bool single = info[4].IsString() && info[4].As<Napi::String>().Utf8Value() == "float32";
+          const bool cuda = info[5].IsString() && info[5].As<Napi::String>().Utf8Value() == "cuda";
+          if (cuda && !at::hasCUDA())
+            throwRange(info.Env(), "device is 'cuda' but this libtorch has no CUDA device");
           return Napi::Number::New(info.Env(),
-                                   gemmGflops(m, k, n, r, single ? at::kFloat : at::kDouble, at::kCPU));
+                                   gemmGflops(m, k, n, r, single ? at::kFloat : at::kDouble,
+                                              cuda ? at::Device(at::kCUDA) : at::Device(at::kCPU)));
         });
       }));
 }

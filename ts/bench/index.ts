@@ -1,4 +1,5 @@
-// npm run bench [-- --quick] [-- --json]: the performance benchmark of ../shared/API.md §5.
+// npm run bench [-- --quick] [-- --json] [-- --cuda]: the performance benchmark of ../shared/API.md §5
+// (--cuda: the GPU sizes, see BenchOptions.device).
 // The measurements live in ./run.ts (runBench, shared with `neural-ivp bench`); this is the script.
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -21,7 +22,8 @@ function isMain(): boolean {
 if (isMain()) {
   const args = new Set(process.argv.slice(2));
   const json = args.has('--json');
-  runBench({ quick: args.has('--quick'), json })
+  const device = args.has('--cuda') ? 'cuda' : 'cpu';
+  runBench({ quick: args.has('--quick'), json, device })
     .then((report) => {
       if (json) console.log(JSON.stringify(report));
     })

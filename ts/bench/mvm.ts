@@ -12,13 +12,21 @@ export interface MvmFigures {
   gflops: number;
   /** 4·n·p / seconds: flops the cached-factor kernels actually execute. */
   executed_gflops: number;
+  /** The same-shaped GEMM as the M·v's layer products: (2000×100)·(100×100) on a CPU, (n×100)·(100×100) on a GPU. */
   gemm_gflops: number;
+  /** A GPU's large-GEMM speed, (4096×4096)², for scale (null on a CPU). */
+  gemm_peak_gflops: number | null;
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-export async function measureMvm(options: { n?: number; repeats: number }): Promise<MvmFigures> {
+export async function measureMvm(options: {
+  n?: number;
+  repeats: number;
+  device?: 'cpu' | 'cuda';
+}): Promise<MvmFigures> {
   const addon = native();
+  const device = options.device ?? 'cpu';
   const n = options.n ?? 10_000;
   const dim = 3;
   const net = new addon.Network({
@@ -28,6 +36,7 @@ export async function measureMvm(options: { n?: number; repeats: number }): Prom
     frequencies: 5,
     lower: [-1, -1, -1],
     upper: [1, 1, 1],
+    device,
   });
   const random = mulberry32(1);
   const points = Float64Array.from({ length: n * dim }, () => 2 * random() - 1);
@@ -48,6 +57,8 @@ export async function measureMvm(options: { n?: number; repeats: number }): Prom
     seconds,
     gflops: (8 * n * p) / seconds / 1e9,
     executed_gflops: (4 * n * p) / seconds / 1e9,
-    gemm_gflops: addon.gemmGflops(2000, 100, 100, 50),
+    gemm_gflops:
+      device === 'cuda' ? addon.gemmGflops(n, 100, 100, 50, 'float64', device) : addon.gemmGflops(2000, 100, 100, 50),
+    gemm_peak_gflops: device === 'cuda' ? addon.gemmGflops(4096, 4096, 4096, 10, 'float64', device) : null,
   };
 }

@@ -22,7 +22,12 @@ function pythonWithTorch(): string | null {
   return null;
 }
 
-export function runMvmPeer(options: { n: number; threads: number; repeats: number }): PeerResult {
+export function runMvmPeer(options: {
+  n: number;
+  threads: number;
+  repeats: number;
+  device?: 'cpu' | 'cuda';
+}): PeerResult {
   const python = pythonWithTorch();
   if (!python) {
     return {
@@ -32,7 +37,17 @@ export function runMvmPeer(options: { n: number; threads: number; repeats: numbe
   }
   const out = execFileSync(
     python,
-    [peerScript, '--n', String(options.n), '--threads', String(options.threads), '--repeats', String(options.repeats)],
+    [
+      peerScript,
+      '--n',
+      String(options.n),
+      '--threads',
+      String(options.threads),
+      '--repeats',
+      String(options.repeats),
+      '--device',
+      options.device ?? 'cpu',
+    ],
     { encoding: 'utf8', timeout: 600_000 },
   );
   const result = JSON.parse(out.trim().split('\n').pop() ?? '{}') as { seconds?: number };

@@ -5,7 +5,7 @@ import os from 'node:os';
 import { native } from '../native';
 import { type MvmFigures, measureMvm } from './mvm';
 import { runMvmPeer } from './peer';
-import { measureProblem, type ProblemFigures } from './problem';
+import { measureProblem, measureWave3d, type ProblemFigures } from './problem';
 import { measureSolve, type SolveRow, widthsForP } from './solve';
 
 export interface BenchOptions {
@@ -15,6 +15,12 @@ export interface BenchOptions {
   json?: boolean;
   /** Where progress lines go when `json` is false (default console.log). */
   log?: (line: string) => void;
+  /**
+   * 'cuda': the GPU run of the CUDA issue — M·v at n = 50,000 with the GPU's GEMM (same shape and
+   * peak), the peer on the GPU, dense vs PCG up to p = 1M at n = 50,000, and the 3D wave to
+   * T = 0.5 in the paper's configuration as the end-to-end problem (default 'cpu').
+   */
+  device?: 'cpu' | 'cuda';
 }
 
 export interface BenchMachine {
@@ -46,31 +52,39 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
   };
 
   const addon = native();
+  const device = options.device ?? 'cpu';
+  if (device === 'cuda' && !addon.cudaAvailable()) {
+    throw new RangeError("bench: device 'cuda' requested but this libtorch has no CUDA device");
+  }
+  const gpu = device === 'cuda';
   const notes: string[] = [];
   const machine = {
     cpus: os.availableParallelism(),
-    device: 'cpu',
+    device,
     torch_version: addon.torchVersion(),
     threads: addon.threads(),
   };
   log(`machine: ${machine.cpus} cpus, libtorch ${machine.torch_version}, ${machine.threads} threads`);
 
-  const mvm = await measureMvm({ repeats: quick ? 5 : 15 });
+  const mvm = await measureMvm({ repeats: quick ? 5 : 15, device, n: gpu ? 50_000 : 10_000 });
   log(
     `M·v n=${mvm.n} p=${mvm.p}: ${(mvm.seconds * 1e3).toFixed(1)} ms, ${mvm.gflops.toFixed(1)} GFLOP/s nominal (8np), GEMM ${mvm.gemm_gflops.toFixed(1)} GFLOP/s`,
   );
-  const peer = runMvmPeer({ n: mvm.n, threads: machine.cpus, repeats: quick ? 3 : 7 });
+  if (mvm.gemm_peak_gflops !== null) log(`GPU GEMM 4096³: ${mvm.gemm_peak_gflops.toFixed(0)} GFLOP/s`);
+  const peer = runMvmPeer({ n: mvm.n, threads: machine.cpus, repeats: quick ? 3 : 7, device });
   if (peer.note) notes.push(peer.note);
   if (peer.seconds !== null) {
     log(
       `PyTorch peer (functorch jvp+vjp): ${(peer.seconds * 1e3).toFixed(1)} ms, ${(peer.seconds / mvm.seconds).toFixed(2)}× slower`,
     );
   }
-  // Dense vs PCG over network sizes at n = 10,000 (--quick: n = 2,000, the two smallest sizes).
+  // Dense vs PCG over network sizes at n = 10,000 (--quick: n = 2,000, the two smallest sizes;
+  // GPU: n = 50,000 up to p = 1M).
   const solve: SolveRow[] = [];
-  const sizes = quick ? [1000, 5000] : [1000, 5000, 20000, 100000];
+  const sizes = gpu ? [1000, 5000, 20000, 100000, 1000000] : quick ? [1000, 5000] : [1000, 5000, 20000, 100000];
+  const solveN = gpu ? 50_000 : quick ? 2000 : 10_000;
   for (const p of sizes) {
-    const row = await measureSolve(widthsForP[p as keyof typeof widthsForP], quick ? 2000 : 10_000, quick ? 100 : 300);
+    const row = await measureSolve(widthsForP[p as keyof typeof widthsForP], solveN, quick ? 100 : 300, device);
     solve.push(row);
     const dense =
       row.dense_seconds === null ? `dense refused: ${row.note ?? ''}` : `dense ${row.dense_seconds.toFixed(2)} s`;
@@ -81,7 +95,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
   }
   let problem: ProblemFigures | null = null;
   try {
-    problem = await measureProblem(quick);
+    problem = gpu ? await measureWave3d(device) : await measureProblem(quick);
     log(
       `problem ${problem.name}: ${problem.seconds.toFixed(1)} s end to end, relative error ${problem.relative_error.toExponential(2)}`,
     );

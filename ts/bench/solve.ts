@@ -3,7 +3,6 @@
 import { performance } from 'node:perf_hooks';
 import { native } from '../native';
 import { problems } from '../problems/index';
-import type { NativeSession, SessionConfig } from '../solver/session';
 import { relativeError } from '../util/compare';
 
 export interface SolveRow {
@@ -18,17 +17,29 @@ export interface SolveRow {
   note?: string;
 }
 
-type SessionClass = new (config: SessionConfig) => NativeSession;
-
 // p = 2w² + 40w + 1 for 3 hidden layers of width w on the 36 features of a 3D, L = 5 embedding.
-export const widthsForP = { 1000: 15, 5000: 41, 20000: 91, 100000: 214 } as const;
+export const widthsForP = { 1000: 15, 5000: 41, 20000: 91, 100000: 214, 1000000: 698 } as const;
 
-export async function measureSolve(width: number, n: number, fitSteps: number): Promise<SolveRow> {
-  const Session = (native() as unknown as { Session: SessionClass }).Session;
+export async function measureSolve(
+  width: number,
+  n: number,
+  fitSteps: number,
+  device: 'cpu' | 'cuda' = 'cpu',
+): Promise<SolveRow> {
+  const Session = native().Session;
   const plan = problems.heat({ dim: 3 }).plan;
   const make = (method: 'pcg' | 'dense') =>
     new Session({
-      network: { dim: 3, width, depth: 3, frequencies: 5, lower: plan.lower, upper: plan.upper, dirichlet: true },
+      network: {
+        dim: 3,
+        width,
+        depth: 3,
+        frequencies: 5,
+        lower: plan.lower,
+        upper: plan.upper,
+        dirichlet: true,
+        device,
+      },
       plan,
       samples: n,
       linear: { method, tol: 1e-8, maxIters: 1000, rank: 200, mu: 1e-6 },

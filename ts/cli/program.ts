@@ -128,9 +128,15 @@ export function createProgram(ctx: CliContext, onExit: (code: number) => void): 
     .description('Measure M·v throughput against GEMM and a PyTorch peer, and print a summary (or JSON).')
     .option('--quick', 'smaller sizes and fewer repeats')
     .option('--json', 'print one JSON object on stdout instead of the summary')
-    .action(async (flags: { quick?: boolean; json?: boolean }) => {
+    .option('--cuda', 'the GPU run: n = 50,000, dense vs PCG up to p = 1M, the 3D wave in the paper configuration')
+    .action(async (flags: { quick?: boolean; json?: boolean; cuda?: boolean }) => {
       const json = flags.json === true;
-      const report = await runBench({ quick: flags.quick === true, json, log: (line) => ctx.stdout(`${line}\n`) });
+      const report = await runBench({
+        quick: flags.quick === true,
+        json,
+        device: flags.cuda === true ? 'cuda' : 'cpu',
+        log: (line) => ctx.stdout(`${line}\n`),
+      });
       if (json) ctx.stdout(`${JSON.stringify(report)}\n`);
       onExit(ExitCode.ok);
     });

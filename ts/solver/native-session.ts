@@ -2,7 +2,7 @@
  * Where the solver gets its native session: `createSession(config)` is the one line that
  * constructs it, so the binding's name can change in one place.
  */
-import { type DeviceName, type NativeAddon, native } from '../native';
+import { type DeviceName, native } from '../native';
 import type { Handle, NativeSession, SessionConfig } from './session';
 
 /**
@@ -14,27 +14,9 @@ export interface SolverSession extends NativeSession {
   evaluateSync?(theta: Handle, points: Float64Array): Float64Array;
 }
 
-type SessionConstructor = new (config: SessionConfig) => SolverSession;
-type AddonWithSession = NativeAddon & { Session?: SessionConstructor };
-
-/** True when the loaded addon has the native Session (false too when it cannot be loaded). */
-export function hasNativeSession(): boolean {
-  try {
-    return typeof (native() as AddonWithSession).Session === 'function';
-  } catch {
-    return false;
-  }
-}
-
 /** A new native session. */
 export function createSession(config: SessionConfig): SolverSession {
-  const addon = native() as AddonWithSession;
-  if (typeof addon.Session !== 'function') {
-    throw new Error(
-      "neural-ivp: this build of the native addon has no Session; rebuild it ('npm run build:native' in the repository)",
-    );
-  }
-  return new addon.Session(config);
+  return new (native().Session)(config);
 }
 
 /** True when the addon loads and reports CUDA. */
