@@ -35,7 +35,7 @@ const paper: Omit<ResolvedOptions, 'problem'> = {
     rank: 200,
     mu: 1e-6,
     mixedPrecision: false,
-    reusePreconditioner: true,
+    reusePreconditioner: false,
   },
   integrator: { method: 'rk45', rtol: 1e-4 },
   fit: { steps: 50_000, lr: 1e-3, batch: 10_000, headTuning: true, headSamples: 50_000 },
@@ -87,7 +87,7 @@ describe('resolveOptions: defaults', () => {
       rank: 0,
       mu: 1e-6,
       mixedPrecision: false,
-      reusePreconditioner: true,
+      reusePreconditioner: false,
     });
     expect(r.integrator).toEqual({ method: 'rk23', rtol: 1e-4 });
     expect(r.fit).toEqual({ ...paper.fit, steps: 0, headTuning: false });

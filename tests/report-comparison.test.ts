@@ -37,13 +37,14 @@ describe('renderComparison', () => {
     expect(page).not.toMatch(/<script|(src|href)="https?:/); // nothing fetched: only the SVG namespace URI
   });
 
-  it('has one table row per run, numbers to 4 digits and — for null', () => {
+  it('has one table row per run, integers whole, other numbers to 4 digits and — for null', () => {
     const body = /<tbody>(.*?)<\/tbody>/s.exec(page)?.[1] ?? '';
     const rows = body.match(/<tr>.*?<\/tr>/g) ?? [];
     expect(rows).toHaveLength(2);
     expect(rows[0]).toContain('<td>EDNN</td>');
     expect(rows[0]).toMatch(/0\.0001235|1\.235e-4/);
     expect(rows[1]).toContain('<td class="num">—</td>');
+    expect(rows[1]).toContain('<td class="num">14593</td>');
   });
 
   it('draws one path per series and links each run', () => {

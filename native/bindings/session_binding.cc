@@ -48,7 +48,7 @@ SessionConfig parseSessionConfig(const Napi::Value& value) {
   c.linear.rank = intProp(linear, "linear", "rank", c.linear.rank, 0, int64_t{1} << 20);
   c.linear.mu = numberProp(linear, "linear", "mu", c.linear.mu);
   c.linear.mixedPrecision = boolProp(linear, "linear", "mixedPrecision", false);
-  c.linear.reusePreconditioner = boolProp(linear, "linear", "reusePreconditioner", true);
+  c.linear.reusePreconditioner = boolProp(linear, "linear", "reusePreconditioner", false);
   if (c.linear.tol <= 0) throwRange(env, "linear.tol must be > 0");
   if (c.linear.mu < 0) throwRange(env, "linear.mu must be >= 0");
   c.linear.memoryBudgetBytes =

@@ -39,19 +39,24 @@ struct LinearSolverConfig {
   int64_t memoryBudgetBytes = int64_t{4} << 30;
   // PCG: keep each block's Nyström preconditioner for the later solves on the same samples (the
   // stages of one RK attempt) instead of sketching M anew for each; see PreconditionerCache.
-  bool reusePreconditioner = true;
+  bool reusePreconditioner = false;
 };
 
 // Preconditioners kept between evaluations on the same samples. M changes little between the
 // stages of one step (θ moves by h·θ̇), and any SPD preconditioner leaves PCG's answer unchanged:
-// only the iteration count moves, and with M's spread spectrum it can move a lot (measured: 2.6
-// CG iterations per solve with fresh sketches, 110 with kept ones, on a 2D heat run that still
-// ran 1.9× faster). So evaluate() drops a kept sketch once a solve with it needs more than `rank`
-// iterations, and redoes a solve that fails to converge with it from a fresh sketch. The owner
-// clears the cache whenever the samples (or θ, by a refit) change.
+// only the iteration count moves, and with M's spread spectrum it can move a lot. Measured on
+// p_a = 2,945 blocks, RK45: 2D heat 2.6 → 51 iterations per solve and 1.6× faster; 2D wave
+// 7.8 → 252 and 1.3× slower (a sketch costs about 130 iterations there). Hence off by default,
+// and evaluate() drops a kept sketch once a solve with it needs more than rank/2 iterations
+// beyond the solve that made it, and redoes a solve that fails to converge with it from a fresh
+// sketch. The owner clears the cache whenever the samples (or θ, by a refit) change.
 struct PreconditionerCache {
   std::vector<std::shared_ptr<const Preconditioner>> fields;
-  void clear() { fields.clear(); }
+  std::vector<int64_t> freshIterations;  // CG iterations of the solve that made each sketch
+  void clear() {
+    fields.clear();
+    freshIterations.clear();
+  }
 };
 
 // A point set with the right-hand side's static (t- and field-independent) nodes evaluated.

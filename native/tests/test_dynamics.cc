@@ -572,8 +572,8 @@ TEST(Dynamics, ReusedPreconditionerGivesTheSameThetaDot) {
   ASSERT_EQ(cache.fields.size(), 2u);
   const std::shared_ptr<const Preconditioner> kept0 = cache.fields[0];
   ASSERT_NE(kept0, nullptr);
-  for (double step : {1e-4, 1e-2}) {  // the next RK stage: θ moved along θ̇
-    cache.fields = {kept0, cache.fields[1]};
+  for (double step : {1e-4, 1e-2}) {          // the next RK stage: θ moved along θ̇
+    cache.fields = {kept0, cache.fields[1]};  // as after the first stage
     const at::Tensor theta2 = pr.theta + step * first.thetaDot;
     const DynamicsResult reused = dyn.evaluate(theta2, 0.0, set, {}, gen, {}, &cache);
     const DynamicsResult fresh = dyn.evaluate(theta2, 0.0, set, {}, gen);
@@ -583,8 +583,8 @@ TEST(Dynamics, ReusedPreconditionerGivesTheSameThetaDot) {
     EXPECT_TRUE(reused.converged);
     EXPECT_LT(err, 1e-6);
     EXPECT_NEAR(reused.residual, fresh.residual, 1e-8);
-    // The field-0 block's own count is not reported apart; the sum bounds it.
-    if (reused.cgIterations <= 200) {
+    // Kept unless its iterations grew by more than rank/2; the blocks' sum bounds field 0's.
+    if (reused.cgIterations <= 100) {
       EXPECT_EQ(cache.fields[0], kept0);
     }
   }

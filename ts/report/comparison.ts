@@ -8,7 +8,7 @@ import { type LinePlot, linePlotSvg } from './plots';
 import { STYLE } from './render';
 import { escapeXml, formatNumber } from './svg';
 
-/** A table cell: numbers are formatted to 4 significant digits, null shows as —. */
+/** A table cell: integers are shown whole, other numbers to 4 significant digits, null as —. */
 export type ComparisonCell = string | number | null;
 
 export interface ComparisonData {
@@ -28,7 +28,9 @@ export interface ComparisonData {
 
 function cellHtml(v: ComparisonCell): string {
   if (v === null) return '<td class="num">—</td>';
-  if (typeof v === 'number') return `<td class="num">${escapeXml(formatNumber(v, 4))}</td>`;
+  if (typeof v === 'number') {
+    return `<td class="num">${escapeXml(Number.isInteger(v) ? String(v) : formatNumber(v, 4))}</td>`;
+  }
   return `<td>${escapeXml(v)}</td>`;
 }
 

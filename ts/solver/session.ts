@@ -14,7 +14,7 @@ export interface SessionLinearConfig {
   mu: number;
   /** PCG: float32 products with float64 CG vectors (absent in files written before it existed: false). */
   mixedPrecision?: boolean;
-  /** PCG: one Nyström sketch per sample set (absent: true). */
+  /** PCG: keep Nyström sketches across the solves on one sample set (absent: false). */
   reusePreconditioner?: boolean;
 }
 
