@@ -2,7 +2,7 @@
 // that marks a prebuild stale, and loading one from a package without build/Release — in a child
 // process, whose addon must compute what the local build computes.
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -88,7 +88,11 @@ describe('the hash of the native sources', () => {
 });
 
 describe('loading a prebuild (child process, no build/Release)', { timeout: 60_000 }, () => {
-  const built = path.join(packageRoot, 'build', 'Release', 'neural_ivp.node');
+  // The addon this process loaded: the local build, or (after an install that kept a prebuild) the
+  // CPU prebuild itself.
+  const local = path.join(packageRoot, 'build', 'Release', 'neural_ivp.node');
+  const cpuPrebuild = listPrebuilds(packageRoot).find((p) => p.cuda === null)?.file;
+  const built = existsSync(local) ? local : (cpuPrebuild ?? local);
   const tag = prebuildTag(native().torchVersion(), null);
 
   it('skips a CUDA prebuild that cannot load and uses the CPU one, which computes what the local build does', async () => {
