@@ -8,8 +8,8 @@
 //        [--problem fokker-planck|vlasov|both] [--out DIR]
 //
 // Writes DIR/<problem>/index.html (the comparison) and one report per run beside it.
-// small: n = 2,000 samples, Neural IVP 3 × 64, 1,000 Adam steps, T = 0.5 (about 40 minutes per
-// problem on 2 cores); paper: n = 10,000, 3 × 100, 50,000 Adam steps, T = 1 (hours: a GPU job).
+// small: n = 2,000 samples, Neural IVP 3 × 64, 1,000 Adam steps, T = 0.5 (about 20 minutes per
+// problem on 2 cores, measured); paper: n = 10,000, 3 × 100, 50,000 Adam steps, T = 1 (hours: a GPU job).
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { type Problem, problems } from '../ts/index';
