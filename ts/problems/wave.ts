@@ -57,7 +57,11 @@ export function wave(options: WaveOptions = {}): Problem {
         // H(-s) = H(r - t) without a step function: 2s²H(-s) = s² - s|s|, 2sH(-s) = s - |s|.
         const g = ops.exp(s.pow(2).mul(-200));
         return {
-          phi: s.pow(2).sub(s.mul(ops.abs(s))).mul(g).div(r),
+          phi: s
+            .pow(2)
+            .sub(s.mul(ops.abs(s)))
+            .mul(g)
+            .div(r),
           psi: s
             .sub(ops.abs(s))
             .mul(2)
