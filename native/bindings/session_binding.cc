@@ -237,8 +237,6 @@ Napi::Value SessionWrap::Dynamics(const Napi::CallbackInfo& info) {
   });
 }
 
-namespace {}  // namespace
-
 // The fits' common wrapper: on a worker, under the session's work lock, with progress sent to
 // onProgress (when a function), then the fitted θ stored as a new handle.
 Napi::Value SessionWrap::FitPromise(Napi::Env env, const Napi::Value& onProgress, SessionFitConfig config,

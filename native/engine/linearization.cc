@@ -24,14 +24,13 @@ void expectShape(const at::Tensor& t, std::vector<int64_t> shape, const char* wh
 Linearization::Linearization(const Network& network, const at::Tensor& theta, const at::Tensor& points)
     : network_(network), opts_(network.options()), n_(points.size(0)) {
   const NetworkConfig& cfg = network.config();
-  const auto opts = opts_;
   expectShape(theta, {network.parameterCount()}, "theta");
   if (points.dim() != 2 || points.size(1) != cfg.dim) throw std::invalid_argument("points: expected n×D");
-  const at::Tensor th = theta.to(opts);
-  const at::Tensor s = network.scaled(points.to(opts));
+  const at::Tensor th = theta.to(opts_);
+  const at::Tensor s = network.scaled(points.to(opts_));
   const at::Tensor B = network.boundaryFactor(s);  // n×1
   const auto& layers = network.layers();
-  values_ = at::empty({n_, cfg.fields}, opts);
+  values_ = at::empty({n_, cfg.fields}, opts_);
   caches_.resize(cfg.fields);
   for (int64_t a = 0; a < cfg.fields; ++a) {
     FieldCache& cache = caches_[a];
@@ -120,14 +119,13 @@ void Linearization::vjpChunk(const FieldCache& cache, const at::Tensor& u, int64
 
 Linearization::VectorWorkspace Linearization::vectorWorkspace(int64_t rows) const {
   VectorWorkspace ws;
-  const auto opts = opts_;
   int64_t widest = 1;
   for (const LinearLayer& L : network_.layers()) {
-    ws.perLayer.push_back(at::empty({rows, L.out}, opts));
+    ws.perLayer.push_back(at::empty({rows, L.out}, opts_));
     widest = std::max(widest, L.out);
   }
-  ws.onesOut = at::ones({widest}, opts);
-  ws.onesRows = at::ones({rows}, opts);
+  ws.onesOut = at::ones({widest}, opts_);
+  ws.onesRows = at::ones({rows}, opts_);
   return ws;
 }
 
