@@ -5,7 +5,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { EvolveError, NeuralIVP, type NeuralIVPOptions, type Problem, type Solution } from '../../ts/index';
-import { collectReportData, renderReport } from '../../ts/report/index';
+import { collectReportData, renderReport, type SavedTimeMetrics } from '../../ts/report/index';
 
 /** One configuration to compare (e.g. "EDNN" or "Neural IVP"). */
 export interface StudyRun {
@@ -13,12 +13,6 @@ export interface StudyRun {
   /** Folder name of its outputs. */
   readonly slug: string;
   readonly options: Omit<NeuralIVPOptions, 'problem'>;
-}
-
-export interface SavedFigures {
-  readonly t: number;
-  readonly residual: number | null;
-  readonly error: number | null;
 }
 
 export interface StudyOutcome {
@@ -31,7 +25,8 @@ export interface StudyOutcome {
   /** Set when the integration stopped before T (the partial solution is still measured). */
   readonly stoppedAt: number | null;
   readonly solution: Solution;
-  readonly saved: readonly SavedFigures[];
+  /** Residual and (with `exact`) error at each saved time, on fresh samples; null where unmeasurable. */
+  readonly saved: readonly SavedTimeMetrics[];
   /** The report, relative to the study's output folder. */
   readonly report: string;
 }
@@ -46,15 +41,6 @@ export interface StudySettings {
   /** Cells per axis of the report's slices (default 48). */
   readonly grid?: number;
 }
-
-const measured = async (f: () => Promise<number>): Promise<number | null> => {
-  try {
-    const v = await f();
-    return Number.isFinite(v) ? v : null;
-  } catch {
-    return null;
-  }
-};
 
 /** Fits and evolves `run` on `problem`, measures it at the saved times and writes its report. */
 export async function runStudy(problem: Problem, run: StudyRun, settings: StudySettings): Promise<StudyOutcome> {
@@ -88,34 +74,29 @@ export async function runStudy(problem: Problem, run: StudyRun, settings: StudyS
     log(`stopped early at t = ${e.t} (${e.reason}): ${e.message}`);
   }
   const evolveSeconds = (performance.now() - t0) / 1000;
-  const hasExact = problem.plan.exact !== null;
-  const saved: SavedFigures[] = [];
-  for (const t of solution.times) {
-    const residual = await measured(() => solution.residual(t, settings.measureSamples));
-    const error = hasExact ? await measured(() => solution.error(t, settings.measureSamples)) : null;
-    saved.push({ t, residual, error });
-    log(
-      `t = ${t}: residual ${residual?.toExponential(2) ?? '—'}${hasExact ? `, error ${error?.toExponential(2) ?? '—'}` : ''}`,
-    );
-  }
   const s = solution.stats;
   log(
     `${s.steps} steps (${s.rejectedSteps} rejected), ${s.dynamicsEvaluations} solves, ${s.cgIterations} CG iterations, ${s.restarts} restarts, ${evolveSeconds.toFixed(0)} s`,
   );
 
+  // The report's own measurements: the residual and, with `exact`, the error at each saved time.
+  const data = await collectReportData(solution, problem, {
+    grid: settings.grid ?? 48,
+    samples: settings.measureSamples,
+  });
+  const hasExact = problem.plan.exact !== null;
+  for (const { t, residual, error } of data.saved) {
+    log(
+      `t = ${t}: residual ${residual?.toExponential(2) ?? '—'}${hasExact ? `, error ${error?.toExponential(2) ?? '—'}` : ''}`,
+    );
+  }
   const dir = path.join(settings.out, run.slug);
   await mkdir(dir, { recursive: true });
   await solution.save(path.join(dir, 'solution.json'));
-  const data = await collectReportData(solution, problem, {
-    grid: settings.grid ?? 48,
-    residuals: false,
-    errors: false,
-  });
   const html = renderReport({
     ...data,
     title: `${problem.name}: ${run.label}`,
     T: settings.T,
-    saved,
     options: { ...data.options, T: settings.T },
     timings: { fit: fitSeconds, evolve: evolveSeconds },
     warning: stoppedAt === null ? undefined : `The run stopped early at t = ${stoppedAt}.`,
@@ -131,7 +112,7 @@ export async function runStudy(problem: Problem, run: StudyRun, settings: StudyS
     evolveSeconds,
     stoppedAt,
     solution,
-    saved,
+    saved: data.saved,
     report: `${run.slug}/report.html`,
   };
 }
