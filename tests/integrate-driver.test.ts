@@ -10,6 +10,7 @@ import {
   rk45,
   type VectorOps,
 } from '../ts/integrate';
+import { fused } from './integrate-fused';
 
 type Vec = Float64Array;
 const system = (f: (t: number, y: Vec) => Vec): OdeSystem<Vec> => ({ derivative: async (t, y) => f(t, y) });
@@ -440,8 +441,17 @@ describe('integrate: abort, hooks, ownership', () => {
   });
 
   it('releases every intermediate vector: only the returned states stay alive', async () => {
-    for (const tableau of [rk23, rk45]) {
-      const { ops, live, wrap } = trackedOps();
+    for (const [tableau, withFused] of [
+      [rk23, false],
+      [rk45, false],
+      [rk23, true],
+      [rk45, true],
+    ] as const) {
+      const tracked = trackedOps();
+      const { live } = tracked;
+      const { ops, wrap } = withFused
+        ? { ops: fused(tracked.ops).ops, wrap: (s: OdeSystem<Vec>) => fused(tracked.ops, tracked.wrap(s)).system }
+        : tracked;
       let poisoned = false;
       const sys = wrap(
         system((t, y) => {
@@ -477,10 +487,11 @@ describe('integrate: abort, hooks, ownership', () => {
 
       // Same on failure: only the saved states and the last good state survive.
       const bad = trackedOps();
+      const badSystem = bad.wrap(system((t, y) => Float64Array.of(t > 0.5 ? Number.NaN : -y[0])));
       const e = (await integrate({
         tableau,
-        system: bad.wrap(system((t, y) => Float64Array.of(t > 0.5 ? Number.NaN : -y[0]))),
-        ops: bad.ops,
+        system: withFused ? fused(bad.ops, badSystem).system : badSystem,
+        ops: withFused ? fused(bad.ops).ops : bad.ops,
         y0,
         T: 1,
         rtol: 1e-6,
@@ -490,4 +501,40 @@ describe('integrate: abort, hooks, ownership', () => {
       expect(bad.live).toEqual(new Set([e.states[1], e.y]));
     }
   });
+});
+
+describe('integrate: fused capabilities', () => {
+  const cases = [
+    { name: 'rotation', sys: rotation, y0: [1, 0], T: 1 },
+    { name: 'y² (with rejections)', sys: square, y0: [1], T: 0.9 },
+  ];
+  for (const tableau of [rk23, rk45]) {
+    for (const c of cases) {
+      for (const fsal of [true, false]) {
+        it(`${tableau.name}, ${c.name}, fsal ${fsal}: stage/finishStep give the composed path's steps bit for bit`, async () => {
+          const run = (ops: VectorOps<Vec>, sys: OdeSystem<Vec>) =>
+            integrate({
+              tableau,
+              system: sys,
+              ops,
+              y0: Float64Array.from(c.y0),
+              T: c.T,
+              rtol: 1e-6,
+              saveAt: [0, c.T / 3, c.T],
+              fsal,
+            });
+          const plain = await run(arrayOps, c.sys);
+          const f = fused(arrayOps, c.sys);
+          const fast = await run(f.ops, f.system);
+          expect(fast.steps).toEqual(plain.steps);
+          expect(fast.states).toEqual(plain.states);
+          expect(fast.stats).toEqual(plain.stats);
+          const attempts = fast.steps.length;
+          expect(f.calls.finishStep).toBe(attempts);
+          expect(f.calls.stage).toBe(fast.stats.derivativeEvaluations);
+          expect(f.calls.releaseMany).toBeLessThanOrEqual(attempts + 1); // once per attempt at most
+        });
+      }
+    }
+  }
 });

@@ -1,4 +1,4 @@
-import type { IntegrationProgress } from './integrate';
+import type { IntegrationProgress, StepFailureReason } from './progress';
 
 /** True for any error whose name is 'AbortError' (ours, DOMException from AbortSignal, …). */
 export function isAbortError(e: unknown): boolean {
@@ -22,9 +22,6 @@ export class AbortError<V = unknown> extends Error {
 export function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new AbortError('integration aborted', { cause: signal.reason });
 }
-
-/** Why a step attempt failed (as opposed to being rejected by the error test). */
-export type StepFailureReason = 'nonfinite' | 'derivative';
 
 /**
  * Thrown by `rkStep` when a stage derivative rejects or a stage, y1 or the error estimate is not

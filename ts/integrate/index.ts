@@ -1,12 +1,13 @@
 export type { ControllerOptions, StepDecision, StepSizeController } from './controller';
 export { adaptiveController, constantController } from './controller';
-export type { IntegrationErrorReason, StepFailureReason } from './errors';
+export type { IntegrationErrorReason } from './errors';
 export { AbortError, IntegrationError, isAbortError, StepFailure } from './errors';
-export type { IntegrateOptions, IntegrateResult, IntegrationProgress, IntegrationStats, StepRecord } from './integrate';
+export type { IntegrateOptions, IntegrateResult } from './integrate';
 export { integrate } from './integrate';
+export type { IntegrationProgress, IntegrationStats, StepFailureReason, StepRecord } from './progress';
 export type { RkStepOptions, RkStepResult } from './rk';
 export { rkStep } from './rk';
 export type { ButcherTableau, TableauName } from './tableaus';
 export { checkTableau, rk23, rk45, tableaus } from './tableaus';
-export type { Awaitable, OdeSystem, VectorOps } from './vector';
-export { arrayOps } from './vector';
+export type { Awaitable, OdeSystem, StageOutput, StepEnd, Terms, VectorOps } from './vector';
+export { arrayOps, releaseAll } from './vector';

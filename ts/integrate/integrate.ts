@@ -1,55 +1,11 @@
 import { adaptiveController, type StepSizeController } from './controller';
-import {
-  AbortError,
-  IntegrationError,
-  isAbortError,
-  StepFailure,
-  type StepFailureReason,
-  throwIfAborted,
-} from './errors';
+import { AbortError, IntegrationError, isAbortError, StepFailure, throwIfAborted } from './errors';
+import type { IntegrationProgress, IntegrationStats, StepRecord } from './progress';
 import { type RkStepResult, rkStep } from './rk';
 import type { ButcherTableau } from './tableaus';
-import type { Awaitable, OdeSystem, VectorOps } from './vector';
+import { type Awaitable, type OdeSystem, releaseAll, type VectorOps } from './vector';
 
-/** One step attempt. */
-export interface StepRecord {
-  /** Time at the start of the attempt. */
-  readonly t: number;
-  /** The step size attempted. */
-  readonly h: number;
-  /** ‖err‖₂ / errorScale (≤ 1 passes the error test); NaN for a failed step. */
-  readonly errNorm: number;
-  readonly accepted: boolean;
-  /** Present when the step failed rather than being rejected by the error test. */
-  readonly failure?: StepFailureReason;
-}
-
-export interface IntegrationStats {
-  /** Accepted steps. */
-  steps: number;
-  /** Rejected attempts: error-test rejections plus failures. */
-  rejectedSteps: number;
-  /** Attempts that failed (non-finite values, a rejecting derivative); included in rejectedSteps. */
-  failedSteps: number;
-  /** Calls of `system.derivative`. */
-  derivativeEvaluations: number;
-}
-
-/** Where an integration stands; what `IntegrationError` and `AbortError` carry. */
-export interface IntegrationProgress<V> {
-  /** The last accepted time, and the state there (owned by the caller). */
-  readonly t: number;
-  readonly y: V;
-  /** The saveAt times reached so far, and their states (owned by the caller). */
-  readonly times: number[];
-  readonly states: V[];
-  readonly steps: StepRecord[];
-  readonly stats: IntegrationStats;
-  /** The step size the controller proposes next: pass as `firstStep` to resume. */
-  readonly hNext: number;
-  /** The error scale used (pass as `errorScale` to resume with the same error norm). */
-  readonly errorScale: number;
-}
+export type { IntegrationProgress, IntegrationStats, StepRecord } from './progress';
 
 /** The finished integration: the progress at T. `t === T`, `y` is the state at T. */
 export type IntegrateResult<V> = IntegrationProgress<V>;
@@ -160,9 +116,19 @@ export async function integrate<V>(options: IntegrateOptions<V>): Promise<Integr
       return system.derivative(t, y);
     },
   };
+  const stage = system.stage;
+  if (stage !== undefined) {
+    counted.stage = (t, base, terms) => {
+      stats.derivativeEvaluations++;
+      return stage.call(system, t, base, terms);
+    };
+  }
+  // Vectors to release, handed to the backend once per attempt (one call with `releaseMany`).
+  const unused: V[] = [];
   const release = (v: V | undefined): void => {
-    if (v !== undefined) ops.release?.(v);
+    if (v !== undefined) unused.push(v);
   };
+  const flush = (): void => releaseAll(ops, unused.splice(0));
   /** Releases a state the driver owns (not y0, not saved). */
   const dropState = (v: V): void => {
     if (v !== y0 && !saved.has(v)) release(v);
@@ -223,7 +189,7 @@ export async function integrate<V>(options: IntegrateOptions<V>): Promise<Integr
 
         let result: RkStepResult<V>;
         try {
-          result = await rkStep(tableau, counted, ops, t, y, hStep, { k1, errorScale, signal });
+          result = await rkStep(tableau, counted, ops, t, y, hStep, { k1, errorScale, signal, release });
         } catch (e) {
           if (!(e instanceof StepFailure)) throw e;
           // A failed attempt: keep a valid k1 (same t, y) when reusing, shrink h.
@@ -241,6 +207,7 @@ export async function integrate<V>(options: IntegrateOptions<V>): Promise<Integr
           stats.failedSteps++;
           failures++;
           h = hStep * FAILURE_SHRINK;
+          flush();
           if (onStep !== undefined) await onStep(record);
           if (failures >= maxRejections) {
             throw new IntegrationError(
@@ -284,6 +251,7 @@ export async function integrate<V>(options: IntegrateOptions<V>): Promise<Integr
           }
           h = decision.hNext;
         }
+        flush();
         if (onStep !== undefined) await onStep(record);
       }
       if (saveIndex < saveAt.length && saveAt[saveIndex] === stop) {
@@ -294,6 +262,7 @@ export async function integrate<V>(options: IntegrateOptions<V>): Promise<Integr
   } catch (e) {
     release(k1);
     k1 = undefined;
+    flush();
     if (e instanceof IntegrationError) throw e;
     if (isAbortError(e)) {
       throw new AbortError<V>('integration aborted', {
@@ -305,6 +274,7 @@ export async function integrate<V>(options: IntegrateOptions<V>): Promise<Integr
     throw new IntegrationError('error', `integration failed at t = ${t}: ${message}`, progress(), { cause: e });
   }
   release(k1);
+  flush();
   return progress();
 }
 

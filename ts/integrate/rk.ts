@@ -1,6 +1,6 @@
 import { isAbortError, StepFailure, throwIfAborted } from './errors';
 import type { ButcherTableau } from './tableaus';
-import type { OdeSystem, VectorOps } from './vector';
+import { type OdeSystem, releaseAll, type Terms, type VectorOps } from './vector';
 
 export interface RkStepOptions<V> {
   /** f(t, y), already evaluated and finite (FSAL or a retry from the same point): saves a stage. */
@@ -9,13 +9,18 @@ export interface RkStepOptions<V> {
   errorScale?: number;
   /** Checked before every stage. */
   signal?: AbortSignal;
+  /**
+   * Where the step's temporaries go once it no longer needs them (default: released when the step
+   * returns or throws). The driver collects them to release once per attempt.
+   */
+  release?: (v: V) => void;
 }
 
 export interface RkStepResult<V> {
   /** The propagated solution at t + h. */
   y1: V;
-  /** The local error estimate h·Σ bError_i k_i. */
-  err: V;
+  /** The local error estimate h·Σ bError_i k_i; undefined when `ops.finishStep` computed its norm. */
+  err: V | undefined;
   /** ‖err‖₂ / errorScale, finite. */
   errNorm: number;
   /** The first stage f(t, y): the given k1 or a newly computed one. */
@@ -26,6 +31,11 @@ export interface RkStepResult<V> {
 
 /**
  * One explicit Runge–Kutta step of any tableau: y1 = y + h·Σ b_i k_i, err = h·Σ bError_i k_i.
+ *
+ * With `system.stage` each stage is one call (stage input, f and its finiteness); without it the
+ * stage input is `ops.combine`d, f evaluated and checked with `ops.isFinite`. With
+ * `ops.finishStep` y1 and ‖err‖₂ come from one call; without it from `combine`, `isFinite` and
+ * `norm`. The arithmetic is the same either way.
  *
  * Ownership: `y` and a given `k1` are borrowed and never released. Every returned vector is owned
  * by the caller (`k1` is the given handle when one was given; `kLast` may equal `k1` only for a
@@ -48,8 +58,10 @@ export async function rkStep<V>(
 ): Promise<RkStepResult<V>> {
   const { signal, errorScale = 1 } = options;
   const s = tableau.c.length;
+  const pending: V[] = [];
+  const dispose = options.release ?? ((v: V) => pending.push(v));
   const release = (v: V | undefined): void => {
-    if (v !== undefined) ops.release?.(v);
+    if (v !== undefined) dispose(v);
   };
   const ks: V[] = [];
   const givenK1 = options.k1 !== undefined;
@@ -57,16 +69,30 @@ export async function rkStep<V>(
   let y1: V | undefined;
   let err: V | undefined;
 
-  const evaluate = async (i: number, ti: number, yi: V): Promise<V> => {
+  /** Stage i at time ti and input y + Σ terms (y itself for no terms). */
+  const evaluate = async (i: number, ti: number, terms: Terms<V>): Promise<V> => {
     throwIfAborted(signal);
     let k: V;
-    try {
-      k = await system.derivative(ti, yi);
-    } catch (e) {
-      if (isAbortError(e)) throw e;
-      throw new StepFailure('derivative', i, { cause: e });
+    let finite: boolean;
+    if (system.stage !== undefined) {
+      try {
+        ({ k, finite } = await system.stage(ti, y, terms));
+      } catch (e) {
+        if (isAbortError(e)) throw e;
+        throw new StepFailure('derivative', i, { cause: e });
+      }
+    } else {
+      const input = terms.length === 0 ? y : await ops.combine(y, terms);
+      if (input !== y) stageInput = input;
+      try {
+        k = await system.derivative(ti, input);
+      } catch (e) {
+        if (isAbortError(e)) throw e;
+        throw new StepFailure('derivative', i, { cause: e });
+      }
+      finite = await ops.isFinite(k);
     }
-    if (!(await ops.isFinite(k))) {
+    if (!finite) {
       release(k);
       throw new StepFailure('nonfinite', i);
     }
@@ -74,39 +100,50 @@ export async function rkStep<V>(
   };
 
   try {
-    ks.push(options.k1 !== undefined ? options.k1 : await evaluate(0, t, y));
-    for (let i = 1; i < s; i++) {
-      stageInput = await ops.combine(y, weighted(tableau.a[i], h, ks));
-      const k = await evaluate(i, t + tableau.c[i] * h, stageInput);
-      ks.push(k);
-      if (tableau.fsal && i === s - 1) {
-        y1 = stageInput; // FSAL: the last stage input is y + h·Σ b_j k_j = y1
-      } else {
-        release(stageInput);
+    try {
+      ks.push(options.k1 !== undefined ? options.k1 : await evaluate(0, t, []));
+      for (let i = 1; i < s; i++) {
+        const k = await evaluate(i, t + tableau.c[i] * h, weighted(tableau.a[i], h, ks));
+        ks.push(k);
+        if (tableau.fsal && i === s - 1 && stageInput !== undefined) {
+          y1 = stageInput; // FSAL: the last stage input is y + h·Σ b_j k_j = y1
+        } else {
+          release(stageInput);
+        }
+        stageInput = undefined;
       }
-      stageInput = undefined;
+      let errNorm: number;
+      if (ops.finishStep !== undefined && y1 === undefined) {
+        const end = await ops.finishStep(y, weighted(tableau.b, h, ks), weighted(tableau.bError, h, ks));
+        y1 = end.y1;
+        if (!end.finite) throw new StepFailure('nonfinite', s);
+        errNorm = end.errorNorm / errorScale;
+      } else {
+        if (y1 === undefined) {
+          y1 = await ops.combine(y, weighted(tableau.b, h, ks));
+          if (!(await ops.isFinite(y1))) throw new StepFailure('nonfinite', s);
+        }
+        err = await ops.combine(null, weighted(tableau.bError, h, ks));
+        errNorm = (await ops.norm(err)) / errorScale;
+      }
+      if (!Number.isFinite(errNorm)) throw new StepFailure('nonfinite', s);
+      const k1 = ks[0];
+      const kLast = ks[s - 1];
+      for (let i = 1; i < s - 1; i++) release(ks[i]);
+      return { y1, err, errNorm, k1, kLast };
+    } catch (e) {
+      release(stageInput);
+      release(y1);
+      release(err);
+      for (let i = 1; i < ks.length; i++) release(ks[i]);
+      if (e instanceof StepFailure && ks.length > 0) {
+        throw new StepFailure<V>(e.reason, e.stage, { cause: e.cause, k1: ks[0] });
+      }
+      if (!givenK1 && ks.length > 0) release(ks[0]);
+      throw e;
     }
-    if (y1 === undefined) {
-      y1 = await ops.combine(y, weighted(tableau.b, h, ks));
-      if (!(await ops.isFinite(y1))) throw new StepFailure('nonfinite', s);
-    }
-    err = await ops.combine(null, weighted(tableau.bError, h, ks));
-    const errNorm = (await ops.norm(err)) / errorScale;
-    if (!Number.isFinite(errNorm)) throw new StepFailure('nonfinite', s);
-    const k1 = ks[0];
-    const kLast = ks[s - 1];
-    for (let i = 1; i < s - 1; i++) release(ks[i]);
-    return { y1, err, errNorm, k1, kLast };
-  } catch (e) {
-    release(stageInput);
-    release(y1);
-    release(err);
-    for (let i = 1; i < ks.length; i++) release(ks[i]);
-    if (e instanceof StepFailure && ks.length > 0) {
-      throw new StepFailure<V>(e.reason, e.stage, { cause: e.cause, k1: ks[0] });
-    }
-    if (!givenK1 && ks.length > 0) release(ks[0]);
-    throw e;
+  } finally {
+    releaseAll(ops, pending.splice(0));
   }
 }
 

@@ -1,0 +1,44 @@
+// What the driver reports about an integration: one record per step attempt, the running totals,
+// and where it stands (carried by IntegrationError and AbortError).
+/** Why a step attempt failed (as opposed to being rejected by the error test). */
+export type StepFailureReason = 'nonfinite' | 'derivative';
+
+/** One step attempt. */
+export interface StepRecord {
+  /** Time at the start of the attempt. */
+  readonly t: number;
+  /** The step size attempted. */
+  readonly h: number;
+  /** ‖err‖₂ / errorScale (≤ 1 passes the error test); NaN for a failed step. */
+  readonly errNorm: number;
+  readonly accepted: boolean;
+  /** Present when the step failed rather than being rejected by the error test. */
+  readonly failure?: StepFailureReason;
+}
+
+export interface IntegrationStats {
+  /** Accepted steps. */
+  steps: number;
+  /** Rejected attempts: error-test rejections plus failures. */
+  rejectedSteps: number;
+  /** Attempts that failed (non-finite values, a rejecting derivative); included in rejectedSteps. */
+  failedSteps: number;
+  /** Calls of `system.derivative`. */
+  derivativeEvaluations: number;
+}
+
+/** Where an integration stands; what `IntegrationError` and `AbortError` carry. */
+export interface IntegrationProgress<V> {
+  /** The last accepted time, and the state there (owned by the caller). */
+  readonly t: number;
+  readonly y: V;
+  /** The saveAt times reached so far, and their states (owned by the caller). */
+  readonly times: number[];
+  readonly states: V[];
+  readonly steps: StepRecord[];
+  readonly stats: IntegrationStats;
+  /** The step size the controller proposes next: pass as `firstStep` to resume. */
+  readonly hNext: number;
+  /** The error scale used (pass as `errorScale` to resume with the same error norm). */
+  readonly errorScale: number;
+}
