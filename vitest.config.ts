@@ -7,5 +7,7 @@ export default defineConfig({
     hookTimeout: 120_000,
     // Native work uses all cores already: run test files one at a time.
     fileParallelism: false,
+    // Tests of what is released when a Solution is garbage collected call gc().
+    poolOptions: { forks: { execArgv: ['--expose-gc'] } },
   },
 });

@@ -1,8 +1,17 @@
 // A JavaScript stand-in for the native session (ts/solver/session.ts), for solver tests that need
 // no native code: θ̇ = −rate·θ, CG iterations as a function of the solves since the last fit, and
 // strict handle bookkeeping (a released or unknown handle throws).
-import type { SolverSession } from '../ts/solver/native-session';
-import type { DynamicsResult, FitConfig, FitProgress, FitResult, Handle, SessionConfig } from '../ts/solver/session';
+import type {
+  FitConfig,
+  FitProgress,
+  FitResult,
+  Handle,
+  HandleTerms,
+  NativeSession,
+  SessionConfig,
+  StageResult,
+  StepEndResult,
+} from '../ts/solver/session';
 
 export interface FakeSessionOptions {
   /** Parameter count (default 6). */
@@ -17,7 +26,7 @@ export interface FakeSessionOptions {
   delayMs?: number;
 }
 
-export class FakeSession implements SolverSession {
+export class FakeSession implements NativeSession {
   readonly parameterCount: number;
   readonly config: SessionConfig;
   readonly store = new Map<Handle, Float64Array>();
@@ -28,6 +37,8 @@ export class FakeSession implements SolverSession {
   fits = 0;
   lastPool: { points: Float64Array; values: Float64Array } | null = null;
   lastFitConfig: FitConfig | undefined;
+  readonly measurements = new Set<number>();
+  private nextMeasurement = 1;
   private nextHandle = 1;
   private age = 0;
   private readonly waiting = new Set<(e: Error) => void>();
@@ -57,20 +68,31 @@ export class FakeSession implements SolverSession {
     return Float64Array.from(this.get(h));
   }
 
-  combine(base: Handle | null, terms: ReadonlyArray<readonly [number, Handle]>): Handle {
+  alias(h: Handle): Handle {
+    const v = this.get(h);
+    const a = this.nextHandle++;
+    this.store.set(a, v);
+    return a;
+  }
+
+  private combineNow(base: Handle | null, terms: HandleTerms): Float64Array {
     const out = base === null ? new Float64Array(this.parameterCount) : Float64Array.from(this.get(base));
     for (const [c, h] of terms) {
       const v = this.get(h);
       for (let i = 0; i < out.length; i++) out[i] += c * v[i];
     }
-    return this.write(out);
+    return out;
   }
 
-  norm(h: Handle): number {
+  async combine(base: Handle | null, terms: HandleTerms): Promise<Handle> {
+    return this.write(this.combineNow(base, terms));
+  }
+
+  async norm(h: Handle): Promise<number> {
     return Math.hypot(...this.get(h));
   }
 
-  isFinite(h: Handle): boolean {
+  async isFinite(h: Handle): Promise<boolean> {
     return this.get(h).every(Number.isFinite);
   }
 
@@ -78,20 +100,30 @@ export class FakeSession implements SolverSession {
     if (!this.store.delete(h)) throw new Error(`fake session: release of handle ${h}, which is not live`);
   }
 
-  resample(): void {
-    this.resamples++;
+  releaseMany(handles: readonly Handle[]): void {
+    if (new Set(handles).size !== handles.length) throw new Error('fake session: a handle released twice');
+    for (const h of handles) this.release(h);
   }
 
-  async dynamics(theta: Handle, _t: number): Promise<DynamicsResult> {
-    this.get(theta);
+  async stage(_t: number, base: Handle, terms: HandleTerms, resample: boolean): Promise<StageResult> {
+    const theta = terms.length === 0 ? Float64Array.from(this.get(base)) : this.combineNow(base, terms);
+    if (resample) this.resamples++;
     if (this.options.delayMs !== undefined && this.options.delayMs > 0) await this.wait(this.options.delayMs);
-    const v = this.get(theta);
     this.solves++;
     const rate = this.options.rate ?? 1;
     const nan = this.options.nanAfterSolves !== undefined && this.solves > this.options.nanAfterSolves;
-    const out = v.map((x) => (nan ? Number.NaN : -rate * x));
+    const out = theta.map((x) => (nan ? Number.NaN : -rate * x));
     const cg = (this.options.cg ?? (() => 10))(this.age++);
-    return { handle: this.write(out), cgIterations: cg, residual: 0.01, converged: true };
+    return { handle: this.write(out), finite: !nan, cgIterations: cg, residual: 0.01, converged: true };
+  }
+
+  async finishStep(y: Handle, solution: HandleTerms, error: HandleTerms): Promise<StepEndResult> {
+    const y1 = this.combineNow(y, solution);
+    return {
+      y1: this.write(y1),
+      errorNorm: Math.hypot(...this.combineNow(null, error)),
+      finite: y1.every(Number.isFinite),
+    };
   }
 
   async fitInitial(
@@ -105,13 +137,21 @@ export class FakeSession implements SolverSession {
     this.age = 0;
     onProgress?.({ step: config.steps, loss: 1e-6 });
     const theta = Float64Array.from({ length: this.parameterCount }, (_, i) => 1 + i / 10);
-    return { theta: this.write(theta), relativeError: 1e-3, seconds: 0.001 };
+    return {
+      theta: this.write(theta),
+      finite: true,
+      relativeError: 1e-3,
+      steps: config.steps,
+      loss: 1e-6,
+      seconds: 0.001,
+    };
   }
 
-  async refit(theta: Handle, _config: FitConfig): Promise<FitResult> {
+  async refit(theta: Handle, config: FitConfig): Promise<FitResult> {
     this.refits++;
     this.age = 0;
-    return { theta: this.write(this.get(theta)), relativeError: 1e-4, seconds: 0.001 };
+    const fitted = this.write(this.get(theta));
+    return { theta: fitted, finite: true, relativeError: 1e-4, steps: config.steps, loss: 1e-6, seconds: 0.001 };
   }
 
   evaluateSync(theta: Handle, points: Float64Array): Float64Array {
@@ -132,13 +172,25 @@ export class FakeSession implements SolverSession {
     return this.evaluateSync(theta, points);
   }
 
-  async residual(theta: Handle, _t: number, _samples: number): Promise<number> {
+  openMeasurement(): number {
+    const m = this.nextMeasurement++;
+    this.measurements.add(m);
+    return m;
+  }
+
+  closeMeasurement(m: number): void {
+    this.measurements.delete(m);
+  }
+
+  async residual(theta: Handle, _t: number, _samples: number, measurement: number): Promise<number> {
     this.get(theta);
+    if (!this.measurements.has(measurement)) throw new RangeError('fake session: measurement is not open');
     return 0.01;
   }
 
-  async error(theta: Handle, _t: number, _samples: number): Promise<number> {
+  async error(theta: Handle, _t: number, _samples: number, measurement: number): Promise<number> {
     this.get(theta);
+    if (!this.measurements.has(measurement)) throw new RangeError('fake session: measurement is not open');
     return 0.02;
   }
 

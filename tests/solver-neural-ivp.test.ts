@@ -43,6 +43,28 @@ describe('NeuralIVP (fake session)', () => {
     expect(sessions[0].config.plan).toBe(heat.plan);
   });
 
+  it('hands the session a tagged linear config: a dense solve carries no CG fields', () => {
+    const dense = setup({ linear: { method: 'dense', mu: 1e-5 } });
+    expect(dense.ivp.parameterCount).toBe(6);
+    expect(dense.sessions[0].config.linear).toEqual({ method: 'dense', mu: 1e-5 });
+    const pcg = setup({ linear: { rank: 7 }, samples: 64, seed: 5, memoryBudget: 2 ** 21 });
+    expect(pcg.ivp.parameterCount).toBe(6);
+    expect(pcg.sessions[0].config).toMatchObject({
+      linear: {
+        method: 'pcg',
+        tol: 1e-8,
+        maxIters: 1000,
+        rank: 7,
+        mu: 1e-6,
+        mixedPrecision: false,
+        reusePreconditioner: false,
+      },
+      samples: 64,
+      seed: 5,
+      memoryBudget: 2 ** 21,
+    });
+  });
+
   it('fit() resolves to { relativeError, seconds } and passes the fit options', async () => {
     const { ivp, sessions } = setup({ fit: { steps: 7, batch: 10, headSamples: 20, lr: 0.01 } });
     const r = await ivp.fit();
@@ -119,8 +141,8 @@ describe('NeuralIVP (fake session)', () => {
     expect(progress).toHaveLength(sol.stats.steps);
     expect(progress[progress.length - 1]).toMatchObject({ t: 1, T: 1, step: sol.stats.steps, restarts: 0 });
     expect(sol.stats.restarts).toBe(0);
-    // only θ0 stays in the solver's session
-    expect([...s.store.keys()]).toHaveLength(1);
+    // θ0 stays in the solver's session, and the solution holds one handle per saved time
+    expect(s.store.size).toBe(1 + sol.times.length);
   });
 
   it('rk45 takes 7 solves per attempt', async () => {
@@ -148,7 +170,7 @@ describe('NeuralIVP (fake session)', () => {
     expect(b.theta(0)).toEqual(a.theta(0));
     expect(relativeError(b.theta(0.5), a.theta(0.5))).toBeLessThan(1e-12);
     expect(sessions[0].fits).toBe(1);
-    expect(sessions[0].store.size).toBe(1);
+    expect(sessions[0].store.size).toBe(1 + a.times.length + b.times.length);
   });
 
   it('conditioning restarts refit θ, mark the history and lower the CG iterations', async () => {
@@ -164,7 +186,7 @@ describe('NeuralIVP (fake session)', () => {
     expect(mean(sol)).toBeLessThan(mean(plain));
     // the refit here returns the same θ: the result is unchanged
     expect(relativeError(sol.theta(1), plain.theta(1))).toBeLessThan(1e-3);
-    expect(sessions[0].store.size).toBe(1);
+    expect(sessions[0].store.size).toBe(1 + sol.times.length);
   });
 
   it('restarts are capped (maxRestarts)', async () => {
@@ -196,7 +218,7 @@ describe('NeuralIVP (fake session)', () => {
     s.options.delayMs = 0;
     const sol = await ivp.evolve(0.3);
     expect(sol.times).toEqual([0, 0.3]);
-    expect(s.store.size).toBe(1);
+    expect(s.store.size).toBe(1 + sol.times.length); // nothing of the aborted run is left
     // an already aborted signal rejects at once
     await expect(ivp.evolve(1, { signal: AbortSignal.abort() })).rejects.toMatchObject({ name: 'AbortError' });
   });
@@ -222,6 +244,29 @@ describe('NeuralIVP (fake session)', () => {
     ).toBeLessThan(1e-3);
     expect(sol.stats.steps).toBe(sol.history.length);
     expect(sol.evaluate([[0, 0]], e.t)).toHaveLength(1);
-    expect(sessions[0].store.size).toBe(1);
+    expect(sessions[0].store.size).toBe(1 + sol.times.length);
+  });
+
+  it("a solution measures on the evolve's session and releases its handles when collected", async () => {
+    const { ivp, sessions } = setup();
+    expect(sessions).toHaveLength(0);
+    const measure = async (): Promise<number> => {
+      const sol = await ivp.evolve(0.5, { saveAt: [0, 0.25, 0.5] });
+      expect(await sol.residual(0.25)).toBe(0.01);
+      expect(await sol.error(0.5)).toBe(0.02);
+      return sol.times.length;
+    };
+    const saved = await measure();
+    const session = sessions[0];
+    expect(sessions).toHaveLength(1); // no second session for the measurements
+    expect(session.measurements.size).toBe(1);
+    expect(session.store.size).toBe(1 + saved);
+    // Once the solution is collected, its handles and its measurement are released.
+    for (let i = 0; i < 50 && session.store.size > 1; i++) {
+      globalThis.gc?.();
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    expect(session.store.size).toBe(1);
+    expect(session.measurements.size).toBe(0);
   });
 });

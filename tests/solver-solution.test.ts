@@ -17,6 +17,7 @@ import {
   SolutionFileError,
   writeFileAtomic,
 } from '../ts/solver/save-format';
+import { sessionConfigFor } from '../ts/solver/session-config';
 import { Solution } from '../ts/solver/solution';
 import { fakeFactory } from './solver-fake-session';
 
@@ -24,21 +25,15 @@ const P = 6;
 
 /** A Solution of the 2D heat problem with hand-made θs, evaluated by the fake session. */
 function makeData(problem = problems.heat({ dim: 2 }), times = [0, 0.25, 0.5]): SolutionData {
-  const { problem: _p, ...options } = resolveOptions({ problem, samples: 500 });
+  const resolved = resolveOptions({ problem, samples: 500, seed: 3, memoryBudget: 2 ** 30 });
+  const { problem: _p, ...options } = resolved;
   return {
     config: {
       name: problem.name,
       params: problem.params,
       plan: problem.plan,
       options,
-      session: {
-        network: { dim: problem.dim, fields: problem.fields.length, lower: problem.lower, upper: problem.upper },
-        plan: problem.plan,
-        samples: 500,
-        linear: { method: 'pcg', tol: 1e-8, maxIters: 1000, rank: 200, mu: 1e-6 },
-        seed: 3,
-        memoryBudget: 2 ** 30,
-      },
+      session: sessionConfigFor(resolved, 'cpu'),
       parameterCount: P,
     },
     times,

@@ -4,34 +4,11 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { hasLocalBuild, loadPrebuild } from '../scripts/addon.mjs';
+import type { DeviceName, DType, NativeNetworkConfig } from './native-config';
 import type { Program } from './problem/plan';
-import type { SolverSession } from './solver/native-session';
-import type { SessionConfig } from './solver/session';
+import type { NativeSession, SessionConfig } from './solver/session';
 
-export type Activation = 'swish' | 'tanh';
-export type DType = 'float64' | 'float32';
-export type DeviceName = 'cpu' | 'cuda';
-
-export interface NativeNetworkConfig {
-  dim: number;
-  fields?: number;
-  width?: number;
-  depth?: number;
-  activation?: Activation;
-  embedding?: boolean;
-  frequencies?: number;
-  decay?: number;
-  embeddingScale?: number;
-  dirichlet?: boolean;
-  lower: number[];
-  upper: number[];
-  dtype?: DType;
-  device?: DeviceName;
-  /** Rows of the sample dimension processed at once. */
-  chunkRows?: number;
-  /** Bytes that a chunk's temporaries may use. */
-  memoryBudget?: number;
-}
+export type { Activation, DeviceName, DType, NativeNetworkConfig } from './native-config';
 
 export interface LayerLayout {
   in: number;
@@ -53,7 +30,10 @@ export interface JetRequestNative {
   laplacian?: boolean;
 }
 
-/** Row-major: values n×k, gradients n×k×D, second n×k×P, laplacian n×k. */
+/**
+ * The fields' jets, row-major: values n×k, gradients n×k×D, second n×k×P (P: the requested
+ * `pairs`, in their order), laplacian n×k.
+ */
 export interface NativeJets {
   values: Float64Array;
   gradients?: Float64Array;
@@ -85,14 +65,6 @@ export interface NativeNetwork {
   linearize(theta: Float64Array, points: Float64Array): Promise<NativeLinearization>;
 }
 
-/** The fields' jets in the layouts of NativeJets; `second` follows the `pairs` given with it. */
-export interface JetArrays {
-  values: Float64Array;
-  gradients?: Float64Array;
-  second?: Float64Array;
-  laplacian?: Float64Array;
-}
-
 export interface ProgramShape {
   dim: number;
   fields: number;
@@ -110,14 +82,14 @@ export interface NativeAddon {
   /** The solver's session (ts/solver/session.ts describes it). */
   Session: new (
     config: SessionConfig,
-  ) => SolverSession;
+  ) => NativeSession;
   /** A compiled program evaluated natively at points (n×dim): n×outputs, row-major. */
   evaluateProgram(
     program: Program,
     shape: ProgramShape,
     points: Float64Array,
     t: number,
-    jets?: JetArrays,
+    jets?: NativeJets,
   ): Float64Array;
 }
 
@@ -128,7 +100,7 @@ let cached: NativeAddon | undefined;
 export function native(): NativeAddon {
   if (!cached) {
     // libtorch's OpenMP threads otherwise spin between parallel regions and starve OpenBLAS's
-    // threads and other processes: measured 20× slower small-batch fits on a busy 2-core machine.
+    // threads and other processes (docs/results.md: small-batch fits on a busy machine).
     // libgomp reads this once, when the addon loads libtorch; a user's own setting wins.
     process.env.OMP_WAIT_POLICY ??= 'PASSIVE';
     const require = createRequire(import.meta.url);

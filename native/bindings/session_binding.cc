@@ -13,6 +13,7 @@ namespace nivp::js {
 namespace {
 
 constexpr int64_t kMaxHandle = int64_t{1} << 52;
+constexpr int64_t kMaxCount = int64_t{1} << 32;
 
 SessionConfig parseSessionConfig(const Napi::Value& value) {
   const Napi::Env env = value.Env();
@@ -36,7 +37,7 @@ SessionConfig parseSessionConfig(const Napi::Value& value) {
   c.jets.gradient = boolProp(j, "plan.jets", "gradient", false);
   c.jets.laplacian = boolProp(j, "plan.jets", "laplacian", false);
   c.jets.pairs = parsePairs(j.Get("pairs"), "plan.jets.pairs", dim);
-  c.samples = countArg(o.Get("samples"), "samples", 1, int64_t{1} << 32);
+  c.samples = countArg(o.Get("samples"), "samples", 1, kMaxCount);
   const Napi::Value linearValue = o.Get("linear");
   if (!linearValue.IsObject()) throwType(env, "linear must be an object");
   const Napi::Object linear = linearValue.As<Napi::Object>();
@@ -101,17 +102,21 @@ void SessionWrap::Init(Napi::Env env, Napi::Object exports) {
                                       InstanceAccessor<&SessionWrap::ParameterCount>("parameterCount"),
                                       InstanceMethod<&SessionWrap::Write>("write"),
                                       InstanceMethod<&SessionWrap::Read>("read"),
+                                      InstanceMethod<&SessionWrap::Alias>("alias"),
                                       InstanceMethod<&SessionWrap::Combine>("combine"),
                                       InstanceMethod<&SessionWrap::Norm>("norm"),
                                       InstanceMethod<&SessionWrap::IsFinite>("isFinite"),
                                       InstanceMethod<&SessionWrap::Release>("release"),
+                                      InstanceMethod<&SessionWrap::ReleaseMany>("releaseMany"),
                                       InstanceMethod<&SessionWrap::StoredVectors>("storedVectors"),
-                                      InstanceMethod<&SessionWrap::Resample>("resample"),
-                                      InstanceMethod<&SessionWrap::Dynamics>("dynamics"),
+                                      InstanceMethod<&SessionWrap::Stage>("stage"),
+                                      InstanceMethod<&SessionWrap::FinishStep>("finishStep"),
                                       InstanceMethod<&SessionWrap::FitInitial>("fitInitial"),
                                       InstanceMethod<&SessionWrap::Refit>("refit"),
                                       InstanceMethod<&SessionWrap::Evaluate>("evaluate"),
                                       InstanceMethod<&SessionWrap::EvaluateSync>("evaluateSync"),
+                                      InstanceMethod<&SessionWrap::OpenMeasurement>("openMeasurement"),
+                                      InstanceMethod<&SessionWrap::CloseMeasurement>("closeMeasurement"),
                                       InstanceMethod<&SessionWrap::Residual>("residual"),
                                       InstanceMethod<&SessionWrap::Error>("error"),
                                       InstanceMethod<&SessionWrap::Cancel>("cancel"),
@@ -155,42 +160,82 @@ Napi::Value SessionWrap::Read(const Napi::CallbackInfo& info) {
   });
 }
 
+Napi::Value SessionWrap::Alias(const Napi::CallbackInfo& info) {
+  return guard(info.Env(), [&]() -> Napi::Value {
+    Session& session = *shared_->session;
+    return Napi::Number::New(info.Env(),
+                             static_cast<double>(session.store(session.get(handleArg(info[0], "handle")))));
+  });
+}
+
+Terms SessionWrap::termsArg(const Napi::Value& value, const std::string& name) const {
+  if (!value.IsArray()) throwType(value.Env(), name + " must be an array of [coefficient, handle] pairs");
+  const Napi::Array arr = value.As<Napi::Array>();
+  Terms terms;
+  terms.reserve(arr.Length());
+  for (uint32_t k = 0; k < arr.Length(); ++k) {
+    const std::string item = name + "[" + std::to_string(k) + "]";
+    const Napi::Value term = arr.Get(k);
+    if (!term.IsArray() || term.As<Napi::Array>().Length() != 2)
+      throwType(value.Env(), item + " must be a [coefficient, handle] pair");
+    const Napi::Array pair = term.As<Napi::Array>();
+    terms.emplace_back(numberArg(pair.Get(0u), item + "[0]"),
+                       shared_->session->get(handleArg(pair.Get(1u), item + "[1]")));
+  }
+  return terms;
+}
+
+// The small vector operations run on the worker pool too: on a GPU each one ends in a device sync.
 Napi::Value SessionWrap::Combine(const Napi::CallbackInfo& info) {
   return guard(info.Env(), [&]() -> Napi::Value {
-    std::optional<int64_t> base;
-    if (!info[0].IsNull() && !info[0].IsUndefined()) base = handleArg(info[0], "base");
-    if (!info[1].IsArray()) throwType(info.Env(), "terms must be an array of [coefficient, handle] pairs");
-    const Napi::Array arr = info[1].As<Napi::Array>();
-    std::vector<std::pair<double, int64_t>> terms;
-    for (uint32_t k = 0; k < arr.Length(); ++k) {
-      const std::string name = "terms[" + std::to_string(k) + "]";
-      const Napi::Value term = arr.Get(k);
-      if (!term.IsArray() || term.As<Napi::Array>().Length() != 2)
-        throwType(info.Env(), name + " must be a [coefficient, handle] pair");
-      const Napi::Array pair = term.As<Napi::Array>();
-      terms.emplace_back(numberArg(pair.Get(0u), name + "[0]"), handleArg(pair.Get(1u), name + "[1]"));
-    }
-    return Napi::Number::New(info.Env(), static_cast<double>(shared_->session->combine(base, terms)));
+    auto shared = shared_;
+    at::Tensor base;
+    if (!info[0].IsNull() && !info[0].IsUndefined()) base = shared->session->get(handleArg(info[0], "base"));
+    Terms terms = termsArg(info[1], "terms");
+    if (!base.defined() && terms.empty())
+      throwRange(info.Env(), "combine: needs a base or at least one term");
+    return PromiseWorker<int64_t>::run(
+        info.Env(), [=] { return shared->session->store(shared->session->combine(base, terms)); },
+        [](Napi::Env env, int64_t& handle) -> Napi::Value {
+          return Napi::Number::New(env, static_cast<double>(handle));
+        });
   });
 }
 
 Napi::Value SessionWrap::Norm(const Napi::CallbackInfo& info) {
   return guard(info.Env(), [&]() -> Napi::Value {
     const at::Tensor v = shared_->session->get(handleArg(info[0], "handle"));
-    return Napi::Number::New(info.Env(), v.norm().item<double>());
+    return PromiseWorker<double>::run(
+        info.Env(), [=] { return v.norm().item<double>(); },
+        [](Napi::Env env, double& norm) -> Napi::Value { return Napi::Number::New(env, norm); });
   });
 }
 
 Napi::Value SessionWrap::IsFinite(const Napi::CallbackInfo& info) {
   return guard(info.Env(), [&]() -> Napi::Value {
     const at::Tensor v = shared_->session->get(handleArg(info[0], "handle"));
-    return Napi::Boolean::New(info.Env(), v.isfinite().all().item<bool>());
+    return PromiseWorker<bool>::run(
+        info.Env(), [=] { return v.isfinite().all().item<bool>(); },
+        [](Napi::Env env, bool& finite) -> Napi::Value { return Napi::Boolean::New(env, finite); });
   });
 }
 
 Napi::Value SessionWrap::Release(const Napi::CallbackInfo& info) {
   return guard(info.Env(), [&]() -> Napi::Value {
-    shared_->session->release(handleArg(info[0], "handle"));
+    shared_->session->release({handleArg(info[0], "handle")});
+    return info.Env().Undefined();
+  });
+}
+
+Napi::Value SessionWrap::ReleaseMany(const Napi::CallbackInfo& info) {
+  return guard(info.Env(), [&]() -> Napi::Value {
+    if (!info[0].IsArray()) throwType(info.Env(), "handles must be an array");
+    const Napi::Array arr = info[0].As<Napi::Array>();
+    std::vector<int64_t> handles;
+    handles.reserve(arr.Length());
+    for (uint32_t k = 0; k < arr.Length(); ++k)
+      handles.push_back(handleArg(arr.Get(k), "handles[" + std::to_string(k) + "]"));
+    shared_->session->release(handles);
     return info.Env().Undefined();
   });
 }
@@ -199,22 +244,18 @@ Napi::Value SessionWrap::StoredVectors(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), static_cast<double>(shared_->session->storedVectors()));
 }
 
-Napi::Value SessionWrap::Resample(const Napi::CallbackInfo& info) {
-  return guard(info.Env(), [&]() -> Napi::Value {
-    std::lock_guard<std::mutex> lock(shared_->work);
-    shared_->session->resample();
-    return info.Env().Undefined();
-  });
-}
-
-Napi::Value SessionWrap::Dynamics(const Napi::CallbackInfo& info) {
+// stage(t, base, terms, resample): one RK stage on a worker — resampling when asked, the stage
+// input, θ̇ there — resolving to θ̇'s handle, its finiteness and the solve's scalars.
+Napi::Value SessionWrap::Stage(const Napi::CallbackInfo& info) {
   return guard(info.Env(), [&]() -> Napi::Value {
     auto shared = shared_;
-    const at::Tensor theta = shared->session->get(handleArg(info[0], "theta"));
-    const double t = numberArg(info[1], "t");
+    const double t = numberArg(info[0], "t");
+    const at::Tensor base = shared->session->get(handleArg(info[1], "base"));
+    Terms terms = termsArg(info[2], "terms");
+    const bool resample = info[3].ToBoolean().Value();
     auto cancelled = cancellation();
     struct Out {
-      DynamicsResult result;
+      StageResult result;
       int64_t handle = 0;
     };
     return PromiseWorker<Out>::run(
@@ -222,16 +263,46 @@ Napi::Value SessionWrap::Dynamics(const Napi::CallbackInfo& info) {
         [=] {
           std::lock_guard<std::mutex> lock(shared->work);
           Out out;
-          out.result = shared->session->dynamics(theta, t, cancelled);
-          out.handle = shared->session->store(out.result.thetaDot);
+          out.result = shared->session->stage(t, base, terms, resample, cancelled);
+          out.handle = shared->session->store(out.result.dynamics.thetaDot);
           return out;
         },
         [](Napi::Env env, Out& out) -> Napi::Value {
           Napi::Object o = Napi::Object::New(env);
           o.Set("handle", static_cast<double>(out.handle));
-          o.Set("cgIterations", static_cast<double>(out.result.cgIterations));
-          o.Set("residual", out.result.residual);
-          o.Set("converged", out.result.converged);
+          o.Set("finite", out.result.finite);
+          o.Set("cgIterations", static_cast<double>(out.result.dynamics.cgIterations));
+          o.Set("residual", out.result.dynamics.residual);
+          return o;
+        });
+  });
+}
+
+// finishStep(y, solution, error): y1 stored, ‖error‖₂ and y1's finiteness, on a worker.
+Napi::Value SessionWrap::FinishStep(const Napi::CallbackInfo& info) {
+  return guard(info.Env(), [&]() -> Napi::Value {
+    auto shared = shared_;
+    const at::Tensor y = shared->session->get(handleArg(info[0], "y"));
+    Terms solution = termsArg(info[1], "solution");
+    Terms error = termsArg(info[2], "error");
+    if (error.empty()) throwRange(info.Env(), "error: needs at least one term");
+    struct Out {
+      StepEnd end;
+      int64_t handle = 0;
+    };
+    return PromiseWorker<Out>::run(
+        info.Env(),
+        [=] {
+          Out out;
+          out.end = shared->session->finishStep(y, solution, error);
+          out.handle = shared->session->store(out.end.y1);
+          return out;
+        },
+        [](Napi::Env env, Out& out) -> Napi::Value {
+          Napi::Object o = Napi::Object::New(env);
+          o.Set("y1", static_cast<double>(out.handle));
+          o.Set("errorNorm", out.end.errorNorm);
+          o.Set("finite", out.end.finite);
           return o;
         });
   });
@@ -248,6 +319,7 @@ Napi::Value SessionWrap::FitPromise(Napi::Env env, const Napi::Value& onProgress
   struct Out {
     FitOutcome outcome;
     int64_t handle = 0;
+    bool finite = false;
   };
   auto shared = shared_;
   return PromiseWorker<Out>::run(
@@ -267,12 +339,14 @@ Napi::Value SessionWrap::FitPromise(Napi::Env env, const Napi::Value& onProgress
           out.outcome.fit = run(*shared->session, config);
         }
         out.outcome.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        out.finite = out.outcome.fit.theta.isfinite().all().item<bool>();
         out.handle = shared->session->store(out.outcome.fit.theta);
         return out;
       },
       [](Napi::Env e, Out& out) -> Napi::Value {
         Napi::Object o = Napi::Object::New(e);
         o.Set("theta", static_cast<double>(out.handle));
+        o.Set("finite", out.finite);
         o.Set("relativeError", out.outcome.fit.relativeError);
         o.Set("seconds", out.outcome.seconds);
         o.Set("steps", static_cast<double>(out.outcome.fit.report.steps));
@@ -335,19 +409,37 @@ Napi::Value SessionWrap::EvaluateSync(const Napi::CallbackInfo& info) {
   });
 }
 
-// residual(θ, t, samples) and error(θ, t, samples): a number measured at time t on fresh points.
+Napi::Value SessionWrap::OpenMeasurement(const Napi::CallbackInfo& info) {
+  const int64_t id = nextMeasurement_++;
+  measurements_.emplace(id, std::make_shared<MeasureStreams>(shared_->session->measureStreams()));
+  return Napi::Number::New(info.Env(), static_cast<double>(id));
+}
+
+Napi::Value SessionWrap::CloseMeasurement(const Napi::CallbackInfo& info) {
+  return guard(info.Env(), [&]() -> Napi::Value {
+    measurements_.erase(countArg(info[0], "measurement", 1, kMaxHandle));
+    return info.Env().Undefined();
+  });
+}
+
+// residual(θ, t, samples, measurement) and error(…): a number measured at time t on points drawn
+// from the measurement's own streams.
 Napi::Value SessionWrap::MeasureAt(const Napi::CallbackInfo& info,
-                                   double (Session::*measure)(const at::Tensor&, double, int64_t)) {
+                                   double (Session::*measure)(const at::Tensor&, double, int64_t,
+                                                              MeasureStreams&) const) {
   return guard(info.Env(), [&]() -> Napi::Value {
     auto shared = shared_;
     const at::Tensor theta = shared->session->get(handleArg(info[0], "theta"));
     const double t = numberArg(info[1], "t");
-    const int64_t samples = countArg(info[2], "samples", 1, int64_t{1} << 32);
+    const int64_t samples = countArg(info[2], "samples", 1, kMaxCount);
+    const auto found = measurements_.find(countArg(info[3], "measurement", 1, kMaxHandle));
+    if (found == measurements_.end()) throwRange(info.Env(), "measurement is not open");
+    std::shared_ptr<MeasureStreams> streams = found->second;
     return PromiseWorker<double>::run(
         info.Env(),
         [=] {
           std::lock_guard<std::mutex> lock(shared->work);
-          return (shared->session.get()->*measure)(theta, t, samples);
+          return (shared->session.get()->*measure)(theta, t, samples, *streams);
         },
         [](Napi::Env env, double& r) -> Napi::Value { return Napi::Number::New(env, r); });
   });
@@ -357,11 +449,7 @@ Napi::Value SessionWrap::Residual(const Napi::CallbackInfo& info) {
   return MeasureAt(info, &Session::residual);
 }
 
-Napi::Value SessionWrap::Error(const Napi::CallbackInfo& info) {
-  if (!shared_->session->config().exact)
-    throw Napi::TypeError::New(info.Env(), "error(t): the problem has no exact solution");
-  return MeasureAt(info, &Session::error);
-}
+Napi::Value SessionWrap::Error(const Napi::CallbackInfo& info) { return MeasureAt(info, &Session::error); }
 
 Napi::Value SessionWrap::Cancel(const Napi::CallbackInfo& info) {
   shared_->epoch.fetch_add(1);

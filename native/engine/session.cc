@@ -11,6 +11,10 @@ namespace {
 
 at::Generator seeded(uint64_t seed) { return at::make_generator<at::CPUGeneratorImpl>(seed); }
 
+// Independent streams per purpose, so that e.g. a restart does not shift the sampling sequence.
+enum Stream : uint64_t { Sampling = 1, Sketch = 2, Fitting = 3, Evaluation = 4 };
+at::Generator stream(uint64_t seed, Stream which) { return seeded(seed * 4 + which); }
+
 JetRequest noJets() { return JetRequest{}; }
 
 }  // namespace
@@ -19,11 +23,10 @@ Session::Session(SessionConfig config)
     : config_(std::move(config)),
       network_(std::make_shared<const Network>(config_.network)),
       dynamics_(network_, ProgramEvaluator(config_.rhs, config_.jets.pairs), config_.jets, config_.linear),
-      // Independent streams, so that e.g. a restart does not shift the sampling sequence.
-      sampling_(seeded(config_.seed * 4 + 1)),
-      sketch_(seeded(config_.seed * 4 + 2)),
-      fitting_(seeded(config_.seed * 4 + 3)),
-      evaluation_(seeded(config_.seed * 4 + 4)) {
+      sampling_(stream(config_.seed, Sampling)),
+      sketch_(stream(config_.seed, Sketch)),
+      fitting_(stream(config_.seed, Fitting)),
+      evaluation_(stream(config_.seed, Evaluation)) {
   const auto& cfg = config_.network;
   config_.rhs.validate("plan.rhs", cfg.dim, cfg.fields, config_.jets.pairs);
   if (static_cast<int64_t>(config_.rhs.outputs.size()) != cfg.fields)
@@ -56,9 +59,9 @@ at::Tensor Session::get(int64_t handle) const {
   return it->second;
 }
 
-void Session::release(int64_t handle) {
+void Session::release(const std::vector<int64_t>& handles) {
   std::lock_guard<std::mutex> lock(storeMutex_);
-  vectors_.erase(handle);
+  for (const int64_t handle : handles) vectors_.erase(handle);
 }
 
 size_t Session::storedVectors() const {
@@ -66,11 +69,12 @@ size_t Session::storedVectors() const {
   return vectors_.size();
 }
 
-int64_t Session::combine(std::optional<int64_t> base, const std::vector<std::pair<double, int64_t>>& terms) {
-  at::Tensor out = base ? get(*base).clone() : at::zeros({network_->parameterCount()}, network_->options());
-  for (const auto& [coefficient, handle] : terms)
-    if (coefficient != 0) out.add_(get(handle), coefficient);
-  return store(std::move(out));
+at::Tensor Session::combine(const at::Tensor& base, const Terms& terms) const {
+  at::Tensor out =
+      base.defined() ? base.clone() : at::zeros({network_->parameterCount()}, network_->options());
+  for (const auto& [coefficient, vector] : terms)
+    if (coefficient != 0) out.add_(vector, coefficient);
+  return out;
 }
 
 void Session::resample() {
@@ -78,12 +82,27 @@ void Session::resample() {
   preconditioners_.clear();
 }
 
-DynamicsResult Session::dynamics(const at::Tensor& theta, double t, const std::function<bool()>& cancelled) {
-  if (!samples_) resample();
+StageResult Session::stage(double t, const at::Tensor& base, const Terms& terms, bool resample,
+                           const std::function<bool()>& cancelled) {
+  if (resample || !samples_) this->resample();
+  const at::Tensor theta = terms.empty() ? base : combine(base, terms);
   PreconditionerCache* reuse = config_.linear.reusePreconditioner ? &preconditioners_ : nullptr;
-  DynamicsResult result = dynamics_.evaluate(theta, t, *samples_, lastThetaDot_, sketch_, cancelled, reuse);
-  if (result.thetaDot.isfinite().all().item<bool>()) lastThetaDot_ = result.thetaDot;
+  StageResult result;
+  result.dynamics = dynamics_.evaluate(theta, t, *samples_, lastThetaDot_, sketch_, cancelled, reuse);
+  result.finite = result.dynamics.thetaDot.isfinite().all().item<bool>();
+  if (result.finite) lastThetaDot_ = result.dynamics.thetaDot;
   return result;
+}
+
+StepEnd Session::finishStep(const at::Tensor& y, const Terms& solution, const Terms& error) const {
+  StepEnd end;
+  end.y1 = combine(y, solution);
+  const at::Tensor flags =
+      at::stack({combine(at::Tensor(), error).norm(), end.y1.isfinite().all().to(end.y1.scalar_type())});
+  const at::Tensor host = flags.to(at::kCPU, at::kDouble);  // one device sync for both scalars
+  end.errorNorm = host[0].item<double>();
+  end.finite = host[1].item<double>() != 0;
+  return end;
 }
 
 SessionFitResult Session::fit(const BatchSource& source, uint64_t initSeed, const SessionFitConfig& config,
@@ -144,14 +163,18 @@ at::Tensor Session::evaluate(const at::Tensor& theta, const at::Tensor& points) 
   return network_->forward(theta, points.to(network_->options()), noJets()).values;
 }
 
-double Session::residual(const at::Tensor& theta, double t, int64_t samples) {
-  const SampleSet set = dynamics_.samples(uniformPoints(*network_, samples, evaluation_));
-  return dynamics_.residual(theta, t, set, sketch_);
+MeasureStreams Session::measureStreams() const {
+  return MeasureStreams{stream(config_.seed, Sketch), stream(config_.seed, Evaluation)};
 }
 
-double Session::error(const at::Tensor& theta, double t, int64_t samples) {
+double Session::residual(const at::Tensor& theta, double t, int64_t samples, MeasureStreams& streams) const {
+  const SampleSet set = dynamics_.samples(uniformPoints(*network_, samples, streams.evaluation));
+  return dynamics_.residual(theta, t, set, streams.sketch);
+}
+
+double Session::error(const at::Tensor& theta, double t, int64_t samples, MeasureStreams& streams) const {
   if (!exact_) throw std::invalid_argument("error: the problem has no exact solution");
-  const at::Tensor points = uniformPoints(*network_, samples, evaluation_);
+  const at::Tensor points = uniformPoints(*network_, samples, streams.evaluation);
   const at::Tensor truth = exact_->evaluate(points, t, nullptr, nullptr);
   const at::Tensor y = evaluate(theta, points);
   return ((y - truth).norm() / truth.norm()).item<double>();

@@ -45,6 +45,29 @@ struct SessionFitResult {
   FitReport report;
 };
 
+// Σ c_i·v_i as data: the vectors themselves, resolved from their handles by the caller.
+using Terms = std::vector<std::pair<double, at::Tensor>>;
+
+// One RK stage: θ̇ at the stage input, and whether every entry of θ̇ is finite.
+struct StageResult {
+  DynamicsResult dynamics;
+  bool finite = false;
+};
+
+// The end of an RK step: y1, the norm of the error estimate (not kept) and y1's finiteness.
+struct StepEnd {
+  at::Tensor y1;
+  double errorNorm = 0;
+  bool finite = false;
+};
+
+// The random streams of a measurement (residual, error). Each measurer has its own, seeded as a
+// new session's, so measuring never moves the streams a solve draws from and gives the same
+// numbers on the solving session as on a fresh one.
+struct MeasureStreams {
+  at::Generator sketch, evaluation;
+};
+
 class Session {
  public:
   explicit Session(SessionConfig config);
@@ -52,17 +75,24 @@ class Session {
   const Network& network() const { return *network_; }
   const SessionConfig& config() const { return config_; }
 
-  // The vector store. Handles are never reused.
+  // The vector store. Handles are never reused; stored tensors are never modified in place, so
+  // two handles may share one tensor.
   int64_t store(at::Tensor vector);
   at::Tensor get(int64_t handle) const;
-  void release(int64_t handle);
-  int64_t combine(std::optional<int64_t> base, const std::vector<std::pair<double, int64_t>>& terms);
+  void release(const std::vector<int64_t>& handles);
   size_t storedVectors() const;
+
+  // base + Σ c_i·v_i as a new tensor (base undefined: Σ c_i·v_i), adding the terms in order.
+  at::Tensor combine(const at::Tensor& base, const Terms& terms) const;
 
   // Draws the next Monte Carlo points (uniform in the box) from the session's sampling stream.
   void resample();
-  // θ̇ at the current samples; warm-started from the previous θ̇.
-  DynamicsResult dynamics(const at::Tensor& theta, double t, const std::function<bool()>& cancelled);
+  // One RK stage: θ̇ at base + Σ c_i·v_i (base itself for no terms) at the current samples (drawn
+  // anew first when `resample`), warm-started from the previous finite θ̇.
+  StageResult stage(double t, const at::Tensor& base, const Terms& terms, bool resample,
+                    const std::function<bool()>& cancelled);
+  // y1 = combine(y, solution) and ‖combine(undefined, error)‖₂, as separate combines would give them.
+  StepEnd finishStep(const at::Tensor& y, const Terms& solution, const Terms& error) const;
 
   // Fits the initial condition: the plan's `initial` program or, when given, a pool of values.
   SessionFitResult fitInitial(const SessionFitConfig& config, const at::Tensor& poolPoints,
@@ -72,8 +102,12 @@ class Session {
                          const std::function<bool()>& cancelled);
 
   at::Tensor evaluate(const at::Tensor& theta, const at::Tensor& points) const;
-  double residual(const at::Tensor& theta, double t, int64_t samples);
-  double error(const at::Tensor& theta, double t, int64_t samples);
+  // Fresh measurement streams (see MeasureStreams).
+  MeasureStreams measureStreams() const;
+  // The relative PDE residual, and the relative L2 error against the plan's `exact`, at time t on
+  // `samples` points drawn from `streams`.
+  double residual(const at::Tensor& theta, double t, int64_t samples, MeasureStreams& streams) const;
+  double error(const at::Tensor& theta, double t, int64_t samples, MeasureStreams& streams) const;
 
  private:
   SessionFitResult fit(const BatchSource& source, uint64_t initSeed, const SessionFitConfig& config,

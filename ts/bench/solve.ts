@@ -42,7 +42,18 @@ export async function measureSolve(
       },
       plan,
       samples: n,
-      linear: { method, tol: 1e-8, maxIters: 1000, rank: 200, mu: 1e-6 },
+      linear:
+        method === 'pcg'
+          ? {
+              method,
+              tol: 1e-8,
+              maxIters: 1000,
+              rank: 200,
+              mu: 1e-6,
+              mixedPrecision: false,
+              reusePreconditioner: false,
+            }
+          : { method, mu: 1e-6 },
       seed: 0,
       memoryBudget: 4 * 2 ** 30,
     });
@@ -50,9 +61,8 @@ export async function measureSolve(
   const fit = { steps: fitSteps, lr: 1e-3, batch: 2000, headTuning: false, headSamples: 2000 };
   const fitted = await pcg.fitInitial(fit, null);
   const theta = pcg.read(fitted.theta);
-  pcg.resample();
   const t0 = performance.now();
-  const solved = await pcg.dynamics(fitted.theta, 0);
+  const solved = await pcg.stage(0, fitted.theta, [], true);
   const row: SolveRow = {
     p: pcg.parameterCount,
     n,
@@ -64,11 +74,10 @@ export async function measureSolve(
     relative_difference: null,
   };
   const dense = make('dense');
-  dense.resample();
   const denseTheta = dense.write(theta);
   try {
     const t1 = performance.now();
-    const exact = await dense.dynamics(denseTheta, 0);
+    const exact = await dense.stage(0, denseTheta, [], true);
     row.dense_seconds = (performance.now() - t1) / 1000;
     row.relative_difference = relativeError(pcg.read(solved.handle), dense.read(exact.handle));
   } catch (error) {

@@ -1,21 +1,11 @@
-/**
- * Where the solver gets its native session: `createSession(config)` is the one line that
- * constructs it, so the binding's name can change in one place.
- */
-import { type DeviceName, native } from '../native';
-import type { Handle, NativeSession, SessionConfig } from './session';
-
-/**
- * A session that can also evaluate on the calling thread. `Solution.evaluate` is synchronous in
- * the contract (API.md §3: `evaluate(points, t): Float64Array`), which needs this; the async
- * `evaluate` of `NativeSession` serves `Solution.evaluateAsync`.
- */
-export interface SolverSession extends NativeSession {
-  evaluateSync?(theta: Handle, points: Float64Array): Float64Array;
-}
+// Where the solver gets its native session: `createSession(config)` is the one line that
+// constructs it, so the binding's name can change in one place.
+import { native } from '../native';
+import type { DeviceName } from '../native-config';
+import type { NativeSession, SessionConfig } from './session';
 
 /** A new native session. */
-export function createSession(config: SessionConfig): SolverSession {
+export function createSession(config: SessionConfig): NativeSession {
   return new (native().Session)(config);
 }
 

@@ -1,41 +1,72 @@
-// The native solver session as the TypeScript solver sees it. θ, the RK stages and the sample
-// points stay in native memory; JavaScript holds integer handles and receives only scalars
-// (and arrays when a user asks for values). Implemented by native/bindings/session_binding.cc.
-import type { NativeNetworkConfig } from '../native';
+// The native solver session as the TypeScript solver sees it (native/bindings/session_binding.cc).
+// θ, the RK stages and the sample points stay in native memory; JavaScript holds integer handles
+// and receives scalars (and arrays when a user asks for values). Every call that touches θ-sized
+// or sample-sized data runs on libuv's worker pool and returns a promise; the synchronous ones
+// move handles (release, alias) or copy data a caller asked for (write, read, evaluateSync).
+//
+// The config is trusted: TypeScript validates and normalises it (options.ts, session-config.ts,
+// save-format.ts) and native code asserts only what memory safety needs.
+import type { NativeNetworkConfig } from '../native-config';
 import type { CompiledProblem } from '../problem/plan';
 
 export type Handle = number;
 
-export interface SessionLinearConfig {
-  method: 'pcg' | 'dense';
-  tol: number;
-  maxIters: number;
-  rank: number;
-  mu: number;
-  /** PCG: float32 products with float64 CG vectors (absent in files written before it existed: false). */
-  mixedPrecision?: boolean;
-  /** PCG: keep Nyström sketches across the solves on one sample set (absent: false). */
-  reusePreconditioner?: boolean;
+/** Σ cᵢ·vᵢ as [cᵢ, handle] pairs. */
+export type HandleTerms = ReadonlyArray<readonly [number, Handle]>;
+
+/** Nyström-preconditioned CG per field block. */
+export interface SessionPcgConfig {
+  readonly method: 'pcg';
+  readonly tol: number;
+  readonly maxIters: number;
+  readonly rank: number;
+  readonly mu: number;
+  /** float32 products with float64 CG vectors. */
+  readonly mixedPrecision: boolean;
+  /** Keep Nyström sketches across the solves on one sample set. */
+  readonly reusePreconditioner: boolean;
 }
+
+/** A dense Cholesky solve per field block. */
+export interface SessionDenseConfig {
+  readonly method: 'dense';
+  readonly mu: number;
+}
+
+export type SessionLinearConfig = SessionPcgConfig | SessionDenseConfig;
 
 export interface SessionConfig {
-  network: NativeNetworkConfig;
-  plan: CompiledProblem;
-  samples: number;
-  linear: SessionLinearConfig;
-  seed: number;
+  readonly network: NativeNetworkConfig;
+  readonly plan: CompiledProblem;
+  readonly samples: number;
+  readonly linear: SessionLinearConfig;
+  readonly seed: number;
   /** Bytes the dense solve may allocate before it refuses (and chunk temporaries). */
-  memoryBudget: number;
+  readonly memoryBudget: number;
 }
 
-export interface DynamicsResult {
+/** One RK stage: θ̇ at the stage input and the solve's scalars. */
+export interface StageResult {
   /** θ̇, a new handle. */
   handle: Handle;
+  /** Every entry of θ̇ is finite (checked natively once). */
+  finite: boolean;
   /** CG iterations summed over the fields' blocks (0 for dense). */
   cgIterations: number;
   /** sqrt(Σ(Jθ̇ − f)² / Σ f²) on the current samples. */
   residual: number;
+  /** Every block's CG met its tolerance (dense: true unless f or θ is not finite). */
   converged: boolean;
+}
+
+/** The end of an RK step. */
+export interface StepEndResult {
+  /** y + Σ cᵢ·kᵢ, a new handle. */
+  y1: Handle;
+  /** ‖Σ eᵢ·kᵢ‖₂ (the error estimate itself is not kept). */
+  errorNorm: number;
+  /** Every entry of y1 is finite. */
+  finite: boolean;
 }
 
 export interface FitConfig {
@@ -49,8 +80,14 @@ export interface FitConfig {
 export interface FitResult {
   /** The fitted θ, a new handle. */
   theta: Handle;
+  /** Every entry of θ is finite. */
+  finite: boolean;
   /** Relative L2 error against the target on fresh points. */
   relativeError: number;
+  /** Adam steps taken. */
+  steps: number;
+  /** The last Adam loss. */
+  loss: number;
   seconds: number;
 }
 
@@ -61,16 +98,25 @@ export interface FitProgress {
 
 export interface NativeSession {
   readonly parameterCount: number;
+  /** Copies θ-sized values in: a new handle. */
   write(values: Float64Array): Handle;
+  /** Copies a vector out. */
   read(handle: Handle): Float64Array;
-  /** base + Σ c_i·v_i (base may be null); a new handle. */
-  combine(base: Handle | null, terms: ReadonlyArray<readonly [number, Handle]>): Handle;
-  norm(handle: Handle): number;
-  isFinite(handle: Handle): boolean;
+  /** A second handle to the same vector (stored vectors are never modified). */
+  alias(handle: Handle): Handle;
+  /** base + Σ cᵢ·vᵢ (base may be null); a new handle. */
+  combine(base: Handle | null, terms: HandleTerms): Promise<Handle>;
+  norm(handle: Handle): Promise<number>;
+  isFinite(handle: Handle): Promise<boolean>;
   release(handle: Handle): void;
-  /** Draws the next step's Monte Carlo points (a seeded stream). */
-  resample(): void;
-  dynamics(theta: Handle, t: number): Promise<DynamicsResult>;
+  releaseMany(handles: readonly Handle[]): void;
+  /**
+   * One RK stage in one worker call: draws the next Monte Carlo points first when `resample`,
+   * then θ̇ at base + Σ cᵢ·vᵢ (base itself for no terms) and time t.
+   */
+  stage(t: number, base: Handle, terms: HandleTerms, resample: boolean): Promise<StageResult>;
+  /** y1 = y + Σ solution, ‖Σ error‖₂ and y1's finiteness in one worker call. */
+  finishStep(y: Handle, solution: HandleTerms, error: HandleTerms): Promise<StepEndResult>;
   /** Fits the initial condition (the plan's `initial`, or `pool` values from initialValues). */
   fitInitial(
     config: FitConfig,
@@ -85,10 +131,16 @@ export interface NativeSession {
   evaluateSync?(theta: Handle, points: Float64Array): Float64Array;
   /** Live vector handles (for leak checks). */
   storedVectors?(): number;
-  /** Relative PDE residual at time t on `samples` fresh points. */
-  residual(theta: Handle, t: number, samples: number): Promise<number>;
-  /** Relative L2 error against the plan's `exact` at time t on `samples` fresh points. */
-  error(theta: Handle, t: number, samples: number): Promise<number>;
+  /**
+   * Opens a measurement: its own random streams, seeded as a new session's, so that measuring
+   * neither moves the streams a solve draws from nor depends on them.
+   */
+  openMeasurement(): number;
+  closeMeasurement(measurement: number): void;
+  /** Relative PDE residual at time t on `samples` points drawn from the measurement's streams. */
+  residual(theta: Handle, t: number, samples: number, measurement: number): Promise<number>;
+  /** Relative L2 error against the plan's `exact` at time t, likewise. */
+  error(theta: Handle, t: number, samples: number, measurement: number): Promise<number>;
   /** Asks running native loops (fit, CG) to stop; they reject with an AbortError-like error. */
   cancel(): void;
 }

@@ -1,9 +1,11 @@
 /**
- * `Solution` (API.md §3): θ at the saved times plus the run's statistics, self-contained. It holds
- * its θ values in JavaScript (copied out of the solver's session when `evolve` finishes), so it
- * outlives the `NeuralIVP` that made it and saves without native code. Evaluating opens the
- * solution's own native session lazily (same network, plan and seed), whether the solution came
- * from `evolve` or from `Solution.load`: a loaded solution evaluates exactly as the original.
+ * `Solution` (docs/api.md): θ at the saved times plus the run's statistics, self-contained. It
+ * holds its θ values in JavaScript (copied out of the solver's session when `evolve` finishes), so
+ * it saves without native code. A solution made by `evolve` evaluates and measures with that
+ * evolve's session, on the θ handles it took over (released when the solution is garbage
+ * collected); a loaded one opens its own session lazily (same network, plan and seed). Measurements
+ * draw from the solution's own random streams, seeded as a new session's, so a loaded solution
+ * evaluates and measures exactly as the original, and measuring never changes a later `evolve`.
  *
  * - `evaluate(points, t)` is synchronous as the contract says; it needs the session's
  *   `evaluateSync`. `evaluateAsync` does the same through the session's async `evaluate`.
@@ -13,7 +15,7 @@
  *   work, as `RangeError`s (`TypeError` for a wrong kind of value).
  */
 import { readFile } from 'node:fs/promises';
-import { availableDevice, createSession, type SolverSession } from './native-session';
+import { availableDevice, createSession } from './native-session';
 import {
   decodeSolution,
   encodeSolution,
@@ -24,7 +26,7 @@ import {
   type StoredOptions,
   writeFileAtomic,
 } from './save-format';
-import type { Handle, SessionConfig } from './session';
+import type { Handle, NativeSession, SessionConfig } from './session';
 
 export type { SolutionStats, StepHistoryRecord, StoredOptions } from './save-format';
 
@@ -32,10 +34,36 @@ export type { SolutionStats, StepHistoryRecord, StoredOptions } from './save-for
 export type Points = Float64Array | readonly (readonly number[])[];
 
 /** Makes the session a solution evaluates with (tests inject fakes). */
-export type SessionFactory = (config: SessionConfig) => SolverSession;
+export type SessionFactory = (config: SessionConfig) => NativeSession;
+
+/** A session that already holds the solution's states (the evolve's): one handle per saved time. */
+export interface LiveStates {
+  readonly session: NativeSession;
+  readonly handles: readonly Handle[];
+}
 
 /** Saved times listed in messages, at most. */
 const LISTED_TIMES = 20;
+
+/** What a solution holds in a native session; released with the solution. */
+interface NativeHold {
+  session: NativeSession | undefined;
+  /** Handles the solution owns, by saved time (undefined: not written yet). */
+  handles: (Handle | undefined)[];
+  measurement: number | undefined;
+}
+
+/** Frees what a collected solution held in a session that outlives it (the evolve's). */
+const holds = new FinalizationRegistry<NativeHold>((hold) => releaseHold(hold));
+
+function releaseHold(hold: NativeHold): void {
+  const { session } = hold;
+  if (session === undefined) return;
+  session.releaseMany(hold.handles.filter((h): h is Handle => h !== undefined));
+  if (hold.measurement !== undefined) session.closeMeasurement(hold.measurement);
+  hold.handles = [];
+  hold.measurement = undefined;
+}
 
 export class Solution {
   /** The saved times, strictly increasing. */
@@ -56,12 +84,14 @@ export class Solution {
   private readonly config: SolutionConfig;
   private readonly thetas: readonly Float64Array[];
   private readonly makeSession: SessionFactory;
-  private session: SolverSession | undefined;
-  private readonly handles: (Handle | undefined)[];
+  private readonly hold: NativeHold;
   private queue: Promise<unknown> = Promise.resolve();
 
-  /** Normally made by `NeuralIVP.evolve` or `Solution.load`. `data` is taken over, not copied. */
-  constructor(data: SolutionData, makeSession: SessionFactory = createSession) {
+  /**
+   * Normally made by `NeuralIVP.evolve` or `Solution.load`. `data` is taken over, not copied;
+   * `live` (internal) hands over the evolve's session and one handle per saved time.
+   */
+  constructor(data: SolutionData, makeSession: SessionFactory = createSession, live?: LiveStates) {
     const { config } = data;
     if (data.thetas.length !== data.times.length) {
       throw new RangeError(`Solution: ${data.times.length} times but ${data.thetas.length} θ vectors`);
@@ -83,7 +113,16 @@ export class Solution {
     this.options = config.options;
     this.parameterCount = config.parameterCount;
     this.makeSession = makeSession;
-    this.handles = new Array<Handle | undefined>(this.times.length).fill(undefined);
+    if (live !== undefined && live.handles.length !== this.times.length) {
+      throw new RangeError(`Solution: ${this.times.length} times but ${live.handles.length} handles`);
+    }
+    this.hold = {
+      session: live?.session,
+      handles:
+        live !== undefined ? [...live.handles] : new Array<Handle | undefined>(this.times.length).fill(undefined),
+      measurement: undefined,
+    };
+    if (live !== undefined) holds.register(this, this.hold);
   }
 
   /** A copy of θ at a saved time. */
@@ -127,7 +166,7 @@ export class Solution {
     try {
       const i = this.indexOf(t, 'residual');
       const n = this.sampleCount(samples, 'residual');
-      return this.serial((session) => session.residual(this.handle(i), t, n));
+      return this.serial((session) => session.residual(this.handle(i), t, n, this.measurement()));
     } catch (e) {
       return Promise.reject(e);
     }
@@ -146,7 +185,7 @@ export class Solution {
           `Solution.error: the problem '${this.name}' has no exact solution (give \`exact\` in its spec)`,
         );
       }
-      return this.serial((session) => session.error(this.handle(i), t, n));
+      return this.serial((session) => session.error(this.handle(i), t, n, this.measurement()));
     } catch (e) {
       return Promise.reject(e);
     }
@@ -242,28 +281,36 @@ export class Solution {
     return samples;
   }
 
-  private getSession(): SolverSession {
-    if (this.session === undefined) {
+  private getSession(): NativeSession {
+    if (this.hold.session === undefined) {
       const { session } = this.config;
       const device = availableDevice(session.network.device);
-      this.session = this.makeSession({ ...session, network: { ...session.network, device } });
+      this.hold.session = this.makeSession({ ...session, network: { ...session.network, device } });
     }
-    return this.session;
+    return this.hold.session;
   }
 
   private handle(i: number): Handle {
-    let h = this.handles[i];
+    let h = this.hold.handles[i];
     if (h === undefined) {
       h = this.getSession().write(this.thetas[i]);
-      this.handles[i] = h;
+      this.hold.handles[i] = h;
     }
     return h;
   }
 
+  private measurement(): number {
+    this.hold.measurement ??= this.getSession().openMeasurement();
+    return this.hold.measurement;
+  }
+
   /** Runs native async work one call at a time on this solution's session. */
-  private serial<T>(work: (session: SolverSession) => Promise<T>): Promise<T> {
+  private serial<T>(work: (session: NativeSession) => Promise<T>): Promise<T> {
     const run = this.queue.then(() => work(this.getSession()));
-    this.queue = run.catch(() => undefined);
+    this.queue = run.then(
+      () => undefined,
+      () => undefined,
+    );
     return run;
   }
 }

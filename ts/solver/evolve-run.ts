@@ -1,0 +1,321 @@
+/**
+ * One `evolve`: the integrator over the native session (Algorithm 1 of the paper's appendix D),
+ * with this run's counters, its restart scheduler and the user's callbacks. TypeScript keeps the
+ * step-size control and the restart policy; per RK stage one worker call crosses to native code.
+ *
+ * Calls per step attempt (RK45 without FSAL): seven `stage` calls (the first also draws the
+ * attempt's samples), one `finishStep` (y1, the error norm, finiteness) and one `releaseMany`.
+ *
+ * - Sampling vs FSAL. Algorithm 1 draws new Monte Carlo points every step ("sampling RNG state is
+ *   updated outside the RK step but inside the time evolution loop"): all stages of one attempt
+ *   share one sample set, so the embedded error estimate compares like with like. FSAL cannot be
+ *   kept valid under that: the last stage of an accepted step was evaluated on that step's
+ *   samples, and reusing it as the next step's first stage would mix two sample sets inside one
+ *   error estimate (the estimate would then measure sampling noise, O(h·noise), not truncation
+ *   error). So the integrator runs with `fsal: false`, and new samples are drawn before EVERY
+ *   attempt (retries of rejected steps included), as the reference implementation does (it splits
+ *   its key after every attempt). Cost: one extra dynamics solve per step (4 instead of 3 for
+ *   rk23, 7 instead of 6 for rk45).
+ * - Restarts (restarts.ts) are checked before each attempt, before the resampling; a restart is
+ *   `session.refit(θ, fit options)` and its result replaces θ (the integrator then drops any
+ *   reused stage). The next accepted step's history record has `restarted: true`.
+ * - A run that cannot finish (persistent non-finite θ̇, step size underflow, …) rejects with an
+ *   `EvolveError` whose `solution` holds every saved time reached plus the last accepted state.
+ */
+import {
+  AbortError,
+  type IntegrateResult,
+  IntegrationError,
+  type IntegrationErrorReason,
+  type IntegrationProgress,
+  integrate,
+  type OdeSystem,
+  type StepRecord,
+  tableaus,
+  type VectorOps,
+} from '../integrate/index';
+import type { ResolvedOptions } from './options';
+import { abortError } from './queue';
+import { RestartScheduler, restartPolicies, wallClock } from './restarts';
+import type { SolutionConfig, SolutionStats, StepHistoryRecord } from './save-format';
+import type { Handle, NativeSession } from './session';
+import { fitConfigFor } from './session-config';
+import { type SessionFactory, Solution } from './solution';
+
+/** What `onProgress` receives after every accepted step. */
+export interface EvolveProgress {
+  /** The time reached. */
+  t: number;
+  T: number;
+  /** Accepted steps so far. */
+  step: number;
+  /** The step size of the accepted step. */
+  h: number;
+  /** CG iterations of the step's solves. */
+  cgIterations: number;
+  /** Restarts so far. */
+  restarts: number;
+  rejectedSteps: number;
+  /** The step's relative PDE residual (see `StepHistoryRecord`). */
+  residual: number;
+  restarted: boolean;
+  /** Wall seconds since `evolve` began. */
+  seconds: number;
+}
+
+/**
+ * `evolve` could not reach T. `solution` holds θ at every saved time reached and at the last
+ * accepted time `t`; `reason` is the integrator's (`'rejections'`: persistent failures such as a
+ * non-finite θ̇; `'stepSize'`; `'maxSteps'`; `'error'`: see `cause`).
+ */
+export class EvolveError extends Error {
+  readonly solution: Solution;
+  readonly reason: IntegrationErrorReason;
+  /** The last accepted time. */
+  readonly t: number;
+
+  constructor(
+    message: string,
+    solution: Solution,
+    reason: IntegrationErrorReason,
+    t: number,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'EvolveError';
+    this.solution = solution;
+    this.reason = reason;
+    this.t = t;
+  }
+}
+
+export interface EvolveRunInput {
+  session: NativeSession;
+  options: ResolvedOptions;
+  /** The fitted initial state; borrowed (the run never releases it). */
+  theta0: Handle;
+  /** Wall seconds of the initial fit (the restart policy's first fit duration). */
+  fitSeconds: number;
+  maxRestarts: number;
+  T: number;
+  saveAt: readonly number[];
+  signal: AbortSignal | undefined;
+  onProgress: ((p: EvolveProgress) => void) | undefined;
+  /** When `evolve` began (its time includes an initial fit it ran). */
+  started: number;
+  solutionConfig: SolutionConfig;
+  makeSession: SessionFactory;
+}
+
+export class EvolveRun {
+  private readonly session: NativeSession;
+  private readonly scheduler: RestartScheduler | null;
+  private readonly history: StepHistoryRecord[] = [];
+  // Totals of the run.
+  private dynamicsEvaluations = 0;
+  private cgIterations = 0;
+  private restarts = 0;
+  private rejected = 0;
+  private restartPending = false;
+  // The current attempt.
+  private resamplePending = false;
+  private attemptCg = 0;
+  private attemptResidual = Number.NaN;
+  private attemptSolves = 0;
+
+  constructor(private readonly input: EvolveRunInput) {
+    this.session = input.session;
+    const { restarts } = input.options;
+    this.scheduler =
+      restarts === false
+        ? null
+        : new RestartScheduler(restartPolicies(restarts), {
+            fitSeconds: [input.fitSeconds],
+            maxRestarts: input.maxRestarts,
+          });
+  }
+
+  /** Integrates to T: the Solution, or an `EvolveError` carrying the partial one. */
+  async run(): Promise<Solution> {
+    const { options, T, signal } = this.input;
+    let result: IntegrateResult<Handle>;
+    try {
+      result = await integrate<Handle>({
+        tableau: tableaus[options.integrator.method],
+        system: this.system(),
+        ops: this.ops(),
+        y0: this.input.theta0,
+        t0: 0,
+        T,
+        rtol: options.integrator.rtol,
+        saveAt: this.input.saveAt,
+        firstStep: 20 * T * options.integrator.rtol,
+        fsal: false,
+        signal,
+        beforeStep: (_t, theta) => this.beforeStep(theta),
+        onStep: (record) => this.onStep(record),
+      });
+    } catch (e) {
+      if (e instanceof IntegrationError && !signal?.aborted) {
+        const progress = e.progress as IntegrationProgress<Handle>;
+        throw new EvolveError(
+          `evolve stopped at t = ${progress.t} of T = ${T} (${e.reason}): ${e.message}`,
+          this.collect(progress, true),
+          e.reason,
+          progress.t,
+          { cause: e },
+        );
+      }
+      const progress = (e as { progress?: IntegrationProgress<Handle> }).progress;
+      if (progress !== undefined && (e instanceof IntegrationError || e instanceof AbortError)) {
+        this.session.releaseMany(this.owned(progress));
+      }
+      if (signal?.aborted) throw abortError(signal);
+      throw e;
+    }
+    return this.collect(result, false);
+  }
+
+  private system(): OdeSystem<Handle> {
+    const stage = async (t: number, base: Handle, terms: ReadonlyArray<readonly [number, Handle]>) => {
+      const resample = this.resamplePending;
+      this.resamplePending = false;
+      const r = await this.session.stage(t, base, terms, resample);
+      this.dynamicsEvaluations++;
+      this.cgIterations += r.cgIterations;
+      this.attemptCg += r.cgIterations;
+      if (this.attemptSolves === 0) this.attemptResidual = r.residual;
+      this.attemptSolves++;
+      this.scheduler?.observeSolve(r.cgIterations);
+      return { k: r.handle, finite: r.finite };
+    };
+    return { stage, derivative: async (t, theta) => (await stage(t, theta, [])).k };
+  }
+
+  private ops(): VectorOps<Handle> {
+    const s = this.session;
+    return {
+      combine: (base, terms) => s.combine(base, terms),
+      norm: (v) => s.norm(v),
+      isFinite: (v) => s.isFinite(v),
+      release: (v) => s.release(v),
+      releaseMany: (vs) => s.releaseMany(vs),
+      finishStep: (y, solution, error) => s.finishStep(y, solution, error),
+    };
+  }
+
+  /** Before every attempt: a restart when a policy fires, then new samples for the attempt. */
+  private async beforeStep(theta: Handle): Promise<Handle | undefined> {
+    this.attemptCg = 0;
+    this.attemptResidual = Number.NaN;
+    this.attemptSolves = 0;
+    let replacement: Handle | undefined;
+    const scheduler = this.scheduler;
+    if (scheduler !== null && scheduler.check() !== null) {
+      const { options } = this.input;
+      const fitStart = scheduler.clock();
+      const refitSteps = options.restarts === false ? null : options.restarts.fitSteps;
+      const r = await this.session.refit(theta, fitConfigFor(options, refitSteps));
+      scheduler.recordFit(scheduler.clock() - fitStart);
+      scheduler.markRestart(); // a failed refit counts toward the cap too
+      if (Number.isFinite(r.relativeError) && r.finite) {
+        replacement = r.theta;
+        this.restarts++;
+        this.restartPending = true;
+      } else {
+        this.session.release(r.theta); // a failed refit: keep integrating the current θ
+      }
+    }
+    this.resamplePending = true; // drawn by the attempt's first stage call
+    return replacement;
+  }
+
+  private onStep(record: StepRecord): void {
+    if (!record.accepted) {
+      this.rejected++;
+      return;
+    }
+    const entry: StepHistoryRecord = {
+      t: record.t,
+      h: record.h,
+      cgIterations: this.attemptCg,
+      residual: this.attemptResidual,
+      restarted: this.restartPending,
+    };
+    this.restartPending = false;
+    this.history.push(entry);
+    const { T, saveAt, onProgress } = this.input;
+    onProgress?.({
+      t: reachedTime(record.t + record.h, saveAt, T),
+      T,
+      step: this.history.length,
+      h: record.h,
+      cgIterations: this.attemptCg,
+      restarts: this.restarts,
+      rejectedSteps: this.rejected,
+      residual: this.attemptResidual,
+      restarted: entry.restarted,
+      seconds: wallClock() - this.input.started,
+    });
+  }
+
+  private stats(progress: IntegrationProgress<Handle>): SolutionStats {
+    return {
+      steps: progress.stats.steps,
+      rejectedSteps: progress.stats.rejectedSteps,
+      dynamicsEvaluations: this.dynamicsEvaluations,
+      cgIterations: this.cgIterations,
+      restarts: this.restarts,
+      seconds: wallClock() - this.input.started,
+    };
+  }
+
+  /** The handles of `progress` this run owns: everything but θ0. */
+  private owned(progress: IntegrationProgress<Handle>): Handle[] {
+    const owned = new Set<Handle>([progress.y, ...progress.states]);
+    owned.delete(this.input.theta0);
+    return [...owned];
+  }
+
+  /**
+   * The Solution of `progress`: the saved times and, with `withLast`, the last accepted time when
+   * it is later. The Solution takes over the handles of its states (θ0, which the NeuralIVP keeps,
+   * and any repeat, as aliases) and measures with this session; the rest of `progress` is released.
+   */
+  private collect(progress: IntegrationProgress<Handle>, withLast: boolean): Solution {
+    const session = this.session;
+    const times = progress.times.slice();
+    const states = progress.states.slice();
+    if (withLast && (times.length === 0 || progress.t > times[times.length - 1])) {
+      times.push(progress.t);
+      states.push(progress.y);
+    }
+    const handles: Handle[] = [];
+    for (const h of states) handles.push(h === this.input.theta0 || handles.includes(h) ? session.alias(h) : h);
+    session.releaseMany(this.owned(progress).filter((h) => !handles.includes(h)));
+    try {
+      const data = {
+        config: this.input.solutionConfig,
+        times,
+        thetas: handles.map((h) => session.read(h)),
+        stats: this.stats(progress),
+        history: this.history,
+      };
+      return new Solution(data, this.input.makeSession, { session, handles });
+    } catch (e) {
+      session.releaseMany(handles);
+      throw e;
+    }
+  }
+}
+
+/**
+ * The time a step reached: a step that landed on a save time or T reached it exactly (the
+ * integrator sets t to the stop itself), while t + h may differ from it in the last bit.
+ */
+function reachedTime(tPlusH: number, saveAt: readonly number[], T: number): number {
+  const tol = 4 * Number.EPSILON * Math.max(1, Math.abs(T));
+  if (Math.abs(tPlusH - T) <= tol) return T;
+  for (const s of saveAt) if (Math.abs(tPlusH - s) <= tol) return s;
+  return tPlusH;
+}

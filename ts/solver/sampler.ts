@@ -1,0 +1,21 @@
+// Points for fitting a problem given by `initialValues` (a JavaScript function, called once per
+// fit on a seeded pool of points).
+import { mulberry32 } from '../util/random';
+
+/** n points uniform in the box, row-major n×D, from a seeded stream (mulberry32). */
+export function uniformPoints(
+  n: number,
+  lower: readonly number[],
+  upper: readonly number[],
+  seed: number,
+): Float64Array {
+  const D = lower.length;
+  const out = new Float64Array(n * D);
+  const next = mulberry32(seed ^ 0x9e3779b9);
+  for (let i = 0; i < out.length; i++) {
+    const u = next();
+    const axis = i % D;
+    out[i] = lower[axis] + (upper[axis] - lower[axis]) * u;
+  }
+  return out;
+}
