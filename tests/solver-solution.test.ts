@@ -203,6 +203,30 @@ describe('save format', () => {
       expect(() => decodeSolution(bad(patch))).toThrow(SolutionFileError);
     }
   });
+
+  it("checks the session config native code will trust, and normalises older files' linear section", () => {
+    const doc = JSON.parse(encodeSolution(makeData()));
+    const withSession = (patch: Record<string, unknown>): string =>
+      JSON.stringify({ ...doc, session: { ...doc.session, ...patch } });
+    const linear = (patch: Record<string, unknown>) => withSession({ linear: { ...doc.session.linear, ...patch } });
+    expect(() => decodeSolution(withSession({ samples: 0 }))).toThrow(/session\.samples/);
+    expect(() => decodeSolution(withSession({ seed: -1 }))).toThrow(/session\.seed/);
+    expect(() => decodeSolution(withSession({ network: { ...doc.session.network, dim: 3 } }))).toThrow(
+      /session\.network\.dim/,
+    );
+    expect(() => decodeSolution(linear({ method: 'cholesky' }))).toThrow(/session\.linear\.method/);
+    expect(() => decodeSolution(linear({ mu: -1 }))).toThrow(/session\.linear\.mu/);
+    expect(() => decodeSolution(linear({ tol: 0 }))).toThrow(/session\.linear\.tol/);
+    expect(() => decodeSolution(linear({ rank: 1.5 }))).toThrow(/session\.linear\.rank/);
+    expect(() => decodeSolution(linear({ mixedPrecision: 'yes' }))).toThrow(/session\.linear\.mixedPrecision/);
+    // Written before mixedPrecision/reusePreconditioner existed: false.
+    const { mixedPrecision: _m, reusePreconditioner: _r, ...older } = doc.session.linear;
+    const old = decodeSolution(withSession({ linear: older }));
+    expect(old.config.session.linear).toEqual({ ...older, mixedPrecision: false, reusePreconditioner: false });
+    // A dense solve written with CG fields keeps only mu.
+    const dense = decodeSolution(linear({ method: 'dense', mu: 1e-5 }));
+    expect(dense.config.session.linear).toEqual({ method: 'dense', mu: 1e-5 });
+  });
 });
 
 describe('save and load', () => {

@@ -15,59 +15,65 @@ namespace {
 constexpr int64_t kMaxHandle = int64_t{1} << 52;
 constexpr int64_t kMaxCount = int64_t{1} << 32;
 
-SessionConfig parseSessionConfig(const Napi::Value& value) {
+Napi::Object objectArg(const Napi::Value& value, const std::string& name) {
+  if (!value.IsObject()) throwType(value.Env(), name + " must be an object");
+  return value.As<Napi::Object>();
+}
+
+bool boolArg(const Napi::Value& value, const std::string& name) {
+  if (!value.IsBoolean()) throwType(value.Env(), name + " must be a boolean");
+  return value.As<Napi::Boolean>().Value();
+}
+
+bool present(const Napi::Value& value) { return !value.IsNull() && !value.IsUndefined(); }
+
+// The config is built and validated by TypeScript (ts/solver/session-config.ts, and save-format.ts
+// for a loaded solution): it is read here trusting its values, asserting only what memory safety
+// relies on — the types read, sizes and index ranges. The network section is the Network class's
+// own (parseNetworkConfig), the plans' node indices are checked by Program::validate.
+SessionConfig readSessionConfig(const Napi::Value& value) {
   const Napi::Env env = value.Env();
-  if (!value.IsObject()) throwType(env, "session config must be an object");
-  const Napi::Object o = value.As<Napi::Object>();
+  const Napi::Object o = objectArg(value, "session config");
   SessionConfig c;
   c.network = parseNetworkConfig(o.Get("network"));
-  const Napi::Value planValue = o.Get("plan");
-  if (!planValue.IsObject()) throwType(env, "plan must be a compiled problem object");
-  const Napi::Object plan = planValue.As<Napi::Object>();
-  const int64_t dim = countArg(plan.Get("dim"), "plan.dim", 1, 64);
-  if (dim != c.network.dim) throwRange(env, "plan.dim must equal network.dim");
+  const Napi::Object plan = objectArg(o.Get("plan"), "plan");
   c.rhs = parseProgram(plan.Get("rhs"), "plan.rhs");
-  if (!plan.Get("initial").IsNull() && !plan.Get("initial").IsUndefined())
-    c.initial = parseProgram(plan.Get("initial"), "plan.initial");
-  if (!plan.Get("exact").IsNull() && !plan.Get("exact").IsUndefined())
-    c.exact = parseProgram(plan.Get("exact"), "plan.exact");
-  const Napi::Value jets = plan.Get("jets");
-  if (!jets.IsObject()) throwType(env, "plan.jets must be an object");
-  const Napi::Object j = jets.As<Napi::Object>();
-  c.jets.gradient = boolProp(j, "plan.jets", "gradient", false);
-  c.jets.laplacian = boolProp(j, "plan.jets", "laplacian", false);
-  c.jets.pairs = parsePairs(j.Get("pairs"), "plan.jets.pairs", dim);
+  if (present(plan.Get("initial"))) c.initial = parseProgram(plan.Get("initial"), "plan.initial");
+  if (present(plan.Get("exact"))) c.exact = parseProgram(plan.Get("exact"), "plan.exact");
+  const Napi::Object jets = objectArg(plan.Get("jets"), "plan.jets");
+  c.jets.gradient = boolArg(jets.Get("gradient"), "plan.jets.gradient");
+  c.jets.laplacian = boolArg(jets.Get("laplacian"), "plan.jets.laplacian");
+  c.jets.pairs = parsePairs(jets.Get("pairs"), "plan.jets.pairs", c.network.dim);
   c.samples = countArg(o.Get("samples"), "samples", 1, kMaxCount);
-  const Napi::Value linearValue = o.Get("linear");
-  if (!linearValue.IsObject()) throwType(env, "linear must be an object");
-  const Napi::Object linear = linearValue.As<Napi::Object>();
-  c.linear.method = stringProp(linear, "linear", "method", "pcg", {"pcg", "dense"}) == "dense"
-                        ? LinearSolverConfig::Method::Dense
-                        : LinearSolverConfig::Method::Pcg;
-  c.linear.tol = numberProp(linear, "linear", "tol", c.linear.tol);
-  c.linear.maxIters = intProp(linear, "linear", "maxIters", c.linear.maxIters, 1, int64_t{1} << 32);
-  c.linear.rank = intProp(linear, "linear", "rank", c.linear.rank, 0, int64_t{1} << 20);
-  c.linear.mu = numberProp(linear, "linear", "mu", c.linear.mu);
-  c.linear.mixedPrecision = boolProp(linear, "linear", "mixedPrecision", false);
-  c.linear.reusePreconditioner = boolProp(linear, "linear", "reusePreconditioner", false);
-  if (c.linear.tol <= 0) throwRange(env, "linear.tol must be > 0");
-  if (c.linear.mu < 0) throwRange(env, "linear.mu must be >= 0");
-  c.linear.memoryBudgetBytes =
-      intProp(o, "session", "memoryBudget", c.linear.memoryBudgetBytes, 1 << 20, int64_t{1} << 50);
+  const Napi::Object linear = objectArg(o.Get("linear"), "linear");
+  const Napi::Value method = linear.Get("method");
+  c.linear.mu = numberArg(linear.Get("mu"), "linear.mu");
+  if (method.StrictEquals(Napi::String::New(env, "dense"))) {
+    c.linear.method = LinearSolverConfig::Method::Dense;
+  } else if (method.StrictEquals(Napi::String::New(env, "pcg"))) {
+    c.linear.method = LinearSolverConfig::Method::Pcg;
+    c.linear.tol = numberArg(linear.Get("tol"), "linear.tol");
+    c.linear.maxIters = countArg(linear.Get("maxIters"), "linear.maxIters", 0, kMaxCount);
+    c.linear.rank = countArg(linear.Get("rank"), "linear.rank", 0, kMaxCount);
+    c.linear.mixedPrecision = boolArg(linear.Get("mixedPrecision"), "linear.mixedPrecision");
+    c.linear.reusePreconditioner = boolArg(linear.Get("reusePreconditioner"), "linear.reusePreconditioner");
+  } else {
+    throwType(env, "linear.method must be 'pcg' or 'dense'");
+  }
+  c.linear.memoryBudgetBytes = countArg(o.Get("memoryBudget"), "memoryBudget", 0, kMaxHandle);
   c.seed = static_cast<uint64_t>(countArg(o.Get("seed"), "seed", 0, std::numeric_limits<int32_t>::max()));
   return c;
 }
 
-SessionFitConfig parseFitConfig(const Napi::Value& value) {
-  if (!value.IsObject()) throwType(value.Env(), "fit config must be an object");
-  const Napi::Object o = value.As<Napi::Object>();
+// Trusted as the session config is (options.ts validates the fit section).
+SessionFitConfig readFitConfig(const Napi::Value& value) {
+  const Napi::Object o = objectArg(value, "fit config");
   SessionFitConfig c;
-  c.adam.steps = intProp(o, "fit", "steps", c.adam.steps, 0, int64_t{1} << 32);
-  c.adam.lr = numberProp(o, "fit", "lr", c.adam.lr);
-  c.adam.batch = intProp(o, "fit", "batch", c.adam.batch, 1, int64_t{1} << 32);
-  c.headTuning = boolProp(o, "fit", "headTuning", c.headTuning);
-  c.headSamples = intProp(o, "fit", "headSamples", c.headSamples, 1, int64_t{1} << 32);
-  if (c.adam.lr <= 0) throwRange(value.Env(), "fit.lr must be > 0");
+  c.adam.steps = countArg(o.Get("steps"), "fit.steps", 0, kMaxCount);
+  c.adam.lr = numberArg(o.Get("lr"), "fit.lr");
+  c.adam.batch = countArg(o.Get("batch"), "fit.batch", 1, kMaxCount);
+  c.headTuning = boolArg(o.Get("headTuning"), "fit.headTuning");
+  c.headSamples = countArg(o.Get("headSamples"), "fit.headSamples", 1, kMaxCount);
   return c;
 }
 
@@ -127,7 +133,7 @@ void SessionWrap::Init(Napi::Env env, Napi::Object exports) {
 SessionWrap::SessionWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<SessionWrap>(info) {
   guard(info.Env(), [&]() -> Napi::Value {
     shared_ = std::make_shared<Shared>();
-    shared_->session = std::make_unique<Session>(parseSessionConfig(info[0]));
+    shared_->session = std::make_unique<Session>(readSessionConfig(info[0]));
     return info.Env().Undefined();
   });
 }
@@ -358,7 +364,7 @@ Napi::Value SessionWrap::FitPromise(Napi::Env env, const Napi::Value& onProgress
 Napi::Value SessionWrap::FitInitial(const Napi::CallbackInfo& info) {
   return guard(info.Env(), [&]() -> Napi::Value {
     auto shared = shared_;
-    SessionFitConfig config = parseFitConfig(info[0]);
+    SessionFitConfig config = readFitConfig(info[0]);
     at::Tensor poolPoints, poolValues;
     if (info[1].IsObject()) {
       const Napi::Object pool = info[1].As<Napi::Object>();
@@ -379,7 +385,7 @@ Napi::Value SessionWrap::Refit(const Napi::CallbackInfo& info) {
   return guard(info.Env(), [&]() -> Napi::Value {
     auto shared = shared_;
     const at::Tensor theta = shared->session->get(handleArg(info[0], "theta"));
-    SessionFitConfig config = parseFitConfig(info[1]);
+    SessionFitConfig config = readFitConfig(info[1]);
     auto cancelled = cancellation();
     return FitPromise(info.Env(), info[2], config, [=](Session& session, const SessionFitConfig& c) {
       return session.refit(theta, c, cancelled);

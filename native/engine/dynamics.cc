@@ -17,21 +17,6 @@ namespace nivp {
 
 namespace {
 
-void validateConfig(const LinearSolverConfig& c) {
-  const auto fail = [](const std::string& what) { throw std::invalid_argument("linear." + what); };
-  if (c.method != LinearSolverConfig::Method::Pcg && c.method != LinearSolverConfig::Method::Dense)
-    fail("method: must be 'pcg' or 'dense'");
-  if (!std::isfinite(c.mu) || c.mu < 0) fail("mu: must be finite and >= 0, got " + std::to_string(c.mu));
-  if (c.method == LinearSolverConfig::Method::Pcg) {
-    if (!std::isfinite(c.tol) || c.tol < 0)
-      fail("tol: must be finite and >= 0, got " + std::to_string(c.tol));
-    if (c.maxIters < 0) fail("maxIters: must be >= 0, got " + std::to_string(c.maxIters));
-    if (c.rank < 0) fail("rank: must be >= 0, got " + std::to_string(c.rank));
-  } else if (c.mixedPrecision) {
-    fail("mixedPrecision: applies to 'pcg' only");
-  }
-}
-
 // The jets a program's field terms read must be requested (second-order pairs are checked by
 // Program::validate against the request's pair list).
 void checkJetsCover(const Program& program, const JetRequest& jets) {
@@ -67,7 +52,6 @@ Dynamics::Dynamics(std::shared_ptr<const Network> network, ProgramEvaluator rhs,
       jets_(std::move(jets)),
       config_(config) {
   if (!network_) throw std::invalid_argument("Dynamics: network is null");
-  validateConfig(config_);
   const NetworkConfig& nc = network_->config();
   const Program& program = rhs_.program();
   program.validate("rhs", nc.dim, nc.fields, jets_.pairs);

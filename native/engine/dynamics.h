@@ -75,9 +75,9 @@ struct DynamicsResult {
 
 class Dynamics {
  public:
-  // Throws std::invalid_argument for a null network, an invalid config (named "linear.tol",
-  // "linear.mu", …), or a right-hand side that does not fit the network (one output per field,
-  // valid nodes) or needs jets that `jets` does not request.
+  // Throws std::invalid_argument for a null network, or a right-hand side that does not fit the
+  // network (one output per field, valid nodes) or needs jets that `jets` does not request. The
+  // solver config is trusted (TypeScript validates the options).
   Dynamics(std::shared_ptr<const Network> network, ProgramEvaluator rhs, JetRequest jets,
            LinearSolverConfig config);
 

@@ -27,10 +27,9 @@ Session::Session(SessionConfig config)
       sketch_(stream(config_.seed, Sketch)),
       fitting_(stream(config_.seed, Fitting)),
       evaluation_(stream(config_.seed, Evaluation)) {
+  // The right-hand side is checked by Dynamics. Programs index their nodes and the fields' jets,
+  // so these checks are memory safety, not option validation (which is TypeScript's).
   const auto& cfg = config_.network;
-  config_.rhs.validate("plan.rhs", cfg.dim, cfg.fields, config_.jets.pairs);
-  if (static_cast<int64_t>(config_.rhs.outputs.size()) != cfg.fields)
-    throw std::invalid_argument("plan.rhs.outputs: needs one output per field");
   if (config_.initial) {
     config_.initial->validate("plan.initial", cfg.dim, cfg.fields, {});
     if (config_.initial->usesFields()) throw std::invalid_argument("plan.initial: may not use fields");
@@ -41,7 +40,6 @@ Session::Session(SessionConfig config)
     if (config_.exact->usesFields()) throw std::invalid_argument("plan.exact: may not use fields");
     exact_.emplace(*config_.exact, std::vector<std::pair<int64_t, int64_t>>{});
   }
-  if (config_.samples < 1) throw std::invalid_argument("samples: must be at least 1");
 }
 
 int64_t Session::store(at::Tensor vector) {

@@ -34,7 +34,7 @@ import { endianness } from 'node:os';
 import path from 'node:path';
 import type { CompiledProblem } from '../problem/plan';
 import type { ResolvedOptions } from './options';
-import type { SessionConfig } from './session';
+import type { SessionConfig, SessionLinearConfig } from './session';
 
 export const FORMAT_NAME = 'neural-ivp-solution';
 export const FORMAT_VERSION = 1;
@@ -184,9 +184,7 @@ export function decodeSolution(text: string): SolutionData {
   const params = numberRecord(problem.params, 'problem.params');
   const plan = readPlan(problem.plan);
   const options = record(d.options, 'options') as unknown as StoredOptions;
-  const sessionRecord = record(d.session, 'session');
-  record(sessionRecord.network, 'session.network');
-  const session = { ...sessionRecord, plan } as unknown as SessionConfig;
+  const session = readSession(d.session, plan);
   const parameterCount = count(d.parameterCount, 'parameterCount');
 
   if (!Array.isArray(d.times)) throw new SolutionFileError('times: expected an array of numbers');
@@ -249,6 +247,61 @@ function numberRecord(v: unknown, what: string): Record<string, number> {
   const o = record(v, what);
   for (const [k, x] of Object.entries(o)) finite(x, `${what}.${k}`);
   return o as Record<string, number>;
+}
+
+/**
+ * The session config, checked and normalised as `sessionConfigFor` makes it (native code trusts
+ * it): a dense solve keeps only `mu` (files written before the tagged union carried CG fields for
+ * it too), and PCG flags absent from older files are false. The network section is checked by the
+ * native Network itself, as for any user of `native().Network`.
+ */
+function readSession(v: unknown, plan: CompiledProblem): SessionConfig {
+  const s = record(v, 'session');
+  const network = record(s.network, 'session.network') as unknown as SessionConfig['network'];
+  if (network.dim !== plan.dim) throw new SolutionFileError(`session.network.dim: expected ${plan.dim} (the plan's)`);
+  const linear = record(s.linear, 'session.linear');
+  const mu = nonNegative(linear.mu, 'session.linear.mu');
+  let linearConfig: SessionLinearConfig;
+  if (linear.method === 'dense') {
+    linearConfig = { method: 'dense', mu };
+  } else if (linear.method === 'pcg') {
+    const tol = finite(linear.tol, 'session.linear.tol');
+    if (!(tol > 0)) throw new SolutionFileError('session.linear.tol: expected a positive number');
+    linearConfig = {
+      method: 'pcg',
+      tol,
+      maxIters: count(linear.maxIters, 'session.linear.maxIters'),
+      rank: count(linear.rank, 'session.linear.rank'),
+      mu,
+      mixedPrecision: flag(linear.mixedPrecision, 'session.linear.mixedPrecision'),
+      reusePreconditioner: flag(linear.reusePreconditioner, 'session.linear.reusePreconditioner'),
+    };
+  } else {
+    throw new SolutionFileError(`session.linear.method: expected "pcg" or "dense"`);
+  }
+  const samples = count(s.samples, 'session.samples');
+  if (samples < 1) throw new SolutionFileError('session.samples: expected at least 1');
+  return {
+    network,
+    plan,
+    samples,
+    linear: linearConfig,
+    seed: count(s.seed, 'session.seed'),
+    memoryBudget: count(s.memoryBudget, 'session.memoryBudget'),
+  };
+}
+
+function nonNegative(v: unknown, what: string): number {
+  const x = finite(v, what);
+  if (x < 0) throw new SolutionFileError(`${what}: expected a non-negative number`);
+  return x;
+}
+
+/** A boolean; absent (files written before the option existed) is false. */
+function flag(v: unknown, what: string): boolean {
+  if (v === undefined) return false;
+  if (typeof v !== 'boolean') throw new SolutionFileError(`${what}: expected true or false`);
+  return v;
 }
 
 function readPlan(v: unknown): CompiledProblem {
