@@ -121,10 +121,21 @@ describe('bad command lines exit 2 and name the flag', () => {
     expect(existsSync(out)).toBe(false);
   });
 
-  it.skipIf(cudaAvailable())('--device cuda without CUDA is a SpecError naming --device', async () => {
-    const r = await cli(['run', 'heat', '--device', 'cuda', '--out', path.join(dir, 'cuda')], { createSession: make });
-    expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/device: .*CUDA is not available.*\(set by --device\)/);
+  it('--device cuda: the CUDA session where CUDA is available, else a SpecError naming --device', async () => {
+    const fake = fakeFactory();
+    const out = path.join(dir, 'cuda');
+    const flags = ['--T', '0.01', '--width', '8', '--depth', '1', '--samples', '100', '--no-restarts', '--quiet'];
+    const r = await cli(['run', 'heat', '--device', 'cuda', ...flags, '--out', out], { createSession: fake.make });
+    if (cudaAvailable()) {
+      expect(r.stderr).not.toMatch(/^error:/m);
+      expect(r.code).toBe(0);
+      expect(fake.sessions[0].config.network.device).toBe('cuda');
+    } else {
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/device: .*CUDA is not available.*\(set by --device\)/);
+      expect(fake.sessions).toHaveLength(0);
+      expect(existsSync(out)).toBe(false);
+    }
   });
 
   it('an unknown command exits 2', async () => {

@@ -114,15 +114,17 @@ describe('NeuralIVP end to end (native session)', { timeout: 300_000 }, () => {
     for (const t of a.times) expect(bytes(b.theta(t))).toEqual(bytes(a.theta(t)));
   });
 
-  it('abort rejects with an AbortError and a second evolve works', async () => {
+  it('abort rejects with an AbortError, stops the run, and a second evolve works', async () => {
     const ivp = new NeuralIVP({ problem: heat, ...ciOptions({ fit: { steps: 300, batch: 1000, headSamples: 2000 } }) });
     await ivp.fit();
     const controller = new AbortController();
     let abortedAt = 0;
+    let stepsAfterAbort = 0;
     const error = await ivp
       .evolve(T, {
         signal: controller.signal,
         onProgress: (p) => {
+          if (controller.signal.aborted) stepsAfterAbort++;
           if (p.step === 2) {
             abortedAt = Date.now();
             controller.abort();
@@ -134,8 +136,10 @@ describe('NeuralIVP end to end (native session)', { timeout: 300_000 }, () => {
         (e: unknown) => e,
       );
     expect((error as Error | null)?.name).toBe('AbortError');
-    expect(Date.now() - abortedAt).toBeLessThan(1500);
-    const sol = await ivp.evolve(0.05);
+    // Rejected without waiting for the run; a loose bound only catches a run that went on to T.
+    expect(Date.now() - abortedAt).toBeLessThan(30_000);
+    const sol = await ivp.evolve(0.05); // waits for the aborted run to wind down
+    expect(stepsAfterAbort).toBe(0); // no step was accepted after the abort
     expect(sol.times).toEqual([0, 0.05]);
     expect(Number.isFinite(await sol.residual(0.05))).toBe(true);
   });

@@ -54,10 +54,12 @@ describe('the native RK path', { timeout: 300_000 }, () => {
     const theta0 = fast.read(fitted.theta);
 
     let resample = true; // the attempt's first stage draws its samples, as EvolveRun does
+    const converged: boolean[] = [];
     const reference: OdeSystem<Float64Array> = {
       async derivative(t, y) {
         const h = slow.write(y);
         const r = await slow.stage(t, h, [], resample);
+        converged.push(r.converged);
         resample = false;
         const k = slow.read(r.handle);
         slow.releaseMany([h, r.handle]);
@@ -66,6 +68,7 @@ describe('the native RK path', { timeout: 300_000 }, () => {
     };
     const h = 0.02;
     const want = await rkStep(rk45, reference, arrayOps, 0, theta0, h, { errorScale: 1e-3 });
+    expect(converged).toEqual(new Array(7).fill(true)); // dense solves report convergence
 
     let first = true;
     const system: OdeSystem<Handle> = {

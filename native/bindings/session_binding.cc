@@ -279,6 +279,7 @@ Napi::Value SessionWrap::Stage(const Napi::CallbackInfo& info) {
           o.Set("finite", out.result.finite);
           o.Set("cgIterations", static_cast<double>(out.result.dynamics.cgIterations));
           o.Set("residual", out.result.dynamics.residual);
+          o.Set("converged", out.result.dynamics.converged);
           return o;
         });
   });
