@@ -170,7 +170,8 @@ DynamicsResult Dynamics::evaluate(const at::Tensor& theta, double t, const Sampl
       }
       if (reuse) {
         // Keep a sketch while the iterations it adds stay below the cost of sketching anew (a
-        // block product of `rank` columns, a QR and an SVD: measured ≈ 0.65·rank iterations).
+        // block product of `rank` columns, a QR and an SVD: about rank/2 iterations' worth of
+        // work, docs/results.md).
         reuse->fields.resize(k);
         reuse->freshIterations.resize(k, 0);
         const bool kept = cached && P == reuse->fields[a];

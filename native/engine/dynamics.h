@@ -2,8 +2,9 @@
 // t, θ̇ solves the regularised least-squares problem
 //   (M + μI) θ̇ = F,   M = JᵀJ/n,   F = Jᵀf/n,   f_i = L[N(·, θ)](x_i, t)
 // on n sample points x_i, J = ∂N(X, θ)/∂θ. One subnetwork per field makes M block diagonal
-// (perf-notes §2), so each field's block (M_a + μI) θ̇_a = F_a is solved on its own: by
-// Nyström-preconditioned CG (matrix-free, the default) or densely (explicit J_a, Cholesky).
+// (field a's output depends on θ_a only), so each field's block (M_a + μI) θ̇_a = F_a is solved
+// on its own: by Nyström-preconditioned CG (matrix-free, the default) or densely (explicit J_a,
+// Cholesky).
 //
 // Per evaluation: one network.forward for the jets the right-hand side needs, one Linearization
 // for the Jacobian caches, then per field the preconditioner sketch (one block product), CG
@@ -44,12 +45,11 @@ struct LinearSolverConfig {
 
 // Preconditioners kept between evaluations on the same samples. M changes little between the
 // stages of one step (θ moves by h·θ̇), and any SPD preconditioner leaves PCG's answer unchanged:
-// only the iteration count moves, and with M's spread spectrum it can move a lot. Measured on
-// p_a = 2,945 blocks, RK45: 2D heat 2.6 → 51 iterations per solve and 1.6× faster; 2D wave
-// 7.8 → 252 and 1.3× slower (a sketch costs about 130 iterations there). Hence off by default,
-// and evaluate() drops a kept sketch once a solve with it needs more than rank/2 iterations
-// beyond the solve that made it, and redoes a solve that fails to converge with it from a fresh
-// sketch. The owner clears the cache whenever the samples (or θ, by a refit) change.
+// only the iteration count moves, and with M's spread spectrum it can move a lot: faster on some
+// problems, slower on others (docs/results.md). Hence off by default, and evaluate() drops a kept
+// sketch once a solve with it needs more than rank/2 iterations beyond the solve that made it, and
+// redoes a solve that fails to converge with it from a fresh sketch. The owner clears the cache
+// whenever the samples (or θ, by a refit) change.
 struct PreconditionerCache {
   std::vector<std::shared_ptr<const Preconditioner>> fields;
   std::vector<int64_t> freshIterations;  // CG iterations of the solve that made each sketch

@@ -231,7 +231,7 @@ at::Tensor Linearization::fieldMvm(int64_t field, const at::Tensor& V, double mu
   expectShape(V, {network_.fieldParameterCount(), V.dim() == 2 ? V.size(1) : -1}, "V");
   const at::Tensor Vc = V.contiguous();
   const int64_t r = V.size(1), rows = chunkRows(r);
-  // Past a few columns the explicit-chunk form wins (measured 3× at r = 200, p_a ≈ 2,000).
+  // Past a few columns the explicit-chunk form wins (docs/results.md).
   if (r >= kExplicitColumns) {
     at::Tensor out = fieldMvmExplicit(field, Vc).mul_(1.0 / static_cast<double>(n_));
     if (mu != 0) out.add_(Vc, mu);

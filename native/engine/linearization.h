@@ -1,8 +1,8 @@
 // The network linearised at (θ, X): J = ∂y(X)/∂θ as an operator, never as a p×p matrix.
 //
 // Per field and linear layer l, z_l = W_l h_{l−1} + b_l, the Jacobian row of point i for W_l is
-// δ_l[i] h_{l−1}[i]ᵀ with δ_l = ∂y/∂z_l (perf-notes §1). Caching h_{l−1} and δ_l once per θ
-// and point set makes J·V and Jᵀ·U one GEMM per layer, with no chain through the layers.
+// δ_l[i] h_{l−1}[i]ᵀ with δ_l = ∂y/∂z_l. Caching h_{l−1} and δ_l once per θ and point set makes
+// J·V and Jᵀ·U one GEMM per layer, with no chain through the layers.
 // Fields have separate subnetworks, so J is block diagonal: field a's output depends on θ_a only.
 #pragma once
 #include <ATen/ATen.h>
@@ -45,7 +45,7 @@ class Linearization {
     std::vector<at::Tensor> sensitivities;  // δ_l: n×out_l per layer
   };
   // Buffers for single-vector products, allocated once per call and reused by every chunk and
-  // layer: allocation and page faults, not GEMMs, dominate otherwise (perf-notes §3).
+  // layer: allocation and page faults, not GEMMs, dominate otherwise.
   struct VectorWorkspace {
     std::vector<at::Tensor> perLayer;  // rows×out_l
     at::Tensor onesOut, onesRows;      // for row and column sums as GEMVs

@@ -26,7 +26,7 @@ struct NetworkConfig {
   std::vector<double> lower, upper;  // the box; s = 2(x - lower)/(upper - lower) - 1
   at::ScalarType dtype = at::kDouble;
   at::Device device = at::kCPU;
-  // Rows of the sample dimension processed at once (tall GEMMs are slow: perf-notes §3), and
+  // Rows of the sample dimension processed at once (very tall GEMMs run slower), and
   // the bytes a chunk's temporaries may take; block products shrink the chunk to fit.
   int64_t chunkRows = 2048;
   int64_t memoryBudgetBytes = int64_t{2} << 30;

@@ -532,9 +532,8 @@ TEST(Dynamics, Float32AgreesWithFloat64) {
   EXPECT_NEAR(r32.result.residual, r64.result.residual, 1e-4);
 }
 
-// Mixed precision: float32 products, float64 CG. θ̇ must stay within the bound options.ts states
-// (1e-3 relative; measured 2.9e-4) of the tight float64 solve and reach the same least-squares
-// residual to 1e-5; f and θ̇ stay float64.
+// Mixed precision: float32 products, float64 CG. θ̇ must stay within 1e-3 relative of the tight
+// float64 solve and reach the same least-squares residual to 1e-5; f and θ̇ stay float64.
 TEST(Dynamics, MixedPrecisionAgreesWithFloat64) {
   const Timed& r64 = pcgSolution(false);
   LinearSolverConfig mixed = pcgConfig(1e-5, kMu);

@@ -1,4 +1,4 @@
-// npm run bench [-- --quick] [-- --json] [-- --cuda]: the performance benchmark of ../shared/API.md §5
+// npm run bench [-- --quick] [-- --json] [-- --cuda]: the performance benchmark of docs/api.md §5
 // (--cuda: the GPU sizes, see BenchOptions.device).
 // The measurements live in ./run.ts (runBench, shared with `neural-ivp bench`); this is the script.
 import { realpathSync } from 'node:fs';

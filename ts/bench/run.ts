@@ -1,4 +1,4 @@
-// runBench: the performance benchmark of ../shared/API.md §5, as a function (used by
+// runBench: the performance benchmark of docs/api.md §5, as a function (used by
 // `npm run bench` through ./index.ts and by `neural-ivp bench`). Figures not measured yet are null
 // with a note saying why.
 import os from 'node:os';

@@ -1,5 +1,5 @@
 /**
- * The options of `new NeuralIVP(options)` (API.md §2): validation and the paper's defaults
+ * The options of `new NeuralIVP(options)` (docs/api.md §2): validation and the paper's defaults
  * (appendix C). `resolveOptions` runs in the constructor, before any native work, and throws a
  * `SpecError` whose `path` names the offending option (`linear.rank`, `integrator.method`, …).
  */
@@ -64,8 +64,8 @@ export interface PcgOptions {
    * sketching M for every solve (default false). θ̇ is the same either way (any SPD
    * preconditioner gives CG the same answer); a kept sketch trades the sketch for CG iterations,
    * and it is dropped once a solve with it needs rank/2 more iterations than the solve that made
-   * it, and a solve that fails with it is redone with a fresh sketch. Measured (RK45, blocks of
-   * p = 2,945): a 2D heat run 1.6× faster, a 2D wave run 1.3× slower — so try it per problem.
+   * it, and a solve that fails with it is redone with a fresh sketch. It speeds some problems up
+   * and slows others down (docs/results.md), so try it per problem.
    */
   reusePreconditioner?: boolean;
 }

@@ -47,7 +47,7 @@ export class SolutionFileError extends Error {
   }
 }
 
-/** Totals of one `evolve` (API.md §3). */
+/** Totals of one `evolve` (docs/api.md, Solution). */
 export interface SolutionStats {
   /** Accepted steps. */
   readonly steps: number;
