@@ -4,6 +4,7 @@
  * `SpecError` whose `path` names the offending option (`linear.rank`, `integrator.method`, …).
  */
 import { SpecError } from '../errors';
+import type { Activation, DType } from '../native-config';
 import { isProblem, type Problem } from '../problem/define';
 import { describe } from '../problem/expr';
 import {
@@ -17,9 +18,8 @@ import {
   rejectUnknownKeys,
 } from '../problem/validate';
 
-export type Activation = 'swish' | 'tanh';
+export type { Activation, DType } from '../native-config';
 export type IntegratorMethod = 'rk23' | 'rk45';
-export type DTypeOption = 'float64' | 'float32';
 export type DeviceOption = 'auto' | 'cpu' | 'cuda';
 
 export interface NetworkOptions {
@@ -126,7 +126,7 @@ export interface NeuralIVPOptions {
   /** Restart policy, or false for none (default { timeFraction: 0.5 }); true = the default. */
   restarts?: RestartOptions | boolean;
   /** Floating point type of the network and solves (default 'float64'). */
-  dtype?: DTypeOption;
+  dtype?: DType;
   /** 'auto' picks CUDA when available (default 'auto'). */
   device?: DeviceOption;
   /** Seed of the network initialization and the samples (default 0). */
@@ -195,7 +195,7 @@ export interface ResolvedOptions {
   readonly integrator: ResolvedIntegrator;
   readonly fit: ResolvedFit;
   readonly restarts: ResolvedRestarts | false;
-  readonly dtype: DTypeOption;
+  readonly dtype: DType;
   readonly device: DeviceOption;
   readonly seed: number;
   readonly memoryBudget: number;
