@@ -13,8 +13,9 @@ constexpr int64_t kExplicitColumns = 8;
 void expectShape(const at::Tensor& t, std::vector<int64_t> shape, const char* what) {
   if (t.sizes().vec() != shape) {
     std::string want = "[", got = "[";
-    for (size_t i = 0; i < shape.size(); ++i) want += (i ? "," : "") + std::to_string(shape[i]);
-    for (int64_t i = 0; i < t.dim(); ++i) got += (i ? "," : "") + std::to_string(t.size(i));
+    // Appends, not `(i ? "," : "") + ...`: g++ 12 flags that with a false -Wstringop-overflow in C++20.
+    for (size_t i = 0; i < shape.size(); ++i) want.append(i ? "," : "").append(std::to_string(shape[i]));
+    for (int64_t i = 0; i < t.dim(); ++i) got.append(i ? "," : "").append(std::to_string(t.size(i)));
     throw std::invalid_argument(std::string(what) + ": expected shape " + want + "], got " + got + "]");
   }
 }
