@@ -13,6 +13,14 @@ void InitRuntime(Napi::Env env, Napi::Object exports) {
   exports.Set("cudaAvailable", Napi::Function::New(env, [](const Napi::CallbackInfo& info) -> Napi::Value {
                 return Napi::Boolean::New(info.Env(), cudaAvailable());
               }));
+  exports.Set("cudaVersion", Napi::Function::New(env, [](const Napi::CallbackInfo& info) -> Napi::Value {
+                const std::string version = cudaVersion();
+                if (version.empty()) return info.Env().Null();
+                return Napi::String::New(info.Env(), version);
+              }));
+  exports.Set("cudaDeviceCount", Napi::Function::New(env, [](const Napi::CallbackInfo& info) -> Napi::Value {
+                return Napi::Number::New(info.Env(), static_cast<double>(cudaDeviceCount()));
+              }));
   exports.Set("threads", Napi::Function::New(env, [](const Napi::CallbackInfo& info) -> Napi::Value {
                 return Napi::Number::New(info.Env(), static_cast<double>(threads()));
               }));

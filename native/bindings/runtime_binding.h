@@ -1,4 +1,5 @@
-// torchVersion(), cudaAvailable(), threads(), setThreads(n).
+// torchVersion(), cudaAvailable(), cudaVersion(), cudaDeviceCount(), threads(), setThreads(n),
+// gemmGflops(...).
 #pragma once
 #include <napi.h>
 

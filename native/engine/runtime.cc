@@ -2,6 +2,7 @@
 
 #include <ATen/Context.h>
 #include <ATen/Parallel.h>
+#include <ATen/detail/CUDAHooksInterface.h>
 #include <torch/version.h>
 
 #include <atomic>
@@ -37,5 +38,14 @@ int64_t threads() {
 std::string torchVersion() { return TORCH_VERSION; }
 
 bool cudaAvailable() { return at::hasCUDA(); }
+
+std::string cudaVersion() {
+  const auto& hooks = at::detail::getCUDAHooks();
+  if (!hooks.hasCUDART()) return {};
+  const long version = hooks.versionCUDART();  // CUDART_VERSION: 1000·major + 10·minor
+  return std::to_string(version / 1000) + "." + std::to_string(version % 1000 / 10);
+}
+
+int64_t cudaDeviceCount() { return at::detail::getCUDAHooks().getNumGPUs(); }
 
 }  // namespace nivp

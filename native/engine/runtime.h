@@ -11,6 +11,12 @@ void setThreads(int64_t threads);
 void ensureThreads();
 int64_t threads();
 std::string torchVersion();
+// Whether this libtorch finds a CUDA device (false on a CPU-only libtorch and on a CUDA one without
+// a device or driver).
 bool cudaAvailable();
+// The CUDA runtime version this libtorch was built with ("13.0"), empty for a CPU-only libtorch.
+std::string cudaVersion();
+// CUDA devices found; 0 on a CPU-only libtorch.
+int64_t cudaDeviceCount();
 
 }  // namespace nivp
