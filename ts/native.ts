@@ -1,9 +1,9 @@
-// Loads the native addon (build/Release via node-gyp-build, else a tagged prebuild: scripts/addon.mjs)
-// and types its surface. Everything else in ts/ talks to native code through this file.
-import { createRequire } from 'node:module';
+// Loads the native addon (NEURAL_IVP_ADDON, build/Release via node-gyp-build, else a tagged
+// prebuild: scripts/addon.mjs) and types its surface. Everything else in ts/ talks to native code
+// through this file.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { hasLocalBuild, loadPrebuild } from '../scripts/addon.mjs';
+import { type AddonKind, loadAddon } from '../scripts/addon.mjs';
 import type { DeviceName, DType, NativeNetworkConfig } from './native-config';
 import type { Program } from './problem/plan';
 import type { NativeSession, SessionConfig } from './solver/session';
@@ -74,6 +74,9 @@ export interface ProgramShape {
 export interface NativeAddon {
   torchVersion(): string;
   cudaAvailable(): boolean;
+  /** The CUDA runtime version libtorch was built with ("13.0"); null for a CPU-only libtorch. */
+  cudaVersion(): string | null;
+  cudaDeviceCount(): number;
   threads(): number;
   setThreads(threads: number): number;
   /** GFLOP/s of an (m×k)·(k×n) GEMM, median of `repeats` (the benchmark's reference). */
@@ -94,7 +97,18 @@ export interface NativeAddon {
 }
 
 export const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+/** Which binary was loaded (runtimeInfo reports it). */
+export interface LoadedAddonInfo {
+  /** The .node file, absolute. */
+  file: string;
+  kind: AddonKind;
+  /** Candidates tried before it, each as "file: why it did not load". */
+  skipped: string[];
+}
+
 let cached: NativeAddon | undefined;
+let loaded: LoadedAddonInfo | undefined;
 
 /** The addon, loaded on first use so that importing the package never fails by itself. */
 export function native(): NativeAddon {
@@ -103,14 +117,10 @@ export function native(): NativeAddon {
     // threads and other processes (docs/results.md: small-batch fits on a busy machine).
     // libgomp reads this once, when the addon loads libtorch; a user's own setting wins.
     process.env.OMP_WAIT_POLICY ??= 'PASSIVE';
-    const require = createRequire(import.meta.url);
     try {
-      if (hasLocalBuild(packageRoot)) {
-        const load = require('node-gyp-build') as (dir: string) => NativeAddon;
-        cached = load(packageRoot);
-      } else {
-        cached = loadPrebuild(packageRoot, require).addon as NativeAddon;
-      }
+      const found = loadAddon(packageRoot);
+      loaded = { file: found.file, kind: found.kind, skipped: found.skipped };
+      cached = found.addon as NativeAddon;
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       throw new Error(
@@ -119,4 +129,10 @@ export function native(): NativeAddon {
     }
   }
   return cached;
+}
+
+/** The binary that native() loaded (loading it first). */
+export function loadedAddon(): LoadedAddonInfo {
+  native();
+  return loaded as LoadedAddonInfo;
 }
