@@ -20,7 +20,17 @@ const REPORT: BenchReport = {
   },
   solve: [],
   problem: null,
-  machine: { cpus: 2, device: 'cpu', torch_version: '2.5.0', threads: 2 },
+  machine: {
+    cpus: 2,
+    device: 'cpu',
+    torch_version: '2.5.0',
+    threads: 2,
+    cuda_version: null,
+    cuda_available: false,
+    cuda_devices: 0,
+    addon: 'build/Release/neural_ivp.node',
+    addon_kind: 'local build',
+  },
   notes: ['peer: not installed'],
 };
 

@@ -3,6 +3,7 @@
 // with a note saying why.
 import os from 'node:os';
 import { native } from '../native';
+import { type RuntimeInfo, runtimeInfo } from '../runtime';
 import { type MvmFigures, measureMvm } from './mvm';
 import { runMvmPeer } from './peer';
 import { measureProblem, measureWave3d, type ProblemFigures } from './problem';
@@ -28,6 +29,14 @@ export interface BenchMachine {
   device: string;
   torch_version: string;
   threads: number;
+  /** The CUDA version the loaded libtorch was built for; null for a CPU-only libtorch. */
+  cuda_version: string | null;
+  /** Whether that libtorch found a CUDA device, and how many. */
+  cuda_available: boolean;
+  cuda_devices: number;
+  /** The binary loaded (runtimeInfo().addon) and how it was chosen. */
+  addon: string;
+  addon_kind: RuntimeInfo['addonKind'];
 }
 
 export interface BenchReport {
@@ -58,13 +67,24 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
   }
   const gpu = device === 'cuda';
   const notes: string[] = [];
-  const machine = {
+  const runtime = runtimeInfo();
+  const machine: BenchMachine = {
     cpus: os.availableParallelism(),
     device,
-    torch_version: addon.torchVersion(),
-    threads: addon.threads(),
+    torch_version: runtime.torchVersion,
+    threads: runtime.threads,
+    cuda_version: runtime.cudaVersion,
+    cuda_available: runtime.cuda,
+    cuda_devices: runtime.cudaDevices,
+    addon: runtime.addon,
+    addon_kind: runtime.addonKind,
   };
-  log(`machine: ${machine.cpus} cpus, libtorch ${machine.torch_version}, ${machine.threads} threads`);
+  const cudaLine = machine.cuda_version
+    ? `CUDA ${machine.cuda_version} build, ${machine.cuda_devices} device(s)`
+    : 'CPU-only build';
+  log(
+    `machine: ${machine.cpus} cpus, libtorch ${machine.torch_version} (${cudaLine}), ${machine.threads} threads; addon ${machine.addon} (${machine.addon_kind})`,
+  );
 
   const mvm = await measureMvm({ repeats: quick ? 5 : 15, device, n: gpu ? 50_000 : 10_000 });
   log(

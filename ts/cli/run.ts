@@ -115,7 +115,13 @@ function machineInfo(device: string): ReportRecord {
   let runtime: ReportRecord;
   try {
     const r = runtimeInfo();
-    runtime = { torchVersion: r.torchVersion, cudaAvailable: r.cuda, threads: r.threads };
+    runtime = {
+      torchVersion: r.torchVersion,
+      cudaAvailable: r.cuda,
+      cudaVersion: r.cudaVersion,
+      addon: r.addon,
+      threads: r.threads,
+    };
   } catch (e) {
     runtime = { runtimeError: (e as Error).message };
   }
