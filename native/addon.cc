@@ -1,6 +1,7 @@
 // Module registration only: each family of exports lives in native/bindings/.
 #include <napi.h>
 
+#include "bindings/distributed_binding.h"
 #include "bindings/network_binding.h"
 #include "bindings/plan_binding.h"
 #include "bindings/runtime_binding.h"
@@ -16,6 +17,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   nivp::js::InitPlan(env, exports);
   nivp::js::LinearizationWrap::Init(env, exports);
   nivp::js::SessionWrap::Init(env, exports);
+  nivp::js::InitDistributed(env, exports);
   return exports;
 }
 

@@ -44,6 +44,7 @@ const paper: Omit<ResolvedOptions, 'problem'> = {
   device: 'auto',
   seed: 0,
   memoryBudget: 4 * 2 ** 30,
+  distributed: null,
 };
 
 describe('resolveOptions: defaults', () => {

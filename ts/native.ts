@@ -77,6 +77,8 @@ export interface NativeAddon {
   /** The CUDA runtime version libtorch was built with ("13.0"); null for a CPU-only libtorch. */
   cudaVersion(): string | null;
   cudaDeviceCount(): number;
+  /** The c10d backends this build was compiled with ('gloo', 'nccl'). */
+  distributedBackends(): string[];
   threads(): number;
   setThreads(threads: number): number;
   /** GFLOP/s of an (m×k)·(k×n) GEMM, median of `repeats` (the benchmark's reference). */

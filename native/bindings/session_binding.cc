@@ -5,6 +5,7 @@
 
 #include "bindings/async.h"
 #include "bindings/convert.h"
+#include "bindings/distributed_binding.h"
 #include "bindings/network_binding.h"
 #include "bindings/plan_binding.h"
 
@@ -62,6 +63,11 @@ SessionConfig readSessionConfig(const Napi::Value& value) {
   }
   c.linear.memoryBudgetBytes = countArg(o.Get("memoryBudget"), "memoryBudget", 0, kMaxHandle);
   c.seed = static_cast<uint64_t>(countArg(o.Get("seed"), "seed", 0, std::numeric_limits<int32_t>::max()));
+  c.shares = parseSampleShares(o.Get("sampleShares"));
+  // A distributed CUDA run: each local process on its own device (LOCAL_RANK).
+  if (c.network.device.is_cuda() && o.Has("deviceIndex"))
+    c.network.device =
+        at::Device(at::kCUDA, static_cast<c10::DeviceIndex>(intProp(o, "session", "deviceIndex", 0, 0, 127)));
   return c;
 }
 
@@ -126,6 +132,9 @@ void SessionWrap::Init(Napi::Env env, Napi::Object exports) {
                                       InstanceMethod<&SessionWrap::Residual>("residual"),
                                       InstanceMethod<&SessionWrap::Error>("error"),
                                       InstanceMethod<&SessionWrap::Cancel>("cancel"),
+                                      InstanceMethod<&SessionWrap::Join>("join"),
+                                      InstanceMethod<&SessionWrap::CheckReplicated>("checkReplicated"),
+                                      InstanceMethod<&SessionWrap::CollectiveStats>("collectiveStats"),
                                   });
   exports.Set("Session", fn);
 }
@@ -457,6 +466,55 @@ Napi::Value SessionWrap::Residual(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value SessionWrap::Error(const Napi::CallbackInfo& info) { return MeasureAt(info, &Session::error); }
+
+// join(distributed): the rendezvous, on a worker (it waits for the peers up to the timeout).
+Napi::Value SessionWrap::Join(const Napi::CallbackInfo& info) {
+  return guard(info.Env(), [&]() -> Napi::Value {
+    auto shared = shared_;
+    const DistributedConfig config = parseDistributedConfig(info[0]);
+    return PromiseWorker<bool>::run(
+        info.Env(),
+        [=] {
+          std::lock_guard<std::mutex> lock(shared->work);
+          shared->session->join(config);
+          return true;
+        },
+        [](Napi::Env env, bool&) -> Napi::Value { return env.Undefined(); });
+  });
+}
+
+// checkReplicated(θ, t, what): resolves when θ and t agree in every process, else rejects.
+Napi::Value SessionWrap::CheckReplicated(const Napi::CallbackInfo& info) {
+  return guard(info.Env(), [&]() -> Napi::Value {
+    auto shared = shared_;
+    const at::Tensor theta = shared->session->get(handleArg(info[0], "theta"));
+    const double t = numberArg(info[1], "t");
+    if (!info[2].IsString()) throwType(info.Env(), "what must be a string");
+    const std::string what = info[2].As<Napi::String>().Utf8Value();
+    return PromiseWorker<bool>::run(
+        info.Env(),
+        [=] {
+          std::lock_guard<std::mutex> lock(shared->work);
+          shared->session->checkReplicated(theta, t, what);
+          return true;
+        },
+        [](Napi::Env env, bool&) -> Napi::Value { return env.Undefined(); });
+  });
+}
+
+// { rank, worldSize, backend, calls, bytes, seconds }: what the collectives cost so far.
+Napi::Value SessionWrap::CollectiveStats(const Napi::CallbackInfo& info) {
+  const Communicator& comm = shared_->session->communicator();
+  const nivp::CollectiveStats s = comm.stats();
+  Napi::Object o = Napi::Object::New(info.Env());
+  o.Set("rank", comm.rank());
+  o.Set("worldSize", comm.worldSize());
+  o.Set("backend", comm.backend());
+  o.Set("calls", static_cast<double>(s.calls));
+  o.Set("bytes", static_cast<double>(s.bytes));
+  o.Set("seconds", s.seconds);
+  return o;
+}
 
 Napi::Value SessionWrap::Cancel(const Napi::CallbackInfo& info) {
   shared_->epoch.fetch_add(1);

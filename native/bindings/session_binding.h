@@ -40,6 +40,10 @@ class SessionWrap : public Napi::ObjectWrap<SessionWrap> {
   Napi::Value Residual(const Napi::CallbackInfo& info);
   Napi::Value Error(const Napi::CallbackInfo& info);
   Napi::Value Cancel(const Napi::CallbackInfo& info);
+  // Sample-parallel runs (bindings/distributed_binding.h).
+  Napi::Value Join(const Napi::CallbackInfo& info);
+  Napi::Value CheckReplicated(const Napi::CallbackInfo& info);
+  Napi::Value CollectiveStats(const Napi::CallbackInfo& info);
 
   Napi::Value MeasureAt(const Napi::CallbackInfo& info,
                         double (Session::*measure)(const at::Tensor&, double, int64_t, MeasureStreams&)

@@ -36,7 +36,8 @@ Fingerprint decodeFingerprint(const std::string& bytes) {
   size_t at = 0;
   const auto field = [&]() {
     const size_t colon = bytes.find(':', at);
-    if (colon == std::string::npos || colon == at) throw DistributedError("malformed configuration from a peer");
+    if (colon == std::string::npos || colon == at)
+      throw DistributedError("malformed configuration from a peer");
     const size_t length = std::stoul(bytes.substr(at, colon - at));
     if (colon + 1 + length > bytes.size()) throw DistributedError("malformed configuration from a peer");
     std::string value = bytes.substr(colon + 1, length);
@@ -66,7 +67,8 @@ std::string seconds(std::chrono::milliseconds t) {
 
 }  // namespace
 
-std::string describeDifference(const Fingerprint& mine, int myRank, const Fingerprint& theirs, int theirRank) {
+std::string describeDifference(const Fingerprint& mine, int myRank, const Fingerprint& theirs,
+                               int theirRank) {
   const auto find = [](const Fingerprint& f, const std::string& name) -> const std::string* {
     for (const auto& [n, v] : f)
       if (n == name) return &v;
@@ -177,11 +179,12 @@ class GroupCommunicator final : public Communicator {
       failure = messageOf(e);
     }
     lock.unlock();
-    const std::string message = what + " failed on rank " + std::to_string(rank_) + " of " +
-                                std::to_string(size_) + " (" + backend_ + "): " + failure +
-                                ". A peer process exited, was killed or cancelled, or did not answer within the "
-                                "timeout of " +
-                                seconds(timeout_);
+    const std::string message =
+        what + " failed on rank " + std::to_string(rank_) + " of " + std::to_string(size_) + " (" + backend_ +
+        "): " + failure +
+        ". A peer process exited, was killed or cancelled, or did not answer within the "
+        "timeout of " +
+        seconds(timeout_);
     shutdown(message);
     throw DistributedError(message);
   }
@@ -265,7 +268,8 @@ c10::intrusive_ptr<c10d::Store> connectStore(const DistributedConfig& c) {
   }
 }
 
-std::shared_ptr<Communicator> createGroup(const DistributedConfig& c, const c10::intrusive_ptr<c10d::Store>& store) {
+std::shared_ptr<Communicator> createGroup(const DistributedConfig& c,
+                                          const c10::intrusive_ptr<c10d::Store>& store) {
   const auto groupStore = c10::make_intrusive<c10d::PrefixStore>("nivp/group", store);
   try {
 #ifdef NIVP_HAVE_GLOO
@@ -341,7 +345,8 @@ std::shared_ptr<Communicator> joinProcessGroup(const DistributedConfig& c) {
   std::lock_guard<std::mutex> lock(r.mutex);
   const std::string key = describe(c);
   if (r.communicator && r.key != key)
-    throw DistributedError("this process already joined a run as " + r.key + "; one run per process, not " + key);
+    throw DistributedError("this process already joined a run as " + r.key + "; one run per process, not " +
+                           key);
   try {
     if (!r.store) r.store = connectStore(c);
     agreeOnConfiguration(*r.store, "nivp/session" + std::to_string(r.sessions) + "/", c);

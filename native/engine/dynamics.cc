@@ -85,10 +85,13 @@ DynamicsResult Dynamics::evaluate(const at::Tensor& theta, double t, const Sampl
     throw std::invalid_argument("samples.points: expected shape [n, " + std::to_string(nc.dim) + "], n >= 1");
   if (warmStart.defined() && warmStart.numel() != p)
     throw std::invalid_argument("warmStart: expected " + std::to_string(p) + " values");
-  const int64_t n = X.size(0);
+  const int64_t n = samples.total > 0 ? samples.total : X.size(0);
+  // Sample-parallel: this process's sums over its own points, completed over all processes.
+  Communicator* const comm = comm_ && comm_->worldSize() > 1 ? comm_.get() : nullptr;
+  const double localShare = static_cast<double>(X.size(0)) / static_cast<double>(n);
   const bool dense = config_.method == LinearSolverConfig::Method::Dense;
   // Before any work, in particular before a J is built.
-  if (dense) checkDenseBudget(n, pa, nc.dtype, config_.memoryBudgetBytes);
+  if (dense) checkDenseBudget(X.size(0), pa, nc.dtype, config_.memoryBudgetBytes);
   const auto poll = [&]() {
     if (cancelled && cancelled()) throw Cancelled();
   };
@@ -108,7 +111,13 @@ DynamicsResult Dynamics::evaluate(const at::Tensor& theta, double t, const Sampl
   }
   result.f = result.f.to(opts);
 
-  if (!at::logical_and(at::isfinite(result.f).all(), at::isfinite(th).all()).item<bool>()) {
+  at::Tensor finite = at::logical_and(at::isfinite(result.f).all(), at::isfinite(th).all());
+  if (comm) {  // every process must take the same branch
+    at::Tensor failures = at::logical_not(finite).to(opts.dtype(at::kDouble)).reshape({1});
+    sumOverRanks(comm, {failures});
+    finite = failures.eq(0);
+  }
+  if (!finite.item<bool>()) {
     result.thetaDot = at::full({p}, std::numeric_limits<double>::quiet_NaN(), opts);
     result.residual = std::numeric_limits<double>::quiet_NaN();
     result.converged = false;
@@ -127,14 +136,26 @@ DynamicsResult Dynamics::evaluate(const at::Tensor& theta, double t, const Sampl
     const at::Tensor fa = result.f.select(1, a).unsqueeze(1).contiguous();  // n×1
     at::Tensor xa;
     at::Tensor Jx;  // J_a θ̇_a, n×1
-    if (dense) {
+    if (dense && comm) {
+      const at::Tensor Ja = lin.fieldJacobian(a);
+      at::Tensor M = at::mm(Ja.t(), Ja).mul_(invN), F = at::mm(Ja.t(), fa).mul_(invN);
+      sumOverRanks(comm, {M, F});
+      xa = denseSolveMatrix(M, F, config_.mu).x;
+      Jx = at::mm(Ja, xa);
+    } else if (dense) {
       const at::Tensor Ja = lin.fieldJacobian(a);
       xa = denseSolve(Ja, fa, config_.mu).x;  // p_a×1
       Jx = at::mm(Ja, xa);
     } else {
       // M_a alone feeds the sketch; μ is folded into CG's operator (in place, one pass fewer than
       // PcgOptions::shift).
-      const auto product = [&lin, &lin32, a](const at::Tensor& V, double mu) {
+      const auto product = [&lin, &lin32, a, comm, localShare](const at::Tensor& V, double mu) {
+        if (comm) {  // J_aᵀJ_a V over this process's points, scaled to the global 1/n, then summed
+          at::Tensor out = lin32 ? lin32->fieldMvm(a, V.to(at::kFloat), 0.0) : lin.fieldMvm(a, V, 0.0);
+          sumOverRanks(comm, {out.mul_(localShare)});
+          out = out.to(V.scalar_type());
+          return mu != 0 ? out.add_(V, mu) : out;
+        }
         if (!lin32) return lin.fieldMvm(a, V, mu);
         at::Tensor out = lin32->fieldMvm(a, V.to(at::kFloat), 0.0).to(V.scalar_type());
         return mu != 0 ? out.add_(V, mu) : out;
@@ -150,6 +171,7 @@ DynamicsResult Dynamics::evaluate(const at::Tensor& theta, double t, const Sampl
       P = cached ? reuse->fields[a] : sketch();
       poll();
       const at::Tensor F = lin.fieldVjp(a, fa).mul_(invN);  // p_a×1
+      sumOverRanks(comm, {F});
       at::Tensor x0;
       if (warmStart.defined()) {
         x0 = warmStart.reshape({p}).narrow(0, net.fieldOffset(a), pa).to(opts).unsqueeze(1);
@@ -187,7 +209,9 @@ DynamicsResult Dynamics::evaluate(const at::Tensor& theta, double t, const Sampl
     result.thetaDot.narrow(0, net.fieldOffset(a), pa).copy_(xa.reshape({pa}));
     misfit.add_((Jx - fa).square().sum());
   }
-  const at::Tensor host = at::stack({misfit, result.f.square().sum()}).to(at::kCPU, at::kDouble);
+  at::Tensor sums = at::stack({misfit, result.f.square().sum()});
+  sumOverRanks(comm, {sums});
+  const at::Tensor host = sums.to(at::kCPU, at::kDouble);
   const double num = host[0].item<double>(), den = host[1].item<double>();
   if (den > 0) {
     result.residual = std::sqrt(num / den);

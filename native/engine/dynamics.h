@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "common/cancelled.h"
+#include "distributed/communicator.h"
 #include "engine/jets.h"
 #include "engine/network.h"
 #include "plan/program.h"
@@ -63,6 +64,9 @@ struct PreconditionerCache {
 struct SampleSet {
   at::Tensor points;  // n×D in the network's dtype/device
   StaticValues statics;
+  // Points of the whole set when this process holds one share of it (a sample-parallel run);
+  // 0: the set is `points`. Sums over points are divided by this count.
+  int64_t total = 0;
 };
 
 struct DynamicsResult {
@@ -100,6 +104,11 @@ class Dynamics {
   // only DynamicsResult::residual.
   double residual(const at::Tensor& theta, double t, const SampleSet& samples, at::Generator& gen) const;
 
+  // A sample-parallel run: the samples passed in are this process's share, and every sum over
+  // points (M·v and the sketch, F, the residual's sums, a dense solve's JᵀJ) is completed over
+  // all processes by `communicator` (null: one process).
+  void setCommunicator(std::shared_ptr<Communicator> communicator) { comm_ = std::move(communicator); }
+
   const Network& network() const { return *network_; }
   const LinearSolverConfig& config() const { return config_; }
   const ProgramEvaluator& rhs() const { return rhs_; }
@@ -110,6 +119,7 @@ class Dynamics {
   ProgramEvaluator rhs_;
   JetRequest jets_;
   LinearSolverConfig config_;
+  std::shared_ptr<Communicator> comm_;
 };
 
 }  // namespace nivp

@@ -23,10 +23,20 @@ Session::Session(SessionConfig config)
     : config_(std::move(config)),
       network_(std::make_shared<const Network>(config_.network)),
       dynamics_(network_, ProgramEvaluator(config_.rhs, config_.jets.pairs), config_.jets, config_.linear),
-      sampling_(stream(config_.seed, Sampling)),
-      sketch_(stream(config_.seed, Sketch)),
-      fitting_(stream(config_.seed, Fitting)),
-      evaluation_(stream(config_.seed, Evaluation)) {
+      measuring_(dynamics_),
+      comm_(std::make_shared<LocalCommunicator>()),
+      sketch_(stream(config_.seed, Sketch)) {
+  const SampleShares& shares = config_.shares;
+  bool valid = shares.count >= 1 && !shares.drawn.empty();
+  for (size_t i = 0; i < shares.drawn.size(); ++i)
+    valid = valid && shares.drawn[i] >= 0 && shares.drawn[i] < shares.count &&
+            (i == 0 || shares.drawn[i] > shares.drawn[i - 1]);
+  // Without a communicator the sums are complete only when this process draws every share.
+  if (!valid || static_cast<int64_t>(shares.drawn.size()) != shares.count)
+    throw std::invalid_argument("sampleShares: a one-process session draws every share, in order");
+  sampling_ = streams(config_.seed * 4 + Sampling);
+  fitting_ = streams(config_.seed * 4 + Fitting);
+  evaluation_ = streams(config_.seed * 4 + Evaluation);
   // The right-hand side is checked by Dynamics. Programs index their nodes and the fields' jets,
   // so these checks are memory safety, not option validation (which is TypeScript's).
   const auto& cfg = config_.network;
@@ -75,21 +85,88 @@ at::Tensor Session::combine(const at::Tensor& base, const Terms& terms) const {
   return out;
 }
 
+Session::Streams Session::streams(uint64_t seed) const {
+  Streams out;
+  for (const int64_t share : config_.shares.drawn) out.push_back(seeded(shareSeed(seed, share)));
+  return out;
+}
+
+std::pair<at::Tensor, at::Tensor> Session::drawShares(const BatchSource& source, int64_t total,
+                                                      Streams& streams) {
+  const SampleShares& shares = config_.shares;
+  if (shares.drawn.size() == 1) return source(shares.size(total, shares.drawn[0]), streams[0]);
+  std::vector<at::Tensor> points, values;
+  for (size_t i = 0; i < shares.drawn.size(); ++i) {
+    auto [x, y] = source(shares.size(total, shares.drawn[i]), streams[i]);
+    points.push_back(std::move(x));
+    values.push_back(std::move(y));
+  }
+  return {at::cat(points), at::cat(values)};
+}
+
+at::Tensor Session::pointShares(int64_t total, Streams& streams) {
+  const SampleShares& shares = config_.shares;
+  if (shares.drawn.size() == 1)
+    return uniformPoints(*network_, shares.size(total, shares.drawn[0]), streams[0]);
+  std::vector<at::Tensor> points;
+  for (size_t i = 0; i < shares.drawn.size(); ++i)
+    points.push_back(uniformPoints(*network_, shares.size(total, shares.drawn[i]), streams[i]));
+  return at::cat(points);
+}
+
+template <typename F>
+auto Session::collective(F&& work) -> decltype(work()) {
+  if (comm_->worldSize() <= 1) return work();
+  try {
+    return work();
+  } catch (const DistributedError&) {
+    throw;  // the communicator has left the run already
+  } catch (const Cancelled&) {
+    comm_->shutdown("rank " + std::to_string(comm_->rank()) + " was cancelled");
+    throw;
+  } catch (const std::exception& e) {
+    comm_->shutdown("rank " + std::to_string(comm_->rank()) + " failed: " + e.what());
+    throw;
+  }
+}
+
+void Session::join(const DistributedConfig& config) {
+  if (comm_->worldSize() > 1 || config_.shares.count != 1)
+    throw std::invalid_argument("join: this session already takes part in a sample-parallel run");
+  if (config_.samples < config.worldSize) throw std::invalid_argument("join: fewer samples than processes");
+  std::shared_ptr<Communicator> comm = joinProcessGroup(config);
+  comm_ = comm;
+  config_.shares = SampleShares{config.worldSize, {config.rank}};
+  sampling_ = streams(config_.seed * 4 + Sampling);
+  fitting_ = streams(config_.seed * 4 + Fitting);
+  evaluation_ = streams(config_.seed * 4 + Evaluation);
+  dynamics_.setCommunicator(comm);
+  samples_.reset();
+  preconditioners_.clear();
+}
+
+int64_t Session::checkReplicated(const at::Tensor& theta, double t, const std::string& what, int64_t vote) {
+  return collective([&] { return comm_->checkReplicated(theta, t, what, vote); });
+}
+
 void Session::resample() {
-  samples_ = dynamics_.samples(uniformPoints(*network_, config_.samples, sampling_));
+  samples_ = dynamics_.samples(pointShares(config_.samples, sampling_));
+  samples_->total = config_.samples;
   preconditioners_.clear();
 }
 
 StageResult Session::stage(double t, const at::Tensor& base, const Terms& terms, bool resample,
                            const std::function<bool()>& cancelled) {
-  if (resample || !samples_) this->resample();
-  const at::Tensor theta = terms.empty() ? base : combine(base, terms);
-  PreconditionerCache* reuse = config_.linear.reusePreconditioner ? &preconditioners_ : nullptr;
-  StageResult result;
-  result.dynamics = dynamics_.evaluate(theta, t, *samples_, lastThetaDot_, sketch_, cancelled, reuse);
-  result.finite = result.dynamics.thetaDot.isfinite().all().item<bool>();
-  if (result.finite) lastThetaDot_ = result.dynamics.thetaDot;
-  return result;
+  return collective([&] {
+    if (resample || !samples_) this->resample();
+    const at::Tensor theta = terms.empty() ? base : combine(base, terms);
+    PreconditionerCache* reuse = config_.linear.reusePreconditioner ? &preconditioners_ : nullptr;
+    StageResult result;
+    result.dynamics = dynamics_.evaluate(theta, t, *samples_, lastThetaDot_, sketch_, cancelled, reuse);
+    result.finite = result.dynamics.thetaDot.isfinite().all().item<bool>();
+    if (result.finite) lastThetaDot_ = result.dynamics.thetaDot;
+    return result;
+  });
 }
 
 StepEnd Session::finishStep(const at::Tensor& y, const Terms& solution, const Terms& error) const {
@@ -114,15 +191,20 @@ SessionFitResult Session::fit(const BatchSource& source, uint64_t initSeed, cons
     if (cancelled && cancelled()) return false;
     return userProgress ? userProgress(step, loss) : true;
   };
-  result.report = fitAdam(*network_, result.theta, source, adam, fitting_);
-  if (result.report.stopped && cancelled && cancelled()) throw Cancelled();
-  if (config.headTuning) {
-    auto [points, values] = source(config.headSamples, fitting_);
-    tuneHead(*network_, result.theta, points, values, config.headLambda);
-  }
-  auto [points, values] = source(config.errorSamples, evaluation_);
-  result.relativeError = relativeError(*network_, result.theta, points, values);
-  return result;
+  Communicator* comm = comm_.get();
+  // Adam asks for whole batches; each process draws its shares of them.
+  const BatchSource shares = [&](int64_t n, at::Generator&) { return drawShares(source, n, fitting_); };
+  return collective([&] {
+    result.report = fitAdam(*network_, result.theta, shares, adam, fitting_[0], comm);
+    if (result.report.stopped && cancelled && cancelled()) throw Cancelled();
+    if (config.headTuning) {
+      auto [points, values] = drawShares(source, config.headSamples, fitting_);
+      tuneHead(*network_, result.theta, points, values, config.headLambda, comm);
+    }
+    auto [points, values] = drawShares(source, config.errorSamples, evaluation_);
+    result.relativeError = relativeError(*network_, result.theta, points, values, comm);
+    return result;
+  });
 }
 
 SessionFitResult Session::fitInitial(const SessionFitConfig& config, const at::Tensor& poolPoints,
@@ -166,8 +248,8 @@ MeasureStreams Session::measureStreams() const {
 }
 
 double Session::residual(const at::Tensor& theta, double t, int64_t samples, MeasureStreams& streams) const {
-  const SampleSet set = dynamics_.samples(uniformPoints(*network_, samples, streams.evaluation));
-  return dynamics_.residual(theta, t, set, streams.sketch);
+  const SampleSet set = measuring_.samples(uniformPoints(*network_, samples, streams.evaluation));
+  return measuring_.residual(theta, t, set, streams.sketch);
 }
 
 double Session::error(const at::Tensor& theta, double t, int64_t samples, MeasureStreams& streams) const {

@@ -10,10 +10,14 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <string>
 #include <unordered_map>
 #include <utility>
 #include <vector>
 
+#include "distributed/communicator.h"
+#include "distributed/process_group.h"
+#include "distributed/shares.h"
 #include "engine/dynamics.h"
 #include "engine/network.h"
 #include "fit/fit.h"
@@ -29,6 +33,10 @@ struct SessionConfig {
   int64_t samples = 10000;
   LinearSolverConfig linear;
   uint64_t seed = 0;
+  // Which shares of every sample set this process draws (distributed/shares.h). A distributed
+  // run sets it when the session joins; a one-process session may draw all W shares to
+  // reproduce a W-process run on the union of its points (tests).
+  SampleShares shares;
 };
 
 struct SessionFitConfig {
@@ -85,6 +93,16 @@ class Session {
   // base + Σ c_i·v_i as a new tensor (base undefined: Σ c_i·v_i), adding the terms in order.
   at::Tensor combine(const at::Tensor& base, const Terms& terms) const;
 
+  // Joins a sample-parallel run (distributed/process_group.h): from then on this session draws
+  // its rank's share of every sample set and completes each sum over points with the others
+  // (measurements, residual and error, stay local). Blocks for the rendezvous; throws
+  // DistributedError.
+  void join(const DistributedConfig& config);
+  const Communicator& communicator() const { return *comm_; }
+  // Throws DistributedError unless θ and t are identical in every process of the run; returns
+  // the largest `vote` of the processes (Communicator::checkReplicated).
+  int64_t checkReplicated(const at::Tensor& theta, double t, const std::string& what, int64_t vote);
+
   // Draws the next Monte Carlo points (uniform in the box) from the session's sampling stream.
   void resample();
   // One RK stage: θ̇ at base + Σ c_i·v_i (base itself for no terms) at the current samples (drawn
@@ -112,12 +130,24 @@ class Session {
  private:
   SessionFitResult fit(const BatchSource& source, uint64_t initSeed, const SessionFitConfig& config,
                        const std::function<bool()>& cancelled);
+  // This process's part of a set of `total` points: its shares, each from its own stream.
+  using Streams = std::vector<at::Generator>;
+  Streams streams(uint64_t seed) const;
+  std::pair<at::Tensor, at::Tensor> drawShares(const BatchSource& source, int64_t total, Streams& streams);
+  at::Tensor pointShares(int64_t total, Streams& streams);
+  // Runs a step of a distributed run; when it throws, this process leaves the run first, so that
+  // its peers fail at once instead of waiting for the timeout.
+  template <typename F>
+  auto collective(F&& work) -> decltype(work());
 
   SessionConfig config_;
   std::shared_ptr<const Network> network_;
   Dynamics dynamics_;
+  Dynamics measuring_;  // dynamics_ without the communicator: measurements are local
   std::optional<ProgramEvaluator> initial_, exact_;
-  at::Generator sampling_, sketch_, fitting_, evaluation_;
+  std::shared_ptr<Communicator> comm_;
+  at::Generator sketch_;  // replicated: the same Nyström test matrices in every process
+  Streams sampling_, fitting_, evaluation_;
   std::optional<SampleSet> samples_;
   PreconditionerCache preconditioners_;  // for the current samples; cleared with them
   at::Tensor lastThetaDot_;

@@ -16,15 +16,24 @@ at::Tensor uniformPoints(const Network& network, int64_t n, at::Generator& gen) 
 }
 
 FitReport fitAdam(const Network& network, at::Tensor& theta, const BatchSource& source,
-                  const AdamOptions& options, at::Generator& gen) {
+                  const AdamOptions& options, at::Generator& gen, Communicator* comm) {
+  if (comm != nullptr && comm->worldSize() <= 1) comm = nullptr;
   at::Tensor m = at::zeros_like(theta), v = at::zeros_like(theta);
   FitReport report;
+  at::Tensor squares;  // Σ residual² over all processes (sample-parallel runs)
   for (int64_t step = 1; step <= options.steps; ++step) {
     auto [points, targets] = source(options.batch, gen);
     const Linearization lin(network, theta, points);
     const at::Tensor residual = lin.values() - targets.to(network.options());  // n×k
-    const double n = static_cast<double>(points.size(0));
-    const at::Tensor grad = lin.vjp(residual.unsqueeze(2)).squeeze(1).mul_(2.0 / n);
+    double n = static_cast<double>(points.size(0));
+    at::Tensor grad = lin.vjp(residual.unsqueeze(2)).squeeze(1);
+    if (comm) {  // one message: Jᵀr, Σr² and the point count
+      at::Tensor stats = at::stack({residual.square().sum(), at::full({}, n, residual.options())});
+      comm->allReduceSum({grad, stats});
+      squares = stats[0];
+      n = stats[1].item<double>();
+    }
+    grad.mul_(2.0 / n);
     m.mul_(options.beta1).add_(grad, 1 - options.beta1);
     v.mul_(options.beta2).addcmul_(grad, grad, 1 - options.beta2);
     const double c1 = 1 - std::pow(options.beta1, static_cast<double>(step));
@@ -33,7 +42,8 @@ FitReport fitAdam(const Network& network, at::Tensor& theta, const BatchSource& 
     report.steps = step;
     const bool reportNow = step % options.reportEvery == 0 || step == options.steps;
     if (reportNow) {
-      report.loss = residual.square().mean().item<double>() * static_cast<double>(residual.size(1));
+      report.loss = comm ? squares.item<double>() / n
+                         : residual.square().mean().item<double>() * static_cast<double>(residual.size(1));
       if (options.progress && !options.progress(step, report.loss)) {
         report.stopped = true;
         break;
@@ -44,7 +54,7 @@ FitReport fitAdam(const Network& network, at::Tensor& theta, const BatchSource& 
 }
 
 void tuneHead(const Network& network, at::Tensor& theta, const at::Tensor& pointsIn,
-              const at::Tensor& targetsIn, double lambda) {
+              const at::Tensor& targetsIn, double lambda, Communicator* comm) {
   const auto opts = network.options();
   const at::Tensor points = pointsIn.to(opts), targets = targetsIn.to(opts);
   const at::Tensor s = network.scaled(points);
@@ -56,8 +66,10 @@ void tuneHead(const Network& network, at::Tensor& theta, const at::Tensor& point
     network.subnetworkValue(theta, a, s, &inputs, nullptr);
     const at::Tensor phi = at::cat({inputs[last], at::ones({s.size(0), 1}, opts)}, 1).mul_(B);  // n×(w+1)
     at::Tensor gram = at::mm(phi.t(), phi);
-    gram.diagonal().add_(lambda * static_cast<double>(s.size(0)));
-    const at::Tensor rhs = at::mm(phi.t(), targets.select(1, a).unsqueeze(1));
+    at::Tensor rhs = at::mm(phi.t(), targets.select(1, a).unsqueeze(1));
+    at::Tensor n = at::full({1}, static_cast<double>(s.size(0)), opts);
+    sumOverRanks(comm, {gram, rhs, n});
+    gram.diagonal().add_(lambda * n.item<double>());
     const at::Tensor solution = at::cholesky_solve(rhs, at::linalg_cholesky(gram)).squeeze(1);  // w then b
     theta.narrow(0, network.fieldOffset(a) + L.weightOffset, L.in).copy_(solution.narrow(0, 0, L.in));
     theta.narrow(0, network.fieldOffset(a) + L.biasOffset, 1).copy_(solution.narrow(0, L.in, 1));
@@ -65,10 +77,13 @@ void tuneHead(const Network& network, at::Tensor& theta, const at::Tensor& point
 }
 
 double relativeError(const Network& network, const at::Tensor& theta, const at::Tensor& points,
-                     const at::Tensor& targets) {
+                     const at::Tensor& targets, Communicator* comm) {
   const at::Tensor y = network.forward(theta, points, JetRequest{}).values;
   const at::Tensor t = targets.to(y.options());
-  return ((y - t).norm() / t.norm()).item<double>();
+  if (comm == nullptr || comm->worldSize() <= 1) return ((y - t).norm() / t.norm()).item<double>();
+  at::Tensor squares = at::stack({(y - t).square().sum(), t.square().sum()});
+  comm->allReduceSum({squares});
+  return std::sqrt(squares[0].item<double>() / squares[1].item<double>());
 }
 
 }  // namespace nivp

@@ -7,6 +7,7 @@
 #include <functional>
 #include <utility>
 
+#include "distributed/communicator.h"
 #include "engine/network.h"
 
 namespace nivp {
@@ -35,16 +36,19 @@ struct FitReport {
 
 // Minimises the mean squared error over fresh batches; θ is updated in place. The gradient is
 // 2/n Jᵀ(y − target) from the same cached-factor products the solver uses.
+// `comm` (sample-parallel runs; null for one process): the batches are this process's shares,
+// and the gradient, the loss and the point count are summed over all processes, so that θ moves
+// identically everywhere. The same holds for tuneHead and relativeError.
 FitReport fitAdam(const Network& network, at::Tensor& theta, const BatchSource& source,
-                  const AdamOptions& options, at::Generator& gen);
+                  const AdamOptions& options, at::Generator& gen, Communicator* comm = nullptr);
 
 // Replaces each field's last layer by the regularised least-squares solution on `points`:
 // (ΦᵀΦ + λI) w = Φᵀu with Φ = B·[h_last, 1] (B the boundary factor). θ is updated in place.
 void tuneHead(const Network& network, at::Tensor& theta, const at::Tensor& points, const at::Tensor& targets,
-              double lambda);
+              double lambda, Communicator* comm = nullptr);
 
 // Relative L2 error ‖y − target‖ / ‖target‖ over all fields on the given points.
 double relativeError(const Network& network, const at::Tensor& theta, const at::Tensor& points,
-                     const at::Tensor& targets);
+                     const at::Tensor& targets, Communicator* comm = nullptr);
 
 }  // namespace nivp

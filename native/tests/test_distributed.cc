@@ -168,7 +168,8 @@ TEST(Gloo, ABusyPortIsNamed) {
     connectProcessGroup(config(0, 2, busy.port, 2.0));
     FAIL() << "hosted the store on a busy port";
   } catch (const DistributedError& e) {
-    EXPECT_NE(std::string(e.what()).find("cannot host the rendezvous store at 127.0.0.1:" + std::to_string(busy.port)),
+    EXPECT_NE(std::string(e.what()).find("cannot host the rendezvous store at 127.0.0.1:" +
+                                         std::to_string(busy.port)),
               std::string::npos)
         << e.what();
   }
@@ -189,7 +190,8 @@ TEST(Gloo, APeerThatLeavesMakesTheOthersFailPromptly) {
     }
     comm->allReduceSum({x});
   });
-  EXPECT_NE(errors[0].find("an all-reduce of 8000 bytes failed on rank 0 of 2"), std::string::npos) << errors[0];
+  EXPECT_NE(errors[0].find("an all-reduce of 8000 bytes failed on rank 0 of 2"), std::string::npos)
+      << errors[0];
   EXPECT_EQ(errors[1], "");
   EXPECT_LT(nivp::testing::seconds(start), 15.0);  // well before the 30 s timeout
 }

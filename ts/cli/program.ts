@@ -11,6 +11,7 @@ import { packageRoot } from '../native';
 import { DEFAULT_OPTIONS } from '../solver/options';
 import { integerIn, param, positiveNumber, timeList } from './args';
 import { ExitCode, UsageError } from './errors';
+import { launchWorkers, withoutNproc } from './launch';
 import { PROBLEM_NAMES } from './load-problem';
 import { type CliContext, type RunFlags, runSolve } from './run';
 
@@ -108,6 +109,11 @@ export function createProgram(ctx: CliContext, onExit: (code: number) => void): 
     )
     .option('--grid <n>', 'cells per axis of the report heatmaps (default: 64)', integerIn(2, 1024))
     .option('--quiet', 'no progress or summary on stderr')
+    .option(
+      '--nproc <n>',
+      'run over n local processes, each on its share of the samples (like torchrun --nproc-per-node; several machines: see docs/distributed.md)',
+      integerIn(1, 1024),
+    )
     .addHelpText(
       'after',
       [
@@ -116,9 +122,14 @@ export function createProgram(ctx: CliContext, onExit: (code: number) => void): 
         '  neural-ivp run heat --dim 2 --T 1 --save-at 0,0.5,1 --out runs/heat',
         '  neural-ivp run wave --dim 3 --samples 20000 --method rk23',
         '  neural-ivp run ./my-problem.mjs --param k=2 --no-restarts --width 64',
+        '  neural-ivp run heat --dim 2 --samples 20000 --nproc 2',
       ].join('\n'),
     )
-    .action(async (problem: string, flags: RunFlags) => {
+    .action(async (problem: string, flags: RunFlags & { nproc?: number }) => {
+      if (flags.nproc !== undefined) {
+        onExit(await launchWorkers(flags.nproc, withoutNproc(ctx.argv), ctx));
+        return;
+      }
       onExit(await runSolve(problem, flags, ctx));
     });
 
@@ -154,6 +165,7 @@ export async function runCommand(argv: readonly string[], io: CliIO = {}): Promi
     cwd: io.cwd ?? process.cwd(),
     argv: io.argv ?? argv,
     createSession: io.createSession,
+    workerCommand: io.workerCommand,
   };
   let code: number = ExitCode.ok;
   const program = createProgram(ctx, (c) => {

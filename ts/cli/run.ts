@@ -57,6 +57,8 @@ export interface CliContext {
   argv: readonly string[];
   /** Makes the solver's session instead of the native addon (tests, custom backends). */
   createSession?: SessionFactory;
+  /** `--nproc`: the worker command before its arguments (default: this Node and script). */
+  workerCommand?: readonly string[];
 }
 
 /** The option paths of `SpecError`s and the flags that set them. */
@@ -145,7 +147,7 @@ const safeName = (name: string): string => name.replace(/[^A-Za-z0-9._-]+/g, '_'
 export async function runSolve(problemArg: string, flags: RunFlags, ctx: CliContext): Promise<number> {
   const started = performance.now();
   const writeLine = (line: string): void => ctx.stderr(`${line}\n`);
-  const progress: RunProgress = flags.quiet === true ? silentProgress : barProgress(ctx.progressStream, writeLine);
+  let progress: RunProgress = flags.quiet === true ? silentProgress : barProgress(ctx.progressStream, writeLine);
 
   // Everything up to the solver's constructor is checking: failures are usage errors (exit 2).
   let problem: Problem;
@@ -176,8 +178,11 @@ export async function runSolve(problemArg: string, flags: RunFlags, ctx: CliCont
     throw e;
   }
 
+  // A distributed run: every process computes, rank 0 alone reports and writes.
+  const writer = (ivp.options.distributed?.rank ?? 0) === 0;
+  if (!writer) progress = silentProgress;
   const out = path.resolve(ctx.cwd, flags.out ?? path.join('neural-ivp-out', safeName(problem.name)));
-  await mkdir(out, { recursive: true });
+  if (writer) await mkdir(out, { recursive: true });
   const files = {
     solution: path.join(out, 'solution.json'),
     metrics: path.join(out, 'metrics.json'),
@@ -218,6 +223,7 @@ export async function runSolve(problemArg: string, flags: RunFlags, ctx: CliCont
     throw e;
   }
 
+  if (!writer) return warning === undefined ? ExitCode.ok : ExitCode.failure;
   progress.note('evaluating the solution for the report…');
   const t0 = performance.now();
   const data = await collectReportData(solution, problem, { grid: flags.grid });

@@ -122,6 +122,7 @@ export class EvolveRun {
   private attemptCg = 0;
   private attemptResidual = Number.NaN;
   private attemptSolves = 0;
+  private attempts = 0;
 
   constructor(private readonly input: EvolveRunInput) {
     this.session = input.session;
@@ -152,7 +153,7 @@ export class EvolveRun {
         firstStep: 20 * T * options.integrator.rtol,
         fsal: false,
         signal,
-        beforeStep: (_t, theta) => this.beforeStep(theta),
+        beforeStep: (t, theta) => this.beforeStep(t, theta),
         onStep: (record) => this.onStep(record),
       });
     } catch (e) {
@@ -205,13 +206,22 @@ export class EvolveRun {
   }
 
   /** Before every attempt: a restart when a policy fires, then new samples for the attempt. */
-  private async beforeStep(theta: Handle): Promise<Handle | undefined> {
+  private async beforeStep(t: number, theta: Handle): Promise<Handle | undefined> {
     this.attemptCg = 0;
     this.attemptResidual = Number.NaN;
     this.attemptSolves = 0;
     let replacement: Handle | undefined;
     const scheduler = this.scheduler;
-    if (scheduler !== null && scheduler.check() !== null) {
+    let restart = scheduler !== null && scheduler.check() !== null;
+    // A sample-parallel run: each process decides alone (accept, h, restarts by CG iterations)
+    // and they agree while θ and t do, checked here together with a vote on the wall-clock
+    // restart policy, whose clocks differ between processes (a restart when any asks for one).
+    this.attempts++;
+    if (this.input.options.distributed !== null && this.session.checkReplicated !== undefined) {
+      const what = `step attempt ${this.attempts} (t = ${t})`;
+      restart = (await this.session.checkReplicated(theta, t, what, restart ? 1 : 0)) > 0;
+    }
+    if (scheduler !== null && restart) {
       const { options } = this.input;
       const fitStart = scheduler.clock();
       const refitSteps = options.restarts === false ? null : options.restarts.fitSteps;

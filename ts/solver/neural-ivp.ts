@@ -11,7 +11,9 @@
  *   `session.cancel()` so native loops stop; the work winds down in the background, and any later
  *   call on the instance waits for it (calls on one instance run one at a time: queue.ts).
  */
+import { configurationFingerprint, joinRequest } from '../distributed/run';
 import { SpecError } from '../errors';
+import { native } from '../native';
 import type { DeviceName } from '../native-config';
 import type { Problem } from '../problem/define';
 import { type EvolveProgress, EvolveRun } from './evolve-run';
@@ -53,6 +55,11 @@ export interface NeuralIVPHooks {
   createSession?: SessionFactory;
   /** Cap on restarts per `evolve` (default 10, the paper's). */
   maxRestarts?: number;
+  /**
+   * Draw every sample set as the union of this many shares, each from its own stream: what a run
+   * over that many processes draws together (tests compare the two; docs/distributed.md).
+   */
+  sampleShares?: number;
 }
 
 export class NeuralIVP {
@@ -60,6 +67,9 @@ export class NeuralIVP {
   readonly options: ResolvedOptions;
   private readonly makeSession: SessionFactory;
   private readonly maxRestarts: number;
+  private readonly sampleShares: number;
+  /** The rendezvous of a distributed run, once per instance. */
+  private joined: Promise<void> | undefined;
   private readonly queue = new ExclusiveQueue(() => this.session?.cancel());
   private session: NativeSession | undefined;
   private sessionConfig: SessionConfig | undefined;
@@ -72,6 +82,10 @@ export class NeuralIVP {
     this.options = resolveOptions(input);
     this.makeSession = hooks.createSession ?? createSession;
     this.maxRestarts = hooks.maxRestarts ?? DEFAULT_MAX_RESTARTS;
+    this.sampleShares = hooks.sampleShares ?? 1;
+    if (!(Number.isInteger(this.sampleShares) && this.sampleShares >= 1)) {
+      throw new RangeError(`sampleShares must be a positive integer, got ${this.sampleShares}`);
+    }
     if (!(Number.isInteger(this.maxRestarts) && this.maxRestarts >= 0)) {
       throw new RangeError(`maxRestarts must be a non-negative integer, got ${this.maxRestarts}`);
     }
@@ -124,15 +138,44 @@ export class NeuralIVP {
 
   private getSession(): NativeSession {
     if (this.session === undefined) {
-      const config = sessionConfigFor(this.options, this.device);
+      const d = this.options.distributed;
+      const config: SessionConfig = {
+        ...sessionConfigFor(this.options, this.device),
+        ...(this.sampleShares > 1
+          ? { sampleShares: { count: this.sampleShares, drawn: [...Array(this.sampleShares).keys()] } }
+          : {}),
+        ...(d !== null && this.device === 'cuda' ? { deviceIndex: d.localRank } : {}),
+      };
       this.session = this.makeSession(config);
       this.sessionConfig = config;
     }
     return this.session;
   }
 
-  private async fitNow(signal: AbortSignal | undefined, onProgress?: (p: FitProgress) => void): Promise<FitReport> {
+  /**
+   * The session, joined to its sample-parallel run first when `distributed` is set: the
+   * rendezvous compares every process's configuration and rejects, naming what differs.
+   */
+  private async ready(): Promise<NativeSession> {
     const session = this.getSession();
+    const d = this.options.distributed;
+    if (d === null) return session;
+    if (this.joined === undefined) {
+      if (session.join === undefined) throw new Error('distributed: this session type cannot join a run');
+      const fingerprint = configurationFingerprint(
+        this.options,
+        this.device,
+        session.parameterCount,
+        native().torchVersion(),
+      );
+      this.joined = session.join(joinRequest(d, this.device, fingerprint));
+    }
+    await this.joined;
+    return session;
+  }
+
+  private async fitNow(signal: AbortSignal | undefined, onProgress?: (p: FitProgress) => void): Promise<FitReport> {
+    const session = await this.ready();
     const problem = this.options.problem;
     const config = fitConfigFor(this.options);
     let pool: { points: Float64Array; values: Float64Array } | null = null;
@@ -160,7 +203,7 @@ export class NeuralIVP {
     onProgress: ((p: EvolveProgress) => void) | undefined,
   ): Promise<Solution> {
     const started = wallClock();
-    const session = this.getSession();
+    const session = await this.ready();
     if (this.theta0 === undefined) await this.fitNow(signal);
     const run = new EvolveRun({
       session,
@@ -180,14 +223,16 @@ export class NeuralIVP {
   }
 
   private solutionConfig(): SolutionConfig {
-    const { problem, ...rest } = this.options;
+    const { problem, distributed: _distributed, ...rest } = this.options;
     const options: StoredOptions = rest;
+    // A solution evaluates alone, in any process: without the run's shares and device placement.
+    const { sampleShares: _shares, deviceIndex: _device, ...session } = this.sessionConfig as SessionConfig;
     return {
       name: problem.name,
       params: problem.params,
       plan: problem.plan,
       options,
-      session: this.sessionConfig as SessionConfig,
+      session,
       parameterCount: this.getSession().parameterCount,
     };
   }

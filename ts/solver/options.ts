@@ -3,6 +3,12 @@
  * (appendix C). `resolveOptions` runs in the constructor, before any native work, and throws a
  * `SpecError` whose `path` names the offending option (`linear.rank`, `integrator.method`, …).
  */
+import {
+  type DistributedOptions,
+  type Environment,
+  type ResolvedDistributed,
+  readDistributed,
+} from '../distributed/options';
 import { SpecError } from '../errors';
 import type { Activation, DType } from '../native-config';
 import { isProblem, type Problem } from '../problem/define';
@@ -133,6 +139,12 @@ export interface NeuralIVPOptions {
   seed?: number;
   /** Bytes that native temporaries may use (default 4 GiB). */
   memoryBudget?: number;
+  /**
+   * A sample-parallel run over several processes (docs/distributed.md); absent: the torchrun
+   * environment (`RANK`, `WORLD_SIZE`, `MASTER_ADDR`, `MASTER_PORT`) when set, else one process.
+   * `false` (or null): one process whatever the environment.
+   */
+  distributed?: DistributedOptions | false | null;
 }
 
 /** What `new NeuralIVP(…)` accepts: a problem (shorthand for `{ problem }`) or the options. */
@@ -199,6 +211,8 @@ export interface ResolvedOptions {
   readonly device: DeviceOption;
   readonly seed: number;
   readonly memoryBudget: number;
+  /** null: one process. */
+  readonly distributed: ResolvedDistributed | null;
 }
 
 const GiB = 2 ** 30;
@@ -207,7 +221,7 @@ const MiB = 2 ** 20;
 const MAX_COUNT = 2 ** 31 - 1;
 
 /** The paper's hyperparameters (appendix C), the defaults of every option. */
-export const DEFAULT_OPTIONS: Readonly<Omit<ResolvedOptions, 'problem' | 'linear' | 'restarts'>> & {
+export const DEFAULT_OPTIONS: Readonly<Omit<ResolvedOptions, 'problem' | 'linear' | 'restarts' | 'distributed'>> & {
   readonly linear: ResolvedPcg;
   readonly dense: ResolvedDense;
   readonly restarts: ResolvedRestarts;
@@ -253,6 +267,7 @@ const TOP_KEYS = [
   'device',
   'seed',
   'memoryBudget',
+  'distributed',
 ] as const;
 const NETWORK_KEYS = ['width', 'depth', 'activation', 'frequencies', 'decay', 'embeddingScale', 'embedding'];
 const PCG_KEYS = ['method', 'tol', 'maxIters', 'rank', 'mu', 'mixedPrecision', 'reusePreconditioner'];
@@ -267,9 +282,9 @@ const RESTART_KEYS = ['timeFraction', 'cgIterations', 'fitSteps'];
  * `SpecError` whose path names the option (`network.width`, `linear.rank`, `restarts.timeFraction`,
  * or the unknown key itself). The result is deeply frozen (the problem is already).
  */
-export function resolveOptions(input: NeuralIVPInput): ResolvedOptions {
+export function resolveOptions(input: NeuralIVPInput, env: Environment = process.env): ResolvedOptions {
   const raw: unknown = input;
-  if (isProblem(raw)) return resolveOptions({ problem: raw });
+  if (isProblem(raw)) return resolveOptions({ problem: raw }, env);
   if (!isPlainObject(raw)) {
     throw new SpecError(
       '',
@@ -294,16 +309,22 @@ export function resolveOptions(input: NeuralIVPInput): ResolvedOptions {
       "needs dtype 'float64': a float32 network already runs its products in float32",
     );
   }
+  const samples = readCount('samples', raw.samples, D.samples, 16, 'Monte Carlo points per dynamics evaluation');
+  const fit = readFit(raw.fit);
+  const device = readChoice('device', raw.device, D.device, ['auto', 'cpu', 'cuda'] as const);
+  const distributed = readDistributed(raw.distributed, env);
+  if (distributed !== null) checkDistributed(distributed, samples, fit, device);
   return deepFreeze({
     problem: raw.problem,
     network: readNetwork(raw.network),
-    samples: readCount('samples', raw.samples, D.samples, 16, 'Monte Carlo points per dynamics evaluation'),
+    samples,
     linear,
     integrator: readIntegrator(raw.integrator),
-    fit: readFit(raw.fit),
+    fit,
     restarts: readRestarts(raw.restarts),
     dtype,
-    device: readChoice('device', raw.device, D.device, ['auto', 'cpu', 'cuda'] as const),
+    device,
+    distributed,
     seed: readInteger('seed', raw.seed, D.seed, 0, MAX_COUNT),
     memoryBudget: readInteger(
       'memoryBudget',
@@ -314,6 +335,26 @@ export function resolveOptions(input: NeuralIVPInput): ResolvedOptions {
       'bytes, at least 1 MiB',
     ),
   }) as ResolvedOptions;
+}
+
+/** What a run over `worldSize` processes needs of the other options. */
+function checkDistributed(d: ResolvedDistributed, samples: number, fit: ResolvedFit, device: DeviceOption): void {
+  const counts: [string, number][] = [
+    ['samples', samples],
+    ['fit.batch', fit.batch],
+    ['fit.headSamples', fit.headSamples],
+  ];
+  for (const [name, n] of counts) {
+    if (n < d.worldSize) {
+      throw new SpecError(
+        'distributed.worldSize',
+        `${d.worldSize} processes but ${name} is ${n}: every process needs at least one point of each sample set`,
+      );
+    }
+  }
+  if (d.backend === 'nccl' && device === 'cpu') {
+    throw new SpecError('distributed.backend', "'nccl' all-reduces CUDA tensors: it needs device 'cuda' or 'auto'");
+  }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -79,7 +79,8 @@ export interface StepHistoryRecord {
 }
 
 /** The resolved options minus the problem (which holds functions and is stored as its plan). */
-export type StoredOptions = Omit<ResolvedOptions, 'problem'>;
+/** The options that decide the computation (how it was spread over processes is not stored). */
+export type StoredOptions = Omit<ResolvedOptions, 'problem' | 'distributed'>;
 
 /** Everything needed to rebuild a session that evaluates the solution. */
 export interface SolutionConfig {

@@ -43,6 +43,36 @@ export interface SessionConfig {
   readonly seed: number;
   /** Bytes the dense solve may allocate before it refuses (and chunk temporaries). */
   readonly memoryBudget: number;
+  /**
+   * Internal: which shares of every sample set this session draws (docs/distributed.md). A
+   * one-process session drawing all `count` shares reproduces a `count`-process run on the union
+   * of its points. Absent: one share.
+   */
+  readonly sampleShares?: { readonly count: number; readonly drawn: readonly number[] };
+  /** A distributed CUDA run: the CUDA device of this process (its LOCAL_RANK). */
+  readonly deviceIndex?: number;
+}
+
+/** What `join` sends: ts/distributed/run.ts makes it from the resolved `distributed` option. */
+export interface SessionDistributedConfig {
+  rank: number;
+  worldSize: number;
+  address: string;
+  port: number;
+  backend: 'gloo' | 'nccl';
+  timeoutSeconds: number;
+  /** What every process must agree on, compared at the rendezvous. */
+  fingerprint: [string, string][];
+}
+
+/** What the session's collectives have cost so far (calls, bytes sent per process, seconds). */
+export interface CollectiveStats {
+  rank: number;
+  worldSize: number;
+  backend: string;
+  calls: number;
+  bytes: number;
+  seconds: number;
 }
 
 /** One RK stage: θ̇ at the stage input and the solve's scalars. */
@@ -143,4 +173,15 @@ export interface NativeSession {
   error(theta: Handle, t: number, samples: number, measurement: number): Promise<number>;
   /** Asks running native loops (fit, CG) to stop; they reject with an AbortError-like error. */
   cancel(): void;
+  /**
+   * Joins a sample-parallel run (rendezvous and configuration check); from then on the session
+   * draws its rank's share of each sample set and all-reduces every sum over points.
+   */
+  join?(config: SessionDistributedConfig): Promise<void>;
+  /**
+   * Rejects unless θ and t are identical in every process of the run; resolves to the largest
+   * `vote` (an integer ≥ 0) of the processes, for decisions taken on a process's own clock.
+   */
+  checkReplicated?(theta: Handle, t: number, what: string, vote: number): Promise<number>;
+  collectiveStats?(): CollectiveStats;
 }

@@ -1,0 +1,18 @@
+// The small run that the distributed tests solve in one process and in several.
+import type { NeuralIVPOptions } from '../../ts/index';
+import type { Problem } from '../../ts/problem/define';
+
+export function smallRun(problem: Problem): NeuralIVPOptions {
+  return {
+    problem,
+    network: { width: 10, depth: 2, frequencies: 2 },
+    samples: 101, // odd: the two shares differ in size
+    fit: { steps: 25, batch: 33, headSamples: 65, lr: 3e-3, headTuning: false }, // see the head-tuning test
+    linear: { method: 'pcg', rank: 12, tol: 1e-11 },
+    integrator: { method: 'rk23', rtol: 2e-3 },
+    restarts: false,
+    dtype: 'float64',
+    device: 'cpu',
+    seed: 7,
+  };
+}
