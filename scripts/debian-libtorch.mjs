@@ -6,7 +6,8 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { findLibtorch, HOW_TO_GET_LIBTORCH } from './find-libtorch.mjs';
 
-export const APT_PACKAGES = ['libtorch-dev', 'libopenblas0-pthread'];
+// libgloo-dev: the headers of c10d's Gloo backend, for distributed runs (docs/distributed.md).
+export const APT_PACKAGES = ['libtorch-dev', 'libopenblas0-pthread', 'libgloo-dev'];
 export const APT_COMMANDS = [
   ['apt-get', 'update', '-qq'],
   ['apt-get', 'install', '-y', '-qq', ...APT_PACKAGES],
