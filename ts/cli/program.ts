@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
+import { runDistributedBench } from '../bench/distributed-cli';
 import { runBench } from '../bench/run';
 import { SpecError } from '../errors';
 import { packageRoot } from '../native';
@@ -140,8 +141,17 @@ export function createProgram(ctx: CliContext, onExit: (code: number) => void): 
     .option('--quick', 'smaller sizes and fewer repeats')
     .option('--json', 'print one JSON object on stdout instead of the summary')
     .option('--cuda', 'the GPU run: n = 50,000, dense vs PCG up to p = 1M, the 3D wave in the paper configuration')
-    .action(async (flags: { quick?: boolean; json?: boolean; cuda?: boolean }) => {
+    .option(
+      '--nproc <n>',
+      'measure sample-parallel runs instead: per M·v and per solve, compute vs all-reduce, 1 process then n (docs/distributed.md)',
+      integerIn(1, 1024),
+    )
+    .action(async (flags: { quick?: boolean; json?: boolean; cuda?: boolean; nproc?: number }) => {
       const json = flags.json === true;
+      if (flags.nproc !== undefined) {
+        onExit(await runDistributedBench(flags.nproc, { quick: flags.quick === true, json }, ctx));
+        return;
+      }
       const report = await runBench({
         quick: flags.quick === true,
         json,

@@ -1,0 +1,101 @@
+// `neural-ivp bench --nproc N`: what sample-parallel runs cost on this machine. One process, then
+// N workers on the same n points (each on n/N), measure per M·v and per dynamics solve the
+// compute and the all-reduces (calls, bytes per process, seconds) from the session's collective
+// counters. docs/distributed.md reports and models the figures.
+import { performance } from 'node:perf_hooks';
+import type { ResolvedDistributed } from '../distributed/options';
+import { backendFor, joinRequest } from '../distributed/run';
+import { native } from '../native';
+import { problems } from '../problems/index';
+import type { CollectiveStats, SessionConfig } from '../solver/session';
+
+export interface DistributedBenchRow {
+  processes: number;
+  backend: string;
+  n: number;
+  p: number;
+  threads: number;
+  /** One CG iteration (its M·v and vector updates): seconds, and the all-reduce part of it. */
+  mvm_seconds: number;
+  mvm_allreduce_seconds: number;
+  mvm_allreduce_bytes: number;
+  /** One dynamics solve (jets, F, the rank-200 Nyström sketch, PCG to 1e-8, the residual). */
+  solve_seconds: number;
+  solve_allreduce_seconds: number;
+  solve_allreduce_bytes: number;
+  solve_allreduce_calls: number;
+  solve_cg_iterations: number;
+}
+
+const ZERO: CollectiveStats = { rank: 0, worldSize: 1, backend: 'local', calls: 0, bytes: 0, seconds: 0 };
+
+export async function measureDistributed(
+  n: number,
+  width: number,
+  run: ResolvedDistributed | null,
+): Promise<DistributedBenchRow> {
+  const addon = native();
+  const plan = problems.heat({ dim: 3 }).plan;
+  const network = {
+    dim: 3,
+    width,
+    depth: 3,
+    frequencies: 5,
+    lower: plan.lower,
+    upper: plan.upper,
+    dirichlet: true,
+    device: 'cpu' as const,
+  };
+  const theta = new addon.Network(network).initialParameters(0);
+  const open = async (linear: SessionConfig['linear']) => {
+    const session = new addon.Session({ network, plan, samples: n, linear, seed: 0, memoryBudget: 4 * 2 ** 30 });
+    if (run !== null) {
+      const fingerprint: [string, string][] = [
+        ['bench', `n=${n} width=${width}`],
+        ['linear', JSON.stringify(linear)],
+      ];
+      await session.join?.(joinRequest(run, 'cpu', fingerprint));
+    }
+    session.resample();
+    return { session, handle: session.write(theta) };
+  };
+  const stats = (s: { collectiveStats?(): CollectiveStats }) => s.collectiveStats?.() ?? ZERO;
+  const solve = async (linear: SessionConfig['linear']) => {
+    const { session, handle } = await open(linear);
+    const before = stats(session);
+    const t0 = performance.now();
+    const r = await session.dynamics(handle, 0);
+    const seconds = (performance.now() - t0) / 1000;
+    const after = stats(session);
+    return {
+      seconds,
+      iterations: r.cgIterations,
+      comm: after.seconds - before.seconds,
+      bytes: after.bytes - before.bytes,
+      calls: after.calls - before.calls,
+    };
+  };
+  // Plain CG capped at 5 and at 25 iterations (a tolerance it cannot reach): the difference is
+  // 20 iterations, each one M·v (and one all-reduce of p floats) plus vector updates.
+  const plain = (maxIters: number) => ({ method: 'pcg' as const, tol: 1e-15, maxIters, rank: 0, mu: 1e-6 });
+  const short = await solve(plain(5));
+  const long = await solve(plain(25));
+  const iterations = long.iterations - short.iterations;
+  const full = await solve({ method: 'pcg', tol: 1e-8, maxIters: 1000, rank: 200, mu: 1e-6 });
+  const p = theta.length;
+  return {
+    processes: run?.worldSize ?? 1,
+    backend: run === null ? 'none' : backendFor(run, 'cpu'),
+    n,
+    p,
+    threads: addon.threads(),
+    mvm_seconds: (long.seconds - short.seconds) / iterations,
+    mvm_allreduce_seconds: (long.comm - short.comm) / iterations,
+    mvm_allreduce_bytes: (long.bytes - short.bytes) / iterations,
+    solve_seconds: full.seconds,
+    solve_allreduce_seconds: full.comm,
+    solve_allreduce_bytes: full.bytes,
+    solve_allreduce_calls: full.calls,
+    solve_cg_iterations: full.iterations,
+  };
+}
