@@ -197,6 +197,9 @@ class GroupCommunicator final : public Communicator {
   std::string reason_;
 };
 
+// How long rank 0 keeps the store up after a failed rendezvous, for the others to read why.
+constexpr std::chrono::milliseconds kLinger{5000};
+
 bool isLoopback(const std::string& address) {
   return address == "localhost" || address.rfind("127.", 0) == 0 || address == "::1";
 }
@@ -220,10 +223,16 @@ std::vector<uint8_t> bytesOf(const std::string& s) { return std::vector<uint8_t>
 // Every process posts its configuration and reads every other's: each one compares the same
 // pairs, so all of them reach the same verdict; the first to fail also posts it for the rest.
 void agreeOnConfiguration(c10d::Store& store, const std::string& prefix, const DistributedConfig& c) {
-  const std::string abortKey = prefix + "abort";
+  const std::string abortKey = prefix + "abort", leftKey = prefix + "left";
   const auto fail = [&](const std::string& message) {
     try {
-      store.set(abortKey, bytesOf(message));
+      if (!store.check({abortKey})) store.set(abortKey, bytesOf(message));
+      store.add(leftKey, 1);
+      // Rank 0 hosts the store: it stays a little, until the others have read why.
+      const auto until =
+          std::chrono::steady_clock::now() + std::min<std::chrono::milliseconds>(c.timeout, kLinger);
+      while (c.rank == 0 && store.add(leftKey, 0) < c.worldSize && std::chrono::steady_clock::now() < until)
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
     } catch (const std::exception&) {
       // The store is gone (rank 0 exited): the others find out by themselves.
     }
@@ -239,13 +248,21 @@ void agreeOnConfiguration(c10d::Store& store, const std::string& prefix, const D
   for (int other = 0; other < c.worldSize; ++other) {
     if (other == c.rank) continue;
     const std::string key = prefix + "config/" + std::to_string(other);
-    waitForKey(store, key, abortKey, deadline,
-               "rank " + std::to_string(other) + " did not join within " + seconds(c.timeout) +
-                   " (world size " + std::to_string(c.worldSize) + " at " + c.address + ":" +
-                   std::to_string(c.port) + "; is a process missing, or is WORLD_SIZE wrong?)");
-    const auto raw = store.get(key);
-    const std::string difference =
-        describeDifference(mine, c.rank, decodeFingerprint(std::string(raw.begin(), raw.end())), other);
+    std::string difference;
+    try {
+      waitForKey(store, key, abortKey, deadline,
+                 "rank " + std::to_string(other) + " did not join within " + seconds(c.timeout) +
+                     " (world size " + std::to_string(c.worldSize) + " at " + c.address + ":" +
+                     std::to_string(c.port) + "; is a process missing, or is WORLD_SIZE wrong?)");
+      const auto raw = store.get(key);
+      difference =
+          describeDifference(mine, c.rank, decodeFingerprint(std::string(raw.begin(), raw.end())), other);
+    } catch (const DistributedError& e) {
+      fail(std::string(e.what()).substr(std::string("distributed: ").size()));
+    } catch (const std::exception& e) {
+      throw DistributedError("lost rank 0's rendezvous store at " + c.address + ":" + std::to_string(c.port) +
+                             " (rank 0 exited or failed): " + messageOf(e));
+    }
     if (!difference.empty()) fail("the processes' configurations differ: " + difference);
   }
 }

@@ -12,6 +12,8 @@
 
 #include "distributed/communicator.h"
 #include "distributed/process_group.h"
+#include "engine/dynamics.h"
+#include "fit/fit.h"
 #include "test_support.h"
 
 namespace nivp {
@@ -194,6 +196,106 @@ TEST(Gloo, APeerThatLeavesMakesTheOthersFailPromptly) {
       << errors[0];
   EXPECT_EQ(errors[1], "");
   EXPECT_LT(nivp::testing::seconds(start), 15.0);  // well before the 30 s timeout
+}
+
+// The hook of the numerical code: two ranks, each with half of the points, against one Dynamics
+// (and one fit) on the union; the truth is the one-process code, tested on its own elsewhere.
+struct HeatSetup {
+  std::shared_ptr<const Network> net;
+  Program program;
+  JetRequest jets;
+  at::Tensor theta, points;  // points: the union, n×2
+  HeatSetup() {
+    NetworkConfig cfg;
+    cfg.dim = 2;
+    cfg.width = 24;
+    cfg.depth = 2;
+    cfg.frequencies = 2;
+    cfg.lower = {0.0, -1.0};
+    cfg.upper = {1.0, 1.0};
+    net = std::make_shared<const Network>(cfg);
+    PlanNode lap, k, mul;
+    lap.op = PlanOp::Field;
+    lap.field = 0;
+    lap.term = JetTerm::Lap;
+    k.op = PlanOp::Const;
+    k.value = 0.1;
+    mul.op = PlanOp::Mul;
+    mul.a = 0;
+    mul.b = 1;
+    program.nodes = {lap, k, mul};
+    program.isStatic = {false, true, false};
+    program.outputs = {2};
+    jets.laplacian = true;
+    theta = net->initialParameters(3);
+    at::Generator gen = nivp::testing::seeded(5);
+    points = uniformPoints(*net, 401, gen);
+  }
+  Dynamics dynamics(LinearSolverConfig linear, std::shared_ptr<Communicator> comm = nullptr) const {
+    Dynamics d(net, ProgramEvaluator(program, jets.pairs), jets, linear);
+    d.setCommunicator(std::move(comm));
+    return d;
+  }
+};
+
+TEST(Gloo, TwoRanksOnHalvesOfThePointsSolveAsOneProcessOnTheUnion) {
+  if (!haveGloo()) GTEST_SKIP() << "this libtorch has no c10d Gloo headers";
+  const HeatSetup setup;
+  const int64_t n = setup.points.size(0), half = n / 2;
+  LinearSolverConfig pcg;
+  pcg.rank = 30;
+  pcg.tol = 1e-12;
+  LinearSolverConfig dense;
+  dense.method = LinearSolverConfig::Method::Dense;
+  std::vector<DynamicsResult> union_;
+  for (const auto& linear : {pcg, dense}) {
+    const Dynamics d = setup.dynamics(linear);
+    at::Generator gen = nivp::testing::seeded(9);
+    union_.push_back(d.evaluate(setup.theta, 0.0, d.samples(setup.points), at::Tensor(), gen));
+  }
+  // The fit's gradient step and head solve: Adam on one fixed batch, then the head.
+  const auto fitOn = [&](const at::Tensor& points, Communicator* comm) {
+    at::Tensor theta = setup.theta.clone();
+    const at::Tensor target = at::sin(points.select(1, 0) * 3).unsqueeze(1);
+    AdamOptions adam;
+    adam.steps = 5;
+    adam.batch = n;
+    BatchSource source = [&](int64_t, at::Generator&) { return std::make_pair(points, target); };
+    at::Generator gen = nivp::testing::seeded(1);
+    fitAdam(*setup.net, theta, source, adam, gen, comm);
+    const double error = relativeError(*setup.net, theta, points, target, comm);
+    return std::make_pair(theta, error);
+  };
+  const auto [fitted, fitError] = fitOn(setup.points, nullptr);
+
+  const int port = freePort();
+  std::vector<std::vector<DynamicsResult>> results(2);
+  std::vector<std::pair<at::Tensor, double>> fits(2);
+  const auto errors = onRanks(2, [&](int r) {
+    auto comm = connectProcessGroup(config(r, 2, port));
+    const at::Tensor mine = setup.points.narrow(0, r == 0 ? 0 : half, r == 0 ? half : n - half);
+    for (const auto& linear : {pcg, dense}) {
+      const Dynamics d = setup.dynamics(linear, comm);
+      SampleSet set = d.samples(mine);
+      set.total = n;
+      at::Generator gen = nivp::testing::seeded(9);  // the same Ω on every rank
+      results[r].push_back(d.evaluate(setup.theta, 0.0, set, at::Tensor(), gen));
+    }
+    fits[r] = fitOn(mine, comm.get());
+  });
+  for (const auto& e : errors) ASSERT_EQ(e, "");
+  for (int r = 0; r < 2; ++r) {
+    for (size_t m = 0; m < 2; ++m) {
+      const DynamicsResult &got = results[r][m], &want = union_[m];
+      EXPECT_LE(nivp::testing::relativeError(got.thetaDot, want.thetaDot), 1e-9)
+          << "rank " << r << " method " << m;
+      EXPECT_NEAR(got.residual, want.residual, 1e-9 * want.residual);
+      EXPECT_EQ(got.cgIterations, want.cgIterations);
+      EXPECT_TRUE(at::equal(got.thetaDot, results[0][m].thetaDot));  // replicated bit for bit
+    }
+    EXPECT_LE(nivp::testing::relativeError(fits[r].first, fitted), 1e-12);
+    EXPECT_NEAR(fits[r].second, fitError, 1e-12 * fitError);
+  }
 }
 
 }  // namespace
