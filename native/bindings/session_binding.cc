@@ -483,7 +483,8 @@ Napi::Value SessionWrap::Join(const Napi::CallbackInfo& info) {
   });
 }
 
-// checkReplicated(θ, t, what): resolves when θ and t agree in every process, else rejects.
+// checkReplicated(θ, t, what, vote): resolves to the largest vote when θ and t agree in every
+// process, else rejects.
 Napi::Value SessionWrap::CheckReplicated(const Napi::CallbackInfo& info) {
   return guard(info.Env(), [&]() -> Napi::Value {
     auto shared = shared_;
@@ -491,14 +492,16 @@ Napi::Value SessionWrap::CheckReplicated(const Napi::CallbackInfo& info) {
     const double t = numberArg(info[1], "t");
     if (!info[2].IsString()) throwType(info.Env(), "what must be a string");
     const std::string what = info[2].As<Napi::String>().Utf8Value();
-    return PromiseWorker<bool>::run(
+    const int64_t vote = countArg(info[3], "vote", 0, int64_t{1} << 52);
+    return PromiseWorker<int64_t>::run(
         info.Env(),
         [=] {
           std::lock_guard<std::mutex> lock(shared->work);
-          shared->session->checkReplicated(theta, t, what);
-          return true;
+          return shared->session->checkReplicated(theta, t, what, vote);
         },
-        [](Napi::Env env, bool&) -> Napi::Value { return env.Undefined(); });
+        [](Napi::Env env, int64_t& max) -> Napi::Value {
+          return Napi::Number::New(env, static_cast<double>(max));
+        });
   });
 }
 

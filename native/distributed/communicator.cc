@@ -80,20 +80,22 @@ void Communicator::allReduceMax(const at::Tensor& tensor) {
   if (!tensor.is_same(t)) tensor.copy_(t);
 }
 
-void Communicator::checkReplicated(const at::Tensor& theta, double t, const std::string& what) {
-  if (worldSize() <= 1) return;
+int64_t Communicator::checkReplicated(const at::Tensor& theta, double t, const std::string& what,
+                                      int64_t vote) {
+  if (worldSize() <= 1) return vote;
   // 62 bits, so that −d cannot overflow; max(d) = −max(−d) exactly when every rank has d.
   const int64_t d = static_cast<int64_t>(digest(theta, t) >> 2);
-  at::Tensor pair = at::tensor(std::vector<int64_t>{d, -d}, at::kLong);
-  if (theta.is_cuda()) pair = pair.to(theta.device());
-  allReduceMax(pair);
-  const at::Tensor host = pair.to(at::kCPU);
+  at::Tensor message = at::tensor(std::vector<int64_t>{d, -d, vote}, at::kLong);
+  if (theta.is_cuda()) message = message.to(theta.device());
+  allReduceMax(message);
+  const at::Tensor host = message.to(at::kCPU);
   const int64_t hi = host[0].item<int64_t>(), lo = -host[1].item<int64_t>();
   if (hi != lo)
     throw DistributedError(
         "θ or t differs between the processes at " + what +
         ": the replicated state diverged (every process must run the same problem, options and libtorch "
         "build; the configurations were checked to agree when the run started)");
+  return host[2].item<int64_t>();
 }
 
 }  // namespace nivp

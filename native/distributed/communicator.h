@@ -45,8 +45,10 @@ class Communicator {
 
   // Throws unless θ (and t) are bitwise identical on every process: the integrator's decisions
   // are taken independently by each process and can only agree while θ does. `what` names the
-  // point of the run in the message ("step 12 (t = 0.3)").
-  void checkReplicated(const at::Tensor& theta, double t, const std::string& what);
+  // point of the run in the message ("step 12 (t = 0.3)"). The same message carries a vote (≥ 0):
+  // returns the largest vote of all processes, for the decisions that depend on a process's own
+  // clock (a wall-time restart policy), so that all of them take the same one.
+  int64_t checkReplicated(const at::Tensor& theta, double t, const std::string& what, int64_t vote = 0);
 
   // Stops taking part: this process's connections close, so that peers blocked in (or later
   // entering) a collective fail at once instead of waiting for the timeout. Later collectives

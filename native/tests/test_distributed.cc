@@ -94,7 +94,7 @@ TEST(LocalCommunicator, LeavesSumsAsTheyAre) {
   sumOverRanks(&local, {x});
   sumOverRanks(nullptr, {x});
   EXPECT_TRUE(at::equal(x, at::arange(5, at::kDouble)));
-  local.checkReplicated(x, 0.5, "step 1");
+  EXPECT_EQ(local.checkReplicated(x, 0.5, "step 1", 3), 3);
   EXPECT_EQ(local.stats().calls, 0);
 }
 
@@ -117,8 +117,8 @@ TEST(Gloo, SumsMaxesAndChecksReplicationAcrossRanks) {
     EXPECT_EQ(m[0].item<int64_t>(), 2);
     EXPECT_EQ(m[1].item<int64_t>(), 0);
     const at::Tensor theta = at::linspace(-1, 1, 3001, at::kDouble);
-    comm->checkReplicated(theta, 0.25, "step 1");
-    comm->checkReplicated(theta.to(at::kFloat), 0.25, "step 2");
+    EXPECT_EQ(comm->checkReplicated(theta, 0.25, "step 1", r == 1 ? 1 : 0), 1);  // the votes' maximum
+    EXPECT_EQ(comm->checkReplicated(theta.to(at::kFloat), 0.25, "step 2"), 0);
     // One rank's θ differs in its last bit: every rank must throw.
     at::Tensor diverged = theta.clone();
     if (r == 2) diverged[7] = std::nextafter(diverged[7].item<double>(), 2.0);
