@@ -56,7 +56,8 @@ export async function runDistributedBench(
       const ms = (s: number) => `${(s * 1000).toFixed(2)} ms`;
       log(
         `${r.processes} process(es), ${r.threads} thread(s) each, p = ${r.p}: M·v ${ms(r.mvm_seconds)} ` +
-          `(all-reduce ${ms(r.mvm_allreduce_seconds)}, ${r.mvm_allreduce_bytes} B); solve ${ms(r.solve_seconds)} ` +
+          `(all-reduce ${ms(r.mvm_allreduce_seconds)}, ${r.mvm_allreduce_bytes} B; alone ${ms(r.allreduce_p_seconds)}); ` +
+          `solve ${ms(r.solve_seconds)} ` +
           `(all-reduce ${ms(r.solve_allreduce_seconds)} in ${r.solve_allreduce_calls} calls, ${r.solve_allreduce_bytes} B, ` +
           `${r.solve_cg_iterations} CG iterations)`,
       );
