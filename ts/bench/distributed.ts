@@ -61,7 +61,6 @@ export async function measureDistributed(
       ];
       await session.join?.(joinRequest(run, 'cpu', fingerprint));
     }
-    session.resample();
     return { session, handle: session.write(theta) };
   };
   const stats = (s: { collectiveStats?(): CollectiveStats }) => s.collectiveStats?.() ?? ZERO;
@@ -73,7 +72,7 @@ export async function measureDistributed(
     for (let i = 0; i < repeats; i++) {
       const before = stats(session);
       const t0 = performance.now();
-      const r = await session.dynamics(handle, 0);
+      const r = await session.stage(0, handle, [], i === 0); // the samples are drawn by the first
       const seconds = (performance.now() - t0) / 1000;
       const after = stats(session);
       session.release(r.handle);
@@ -87,14 +86,15 @@ export async function measureDistributed(
   };
   // Plain CG capped at 5 and at 45 iterations (a tolerance it cannot reach): the difference is
   // 40 iterations, each one M·v (and one all-reduce of p floats) plus vector updates.
-  const plain = (maxIters: number) => ({ method: 'pcg' as const, tol: 1e-15, maxIters, rank: 0, mu: 1e-6 });
+  const pcg = { method: 'pcg' as const, mu: 1e-6, mixedPrecision: false, reusePreconditioner: false };
+  const plain = (maxIters: number) => ({ ...pcg, tol: 1e-15, maxIters, rank: 0 });
   const short = await solve(plain(5), n, 3);
   const long = await solve(plain(45), n, 3);
   const iterations = long.iterations - short.iterations;
   const probeShort = await solve(plain(5), 16, 3);
   const probeLong = await solve(plain(45), 16, 3);
   const probeIterations = probeLong.iterations - probeShort.iterations;
-  const full = await solve({ method: 'pcg', tol: 1e-8, maxIters: 1000, rank: 200, mu: 1e-6 });
+  const full = await solve({ ...pcg, tol: 1e-8, maxIters: 1000, rank: 200 });
   const p = theta.length;
   return {
     processes: run?.worldSize ?? 1,
