@@ -65,9 +65,9 @@ SessionConfig readSessionConfig(const Napi::Value& value) {
   c.seed = static_cast<uint64_t>(countArg(o.Get("seed"), "seed", 0, std::numeric_limits<int32_t>::max()));
   c.shares = parseSampleShares(o.Get("sampleShares"));
   // A distributed CUDA run: each local process on its own device (LOCAL_RANK).
-  if (c.network.device.is_cuda() && o.Has("deviceIndex"))
-    c.network.device =
-        at::Device(at::kCUDA, static_cast<c10::DeviceIndex>(intProp(o, "session", "deviceIndex", 0, 0, 127)));
+  if (c.network.device.is_cuda() && present(o.Get("deviceIndex")))
+    c.network.device = at::Device(
+        at::kCUDA, static_cast<c10::DeviceIndex>(countArg(o.Get("deviceIndex"), "deviceIndex", 0, 127)));
   return c;
 }
 
