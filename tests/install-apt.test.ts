@@ -33,7 +33,7 @@ describe('installing Debian libtorch when none is found', () => {
     expect(events).toHaveLength(3);
     const [announce, update, install] = events;
     expect(update).toEqual({ run: 'apt-get update -qq' });
-    expect(install).toEqual({ run: 'apt-get install -y -qq libtorch-dev libopenblas0-pthread' });
+    expect(install).toEqual({ run: 'apt-get install -y -qq libtorch-dev libopenblas0-pthread libgloo-dev' });
     expect('log' in announce && announce.log).toContain('NEURAL_IVP_NO_APT=1');
     for (const command of [update, install])
       expect('log' in announce && announce.log).toContain(
