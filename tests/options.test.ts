@@ -28,16 +28,18 @@ const paper: Omit<ResolvedOptions, 'problem'> = {
     embedding: true,
   },
   samples: 10_000,
+  margin: 0,
   linear: {
     method: 'pcg',
     tol: 1e-8,
     maxIters: 1000,
     rank: 200,
     mu: 1e-6,
+    muScale: 'solution',
     mixedPrecision: false,
     reusePreconditioner: false,
   },
-  integrator: { method: 'rk45', rtol: 1e-4 },
+  integrator: { method: 'rk45', rtol: 1e-4, errorNorm: 'parameters' },
   fit: { steps: 50_000, lr: 1e-3, batch: 10_000, headTuning: true, headSamples: 50_000 },
   restarts: { timeFraction: 0.5, cgIterations: null, fitSteps: null },
   dtype: 'float64',
@@ -87,18 +89,20 @@ describe('resolveOptions: defaults', () => {
       maxIters: 1000,
       rank: 0,
       mu: 1e-6,
+      muScale: 'solution',
       mixedPrecision: false,
       reusePreconditioner: false,
     });
-    expect(r.integrator).toEqual({ method: 'rk23', rtol: 1e-4 });
+    expect(r.integrator).toEqual({ method: 'rk23', rtol: 1e-4, errorNorm: 'parameters' });
     expect(r.fit).toEqual({ ...paper.fit, steps: 0, headTuning: false });
     expect([r.dtype, r.device, r.seed, r.memoryBudget]).toEqual(['float32', 'cpu', 7, 2 ** 20]);
     expect(resolveOptions({ problem, seed: undefined }).seed).toBe(0);
   });
 
-  it('dense solves take only mu', () => {
-    expect(resolveOptions({ problem, linear: { method: 'dense' } }).linear).toEqual({ method: 'dense', mu: 1e-6 });
-    expect(resolveOptions({ problem, linear: { method: 'dense', mu: 0 } }).linear).toEqual({ method: 'dense', mu: 0 });
+  it('dense solves take only mu and its scale', () => {
+    const dense = (linear: object) => resolveOptions({ problem, linear: { method: 'dense', ...linear } }).linear;
+    expect(dense({})).toEqual({ method: 'dense', mu: 1e-6, muScale: 'solution' });
+    expect(dense({ mu: 0, muScale: 'absolute' })).toEqual({ method: 'dense', mu: 0, muScale: 'absolute' });
     const e = errorOf({ problem, linear: { method: 'dense', rank: 10 } });
     expect(e.path).toBe('linear.rank');
   });
@@ -126,6 +130,25 @@ describe('resolveOptions: defaults', () => {
       timeFraction: 0.5,
       cgIterations: null,
       fitSteps: 300,
+    });
+  });
+
+  it('margin: 0.5 for a problem without boundary constraint, 0 for Dirichlet; given values kept', () => {
+    const free = defineProblem({
+      dim: 1,
+      domain: { lower: 0, upper: 2 },
+      boundary: 'none',
+      fields: ['u'],
+      initial: ({ x }) => ({ u: ops.exp(x[0].pow(2).neg()) }),
+      rhs: ({ u }) => ({ u: ops.d(u, 0).neg() }),
+    });
+    expect(resolveOptions(free).margin).toBe(0.5);
+    expect(resolveOptions({ problem: free, margin: 0 }).margin).toBe(0);
+    expect(resolveOptions({ problem: free, margin: 1.25 }).margin).toBe(1.25);
+    expect(resolveOptions({ problem, margin: 0 }).margin).toBe(0);
+    expect(resolveOptions({ problem: free, margin: 0.75, integrator: { errorNorm: 'function' } }).integrator).toEqual({
+      ...paper.integrator,
+      errorNorm: 'function',
     });
   });
 
@@ -162,6 +185,12 @@ describe('resolveOptions: errors', () => {
     ['linear.rank', { linear: { rank: -1 } }, /Nyström/],
     ['linear.rank', { linear: { rank: 1.5 } }],
     ['linear.mu', { linear: { mu: -1e-6 } }],
+    ['linear.muScale', { linear: { muScale: 'relative' } }, /'solution', 'absolute'/],
+    ['linear.muScale', { linear: { method: 'dense', muScale: 1 } }],
+    ['margin', { margin: 0.5 }, /'dirichlet'/],
+    ['margin', { margin: -0.1 }],
+    ['margin', { margin: Number.NaN }],
+    ['margin', { margin: 9 }, /at most 8/],
     ['linear.precond', { linear: { precond: true } }, /unknown key/],
     ['linear.mixedPrecision', { linear: { mixedPrecision: 1 } }, /true or false/],
     ['linear.mixedPrecision', { linear: { mixedPrecision: true }, dtype: 'float32' }, /float64/],
@@ -170,6 +199,7 @@ describe('resolveOptions: errors', () => {
     ['integrator.rtol', { integrator: { rtol: 0 } }],
     ['integrator.rtol', { integrator: { rtol: 2 } }],
     ['integrator.atol', { integrator: { atol: 1e-6 } }, /unknown key/],
+    ['integrator.errorNorm', { integrator: { errorNorm: 'state' } }, /'parameters', 'function'/],
     ['fit.steps', { fit: { steps: -1 } }],
     ['fit.lr', { fit: { lr: 0 } }],
     ['fit.batch', { fit: { batch: 0 } }],

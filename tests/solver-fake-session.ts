@@ -1,6 +1,7 @@
 // A JavaScript stand-in for the native session (ts/solver/session.ts), for solver tests that need
 // no native code: θ̇ = −rate·θ, CG iterations as a function of the solves since the last fit, and
 // strict handle bookkeeping (a released or unknown handle throws).
+import type { ErrorNorm } from '../ts/solver/options';
 import type {
   FitConfig,
   FitProgress,
@@ -37,6 +38,8 @@ export class FakeSession implements NativeSession {
   fits = 0;
   lastPool: { points: Float64Array; values: Float64Array } | null = null;
   lastFitConfig: FitConfig | undefined;
+  /** The `norm` argument of every finishStep call. */
+  readonly errorNorms: (ErrorNorm | undefined)[] = [];
   readonly measurements = new Set<number>();
   private nextMeasurement = 1;
   private nextHandle = 1;
@@ -117,7 +120,8 @@ export class FakeSession implements NativeSession {
     return { handle: this.write(out), finite: !nan, cgIterations: cg, residual: 0.01, converged: true };
   }
 
-  async finishStep(y: Handle, solution: HandleTerms, error: HandleTerms): Promise<StepEndResult> {
+  async finishStep(y: Handle, solution: HandleTerms, error: HandleTerms, norm?: ErrorNorm): Promise<StepEndResult> {
+    this.errorNorms.push(norm);
     const y1 = this.combineNow(y, solution);
     return {
       y1: this.write(y1),

@@ -46,7 +46,7 @@ describe('NeuralIVP (fake session)', () => {
   it('hands the session a tagged linear config: a dense solve carries no CG fields', () => {
     const dense = setup({ linear: { method: 'dense', mu: 1e-5 } });
     expect(dense.ivp.parameterCount).toBe(6);
-    expect(dense.sessions[0].config.linear).toEqual({ method: 'dense', mu: 1e-5 });
+    expect(dense.sessions[0].config.linear).toEqual({ method: 'dense', mu: 1e-5, muScale: 'solution' });
     const pcg = setup({ linear: { rank: 7 }, samples: 64, seed: 5, memoryBudget: 2 ** 21 });
     expect(pcg.ivp.parameterCount).toBe(6);
     expect(pcg.sessions[0].config).toMatchObject({
@@ -56,6 +56,7 @@ describe('NeuralIVP (fake session)', () => {
         maxIters: 1000,
         rank: 7,
         mu: 1e-6,
+        muScale: 'solution',
         mixedPrecision: false,
         reusePreconditioner: false,
       },
@@ -105,11 +106,14 @@ describe('NeuralIVP (fake session)', () => {
     if (pool === null || pools[1] === null) throw new Error('no pool');
     expect(pool.points.length).toBe(400 * 2); // max(batch·4, headSamples) points
     expect(pool.values.length).toBe(400 * 2);
-    for (let i = 0; i < 400; i++) {
-      expect(pool.points[2 * i]).toBeGreaterThanOrEqual(0);
-      expect(pool.points[2 * i]).toBeLessThanOrEqual(1);
-      expect(Math.abs(pool.points[2 * i + 1])).toBeLessThanOrEqual(2);
-    }
+    // Boundary 'none': the pool fills the domain grown by the default margin, half a half-width.
+    const x = pool.points.filter((_, j) => j % 2 === 0);
+    const y = pool.points.filter((_, j) => j % 2 === 1);
+    expect(Math.min(...x)).toBeGreaterThanOrEqual(-0.25);
+    expect(Math.max(...x)).toBeLessThanOrEqual(1.25);
+    expect(Math.min(...x)).toBeLessThan(-0.2); // the margin is sampled
+    expect(Math.max(...y.map(Math.abs))).toBeLessThanOrEqual(3);
+    expect(Math.max(...y.map(Math.abs))).toBeGreaterThan(2.9);
     expect(pools[1].points).toEqual(pool.points); // seeded
   });
 
@@ -150,6 +154,21 @@ describe('NeuralIVP (fake session)', () => {
     const sol = await ivp.evolve(0.5);
     expect(sol.times).toEqual([0, 0.5]);
     expect(sol.stats.dynamicsEvaluations).toBe(7 * (sol.stats.steps + sol.stats.rejectedSteps));
+  });
+
+  it("integrator.errorNorm 'function': the session's relative norm is compared with rtol itself", async () => {
+    const run = async (errorNorm: 'parameters' | 'function') => {
+      const { ivp, sessions } = setup({ integrator: { method: 'rk23', rtol: 1e-4, errorNorm } });
+      const sol = await ivp.evolve(1);
+      return { steps: sol.stats.steps, norms: new Set(sessions[0].errorNorms) };
+    };
+    const parameters = await run('parameters');
+    const fn = await run('function');
+    expect([...parameters.norms]).toEqual(['parameters']);
+    expect([...fn.norms]).toEqual(['function']);
+    // The fake's norm is ‖err‖₂ either way; the parameter norm is scaled by ‖θ₀‖₂ ≈ 3.1, so the
+    // function norm's test, ‖err‖ ≤ rtol, is the stricter one here.
+    expect(fn.steps).toBeGreaterThan(parameters.steps);
   });
 
   it('validates T and saveAt', async () => {

@@ -219,13 +219,19 @@ describe('save format', () => {
     expect(() => decodeSolution(linear({ tol: 0 }))).toThrow(/session\.linear\.tol/);
     expect(() => decodeSolution(linear({ rank: 1.5 }))).toThrow(/session\.linear\.rank/);
     expect(() => decodeSolution(linear({ mixedPrecision: 'yes' }))).toThrow(/session\.linear\.mixedPrecision/);
-    // Written before mixedPrecision/reusePreconditioner existed: false.
-    const { mixedPrecision: _m, reusePreconditioner: _r, ...older } = doc.session.linear;
+    expect(() => decodeSolution(linear({ muScale: 'relative' }))).toThrow(/session\.linear\.muScale/);
+    // Written before mixedPrecision/reusePreconditioner/muScale existed: false, false, 'absolute'.
+    const { mixedPrecision: _m, reusePreconditioner: _r, muScale: _s, ...older } = doc.session.linear;
     const old = decodeSolution(withSession({ linear: older }));
-    expect(old.config.session.linear).toEqual({ ...older, mixedPrecision: false, reusePreconditioner: false });
-    // A dense solve written with CG fields keeps only mu.
+    expect(old.config.session.linear).toEqual({
+      ...older,
+      mixedPrecision: false,
+      reusePreconditioner: false,
+      muScale: 'absolute',
+    });
+    // A dense solve written with CG fields keeps only mu and its scale.
     const dense = decodeSolution(linear({ method: 'dense', mu: 1e-5 }));
-    expect(dense.config.session.linear).toEqual({ method: 'dense', mu: 1e-5 });
+    expect(dense.config.session.linear).toEqual({ method: 'dense', mu: 1e-5, muScale: doc.session.linear.muScale });
   });
 });
 

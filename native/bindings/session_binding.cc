@@ -41,6 +41,13 @@ SessionConfig readSessionConfig(const Napi::Value& value) {
   c.rhs = parseProgram(plan.Get("rhs"), "plan.rhs");
   if (present(plan.Get("initial"))) c.initial = parseProgram(plan.Get("initial"), "plan.initial");
   if (present(plan.Get("exact"))) c.exact = parseProgram(plan.Get("exact"), "plan.exact");
+  if (present(plan.Get("lower")) || present(plan.Get("upper"))) {
+    c.domainLower = numberArrayProp(plan, "plan", "lower");
+    c.domainUpper = numberArrayProp(plan, "plan", "upper");
+    const auto dim = static_cast<size_t>(c.network.dim);
+    if (c.domainLower.size() != dim || c.domainUpper.size() != dim)
+      throwRange(env, "plan.lower and plan.upper must have network.dim entries");
+  }
   const Napi::Object jets = objectArg(plan.Get("jets"), "plan.jets");
   c.jets.gradient = boolArg(jets.Get("gradient"), "plan.jets.gradient");
   c.jets.laplacian = boolArg(jets.Get("laplacian"), "plan.jets.laplacian");
@@ -49,6 +56,10 @@ SessionConfig readSessionConfig(const Napi::Value& value) {
   const Napi::Object linear = objectArg(o.Get("linear"), "linear");
   const Napi::Value method = linear.Get("method");
   c.linear.mu = numberArg(linear.Get("mu"), "linear.mu");
+  const Napi::Value muScale = linear.Get("muScale");
+  c.linear.muRelative = muScale.StrictEquals(Napi::String::New(env, "solution"));
+  if (!c.linear.muRelative && !muScale.StrictEquals(Napi::String::New(env, "absolute")))
+    throwType(env, "linear.muScale must be 'solution' or 'absolute'");
   if (method.StrictEquals(Napi::String::New(env, "dense"))) {
     c.linear.method = LinearSolverConfig::Method::Dense;
   } else if (method.StrictEquals(Napi::String::New(env, "pcg"))) {
@@ -294,7 +305,8 @@ Napi::Value SessionWrap::Stage(const Napi::CallbackInfo& info) {
   });
 }
 
-// finishStep(y, solution, error): y1 stored, ‖error‖₂ and y1's finiteness, on a worker.
+// finishStep(y, solution, error, norm?): y1 stored, the error's norm ('parameters', the default:
+// ‖error‖₂; 'function': relative in u on the current samples) and y1's finiteness, on a worker.
 Napi::Value SessionWrap::FinishStep(const Napi::CallbackInfo& info) {
   return guard(info.Env(), [&]() -> Napi::Value {
     auto shared = shared_;
@@ -302,6 +314,10 @@ Napi::Value SessionWrap::FinishStep(const Napi::CallbackInfo& info) {
     Terms solution = termsArg(info[1], "solution");
     Terms error = termsArg(info[2], "error");
     if (error.empty()) throwRange(info.Env(), "error: needs at least one term");
+    const bool function = info[3].StrictEquals(Napi::String::New(info.Env(), "function"));
+    if (!function && present(info[3]) && !info[3].StrictEquals(Napi::String::New(info.Env(), "parameters")))
+      throwType(info.Env(), "norm must be 'parameters' or 'function'");
+    const ErrorNorm norm = function ? ErrorNorm::Function : ErrorNorm::Parameters;
     struct Out {
       StepEnd end;
       int64_t handle = 0;
@@ -309,8 +325,10 @@ Napi::Value SessionWrap::FinishStep(const Napi::CallbackInfo& info) {
     return PromiseWorker<Out>::run(
         info.Env(),
         [=] {
+          // The function norm reads the samples, which a stage may be replacing.
+          std::lock_guard<std::mutex> lock(shared->work);
           Out out;
-          out.end = shared->session->finishStep(y, solution, error);
+          out.end = shared->session->finishStep(y, solution, error, norm);
           out.handle = shared->session->store(out.end.y1);
           return out;
         },

@@ -32,6 +32,15 @@ void checkJetsCover(const Program& program, const JetRequest& jets) {
   }
 }
 
+// mean(u²) over every field and every process's points (n in all), or 1 when that is 0 or not
+// finite (nothing to scale by).
+double meanSquare(const at::Tensor& values, int64_t n, Communicator* comm) {
+  at::Tensor sum = values.square().sum().reshape({1});
+  if (comm) sumOverRanks(comm, {sum});
+  const double m = sum.item<double>() / (static_cast<double>(n) * static_cast<double>(values.size(1)));
+  return std::isfinite(m) && m > 0 ? m : 1.0;
+}
+
 // Whether the prepared statics can stand in for the static nodes (a hand-made SampleSet may
 // leave them empty: then everything is evaluated).
 bool staticsUsable(const Program& program, const StaticValues& statics) {
@@ -125,6 +134,7 @@ DynamicsResult Dynamics::evaluate(const at::Tensor& theta, double t, const Sampl
   }
 
   const Linearization lin(net, th, points);
+  const double mu = config_.muRelative ? config_.mu * meanSquare(lin.values(), n, comm) : config_.mu;
   // Mixed precision: the products run on a float32 copy of the caches; CG never sees float32.
   std::optional<Linearization> lin32;
   if (!dense && config_.mixedPrecision && lin.dtype() == at::kDouble) lin32.emplace(lin.castTo(at::kFloat));
@@ -140,31 +150,31 @@ DynamicsResult Dynamics::evaluate(const at::Tensor& theta, double t, const Sampl
       const at::Tensor Ja = lin.fieldJacobian(a);
       at::Tensor M = at::mm(Ja.t(), Ja).mul_(invN), F = at::mm(Ja.t(), fa).mul_(invN);
       sumOverRanks(comm, {M, F});
-      xa = denseSolveMatrix(M, F, config_.mu).x;
+      xa = denseSolveMatrix(M, F, mu).x;
       Jx = at::mm(Ja, xa);
     } else if (dense) {
       const at::Tensor Ja = lin.fieldJacobian(a);
-      xa = denseSolve(Ja, fa, config_.mu).x;  // p_a×1
+      xa = denseSolve(Ja, fa, mu).x;  // p_a×1
       Jx = at::mm(Ja, xa);
     } else {
       // M_a alone feeds the sketch; μ is folded into CG's operator (in place, one pass fewer than
       // PcgOptions::shift).
-      const auto product = [&lin, &lin32, a, comm, localShare](const at::Tensor& V, double mu) {
+      const auto product = [&lin, &lin32, a, comm, localShare](const at::Tensor& V, double shift) {
         if (comm) {  // J_aᵀJ_a V over this process's points, scaled to the global 1/n, then summed
           at::Tensor out = lin32 ? lin32->fieldMvm(a, V.to(at::kFloat), 0.0) : lin.fieldMvm(a, V, 0.0);
           sumOverRanks(comm, {out.mul_(localShare)});
           out = out.to(V.scalar_type());
-          return mu != 0 ? out.add_(V, mu) : out;
+          return shift != 0 ? out.add_(V, shift) : out;
         }
-        if (!lin32) return lin.fieldMvm(a, V, mu);
+        if (!lin32) return lin.fieldMvm(a, V, shift);
         at::Tensor out = lin32->fieldMvm(a, V.to(at::kFloat), 0.0).to(V.scalar_type());
-        return mu != 0 ? out.add_(V, mu) : out;
+        return shift != 0 ? out.add_(V, shift) : out;
       };
       SpdOperator Ma{pa, opts, [&product](const at::Tensor& V) { return product(V, 0.0); }};
-      SpdOperator A{pa, opts, [&product, mu = config_.mu](const at::Tensor& V) { return product(V, mu); }};
+      SpdOperator A{pa, opts, [&product, mu](const at::Tensor& V) { return product(V, mu); }};
       const auto sketch = [&]() -> std::shared_ptr<const Preconditioner> {
         if (config_.rank <= 0) return nullptr;
-        return std::make_shared<NystromPreconditioner>(Ma, std::min(config_.rank, pa), config_.mu, gen);
+        return std::make_shared<NystromPreconditioner>(Ma, std::min(config_.rank, pa), mu, gen);
       };
       std::shared_ptr<const Preconditioner> P;
       const bool cached = reuse && static_cast<int64_t>(reuse->fields.size()) == k && reuse->fields[a];

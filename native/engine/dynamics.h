@@ -33,6 +33,11 @@ struct LinearSolverConfig {
   int64_t maxIters = 1000;  // PCG: iteration cap per block
   int64_t rank = 200;       // PCG: Nyström rank per block, clamped to p_a; 0 = plain CG
   double mu = 1e-6;         // Tikhonov term μ ≥ 0 (both methods)
+  // μ in units of the solution: the Tikhonov term is mu·mean(u²), the mean square of the network's
+  // values on the samples (all fields; 1 when that is 0 or not finite). M scales with u² in the
+  // directions that move the hidden layers, so a fixed μ damps a small solution's dynamics far
+  // more than a large one's; scaled, the relative residual does not depend on u's units.
+  bool muRelative = false;
   // PCG on a float64 network: M·v (CG's products and the Nyström sketch) in float32 while CG's
   // vectors, F and the residual stay float64 (the reference implementation's "Casted" MVM).
   bool mixedPrecision = false;

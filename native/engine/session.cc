@@ -5,6 +5,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "engine/linearization.h"
+
 namespace nivp {
 
 namespace {
@@ -169,11 +171,24 @@ StageResult Session::stage(double t, const at::Tensor& base, const Terms& terms,
   });
 }
 
-StepEnd Session::finishStep(const at::Tensor& y, const Terms& solution, const Terms& error) const {
+StepEnd Session::finishStep(const at::Tensor& y, const Terms& solution, const Terms& error, ErrorNorm norm) {
   StepEnd end;
   end.y1 = combine(y, solution);
-  const at::Tensor flags =
-      at::stack({combine(at::Tensor(), error).norm(), end.y1.isfinite().all().to(end.y1.scalar_type())});
+  const at::Tensor err = combine(at::Tensor(), error);
+  at::Tensor size;
+  if (norm == ErrorNorm::Function) {
+    if (!samples_) throw std::invalid_argument("finishStep: the function norm needs a stage's samples");
+    size = collective([&] {
+      const Linearization lin(*network_, y, samples_->points);
+      at::Tensor squares = at::stack({lin.jvp(err.unsqueeze(1)).square().sum(), lin.values().square().sum()});
+      sumOverRanks(comm_.get(), {squares});  // every process takes the same decision
+      const at::Tensor u = squares[1];
+      return (squares[0] / at::where(u > 0, u, at::ones_like(u))).sqrt();  // u = 0: absolute
+    });
+  } else {
+    size = err.norm();
+  }
+  const at::Tensor flags = at::stack({size, end.y1.isfinite().all().to(end.y1.scalar_type())});
   const at::Tensor host = flags.to(at::kCPU, at::kDouble);  // one device sync for both scalars
   end.errorNorm = host[0].item<double>();
   end.finite = host[1].item<double>() != 0;
@@ -247,14 +262,24 @@ MeasureStreams Session::measureStreams() const {
   return MeasureStreams{stream(config_.seed, Sketch), stream(config_.seed, Evaluation)};
 }
 
+at::Tensor Session::domainPoints(int64_t n, at::Generator& gen) const {
+  if (config_.domainLower.empty()) return uniformPoints(*network_, n, gen);
+  const int64_t D = network_->config().dim;
+  at::Tensor u = at::empty({n, D}, at::kDouble);
+  u.uniform_(0.0, 1.0, gen);
+  for (int64_t i = 0; i < D; ++i)
+    u.select(1, i).mul_(config_.domainUpper[i] - config_.domainLower[i]).add_(config_.domainLower[i]);
+  return u.to(network_->options());
+}
+
 double Session::residual(const at::Tensor& theta, double t, int64_t samples, MeasureStreams& streams) const {
-  const SampleSet set = measuring_.samples(uniformPoints(*network_, samples, streams.evaluation));
+  const SampleSet set = measuring_.samples(domainPoints(samples, streams.evaluation));
   return measuring_.residual(theta, t, set, streams.sketch);
 }
 
 double Session::error(const at::Tensor& theta, double t, int64_t samples, MeasureStreams& streams) const {
   if (!exact_) throw std::invalid_argument("error: the problem has no exact solution");
-  const at::Tensor points = uniformPoints(*network_, samples, streams.evaluation);
+  const at::Tensor points = domainPoints(samples, streams.evaluation);
   const at::Tensor truth = exact_->evaluate(points, t, nullptr, nullptr);
   const at::Tensor y = evaluate(theta, points);
   return ((y - truth).norm() / truth.norm()).item<double>();

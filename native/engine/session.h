@@ -37,6 +37,9 @@ struct SessionConfig {
   // run sets it when the session joins; a one-process session may draw all W shares to
   // reproduce a W-process run on the union of its points (tests).
   SampleShares shares;
+  // The problem's domain, where residual() and error() measure; empty: the network's box. The
+  // network's (sampled) box may be larger: it contains the domain plus a margin.
+  std::vector<double> domainLower, domainUpper;
 };
 
 struct SessionFitConfig {
@@ -61,6 +64,10 @@ struct StageResult {
   DynamicsResult dynamics;
   bool finite = false;
 };
+
+// How finishStep measures the error estimate err (a change of θ): 'Parameters' ‖err‖₂;
+// 'Function' ‖J(y)·err‖ / ‖u(y)‖ on the current samples, the change it makes to u relative to u.
+enum class ErrorNorm { Parameters, Function };
 
 // The end of an RK step: y1, the norm of the error estimate (not kept) and y1's finiteness.
 struct StepEnd {
@@ -109,8 +116,11 @@ class Session {
   // anew first when `resample`), warm-started from the previous finite θ̇.
   StageResult stage(double t, const at::Tensor& base, const Terms& terms, bool resample,
                     const std::function<bool()>& cancelled);
-  // y1 = combine(y, solution) and ‖combine(undefined, error)‖₂, as separate combines would give them.
-  StepEnd finishStep(const at::Tensor& y, const Terms& solution, const Terms& error) const;
+  // y1 = combine(y, solution) and the `norm` of combine(undefined, error), as separate combines
+  // would give them. ErrorNorm::Function linearises at y on the current samples (a stage drew
+  // them; in a sample-parallel run the sums are completed over the processes).
+  StepEnd finishStep(const at::Tensor& y, const Terms& solution, const Terms& error,
+                     ErrorNorm norm = ErrorNorm::Parameters);
 
   // Fits the initial condition: the plan's `initial` program or, when given, a pool of values.
   SessionFitResult fitInitial(const SessionFitConfig& config, const at::Tensor& poolPoints,
@@ -139,6 +149,8 @@ class Session {
   // its peers fail at once instead of waiting for the timeout.
   template <typename F>
   auto collective(F&& work) -> decltype(work());
+  // n points uniform in the problem's domain (as uniformPoints does for the network's box).
+  at::Tensor domainPoints(int64_t n, at::Generator& gen) const;
 
   SessionConfig config_;
   std::shared_ptr<const Network> network_;

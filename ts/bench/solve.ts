@@ -50,10 +50,11 @@ export async function measureSolve(
               maxIters: 1000,
               rank: 200,
               mu: 1e-6,
+              muScale: 'absolute',
               mixedPrecision: false,
               reusePreconditioner: false,
             }
-          : { method, mu: 1e-6 },
+          : { method, mu: 1e-6, muScale: 'absolute' },
       seed: 0,
       memoryBudget: 4 * 2 ** 30,
     });

@@ -149,6 +149,8 @@ export class EvolveRun {
         t0: 0,
         T,
         rtol: options.integrator.rtol,
+        // The function norm is already relative (to ‖u‖); the parameter norm is relative to ‖θ₀‖.
+        ...(options.integrator.errorNorm === 'function' ? { errorScale: options.integrator.rtol } : {}),
         saveAt: this.input.saveAt,
         firstStep: 20 * T * options.integrator.rtol,
         fsal: false,
@@ -201,7 +203,7 @@ export class EvolveRun {
       isFinite: (v) => s.isFinite(v),
       release: (v) => s.release(v),
       releaseMany: (vs) => s.releaseMany(vs),
-      finishStep: (y, solution, error) => s.finishStep(y, solution, error),
+      finishStep: (y, solution, error) => s.finishStep(y, solution, error, this.input.options.integrator.errorNorm),
     };
   }
 

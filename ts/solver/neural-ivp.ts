@@ -24,7 +24,7 @@ import { DEFAULT_MAX_RESTARTS, wallClock } from './restarts';
 import { uniformPoints } from './sampler';
 import type { SolutionConfig, StoredOptions } from './save-format';
 import type { FitProgress, Handle, NativeSession, SessionConfig } from './session';
-import { fitConfigFor, sessionConfigFor } from './session-config';
+import { fitConfigFor, sampledBox, sessionConfigFor } from './session-config';
 import type { SessionFactory, Solution } from './solution';
 
 export { EvolveError, type EvolveProgress } from './evolve-run';
@@ -181,7 +181,8 @@ export class NeuralIVP {
     let pool: { points: Float64Array; values: Float64Array } | null = null;
     if (problem.initialValues !== undefined) {
       const n = Math.max(config.batch * 4, config.headSamples);
-      const points = uniformPoints(n, problem.lower, problem.upper, this.options.seed);
+      const box = sampledBox(problem.lower, problem.upper, this.options.margin);
+      const points = uniformPoints(n, box.lower, box.upper, this.options.seed);
       pool = { points, values: problem.initialValues(points, n) };
     }
     const started = wallClock();

@@ -27,6 +27,18 @@ import {
 export type { Activation, DType } from '../native-config';
 export type IntegratorMethod = 'rk23' | 'rk45';
 export type DeviceOption = 'auto' | 'cpu' | 'cuda';
+/**
+ * How `linear.mu` is scaled: 'solution' — μ·mean(u²), the mean square of the network's values on
+ * the step's samples (all fields), so that the regularisation follows the solution's magnitude and
+ * the relative accuracy does not depend on its units; 'absolute' — μ as given (the paper's).
+ */
+export type MuScale = 'solution' | 'absolute';
+/**
+ * The norm of the step's error estimate: 'parameters' — ‖err_θ‖₂ ≤ rtol·‖θ₀‖₂ (the reference
+ * implementation's); 'function' — ‖J·err_θ‖ ≤ rtol·‖u‖ on the step's samples, the error of u
+ * relative to u.
+ */
+export type ErrorNorm = 'parameters' | 'function';
 
 export interface NetworkOptions {
   /** Hidden units per layer (default 100). */
@@ -54,8 +66,10 @@ export interface PcgOptions {
   maxIters?: number;
   /** Nyström preconditioner rank; 0 = plain CG (default 200). */
   rank?: number;
-  /** Regularization μ in (M + μI) θ̇ = F (default 1e-6). */
+  /** Regularization μ in (M + μI) θ̇ = F, scaled as `muScale` says (default 1e-6). */
   mu?: number;
+  /** 'solution': μ times the mean square of u on the samples; 'absolute' (default 'solution'). */
+  muScale?: MuScale;
   /**
    * Mixed precision (float64 networks only): M·v — CG's products and the Nyström sketch — in
    * float32, while CG's vectors, F and the residual stay float64 (default false). Halves the
@@ -79,8 +93,10 @@ export interface PcgOptions {
 /** A dense Cholesky solve of (M + μI) θ̇ = F (small networks only). */
 export interface DenseOptions {
   method: 'dense';
-  /** Regularization μ (default 1e-6). */
+  /** Regularization μ (default 1e-6), scaled as `muScale` says. */
   mu?: number;
+  /** As for 'pcg' (default 'solution'). */
+  muScale?: MuScale;
 }
 
 export type LinearOptions = PcgOptions | DenseOptions;
@@ -88,8 +104,10 @@ export type LinearOptions = PcgOptions | DenseOptions;
 export interface IntegratorOptions {
   /** 'rk45' (Dormand–Prince, default) or 'rk23' (Bogacki–Shampine; the paper's wave maps). */
   method?: IntegratorMethod;
-  /** ODE_TOL: a step is accepted when ‖err‖₂ ≤ rtol·‖θ₀‖₂ (default 1e-4). */
+  /** ODE_TOL: a step is accepted when its error norm (`errorNorm`) is ≤ rtol (default 1e-4). */
   rtol?: number;
+  /** 'parameters': ‖err_θ‖₂ ≤ rtol·‖θ₀‖₂; 'function': ‖J·err_θ‖ ≤ rtol·‖u‖ on the samples (default 'parameters'). */
+  errorNorm?: ErrorNorm;
 }
 
 export interface FitOptions {
@@ -126,6 +144,14 @@ export interface NeuralIVPOptions {
   network?: NetworkOptions;
   /** Monte Carlo points per dynamics evaluation, n (default 10 000, at least 16). */
   samples?: number;
+  /**
+   * Boundary 'none' only: the network is fitted and evolved on the domain grown by this fraction
+   * of each axis's half-width on every side (default 0.5 for 'none', 0 for 'dirichlet', where it
+   * must be 0). Without a constraint on the faces, what flows into the domain during a solve
+   * comes from outside it, where an unsampled network only extrapolates: the margin must cover
+   * the domain of dependence, (largest speed)·T, for the solution inside to be right.
+   */
+  margin?: number;
   linear?: LinearOptions;
   integrator?: IntegratorOptions;
   fit?: FitOptions;
@@ -166,6 +192,7 @@ export interface ResolvedPcg {
   readonly maxIters: number;
   readonly rank: number;
   readonly mu: number;
+  readonly muScale: MuScale;
   readonly mixedPrecision: boolean;
   readonly reusePreconditioner: boolean;
 }
@@ -173,6 +200,7 @@ export interface ResolvedPcg {
 export interface ResolvedDense {
   readonly method: 'dense';
   readonly mu: number;
+  readonly muScale: MuScale;
 }
 
 export type ResolvedLinear = ResolvedPcg | ResolvedDense;
@@ -180,6 +208,7 @@ export type ResolvedLinear = ResolvedPcg | ResolvedDense;
 export interface ResolvedIntegrator {
   readonly method: IntegratorMethod;
   readonly rtol: number;
+  readonly errorNorm: ErrorNorm;
 }
 
 export interface ResolvedFit {
@@ -203,6 +232,8 @@ export interface ResolvedOptions {
   readonly problem: Problem;
   readonly network: ResolvedNetwork;
   readonly samples: number;
+  /** The sampled box is the domain grown by margin·(upper − lower)/2 on every side. */
+  readonly margin: number;
   readonly linear: ResolvedLinear;
   readonly integrator: ResolvedIntegrator;
   readonly fit: ResolvedFit;
@@ -217,11 +248,15 @@ export interface ResolvedOptions {
 
 const GiB = 2 ** 30;
 const MiB = 2 ** 20;
+/** The default `margin` of a problem with boundary 'none'. */
+export const DEFAULT_MARGIN = 0.5;
 /** Largest count option (samples, batch, …): 2^31 − 1. */
 const MAX_COUNT = 2 ** 31 - 1;
 
 /** The paper's hyperparameters (appendix C), the defaults of every option. */
-export const DEFAULT_OPTIONS: Readonly<Omit<ResolvedOptions, 'problem' | 'linear' | 'restarts' | 'distributed'>> & {
+export const DEFAULT_OPTIONS: Readonly<
+  Omit<ResolvedOptions, 'problem' | 'linear' | 'restarts' | 'distributed' | 'margin'>
+> & {
   readonly linear: ResolvedPcg;
   readonly dense: ResolvedDense;
   readonly restarts: ResolvedRestarts;
@@ -242,11 +277,12 @@ export const DEFAULT_OPTIONS: Readonly<Omit<ResolvedOptions, 'problem' | 'linear
     maxIters: 1000,
     rank: 200,
     mu: 1e-6,
+    muScale: 'solution',
     mixedPrecision: false,
     reusePreconditioner: false,
   },
-  dense: { method: 'dense', mu: 1e-6 },
-  integrator: { method: 'rk45', rtol: 1e-4 },
+  dense: { method: 'dense', mu: 1e-6, muScale: 'solution' },
+  integrator: { method: 'rk45', rtol: 1e-4, errorNorm: 'parameters' },
   fit: { steps: 50_000, lr: 1e-3, batch: 10_000, headTuning: true, headSamples: 50_000 },
   restarts: { timeFraction: 0.5, cgIterations: null, fitSteps: null },
   dtype: 'float64',
@@ -259,6 +295,7 @@ const TOP_KEYS = [
   'problem',
   'network',
   'samples',
+  'margin',
   'linear',
   'integrator',
   'fit',
@@ -270,9 +307,9 @@ const TOP_KEYS = [
   'distributed',
 ] as const;
 const NETWORK_KEYS = ['width', 'depth', 'activation', 'frequencies', 'decay', 'embeddingScale', 'embedding'];
-const PCG_KEYS = ['method', 'tol', 'maxIters', 'rank', 'mu', 'mixedPrecision', 'reusePreconditioner'];
-const DENSE_KEYS = ['method', 'mu'];
-const INTEGRATOR_KEYS = ['method', 'rtol'];
+const PCG_KEYS = ['method', 'tol', 'maxIters', 'rank', 'mu', 'muScale', 'mixedPrecision', 'reusePreconditioner'];
+const DENSE_KEYS = ['method', 'mu', 'muScale'];
+const INTEGRATOR_KEYS = ['method', 'rtol', 'errorNorm'];
 const FIT_KEYS = ['steps', 'lr', 'batch', 'headTuning', 'headSamples'];
 const RESTART_KEYS = ['timeFraction', 'cgIterations', 'fitSteps'];
 
@@ -318,6 +355,7 @@ export function resolveOptions(input: NeuralIVPInput, env: Environment = process
     problem: raw.problem,
     network: readNetwork(raw.network),
     samples,
+    margin: readMargin(raw.margin, raw.problem.boundary),
     linear,
     integrator: readIntegrator(raw.integrator),
     fit,
@@ -389,7 +427,8 @@ function readLinear(v: unknown): ResolvedLinear {
   ] as const);
   if (method === 'dense') {
     const o = section('linear', v, DENSE_KEYS);
-    return { method, mu: readNonNegative('linear.mu', o.mu, DEFAULT_OPTIONS.dense.mu) };
+    const d = DEFAULT_OPTIONS.dense;
+    return { method, mu: readNonNegative('linear.mu', o.mu, d.mu), muScale: readMuScale(o.muScale, d.muScale) };
   }
   const o = section('linear', v, PCG_KEYS);
   const d = DEFAULT_OPTIONS.linear;
@@ -399,6 +438,7 @@ function readLinear(v: unknown): ResolvedLinear {
     maxIters: readCount('linear.maxIters', o.maxIters, d.maxIters, 1, 'the CG iteration cap'),
     rank: readInteger('linear.rank', o.rank, d.rank, 0, 100_000, 'Nyström preconditioner rank; 0 = no preconditioner'),
     mu: readNonNegative('linear.mu', o.mu, d.mu),
+    muScale: readMuScale(o.muScale, d.muScale),
     mixedPrecision: readBoolean('linear.mixedPrecision', o.mixedPrecision, d.mixedPrecision),
     reusePreconditioner: readBoolean('linear.reusePreconditioner', o.reusePreconditioner, d.reusePreconditioner),
   };
@@ -410,7 +450,30 @@ function readIntegrator(v: unknown): ResolvedIntegrator {
   return {
     method: readChoice('integrator.method', o.method, d.method, ['rk23', 'rk45'] as const),
     rtol: readFraction('integrator.rtol', o.rtol, d.rtol, 'the relative step tolerance ODE_TOL'),
+    errorNorm: readChoice('integrator.errorNorm', o.errorNorm, d.errorNorm, ['parameters', 'function'] as const),
   };
+}
+
+function readMuScale(v: unknown, def: MuScale): MuScale {
+  return readChoice('linear.muScale', v, def, ['solution', 'absolute'] as const);
+}
+
+/** Largest margin: the sampled box at most 9 times the domain's width per axis. */
+const MAX_MARGIN = 8;
+
+/** The default margin follows the boundary: 0.5 for 'none', 0 for 'dirichlet' (where only 0 is valid). */
+function readMargin(v: unknown, boundary: 'dirichlet' | 'none'): number {
+  const def = boundary === 'none' ? DEFAULT_MARGIN : 0;
+  if (v === undefined) return def;
+  const m = withHint("a fraction of each axis's half-width", () => expectNonNegative('margin', v));
+  if (m > MAX_MARGIN) throw new SpecError('margin', `expected at most ${MAX_MARGIN}, got ${m}`);
+  if (m > 0 && boundary === 'dirichlet') {
+    throw new SpecError(
+      'margin',
+      `must be 0 for a 'dirichlet' problem (the boundary factor sits on the domain's faces), got ${m}`,
+    );
+  }
+  return m;
 }
 
 function readFit(v: unknown): ResolvedFit {

@@ -33,7 +33,7 @@ import { open, rename, unlink } from 'node:fs/promises';
 import { endianness } from 'node:os';
 import path from 'node:path';
 import type { CompiledProblem } from '../problem/plan';
-import type { ResolvedOptions } from './options';
+import type { MuScale, ResolvedOptions } from './options';
 import type { SessionConfig, SessionLinearConfig } from './session';
 
 export const FORMAT_NAME = 'neural-ivp-solution';
@@ -253,7 +253,8 @@ function numberRecord(v: unknown, what: string): Record<string, number> {
 /**
  * The session config, checked and normalised as `sessionConfigFor` makes it (native code trusts
  * it): a dense solve keeps only `mu` (files written before the tagged union carried CG fields for
- * it too), and PCG flags absent from older files are false. The network section is checked by the
+ * it too), PCG flags absent from older files are false and an absent `muScale` is 'absolute'
+ * (what those files were solved with). The network section is checked by the
  * native Network itself, as for any user of `native().Network`.
  */
 function readSession(v: unknown, plan: CompiledProblem): SessionConfig {
@@ -262,9 +263,10 @@ function readSession(v: unknown, plan: CompiledProblem): SessionConfig {
   if (network.dim !== plan.dim) throw new SolutionFileError(`session.network.dim: expected ${plan.dim} (the plan's)`);
   const linear = record(s.linear, 'session.linear');
   const mu = nonNegative(linear.mu, 'session.linear.mu');
+  const muScale = readMuScale(linear.muScale);
   let linearConfig: SessionLinearConfig;
   if (linear.method === 'dense') {
-    linearConfig = { method: 'dense', mu };
+    linearConfig = { method: 'dense', mu, muScale };
   } else if (linear.method === 'pcg') {
     const tol = finite(linear.tol, 'session.linear.tol');
     if (!(tol > 0)) throw new SolutionFileError('session.linear.tol: expected a positive number');
@@ -274,6 +276,7 @@ function readSession(v: unknown, plan: CompiledProblem): SessionConfig {
       maxIters: count(linear.maxIters, 'session.linear.maxIters'),
       rank: count(linear.rank, 'session.linear.rank'),
       mu,
+      muScale,
       mixedPrecision: flag(linear.mixedPrecision, 'session.linear.mixedPrecision'),
       reusePreconditioner: flag(linear.reusePreconditioner, 'session.linear.reusePreconditioner'),
     };
@@ -290,6 +293,13 @@ function readSession(v: unknown, plan: CompiledProblem): SessionConfig {
     seed: count(s.seed, 'session.seed'),
     memoryBudget: count(s.memoryBudget, 'session.memoryBudget'),
   };
+}
+
+/** 'solution' or 'absolute'; absent (files written before the option existed) is 'absolute'. */
+function readMuScale(v: unknown): MuScale {
+  if (v === undefined) return 'absolute';
+  if (v === 'solution' || v === 'absolute') return v;
+  throw new SolutionFileError(`session.linear.muScale: expected "solution" or "absolute"`);
 }
 
 function nonNegative(v: unknown, what: string): number {

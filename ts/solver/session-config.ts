@@ -18,8 +18,7 @@ export function sessionConfigFor(options: ResolvedOptions, device: DeviceName): 
       decay: n.decay,
       embeddingScale: n.embeddingScale,
       dirichlet: problem.boundary === 'dirichlet',
-      lower: [...problem.lower],
-      upper: [...problem.upper],
+      ...sampledBox(problem.lower, problem.upper, options.margin),
       dtype: options.dtype,
       device,
       memoryBudget: options.memoryBudget,
@@ -32,11 +31,25 @@ export function sessionConfigFor(options: ResolvedOptions, device: DeviceName): 
   };
 }
 
+/**
+ * The box the network is scaled to, fitted and evolved on: the domain grown by
+ * margin·(upper − lower)/2 on every side. Residuals and errors are measured on the domain itself
+ * (the plan's lower/upper).
+ */
+export function sampledBox(
+  lower: readonly number[],
+  upper: readonly number[],
+  margin: number,
+): { lower: number[]; upper: number[] } {
+  const grow = (i: number): number => (margin * (upper[i] - lower[i])) / 2;
+  return { lower: lower.map((l, i) => l - grow(i)), upper: upper.map((u, i) => u + grow(i)) };
+}
+
 /** The solver's own fields only: a dense solve carries no CG settings. */
 export function linearConfig(linear: ResolvedLinear): SessionLinearConfig {
-  if (linear.method === 'dense') return { method: 'dense', mu: linear.mu };
-  const { tol, maxIters, rank, mu, mixedPrecision, reusePreconditioner } = linear;
-  return { method: 'pcg', tol, maxIters, rank, mu, mixedPrecision, reusePreconditioner };
+  if (linear.method === 'dense') return { method: 'dense', mu: linear.mu, muScale: linear.muScale };
+  const { tol, maxIters, rank, mu, muScale, mixedPrecision, reusePreconditioner } = linear;
+  return { method: 'pcg', tol, maxIters, rank, mu, muScale, mixedPrecision, reusePreconditioner };
 }
 
 /** The initial fit's config; a restart's refit uses `steps` when given. */

@@ -8,6 +8,7 @@
 // save-format.ts) and native code asserts only what memory safety needs.
 import type { NativeNetworkConfig } from '../native-config';
 import type { CompiledProblem } from '../problem/plan';
+import type { ErrorNorm, MuScale } from './options';
 
 export type Handle = number;
 
@@ -21,6 +22,8 @@ export interface SessionPcgConfig {
   readonly maxIters: number;
   readonly rank: number;
   readonly mu: number;
+  /** 'solution': the Tikhonov term is μ·mean(u²) on the samples (absent in older files: 'absolute'). */
+  readonly muScale: MuScale;
   /** float32 products with float64 CG vectors. */
   readonly mixedPrecision: boolean;
   /** Keep Nyström sketches across the solves on one sample set. */
@@ -31,6 +34,7 @@ export interface SessionPcgConfig {
 export interface SessionDenseConfig {
   readonly method: 'dense';
   readonly mu: number;
+  readonly muScale: MuScale;
 }
 
 export type SessionLinearConfig = SessionPcgConfig | SessionDenseConfig;
@@ -93,7 +97,10 @@ export interface StageResult {
 export interface StepEndResult {
   /** y + Σ cᵢ·kᵢ, a new handle. */
   y1: Handle;
-  /** ‖Σ eᵢ·kᵢ‖₂ (the error estimate itself is not kept). */
+  /**
+   * The norm of err = Σ eᵢ·kᵢ (which is not kept): ‖err‖₂, or with the 'function' norm
+   * ‖J(y)·err‖ / ‖u(y)‖ on the current samples.
+   */
   errorNorm: number;
   /** Every entry of y1 is finite. */
   finite: boolean;
@@ -145,8 +152,11 @@ export interface NativeSession {
    * then θ̇ at base + Σ cᵢ·vᵢ (base itself for no terms) and time t.
    */
   stage(t: number, base: Handle, terms: HandleTerms, resample: boolean): Promise<StageResult>;
-  /** y1 = y + Σ solution, ‖Σ error‖₂ and y1's finiteness in one worker call. */
-  finishStep(y: Handle, solution: HandleTerms, error: HandleTerms): Promise<StepEndResult>;
+  /**
+   * y1 = y + Σ solution, the error's norm (`norm`, default 'parameters') and y1's finiteness in
+   * one worker call. The 'function' norm linearises at y on the samples the attempt's stages drew.
+   */
+  finishStep(y: Handle, solution: HandleTerms, error: HandleTerms, norm?: ErrorNorm): Promise<StepEndResult>;
   /** Fits the initial condition (the plan's `initial`, or `pool` values from initialValues). */
   fitInitial(
     config: FitConfig,
