@@ -20,6 +20,7 @@ const REPORT: BenchReport = {
   },
   solve: [],
   problem: null,
+  transport: null,
   machine: {
     cpus: 2,
     device: 'cpu',

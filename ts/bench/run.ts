@@ -6,7 +6,7 @@ import { native } from '../native';
 import { type RuntimeInfo, runtimeInfo } from '../runtime';
 import { type MvmFigures, measureMvm } from './mvm';
 import { runMvmPeer } from './peer';
-import { measureProblem, measureWave3d, type ProblemFigures } from './problem';
+import { measureProblem, measureTransport, measureWave3d, type ProblemFigures } from './problem';
 import { measureSolve, type SolveRow, widthsForP } from './solve';
 
 export interface BenchOptions {
@@ -48,6 +48,8 @@ export interface BenchReport {
   };
   solve: SolveRow[];
   problem: ProblemFigures | null;
+  /** The 2D advection of a Gaussian to T = 0.5 (null with --quick). */
+  transport: ProblemFigures | null;
   machine: BenchMachine;
   notes: string[];
 }
@@ -122,6 +124,19 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
   } catch (error) {
     notes.push(`problem: ${error instanceof Error ? error.message : String(error)}`);
   }
+  let transport: ProblemFigures | null = null;
+  if (quick) {
+    notes.push('transport: not measured with --quick (several minutes on 2 cores)');
+  } else {
+    try {
+      transport = await measureTransport();
+      log(
+        `transport ${transport.name}: ${transport.seconds.toFixed(1)} s end to end, fit ${transport.fit_error.toExponential(2)}, relative error at T ${transport.relative_error.toExponential(2)} (target 5e-3)`,
+      );
+    } catch (error) {
+      notes.push(`transport: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
   const report: BenchReport = {
     mvm: {
       ...mvm,
@@ -131,6 +146,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
     },
     solve,
     problem,
+    transport,
     machine,
     notes,
   };
