@@ -168,7 +168,7 @@ export function ednnAndNeuralIvp(S: ComparisonSize): StudyRun[] {
       options: {
         ...common,
         network: { width: 30, depth: 4, activation: 'tanh', embedding: false },
-        linear: { method: 'dense', mu: 1e-6 },
+        linear: { method: 'dense', mu: 1e-6, muScale: 'absolute' }, // the paper's fixed μ
         fit: { steps: S.steps, batch: S.batch, headTuning: false },
         restarts: false,
       },
@@ -179,7 +179,7 @@ export function ednnAndNeuralIvp(S: ComparisonSize): StudyRun[] {
       options: {
         ...common,
         network: { width: S.width, depth: 3 },
-        linear: { method: 'pcg', rank: S.rank, tol: 1e-8, maxIters: 1000, mu: 1e-6 },
+        linear: { method: 'pcg', rank: S.rank, tol: 1e-8, maxIters: 1000, mu: 1e-6, muScale: 'absolute' },
         fit: { steps: S.steps, batch: S.batch, headTuning: true, headSamples: 10 * S.batch },
         restarts: { timeFraction: 0.5 },
       },
