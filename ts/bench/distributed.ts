@@ -86,7 +86,13 @@ export async function measureDistributed(
   };
   // Plain CG capped at 5 and at 45 iterations (a tolerance it cannot reach): the difference is
   // 40 iterations, each one M·v (and one all-reduce of p floats) plus vector updates.
-  const pcg = { method: 'pcg' as const, mu: 1e-6, mixedPrecision: false, reusePreconditioner: false };
+  const pcg = {
+    method: 'pcg' as const,
+    mu: 1e-6,
+    muScale: 'absolute' as const,
+    mixedPrecision: false,
+    reusePreconditioner: false,
+  };
   const plain = (maxIters: number) => ({ ...pcg, tol: 1e-15, maxIters, rank: 0 });
   const short = await solve(plain(5), n, 3);
   const long = await solve(plain(45), n, 3);
