@@ -197,6 +197,24 @@ describe.runIf(haveGloo)('distributed: 2 Gloo processes on 127.0.0.1', () => {
     expect(relative((await alone.evolve(T)).theta(T), theta)).toBeGreaterThan(1e-6);
   });
 
+  it("take the union's steps with the function-space error norm (its sums completed over the processes)", async () => {
+    const overrides = { integrator: { method: 'rk23', rtol: 2e-3, errorNorm: 'function' } } as const;
+    const port = await freePort();
+    const [a, b] = await Promise.all(
+      [0, 1].map((rank) =>
+        worker({ T, overrides, distributed: { rank, worldSize: 2, address: '127.0.0.1', port, timeoutSeconds: 60 } }),
+      ),
+    );
+    expect(a.error).toBeUndefined();
+    expect(b.error).toBeUndefined();
+    const union = new NeuralIVP({ ...smallRun(problem), ...overrides, distributed: false }, { sampleShares: 2 });
+    const solution = await union.evolve(T);
+    expect(a.steps).toBe(solution.stats.steps);
+    expect(a.rejected).toBe(solution.stats.rejectedSteps);
+    expect(relative(a.theta as number[], solution.theta(T))).toBeLessThanOrEqual(1e-10);
+    expect(a.theta).toEqual(b.theta);
+  });
+
   it('agree with the union after head tuning too, to what its least-squares conditioning allows', async () => {
     // Head tuning solves (ΦᵀΦ + λnI)w = Φᵀu with λ = 1e-10: on an untrained network the system's
     // condition number reaches ~1e8, and the rounding of Σ over 101 points summed in one pass
