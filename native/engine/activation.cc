@@ -24,4 +24,16 @@ at::Tensor activateValue(Activation kind, const at::Tensor& z) {
   return kind == Activation::Tanh ? at::tanh(z) : z * at::sigmoid(z);
 }
 
+void activateInto(Activation kind, const at::Tensor& z, at::Tensor& value, at::Tensor& slope) {
+  if (kind == Activation::Tanh) {
+    at::tanh_out(value, z);
+    slope.fill_(1).addcmul_(value, value, -1);  // 1 − t²
+    return;
+  }
+  // swish' = σ + swish·(1 − σ) = σ − swish·σ + swish.
+  at::sigmoid_out(slope, z);
+  at::mul_out(value, z, slope);
+  slope.addcmul_(value, slope, -1).add_(value);
+}
+
 }  // namespace nivp

@@ -13,5 +13,8 @@ struct ActivationJet {
 ActivationJet activate(Activation kind, const at::Tensor& z, bool withSecond);
 // σ(z) alone, and σ(z) with σ'(z), the cheap paths for the Jacobian caches.
 at::Tensor activateValue(Activation kind, const at::Tensor& z);
+// σ(z) into `value` and σ'(z) into `slope` (both shaped like z, contiguous, not aliasing z): no
+// allocation and four passes over cache-sized chunks, for the Jacobian caches' forward sweep.
+void activateInto(Activation kind, const at::Tensor& z, at::Tensor& value, at::Tensor& slope);
 
 }  // namespace nivp

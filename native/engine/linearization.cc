@@ -4,11 +4,16 @@
 #include <stdexcept>
 #include <string>
 
+#include "engine/activation.h"
+
 namespace nivp {
 
 namespace {
 
 constexpr int64_t kExplicitColumns = 8;
+// Rows per chunk of the construction sweep: small enough that a chunk's temporaries stay in a
+// core's cache at the usual widths.
+constexpr int64_t kConstructionRows = 512;
 
 void expectShape(const at::Tensor& t, std::vector<int64_t> shape, const char* what) {
   if (t.sizes().vec() != shape) {
@@ -29,34 +34,146 @@ Linearization::Linearization(const Network& network, const at::Tensor& theta, co
   if (points.dim() != 2 || points.size(1) != cfg.dim) throw std::invalid_argument("points: expected n×D");
   const at::Tensor th = theta.to(opts_);
   const at::Tensor s = network.scaled(points.to(opts_));
-  const at::Tensor B = network.boundaryFactor(s);  // n×1
   const auto& layers = network.layers();
+  const auto depth = static_cast<int64_t>(layers.size()) - 1;
+  allocateCaches();
   values_ = at::empty({n_, cfg.fields}, opts_);
-  caches_.resize(cfg.fields);
-  for (int64_t a = 0; a < cfg.fields; ++a) {
-    FieldCache& cache = caches_[a];
-    std::vector<at::Tensor> slopes;
-    const at::Tensor m = network.subnetworkValue(th, a, s, &cache.inputs, &slopes);
-    values_.select(1, a).copy_((B * m).squeeze(1));
-    // Backward once: δ_last = B (the output is B·m), δ_l = (δ_{l+1} W_{l+1}) ⊙ σ'(z_l).
-    cache.sensitivities.resize(layers.size());
-    at::Tensor delta = B.contiguous();
-    for (int64_t l = static_cast<int64_t>(layers.size()) - 1; l >= 0; --l) {
-      cache.sensitivities[l] = delta;
-      if (l > 0) delta = at::mm(delta, network.weight(th, a, l)).mul_(slopes[l - 1]);
+  const at::Tensor& features = caches_.front().inputs.front();
+  // One forward and one backward sweep per chunk of rows, in place into the caches: a chunk's
+  // temporaries (pre-activations, slopes) stay in cache and nothing n-sized is allocated twice.
+  const int64_t rows = std::max<int64_t>(1, std::min(n_, constructionRows()));
+  at::Tensor Z = at::empty({rows, cfg.width}, opts_);
+  std::vector<at::Tensor> slopeBuffers, slopes(depth);
+  for (int64_t l = 0; l < depth; ++l) slopeBuffers.push_back(at::empty({rows, layers[l].out}, opts_));
+  for (int64_t row0 = 0; row0 < n_; row0 += rows) {
+    const int64_t c = std::min(rows, n_ - row0);
+    const at::Tensor sc = s.narrow(0, row0, c);
+    features.narrow(0, row0, c).copy_(network.features(sc));
+    const at::Tensor B = network.boundaryFactor(sc);  // c×1
+    for (int64_t l = 0; l < depth; ++l) slopes[l] = slopeBuffers[l].narrow(0, 0, c);
+    for (int64_t a = 0; a < cfg.fields; ++a) {
+      FieldCache& cache = caches_[a];
+      for (int64_t l = 0; l < depth; ++l) {
+        at::Tensor z = Z.narrow(0, 0, c);
+        at::Tensor h = cache.inputs[l + 1].narrow(0, row0, c);
+        at::addmm_out(z, network.bias(th, a, l), cache.inputs[l].narrow(0, row0, c),
+                      network.weight(th, a, l).t());
+        activateInto(cfg.activation, z, h, slopes[l]);
+      }
+      const at::Tensor m = at::addmm(network.bias(th, a, depth), cache.inputs[depth].narrow(0, row0, c),
+                                     network.weight(th, a, depth).t());
+      values_.narrow(0, row0, c).select(1, a).copy_((B * m).squeeze(1));
+      backwardChunk(th, a, row0, slopes, B);
     }
   }
+}
+
+Linearization::Linearization(const Network& network, const at::Tensor& theta, const at::Tensor& points,
+                             const JetRequest& request, Jets& jets)
+    : network_(network), opts_(network.options()), n_(points.size(0)) {
+  const NetworkConfig& cfg = network.config();
+  expectShape(theta, {network.parameterCount()}, "theta");
+  if (points.dim() != 2 || points.size(1) != cfg.dim) throw std::invalid_argument("points: expected n×D");
+  const at::Tensor th = theta.to(opts_);
+  allocateCaches();
+  // The jets' value channel is this linearisation's forward sweep: copy its layer inputs and run
+  // the backward sweep on each chunk while its slopes are at hand.
+  struct Tap : ForwardTap {
+    Linearization& lin;
+    const at::Tensor& theta;
+    Tap(Linearization& l, const at::Tensor& t) : lin(l), theta(t) {}
+    void chunk(int64_t field, int64_t row0, const std::vector<at::Tensor>& inputs,
+               const std::vector<at::Tensor>& slopes, const at::Tensor& boundary) override {
+      const int64_t c = boundary.size(0);
+      FieldCache& cache = lin.caches_[field];
+      if (field == 0) cache.inputs.front().narrow(0, row0, c).copy_(inputs.front());  // shared by the fields
+      for (size_t l = 1; l < inputs.size(); ++l) cache.inputs[l].narrow(0, row0, c).copy_(inputs[l]);
+      lin.backwardChunk(theta, field, row0, slopes, boundary);
+    }
+  } tap(*this, th);
+  jets = network.forward(th, points.to(opts_), request, &tap);
+  values_ = jets.values;
+}
+
+void Linearization::allocateCaches() {
+  const NetworkConfig& cfg = network_.config();
+  const auto& layers = network_.layers();
+  caches_.assign(cfg.fields, FieldCache{});
+  // The embedding does not depend on the field: one tensor shared by every field's cache.
+  const at::Tensor features = at::empty({n_, cfg.inputFeatures()}, opts_);
+  for (FieldCache& cache : caches_) {
+    cache.inputs.push_back(features);
+    for (size_t l = 1; l < layers.size(); ++l) cache.inputs.push_back(at::empty({n_, layers[l].in}, opts_));
+    for (const LinearLayer& L : layers) cache.sensitivities.push_back(at::empty({n_, L.out}, opts_));
+  }
+}
+
+// The output is B·m, so δ_last = B, then δ_l = (δ_{l+1} W_{l+1}) ⊙ σ'(z_l), for rows [row0, row0 + c).
+void Linearization::backwardChunk(const at::Tensor& theta, int64_t field, int64_t row0,
+                                  const std::vector<at::Tensor>& slopes, const at::Tensor& boundary) {
+  const int64_t c = boundary.size(0);
+  FieldCache& cache = caches_[field];
+  const auto depth = static_cast<int64_t>(cache.sensitivities.size()) - 1;
+  cache.sensitivities[depth].narrow(0, row0, c).copy_(boundary);
+  for (int64_t l = depth - 1; l >= 0; --l) {
+    at::Tensor delta = cache.sensitivities[l].narrow(0, row0, c);
+    at::mm_out(delta, cache.sensitivities[l + 1].narrow(0, row0, c), network_.weight(theta, field, l + 1));
+    delta.mul_(slopes[l]);
+  }
+}
+
+int64_t Linearization::constructionRows() const {
+  const NetworkConfig& cfg = network_.config();
+  // Per row: the pre-activation, one slope per hidden layer and the widest cached input.
+  const int64_t perRow = (cfg.depth + 2) * std::max(cfg.width, cfg.inputFeatures()) *
+                         static_cast<int64_t>(at::elementSize(dtype()));
+  return std::max<int64_t>(1, std::min(std::min<int64_t>(cfg.chunkRows, kConstructionRows),
+                                       cfg.memoryBudgetBytes / std::max<int64_t>(perRow, 1)));
 }
 
 Linearization Linearization::castTo(at::ScalarType dtype) const {
   Linearization out(*this);
   out.opts_ = opts_.dtype(dtype);
   out.values_ = values_.to(dtype);
+  const at::Tensor features = caches_.front().inputs.front().to(dtype);  // shared by the fields
   for (FieldCache& cache : out.caches_) {
-    for (at::Tensor& h : cache.inputs) h = h.to(dtype);
+    for (size_t l = 1; l < cache.inputs.size(); ++l) cache.inputs[l] = cache.inputs[l].to(dtype);
+    cache.inputs.front() = features;
     for (at::Tensor& d : cache.sensitivities) d = d.to(dtype);
   }
   return out;
+}
+
+Linearization Linearization::selectRows(const at::Tensor& index, const at::Tensor& scale,
+                                        at::ScalarType dtype) const {
+  if (index.dim() != 1 || index.size(0) < 1)
+    throw std::invalid_argument("selectRows: index must be 1-D, non-empty");
+  Linearization out(*this);
+  out.opts_ = opts_.dtype(dtype);
+  out.n_ = index.size(0);
+  const at::Tensor idx = index.to(at::TensorOptions().dtype(at::kLong).device(opts_.device()));
+  const auto pick = [&](const at::Tensor& t) { return t.index_select(0, idx).to(out.opts_); };
+  out.values_ = pick(values_);
+  const at::Tensor features = pick(caches_.front().inputs.front());
+  const at::Tensor s = scale.defined() ? scale.to(out.opts_).unsqueeze(1) : at::Tensor();
+  for (FieldCache& cache : out.caches_) {
+    for (size_t l = 1; l < cache.inputs.size(); ++l) cache.inputs[l] = pick(cache.inputs[l]);
+    cache.inputs.front() = features;
+    // J's row is δ ⊗ h, so scaling δ scales the row.
+    for (at::Tensor& d : cache.sensitivities) d = s.defined() ? pick(d).mul_(s) : pick(d);
+  }
+  return out;
+}
+
+at::Tensor Linearization::fieldGram(int64_t field) const {
+  const FieldCache& cache = caches_[field];
+  at::Tensor G = at::zeros({n_, n_}, opts_);
+  for (size_t l = 0; l < cache.inputs.size(); ++l) {
+    const at::Tensor& h = cache.inputs[l];
+    const at::Tensor& delta = cache.sensitivities[l];
+    G.addcmul_(at::mm(delta, delta.t()), at::addmm(at::ones({}, opts_), h, h.t()));
+  }
+  return G;
 }
 
 int64_t Linearization::chunkRows(int64_t r) const {

@@ -17,6 +17,10 @@ namespace nivp {
 class Linearization {
  public:
   Linearization(const Network& network, const at::Tensor& theta, const at::Tensor& points);
+  // The same caches from the forward sweep that computes `request`'s jets, which are written to
+  // `jets` (as network.forward returns them): one sweep where the two calls would take two.
+  Linearization(const Network& network, const at::Tensor& theta, const at::Tensor& points,
+                const JetRequest& request, Jets& jets);
 
   const Network& network() const { return network_; }
   int64_t samples() const { return n_; }
@@ -38,6 +42,14 @@ class Linearization {
   at::Tensor fieldMvm(int64_t field, const at::Tensor& V, double mu) const;
   // The explicit Jacobian block J_a (n×p_a), for dense solves and tests.
   at::Tensor fieldJacobian(int64_t field) const;
+  // J_a J_aᵀ (n×n) from the per-layer factors, Σ_l (δ_l δ_lᵀ) ⊙ (h_{l−1} h_{l−1}ᵀ + 1): about
+  // n²·(widths) flops, never n·p_a.
+  at::Tensor fieldGram(int64_t field) const;
+
+  // The linearisation at the points `index` (m indices into 0..n−1, repeats allowed), row k of J
+  // scaled by scale[k] (undefined: 1), as an independent copy of those rows' caches in `dtype`:
+  // what a preconditioner keeps of M after this linearisation is gone.
+  Linearization selectRows(const at::Tensor& index, const at::Tensor& scale, at::ScalarType dtype) const;
 
  private:
   struct FieldCache {
@@ -51,6 +63,14 @@ class Linearization {
     at::Tensor onesOut, onesRows;      // for row and column sums as GEMVs
   };
   VectorWorkspace vectorWorkspace(int64_t rows) const;
+  // Rows per chunk of the constructor's forward and backward sweep.
+  int64_t constructionRows() const;
+  // Empty caches for n_ rows (the features tensor shared by the fields).
+  void allocateCaches();
+  // The sensitivities of rows [row0, row0 + c) of one field, from the chunk's slopes σ'(z_l)
+  // (c×width each) and boundary factor (c×1).
+  void backwardChunk(const at::Tensor& theta, int64_t field, int64_t row0,
+                     const std::vector<at::Tensor>& slopes, const at::Tensor& boundary);
   void jvpChunk1(const FieldCache& cache, const at::Tensor& v, int64_t row0, int64_t rows, at::Tensor acc,
                  VectorWorkspace& ws) const;
   void vjpChunk1(const FieldCache& cache, const at::Tensor& u, int64_t row0, int64_t rows, at::Tensor& out,

@@ -30,9 +30,10 @@ Channels linear(const Channels& a, const at::Tensor& W, const at::Tensor& b) {
 
 // Forward Taylor mode through a = σ(z):
 //   ȧ_i = σ' ż_i,  ä_ij = σ'' ż_i ż_j + σ' z̈_ij,  Δa = σ'' Σ_i ż_i² + σ' Δz.
-Channels activateChannels(Activation kind, const Channels& z, const JetRequest& request) {
+Channels activateChannels(Activation kind, const Channels& z, const JetRequest& request, at::Tensor* slope) {
   const bool second = !request.pairs.empty() || request.laplacian;
   const ActivationJet act = activate(kind, z.value, second);
+  if (slope) *slope = act.first;
   Channels a;
   a.value = act.value;
   if (!z.tangent.defined()) return a;
@@ -160,6 +161,8 @@ Channels Network::embed(const at::Tensor& s, const JetRequest& request) const {
   return e;
 }
 
+at::Tensor Network::features(const at::Tensor& s) const { return embed(s, JetRequest{}).value; }
+
 // Layer 0 exploits that the embedding's derivative along x_i touches only axis i's features.
 Channels Network::firstLayer(const Channels& e, const at::Tensor& W, const at::Tensor& b,
                              const JetRequest& request) const {
@@ -207,24 +210,39 @@ at::Tensor Network::subnetworkValue(const at::Tensor& theta, int64_t field, cons
 }
 
 void Network::forwardChunk(const at::Tensor& theta, const at::Tensor& s, const JetRequest& request, Jets& out,
-                           int64_t row0) const {
+                           int64_t row0, ForwardTap* tap) const {
   const int64_t c = s.size(0);
   const Channels e = embed(s, request);
   const BoundaryJets B = config_.dirichlet ? boundaryJets(s, axisScale_, request) : BoundaryJets{};
+  std::vector<at::Tensor> inputs, slopes;
   for (int64_t a = 0; a < config_.fields; ++a) {
+    if (tap) {
+      inputs.assign(1, e.value);
+      slopes.clear();
+    }
     Channels z = firstLayer(e, weight(theta, a, 0), bias(theta, a, 0), request);
-    for (int64_t l = 1; l <= config_.depth; ++l)
-      z = linear(activateChannels(config_.activation, z, request), weight(theta, a, l), bias(theta, a, l));
+    for (int64_t l = 1; l <= config_.depth; ++l) {
+      at::Tensor slope;
+      const Channels h = activateChannels(config_.activation, z, request, tap ? &slope : nullptr);
+      if (tap) {
+        inputs.push_back(h.value);
+        slopes.push_back(slope);
+      }
+      z = linear(h, weight(theta, a, l), bias(theta, a, l));
+    }
     // z is now the subnetwork output m (every channel has a trailing width of 1).
     const Channels y = config_.dirichlet ? applyBoundary(B, z, request) : z;
     out.values.narrow(0, row0, c).select(1, a).copy_(y.value.squeeze(1));
     if (request.gradient) out.gradients.narrow(0, row0, c).select(1, a).copy_(y.tangent.squeeze(2).t());
     if (!request.pairs.empty()) out.second.narrow(0, row0, c).select(1, a).copy_(y.pairs.squeeze(2).t());
     if (request.laplacian) out.laplacian.narrow(0, row0, c).select(1, a).copy_(y.lap.squeeze(1));
+    if (tap)
+      tap->chunk(a, row0, inputs, slopes, config_.dirichlet ? B.jets.value : at::ones({c, 1}, s.options()));
   }
 }
 
-Jets Network::forward(const at::Tensor& theta, const at::Tensor& points, const JetRequest& request) const {
+Jets Network::forward(const at::Tensor& theta, const at::Tensor& points, const JetRequest& request,
+                      ForwardTap* tap) const {
   const int64_t n = points.size(0), k = config_.fields, D = config_.dim;
   const auto opts = options();
   Jets jets;
@@ -241,7 +259,7 @@ Jets Network::forward(const at::Tensor& theta, const at::Tensor& points, const J
                          static_cast<int64_t>(at::elementSize(config_.dtype));
   const int64_t rows = std::max<int64_t>(1, std::min(config_.chunkRows, config_.memoryBudgetBytes / perRow));
   for (int64_t row0 = 0; row0 < n; row0 += rows)
-    forwardChunk(theta, s.narrow(0, row0, std::min(rows, n - row0)), request, jets, row0);
+    forwardChunk(theta, s.narrow(0, row0, std::min(rows, n - row0)), request, jets, row0, tap);
   return jets;
 }
 

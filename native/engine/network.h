@@ -28,6 +28,16 @@ struct Channels {
   at::Tensor value, tangent, pairs, lap;
 };
 
+// Receives, chunk by chunk, the value channel of a forward sweep: what the Jacobian caches need.
+class ForwardTap {
+ public:
+  virtual ~ForwardTap() = default;
+  // One chunk (rows [row0, row0 + c)) of one field: each linear layer's input (c×in_l), each
+  // hidden layer's σ'(z_l) (c×width) and the boundary factor B (c×1, ones without a boundary).
+  virtual void chunk(int64_t field, int64_t row0, const std::vector<at::Tensor>& inputs,
+                     const std::vector<at::Tensor>& slopes, const at::Tensor& boundary) = 0;
+};
+
 class Network {
  public:
   explicit Network(NetworkConfig config);
@@ -54,7 +64,12 @@ class Network {
   const at::Tensor& axisScale() const { return axisScale_; }
 
   // Values and requested derivatives at points (n×D), chunked over the rows.
-  Jets forward(const at::Tensor& theta, const at::Tensor& points, const JetRequest& request) const;
+  // `tap`, when given, receives each chunk's value channel (the Jacobian caches share the sweep).
+  Jets forward(const at::Tensor& theta, const at::Tensor& points, const JetRequest& request,
+               ForwardTap* tap = nullptr) const;
+
+  // The embedding features of scaled points (c×inputFeatures), value channel only.
+  at::Tensor features(const at::Tensor& s) const;
 
   // Value channel only, for one field at a chunk of scaled points (c×D): m without boundary factor.
   // When `inputs`/`slopes` are given they receive each linear layer's input and each hidden
@@ -70,7 +85,7 @@ class Network {
   Channels firstLayer(const Channels& e, const at::Tensor& W, const at::Tensor& b,
                       const JetRequest& request) const;
   void forwardChunk(const at::Tensor& theta, const at::Tensor& s, const JetRequest& request, Jets& out,
-                    int64_t row0) const;
+                    int64_t row0, ForwardTap* tap) const;
 
   NetworkConfig config_;
   std::vector<LinearLayer> layers_;

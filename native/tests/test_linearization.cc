@@ -34,26 +34,29 @@ at::Tensor points(int64_t n, uint64_t seed) {
 }
 
 TEST(Linearization, ValuesAndJacobianMatchAutograd) {
-  const NetworkConfig cfg = config();
-  Network net(cfg);
-  const at::Tensor theta = net.initialParameters(11);
-  const at::Tensor x = points(23, 1);
-  Linearization lin(net, theta, x);
-  torch::Tensor th = theta.clone().requires_grad_(true);
-  const torch::Tensor y = testing::referenceForward(cfg, th, x);
-  EXPECT_LT(relErr(lin.values(), y.detach()), 1e-13);
-  for (int64_t a = 0; a < cfg.fields; ++a) {
-    // Rows of the full Jacobian by autograd, restricted to field a's block.
-    std::vector<torch::Tensor> rows;
-    for (int64_t i = 0; i < x.size(0); ++i)
-      rows.push_back(torch::autograd::grad({y[i][a]}, {th}, {}, true)[0]);
-    const torch::Tensor J = torch::stack(rows, 0);
-    const int64_t off = net.fieldOffset(a), pa = net.fieldParameterCount();
-    EXPECT_LT(relErr(lin.fieldJacobian(a), J.narrow(1, off, pa)), 1e-13);
-    // Other fields' parameters do not touch field a: J is block diagonal.
-    torch::Tensor outside = J.clone();
-    outside.narrow(1, off, pa).zero_();
-    EXPECT_EQ(outside.abs().max().item<double>(), 0.0);
+  for (const Activation activation : {Activation::Swish, Activation::Tanh}) {
+    NetworkConfig cfg = config();
+    cfg.activation = activation;
+    Network net(cfg);
+    const at::Tensor theta = net.initialParameters(11);
+    const at::Tensor x = points(23, 1);
+    Linearization lin(net, theta, x);
+    torch::Tensor th = theta.clone().requires_grad_(true);
+    const torch::Tensor y = testing::referenceForward(cfg, th, x);
+    EXPECT_LT(relErr(lin.values(), y.detach()), 1e-13);
+    for (int64_t a = 0; a < cfg.fields; ++a) {
+      // Rows of the full Jacobian by autograd, restricted to field a's block.
+      std::vector<torch::Tensor> rows;
+      for (int64_t i = 0; i < x.size(0); ++i)
+        rows.push_back(torch::autograd::grad({y[i][a]}, {th}, {}, true)[0]);
+      const torch::Tensor J = torch::stack(rows, 0);
+      const int64_t off = net.fieldOffset(a), pa = net.fieldParameterCount();
+      EXPECT_LT(relErr(lin.fieldJacobian(a), J.narrow(1, off, pa)), 1e-13);
+      // Other fields' parameters do not touch field a: J is block diagonal.
+      torch::Tensor outside = J.clone();
+      outside.narrow(1, off, pa).zero_();
+      EXPECT_EQ(outside.abs().max().item<double>(), 0.0);
+    }
   }
 }
 
@@ -158,6 +161,65 @@ TEST(Linearization, Float32CopyMatchesToSinglePrecision) {
     }
   }
   EXPECT_LT(relErr(lin32.values().to(at::kDouble), lin.values()), 1e-6);
+}
+
+// J_a J_aᵀ from the per-layer factors against the explicit Jacobian.
+TEST(Linearization, GramMatchesTheExplicitJacobian) {
+  Network net(config());
+  const Linearization lin(net, net.initialParameters(13), points(37, 7));
+  for (int64_t a = 0; a < 2; ++a) {
+    const at::Tensor J = lin.fieldJacobian(a);
+    EXPECT_LT(relErr(lin.fieldGram(a), J.mm(J.t())), 1e-13);
+  }
+}
+
+// selectRows: the rows asked for (repeats allowed), scaled, as an independent copy; from float32
+// caches into float64 (to float32 rounding of the explicit float32 Jacobian's products).
+TEST(Linearization, SelectedRowsAreScaledRowsOfJ) {
+  const int64_t n = 20;
+  const at::Tensor index = at::tensor({3, 0, 19, 3, 7}, at::TensorOptions().dtype(at::kLong));
+  const at::Tensor scale = at::tensor({0.5, 2.0, 1.0, -1.0, 3.0}, at::TensorOptions().dtype(at::kDouble));
+  for (const at::ScalarType dtype : {at::kDouble, at::kFloat}) {
+    NetworkConfig cfg = config();
+    cfg.dtype = dtype;
+    Network net(cfg);
+    const double tol = dtype == at::kDouble ? 1e-14 : 1e-6;
+    const Linearization lin(net, net.initialParameters(14), points(n, 8));
+    const Linearization rows = lin.selectRows(index, scale, at::kDouble);
+    EXPECT_EQ(rows.samples(), 5);
+    EXPECT_EQ(rows.dtype(), at::kDouble);
+    torch::manual_seed(6);
+    for (int64_t a = 0; a < 2; ++a) {
+      const at::Tensor J = lin.fieldJacobian(a).to(at::kDouble);
+      const at::Tensor expected = J.index_select(0, index) * scale.unsqueeze(1);
+      EXPECT_LT(relErr(rows.fieldJacobian(a), expected), tol);
+      const at::Tensor v = torch::randn({net.fieldParameterCount(), 1}, torch::kDouble);
+      EXPECT_LT(relErr(rows.fieldJvp(a, v), expected.mm(v)), tol);
+      EXPECT_LT(relErr(rows.fieldGram(a), expected.mm(expected.t())), tol);
+    }
+    EXPECT_LT(relErr(rows.values(), lin.values().to(at::kDouble).index_select(0, index)), 1e-15);
+  }
+}
+
+// One sweep for jets and caches gives network.forward's jets and the plain constructor's caches.
+TEST(Linearization, SharedSweepMatchesSeparateCalls) {
+  Network net(config(/*chunkRows=*/16));
+  const at::Tensor theta = net.initialParameters(15);
+  const at::Tensor x = points(41, 9);
+  JetRequest request;
+  request.gradient = true;
+  request.laplacian = true;
+  request.pairs = {{0, 1}, {2, 2}};
+  Jets jets;
+  const Linearization shared(net, theta, x, request, jets);
+  const Jets expected = net.forward(theta, x, request);
+  EXPECT_LT(relErr(jets.values, expected.values), 1e-15);
+  EXPECT_LT(relErr(jets.gradients, expected.gradients), 1e-15);
+  EXPECT_LT(relErr(jets.second, expected.second), 1e-15);
+  EXPECT_LT(relErr(jets.laplacian, expected.laplacian), 1e-15);
+  const Linearization plain(net, theta, x);
+  EXPECT_LT(relErr(shared.values(), plain.values()), 1e-15);
+  for (int64_t a = 0; a < 2; ++a) EXPECT_LT(relErr(shared.fieldJacobian(a), plain.fieldJacobian(a)), 1e-13);
 }
 
 TEST(Linearization, RejectsWrongShapes) {
