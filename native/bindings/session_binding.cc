@@ -69,6 +69,9 @@ SessionConfig readSessionConfig(const Napi::Value& value) {
     c.linear.rank = countArg(linear.Get("rank"), "linear.rank", 0, kMaxCount);
     c.linear.mixedPrecision = boolArg(linear.Get("mixedPrecision"), "linear.mixedPrecision");
     c.linear.reusePreconditioner = boolArg(linear.Get("reusePreconditioner"), "linear.reusePreconditioner");
+    // Absent in configs written before it existed: the engine's choice per block.
+    if (present(linear.Get("sketchRows")))
+      c.linear.sketchRows = countArg(linear.Get("sketchRows"), "linear.sketchRows", -1, kMaxCount);
   } else {
     throwType(env, "linear.method must be 'pcg' or 'dense'");
   }
@@ -300,6 +303,19 @@ Napi::Value SessionWrap::Stage(const Napi::CallbackInfo& info) {
           o.Set("cgIterations", static_cast<double>(out.result.dynamics.cgIterations));
           o.Set("residual", out.result.dynamics.residual);
           o.Set("converged", out.result.dynamics.converged);
+          const StageSeconds& s = out.result.dynamics.seconds;
+          Napi::Object seconds = Napi::Object::New(env);
+          seconds.Set("sampling", out.result.samplingSeconds);
+          seconds.Set("jets", s.jets);
+          seconds.Set("plan", s.plan);
+          seconds.Set("linearization", s.linearization);
+          seconds.Set("preconditioner", s.preconditioner);
+          seconds.Set("cg", s.cg);
+          seconds.Set("total", out.result.samplingSeconds + s.total);
+          o.Set("seconds", seconds);
+          o.Set("preconditionerRank", static_cast<double>(out.result.dynamics.preconditionerRank));
+          o.Set("preconditionerAge", static_cast<double>(out.result.dynamics.preconditionerAge));
+          o.Set("preconditionersBuilt", static_cast<double>(out.result.dynamics.preconditionersBuilt));
           return o;
         });
   });

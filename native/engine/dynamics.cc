@@ -1,6 +1,7 @@
 #include "engine/dynamics.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <limits>
 #include <optional>
@@ -9,7 +10,6 @@
 
 #include "engine/linearization.h"
 #include "solvers/dense.h"
-#include "solvers/nystrom.h"
 #include "solvers/operator.h"
 #include "solvers/pcg.h"
 
@@ -80,6 +80,36 @@ SampleSet Dynamics::samples(const at::Tensor& points) const {
   return set;
 }
 
+namespace {
+
+// Seconds between marks of a steady clock, optionally after a device synchronisation.
+class StageClock {
+ public:
+  StageClock(at::Device device, bool synchronize)
+      : synchronize_(synchronize && device.is_cuda()), device_(device) {
+    last_ = start_ = now();
+  }
+  // Seconds since the previous mark (or the start), then a new mark.
+  double lap() {
+    const auto t = now();
+    const double s = std::chrono::duration<double>(t - last_).count();
+    last_ = t;
+    return s;
+  }
+  double total() const { return std::chrono::duration<double>(last_ - start_).count(); }
+
+ private:
+  std::chrono::steady_clock::time_point now() const {
+    if (synchronize_) at::empty({1}, at::TensorOptions().device(device_)).cpu();  // waits for the queue
+    return std::chrono::steady_clock::now();
+  }
+  bool synchronize_;
+  at::Device device_;
+  std::chrono::steady_clock::time_point start_, last_;
+};
+
+}  // namespace
+
 DynamicsResult Dynamics::evaluate(const at::Tensor& theta, double t, const SampleSet& samples,
                                   const at::Tensor& warmStart, at::Generator& gen,
                                   const std::function<bool()>& cancelled, PreconditionerCache* reuse) const {
@@ -106,19 +136,26 @@ DynamicsResult Dynamics::evaluate(const at::Tensor& theta, double t, const Sampl
   };
   poll();
 
+  StageClock clock(nc.device, synchronizedTimings_);
+  DynamicsResult result;
+  StageSeconds& seconds = result.seconds;
   const at::Tensor th = theta.reshape({p}).to(opts);
   const at::Tensor points = X.to(opts);
   const Program& program = rhs_.program();
   const StaticValues* statics = staticsUsable(program, samples.statics) ? &samples.statics : nullptr;
 
-  DynamicsResult result;
+  std::optional<Linearization> linearization;
   if (program.usesFields()) {
-    const Jets jets = net.forward(th, points, jets_);
+    // One forward sweep for the jets and the Jacobian caches.
+    Jets jets;
+    linearization.emplace(net, th, points, jets_, jets);
+    seconds.jets = clock.lap();
     result.f = rhs_.evaluate(points, t, &jets, statics);
   } else {
     result.f = rhs_.evaluate(points, t, nullptr, statics);
   }
   result.f = result.f.to(opts);
+  seconds.plan = clock.lap();
 
   at::Tensor finite = at::logical_and(at::isfinite(result.f).all(), at::isfinite(th).all());
   if (comm) {  // every process must take the same branch
@@ -130,17 +167,21 @@ DynamicsResult Dynamics::evaluate(const at::Tensor& theta, double t, const Sampl
     result.thetaDot = at::full({p}, std::numeric_limits<double>::quiet_NaN(), opts);
     result.residual = std::numeric_limits<double>::quiet_NaN();
     result.converged = false;
+    seconds.total = clock.total();
     return result;
   }
 
-  const Linearization lin(net, th, points);
+  if (!linearization) linearization.emplace(net, th, points);
+  const Linearization& lin = *linearization;
   const double mu = config_.muRelative ? config_.mu * meanSquare(lin.values(), n, comm) : config_.mu;
   // Mixed precision: the products run on a float32 copy of the caches; CG never sees float32.
   std::optional<Linearization> lin32;
   if (!dense && config_.mixedPrecision && lin.dtype() == at::kDouble) lin32.emplace(lin.castTo(at::kFloat));
+  seconds.linearization = clock.lap();
   result.thetaDot = at::empty({p}, opts);
   at::Tensor misfit = at::zeros({}, opts);  // Σ (Jθ̇ − f)², accumulated on the device
   const double invN = 1.0 / static_cast<double>(n);
+  if (reuse && static_cast<int64_t>(reuse->fields.size()) != k) reuse->fields.assign(k, KeptPreconditioner{});
   for (int64_t a = 0; a < k; ++a) {
     poll();
     const at::Tensor fa = result.f.select(1, a).unsqueeze(1).contiguous();  // n×1
@@ -152,13 +193,15 @@ DynamicsResult Dynamics::evaluate(const at::Tensor& theta, double t, const Sampl
       sumOverRanks(comm, {M, F});
       xa = denseSolveMatrix(M, F, mu).x;
       Jx = at::mm(Ja, xa);
+      seconds.cg += clock.lap();
     } else if (dense) {
       const at::Tensor Ja = lin.fieldJacobian(a);
       xa = denseSolve(Ja, fa, mu).x;  // p_a×1
       Jx = at::mm(Ja, xa);
+      seconds.cg += clock.lap();
     } else {
-      // M_a alone feeds the sketch; μ is folded into CG's operator (in place, one pass fewer than
-      // PcgOptions::shift).
+      // M_a alone feeds the Nyström sketch; μ is folded into CG's operator (in place, one pass
+      // fewer than PcgOptions::shift).
       const auto product = [&lin, &lin32, a, comm, localShare](const at::Tensor& V, double shift) {
         if (comm) {  // J_aᵀJ_a V over this process's points, scaled to the global 1/n, then summed
           at::Tensor out = lin32 ? lin32->fieldMvm(a, V.to(at::kFloat), 0.0) : lin.fieldMvm(a, V, 0.0);
@@ -172,13 +215,24 @@ DynamicsResult Dynamics::evaluate(const at::Tensor& theta, double t, const Sampl
       };
       SpdOperator Ma{pa, opts, [&product](const at::Tensor& V) { return product(V, 0.0); }};
       SpdOperator A{pa, opts, [&product, mu](const at::Tensor& V) { return product(V, mu); }};
-      const auto sketch = [&]() -> std::shared_ptr<const Preconditioner> {
-        if (config_.rank <= 0) return nullptr;
-        return std::make_shared<NystromPreconditioner>(Ma, std::min(config_.rank, pa), mu, gen);
+      // The block's preconditioning state: its mode (sampled rows, or the full sketch once sampled
+      // rows fell short) lasts for the cache's life; the preconditioner itself only with reuse.
+      KeptPreconditioner fresh;
+      KeptPreconditioner* P = reuse ? &reuse->fields[a] : &fresh;
+      const bool kept = config_.reusePreconditioner && P->preconditioner != nullptr && config_.rank > 0;
+      const auto rebuild = [&]() {
+        const bool fullSketch = P->fullSketch;
+        // Sample-parallel runs keep the full sketch: each process's sampled rows would give each
+        // its own preconditioner, where CG's replicated vectors need one.
+        *P = buildPreconditioner(lin, a, Ma, config_, mu, gen, fullSketch || comm != nullptr);
+        P->fullSketch = fullSketch;
+        if (P->preconditioner) ++result.preconditionersBuilt;
+        seconds.preconditioner += clock.lap();
       };
-      std::shared_ptr<const Preconditioner> P;
-      const bool cached = reuse && static_cast<int64_t>(reuse->fields.size()) == k && reuse->fields[a];
-      P = cached ? reuse->fields[a] : sketch();
+      if (!kept) {
+        seconds.cg += clock.lap();
+        rebuild();
+      }
       poll();
       const at::Tensor F = lin.fieldVjp(a, fa).mul_(invN);  // p_a×1
       sumOverRanks(comm, {F});
@@ -191,30 +245,42 @@ DynamicsResult Dynamics::evaluate(const at::Tensor& theta, double t, const Sampl
       po.tol = config_.tol;
       po.maxIters = config_.maxIters;
       if (cancelled) po.progress = [&cancelled](int64_t, double) { return !cancelled(); };
-      PcgResult solved = pcg(A, F, x0, P.get(), po);
+      // A kept preconditioner gets the iterations it needed when fresh plus what a rebuild costs; a
+      // fresh one from sampled rows what the full sketch would cost (engine/preconditioning.h).
+      double cap = static_cast<double>(config_.maxIters);
+      if (kept) {
+        cap = static_cast<double>(P->freshIterations) + std::max(2.0, P->rebuildIterations);
+      } else if (P->sampled) {
+        cap = std::max(2.0, P->escalateIterations);
+      }
+      po.maxIters = std::min<int64_t>(config_.maxIters, static_cast<int64_t>(std::ceil(cap)));
+      PcgResult solved = pcg(A, F, x0, P->preconditioner.get(), po);
       if (solved.status == PcgStatus::Cancelled) throw Cancelled();
-      if (cached && !solved.converged) {
-        // The kept sketch no longer fits M: solve again, from where CG got, with a fresh one.
-        result.cgIterations += solved.iterations;
-        P = sketch();
-        solved = pcg(A, F, solved.x, P.get(), po);
+      int64_t iterations = solved.iterations;
+      if (!solved.converged && iterations < config_.maxIters && P->preconditioner) {
+        // The cap was hit: a kept preconditioner is stale, and sampled rows do not describe this
+        // block's M well enough (from now on it gets the full sketch). Continue from where CG got.
+        if (!kept && P->sampled) P->fullSketch = true;
+        seconds.cg += clock.lap();
+        rebuild();
+        po.maxIters = config_.maxIters - iterations;
+        solved = pcg(A, F, solved.x, P->preconditioner.get(), po);
         if (solved.status == PcgStatus::Cancelled) throw Cancelled();
+        iterations += solved.iterations;
+        P->freshIterations = solved.iterations;
+      } else if (!kept) {
+        P->freshIterations = solved.iterations;
+      } else {
+        ++P->age;
       }
-      if (reuse) {
-        // Keep a sketch while the iterations it adds stay below the cost of sketching anew (a
-        // block product of `rank` columns, a QR and an SVD: about rank/2 iterations' worth of
-        // work, docs/results.md).
-        reuse->fields.resize(k);
-        reuse->freshIterations.resize(k, 0);
-        const bool kept = cached && P == reuse->fields[a];
-        if (!kept) reuse->freshIterations[a] = solved.iterations;
-        const bool stale = kept && solved.iterations > reuse->freshIterations[a] + config_.rank / 2;
-        reuse->fields[a] = stale ? nullptr : P;
-      }
-      result.cgIterations += solved.iterations;
+      result.preconditionerRank = std::max(result.preconditionerRank, P->rank);
+      result.preconditionerAge = std::max(result.preconditionerAge, P->age);
+      result.cgIterations += iterations;
       result.converged = result.converged && solved.converged;
+      if (!config_.reusePreconditioner) P->preconditioner = nullptr;
       xa = std::move(solved.x);
       Jx = lin.fieldJvp(a, xa);
+      seconds.cg += clock.lap();
     }
     result.thetaDot.narrow(0, net.fieldOffset(a), pa).copy_(xa.reshape({pa}));
     misfit.add_((Jx - fa).square().sum());
@@ -228,6 +294,8 @@ DynamicsResult Dynamics::evaluate(const at::Tensor& theta, double t, const Sampl
   } else {
     result.residual = num == 0 ? 0.0 : std::numeric_limits<double>::infinity();
   }
+  seconds.cg += clock.lap();
+  seconds.total = clock.total();
   return result;
 }
 

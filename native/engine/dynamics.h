@@ -3,12 +3,12 @@
 //   (M + μI) θ̇ = F,   M = JᵀJ/n,   F = Jᵀf/n,   f_i = L[N(·, θ)](x_i, t)
 // on n sample points x_i, J = ∂N(X, θ)/∂θ. One subnetwork per field makes M block diagonal
 // (field a's output depends on θ_a only), so each field's block (M_a + μI) θ̇_a = F_a is solved
-// on its own: by Nyström-preconditioned CG (matrix-free, the default) or densely (explicit J_a,
-// Cholesky).
+// on its own: by preconditioned CG (matrix-free, the default) or densely (explicit J_a, Cholesky).
 //
-// Per evaluation: one network.forward for the jets the right-hand side needs, one Linearization
-// for the Jacobian caches, then per field the preconditioner sketch (one block product), CG
-// (one M_a·v per iteration) and one J_a·θ̇_a for the residual.
+// Per evaluation: one forward sweep for the jets the right-hand side needs that also fills the
+// Jacobian caches (a Linearization), then per field a preconditioner (built, or kept from an
+// earlier evaluation: engine/preconditioning.h), CG (one M_a·v per iteration) and one J_a·θ̇_a for
+// the residual.
 #pragma once
 #include <ATen/ATen.h>
 
@@ -22,8 +22,8 @@
 #include "distributed/communicator.h"
 #include "engine/jets.h"
 #include "engine/network.h"
+#include "engine/preconditioning.h"
 #include "plan/program.h"
-#include "solvers/preconditioner.h"
 
 namespace nivp {
 
@@ -31,7 +31,7 @@ struct LinearSolverConfig {
   enum class Method { Pcg, Dense } method = Method::Pcg;
   double tol = 1e-8;        // PCG: relative residual ‖F_a − (M_a + μ)θ̇_a‖/‖F_a‖ per block
   int64_t maxIters = 1000;  // PCG: iteration cap per block
-  int64_t rank = 200;       // PCG: Nyström rank per block, clamped to p_a; 0 = plain CG
+  int64_t rank = 200;       // PCG: preconditioner rank per block, clamped to p_a; 0 = plain CG
   double mu = 1e-6;         // Tikhonov term μ ≥ 0 (both methods)
   // μ in units of the solution: the Tikhonov term is mu·mean(u²), the mean square of the network's
   // values on the samples (all fields; 1 when that is 0 or not finite). M scales with u² in the
@@ -44,25 +44,13 @@ struct LinearSolverConfig {
   // Dense: refuses (MemoryBudgetError, before J is built) when one block's solve would need more
   // than this many bytes (solvers/dense.h, denseSolveBytes). Negative: unlimited.
   int64_t memoryBudgetBytes = int64_t{4} << 30;
-  // PCG: keep each block's Nyström preconditioner for the later solves on the same samples (the
-  // stages of one RK attempt) instead of sketching M anew for each; see PreconditionerCache.
+  // PCG: keep each block's preconditioner for later solves (other RK stages and steps, other
+  // samples) under an iteration cap that bounds what a stale one costs; see engine/preconditioning.h.
   bool reusePreconditioner = false;
-};
-
-// Preconditioners kept between evaluations on the same samples. M changes little between the
-// stages of one step (θ moves by h·θ̇), and any SPD preconditioner leaves PCG's answer unchanged:
-// only the iteration count moves, and with M's spread spectrum it can move a lot: faster on some
-// problems, slower on others (docs/results.md). Hence off by default, and evaluate() drops a kept
-// sketch once a solve with it needs more than rank/2 iterations beyond the solve that made it, and
-// redoes a solve that fails to converge with it from a fresh sketch. The owner clears the cache
-// whenever the samples (or θ, by a refit) change.
-struct PreconditionerCache {
-  std::vector<std::shared_ptr<const Preconditioner>> fields;
-  std::vector<int64_t> freshIterations;  // CG iterations of the solve that made each sketch
-  void clear() {
-    fields.clear();
-    freshIterations.clear();
-  }
+  // PCG: the preconditioner of each block from M estimated on this many of the samples
+  // (solvers/subsampled.h); -1: chosen per block (engine/preconditioning.h); 0: the randomized
+  // Nyström sketch of the full M (the paper's).
+  int64_t sketchRows = -1;
 };
 
 // A point set with the right-hand side's static (t- and field-independent) nodes evaluated.
@@ -74,12 +62,30 @@ struct SampleSet {
   int64_t total = 0;
 };
 
+// Where one evaluation's time went, in seconds of a steady clock. On a CUDA device the clock
+// reads are host times (kernels still queued are not counted) unless Dynamics::setSynchronizedTimings.
+struct StageSeconds {
+  double jets = 0;            // the forward sweep for the jets the right-hand side reads, which
+                              // also fills the Jacobian caches (their backward sweep included)
+  double plan = 0;            // the right-hand side's plan on those jets
+  double linearization = 0;   // the Jacobian caches when no jets are read; the float32 copy
+  double preconditioner = 0;  // building preconditioners (0 when kept ones served)
+  double cg = 0;              // CG, F = Jᵀf/n and the residual's J·θ̇ (dense: the dense solve)
+  double total = 0;
+};
+
 struct DynamicsResult {
   at::Tensor thetaDot;       // p, the network's dtype/device
   int64_t cgIterations = 0;  // summed over field blocks (0 for dense)
   double residual = 0;       // sqrt(Σ(Jθ̇ − f)² / Σ f²) over all fields on these samples
   bool converged = true;     // all blocks converged (dense: true, unless f or θ is not finite)
   at::Tensor f;              // n×k right-hand side values (for diagnostics)
+  StageSeconds seconds;
+  // PCG: the preconditioners used, over the field blocks: the largest rank, the oldest age (solves
+  // since it was built; 0 = built for this one) and how many were built by this evaluation.
+  int64_t preconditionerRank = 0;
+  int64_t preconditionerAge = 0;
+  int64_t preconditionersBuilt = 0;
 };
 
 class Dynamics {
@@ -99,7 +105,8 @@ class Dynamics {
   // Cancelled. Dense: throws MemoryBudgetError before any work when a block exceeds the budget.
   // Non-convergence is reported, never thrown. When f or θ is not finite, no solve is attempted:
   // θ̇ is NaN, residual NaN, converged false (the integrator rejects the step).
-  // `reuse` (may be null): preconditioners to use when present, and where new ones are kept.
+  // `reuse` (may be null): each block's preconditioning state (engine/preconditioning.h), kept
+  // preconditioners used when config().reusePreconditioner.
   DynamicsResult evaluate(const at::Tensor& theta, double t, const SampleSet& samples,
                           const at::Tensor& warmStart, at::Generator& gen,
                           const std::function<bool()>& cancelled = {},
@@ -114,6 +121,10 @@ class Dynamics {
   // all processes by `communicator` (null: one process).
   void setCommunicator(std::shared_ptr<Communicator> communicator) { comm_ = std::move(communicator); }
 
+  // Synchronise the device before each clock read of DynamicsResult::seconds (CUDA; a no-op on
+  // a CPU), for an exact breakdown at the price of a few stalls per evaluation. Off by default.
+  void setSynchronizedTimings(bool on) { synchronizedTimings_ = on; }
+
   const Network& network() const { return *network_; }
   const LinearSolverConfig& config() const { return config_; }
   const ProgramEvaluator& rhs() const { return rhs_; }
@@ -125,6 +136,7 @@ class Dynamics {
   JetRequest jets_;
   LinearSolverConfig config_;
   std::shared_ptr<Communicator> comm_;
+  bool synchronizedTimings_ = false;
 };
 
 }  // namespace nivp

@@ -2,6 +2,7 @@
 
 #include <ATen/CPUGeneratorImpl.h>
 
+#include <chrono>
 #include <stdexcept>
 #include <string>
 
@@ -154,16 +155,20 @@ int64_t Session::checkReplicated(const at::Tensor& theta, double t, const std::s
 void Session::resample() {
   samples_ = dynamics_.samples(pointShares(config_.samples, sampling_));
   samples_->total = config_.samples;
-  preconditioners_.clear();
 }
 
 StageResult Session::stage(double t, const at::Tensor& base, const Terms& terms, bool resample,
                            const std::function<bool()>& cancelled) {
   return collective([&] {
-    if (resample || !samples_) this->resample();
-    const at::Tensor theta = terms.empty() ? base : combine(base, terms);
-    PreconditionerCache* reuse = config_.linear.reusePreconditioner ? &preconditioners_ : nullptr;
     StageResult result;
+    if (resample || !samples_) {
+      const auto start = std::chrono::steady_clock::now();
+      this->resample();
+      result.samplingSeconds =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    }
+    const at::Tensor theta = terms.empty() ? base : combine(base, terms);
+    PreconditionerCache* reuse = &preconditioners_;  // each block's mode, and kept ones with reuse
     result.dynamics = dynamics_.evaluate(theta, t, *samples_, lastThetaDot_, sketch_, cancelled, reuse);
     result.finite = result.dynamics.thetaDot.isfinite().all().item<bool>();
     if (result.finite) lastThetaDot_ = result.dynamics.thetaDot;

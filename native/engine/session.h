@@ -63,6 +63,7 @@ using Terms = std::vector<std::pair<double, at::Tensor>>;
 struct StageResult {
   DynamicsResult dynamics;
   bool finite = false;
+  double samplingSeconds = 0;  // drawing the samples, when this stage did (steady clock)
 };
 
 // How finishStep measures the error estimate err (a change of θ): 'Parameters' ‖err‖₂;
@@ -161,7 +162,7 @@ class Session {
   at::Generator sketch_;  // replicated: the same Nyström test matrices in every process
   Streams sampling_, fitting_, evaluation_;
   std::optional<SampleSet> samples_;
-  PreconditionerCache preconditioners_;  // for the current samples; cleared with them
+  PreconditionerCache preconditioners_;  // kept across samples; cleared when θ is replaced
   at::Tensor lastThetaDot_;
   int64_t refits_ = 0;
 

@@ -15,7 +15,7 @@ export type Handle = number;
 /** Σ cᵢ·vᵢ as [cᵢ, handle] pairs. */
 export type HandleTerms = ReadonlyArray<readonly [number, Handle]>;
 
-/** Nyström-preconditioned CG per field block. */
+/** Preconditioned CG per field block. */
 export interface SessionPcgConfig {
   readonly method: 'pcg';
   readonly tol: number;
@@ -26,8 +26,13 @@ export interface SessionPcgConfig {
   readonly muScale: MuScale;
   /** float32 products with float64 CG vectors. */
   readonly mixedPrecision: boolean;
-  /** Keep Nyström sketches across the solves on one sample set. */
+  /** Keep preconditioners across solves (RK stages and steps) under an iteration cap. */
   readonly reusePreconditioner: boolean;
+  /**
+   * The preconditioner from M estimated on this many samples; -1 (or absent): chosen per block;
+   * 0: the randomized Nyström sketch of the full M (the paper's).
+   */
+  readonly sketchRows?: number;
 }
 
 /** A dense Cholesky solve per field block. */
@@ -91,6 +96,30 @@ export interface StageResult {
   residual: number;
   /** Every block's CG met its tolerance (dense: true unless f or θ is not finite). */
   converged: boolean;
+  /** Where the stage's time went (native steady clock; see native/engine/dynamics.h). */
+  seconds: StageSeconds;
+  /** PCG: the largest rank and the oldest age (solves served since it was built) of the blocks' preconditioners. */
+  preconditionerRank: number;
+  preconditionerAge: number;
+  /** PCG: preconditioners this stage built (0 when kept ones served every block). */
+  preconditionersBuilt: number;
+}
+
+/** Seconds of one stage by part; `total` is their sum. */
+export interface StageSeconds {
+  /** Drawing new samples (the first stage of an attempt). */
+  sampling: number;
+  /** The forward sweep for the jets, which also fills the Jacobian caches. */
+  jets: number;
+  /** The right-hand side's plan on the jets. */
+  plan: number;
+  /** The Jacobian caches when no jets are read; the float32 copy for mixed precision. */
+  linearization: number;
+  /** Building preconditioners (0 when kept ones served). */
+  preconditioner: number;
+  /** CG, F = Jᵀf/n and the residual. */
+  cg: number;
+  total: number;
 }
 
 /** The end of an RK step. */

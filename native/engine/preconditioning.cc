@@ -1,0 +1,82 @@
+#include "engine/preconditioning.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "engine/dynamics.h"
+#include "engine/linearization.h"
+#include "solvers/nystrom.h"
+#include "solvers/subsampled.h"
+
+namespace nivp {
+
+namespace {
+
+// Flops of one CG iteration on block a: one M_a·v (J·v and Jᵀ·u, 2·n·p_a each) and one P⁻¹.
+double iterationFlops(int64_t n, int64_t pa, double applyFlops) { return 4.0 * n * pa + applyFlops; }
+
+// An m×m symmetric eigendecomposition in GEMM-equivalent flops (tridiagonal reduction, divide and
+// conquer, back-transformation; the reduction runs at matrix-vector speed).
+double eighFlops(int64_t m) { return 15.0 * std::pow(static_cast<double>(m), 3); }
+
+// What the automatic row count may spend on the eigendecomposition, in CG iterations.
+constexpr double kRowBudgetIterations = 4.0;
+
+int64_t sketchRowsFor(int64_t n, int64_t pa, int64_t rank, int64_t configured) {
+  if (configured >= 0) return std::min(configured, n);
+  // Twice the rank, doubled while the eigendecomposition costs at most a few CG iterations (more
+  // rows estimate M better: fewer iterations), up to 8·rank.
+  int64_t m = 2 * rank;
+  while (m < 8 * rank && eighFlops(2 * m) <= kRowBudgetIterations * iterationFlops(n, pa, 0)) m *= 2;
+  return std::min(m, n);
+}
+
+// The randomized Nyström sketch of the full M_a in CG iterations: the block product of `rank`
+// columns, then QR of Ω and SVD of the p_a×ℓ sketch (about 10·p_a·ℓ² between them).
+double sketchIterations(int64_t n, int64_t pa, int64_t rank) {
+  const double r = static_cast<double>(rank);
+  return (4.0 * n * pa * r + 10.0 * pa * r * r) / iterationFlops(n, pa, 4.0 * pa * r);
+}
+
+}  // namespace
+
+KeptPreconditioner buildPreconditioner(const Linearization& lin, int64_t field, const SpdOperator& M,
+                                       const LinearSolverConfig& config, at::Generator& gen,
+                                       bool fullSketch) {
+  KeptPreconditioner kept;
+  const Network& net = lin.network();
+  const int64_t pa = net.fieldParameterCount(), n = lin.samples();
+  const int64_t rank = std::min(config.rank, pa);
+  if (rank <= 0) return kept;
+  const int64_t m = fullSketch ? 0 : sketchRowsFor(n, pa, rank, config.sketchRows);
+  if (m > 0) {
+    // The sampled rows' caches are copied (float64 whatever the network's dtype: the Gram matrix
+    // squares the condition number), so the preconditioner outlives this linearisation. Samples
+    // are i.i.d., so the first m are a sample of them.
+    auto rows = std::make_shared<const Linearization>(
+        lin.selectRows(at::arange(m, at::TensorOptions().dtype(at::kLong)), at::Tensor(), at::kDouble));
+    RowFactor A;
+    A.rows = m;
+    A.size = pa;
+    A.options = at::TensorOptions().dtype(at::kDouble).device(net.config().device);
+    A.apply = [rows, field](const at::Tensor& V) { return rows->fieldJvp(field, V); };
+    A.applyT = [rows, field](const at::Tensor& U) { return rows->fieldVjp(field, U); };
+    A.gram = rows->fieldGram(field);
+    auto P = std::make_shared<const SubsampledPreconditioner>(std::move(A), rank, mu);
+    kept.rank = P->rank();
+    kept.preconditioner = std::move(P);
+    double gramFlops = 0;
+    for (const LinearLayer& L : net.layers()) gramFlops += 2.0 * m * m * static_cast<double>(L.in + L.out);
+    kept.rebuildIterations = (gramFlops + eighFlops(m) + 2.0 * m * pa) / iterationFlops(n, pa, 4.0 * m * pa);
+    kept.escalateIterations = sketchIterations(n, pa, rank);
+    kept.sampled = true;
+    return kept;
+  }
+  auto P = std::make_shared<const NystromPreconditioner>(M, rank, mu, gen);
+  kept.rank = P->rank();
+  kept.preconditioner = std::move(P);
+  kept.rebuildIterations = sketchIterations(n, pa, rank);
+  return kept;
+}
+
+}  // namespace nivp

@@ -1,0 +1,66 @@
+// Which preconditioner each field block's CG gets, and when it is rebuilt (engine/dynamics.h).
+//
+// Construction: by default from a row sample (solvers/subsampled.h): M_a = J_aᵀJ_a/n estimated on
+// the first m samples (linear.sketchRows; by default 2·rank, doubled up to 8·rank while the m×m
+// eigendecomposition costs at most a few CG iterations), whose leading eigenpairs come from the m×m
+// Gram matrix of the per-layer factors. Its cost does not grow with n and only linearly with p_a
+// (the sampled rows' caches), where the randomized Nyström sketch of the full M_a (the paper's,
+// sketchRows = 0) is a block product of `rank` columns with M_a plus a p_a×rank QR and SVD.
+//
+// Escalation: M's spectrum decides how well sampled rows describe it (fast-decaying spectra: a
+// few dozen CG iterations; flat ones, as on the 6D Vlasov problem, hundreds). So a solve with a
+// fresh sampled-rows preconditioner runs under a cap of what the full sketch would cost, counted
+// in CG iterations; one that reaches it is continued from where it stopped with the full sketch,
+// which the block then keeps using (until the cache is cleared). Any SPD preconditioner leaves
+// PCG's answer unchanged, so this moves only the cost: at worst about twice the full sketch's
+// for that one solve.
+//
+// Reuse (linear.reusePreconditioner, off by default): a preconditioner is kept across RK stages
+// and steps, and each solve with a kept one runs under a cap: the iterations of the solve that
+// built it plus the cost of a rebuild counted in iterations. A solve that reaches the cap is
+// continued with a fresh preconditioner, so a stale one costs at most one rebuild's worth.
+// Costs are counted in flops, not timed, so that a seed gives one result bit for bit.
+#pragma once
+#include <ATen/ATen.h>
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "solvers/operator.h"
+#include "solvers/preconditioner.h"
+
+namespace nivp {
+
+class Linearization;
+struct LinearSolverConfig;
+
+// One field block's preconditioner and what is known about it.
+struct KeptPreconditioner {
+  std::shared_ptr<const Preconditioner> preconditioner;  // null: none (kept)
+  bool sampled = false;                                  // built from sampled rows (not the full sketch)
+  bool fullSketch = false;        // the block's mode: sampled rows fell short once, so the full sketch
+  int64_t rank = 0;               // pairs it holds
+  int64_t age = 0;                // solves since it was built (0: built for the current one)
+  int64_t freshIterations = 0;    // CG iterations of the solve it was built for
+  double rebuildIterations = 0;   // a rebuild's cost in CG iterations of this block
+  double escalateIterations = 0;  // sampled rows: the full sketch's cost in CG iterations
+};
+
+// Preconditioning state between evaluations: each block's mode and, with reuse, its
+// preconditioner. The owner clears it when θ is replaced (a refit); new samples do not clear it
+// (M estimated on other points is still a good preconditioner).
+struct PreconditionerCache {
+  std::vector<KeptPreconditioner> fields;
+  void clear() { fields.clear(); }
+};
+
+// A fresh preconditioner for field `field` of `lin` (rank clamped to p_a and, for a row sample,
+// to the samples), or none for plain CG (rank 0). M: the block's operator without μ (the full
+// Nyström sketch's products go through it, so mixed precision and sample-parallel sums apply to
+// them); mu: the system's Tikhonov term.
+KeptPreconditioner buildPreconditioner(const Linearization& lin, int64_t field, const SpdOperator& M,
+                                       const LinearSolverConfig& config, double mu, at::Generator& gen,
+                                       bool fullSketch);
+
+}  // namespace nivp
