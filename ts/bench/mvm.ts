@@ -16,6 +16,14 @@ export interface MvmFigures {
   gemm_gflops: number;
   /** A GPU's large-GEMM speed, (4096×4096)², for scale (null on a CPU). */
   gemm_peak_gflops: number | null;
+  /** `net.linearize(θ, points)`: the forward and backward sweep that caches the Jacobian's factors. */
+  linearize_seconds: number;
+  /** (linearize + the first M·v after it) / M·v: what one fresh linearisation costs in products. */
+  linearize_ratio: number;
+  /** The same M·v on a float32 network (what `linear.mixedPrecision` runs in CG). */
+  float32_seconds: number;
+  /** seconds / float32_seconds. */
+  float32_speedup: number;
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -29,28 +37,52 @@ export async function measureMvm(options: {
   const device = options.device ?? 'cpu';
   const n = options.n ?? 10_000;
   const dim = 3;
-  const net = new addon.Network({
-    dim,
-    width: 100,
-    depth: 3,
-    frequencies: 5,
-    lower: [-1, -1, -1],
-    upper: [1, 1, 1],
-    device,
-  });
+  const network = (dtype: 'float64' | 'float32') =>
+    new addon.Network({
+      dim,
+      width: 100,
+      depth: 3,
+      frequencies: 5,
+      lower: [-1, -1, -1],
+      upper: [1, 1, 1],
+      device,
+      dtype,
+    });
+  const net = network('float64');
+  const net32 = network('float32');
   const random = mulberry32(1);
   const points = Float64Array.from({ length: n * dim }, () => 2 * random() - 1);
-  const lin = await net.linearize(net.initialParameters(0), points);
+  const theta = net.initialParameters(0);
   const p = net.parameterCount;
   const v = Float64Array.from({ length: p }, () => random() - 0.5);
-  await lin.mvm(v, 1, 0);
-  const times: number[] = [];
-  for (let i = 0; i < options.repeats; i++) {
+  const timed = async (run: () => Promise<unknown>) => {
     const start = performance.now();
-    await lin.mvm(v, 1, 0);
-    times.push((performance.now() - start) / 1000);
+    await run();
+    return (performance.now() - start) / 1000;
+  };
+  // Linearisations, each followed by its first M·v, interleaved with steady-state M·v's and the
+  // float32 network's, so that a busy machine slows all of them alike.
+  const lin = await net.linearize(theta, points);
+  const lin32 = await net32.linearize(theta, points);
+  await lin.mvm(v, 1, 0);
+  await lin32.mvm(v, 1, 0);
+  const times: number[] = [];
+  const times32: number[] = [];
+  const linearize: number[] = [];
+  const fresh: number[] = [];
+  for (let i = 0; i < options.repeats; i++) {
+    times.push(await timed(() => lin.mvm(v, 1, 0)));
+    times32.push(await timed(() => lin32.mvm(v, 1, 0)));
+    if (i < Math.max(3, options.repeats / 3)) {
+      const start = performance.now();
+      const again = await net.linearize(theta, points);
+      linearize.push((performance.now() - start) / 1000);
+      fresh.push(await timed(() => again.mvm(v, 1, 0)));
+    }
   }
   const seconds = median(times);
+  const float32Seconds = median(times32);
+  const linearizeSeconds = median(linearize);
   return {
     n,
     p,
@@ -60,5 +92,9 @@ export async function measureMvm(options: {
     gemm_gflops:
       device === 'cuda' ? addon.gemmGflops(n, 100, 100, 50, 'float64', device) : addon.gemmGflops(2000, 100, 100, 50),
     gemm_peak_gflops: device === 'cuda' ? addon.gemmGflops(4096, 4096, 4096, 10, 'float64', device) : null,
+    linearize_seconds: linearizeSeconds,
+    linearize_ratio: (linearizeSeconds + median(fresh)) / seconds,
+    float32_seconds: float32Seconds,
+    float32_speedup: seconds / float32Seconds,
   };
 }

@@ -92,6 +92,9 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
   log(
     `M·v n=${mvm.n} p=${mvm.p}: ${(mvm.seconds * 1e3).toFixed(1)} ms, ${mvm.gflops.toFixed(1)} GFLOP/s nominal (8np), GEMM ${mvm.gemm_gflops.toFixed(1)} GFLOP/s`,
   );
+  log(
+    `linearize: ${(mvm.linearize_seconds * 1e3).toFixed(1)} ms, linearize + first M·v = ${mvm.linearize_ratio.toFixed(2)} M·v; float32 M·v ${(mvm.float32_seconds * 1e3).toFixed(1)} ms (${mvm.float32_speedup.toFixed(2)}× float64)`,
+  );
   if (mvm.gemm_peak_gflops !== null) log(`GPU GEMM 4096³: ${mvm.gemm_peak_gflops.toFixed(0)} GFLOP/s`);
   const peer = runMvmPeer({ n: mvm.n, threads: machine.cpus, repeats: quick ? 3 : 7, device });
   if (peer.note) notes.push(peer.note);
@@ -112,7 +115,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
       row.dense_seconds === null ? `dense refused: ${row.note ?? ''}` : `dense ${row.dense_seconds.toFixed(2)} s`;
     const agreement = row.relative_difference === null ? '' : `, |Δθ̇|/|θ̇| ${row.relative_difference.toExponential(1)}`;
     log(
-      `solve p=${row.p} n=${row.n}: PCG ${row.pcg_seconds.toFixed(2)} s (${row.pcg_iterations} it${row.pcg_converged ? '' : ', not converged'}), ${dense}${agreement}`,
+      `solve p=${row.p} n=${row.n}: PCG ${row.pcg_seconds.toFixed(2)} s (${row.pcg_iterations} it${row.pcg_converged ? '' : ', not converged'}), fresh Nyström sketch ${row.sketch_seconds.toFixed(2)} s (${row.sketch_iterations} it, |Δθ̇|/|θ̇| ${row.sketch_difference.toExponential(1)}), ${dense}${agreement}`,
     );
   }
   let problem: ProblemFigures | null = null;

@@ -3,6 +3,7 @@
 import { performance } from 'node:perf_hooks';
 import { native } from '../native';
 import { problems } from '../problems/index';
+import type { StageSeconds } from '../solver/session';
 import { relativeError } from '../util/compare';
 
 export interface SolveRow {
@@ -12,6 +13,15 @@ export interface SolveRow {
   pcg_seconds: number;
   pcg_iterations: number;
   pcg_converged: boolean;
+  /** Where pcg_seconds went (native steady clock): sampling, jets, linearisation, preconditioner, CG. */
+  pcg_breakdown: StageSeconds;
+  /** The preconditioner's rank (pairs kept). */
+  pcg_rank: number;
+  /** The same solve with the paper's preconditioner, a fresh randomized Nyström sketch of the full M. */
+  sketch_seconds: number;
+  sketch_iterations: number;
+  /** |θ̇_pcg − θ̇_sketch| / |θ̇_sketch|. */
+  sketch_difference: number;
   dense_seconds: number | null;
   relative_difference: number | null;
   note?: string;
@@ -28,7 +38,7 @@ export async function measureSolve(
 ): Promise<SolveRow> {
   const Session = native().Session;
   const plan = problems.heat({ dim: 3 }).plan;
-  const make = (method: 'pcg' | 'dense') =>
+  const make = (method: 'pcg' | 'dense', sketchRows?: number) =>
     new Session({
       network: {
         dim: 3,
@@ -53,6 +63,7 @@ export async function measureSolve(
               muScale: 'absolute',
               mixedPrecision: false,
               reusePreconditioner: false,
+              ...(sketchRows === undefined ? {} : { sketchRows }),
             }
           : { method, mu: 1e-6, muScale: 'absolute' },
       seed: 0,
@@ -64,13 +75,24 @@ export async function measureSolve(
   const theta = pcg.read(fitted.theta);
   const t0 = performance.now();
   const solved = await pcg.stage(0, fitted.theta, [], true);
+  const pcgSeconds = (performance.now() - t0) / 1000;
+  const thetaDot = pcg.read(solved.handle);
+  const sketch = make('pcg', 0);
+  const sketchTheta = sketch.write(theta);
+  const t2 = performance.now();
+  const sketched = await sketch.stage(0, sketchTheta, [], true);
   const row: SolveRow = {
     p: pcg.parameterCount,
     n,
     width,
-    pcg_seconds: (performance.now() - t0) / 1000,
+    pcg_seconds: pcgSeconds,
     pcg_iterations: solved.cgIterations,
     pcg_converged: solved.converged,
+    pcg_breakdown: solved.seconds,
+    pcg_rank: solved.preconditionerRank,
+    sketch_seconds: (performance.now() - t2) / 1000,
+    sketch_iterations: sketched.cgIterations,
+    sketch_difference: relativeError(thetaDot, sketch.read(sketched.handle)),
     dense_seconds: null,
     relative_difference: null,
   };
@@ -80,7 +102,7 @@ export async function measureSolve(
     const t1 = performance.now();
     const exact = await dense.stage(0, denseTheta, [], true);
     row.dense_seconds = (performance.now() - t1) / 1000;
-    row.relative_difference = relativeError(pcg.read(solved.handle), dense.read(exact.handle));
+    row.relative_difference = relativeError(thetaDot, dense.read(exact.handle));
   } catch (error) {
     row.note = error instanceof Error ? error.message : String(error);
   }
