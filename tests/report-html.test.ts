@@ -106,6 +106,24 @@ describe('renderReport (HTML text)', () => {
     for (const name of ['residual', 'cg', 'step-size', 'error']) expect(html).toContain(`data-plot="${name}"`);
   });
 
+  it('plots the seconds per step by part when the history records them', () => {
+    expect(html).not.toContain('data-plot="cost"');
+    const cost = { sampling: 0.01, jets: 0.2, plan: 0.001, linearization: 0, preconditioner: 0.05, cg: 0.4 };
+    const costed = renderReport(
+      data({
+        history: history().map((r, k) => ({
+          ...r,
+          cost: { ...cost, cg: 0.4 + 0.01 * k, preconditionerRank: 150, preconditionerAge: k % 3 },
+        })),
+      }),
+    );
+    expect(count(costed, /<svg\b/g)).toBe(SLICES + LINE_PLOTS + 1);
+    expect(costed).toContain('data-plot="cost"');
+    for (const label of ['CG', 'jets + plan', 'preconditioner', 'linearisation', 'sampling']) {
+      expect(costed).toContain(`>${label}<`);
+    }
+  });
+
   it('draws nx×ny cells per heatmap', () => {
     const groups = html.match(/<g class="cells"[^>]*>(.*?)<\/g>/g) ?? [];
     expect(groups).toHaveLength(SLICES);

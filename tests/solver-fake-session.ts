@@ -117,7 +117,18 @@ export class FakeSession implements NativeSession {
     const nan = this.options.nanAfterSolves !== undefined && this.solves > this.options.nanAfterSolves;
     const out = theta.map((x) => (nan ? Number.NaN : -rate * x));
     const cg = (this.options.cg ?? (() => 10))(this.age++);
-    return { handle: this.write(out), finite: !nan, cgIterations: cg, residual: 0.01, converged: true };
+    const seconds = { sampling: resample ? 0.001 : 0, jets: 0.002, plan: 0, linearization: 0, preconditioner: 0.001 };
+    return {
+      handle: this.write(out),
+      finite: !nan,
+      cgIterations: cg,
+      residual: 0.01,
+      converged: true,
+      seconds: { ...seconds, cg: 0.001 * cg, total: 0.004 + 0.001 * cg + seconds.sampling },
+      preconditionerRank: 20,
+      preconditionerAge: 0,
+      preconditionersBuilt: 1,
+    };
   }
 
   async finishStep(y: Handle, solution: HandleTerms, error: HandleTerms, norm?: ErrorNorm): Promise<StepEndResult> {

@@ -9,7 +9,7 @@ import { NeuralIVP } from '../ts/solver/neural-ivp';
 import { type NeuralIVPOptions, resolveOptions } from '../ts/solver/options';
 import type { Handle, NativeSession, SessionConfig } from '../ts/solver/session';
 import { sessionConfigFor } from '../ts/solver/session-config';
-import { Solution } from '../ts/solver/solution';
+import { Solution, type StepCost } from '../ts/solver/solution';
 import { testDevice } from './helpers/device';
 import { relativeError } from './helpers/random';
 
@@ -121,8 +121,10 @@ describe('the native RK path', { timeout: 300_000 }, () => {
     let mark = calls.length;
     let rejected = 0;
     const perAttempt: Record<string, number>[] = [];
-    await ivp.evolve(0.05, {
+    const costs: StepCost[] = [];
+    const sol = await ivp.evolve(0.05, {
       onProgress: (p) => {
+        costs.push(p.cost);
         const slice = calls.slice(mark);
         mark = calls.length;
         // an accepted step after the first, with no rejected attempt since the last: one attempt
@@ -143,6 +145,31 @@ describe('the native RK path', { timeout: 300_000 }, () => {
       expect(count).toEqual({ total: 9, sync: 1, stage: 7, finishStep: 1, releaseMany: 1 });
     }
     expect(sessions).toHaveLength(1);
+    // Each accepted step's cost: seven stages, the samples drawn by the first, every part ≥ 0 and
+    // the step's parts the stages' sums; the history records the same.
+    const parts = ['sampling', 'jets', 'plan', 'linearization', 'preconditioner', 'cg'] as const;
+    expect(sol.history.map((r) => r.cost)).toEqual(costs);
+    for (const cost of costs) {
+      expect(cost.stages).toHaveLength(7);
+      expect(cost.stages[0].sampling).toBeGreaterThan(0);
+      for (const stage of cost.stages.slice(1)) expect(stage.sampling).toBe(0);
+      for (const part of parts) {
+        for (const stage of cost.stages) expect(stage[part]).toBeGreaterThanOrEqual(0);
+        expect(cost[part]).toBeCloseTo(
+          cost.stages.reduce((sum, stage) => sum + stage[part], 0),
+          12,
+        );
+      }
+      expect(cost.jets).toBeGreaterThan(0);
+      expect(cost.cg).toBeGreaterThan(0);
+      expect(cost.preconditionerRank).toBeGreaterThan(0);
+      expect(cost.preconditionerRank).toBeLessThanOrEqual(20);
+    }
+    const total = sol.stats.solveSeconds;
+    expect(total).toBeDefined();
+    for (const part of parts) {
+      expect(total?.[part]).toBeGreaterThanOrEqual(costs.reduce((sum, c) => sum + c[part], 0) * (1 - 1e-12));
+    }
   });
 
   it("a solution measures with the evolve's session, as a loaded copy measures with its own", async () => {

@@ -141,8 +141,46 @@ describe('NeuralIVP (fake session)', () => {
     expect(sol.stats.dynamicsEvaluations).toBe(4 * attempts); // rk23 without FSAL: 4 solves per attempt
     expect(sol.stats.cgIterations).toBe(10 * sol.stats.dynamicsEvaluations);
     expect(sol.history).toHaveLength(sol.stats.steps);
-    expect(sol.history[0]).toEqual({ t: 0, h: 20 * 1e-4, cgIterations: 40, residual: 0.01, restarted: false });
+    // The fake's stage seconds: sampling 1 ms on an attempt's first stage, jets 2 ms, one
+    // preconditioner built (1 ms), CG 1 ms per iteration.
+    const stage = (first: boolean) => ({
+      sampling: first ? 0.001 : 0,
+      jets: 0.002,
+      plan: 0,
+      linearization: 0,
+      preconditioner: 0.001,
+      cg: 0.01,
+    });
+    const close = (x: number) => expect.closeTo(x, 12);
+    expect(sol.history[0]).toEqual({
+      t: 0,
+      h: 20 * 1e-4,
+      cgIterations: 40,
+      residual: 0.01,
+      restarted: false,
+      cost: {
+        sampling: close(0.001),
+        jets: close(0.008),
+        plan: 0,
+        linearization: 0,
+        preconditioner: close(0.004),
+        cg: close(0.04),
+        stages: [stage(true), stage(false), stage(false), stage(false)],
+        preconditionerRank: 20,
+        preconditionerAge: 0,
+      },
+    });
+    const evaluations = sol.stats.dynamicsEvaluations;
+    expect(sol.stats.solveSeconds).toEqual({
+      sampling: close(0.001 * attempts),
+      jets: close(0.002 * evaluations),
+      plan: 0,
+      linearization: 0,
+      preconditioner: close(0.001 * evaluations),
+      cg: close(0.01 * evaluations),
+    });
     expect(progress).toHaveLength(sol.stats.steps);
+    expect(progress.map((p) => p.cost)).toEqual(sol.history.map((r) => r.cost));
     expect(progress[progress.length - 1]).toMatchObject({ t: 1, T: 1, step: sol.stats.steps, restarts: 0 });
     expect(sol.stats.restarts).toBe(0);
     // θ0 stays in the solver's session, and the solution holds one handle per saved time

@@ -38,9 +38,34 @@ function makeData(problem = problems.heat({ dim: 2 }), times = [0, 0.25, 0.5]): 
     },
     times,
     thetas: times.map((t, k) => Float64Array.from({ length: P }, (_, i) => (k + 1) * (i + 1) + t)),
-    stats: { steps: 7, rejectedSteps: 1, dynamicsEvaluations: 32, cgIterations: 640, restarts: 1, seconds: 1.5 },
+    stats: {
+      steps: 7,
+      rejectedSteps: 1,
+      dynamicsEvaluations: 32,
+      cgIterations: 640,
+      restarts: 1,
+      seconds: 1.5,
+      solveSeconds: { sampling: 0.01, jets: 0.2, plan: 0.01, linearization: 0, preconditioner: 0.1, cg: 1 },
+    },
     history: [
-      { t: 0, h: 0.1, cgIterations: 40, residual: 0.01, restarted: false },
+      {
+        t: 0,
+        h: 0.1,
+        cgIterations: 40,
+        residual: 0.01,
+        restarted: false,
+        cost: {
+          sampling: 0.001,
+          jets: 0.02,
+          plan: 0.001,
+          linearization: 0,
+          preconditioner: 0.01,
+          cg: 0.1,
+          stages: [{ sampling: 0.001, jets: 0.02, plan: 0.001, linearization: 0, preconditioner: 0.01, cg: 0.1 }],
+          preconditionerRank: 120,
+          preconditionerAge: 3,
+        },
+      },
       { t: 0.1, h: 0.15, cgIterations: 80, residual: Number.NaN, restarted: true },
     ],
   };
@@ -60,14 +85,7 @@ describe('Solution: arguments', () => {
 
   it('exposes times, stats and history', () => {
     expect(sol.times).toEqual([0, 0.25, 0.5]);
-    expect(sol.stats).toEqual({
-      steps: 7,
-      rejectedSteps: 1,
-      dynamicsEvaluations: 32,
-      cgIterations: 640,
-      restarts: 1,
-      seconds: 1.5,
-    });
+    expect(sol.stats).toEqual(makeData().stats);
     expect(sol.history).toHaveLength(2);
     expect(sol.history[1]).toMatchObject({ t: 0.1, h: 0.15, cgIterations: 80, restarted: true });
     expect(sol.dim).toBe(2);
@@ -199,6 +217,13 @@ describe('save format', () => {
     expect(() => decodeSolution(bad({ parameterCount: P + 1 }))).toThrow(/theta\[0\].*expected 7/);
     expect(() => decodeSolution(bad({ problem: { ...doc.problem, plan: null } }))).toThrow(/problem\.plan/);
     expect(() => decodeSolution(bad({ stats: { ...doc.stats, steps: -1 } }))).toThrow(/stats\.steps/);
+    const cost = doc.history[0].cost;
+    expect(() => decodeSolution(bad({ history: [{ ...doc.history[0], cost: { ...cost, cg: 'x' } }] }))).toThrow(
+      /history\[0\]\.cost\.cg/,
+    );
+    expect(() =>
+      decodeSolution(bad({ stats: { ...doc.stats, solveSeconds: { ...doc.stats.solveSeconds, jets: null } } })),
+    ).toThrow(/stats\.solveSeconds\.jets/);
     for (const patch of [{ format: 'other' }, { version: 0 }]) {
       expect(() => decodeSolution(bad(patch))).toThrow(SolutionFileError);
     }

@@ -32,5 +32,5 @@ export type {
 export { EvolveError, NeuralIVP } from './solver/neural-ivp';
 export type { NeuralIVPInput, NeuralIVPOptions } from './solver/options';
 export { SolutionFileError } from './solver/save-format';
-export type { Points, SolutionStats, StepHistoryRecord } from './solver/solution';
+export type { Points, SolutionStats, SolveSeconds, StepCost, StepHistoryRecord } from './solver/solution';
 export { Solution } from './solver/solution';

@@ -4,7 +4,7 @@
  * returns it as plain `ReportData`.
  */
 import type { Problem } from '../problem/define';
-import type { Solution } from '../solver/solution';
+import type { Solution, SolveSeconds } from '../solver/solution';
 import type { HeatmapSlice, ProfileSlice, ReportData, ReportRecord, ReportSlice, SavedTimeMetrics } from './types';
 
 export interface CollectOptions {
@@ -125,11 +125,16 @@ export async function collectReportData(
       hasExact,
     },
     options: { ...(solution.options as unknown as ReportRecord), parameterCount: solution.parameterCount },
-    stats: { ...solution.stats },
-    history: solution.history.map((r) => ({ ...r })),
+    stats: { ...solution.stats, solveSeconds: solution.stats.solveSeconds && plain(solution.stats.solveSeconds) },
+    history: solution.history.map((r) => ({ ...r, cost: r.cost && { ...r.cost, stages: r.cost.stages.map(plain) } })),
     T: Math.max(lastStep === undefined ? 0 : lastStep.t + lastStep.h, solution.times.at(-1) ?? 0),
     saved,
     slices,
     generatedAt: new Date().toISOString(),
   };
+}
+
+/** Solve seconds as a plain record (the report's data is JSON-shaped). */
+function plain(s: SolveSeconds): ReportRecord {
+  return { ...s };
 }

@@ -6,7 +6,7 @@
  */
 import { heatmapSvg, linePlotSvg, profileSvg, valueRange } from './plots';
 import { escapeXml, formatNumber } from './svg';
-import type { ReportData, ReportRecord, ReportSlice, ReportValue } from './types';
+import type { ReportData, ReportRecord, ReportSlice, ReportStepCost, ReportValue } from './types';
 
 /** The reports' stylesheet (also used by `renderComparison`). */
 export const STYLE = `
@@ -221,6 +221,33 @@ function convergencePlots(data: ReportData): string[] {
       series: [{ label: 'h', x: t, y: h.map((r) => r.h), colour: '#9467bd' }],
     }),
   ];
+  const costed = h.filter((r) => r.cost !== undefined);
+  if (costed.length > 0) {
+    const part = (label: string, colour: string, of: (c: ReportStepCost) => number) => ({
+      label,
+      x: costed.map((r) => r.t),
+      y: costed.map((r) => of(r.cost as ReportStepCost)),
+      colour,
+    });
+    plots.push(
+      linePlotSvg({
+        name: 'cost',
+        title: 'Seconds per step by part (all stages of the accepted attempt)',
+        xLabel: 't',
+        yLabel: 'seconds',
+        xDomain,
+        restarts,
+        empty,
+        series: [
+          part('CG', '#2ca02c', (c) => c.cg),
+          part('jets + plan', '#1f77b4', (c) => c.jets + c.plan),
+          part('preconditioner', '#d62728', (c) => c.preconditioner),
+          part('linearisation', '#9467bd', (c) => c.linearization),
+          part('sampling', '#7f7f7f', (c) => c.sampling),
+        ],
+      }),
+    );
+  }
   const errors = data.saved.filter((s) => s.error !== null);
   if (errors.length > 0) {
     plots.push(

@@ -42,6 +42,21 @@ export interface ReportStep {
   readonly cgIterations: number;
   readonly residual: number;
   readonly restarted: boolean;
+  /** Where the step's time went (absent in solutions saved before it was recorded). */
+  readonly cost?: ReportStepCost;
+}
+
+/** Seconds of one step's dynamics solves by part, and its preconditioners (`StepCost`). */
+export interface ReportStepCost {
+  readonly sampling: number;
+  readonly jets: number;
+  readonly plan: number;
+  readonly linearization: number;
+  readonly preconditioner: number;
+  readonly cg: number;
+  readonly preconditionerRank: number;
+  readonly preconditionerAge: number;
+  readonly stages?: readonly ReportRecord[];
 }
 
 /** Figures at one saved time; null where not measured (or not available: no `exact`). */

@@ -37,8 +37,8 @@ import {
 import type { ResolvedOptions } from './options';
 import { abortError } from './queue';
 import { RestartScheduler, restartPolicies, wallClock } from './restarts';
-import type { SolutionConfig, SolutionStats, StepHistoryRecord } from './save-format';
-import type { Handle, NativeSession } from './session';
+import type { SolutionConfig, SolutionStats, SolveSeconds, StepCost, StepHistoryRecord } from './save-format';
+import type { Handle, NativeSession, StageResult } from './session';
 import { fitConfigFor } from './session-config';
 import { type SessionFactory, Solution } from './solution';
 
@@ -61,6 +61,8 @@ export interface EvolveProgress {
   restarted: boolean;
   /** Wall seconds since `evolve` began. */
   seconds: number;
+  /** Where the step's time went: seconds by part, per RK stage, and the preconditioners' rank and age. */
+  cost: StepCost;
 }
 
 /**
@@ -123,6 +125,8 @@ export class EvolveRun {
   private attemptResidual = Number.NaN;
   private attemptSolves = 0;
   private attempts = 0;
+  private attemptStages: StageResult[] = [];
+  private solveSeconds: SolveSeconds = noSeconds();
 
   constructor(private readonly input: EvolveRunInput) {
     this.session = input.session;
@@ -190,6 +194,8 @@ export class EvolveRun {
       if (this.attemptSolves === 0) this.attemptResidual = r.residual;
       this.attemptSolves++;
       this.scheduler?.observeSolve(r.cgIterations);
+      this.attemptStages.push(r);
+      this.solveSeconds = addSeconds(this.solveSeconds, r.seconds);
       return { k: r.handle, finite: r.finite };
     };
     return { stage, derivative: async (t, theta) => (await stage(t, theta, [])).k };
@@ -212,6 +218,7 @@ export class EvolveRun {
     this.attemptCg = 0;
     this.attemptResidual = Number.NaN;
     this.attemptSolves = 0;
+    this.attemptStages = [];
     let replacement: Handle | undefined;
     const scheduler = this.scheduler;
     let restart = scheduler !== null && scheduler.check() !== null;
@@ -247,12 +254,14 @@ export class EvolveRun {
       this.rejected++;
       return;
     }
+    const cost = stepCost(this.attemptStages);
     const entry: StepHistoryRecord = {
       t: record.t,
       h: record.h,
       cgIterations: this.attemptCg,
       residual: this.attemptResidual,
       restarted: this.restartPending,
+      cost,
     };
     this.restartPending = false;
     this.history.push(entry);
@@ -268,6 +277,7 @@ export class EvolveRun {
       residual: this.attemptResidual,
       restarted: entry.restarted,
       seconds: wallClock() - this.input.started,
+      cost,
     });
   }
 
@@ -279,6 +289,7 @@ export class EvolveRun {
       cgIterations: this.cgIterations,
       restarts: this.restarts,
       seconds: wallClock() - this.input.started,
+      solveSeconds: this.solveSeconds,
     };
   }
 
@@ -330,4 +341,30 @@ function reachedTime(tPlusH: number, saveAt: readonly number[], T: number): numb
   if (Math.abs(tPlusH - T) <= tol) return T;
   for (const s of saveAt) if (Math.abs(tPlusH - s) <= tol) return s;
   return tPlusH;
+}
+
+function noSeconds(): SolveSeconds {
+  return { sampling: 0, jets: 0, plan: 0, linearization: 0, preconditioner: 0, cg: 0 };
+}
+
+/** a + b by part (b may carry more keys, e.g. a stage's total, which are left out). */
+function addSeconds(a: SolveSeconds, b: SolveSeconds): SolveSeconds {
+  return {
+    sampling: a.sampling + b.sampling,
+    jets: a.jets + b.jets,
+    plan: a.plan + b.plan,
+    linearization: a.linearization + b.linearization,
+    preconditioner: a.preconditioner + b.preconditioner,
+    cg: a.cg + b.cg,
+  };
+}
+
+/** An accepted attempt's cost from its stage results. */
+function stepCost(stages: readonly StageResult[]): StepCost {
+  return {
+    ...stages.reduce((sum, r) => addSeconds(sum, r.seconds), noSeconds()),
+    stages: stages.map((r) => addSeconds(noSeconds(), r.seconds)),
+    preconditionerRank: Math.max(0, ...stages.map((r) => r.preconditionerRank)),
+    preconditionerAge: Math.max(0, ...stages.map((r) => r.preconditionerAge)),
+  };
 }

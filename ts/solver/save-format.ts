@@ -20,8 +20,10 @@
  *                                      // doubles exactly, so evaluate(x, t) keeps working)
  *   "theta": ["<base64>", …],          // θ at each saved time: p float64 values, little-endian,
  *                                      // base64 (bit-exact, NaN payloads included)
- *   "stats": { steps, rejectedSteps, dynamicsEvaluations, cgIterations, restarts, seconds },
- *   "history": [{ t, h, cgIterations, residual, restarted }, …]   // NaN residual is written null
+ *   "stats": { steps, rejectedSteps, dynamicsEvaluations, cgIterations, restarts, seconds,
+ *              solveSeconds? },           // seconds by part; absent in older files
+ *   "history": [{ t, h, cgIterations, residual, restarted, cost? }, …]   // NaN residual is written
+ *                                      // null; cost (seconds by part, per stage) absent in older files
  * }
  * ```
  *
@@ -60,6 +62,37 @@ export interface SolutionStats {
   readonly restarts: number;
   /** Wall seconds of the `evolve` call (an initial fit it ran included). */
   readonly seconds: number;
+  /**
+   * Seconds of every dynamics solve (rejected attempts included) by part; absent in files written
+   * before it existed.
+   */
+  readonly solveSeconds?: SolveSeconds;
+}
+
+/** Seconds of dynamics solves by part (native steady clock; docs/performance.md). */
+export interface SolveSeconds {
+  /** Drawing the Monte Carlo samples (once per attempt). */
+  readonly sampling: number;
+  /** The forward sweep for the jets, which also fills the Jacobian caches. */
+  readonly jets: number;
+  /** The right-hand side's plan on the jets. */
+  readonly plan: number;
+  /** The Jacobian caches when no jets are read; mixed precision's float32 copy. */
+  readonly linearization: number;
+  /** Building preconditioners (0 when kept ones served). */
+  readonly preconditioner: number;
+  /** CG, F = Jᵀf/n and the residual. */
+  readonly cg: number;
+}
+
+/** What one accepted step's solves cost: the parts summed over its stages, and per stage. */
+export interface StepCost extends SolveSeconds {
+  /** Each RK stage of the accepted attempt, in order. */
+  readonly stages: readonly SolveSeconds[];
+  /** PCG: the largest preconditioner rank over the stages and blocks. */
+  readonly preconditionerRank: number;
+  /** PCG: the oldest preconditioner's age over the stages (solves it served since it was built; 0 = fresh). */
+  readonly preconditionerAge: number;
 }
 
 /** One accepted step. */
@@ -76,6 +109,8 @@ export interface StepHistoryRecord {
   readonly residual: number;
   /** True when a restart (refit) replaced θ before this step. */
   readonly restarted: boolean;
+  /** Where the step's time went; absent in files written before it existed. */
+  readonly cost?: StepCost;
 }
 
 /** The resolved options minus the problem (which holds functions and is stored as its plan). */
@@ -206,6 +241,7 @@ export function decodeSolution(text: string): SolutionData {
     cgIterations: count(s.cgIterations, 'stats.cgIterations'),
     restarts: count(s.restarts, 'stats.restarts'),
     seconds: finite(s.seconds, 'stats.seconds'),
+    ...(s.solveSeconds === undefined ? {} : { solveSeconds: solveSeconds(s.solveSeconds, 'stats.solveSeconds') }),
   };
   if (!Array.isArray(d.history)) throw new SolutionFileError('history: expected an array of step records');
   const history = d.history.map((entry, i): StepHistoryRecord => {
@@ -216,9 +252,34 @@ export function decodeSolution(text: string): SolutionData {
       cgIterations: count(r.cgIterations, `history[${i}].cgIterations`),
       residual: r.residual === null ? Number.NaN : finite(r.residual, `history[${i}].residual`),
       restarted: r.restarted === true,
+      ...(r.cost === undefined ? {} : { cost: stepCost(r.cost, `history[${i}].cost`) }),
     };
   });
   return { config: { name, params, plan, options, session, parameterCount }, times, thetas, stats, history };
+}
+
+function solveSeconds(v: unknown, what: string): SolveSeconds {
+  const r = record(v, what);
+  const part = (key: keyof SolveSeconds) => finite(r[key], `${what}.${key}`);
+  return {
+    sampling: part('sampling'),
+    jets: part('jets'),
+    plan: part('plan'),
+    linearization: part('linearization'),
+    preconditioner: part('preconditioner'),
+    cg: part('cg'),
+  };
+}
+
+function stepCost(v: unknown, what: string): StepCost {
+  const r = record(v, what);
+  if (!Array.isArray(r.stages)) throw new SolutionFileError(`${what}.stages: expected an array`);
+  return {
+    ...solveSeconds(r, what),
+    stages: r.stages.map((stage, k) => solveSeconds(stage, `${what}.stages[${k}]`)),
+    preconditionerRank: count(r.preconditionerRank, `${what}.preconditionerRank`),
+    preconditionerAge: count(r.preconditionerAge, `${what}.preconditionerAge`),
+  };
 }
 
 function record(v: unknown, what: string): Record<string, unknown> {

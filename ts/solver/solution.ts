@@ -28,7 +28,7 @@ import {
 } from './save-format';
 import type { Handle, NativeSession, SessionConfig } from './session';
 
-export type { SolutionStats, StepHistoryRecord, StoredOptions } from './save-format';
+export type { SolutionStats, SolveSeconds, StepCost, StepHistoryRecord, StoredOptions } from './save-format';
 
 /** Points: row-major n×D values, or n rows of D numbers. */
 export type Points = Float64Array | readonly (readonly number[])[];
