@@ -22,9 +22,16 @@ interface Metrics {
     restarts: unknown;
   };
   fit: { relativeError: number; seconds: number };
-  stats: { steps: number; restarts: number };
+  stats: { steps: number; restarts: number; solveSeconds?: Record<string, number> };
   saved: { t: number; residual: number | null; error: number | null }[];
-  history: { t: number; h: number; cgIterations: number; residual: number | null; restarted: boolean }[];
+  history: {
+    t: number;
+    h: number;
+    cgIterations: number;
+    residual: number | null;
+    restarted: boolean;
+    cost?: { stages: unknown[] };
+  }[];
   timings: Record<string, number>;
   machine: Record<string, unknown>;
   command: string[];
@@ -96,7 +103,9 @@ describe('neural-ivp run (stand-in session)', () => {
     ]);
 
     const html = await readFile(files[2], 'utf8');
-    expect(count(html, /<svg\b/g)).toBe(3 + 4); // a heatmap per saved time; residual, CG, h, error
+    // a heatmap per saved time; residual, CG, h, seconds per step by part, error
+    expect(count(html, /<svg\b/g)).toBe(3 + 5);
+    expect(html).toContain('data-plot="cost"');
     for (const g of html.match(/<g class="cells"[^>]*>(.*?)<\/g>/g) ?? []) expect(count(g, /<rect\b/g)).toBe(144);
 
     const loaded = await Solution.load(files[0], { makeSession: fakeFactory().make });
@@ -280,8 +289,10 @@ describe('neural-ivp run (native session)', () => {
       expect(s.error as number).toBeLessThan(0.3);
     }
     expect(m.machine).toHaveProperty('torchVersion');
+    expect(m.stats.solveSeconds?.cg).toBeGreaterThan(0);
+    expect(m.history[0].cost?.stages).toHaveLength(4); // rk23: four stages per attempt
     const html = await readFile(path.join(out, 'report.html'), 'utf8');
-    expect(count(html, /<svg\b/g)).toBe(3 + 4);
+    expect(count(html, /<svg\b/g)).toBe(3 + 5);
 
     const loaded = await Solution.load(path.join(out, 'solution.json'));
     expect(loaded.times).toEqual([0, 0.05, 0.1]);
