@@ -7,8 +7,8 @@
 // (the sampled rows' caches), where the randomized Nyström sketch of the full M_a (the paper's,
 // sketchRows = 0) is a block product of `rank` columns with M_a plus a p_a×rank QR and SVD.
 //
-// Escalation: M's spectrum decides how well sampled rows describe it (fast-decaying spectra: a
-// few dozen CG iterations; flat ones, as on the 6D Vlasov problem, hundreds). So a solve with a
+// Escalation: M's spectrum decides how well sampled rows describe it (well where it decays fast;
+// badly where it is flat, as on the 6D Vlasov problem, and CG then needs many iterations). So a solve with a
 // fresh sampled-rows preconditioner runs under a cap of what the full sketch would cost, counted
 // in CG iterations; one that reaches it is continued from where it stopped with the full sketch,
 // which the block then keeps using (until the cache is cleared). Any SPD preconditioner leaves
