@@ -41,7 +41,7 @@ double sketchIterations(int64_t n, int64_t pa, int64_t rank) {
 }  // namespace
 
 KeptPreconditioner buildPreconditioner(const Linearization& lin, int64_t field, const SpdOperator& M,
-                                       const LinearSolverConfig& config, at::Generator& gen,
+                                       const LinearSolverConfig& config, double mu, at::Generator& gen,
                                        bool fullSketch) {
   KeptPreconditioner kept;
   const Network& net = lin.network();
