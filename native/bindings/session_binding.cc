@@ -1,5 +1,6 @@
 #include "bindings/session_binding.h"
 
+#include <algorithm>
 #include <chrono>
 #include <limits>
 
@@ -82,16 +83,46 @@ SessionConfig readSessionConfig(const Napi::Value& value) {
   if (c.network.device.is_cuda() && present(o.Get("deviceIndex")))
     c.network.device = at::Device(
         at::kCUDA, static_cast<c10::DeviceIndex>(countArg(o.Get("deviceIndex"), "deviceIndex", 0, 127)));
+  // Absent in configs made before it existed: uniform points, no importance sampling.
+  if (present(o.Get("sampling"))) {
+    const Napi::Object sampling = objectArg(o.Get("sampling"), "sampling");
+    const Napi::Value sequence = sampling.Get("sequence");
+    if (sequence.StrictEquals(Napi::String::New(env, "sobol"))) {
+      c.sampling.sequence = PointSequence::Sobol;
+    } else if (!sequence.StrictEquals(Napi::String::New(env, "uniform"))) {
+      throwType(env, "sampling.sequence must be 'uniform' or 'sobol'");
+    }
+    if (present(sampling.Get("importance"))) {
+      const Napi::Object i = objectArg(sampling.Get("importance"), "sampling.importance");
+      ImportanceConfig ic;
+      ic.uniformShare = numberArg(i.Get("uniformShare"), "sampling.importance.uniformShare");
+      ic.kernels = countArg(i.Get("kernels"), "sampling.importance.kernels", 1, kMaxCount);
+      ic.pilot = countArg(i.Get("pilot"), "sampling.importance.pilot", 1, kMaxCount);
+      c.sampling.importance = ic;
+    }
+  }
   return c;
 }
 
 // Trusted as the session config is (options.ts validates the fit section).
 SessionFitConfig readFitConfig(const Napi::Value& value) {
+  const Napi::Env env = value.Env();
   const Napi::Object o = objectArg(value, "fit config");
   SessionFitConfig c;
-  c.adam.steps = countArg(o.Get("steps"), "fit.steps", 0, kMaxCount);
+  const Napi::Value method = o.Get("method");
+  if (method.StrictEquals(Napi::String::New(env, "adam"))) {
+    c.method = SessionFitConfig::Method::Adam;
+  } else if (!method.StrictEquals(Napi::String::New(env, "gauss-newton"))) {
+    throwType(env, "fit.method must be 'gauss-newton' or 'adam'");
+  }
+  c.maxIterations = countArg(o.Get("maxIterations"), "fit.maxIterations", 0, kMaxCount);
+  c.tol = numberArg(o.Get("tol"), "fit.tol");
+  c.maxSeconds = numberArg(o.Get("maxSeconds"), "fit.maxSeconds");
   c.adam.lr = numberArg(o.Get("lr"), "fit.lr");
   c.adam.batch = countArg(o.Get("batch"), "fit.batch", 1, kMaxCount);
+  c.warmupSteps = countArg(o.Get("warmupSteps"), "fit.warmupSteps", 0, kMaxCount);
+  c.gaussNewton.samples = countArg(o.Get("samples"), "fit.samples", 1, kMaxCount);
+  c.gaussNewton.rank = countArg(o.Get("rank"), "fit.rank", 0, kMaxCount);
   c.headTuning = boolArg(o.Get("headTuning"), "fit.headTuning");
   c.headSamples = countArg(o.Get("headSamples"), "fit.headSamples", 1, kMaxCount);
   return c;
@@ -399,8 +430,14 @@ Napi::Value SessionWrap::FitPromise(Napi::Env env, const Napi::Value& onProgress
         o.Set("finite", out.finite);
         o.Set("relativeError", out.outcome.fit.relativeError);
         o.Set("seconds", out.outcome.seconds);
-        o.Set("steps", static_cast<double>(out.outcome.fit.report.steps));
-        o.Set("loss", out.outcome.fit.report.loss);
+        const SessionFitResult& fit = out.outcome.fit;
+        o.Set("iterations", static_cast<double>(fit.iterations));
+        o.Set("stopped", toString(fit.stopped));
+        o.Set("message", fit.message);
+        o.Set("rejected", static_cast<double>(fit.rejected));
+        o.Set("cgIterations", static_cast<double>(fit.cgIterations));
+        o.Set("headTuned", fit.headTuned);
+        o.Set("loss", fit.loss);
         return o;
       });
 }

@@ -70,13 +70,18 @@ Dynamics::Dynamics(std::shared_ptr<const Network> network, ProgramEvaluator rhs,
   checkJetsCover(program, jets_);
 }
 
-SampleSet Dynamics::samples(const at::Tensor& points) const {
+SampleSet Dynamics::samples(const at::Tensor& points, const at::Tensor& weights) const {
   const int64_t D = network_->config().dim;
   if (!points.defined() || points.dim() != 2 || points.size(1) != D || points.size(0) < 1)
     throw std::invalid_argument("samples: points must have shape [n, " + std::to_string(D) + "] with n >= 1");
   SampleSet set;
   set.points = points.to(network_->options()).contiguous();
   set.statics = rhs_.prepare(set.points);
+  if (weights.defined()) {
+    if (weights.numel() != set.points.size(0))
+      throw std::invalid_argument("samples: expected one weight per point");
+    set.weights = weights.reshape({-1}).to(network_->options());
+  }
   return set;
 }
 
@@ -144,11 +149,12 @@ DynamicsResult Dynamics::evaluate(const at::Tensor& theta, double t, const Sampl
   const Program& program = rhs_.program();
   const StaticValues* statics = staticsUsable(program, samples.statics) ? &samples.statics : nullptr;
 
+  const at::Tensor rowScale = samples.weights.defined() ? samples.weights.sqrt() : at::Tensor();
   std::optional<Linearization> linearization;
   if (program.usesFields()) {
     // One forward sweep for the jets and the Jacobian caches.
     Jets jets;
-    linearization.emplace(net, th, points, jets_, jets);
+    linearization.emplace(net, th, points, jets_, jets, rowScale);
     seconds.jets = clock.lap();
     result.f = rhs_.evaluate(points, t, &jets, statics);
   } else {
@@ -171,9 +177,11 @@ DynamicsResult Dynamics::evaluate(const at::Tensor& theta, double t, const Sampl
     return result;
   }
 
-  if (!linearization) linearization.emplace(net, th, points);
+  if (!linearization) linearization.emplace(net, th, points, rowScale);
   const Linearization& lin = *linearization;
   const double mu = config_.muRelative ? config_.mu * meanSquare(lin.values(), n, comm) : config_.mu;
+  // Importance weights: J's rows and f scaled by √w (the residual below is then the weighted one).
+  const at::Tensor fw = rowScale.defined() ? result.f * rowScale.unsqueeze(1) : result.f;
   // Mixed precision: the products run on a float32 copy of the caches; CG never sees float32.
   std::optional<Linearization> lin32;
   if (!dense && config_.mixedPrecision && lin.dtype() == at::kDouble) lin32.emplace(lin.castTo(at::kFloat));
@@ -184,7 +192,7 @@ DynamicsResult Dynamics::evaluate(const at::Tensor& theta, double t, const Sampl
   if (reuse && static_cast<int64_t>(reuse->fields.size()) != k) reuse->fields.assign(k, KeptPreconditioner{});
   for (int64_t a = 0; a < k; ++a) {
     poll();
-    const at::Tensor fa = result.f.select(1, a).unsqueeze(1).contiguous();  // n×1
+    const at::Tensor fa = fw.select(1, a).unsqueeze(1).contiguous();  // n×1
     at::Tensor xa;
     at::Tensor Jx;  // J_a θ̇_a, n×1
     if (dense && comm) {
@@ -285,7 +293,7 @@ DynamicsResult Dynamics::evaluate(const at::Tensor& theta, double t, const Sampl
     result.thetaDot.narrow(0, net.fieldOffset(a), pa).copy_(xa.reshape({pa}));
     misfit.add_((Jx - fa).square().sum());
   }
-  at::Tensor sums = at::stack({misfit, result.f.square().sum()});
+  at::Tensor sums = at::stack({misfit, fw.square().sum()});
   sumOverRanks(comm, {sums});
   const at::Tensor host = sums.to(at::kCPU, at::kDouble);
   const double num = host[0].item<double>(), den = host[1].item<double>();

@@ -60,6 +60,9 @@ struct SampleSet {
   // Points of the whole set when this process holds one share of it (a sample-parallel run);
   // 0: the set is `points`. Sums over points are divided by this count.
   int64_t total = 0;
+  // Importance weights p/q (n, network's dtype/device), or undefined for uniform points: M and F
+  // then weigh row i by w_i (J's rows and f scaled by √w_i), estimating the same integrals.
+  at::Tensor weights;
 };
 
 // Where one evaluation's time went, in seconds of a steady clock. On a CUDA device the clock
@@ -97,7 +100,8 @@ class Dynamics {
            LinearSolverConfig config);
 
   // Converts points (n×D, n ≥ 1) to the network's dtype/device and evaluates the static nodes.
-  SampleSet samples(const at::Tensor& points) const;
+  // weights: optional importance weights (n), see SampleSet.
+  SampleSet samples(const at::Tensor& points, const at::Tensor& weights = at::Tensor()) const;
 
   // θ̇ at (θ, t) on the samples. warmStart: an initial guess for PCG (p; undefined, or a
   // non-finite block, → zeros). gen seeds the Nyström test matrices. `cancelled` (may be empty)

@@ -25,15 +25,26 @@ void expectShape(const at::Tensor& t, std::vector<int64_t> shape, const char* wh
   }
 }
 
+// The row scale as an n×1 column in the caches' dtype (undefined stays undefined). Every row of J
+// is δ_l[i] ⊗ h_{l−1}[i] summed over layers, so scaling the output sensitivity (and with it every
+// δ_l) scales the row.
+at::Tensor rowScaleColumn(const at::Tensor& rowScale, int64_t n, const at::TensorOptions& opts) {
+  if (!rowScale.defined()) return rowScale;
+  expectShape(rowScale, {n}, "rowScale");
+  return rowScale.to(opts).unsqueeze(1);
+}
+
 }  // namespace
 
-Linearization::Linearization(const Network& network, const at::Tensor& theta, const at::Tensor& points)
+Linearization::Linearization(const Network& network, const at::Tensor& theta, const at::Tensor& points,
+                             const at::Tensor& rowScale)
     : network_(network), opts_(network.options()), n_(points.size(0)) {
   const NetworkConfig& cfg = network.config();
   expectShape(theta, {network.parameterCount()}, "theta");
   if (points.dim() != 2 || points.size(1) != cfg.dim) throw std::invalid_argument("points: expected n×D");
   const at::Tensor th = theta.to(opts_);
   const at::Tensor s = network.scaled(points.to(opts_));
+  const at::Tensor scale = rowScaleColumn(rowScale, n_, opts_);
   const auto& layers = network.layers();
   const auto depth = static_cast<int64_t>(layers.size()) - 1;
   allocateCaches();
@@ -63,34 +74,36 @@ Linearization::Linearization(const Network& network, const at::Tensor& theta, co
       const at::Tensor m = at::addmm(network.bias(th, a, depth), cache.inputs[depth].narrow(0, row0, c),
                                      network.weight(th, a, depth).t());
       values_.narrow(0, row0, c).select(1, a).copy_((B * m).squeeze(1));
-      backwardChunk(th, a, row0, slopes, B);
+      backwardChunk(th, a, row0, slopes, scale.defined() ? B * scale.narrow(0, row0, c) : B);
     }
   }
 }
 
 Linearization::Linearization(const Network& network, const at::Tensor& theta, const at::Tensor& points,
-                             const JetRequest& request, Jets& jets)
+                             const JetRequest& request, Jets& jets, const at::Tensor& rowScale)
     : network_(network), opts_(network.options()), n_(points.size(0)) {
   const NetworkConfig& cfg = network.config();
   expectShape(theta, {network.parameterCount()}, "theta");
   if (points.dim() != 2 || points.size(1) != cfg.dim) throw std::invalid_argument("points: expected n×D");
   const at::Tensor th = theta.to(opts_);
+  const at::Tensor scale = rowScaleColumn(rowScale, n_, opts_);
   allocateCaches();
   // The jets' value channel is this linearisation's forward sweep: copy its layer inputs and run
   // the backward sweep on each chunk while its slopes are at hand.
   struct Tap : ForwardTap {
     Linearization& lin;
     const at::Tensor& theta;
-    Tap(Linearization& l, const at::Tensor& t) : lin(l), theta(t) {}
+    const at::Tensor& scale;
+    Tap(Linearization& l, const at::Tensor& t, const at::Tensor& r) : lin(l), theta(t), scale(r) {}
     void chunk(int64_t field, int64_t row0, const std::vector<at::Tensor>& inputs,
                const std::vector<at::Tensor>& slopes, const at::Tensor& boundary) override {
       const int64_t c = boundary.size(0);
       FieldCache& cache = lin.caches_[field];
       if (field == 0) cache.inputs.front().narrow(0, row0, c).copy_(inputs.front());  // shared by the fields
       for (size_t l = 1; l < inputs.size(); ++l) cache.inputs[l].narrow(0, row0, c).copy_(inputs[l]);
-      lin.backwardChunk(theta, field, row0, slopes, boundary);
+      lin.backwardChunk(theta, field, row0, slopes, scale.defined() ? boundary * scale.narrow(0, row0, c) : boundary);
     }
-  } tap(*this, th);
+  } tap(*this, th, scale);
   jets = network.forward(th, points.to(opts_), request, &tap);
   values_ = jets.values;
 }

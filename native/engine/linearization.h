@@ -16,11 +16,14 @@ namespace nivp {
 
 class Linearization {
  public:
-  Linearization(const Network& network, const at::Tensor& theta, const at::Tensor& points);
+  // rowScale (optional, n): row i of J is scaled by rowScale[i] — √w_i for importance-weighted
+  // samples, so that JᵀJ/n and Jᵀ(√w·f)/n estimate the unweighted integrals. values() stay unscaled.
+  Linearization(const Network& network, const at::Tensor& theta, const at::Tensor& points,
+                const at::Tensor& rowScale = at::Tensor());
   // The same caches from the forward sweep that computes `request`'s jets, which are written to
   // `jets` (as network.forward returns them): one sweep where the two calls would take two.
   Linearization(const Network& network, const at::Tensor& theta, const at::Tensor& points,
-                const JetRequest& request, Jets& jets);
+                const JetRequest& request, Jets& jets, const at::Tensor& rowScale = at::Tensor());
 
   const Network& network() const { return network_; }
   int64_t samples() const { return n_; }
@@ -68,7 +71,7 @@ class Linearization {
   // Empty caches for n_ rows (the features tensor shared by the fields).
   void allocateCaches();
   // The sensitivities of rows [row0, row0 + c) of one field, from the chunk's slopes σ'(z_l)
-  // (c×width each) and boundary factor (c×1).
+  // (c×width each) and output sensitivity (c×1: the boundary factor, times the row scale if any).
   void backwardChunk(const at::Tensor& theta, int64_t field, int64_t row0,
                      const std::vector<at::Tensor>& slopes, const at::Tensor& boundary);
   void jvpChunk1(const FieldCache& cache, const at::Tensor& v, int64_t row0, int64_t rows, at::Tensor acc,

@@ -52,9 +52,10 @@ KeptPreconditioner buildPreconditioner(const Linearization& lin, int64_t field, 
   if (m > 0) {
     // The sampled rows' caches are copied (float64 whatever the network's dtype: the Gram matrix
     // squares the condition number), so the preconditioner outlives this linearisation. Samples
-    // are i.i.d., so the first m are a sample of them.
-    auto rows = std::make_shared<const Linearization>(
-        lin.selectRows(at::arange(m, at::TensorOptions().dtype(at::kLong)), at::Tensor(), at::kDouble));
+    // are not i.i.d. in order (Sobol nets, importance mixtures drawn component by component), so
+    // the m rows are a random subset.
+    const at::Tensor index = at::randperm(n, gen, at::TensorOptions().dtype(at::kLong)).narrow(0, 0, m);
+    auto rows = std::make_shared<const Linearization>(lin.selectRows(index, at::Tensor(), at::kDouble));
     RowFactor A;
     A.rows = m;
     A.size = pa;

@@ -2,7 +2,9 @@
 
 #include <ATen/CPUGeneratorImpl.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <stdexcept>
 #include <string>
 
@@ -94,27 +96,63 @@ Session::Streams Session::streams(uint64_t seed) const {
   return out;
 }
 
-std::pair<at::Tensor, at::Tensor> Session::drawShares(const BatchSource& source, int64_t total,
-                                                      Streams& streams) {
+Batch Session::drawShares(const ShareSource& source, int64_t total, Streams& streams) {
   const SampleShares& shares = config_.shares;
-  if (shares.drawn.size() == 1) return source(shares.size(total, shares.drawn[0]), streams[0]);
-  std::vector<at::Tensor> points, values;
+  if (shares.drawn.size() == 1) return source(shares.size(total, shares.drawn[0]), 0, streams[0]);
+  std::vector<Batch> parts;
+  bool weighted = false;
   for (size_t i = 0; i < shares.drawn.size(); ++i) {
-    auto [x, y] = source(shares.size(total, shares.drawn[i]), streams[i]);
-    points.push_back(std::move(x));
-    values.push_back(std::move(y));
+    parts.push_back(source(shares.size(total, shares.drawn[i]), i, streams[i]));
+    weighted = weighted || parts.back().weights.defined();
   }
-  return {at::cat(points), at::cat(values)};
+  std::vector<at::Tensor> points, values, weights;
+  for (const Batch& b : parts) {
+    points.push_back(b.points);
+    values.push_back(b.values);
+    if (weighted)
+      weights.push_back(b.weights.defined() ? b.weights : at::ones({b.points.size(0)}, b.points.options()));
+  }
+  return Batch{at::cat(points), at::cat(values), weighted ? at::cat(weights) : at::Tensor()};
 }
 
-at::Tensor Session::pointShares(int64_t total, Streams& streams) {
-  const SampleShares& shares = config_.shares;
-  if (shares.drawn.size() == 1)
-    return uniformPoints(*network_, shares.size(total, shares.drawn[0]), streams[0]);
-  std::vector<at::Tensor> points;
-  for (size_t i = 0; i < shares.drawn.size(); ++i)
-    points.push_back(uniformPoints(*network_, shares.size(total, shares.drawn[i]), streams[i]));
-  return at::cat(points);
+at::Tensor Session::plainPoints(int64_t n, at::Generator& gen) const {
+  const NetworkConfig& cfg = network_->config();
+  return boxPoints(n, cfg.lower, cfg.upper, config_.sampling.sequence, gen);
+}
+
+namespace {
+
+// Σ_a |u_a| / mean|u_a|: every field counts alike whatever its scale.
+at::Tensor absoluteMass(const at::Tensor& values) {
+  const at::Tensor a = values.abs().to(at::kCPU, at::kDouble);
+  const at::Tensor scale = a.mean(0, /*keepdim=*/true);
+  return (a / scale.clamp_min(1e-300)).sum(1);
+}
+
+}  // namespace
+
+WeightedPoints Session::pointShares(int64_t total, Streams& streams, const Target& mass) {
+  const NetworkConfig& cfg = network_->config();
+  const SamplingConfig& sampling = config_.sampling;
+  const ShareSource source = [&](int64_t n, size_t, at::Generator& gen) {
+    // Each share follows its own proposal, built from its own stream: every share's weights are
+    // exact for its points, so the union stays unbiased and a one-process run drawing all shares
+    // reproduces a distributed one.
+    if (sampling.importance && mass) {
+      const at::Tensor pilot =
+          boxPoints(sampling.importance->pilot, cfg.lower, cfg.upper, sampling.sequence, gen);
+      const auto mixture = KernelMixture::fromPilot(cfg.lower, cfg.upper, pilot, absoluteMass(mass(pilot)),
+                                                    *sampling.importance, gen);
+      if (mixture) {
+        const WeightedPoints drawn = mixture->sample(n, sampling.sequence, gen);
+        return Batch{drawn.points, drawn.points, drawn.weights};
+      }
+    }
+    const at::Tensor points = plainPoints(n, gen);
+    return Batch{points, points, at::Tensor()};
+  };
+  const Batch drawn = drawShares(source, total, streams);
+  return WeightedPoints{drawn.points, drawn.weights};
 }
 
 template <typename F>
@@ -152,8 +190,11 @@ int64_t Session::checkReplicated(const at::Tensor& theta, double t, const std::s
   return collective([&] { return comm_->checkReplicated(theta, t, what, vote); });
 }
 
-void Session::resample() {
-  samples_ = dynamics_.samples(pointShares(config_.samples, sampling_));
+void Session::resample(const at::Tensor& theta) {
+  Target mass;
+  if (theta.defined()) mass = [this, theta](const at::Tensor& points) { return evaluate(theta, points); };
+  const WeightedPoints drawn = pointShares(config_.samples, sampling_, mass);
+  samples_ = dynamics_.samples(drawn.points, drawn.weights);
   samples_->total = config_.samples;
 }
 
@@ -161,13 +202,13 @@ StageResult Session::stage(double t, const at::Tensor& base, const Terms& terms,
                            const std::function<bool()>& cancelled) {
   return collective([&] {
     StageResult result;
+    const at::Tensor theta = terms.empty() ? base : combine(base, terms);
     if (resample || !samples_) {
       const auto start = std::chrono::steady_clock::now();
-      this->resample();
+      this->resample(config_.sampling.importance ? theta : at::Tensor());
       result.samplingSeconds =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     }
-    const at::Tensor theta = terms.empty() ? base : combine(base, terms);
     PreconditionerCache* reuse = &preconditioners_;  // each block's mode, and kept ones with reuse
     result.dynamics = dynamics_.evaluate(theta, t, *samples_, lastThetaDot_, sketch_, cancelled, reuse);
     result.finite = result.dynamics.thetaDot.isfinite().all().item<bool>();
@@ -200,63 +241,165 @@ StepEnd Session::finishStep(const at::Tensor& y, const Terms& solution, const Te
   return end;
 }
 
-SessionFitResult Session::fit(const BatchSource& source, uint64_t initSeed, const SessionFitConfig& config,
-                              const std::function<bool()>& cancelled) {
+std::pair<Session::ShareSource, Session::ShareSource> Session::targetSources(const Target& target) {
+  const auto opts = network_->options();
+  const NetworkConfig& cfg = network_->config();
+  const SamplingConfig& sampling = config_.sampling;
+  // Importance sampling ∝ |target|: one proposal per share, from the share's own fit stream.
+  std::vector<std::optional<KernelMixture>> mixtures(config_.shares.drawn.size());
+  if (sampling.importance) {
+    for (size_t i = 0; i < mixtures.size(); ++i) {
+      const at::Tensor pilot =
+          boxPoints(sampling.importance->pilot, cfg.lower, cfg.upper, sampling.sequence, fitting_[i]);
+      mixtures[i] =
+          KernelMixture::fromPilot(cfg.lower, cfg.upper, pilot, absoluteMass(target(pilot.to(opts))),
+                                   *sampling.importance, fitting_[i]);
+    }
+  }
+  const PointSequence sequence = sampling.sequence;
+  ShareSource weighted = [this, target, mixtures, sequence, opts](int64_t n, size_t share,
+                                                                  at::Generator& gen) {
+    if (!mixtures[share]) {
+      const at::Tensor points = plainPoints(n, gen).to(opts);
+      return Batch{points, target(points), at::Tensor()};
+    }
+    const WeightedPoints drawn = mixtures[share]->sample(n, sequence, gen);
+    const at::Tensor points = drawn.points.to(opts);
+    return Batch{points, target(points), drawn.weights.to(opts)};
+  };
+  // Held out: uniform in the problem's domain, where the fit's error is reported.
+  ShareSource plain = [this, target](int64_t n, size_t, at::Generator& gen) {
+    const at::Tensor points = domainPoints(n, gen);
+    return Batch{points, target(points), at::Tensor()};
+  };
+  return {weighted, plain};
+}
+
+SessionFitResult Session::fit(const ShareSource& source, const ShareSource& heldOutSource, uint64_t initSeed,
+                              const SessionFitConfig& config, const std::function<bool()>& cancelled) {
+  using Clock = std::chrono::steady_clock;
+  const auto start = Clock::now();
+  const auto remaining = [&]() {
+    if (config.maxSeconds <= 0) return 0.0;
+    // A spent budget still leaves the next loop a sliver (≤ 0 would mean "no limit").
+    return std::max(1e-9, config.maxSeconds - std::chrono::duration<double>(Clock::now() - start).count());
+  };
   preconditioners_.clear();  // θ is replaced: M will be another matrix
+  Communicator* comm = comm_.get();
+  // The fits ask for whole sets; each process draws its shares of them.
+  const BatchSource shares = [&](int64_t n, at::Generator&) { return drawShares(source, n, fitting_); };
+  // Replicated: the same Nyström test matrices in every process.
+  at::Generator sketches = stream(initSeed, Sketch);
   SessionFitResult result;
   result.theta = network_->initialParameters(initSeed);
-  AdamOptions adam = config.adam;
-  const auto userProgress = adam.progress;
-  adam.progress = [&](int64_t step, double loss) {
-    if (cancelled && cancelled()) return false;
-    return userProgress ? userProgress(step, loss) : true;
-  };
-  Communicator* comm = comm_.get();
-  // Adam asks for whole batches; each process draws its shares of them.
-  const BatchSource shares = [&](int64_t n, at::Generator&) { return drawShares(source, n, fitting_); };
   return collective([&] {
-    result.report = fitAdam(*network_, result.theta, shares, adam, fitting_[0], comm);
-    if (result.report.stopped && cancelled && cancelled()) throw Cancelled();
-    if (config.headTuning) {
-      auto [points, values] = drawShares(source, config.headSamples, fitting_);
-      tuneHead(*network_, result.theta, points, values, config.headLambda, comm);
+    const Batch heldOut = drawShares(heldOutSource, config.errorSamples, evaluation_);
+    const bool adamOnly = config.method == SessionFitConfig::Method::Adam;
+    const int64_t adamSteps = adamOnly ? config.maxIterations : config.warmupSteps;
+    if (adamSteps > 0) {
+      AdamOptions adam = config.adam;
+      adam.steps = adamSteps;
+      adam.maxSeconds = remaining();
+      const auto userProgress = adam.progress;
+      bool reachedTol = false;
+      adam.progress = [&](int64_t step, double loss) {
+        if (cancelled && cancelled()) return false;
+        if (userProgress && !userProgress(step, loss)) return false;
+        // Every process computes the same (summed) error, so they all stop at the same step.
+        if (adamOnly && config.tol > 0 &&
+            fieldErrors(*network_, result.theta, heldOut, comm).relative() <= config.tol) {
+          reachedTol = true;
+          return false;
+        }
+        return true;
+      };
+      const FitReport adamReport = fitAdam(*network_, result.theta, shares, adam, fitting_[0], comm);
+      if (cancelled && cancelled()) throw Cancelled();
+      result.iterations = adamReport.steps;
+      result.loss = adamReport.loss;
+      if (reachedTol) {
+        result.stopped = FitStop::Tolerance;
+        result.message = "reached the tolerance";
+      } else if (adamReport.outOfTime) {
+        result.stopped = FitStop::Budget;
+        result.message = "ran out of time";
+      } else if (adamReport.stopped) {
+        result.stopped = FitStop::Stalled;
+        result.message = "stopped by the caller";
+      } else {
+        result.stopped = FitStop::Steps;
+        result.message = "reached the iteration cap";
+      }
     }
-    auto [points, values] = drawShares(source, config.errorSamples, evaluation_);
-    result.relativeError = relativeError(*network_, result.theta, points, values, comm);
+    const bool budgetLeft = !(adamSteps > 0 && result.stopped == FitStop::Budget);
+    if (!adamOnly && budgetLeft) {
+      GaussNewtonOptions gn = config.gaussNewton;
+      gn.maxIterations = config.maxIterations;
+      gn.tol = config.tol;
+      gn.maxSeconds = remaining();
+      gn.cancelled = cancelled;
+      if (config.adam.progress) {
+        const auto userProgress = config.adam.progress;
+        const int64_t offset = result.iterations;
+        gn.progress = [userProgress, offset](int64_t iteration, double error) {
+          return userProgress(offset + iteration, error);
+        };
+      }
+      const GaussNewtonReport report =
+          fitGaussNewton(*network_, result.theta, shares, heldOut, gn, sketches, comm);
+      result.iterations += report.iterations;
+      result.stopped = report.stopped;
+      result.message = report.message;
+      result.rejected = report.rejected;
+      result.cgIterations = report.cgIterations;
+    }
+    result.relativeError = fieldErrors(*network_, result.theta, heldOut, comm).relative();
+    if (config.headTuning) {
+      const Batch batch = drawShares(source, config.headSamples, fitting_);
+      at::Tensor tuned = result.theta.clone();
+      tuneHead(*network_, tuned, batch.points, batch.values, config.headLambda, batch.weights, comm);
+      const double error = fieldErrors(*network_, tuned, heldOut, comm).relative();
+      // Kept only when it helps: after a converged Gauss–Newton fit it may not.
+      if (std::isfinite(error) && !(error > result.relativeError)) {
+        result.theta = tuned;
+        result.relativeError = error;
+        result.headTuned = true;
+      }
+    }
+    if (config.tol > 0 && result.relativeError <= config.tol && result.stopped != FitStop::Tolerance) {
+      result.stopped = FitStop::Tolerance;
+      result.message = "reached the tolerance after head tuning";
+    }
     return result;
   });
 }
 
 SessionFitResult Session::fitInitial(const SessionFitConfig& config, const at::Tensor& poolPoints,
                                      const at::Tensor& poolValues, const std::function<bool()>& cancelled) {
-  BatchSource source;
   if (poolPoints.defined()) {
+    // Values known only on a pool (initialValues): batches are rows of the pool.
     const auto opts = network_->options();
     const at::Tensor points = poolPoints.to(opts), values = poolValues.to(opts);
-    source = [points, values](int64_t n, at::Generator& gen) {
+    const ShareSource source = [points, values](int64_t n, size_t, at::Generator& gen) {
       const at::Tensor rows = at::randint(points.size(0), {n}, gen, at::TensorOptions().dtype(at::kLong));
       const at::Tensor idx = rows.to(points.device());
-      return std::make_pair(points.index_select(0, idx), values.index_select(0, idx));
+      return Batch{points.index_select(0, idx), values.index_select(0, idx), at::Tensor()};
     };
-  } else if (initial_) {
-    source = [this](int64_t n, at::Generator& gen) {
-      at::Tensor points = uniformPoints(*network_, n, gen);
-      return std::make_pair(points, initial_->evaluate(points, 0.0, nullptr, nullptr));
-    };
-  } else {
-    throw std::invalid_argument("fitInitial: the problem has neither an initial program nor initialValues");
+    return fit(source, source, config_.seed, config, cancelled);
   }
-  return fit(source, config_.seed, config, cancelled);
+  if (!initial_)
+    throw std::invalid_argument("fitInitial: the problem has neither an initial program nor initialValues");
+  const auto [source, heldOut] = targetSources(
+      [this](const at::Tensor& points) { return initial_->evaluate(points, 0.0, nullptr, nullptr); });
+  return fit(source, heldOut, config_.seed, config, cancelled);
 }
 
 SessionFitResult Session::refit(const at::Tensor& theta, const SessionFitConfig& config,
                                 const std::function<bool()>& cancelled) {
   const at::Tensor target = theta.to(network_->options()).clone();
-  BatchSource source = [this, target](int64_t n, at::Generator& gen) {
-    at::Tensor points = uniformPoints(*network_, n, gen);
-    return std::make_pair(points, network_->forward(target, points, noJets()).values);
-  };
-  return fit(source, config_.seed + 1000 + static_cast<uint64_t>(++refits_), config, cancelled);
+  const auto [source, heldOut] =
+      targetSources([this, target](const at::Tensor& points) { return evaluate(target, points); });
+  return fit(source, heldOut, config_.seed + 1000 + static_cast<uint64_t>(++refits_), config, cancelled);
 }
 
 at::Tensor Session::evaluate(const at::Tensor& theta, const at::Tensor& points) const {
@@ -268,13 +411,11 @@ MeasureStreams Session::measureStreams() const {
 }
 
 at::Tensor Session::domainPoints(int64_t n, at::Generator& gen) const {
-  if (config_.domainLower.empty()) return uniformPoints(*network_, n, gen);
-  const int64_t D = network_->config().dim;
-  at::Tensor u = at::empty({n, D}, at::kDouble);
-  u.uniform_(0.0, 1.0, gen);
-  for (int64_t i = 0; i < D; ++i)
-    u.select(1, i).mul_(config_.domainUpper[i] - config_.domainLower[i]).add_(config_.domainLower[i]);
-  return u.to(network_->options());
+  const NetworkConfig& cfg = network_->config();
+  const bool grown = !config_.domainLower.empty();
+  return boxPoints(n, grown ? config_.domainLower : cfg.lower, grown ? config_.domainUpper : cfg.upper,
+                   PointSequence::Uniform, gen)
+      .to(network_->options());
 }
 
 double Session::residual(const at::Tensor& theta, double t, int64_t samples, MeasureStreams& streams) const {

@@ -21,9 +21,19 @@
 #include "engine/dynamics.h"
 #include "engine/network.h"
 #include "fit/fit.h"
+#include "fit/gauss_newton.h"
 #include "plan/program.h"
+#include "sampling/importance.h"
+#include "sampling/points.h"
 
 namespace nivp {
+
+// How Monte Carlo points are drawn: the sequence of every point set (fit batches, dynamics
+// samples, evaluation points), and importance sampling ∝ |u| for the fit and the dynamics.
+struct SamplingConfig {
+  PointSequence sequence = PointSequence::Uniform;
+  std::optional<ImportanceConfig> importance;
+};
 
 struct SessionConfig {
   NetworkConfig network;
@@ -31,6 +41,7 @@ struct SessionConfig {
   std::optional<Program> initial, exact;
   JetRequest jets;
   int64_t samples = 10000;
+  SamplingConfig sampling;
   LinearSolverConfig linear;
   uint64_t seed = 0;
   // Which shares of every sample set this process draws (distributed/shares.h). A distributed
@@ -42,18 +53,32 @@ struct SessionConfig {
   std::vector<double> domainLower, domainUpper;
 };
 
+// One fit (initial or restart): Gauss–Newton (fit/gauss_newton.h) or Adam, optionally an Adam
+// warm-up before Gauss–Newton, then head tuning (kept only when it lowers the held-out error).
 struct SessionFitConfig {
-  AdamOptions adam;
+  enum class Method { GaussNewton, Adam } method = Method::GaussNewton;
+  int64_t maxIterations = 100;     // GN iterations or Adam steps (a warm-up's not counted)
+  double tol = 0;                  // held-out relative error to stop at (≤ 0: none)
+  double maxSeconds = 0;           // for the whole fit, head tuning excluded (≤ 0: none)
+  AdamOptions adam;                // lr, batch (and the warm-up's); steps is set from maxIterations
+  int64_t warmupSteps = 0;         // Adam steps before Gauss–Newton
+  GaussNewtonOptions gaussNewton;  // samples, rank, CG and damping settings
   bool headTuning = true;
   int64_t headSamples = 50000;
   double headLambda = 1e-10;
-  int64_t errorSamples = 10000;
+  int64_t errorSamples = 10000;  // the held-out set
 };
 
 struct SessionFitResult {
   at::Tensor theta;
-  double relativeError = 0;
-  FitReport report;
+  double relativeError = 0;  // on the held-out set
+  int64_t iterations = 0;    // GN iterations or Adam steps (a warm-up's included)
+  FitStop stopped = FitStop::Steps;
+  std::string message;
+  int64_t rejected = 0;      // GN: damped solves rejected
+  int64_t cgIterations = 0;  // GN: CG iterations, all solves
+  bool headTuned = false;    // head tuning ran and was kept
+  double loss = 0;           // Adam: mean squared error of the last batch
 };
 
 // Σ c_i·v_i as data: the vectors themselves, resolved from their handles by the caller.
@@ -111,10 +136,12 @@ class Session {
   // the largest `vote` of the processes (Communicator::checkReplicated).
   int64_t checkReplicated(const at::Tensor& theta, double t, const std::string& what, int64_t vote);
 
-  // Draws the next Monte Carlo points (uniform in the box) from the session's sampling stream.
-  void resample();
+  // Draws the next Monte Carlo points from the session's sampling streams. With importance
+  // sampling the proposal follows |u| at theta (undefined: uniform points).
+  void resample(const at::Tensor& theta = at::Tensor());
   // One RK stage: θ̇ at base + Σ c_i·v_i (base itself for no terms) at the current samples (drawn
-  // anew first when `resample`), warm-started from the previous finite θ̇.
+  // anew first when `resample`, importance-sampled at the stage's θ when configured),
+  // warm-started from the previous finite θ̇.
   StageResult stage(double t, const at::Tensor& base, const Terms& terms, bool resample,
                     const std::function<bool()>& cancelled);
   // y1 = combine(y, solution) and the `norm` of combine(undefined, error), as separate combines
@@ -139,18 +166,28 @@ class Session {
   double error(const at::Tensor& theta, double t, int64_t samples, MeasureStreams& streams) const;
 
  private:
-  SessionFitResult fit(const BatchSource& source, uint64_t initSeed, const SessionFitConfig& config,
-                       const std::function<bool()>& cancelled);
+  // Draws n points of share `share` (an index into config_.shares.drawn) from its stream.
+  using ShareSource = std::function<Batch(int64_t n, size_t share, at::Generator& gen)>;
+  // A fit's sources for a target (values at points): weighted batches to fit on (importance-
+  // sampled per share ∝ |target| when configured) and plain ones to hold out.
+  using Target = std::function<at::Tensor(const at::Tensor& points)>;
+  std::pair<ShareSource, ShareSource> targetSources(const Target& target);
+  SessionFitResult fit(const ShareSource& source, const ShareSource& heldOutSource, uint64_t initSeed,
+                       const SessionFitConfig& config, const std::function<bool()>& cancelled);
   // This process's part of a set of `total` points: its shares, each from its own stream.
   using Streams = std::vector<at::Generator>;
   Streams streams(uint64_t seed) const;
-  std::pair<at::Tensor, at::Tensor> drawShares(const BatchSource& source, int64_t total, Streams& streams);
-  at::Tensor pointShares(int64_t total, Streams& streams);
+  Batch drawShares(const ShareSource& source, int64_t total, Streams& streams);
+  // Points (and importance weights, proposal ∝ mass per share) for a set of `total`.
+  WeightedPoints pointShares(int64_t total, Streams& streams, const Target& mass);
+  // Plain points in the box (the configured sequence), float64 on the CPU.
+  at::Tensor plainPoints(int64_t n, at::Generator& gen) const;
   // Runs a step of a distributed run; when it throws, this process leaves the run first, so that
   // its peers fail at once instead of waiting for the timeout.
   template <typename F>
   auto collective(F&& work) -> decltype(work());
-  // n points uniform in the problem's domain (as uniformPoints does for the network's box).
+  // n uniform points in the problem's domain (the box without its margin), in the network's dtype:
+  // where errors and residuals are measured.
   at::Tensor domainPoints(int64_t n, at::Generator& gen) const;
 
   SessionConfig config_;

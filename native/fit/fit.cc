@@ -1,5 +1,6 @@
 #include "fit/fit.h"
 
+#include <chrono>
 #include <cmath>
 #include <vector>
 
@@ -17,21 +18,30 @@ at::Tensor uniformPoints(const Network& network, int64_t n, at::Generator& gen) 
 
 FitReport fitAdam(const Network& network, at::Tensor& theta, const BatchSource& source,
                   const AdamOptions& options, at::Generator& gen, Communicator* comm) {
+  using Clock = std::chrono::steady_clock;
+  const auto start = Clock::now();
   if (comm != nullptr && comm->worldSize() <= 1) comm = nullptr;
   at::Tensor m = at::zeros_like(theta), v = at::zeros_like(theta);
   FitReport report;
   at::Tensor squares;  // Σ residual² over all processes (sample-parallel runs)
   for (int64_t step = 1; step <= options.steps; ++step) {
-    auto [points, targets] = source(options.batch, gen);
-    const Linearization lin(network, theta, points);
-    const at::Tensor residual = lin.values() - targets.to(network.options());  // n×k
-    double n = static_cast<double>(points.size(0));
+    const Batch batch = source(options.batch, gen);
+    const at::Tensor scale =
+        batch.weights.defined() ? batch.weights.to(network.options()).sqrt() : at::Tensor();
+    const Linearization lin(network, theta, batch.points, scale);
+    at::Tensor residual = lin.values() - batch.values.to(network.options());  // n×k
+    if (scale.defined()) residual.mul_(scale.unsqueeze(1));
+    double n = static_cast<double>(batch.points.size(0));
     at::Tensor grad = lin.vjp(residual.unsqueeze(2)).squeeze(1);
-    if (comm) {  // one message: Jᵀr, Σr² and the point count
-      at::Tensor stats = at::stack({residual.square().sum(), at::full({}, n, residual.options())});
+    bool outOfTime = options.maxSeconds > 0 &&
+                     std::chrono::duration<double>(Clock::now() - start).count() >= options.maxSeconds;
+    if (comm) {  // one message: Jᵀr, Σr², the point count, and who is out of time
+      at::Tensor stats = at::stack({residual.square().sum(), at::full({}, n, residual.options()),
+                                    at::full({}, outOfTime ? 1.0 : 0.0, residual.options())});
       comm->allReduceSum({grad, stats});
       squares = stats[0];
       n = stats[1].item<double>();
+      outOfTime = stats[2].item<double>() > 0;
     }
     grad.mul_(2.0 / n);
     m.mul_(options.beta1).add_(grad, 1 - options.beta1);
@@ -40,7 +50,7 @@ FitReport fitAdam(const Network& network, at::Tensor& theta, const BatchSource& 
     const double c2 = 1 - std::pow(options.beta2, static_cast<double>(step));
     theta.addcdiv_(m, (v / c2).sqrt_().add_(options.eps), -options.lr / c1);
     report.steps = step;
-    const bool reportNow = step % options.reportEvery == 0 || step == options.steps;
+    const bool reportNow = step % options.reportEvery == 0 || step == options.steps || outOfTime;
     if (reportNow) {
       report.loss = comm ? squares.item<double>() / n
                          : residual.square().mean().item<double>() * static_cast<double>(residual.size(1));
@@ -49,16 +59,23 @@ FitReport fitAdam(const Network& network, at::Tensor& theta, const BatchSource& 
         break;
       }
     }
+    if (outOfTime) {
+      report.outOfTime = true;
+      break;
+    }
   }
   return report;
 }
 
 void tuneHead(const Network& network, at::Tensor& theta, const at::Tensor& pointsIn,
-              const at::Tensor& targetsIn, double lambda, Communicator* comm) {
+              const at::Tensor& targetsIn, double lambda, const at::Tensor& weights, Communicator* comm) {
   const auto opts = network.options();
   const at::Tensor points = pointsIn.to(opts), targets = targetsIn.to(opts);
   const at::Tensor s = network.scaled(points);
-  const at::Tensor B = network.boundaryFactor(s);  // n×1
+  at::Tensor B = network.boundaryFactor(s);  // n×1
+  // Weighted least squares: rows (of Φ and of the target) scaled by √w.
+  const at::Tensor scale = weights.defined() ? weights.to(opts).sqrt().unsqueeze(1) : at::Tensor();
+  if (scale.defined()) B = B * scale;
   const int64_t last = network.config().depth;
   const LinearLayer& L = network.layers()[last];
   for (int64_t a = 0; a < network.config().fields; ++a) {
@@ -66,7 +83,9 @@ void tuneHead(const Network& network, at::Tensor& theta, const at::Tensor& point
     network.subnetworkValue(theta, a, s, &inputs, nullptr);
     const at::Tensor phi = at::cat({inputs[last], at::ones({s.size(0), 1}, opts)}, 1).mul_(B);  // n×(w+1)
     at::Tensor gram = at::mm(phi.t(), phi);
-    at::Tensor rhs = at::mm(phi.t(), targets.select(1, a).unsqueeze(1));
+    at::Tensor target = targets.select(1, a).unsqueeze(1);
+    if (scale.defined()) target = target * scale;
+    at::Tensor rhs = at::mm(phi.t(), target);
     at::Tensor n = at::full({1}, static_cast<double>(s.size(0)), opts);
     sumOverRanks(comm, {gram, rhs, n});
     gram.diagonal().add_(lambda * n.item<double>());

@@ -1,5 +1,6 @@
 // Fitting the network to a target function: Adam on fresh batches (the paper's initial fit and
-// its restarts, section 4.2), then last-layer least squares ("head tuning", eq. (7)).
+// its restarts, section 4.2), then last-layer least squares ("head tuning", eq. (7)). The
+// Gauss–Newton fit, the default, is in fit/gauss_newton.h.
 #pragma once
 #include <ATen/ATen.h>
 
@@ -12,8 +13,16 @@
 
 namespace nivp {
 
-// Draws a batch: points (n×D) and the target's values there (n×k).
-using BatchSource = std::function<std::pair<at::Tensor, at::Tensor>(int64_t n, at::Generator& gen)>;
+// Points, the target's values there, and optional importance weights p/q: the fits minimise
+// Σ w_i ‖N(x_i) − u(x_i)‖² / n, an unbiased estimate of the uniform-measure integral.
+struct Batch {
+  at::Tensor points;   // n×D
+  at::Tensor values;   // n×k
+  at::Tensor weights;  // n, or undefined (every weight 1)
+};
+
+// Draws a batch of n points from the generator.
+using BatchSource = std::function<Batch(int64_t n, at::Generator& gen)>;
 
 // Uniform points in the network's box, drawn on the CPU in float64 (reproducible across devices).
 at::Tensor uniformPoints(const Network& network, int64_t n, at::Generator& gen);
@@ -26,26 +35,31 @@ struct AdamOptions {
   // Called every `reportEvery` steps with (step, batch loss); returning false stops early.
   std::function<bool(int64_t, double)> progress;
   int64_t reportEvery = 100;
+  // Stops after this many seconds (≤ 0: no limit), checked every step.
+  double maxSeconds = 0;
 };
 
 struct FitReport {
   int64_t steps = 0;
   double loss = 0;  // mean squared error of the last batch
   bool stopped = false;
+  bool outOfTime = false;  // stopped by AdamOptions::maxSeconds
 };
 
 // Minimises the mean squared error over fresh batches; θ is updated in place. The gradient is
-// 2/n Jᵀ(y − target) from the same cached-factor products the solver uses.
+// 2/n Jᵀ(w ⊙ (y − target)) from the same cached-factor products the solver uses.
 // `comm` (sample-parallel runs; null for one process): the batches are this process's shares,
 // and the gradient, the loss and the point count are summed over all processes, so that θ moves
-// identically everywhere. The same holds for tuneHead and relativeError.
+// identically everywhere. The same holds for tuneHead and relativeError. With a time limit, the
+// processes stop together (the first past the limit stops them all).
 FitReport fitAdam(const Network& network, at::Tensor& theta, const BatchSource& source,
                   const AdamOptions& options, at::Generator& gen, Communicator* comm = nullptr);
 
 // Replaces each field's last layer by the regularised least-squares solution on `points`:
-// (ΦᵀΦ + λI) w = Φᵀu with Φ = B·[h_last, 1] (B the boundary factor). θ is updated in place.
+// (ΦᵀWΦ + λI) w = ΦᵀWu with Φ = B·[h_last, 1] (B the boundary factor, W the optional weights).
+// θ is updated in place.
 void tuneHead(const Network& network, at::Tensor& theta, const at::Tensor& points, const at::Tensor& targets,
-              double lambda, Communicator* comm = nullptr);
+              double lambda, const at::Tensor& weights = at::Tensor(), Communicator* comm = nullptr);
 
 // Relative L2 error ‖y − target‖ / ‖target‖ over all fields on the given points.
 double relativeError(const Network& network, const at::Tensor& theta, const at::Tensor& points,

@@ -14,6 +14,7 @@
 #include "distributed/process_group.h"
 #include "engine/dynamics.h"
 #include "fit/fit.h"
+#include "fit/gauss_newton.h"
 #include "test_support.h"
 
 namespace nivp {
@@ -260,17 +261,32 @@ TEST(Gloo, TwoRanksOnHalvesOfThePointsSolveAsOneProcessOnTheUnion) {
     AdamOptions adam;
     adam.steps = 5;
     adam.batch = n;
-    BatchSource source = [&](int64_t, at::Generator&) { return std::make_pair(points, target); };
+    BatchSource source = [&](int64_t, at::Generator&) { return Batch{points, target, at::Tensor()}; };
     at::Generator gen = nivp::testing::seeded(1);
     fitAdam(*setup.net, theta, source, adam, gen, comm);
     const double error = relativeError(*setup.net, theta, points, target, comm);
     return std::make_pair(theta, error);
   };
   const auto [fitted, fitError] = fitOn(setup.points, nullptr);
+  // The Gauss–Newton fit: three iterations on one fixed batch (its own held-out set here).
+  const auto gaussNewtonOn = [&](const at::Tensor& points, Communicator* comm) {
+    at::Tensor theta = setup.theta.clone();
+    const Batch batch{points, at::sin(points.select(1, 0) * 3).unsqueeze(1), at::Tensor()};
+    BatchSource source = [&](int64_t, at::Generator&) { return batch; };
+    GaussNewtonOptions o;
+    o.maxIterations = 3;
+    o.rank = 20;
+    o.cgTol = 1e-12;
+    o.cgMaxIters = 2000;
+    at::Generator gen = nivp::testing::seeded(2);  // the same sketches on every rank
+    const GaussNewtonReport report = fitGaussNewton(*setup.net, theta, source, batch, o, gen, comm);
+    return std::make_pair(theta, report.error);
+  };
+  const auto [gnFitted, gnError] = gaussNewtonOn(setup.points, nullptr);
 
   const int port = freePort();
   std::vector<std::vector<DynamicsResult>> results(2);
-  std::vector<std::pair<at::Tensor, double>> fits(2);
+  std::vector<std::pair<at::Tensor, double>> fits(2), gnFits(2);
   const auto errors = onRanks(2, [&](int r) {
     auto comm = connectProcessGroup(config(r, 2, port));
     const at::Tensor mine = setup.points.narrow(0, r == 0 ? 0 : half, r == 0 ? half : n - half);
@@ -282,6 +298,7 @@ TEST(Gloo, TwoRanksOnHalvesOfThePointsSolveAsOneProcessOnTheUnion) {
       results[r].push_back(d.evaluate(setup.theta, 0.0, set, at::Tensor(), gen));
     }
     fits[r] = fitOn(mine, comm.get());
+    gnFits[r] = gaussNewtonOn(mine, comm.get());
   });
   for (const auto& e : errors) ASSERT_EQ(e, "");
   for (int r = 0; r < 2; ++r) {
@@ -295,6 +312,9 @@ TEST(Gloo, TwoRanksOnHalvesOfThePointsSolveAsOneProcessOnTheUnion) {
     }
     EXPECT_LE(nivp::testing::relativeError(fits[r].first, fitted), 1e-12);
     EXPECT_NEAR(fits[r].second, fitError, 1e-12 * fitError);
+    EXPECT_LE(nivp::testing::relativeError(gnFits[r].first, gnFitted), 1e-9) << "rank " << r;
+    EXPECT_NEAR(gnFits[r].second, gnError, 1e-9 * gnError);
+    EXPECT_TRUE(at::equal(gnFits[r].first, gnFits[0].first));  // replicated bit for bit
   }
 }
 

@@ -786,6 +786,34 @@ TEST(Dynamics, NonFiniteThetaIsReportedNotThrown) {
   }
 }
 
+// Importance weights: θ̇ solves the weighted least squares Σ w_i (J_iθ̇ − f_i)²/(2n) + μ‖θ̇‖²/2
+// (explicit J and autograd f, solved by LU), with PCG and dense alike; the residual is the weighted one.
+TEST(Dynamics, WeightedSamplesSolveTheWeightedLeastSquares) {
+  const Problem& pr = problem(false);
+  const Truth& tr = truth(false);
+  const int64_t n = pr.points.size(0), pa = pr.net->fieldParameterCount();
+  const at::Tensor w = at::rand({n}, seeded(21), at::TensorOptions().dtype(at::kDouble)).mul_(1.8).add_(0.2);
+  const at::Tensor& J = tr.J[0];
+  const at::Tensor f = tr.f.select(1, 0);
+  const at::Tensor A =
+      at::mm(J.t() * w.unsqueeze(0), J) / static_cast<double>(n) + kMu * at::eye(pa, J.options());
+  const at::Tensor truthDot = at::linalg_solve(A, at::mv(J.t(), w * f) / static_cast<double>(n));
+  const at::Tensor misfit = at::mv(J, truthDot) - f;
+  const double residual =
+      std::sqrt((w * misfit.square()).sum().item<double>() / (w * f.square()).sum().item<double>());
+  for (const LinearSolverConfig& linear : {pcgConfig(kTightTol, kMu), denseConfig(kMu)}) {
+    const Dynamics dyn = makeDynamics(pr, linear);
+    const SampleSet set = dyn.samples(pr.points, w);
+    at::Generator gen = seeded(22);
+    const DynamicsResult r = dyn.evaluate(pr.theta, 0.0, set, {}, gen);
+    EXPECT_LT(relErr(r.thetaDot, truthDot), 1e-7);
+    EXPECT_NEAR(r.residual, residual, 1e-8);
+    EXPECT_LT(relErr(r.f, tr.f), 1e-10);  // f itself stays unweighted
+  }
+  const Dynamics dyn = makeDynamics(pr, pcgConfig(kTightTol, kMu));
+  EXPECT_THROW(dyn.samples(pr.points, w.narrow(0, 0, n - 1)), std::invalid_argument);
+}
+
 TEST(Dynamics, RejectsInvalidSetups) {
   const Problem& pr = problem(false);
   // The solver config is not checked here: TypeScript validates the options (tests/options.test.ts).

@@ -1,0 +1,66 @@
+// Importance sampling for solutions concentrated in a small part of the box.
+//
+// The proposal is a defensive mixture q = α·p + (1 − α)·(1/m) Σ_j K_j of the uniform density p on
+// the box and m Gaussian kernels K_j truncated to the box. The kernel centres are drawn from a
+// pilot set with probability ∝ a mass (|u| of the current solution or of the fit's target), the
+// bandwidth follows Scott's rule per axis. Truncated Gaussians have closed-form normalisers (erf),
+// so q is known exactly and the weights w = p/q make Σ w_i g(x_i)/n an unbiased estimate of
+// ∫ g dp for any g: M and F estimate the same integrals as with uniform points. w ≤ 1/α, so no
+// weight can blow up.
+//
+// A set of n points is drawn with fixed counts: ⌈αn⌉ from p and the rest spread evenly over the
+// kernels, and q's component weights are those exact fractions (a deterministic mixture, still
+// unbiased). The n base points come from the unit cube (uniform or scrambled Sobol) and are mapped
+// to each component by its inverse CDF.
+#pragma once
+#include <ATen/ATen.h>
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "sampling/points.h"
+
+namespace nivp {
+
+struct ImportanceConfig {
+  double uniformShare = 0.5;  // α in (0, 1]
+  int64_t kernels = 128;      // m
+  int64_t pilot = 2048;       // pilot points the centres are drawn from
+};
+
+struct WeightedPoints {
+  at::Tensor points;   // n×D float64, CPU
+  at::Tensor weights;  // n float64 (p/q), CPU; undefined for plain uniform points
+};
+
+class KernelMixture {
+ public:
+  // Centres drawn ∝ mass (n, ≥ 0) among the pilot points (n×D, in the box). Empty when the mass
+  // is zero everywhere or not finite (then sample uniformly).
+  static std::optional<KernelMixture> fromPilot(const std::vector<double>& lower,
+                                                const std::vector<double>& upper,
+                                                const at::Tensor& pilotPoints, const at::Tensor& mass,
+                                                const ImportanceConfig& config, at::Generator& gen);
+
+  // n points from the mixture with their weights p/q.
+  WeightedPoints sample(int64_t n, PointSequence sequence, at::Generator& gen) const;
+
+  // q/p at the points (n×D) for a set of n points drawn with sample(n, …) (the component weights
+  // depend on the counts).
+  at::Tensor relativeDensity(const at::Tensor& points, int64_t n) const;
+
+  const at::Tensor& centres() const { return centres_; }      // m×D
+  const at::Tensor& bandwidth() const { return bandwidth_; }  // D
+
+ private:
+  // Points drawn uniformly for a set of n (the rest go to the kernels).
+  int64_t uniformCount(int64_t n) const;
+
+  std::vector<double> lower_, upper_;
+  double uniformShare_ = 0.5;
+  at::Tensor centres_, bandwidth_;  // m×D, D
+  at::Tensor cdfLow_, cdfMass_;     // m×D: Φ((a − c)/σ), Φ((b − c)/σ) − Φ((a − c)/σ)
+};
+
+}  // namespace nivp
