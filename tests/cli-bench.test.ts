@@ -23,6 +23,7 @@ const REPORT: BenchReport = {
     gemm_fraction: 0.63,
   },
   solve: [],
+  fit: [],
   problem: null,
   transport: null,
   machine: {

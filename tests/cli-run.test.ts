@@ -21,7 +21,8 @@ interface Metrics {
     linear: { method: string };
     restarts: unknown;
   };
-  fit: { relativeError: number; seconds: number };
+  fit: { relativeError: number; seconds: number; method: string; stopped: string; tol: number | null };
+  warnings: string[];
   stats: { steps: number; restarts: number; solveSeconds?: Record<string, number> };
   saved: { t: number; residual: number | null; error: number | null }[];
   history: {
@@ -85,6 +86,11 @@ describe('neural-ivp run (stand-in session)', () => {
     }
     expect(m.history.length).toBe(m.stats.steps);
     expect(m.history.length).toBeGreaterThan(0);
+    // The stand-in fit (error 1e-3) misses the default tolerance: a warning, not a failure.
+    expect(m.fit).toMatchObject({ relativeError: 1e-3, method: 'gauss-newton', stopped: 'steps', tol: 1e-5 });
+    expect(m.warnings).toHaveLength(1);
+    expect(m.warnings[0]).toMatch(/above its tolerance/);
+    expect(r.stderr).toMatch(/warning: the initial fit reached a relative error of 1\.00e-3/);
     expect(Object.keys(m.timings).sort()).toEqual(['evaluate', 'evolve', 'fit', 'total']);
     expect(m.machine).toHaveProperty('cpus');
     expect(m.machine).toHaveProperty('node');
@@ -163,10 +169,49 @@ describe('neural-ivp run (stand-in session)', () => {
       fit: { steps: 11, batch: 99 },
       dtype: 'float32',
       device: 'cpu',
-      restarts: { timeFraction: 0.5 },
+      restarts: { timeFraction: null, cgIterations: 500 },
     });
     expect(fake.sessions[0].config.network.dtype).toBe('float32');
-    expect(fake.sessions[0].lastFitConfig?.steps).toBe(11);
+    expect(fake.sessions[0].lastFitConfig?.maxIterations).toBe(11);
+  });
+
+  it('maps the fit and sampling flags onto the options', async () => {
+    const fake = fakeFactory();
+    const out = path.join(root, 'fit-flags');
+    const r = await cli(
+      ['run', 'heat', '--T', '0.05', '--out', out, '--grid', '4', '--quiet', '--no-restarts'].concat([
+        '--preset',
+        'paper',
+        '--fit-method',
+        'gauss-newton',
+        '--fit-tol',
+        '1e-4',
+        '--fit-seconds',
+        '5',
+        '--samples',
+        '600',
+        '--sequence',
+        'uniform',
+        '--importance',
+      ]),
+      { createSession: fake.make },
+    );
+    expect(r.code).toBe(0);
+    const m = await readJson<{ options: Record<string, unknown> }>(path.join(out, 'metrics.json'));
+    expect(m.options).toMatchObject({
+      preset: 'paper',
+      network: { width: 100 },
+      samples: { count: 600, sequence: 'uniform', importance: { uniformShare: 0.2 } },
+      fit: { method: 'gauss-newton', tol: 1e-4, maxSeconds: 5 },
+    });
+    expect(fake.sessions[0].config.sampling).toEqual({
+      sequence: 'uniform',
+      importance: { uniformShare: 0.2, kernels: 256, pilot: 4096 },
+    });
+    expect(fake.sessions[0].lastFitConfig).toMatchObject({ method: 'gauss-newton', tol: 1e-4, maxSeconds: 5 });
+    const bad = await cli(['run', 'heat', '--out', out, '--fit-tol', '0'], { createSession: fake.make });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--fit-tol/);
   });
 
   it('a run that stops early exits 1 and still writes what it reached', async () => {
@@ -259,10 +304,10 @@ describe('neural-ivp run (native session)', () => {
       '2',
       '--samples',
       '1000',
+      '--fit-tol',
+      '1e-3',
       '--fit-steps',
-      '500',
-      '--fit-batch',
-      '1000',
+      '20',
       '--linear',
       'dense',
       '--method',
@@ -282,6 +327,9 @@ describe('neural-ivp run (native session)', () => {
     expect(r.code).toBe(0);
     const m = await readJson<Metrics>(path.join(out, 'metrics.json'));
     expect(m.status).toBe('complete');
+    expect(m.fit).toMatchObject({ method: 'gauss-newton', stopped: 'tol', tol: 1e-3 });
+    expect(m.fit.relativeError).toBeLessThanOrEqual(1e-3);
+    expect(m.warnings).toEqual([]);
     expect(m.saved.map((s) => s.t)).toEqual([0, 0.05, 0.1]);
     for (const s of m.saved) {
       expect(s.residual).not.toBeNull();

@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { SpecError } from '../ts/errors';
 import { defineProblem, ops } from '../ts/problem';
 import { heat } from '../ts/problems/heat';
-import { DEFAULT_OPTIONS, type NeuralIVPInput, type ResolvedOptions, resolveOptions } from '../ts/solver/options';
+import {
+  DEFAULT_OPTIONS,
+  type NeuralIVPInput,
+  PAPER_OPTIONS,
+  type ResolvedOptions,
+  resolveOptions,
+} from '../ts/solver/options';
 
 const problem = heat({ dim: 2 });
 
@@ -16,10 +22,11 @@ function errorOf(input: unknown): SpecError {
   throw new Error('expected resolveOptions to throw');
 }
 
-/** The paper's hyperparameters (appendix C), written out independently of the implementation. */
-const paper: Omit<ResolvedOptions, 'problem'> = {
+/** The package defaults, written out independently of the implementation. */
+const defaults: Omit<ResolvedOptions, 'problem'> = {
+  preset: 'default',
   network: {
-    width: 100,
+    width: 48,
     depth: 3,
     activation: 'swish',
     frequencies: 5,
@@ -27,7 +34,46 @@ const paper: Omit<ResolvedOptions, 'problem'> = {
     embeddingScale: 1.5,
     embedding: true,
   },
-  samples: 10_000,
+  samples: { count: 4000, sequence: 'sobol', importance: false },
+  margin: 0,
+  linear: {
+    method: 'pcg',
+    tol: 1e-8,
+    maxIters: 1000,
+    rank: 30,
+    mu: 1e-6,
+    muScale: 'solution',
+    mixedPrecision: false,
+    reusePreconditioner: true,
+  },
+  integrator: { method: 'rk45', rtol: 1e-4, errorNorm: 'parameters' },
+  fit: {
+    method: 'gauss-newton',
+    tol: 1e-5,
+    maxIterations: 200,
+    maxSeconds: 60,
+    steps: null,
+    lr: 1e-3,
+    batch: 2000,
+    samples: 2000,
+    rank: 100,
+    warmupSteps: 0,
+    headTuning: true,
+    headSamples: 20_000,
+  },
+  restarts: { timeFraction: null, cgIterations: 500, fitSteps: null },
+  dtype: 'float64',
+  device: 'auto',
+  distributed: null,
+  seed: 0,
+  memoryBudget: 4 * 2 ** 30,
+};
+
+/** The paper's hyperparameters (appendix C): `preset: 'paper'`. */
+const paper: Omit<ResolvedOptions, 'problem'> = {
+  preset: 'paper',
+  network: { ...defaults.network, width: 100 },
+  samples: { count: 10_000, sequence: 'uniform', importance: false },
   margin: 0,
   linear: {
     method: 'pcg',
@@ -35,12 +81,25 @@ const paper: Omit<ResolvedOptions, 'problem'> = {
     maxIters: 1000,
     rank: 200,
     mu: 1e-6,
-    muScale: 'solution',
+    muScale: 'absolute',
     mixedPrecision: false,
     reusePreconditioner: false,
   },
   integrator: { method: 'rk45', rtol: 1e-4, errorNorm: 'parameters' },
-  fit: { steps: 50_000, lr: 1e-3, batch: 10_000, headTuning: true, headSamples: 50_000 },
+  fit: {
+    method: 'adam',
+    tol: null,
+    maxIterations: 50_000,
+    maxSeconds: null,
+    steps: null,
+    lr: 1e-3,
+    batch: 10_000,
+    samples: 10_000,
+    rank: 200,
+    warmupSteps: 0,
+    headTuning: true,
+    headSamples: 50_000,
+  },
   restarts: { timeFraction: 0.5, cgIterations: null, fitSteps: null },
   dtype: 'float64',
   device: 'auto',
@@ -50,11 +109,22 @@ const paper: Omit<ResolvedOptions, 'problem'> = {
 };
 
 describe('resolveOptions: defaults', () => {
-  it('fills in the paper defaults, and the problem shorthand gives the same', () => {
+  it('fills in the package defaults, and the problem shorthand gives the same', () => {
     const full = resolveOptions({ problem });
-    expect(full).toEqual({ problem, ...paper });
+    expect(full).toEqual({ problem, ...defaults });
     expect(full.problem).toBe(problem);
     expect(resolveOptions(problem)).toEqual(full);
+  });
+
+  it("preset 'paper' fills in the paper's configuration, and options still override it", () => {
+    expect(resolveOptions({ problem, preset: 'paper' })).toEqual({ problem, ...paper });
+    const r = resolveOptions({ problem, preset: 'paper', network: { width: 64 }, fit: { method: 'gauss-newton' } });
+    expect(r.network.width).toBe(64);
+    expect(r.samples.count).toBe(10_000);
+    // Switching the method takes that method's iteration default, not the preset's Adam steps.
+    expect(r.fit).toMatchObject({ method: 'gauss-newton', maxIterations: 200, tol: null, rank: 200 });
+    const p = resolveOptions({ problem, preset: 'paper' });
+    expect(resolveOptions({ ...p })).toEqual(p);
   });
 
   it('returns a deeply frozen object and is idempotent', () => {
@@ -66,6 +136,8 @@ describe('resolveOptions: defaults', () => {
     expect(resolveOptions({ ...r })).toEqual(r);
     const d = resolveOptions(problem);
     expect(resolveOptions({ ...d })).toEqual(d);
+    const i = resolveOptions({ problem, samples: { importance: true }, fit: { tol: null, steps: 0 } });
+    expect(resolveOptions({ ...i })).toEqual(i);
   });
 
   it('keeps given values and fills the rest of a section', () => {
@@ -81,8 +153,8 @@ describe('resolveOptions: defaults', () => {
       seed: 7,
       memoryBudget: 2 ** 20,
     });
-    expect(r.network).toEqual({ ...paper.network, width: 64, activation: 'tanh', embedding: false });
-    expect(r.samples).toBe(16);
+    expect(r.network).toEqual({ ...defaults.network, width: 64, activation: 'tanh', embedding: false });
+    expect(r.samples).toEqual({ ...defaults.samples, count: 16 });
     expect(r.linear).toEqual({
       method: 'pcg',
       tol: 1e-6,
@@ -91,12 +163,48 @@ describe('resolveOptions: defaults', () => {
       mu: 1e-6,
       muScale: 'solution',
       mixedPrecision: false,
-      reusePreconditioner: false,
+      reusePreconditioner: true,
     });
     expect(r.integrator).toEqual({ method: 'rk23', rtol: 1e-4, errorNorm: 'parameters' });
-    expect(r.fit).toEqual({ ...paper.fit, steps: 0, headTuning: false });
+    expect(r.fit).toEqual({ ...defaults.fit, steps: 0, headTuning: false });
     expect([r.dtype, r.device, r.seed, r.memoryBudget]).toEqual(['float32', 'cpu', 7, 2 ** 20]);
     expect(resolveOptions({ problem, seed: undefined }).seed).toBe(0);
+  });
+
+  it('fit: method, tolerance and budgets; null means none', () => {
+    expect(resolveOptions({ problem, fit: { method: 'adam' } }).fit).toEqual({
+      ...defaults.fit,
+      method: 'adam',
+      maxIterations: 50_000,
+    });
+    expect(resolveOptions({ problem, fit: { tol: null, maxSeconds: null } }).fit).toMatchObject({
+      tol: null,
+      maxSeconds: null,
+    });
+    expect(resolveOptions({ problem, fit: { tol: 1e-3, maxIterations: 5, maxSeconds: 0.5 } }).fit).toMatchObject({
+      tol: 1e-3,
+      maxIterations: 5,
+      maxSeconds: 0.5,
+    });
+  });
+
+  it('samples: a count, or { count, sequence, importance }', () => {
+    expect(resolveOptions({ problem, samples: 500 }).samples).toEqual({ ...defaults.samples, count: 500 });
+    expect(resolveOptions({ problem, samples: { sequence: 'uniform' } }).samples).toEqual({
+      ...defaults.samples,
+      sequence: 'uniform',
+    });
+    const importance = { uniformShare: 0.2, kernels: 256, pilot: 4096 };
+    expect(resolveOptions({ problem, samples: { count: 700, importance: true } }).samples).toEqual({
+      count: 700,
+      sequence: 'sobol',
+      importance,
+    });
+    expect(resolveOptions({ problem, samples: { importance: { kernels: 32, uniformShare: 1 } } }).samples).toEqual({
+      ...defaults.samples,
+      importance: { ...importance, kernels: 32, uniformShare: 1 },
+    });
+    expect(resolveOptions({ problem, samples: { importance: false } }).samples.importance).toBe(false);
   });
 
   it('dense solves take only mu and its scale', () => {
@@ -109,8 +217,9 @@ describe('resolveOptions: defaults', () => {
 
   it('restart policies: false, true, time fraction, CG iterations, both', () => {
     expect(resolveOptions({ problem, restarts: false }).restarts).toBe(false);
-    expect(resolveOptions({ problem, restarts: true }).restarts).toEqual(paper.restarts);
-    expect(resolveOptions({ problem, restarts: {} }).restarts).toEqual(paper.restarts);
+    expect(resolveOptions({ problem, restarts: true }).restarts).toEqual(defaults.restarts);
+    expect(resolveOptions({ problem, restarts: {} }).restarts).toEqual(defaults.restarts);
+    expect(resolveOptions({ problem, preset: 'paper', restarts: {} }).restarts).toEqual(paper.restarts);
     expect(resolveOptions({ problem, restarts: { timeFraction: 0.1 } }).restarts).toEqual({
       timeFraction: 0.1,
       cgIterations: null,
@@ -126,7 +235,13 @@ describe('resolveOptions: defaults', () => {
       cgIterations: 500,
       fitSteps: null,
     });
+    // fitSteps alone keeps the preset's policies.
     expect(resolveOptions({ problem, restarts: { fitSteps: 300 } }).restarts).toEqual({
+      timeFraction: null,
+      cgIterations: 500,
+      fitSteps: 300,
+    });
+    expect(resolveOptions({ problem, preset: 'paper', restarts: { fitSteps: 300 } }).restarts).toEqual({
       timeFraction: 0.5,
       cgIterations: null,
       fitSteps: 300,
@@ -147,15 +262,18 @@ describe('resolveOptions: defaults', () => {
     expect(resolveOptions({ problem: free, margin: 1.25 }).margin).toBe(1.25);
     expect(resolveOptions({ problem, margin: 0 }).margin).toBe(0);
     expect(resolveOptions({ problem: free, margin: 0.75, integrator: { errorNorm: 'function' } }).integrator).toEqual({
-      ...paper.integrator,
+      ...defaults.integrator,
       errorNorm: 'function',
     });
   });
 
-  it('DEFAULT_OPTIONS holds the same defaults', () => {
-    expect(DEFAULT_OPTIONS.network).toEqual(paper.network);
-    expect(DEFAULT_OPTIONS.linear).toEqual(paper.linear);
-    expect(DEFAULT_OPTIONS.integrator).toEqual(paper.integrator);
+  it('DEFAULT_OPTIONS and PAPER_OPTIONS hold the same defaults', () => {
+    expect(DEFAULT_OPTIONS.network).toEqual(defaults.network);
+    expect(DEFAULT_OPTIONS.linear).toEqual(defaults.linear);
+    expect(DEFAULT_OPTIONS.integrator).toEqual(defaults.integrator);
+    expect(DEFAULT_OPTIONS.fit).toEqual(defaults.fit);
+    expect(PAPER_OPTIONS.fit).toEqual(paper.fit);
+    expect(PAPER_OPTIONS.network).toEqual(paper.network);
     expect(Object.isFrozen(DEFAULT_OPTIONS.fit)).toBe(true);
   });
 });
@@ -201,6 +319,31 @@ describe('resolveOptions: errors', () => {
     ['integrator.atol', { integrator: { atol: 1e-6 } }, /unknown key/],
     ['integrator.errorNorm', { integrator: { errorNorm: 'state' } }, /'parameters', 'function'/],
     ['fit.steps', { fit: { steps: -1 } }],
+    ['fit.method', { fit: { method: 'lbfgs' } }, /'gauss-newton', 'adam'/],
+    ['fit.tol', { fit: { tol: 0 } }, /positive/],
+    ['fit.tol', { fit: { tol: -1e-6 } }],
+    ['fit.tol', { fit: { tol: Number.NaN } }],
+    ['fit.tol', { fit: { tol: '1e-6' } }],
+    ['fit.maxIterations', { fit: { maxIterations: 0 } }, /at least 1/],
+    ['fit.maxIterations', { fit: { maxIterations: 2.5 } }],
+    ['fit.maxSeconds', { fit: { maxSeconds: 0 } }],
+    ['fit.maxSeconds', { fit: { maxSeconds: Number.POSITIVE_INFINITY } }],
+    ['fit.samples', { fit: { samples: 8 } }],
+    ['fit.rank', { fit: { rank: -1 } }],
+    ['fit.warmupSteps', { fit: { warmupSteps: -1 } }],
+    ['fit.batchSize', { fit: { batchSize: 10 } }, /unknown key/],
+    ['preset', { preset: 'gpu' }, /'default', 'paper'/],
+    ['samples', { samples: '4000' }, /a count or/],
+    ['samples.count', { samples: { count: 15 } }],
+    ['samples.sequence', { samples: { sequence: 'halton' } }, /'uniform', 'sobol'/],
+    ['samples.importance', { samples: { importance: 'yes' } }],
+    ['samples.importance.uniformShare', { samples: { importance: { uniformShare: 0 } } }],
+    ['samples.importance.uniformShare', { samples: { importance: { uniformShare: 1.5 } } }, /\(0, 1\]/],
+    ['samples.importance.uniformShare', { samples: { importance: { uniformShare: Number.NaN } } }],
+    ['samples.importance.kernels', { samples: { importance: { kernels: 0 } } }],
+    ['samples.importance.pilot', { samples: { importance: { pilot: 4 } } }],
+    ['samples.importance.bandwidth', { samples: { importance: { bandwidth: 0.1 } } }, /unknown key/],
+    ['samples.points', { samples: { points: 10 } }, /unknown key/],
     ['fit.lr', { fit: { lr: 0 } }],
     ['fit.batch', { fit: { batch: 0 } }],
     ['fit.headTuning', { fit: { headTuning: 1 } }],
@@ -226,6 +369,21 @@ describe('resolveOptions: errors', () => {
       if (message !== undefined) expect(e.message).toMatch(message);
     });
   }
+
+  it('importance sampling needs a density that is not zero everywhere', () => {
+    const zero = defineProblem({
+      dim: 1,
+      domain: { lower: 0, upper: 1 },
+      boundary: 'none',
+      fields: ['u'],
+      initial: ({ x }) => ({ u: x[0].mul(0) }),
+      rhs: ({ u }) => ({ u: ops.d(u, 0) }),
+    });
+    const e = errorOf({ problem: zero, samples: { importance: true } });
+    expect(e.path).toBe('samples.importance');
+    expect(e.message).toMatch(/zero everywhere/);
+    expect(resolveOptions({ problem: zero }).samples.importance).toBe(false);
+  });
 
   it('needs a problem made by defineProblem', () => {
     expect(errorOf({}).path).toBe('problem');

@@ -187,6 +187,19 @@ describe('renderReport (HTML text)', () => {
     expect(renderReport(data({ warning: 'stopped at t = 0.3' }))).toContain('class="warning">stopped at t = 0.3<');
   });
 
+  it('tabulates the initial fit and shows warnings that did not stop the run', () => {
+    const html = renderReport(
+      data({
+        fit: { relativeError: 3e-4, method: 'gauss-newton', stopped: 'budget', tol: 1e-6 },
+        warnings: ['the fit missed <its> tolerance'],
+      }),
+    );
+    expect(html).toContain('<caption>Initial fit</caption>');
+    expect(html).toContain('<th>stopped</th><td>budget</td>');
+    expect(html).toContain('class="warning">the fit missed &lt;its&gt; tolerance<');
+    expect(renderReport(data())).not.toContain('Initial fit');
+  });
+
   it('rejects a slice whose values do not fill its grid', () => {
     const bad = { ...slice('u', 0), values: new Float64Array(NX * NY - 1) };
     expect(() => renderReport(data({ slices: [bad] }))).toThrow(RangeError);

@@ -150,23 +150,15 @@ export class FakeSession implements NativeSession {
     this.lastFitConfig = config;
     this.lastPool = pool;
     this.age = 0;
-    onProgress?.({ step: config.steps, loss: 1e-6 });
+    onProgress?.({ step: config.maxIterations, error: 1e-6 });
     const theta = Float64Array.from({ length: this.parameterCount }, (_, i) => 1 + i / 10);
-    return {
-      theta: this.write(theta),
-      finite: true,
-      relativeError: 1e-3,
-      steps: config.steps,
-      loss: 1e-6,
-      seconds: 0.001,
-    };
+    return { theta: this.write(theta), ...fitFigures(config, 1e-3) };
   }
 
   async refit(theta: Handle, config: FitConfig): Promise<FitResult> {
     this.refits++;
     this.age = 0;
-    const fitted = this.write(this.get(theta));
-    return { theta: fitted, finite: true, relativeError: 1e-4, steps: config.steps, loss: 1e-6, seconds: 0.001 };
+    return { theta: this.write(this.get(theta)), ...fitFigures(config, 1e-4) };
   }
 
   evaluateSync(theta: Handle, points: Float64Array): Float64Array {
@@ -245,5 +237,21 @@ export function fakeFactory(options: FakeSessionOptions = {}): {
       sessions.push(s);
       return s;
     },
+  };
+}
+
+/** What a fake fit reports: it ran its iteration cap. */
+function fitFigures(config: FitConfig, relativeError: number): Omit<FitResult, 'theta'> {
+  return {
+    finite: true,
+    relativeError,
+    seconds: 0.001,
+    loss: 0,
+    iterations: config.maxIterations,
+    stopped: 'steps',
+    message: 'reached the iteration cap',
+    rejected: 0,
+    cgIterations: 0,
+    headTuned: config.headTuning,
   };
 }

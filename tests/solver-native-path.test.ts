@@ -8,7 +8,7 @@ import { createSession } from '../ts/solver/native-session';
 import { NeuralIVP } from '../ts/solver/neural-ivp';
 import { type NeuralIVPOptions, resolveOptions } from '../ts/solver/options';
 import type { Handle, NativeSession, SessionConfig } from '../ts/solver/session';
-import { sessionConfigFor } from '../ts/solver/session-config';
+import { fitConfigFor, sessionConfigFor } from '../ts/solver/session-config';
 import { Solution, type StepCost } from '../ts/solver/solution';
 import { testDevice } from './helpers/device';
 import { relativeError } from './helpers/random';
@@ -49,7 +49,9 @@ describe('the native RK path', { timeout: 300_000 }, () => {
     // Two sessions with one seed draw the same samples; one runs each path.
     const fast = createSession(config);
     const slow = createSession(config);
-    const fit = { steps: 50, lr: 1e-3, batch: 500, headTuning: true, headSamples: 1000 };
+    const fit = fitConfigFor(
+      resolveOptions({ ...small, fit: { method: 'adam', maxIterations: 50, batch: 500, headSamples: 1000 } }),
+    );
     const fitted = await fast.fitInitial(fit, null);
     const theta0 = fast.read(fitted.theta);
 

@@ -31,7 +31,7 @@ describe('NeuralIVP (fake session)', () => {
     expect(() => new NeuralIVP({} as NeuralIVPOptions, { createSession: make })).toThrow(SpecError);
     expect(sessions).toHaveLength(0);
     const ivp = new NeuralIVP(heat, { createSession: make });
-    expect(ivp.options.samples).toBe(10_000);
+    expect(ivp.options.samples).toEqual({ count: 4000, sequence: 'sobol', importance: false });
     expect(sessions).toHaveLength(0);
   });
 
@@ -58,21 +58,50 @@ describe('NeuralIVP (fake session)', () => {
         mu: 1e-6,
         muScale: 'solution',
         mixedPrecision: false,
-        reusePreconditioner: false,
+        reusePreconditioner: true,
       },
       samples: 64,
+      sampling: { sequence: 'sobol', importance: null },
       seed: 5,
       memoryBudget: 2 ** 21,
     });
   });
 
-  it('fit() resolves to { relativeError, seconds } and passes the fit options', async () => {
-    const { ivp, sessions } = setup({ fit: { steps: 7, batch: 10, headSamples: 20, lr: 0.01 } });
+  it('fit() resolves to a FitReport and passes the fit options, steps capping the iterations', async () => {
+    const { ivp, sessions } = setup({ fit: { steps: 7, batch: 10, headSamples: 20, lr: 0.01, tol: 1e-5 } });
     const r = await ivp.fit();
-    expect(r.relativeError).toBe(1e-3);
+    expect(r).toMatchObject({
+      relativeError: 1e-3,
+      iterations: 7,
+      method: 'gauss-newton',
+      stopped: 'steps',
+      tol: 1e-5,
+      headTuned: true,
+    });
     expect(r.seconds).toBeGreaterThanOrEqual(0);
-    expect(sessions[0].lastFitConfig).toEqual({ steps: 7, lr: 0.01, batch: 10, headTuning: true, headSamples: 20 });
+    expect(sessions[0].lastFitConfig).toEqual({
+      method: 'gauss-newton',
+      maxIterations: 7,
+      tol: 1e-5,
+      maxSeconds: 60,
+      lr: 0.01,
+      batch: 10,
+      samples: 2000,
+      rank: 100,
+      warmupSteps: 0,
+      headTuning: true,
+      headSamples: 20,
+    });
     expect(sessions[0].lastPool).toBeNull();
+    // No tolerance and no time limit reach the session as 0.
+    const adam = setup({ fit: { method: 'adam', tol: null, maxSeconds: null } });
+    await adam.ivp.fit();
+    expect(adam.sessions[0].lastFitConfig).toMatchObject({
+      method: 'adam',
+      maxIterations: 50_000,
+      tol: 0,
+      maxSeconds: 0,
+    });
   });
 
   it('fits a problem given by initialValues on a seeded pool, calling the function once', async () => {
@@ -95,7 +124,7 @@ describe('NeuralIVP (fake session)', () => {
     for (let k = 0; k < 2; k++) {
       const { make, sessions } = fakeFactory();
       const ivp = new NeuralIVP(
-        { problem: byValues, device: 'cpu', fit: { batch: 100, headSamples: 300 } },
+        { problem: byValues, device: 'cpu', fit: { batch: 100, samples: 50, headSamples: 300 } },
         { createSession: make },
       );
       await ivp.fit();
@@ -104,7 +133,7 @@ describe('NeuralIVP (fake session)', () => {
     expect(calls - before).toBe(2); // once per fit
     const pool = pools[0];
     if (pool === null || pools[1] === null) throw new Error('no pool');
-    expect(pool.points.length).toBe(400 * 2); // max(batch·4, headSamples) points
+    expect(pool.points.length).toBe(400 * 2); // max(4·max(batch, samples), headSamples) points
     expect(pool.values.length).toBe(400 * 2);
     // Boundary 'none': the pool fills the domain grown by the default margin, half a half-width.
     const x = pool.points.filter((_, j) => j % 2 === 0);

@@ -46,6 +46,18 @@ function makeData(problem = problems.heat({ dim: 2 }), times = [0, 0.25, 0.5]): 
       restarts: 1,
       seconds: 1.5,
       solveSeconds: { sampling: 0.01, jets: 0.2, plan: 0.01, linearization: 0, preconditioner: 0.1, cg: 1 },
+      fit: {
+        relativeError: 2e-6,
+        seconds: 0.5,
+        iterations: 12,
+        method: 'gauss-newton',
+        stopped: 'tol',
+        tol: 1e-5,
+        message: 'reached the tolerance',
+        rejectedSteps: 2,
+        cgIterations: 90,
+        headTuned: false,
+      },
     },
     history: [
       {
@@ -86,6 +98,7 @@ describe('Solution: arguments', () => {
   it('exposes times, stats and history', () => {
     expect(sol.times).toEqual([0, 0.25, 0.5]);
     expect(sol.stats).toEqual(makeData().stats);
+    expect(sol.stats.fit).toMatchObject({ method: 'gauss-newton', stopped: 'tol', relativeError: 2e-6 });
     expect(sol.history).toHaveLength(2);
     expect(sol.history[1]).toMatchObject({ t: 0.1, h: 0.15, cgIterations: 80, restarted: true });
     expect(sol.dim).toBe(2);
@@ -202,6 +215,18 @@ describe('save format', () => {
     expect(back.config.options).toEqual(JSON.parse(JSON.stringify(data.config.options)));
     expect(back.config.name).toBe('heat-2d');
     expect(back.config.params).toEqual({ dim: 2, diffusivity: 0.1 });
+  });
+
+  it("reads files without a fit report, and a failed fit's NaN error", () => {
+    const doc = JSON.parse(encodeSolution(makeData()));
+    delete doc.stats.fit;
+    expect(decodeSolution(JSON.stringify(doc)).stats.fit).toBeUndefined();
+    const failed = JSON.parse(encodeSolution(makeData()));
+    failed.stats.fit.relativeError = null;
+    failed.stats.fit.tol = null;
+    expect(decodeSolution(JSON.stringify(failed)).stats.fit).toMatchObject({ relativeError: Number.NaN, tol: null });
+    failed.stats.fit.stopped = 'tired';
+    expect(() => decodeSolution(JSON.stringify(failed))).toThrow(/stats\.fit\.stopped/);
   });
 
   it('validates format, version and shapes', () => {

@@ -76,7 +76,6 @@ struct Block {
   double lambda = 0;  // 0 until the first sketch sets the scale
   double nu = 2;
   double scale = 0;  // λ_max(M_a) estimate at the first iteration
-  std::shared_ptr<NystromPreconditioner> sketch;
 };
 
 bool finite(double x) { return std::isfinite(x); }
@@ -207,9 +206,11 @@ GaussNewtonReport fitGaussNewton(const Network& network, at::Tensor& theta, cons
                        if (comm) sumOverRanks(comm, {out.mul_(share)});
                        return out;
                      }};
-      std::shared_ptr<NystromPreconditioner>& sketch = blk.sketch;
-      if (rank > 0 && (!sketch || iteration % std::max<int64_t>(options.sketchEvery, 1) == 0)) {
-        sketch = std::make_shared<NystromPreconditioner>(Ma, rank, blk.lambda > 0 ? blk.lambda : 1.0, gen);
+      // A fresh sketch every iteration: one kept for later iterations measured more CG
+      // iterations than it saved.
+      std::unique_ptr<NystromPreconditioner> sketch;
+      if (rank > 0) {
+        sketch = std::make_unique<NystromPreconditioner>(Ma, rank, blk.lambda > 0 ? blk.lambda : 1.0, gen);
         if (sketch->degenerate() || sketch->rank() == 0) sketch.reset();
       }
       if (blk.scale == 0) {

@@ -47,7 +47,6 @@ struct GaussNewtonOptions {
   int64_t samples = 2000;
   int64_t resampleEvery = 1;
   int64_t rank = 100;       // Nyström rank per block (clamped to p_a); 0 = plain CG
-  int64_t sketchEvery = 1;  // iterations a sketch preconditions (M moves little between them)
   double cgTol = 1e-4;
   int64_t cgMaxIters = 300;
   double initialDamping = 1e-6;

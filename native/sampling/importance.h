@@ -24,9 +24,9 @@
 namespace nivp {
 
 struct ImportanceConfig {
-  double uniformShare = 0.5;  // α in (0, 1]
-  int64_t kernels = 128;      // m
-  int64_t pilot = 2048;       // pilot points the centres are drawn from
+  double uniformShare = 0.2;  // α in (0, 1]
+  int64_t kernels = 256;      // m
+  int64_t pilot = 4096;       // pilot points the centres are drawn from
 };
 
 struct WeightedPoints {

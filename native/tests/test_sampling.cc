@@ -123,7 +123,9 @@ TEST(Importance, DensityMatchesADirectFormula) {
 // q is a normalised density: E_uniform[q/p] = 1, and drawn points lie in the box with w = p/q.
 TEST(Importance, MixtureIsNormalisedAndWeightsAreBounded) {
   const Bump bump;
-  const KernelMixture q = bump.mixture(7);
+  ImportanceConfig config;
+  config.uniformShare = 0.5;
+  const KernelMixture q = bump.mixture(7, config);
   at::Generator gen = seeded(8);
   const at::Tensor x = boxPoints(400000, bump.lower, bump.upper, PointSequence::Sobol, gen);
   const at::Tensor ratio = q.relativeDensity(x, 4096);

@@ -4,6 +4,7 @@
 import os from 'node:os';
 import { native } from '../native';
 import { type RuntimeInfo, runtimeInfo } from '../runtime';
+import { type FitRow, measureFit } from './fit';
 import { type MvmFigures, measureMvm } from './mvm';
 import { runMvmPeer } from './peer';
 import { measureProblem, measureTransport, measureWave3d, type ProblemFigures } from './problem';
@@ -47,6 +48,8 @@ export interface BenchReport {
     gemm_fraction: number;
   };
   solve: SolveRow[];
+  /** The initial fit of the 2D heat problem, one row per method, under one budget. */
+  fit: FitRow[];
   problem: ProblemFigures | null;
   /** The 2D advection of a Gaussian to T = 0.5 (null with --quick). */
   transport: ProblemFigures | null;
@@ -118,6 +121,15 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
       `solve p=${row.p} n=${row.n}: PCG ${row.pcg_seconds.toFixed(2)} s (${row.pcg_iterations} it${row.pcg_converged ? '' : ', not converged'}), fresh Nyström sketch ${row.sketch_seconds.toFixed(2)} s (${row.sketch_iterations} it, |Δθ̇|/|θ̇| ${row.sketch_difference.toExponential(1)}), ${dense}${agreement}`,
     );
   }
+  const fit: FitRow[] = [];
+  if (!gpu) {
+    for (const row of await measureFit(quick)) {
+      fit.push(row);
+      log(
+        `fit ${row.method} p=${row.p}: relative error ${row.relative_error.toExponential(2)} in ${row.seconds.toFixed(1)} s, ${row.iterations} iterations (stopped: ${row.stopped})`,
+      );
+    }
+  }
   let problem: ProblemFigures | null = null;
   try {
     problem = gpu ? await measureWave3d(device) : await measureProblem(quick);
@@ -148,6 +160,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
       gemm_fraction: mvm.gflops / mvm.gemm_gflops,
     },
     solve,
+    fit,
     problem,
     transport,
     machine,

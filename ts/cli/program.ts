@@ -54,7 +54,20 @@ export function createProgram(ctx: CliContext, onExit: (code: number) => void): 
       `a problem name (${PROBLEM_NAMES.join(', ')}), or a .js/.mjs/.ts module whose default export is a Problem (from defineProblem) or a function of { dim, ...params } returning one`,
     )
     .option('--T <time>', 'final time to integrate to', positiveNumber, 0.5)
-    .option('--samples <n>', `Monte Carlo points per dynamics evaluation (default: ${D.samples})`, integerIn(16))
+    .addOption(
+      new Option(
+        '--preset <name>',
+        "where the defaults come from: 'default' (sized for a CPU) or 'paper' (the paper's GPU configuration)",
+      ).choices(['default', 'paper']),
+    )
+    .option('--samples <n>', `Monte Carlo points per dynamics evaluation (default: ${D.samples.count})`, integerIn(16))
+    .addOption(
+      new Option(
+        '--sequence <name>',
+        `Monte Carlo points: scrambled Sobol or independent uniform (default: ${D.samples.sequence})`,
+      ).choices(['sobol', 'uniform']),
+    )
+    .option('--importance', 'importance sampling ∝ |u| (a defensive mixture with uniform points, weighted)')
     .option('--out <dir>', 'output directory (default: neural-ivp-out/<problem name>)')
     .option('--width <w>', `hidden units per layer (default: ${D.network.width})`, integerIn(1))
     .option('--depth <d>', `hidden layers (default: ${D.network.depth})`, integerIn(1))
@@ -73,15 +86,27 @@ export function createProgram(ctx: CliContext, onExit: (code: number) => void): 
       ).choices(['pcg', 'dense']),
     )
     .option('--rank <r>', `Nyström preconditioner rank for pcg; 0 = plain CG (default: ${D.linear.rank})`, integerIn(0))
+    .addOption(
+      new Option(
+        '--fit-method <name>',
+        `the fit of the initial condition and of each restart (default: ${D.fit.method})`,
+      ).choices(['gauss-newton', 'adam']),
+    )
+    .option(
+      '--fit-tol <e>',
+      `stop the fit at this relative L2 error on held-out points (default: ${D.fit.tol})`,
+      positiveNumber,
+    )
+    .option('--fit-seconds <s>', `wall-clock budget of each fit (default: ${D.fit.maxSeconds})`, positiveNumber)
     .option(
       '--fit-steps <n>',
-      `Adam iterations of the initial fit and of each restart (default: ${D.fit.steps})`,
+      `cap on the iterations of each fit; 0 = head tuning only (default: ${D.fit.maxIterations} Gauss–Newton iterations or ${D.adamIterations} Adam steps)`,
       integerIn(0),
     )
-    .option('--fit-batch <n>', `points per Adam iteration (default: ${D.fit.batch})`, integerIn(1))
+    .option('--fit-batch <n>', `points per Adam step (default: ${D.fit.batch})`, integerIn(1))
     .option(
       '--restarts',
-      `refit the network during the run (section 4.2; default: on, timeFraction ${D.restarts.timeFraction})`,
+      `refit the network during the run (section 4.2; default: on, once a solve needs more than ${D.restarts.cgIterations} CG iterations)`,
     )
     .option('--no-restarts', 'never refit during the run')
     .option('--seed <s>', `seed of the network initialization and the samples (default: ${D.seed})`, integerIn(0))

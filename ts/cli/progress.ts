@@ -3,12 +3,15 @@
  * time evolution when the stream is a terminal, and a line per phase otherwise.
  */
 import cliProgress from 'cli-progress';
+import { type FitReport, fitWarning } from '../solver/fit-report';
 import type { EvolveProgress } from '../solver/neural-ivp';
+import type { ResolvedFit } from '../solver/options';
+import type { FitProgress } from '../solver/session';
 
 export interface RunProgress {
-  fitStart(steps: number): void;
-  fitUpdate(step: number, loss: number): void;
-  fitDone(relativeError: number, seconds: number): void;
+  fitStart(fit: ResolvedFit): void;
+  fitUpdate(progress: FitProgress): void;
+  fitDone(report: FitReport): void;
   evolveStart(T: number): void;
   evolveUpdate(p: EvolveProgress): void;
   evolveDone(): void;
@@ -32,6 +35,15 @@ export const silentProgress: RunProgress = {
 
 const EVOLVE_TICKS = 1000;
 
+/** "Gauss–Newton to 1e-6, at most 200 iterations and 60 s" and the like. */
+export function describeFit(fit: ResolvedFit): string {
+  const cap = Math.min(fit.maxIterations, fit.steps ?? Number.POSITIVE_INFINITY);
+  const parts = [fit.method === 'adam' ? `Adam, at most ${cap} steps` : `Gauss–Newton, at most ${cap} iterations`];
+  if (fit.maxSeconds !== null) parts.push(`${fit.maxSeconds} s`);
+  if (fit.tol !== null) parts.unshift(`to ${fit.tol.toExponential(0)}`);
+  return parts.join(', ');
+}
+
 export function barProgress(stream: NodeJS.WritableStream, writeLine: (line: string) => void): RunProgress {
   const tty = (stream as NodeJS.WritableStream & { isTTY?: boolean }).isTTY === true;
   let bar: cliProgress.SingleBar | undefined;
@@ -49,20 +61,29 @@ export function barProgress(stream: NodeJS.WritableStream, writeLine: (line: str
     bar.start(total, 0, payload);
   };
   let T = 1;
+  const show = (x: number | undefined): string =>
+    x === undefined ? '-' : Number.isFinite(x) ? x.toExponential(2) : String(x);
   return {
-    fitStart(steps) {
-      writeLine(`fitting the initial condition (${steps} Adam steps)…`);
-      start('fit    |{bar}| {value}/{total} steps  loss {loss}  eta {eta_formatted}', Math.max(1, steps), {
+    fitStart(fit) {
+      writeLine(`fitting the initial condition (${describeFit(fit)})…`);
+      const cap = Math.min(fit.maxIterations, fit.steps ?? Number.POSITIVE_INFINITY);
+      start('fit    |{bar}| {value}/{total} iterations  loss {loss}  error {error}', Math.max(1, cap), {
         loss: '-',
+        error: '-',
       });
     },
-    fitUpdate(step, loss) {
-      bar?.update(step, { loss: Number.isFinite(loss) ? loss.toExponential(2) : String(loss) });
+    fitUpdate(p) {
+      bar?.update(p.step, p.loss === undefined ? { error: show(p.error) } : { loss: show(p.loss) });
     },
-    fitDone(relativeError, seconds) {
+    fitDone(report) {
       if (bar !== undefined) bar.update(bar.getTotal());
       stop();
-      writeLine(`fit: relative error ${relativeError.toExponential(2)} in ${seconds.toFixed(1)} s`);
+      writeLine(
+        `fit: relative error ${report.relativeError.toExponential(2)} in ${report.seconds.toFixed(1)} s, ` +
+          `${report.iterations} iterations (${report.method}; stopped: ${report.stopped}, ${report.message})`,
+      );
+      const warning = fitWarning(report);
+      if (warning !== undefined) writeLine(`warning: ${warning}`);
     },
     evolveStart(t) {
       T = t;

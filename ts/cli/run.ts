@@ -13,6 +13,7 @@ import { collectReportData } from '../report/collect';
 import { renderReport } from '../report/render';
 import type { ReportRecord } from '../report/types';
 import { runtimeInfo } from '../runtime';
+import { type FitReport, fitWarning } from '../solver/fit-report';
 import { EvolveError, NeuralIVP } from '../solver/neural-ivp';
 import type { NeuralIVPOptions } from '../solver/options';
 import type { SessionFactory, Solution } from '../solver/solution';
@@ -24,7 +25,10 @@ import { barProgress, type RunProgress, silentProgress } from './progress';
 /** The parsed flags of `run` (undefined: the library default). */
 export interface RunFlags {
   T: number;
+  preset?: 'default' | 'paper';
   samples?: number;
+  sequence?: 'sobol' | 'uniform';
+  importance?: boolean;
   out?: string;
   width?: number;
   depth?: number;
@@ -32,6 +36,9 @@ export interface RunFlags {
   method?: 'rk23' | 'rk45';
   linear?: 'pcg' | 'dense';
   rank?: number;
+  fitMethod?: 'gauss-newton' | 'adam';
+  fitTol?: number;
+  fitSeconds?: number;
   fitSteps?: number;
   fitBatch?: number;
   restarts?: boolean;
@@ -63,7 +70,14 @@ export interface CliContext {
 
 /** The option paths of `SpecError`s and the flags that set them. */
 const FLAG_OF_PATH: Readonly<Record<string, string>> = {
+  preset: '--preset',
   samples: '--samples',
+  'samples.count': '--samples',
+  'samples.sequence': '--sequence',
+  'samples.importance': '--importance',
+  'fit.method': '--fit-method',
+  'fit.tol': '--fit-tol',
+  'fit.maxSeconds': '--fit-seconds',
   'network.width': '--width',
   'network.depth': '--depth',
   'integrator.rtol': '--rtol',
@@ -90,7 +104,18 @@ const defined = <T extends object>(o: T): T =>
 export function solverOptions(problem: Problem, f: RunFlags): NeuralIVPOptions {
   const network = defined({ width: f.width, depth: f.depth });
   const integrator = defined({ method: f.method, rtol: f.rtol });
-  const fit = defined({ steps: f.fitSteps, batch: f.fitBatch });
+  const fit = defined({
+    method: f.fitMethod,
+    tol: f.fitTol,
+    maxSeconds: f.fitSeconds,
+    steps: f.fitSteps,
+    batch: f.fitBatch,
+  });
+  const sampling = defined({
+    count: f.samples,
+    sequence: f.sequence,
+    importance: f.importance === true ? true : undefined,
+  });
   let linear: NeuralIVPOptions['linear'];
   if (f.linear === 'dense') {
     if (f.rank !== undefined)
@@ -101,8 +126,10 @@ export function solverOptions(problem: Problem, f: RunFlags): NeuralIVPOptions {
   }
   return defined({
     problem,
+    preset: f.preset,
     network: Object.keys(network).length > 0 ? network : undefined,
-    samples: f.samples,
+    // A plain count when only --samples is given (as before the sampling options).
+    samples: f.sequence === undefined && f.importance !== true ? f.samples : sampling,
     linear,
     integrator: Object.keys(integrator).length > 0 ? integrator : undefined,
     fit: Object.keys(fit).length > 0 ? fit : undefined,
@@ -191,15 +218,15 @@ export async function runSolve(problemArg: string, flags: RunFlags, ctx: CliCont
 
   let solution: Solution;
   let warning: string | undefined;
-  let fit: { relativeError: number; seconds: number };
+  let fit: FitReport;
   let fitSeconds: number;
   let evolveSeconds: number;
   try {
     let t0 = performance.now();
-    progress.fitStart(ivp.options.fit.steps);
-    fit = await ivp.fit({ signal: ctx.signal, onProgress: (p) => progress.fitUpdate(p.step, p.loss) });
+    progress.fitStart(ivp.options.fit);
+    fit = await ivp.fit({ signal: ctx.signal, onProgress: (p) => progress.fitUpdate(p) });
     fitSeconds = (performance.now() - t0) / 1000;
-    progress.fitDone(fit.relativeError, fit.seconds);
+    progress.fitDone(fit);
 
     t0 = performance.now();
     progress.evolveStart(T);
@@ -238,9 +265,12 @@ export async function runSolve(problemArg: string, flags: RunFlags, ctx: CliCont
     evaluate: collectSeconds,
     total: (performance.now() - started) / 1000,
   };
+  const fitNote = fitWarning(fit);
   const metrics = {
     status: warning === undefined ? 'complete' : 'incomplete',
     ...(warning === undefined ? {} : { warning }),
+    // Not errors: the run completed (a fit that missed its tolerance, …).
+    warnings: fitNote === undefined ? [] : [fitNote],
     problem: { ...data.problem, source },
     T,
     saveAt,

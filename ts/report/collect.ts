@@ -4,6 +4,7 @@
  * returns it as plain `ReportData`.
  */
 import type { Problem } from '../problem/define';
+import { fitWarning } from '../solver/fit-report';
 import type { Solution, SolveSeconds } from '../solver/solution';
 import type { HeatmapSlice, ProfileSlice, ReportData, ReportRecord, ReportSlice, SavedTimeMetrics } from './types';
 
@@ -113,6 +114,8 @@ export async function collectReportData(
   }
 
   const lastStep = solution.history.at(-1);
+  const { fit, ...stats } = solution.stats;
+  const fitNote = fit === undefined ? undefined : fitWarning(fit);
   return {
     problem: {
       name: solution.name,
@@ -125,7 +128,9 @@ export async function collectReportData(
       hasExact,
     },
     options: { ...(solution.options as unknown as ReportRecord), parameterCount: solution.parameterCount },
-    stats: { ...solution.stats, solveSeconds: solution.stats.solveSeconds && plain(solution.stats.solveSeconds) },
+    stats: { ...stats, solveSeconds: stats.solveSeconds && plain(stats.solveSeconds) },
+    ...(fit === undefined ? {} : { fit: { ...fit } }),
+    ...(fitNote === undefined ? {} : { warnings: [fitNote] }),
     history: solution.history.map((r) => ({ ...r, cost: r.cost && { ...r.cost, stages: r.cost.stages.map(plain) } })),
     T: Math.max(lastStep === undefined ? 0 : lastStep.t + lastStep.h, solution.times.at(-1) ?? 0),
     saved,

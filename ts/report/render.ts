@@ -38,6 +38,7 @@ export function renderReport(data: ReportData): string {
   parts.push(`<h1>${escapeXml(title)}</h1>`);
   if (data.generatedAt !== undefined) parts.push(`<p class="meta">Generated ${escapeXml(data.generatedAt)}</p>`);
   if (data.warning !== undefined) parts.push(`<p class="warning">${escapeXml(data.warning)}</p>`);
+  for (const w of data.warnings ?? []) parts.push(`<p class="warning">${escapeXml(w)}</p>`);
 
   parts.push('<section id="setup"><h2>Problem and options</h2><div class="tables">');
   parts.push(table('Problem', problemRows(data)));
@@ -46,6 +47,7 @@ export function renderReport(data: ReportData): string {
 
   parts.push('<section id="run"><h2>Run</h2><div class="tables">');
   if (data.stats !== undefined) parts.push(table('Totals', flatten(data.stats)));
+  if (data.fit !== undefined) parts.push(table('Initial fit', flatten(data.fit)));
   if (data.timings !== undefined) {
     parts.push(
       table(

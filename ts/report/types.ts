@@ -90,8 +90,10 @@ export interface ReportData {
   readonly problem: ReportProblem;
   /** The solver options (nested objects allowed). */
   readonly options?: ReportRecord;
-  /** Totals, as `Solution.stats`. */
+  /** Totals, as `Solution.stats` (without its `fit`). */
   readonly stats?: ReportRecord;
+  /** The initial fit's report (`FitReport`), shown in its own table. */
+  readonly fit?: ReportRecord;
   readonly history: readonly ReportStep[];
   /** The final time T (default: the end of the last step, or the last saved time). */
   readonly T?: number;
@@ -102,6 +104,8 @@ export interface ReportData {
   readonly machine?: ReportRecord;
   /** Set when the run stopped early: shown as a warning banner. */
   readonly warning?: string;
+  /** Further warnings that did not stop the run (e.g. a fit that missed its tolerance). */
+  readonly warnings?: readonly string[];
   /** ISO time the report was made. */
   readonly generatedAt?: string;
 }

@@ -34,6 +34,7 @@ import {
   tableaus,
   type VectorOps,
 } from '../integrate/index';
+import type { FitReport } from './fit-report';
 import type { ResolvedOptions } from './options';
 import { abortError } from './queue';
 import { RestartScheduler, restartPolicies, wallClock } from './restarts';
@@ -98,6 +99,8 @@ export interface EvolveRunInput {
   theta0: Handle;
   /** Wall seconds of the initial fit (the restart policy's first fit duration). */
   fitSeconds: number;
+  /** The initial fit's report, carried into the solution's stats. */
+  fit?: FitReport;
   maxRestarts: number;
   T: number;
   saveAt: readonly number[];
@@ -290,6 +293,7 @@ export class EvolveRun {
       restarts: this.restarts,
       seconds: wallClock() - this.input.started,
       solveSeconds: this.solveSeconds,
+      ...(this.input.fit === undefined ? {} : { fit: this.input.fit }),
     };
   }
 

@@ -17,6 +17,7 @@ import { native } from '../native';
 import type { DeviceName } from '../native-config';
 import type { Problem } from '../problem/define';
 import { type EvolveProgress, EvolveRun } from './evolve-run';
+import { type FitReport, fitReport } from './fit-report';
 import { createSession, cudaAvailable } from './native-session';
 import { type NeuralIVPInput, type ResolvedOptions, resolveOptions } from './options';
 import { abortError, ExclusiveQueue } from './queue';
@@ -30,17 +31,13 @@ import type { SessionFactory, Solution } from './solution';
 export { EvolveError, type EvolveProgress } from './evolve-run';
 
 export interface FitCallOptions {
-  /** Aborts the fit: the promise rejects with an `AbortError`. */
+  /** Aborts the fit: the promise rejects with an `AbortError` and the instance stays usable. */
   signal?: AbortSignal;
-  /** Adam progress, as the native fit reports it. */
+  /** Progress: Adam's batch loss or each Gauss–Newton iteration's held-out error. */
   onProgress?: (progress: FitProgress) => void;
 }
 
-export interface FitReport {
-  /** Relative L2 error of the fit on fresh points. */
-  relativeError: number;
-  seconds: number;
-}
+export type { FitReport } from './fit-report';
 
 export interface EvolveOptions {
   /** Strictly increasing times in [0, T] to save θ at (default [0, T]). */
@@ -76,6 +73,7 @@ export class NeuralIVP {
   private resolvedDevice: DeviceName | undefined;
   private theta0: Handle | undefined;
   private fitSeconds = 0;
+  private lastFit: FitReport | undefined;
 
   /** Validates the options (a `SpecError` for bad ones) before any native work. */
   constructor(input: NeuralIVPInput, hooks: NeuralIVPHooks = {}) {
@@ -174,19 +172,30 @@ export class NeuralIVP {
     return session;
   }
 
+  /** Native progress values as FitProgress: Adam steps report a loss, GN iterations an error. */
+  private fitProgress(onProgress: ((p: FitProgress) => void) | undefined): ((p: FitProgress) => void) | undefined {
+    if (onProgress === undefined) return undefined;
+    const f = this.options.fit;
+    const adamSteps = f.method === 'adam' ? Number.POSITIVE_INFINITY : f.warmupSteps;
+    return (p) => {
+      const value = p.loss ?? p.error ?? Number.NaN;
+      onProgress(p.step <= adamSteps ? { step: p.step, loss: value } : { step: p.step, error: value });
+    };
+  }
+
   private async fitNow(signal: AbortSignal | undefined, onProgress?: (p: FitProgress) => void): Promise<FitReport> {
     const session = await this.ready();
     const problem = this.options.problem;
     const config = fitConfigFor(this.options);
     let pool: { points: Float64Array; values: Float64Array } | null = null;
     if (problem.initialValues !== undefined) {
-      const n = Math.max(config.batch * 4, config.headSamples);
+      const n = Math.max(4 * Math.max(config.batch, config.samples), config.headSamples);
       const box = sampledBox(problem.lower, problem.upper, this.options.margin);
       const points = uniformPoints(n, box.lower, box.upper, this.options.seed);
       pool = { points, values: problem.initialValues(points, n) };
     }
     const started = wallClock();
-    const result = await session.fitInitial(config, pool, onProgress);
+    const result = await session.fitInitial(config, pool, this.fitProgress(onProgress));
     if (signal?.aborted) {
       session.release(result.theta);
       throw abortError(signal);
@@ -194,7 +203,8 @@ export class NeuralIVP {
     if (this.theta0 !== undefined) session.release(this.theta0);
     this.theta0 = result.theta;
     this.fitSeconds = wallClock() - started;
-    return { relativeError: result.relativeError, seconds: result.seconds };
+    this.lastFit = fitReport(result, this.options.fit.method, this.options.fit.tol, this.fitSeconds);
+    return this.lastFit;
   }
 
   private async evolveNow(
@@ -211,6 +221,7 @@ export class NeuralIVP {
       options: this.options,
       theta0: this.theta0 as Handle,
       fitSeconds: this.fitSeconds,
+      fit: this.lastFit,
       maxRestarts: this.maxRestarts,
       T,
       saveAt,

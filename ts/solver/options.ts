@@ -110,18 +110,75 @@ export interface IntegratorOptions {
   errorNorm?: ErrorNorm;
 }
 
+export type FitMethod = 'gauss-newton' | 'adam';
+
+/**
+ * The fit of θ to the initial condition and of each restart's refit (docs/fitting-and-sampling.md).
+ * It stops when the relative L2 error on held-out points is ≤ `tol`, or its budget
+ * (`maxIterations`, `maxSeconds`, `steps`) is spent; missing the tolerance is reported
+ * (`FitReport.stopped`), not an error.
+ */
 export interface FitOptions {
-  /** Adam iterations on the initial condition (default 50 000). */
-  steps?: number;
-  /** Adam learning rate (default 1e-3). */
+  /**
+   * 'gauss-newton' (default): Levenberg–Marquardt steps solved by Nyström-PCG on fresh points;
+   * 'adam': the paper's Adam on fresh batches.
+   */
+  method?: FitMethod;
+  /** Relative L2 error on held-out points to stop at; null: run to the budget (default 1e-5). */
+  tol?: number | null;
+  /** Iteration cap: Gauss–Newton iterations (default 200) or Adam steps (default 50 000). */
+  maxIterations?: number;
+  /** Wall-clock cap in seconds, head tuning excluded; null: none (default 60). */
+  maxSeconds?: number | null;
+  /**
+   * Caps the iterations whatever the method (the first API's Adam steps; null: no cap beyond
+   * `maxIterations`). 0 skips the iterations: only head tuning runs.
+   */
+  steps?: number | null;
+  /** Adam learning rate, for 'adam' and the warm-up (default 1e-3). */
   lr?: number;
-  /** Points per Adam iteration (default 10 000). */
+  /** Points per Adam step, for 'adam' and the warm-up (default 2 000). */
   batch?: number;
-  /** Refit the last layer by least squares after Adam (default true). */
+  /** Gauss–Newton: fresh points per iteration (default 2 000). */
+  samples?: number;
+  /** Gauss–Newton: Nyström preconditioner rank per field block; 0 = plain CG (default 100). */
+  rank?: number;
+  /** Gauss–Newton: Adam steps before the first Gauss–Newton iteration (default 0). */
+  warmupSteps?: number;
+  /** Refit the last layer by least squares at the end, kept when it lowers the error (default true). */
   headTuning?: boolean;
-  /** Points of the head least-squares fit (default 50 000). */
+  /** Points of the head least-squares fit (default 20 000). */
   headSamples?: number;
 }
+
+/**
+ * Importance sampling: points from the mixture of the uniform density (share `uniformShare`) and
+ * `kernels` Gaussian kernels around points drawn ∝ |u| from `pilot` points, weighted by p/q so
+ * that M and F estimate the same integrals (docs/fitting-and-sampling.md).
+ */
+export interface ImportanceOptions {
+  /** The uniform share α of the proposal, in (0, 1]: weights are at most 1/α (default 0.2). */
+  uniformShare?: number;
+  /** Gaussian kernels of the proposal (default 256). */
+  kernels?: number;
+  /** Pilot points the kernel centres are drawn from (default 4 096). */
+  pilot?: number;
+}
+
+/** How the Monte Carlo points are drawn, for the fit and every dynamics sample set. */
+export interface SampleOptions {
+  /** Points per dynamics evaluation, n. */
+  count?: number;
+  /** 'sobol': scrambled Sobol points, a fresh scramble per set; 'uniform': independent draws. */
+  sequence?: PointSequence;
+  /** Importance sampling ∝ |u| (true = the default settings; default false). */
+  importance?: boolean | ImportanceOptions;
+}
+
+export type PointSequence = 'uniform' | 'sobol';
+
+/** 'default': the package's CPU-sized defaults; 'paper': the paper's GPU configuration (appendix C). */
+export type Preset = 'default' | 'paper';
 
 /**
  * When to restart (refit θ by SGD to the current solution, section 4.2). Either or both:
@@ -141,9 +198,11 @@ export interface RestartOptions {
 
 export interface NeuralIVPOptions {
   problem: Problem;
+  /** Where the defaults of every other option come from (default 'default'). */
+  preset?: Preset;
   network?: NetworkOptions;
-  /** Monte Carlo points per dynamics evaluation, n (default 10 000, at least 16). */
-  samples?: number;
+  /** Monte Carlo points per dynamics evaluation (at least 16), or how to draw them. */
+  samples?: number | SampleOptions;
   /**
    * Boundary 'none' only: the network is fitted and evolved on the domain grown by this fraction
    * of each axis's half-width on every side (default 0.5 for 'none', 0 for 'dirichlet', where it
@@ -212,11 +271,30 @@ export interface ResolvedIntegrator {
 }
 
 export interface ResolvedFit {
-  readonly steps: number;
+  readonly method: FitMethod;
+  readonly tol: number | null;
+  readonly maxIterations: number;
+  readonly maxSeconds: number | null;
+  readonly steps: number | null;
   readonly lr: number;
   readonly batch: number;
+  readonly samples: number;
+  readonly rank: number;
+  readonly warmupSteps: number;
   readonly headTuning: boolean;
   readonly headSamples: number;
+}
+
+export interface ResolvedImportance {
+  readonly uniformShare: number;
+  readonly kernels: number;
+  readonly pilot: number;
+}
+
+export interface ResolvedSamples {
+  readonly count: number;
+  readonly sequence: PointSequence;
+  readonly importance: ResolvedImportance | false;
 }
 
 /** At least one policy is non-null. */
@@ -230,8 +308,9 @@ export interface ResolvedRestarts {
 /** Every option filled in; deeply frozen. Feeding it back to `resolveOptions` gives an equal result. */
 export interface ResolvedOptions {
   readonly problem: Problem;
+  readonly preset: Preset;
   readonly network: ResolvedNetwork;
-  readonly samples: number;
+  readonly samples: ResolvedSamples;
   /** The sampled box is the domain grown by margin·(upper − lower)/2 on every side. */
   readonly margin: number;
   readonly linear: ResolvedLinear;
@@ -253,14 +332,73 @@ export const DEFAULT_MARGIN = 0.5;
 /** Largest count option (samples, batch, …): 2^31 − 1. */
 const MAX_COUNT = 2 ** 31 - 1;
 
-/** The paper's hyperparameters (appendix C), the defaults of every option. */
-export const DEFAULT_OPTIONS: Readonly<
-  Omit<ResolvedOptions, 'problem' | 'linear' | 'restarts' | 'distributed' | 'margin'>
+/** Every option's default under one preset (the problem aside). */
+export type PresetDefaults = Readonly<
+  Omit<ResolvedOptions, 'problem' | 'preset' | 'linear' | 'restarts' | 'distributed' | 'margin'>
 > & {
   readonly linear: ResolvedPcg;
   readonly dense: ResolvedDense;
   readonly restarts: ResolvedRestarts;
-} = deepFreeze({
+  /** `fit.maxIterations` when `fit.method` is 'adam'. */
+  readonly adamIterations: number;
+};
+
+/** Adam steps of the paper's fit (appendix C). */
+const PAPER_ADAM_STEPS = 50_000;
+
+/**
+ * The package's defaults ('default' preset): sized so that a 2D catalogue problem finishes in
+ * about two minutes on a 2-core CPU (measured figures in docs/fitting-and-sampling.md).
+ */
+export const DEFAULT_OPTIONS: PresetDefaults = deepFreeze({
+  network: {
+    width: 48,
+    depth: 3,
+    activation: 'swish',
+    frequencies: 5,
+    decay: 1,
+    embeddingScale: 1.5,
+    embedding: true,
+  },
+  samples: { count: 4000, sequence: 'sobol', importance: false },
+  linear: {
+    method: 'pcg',
+    tol: 1e-8,
+    maxIters: 1000,
+    rank: 30,
+    mu: 1e-6,
+    muScale: 'solution',
+    mixedPrecision: false,
+    reusePreconditioner: true,
+  },
+  dense: { method: 'dense', mu: 1e-6, muScale: 'solution' },
+  integrator: { method: 'rk45', rtol: 1e-4, errorNorm: 'parameters' },
+  fit: {
+    method: 'gauss-newton',
+    tol: 1e-5,
+    maxIterations: 200,
+    maxSeconds: 60,
+    steps: null,
+    lr: 1e-3,
+    batch: 2000,
+    samples: 2000,
+    rank: 100,
+    warmupSteps: 0,
+    headTuning: true,
+    headSamples: 20_000,
+  },
+  adamIterations: PAPER_ADAM_STEPS,
+  // Refit only when the conditioning has degraded (a solve past 500 CG iterations): at these sizes
+  // a wall-clock policy would spend a large share of a short run refitting.
+  restarts: { timeFraction: null, cgIterations: 500, fitSteps: null },
+  dtype: 'float64',
+  device: 'auto',
+  seed: 0,
+  memoryBudget: 4 * GiB,
+});
+
+/** The paper's hyperparameters (appendix C), the 'paper' preset: a GPU's budget. */
+export const PAPER_OPTIONS: PresetDefaults = deepFreeze({
   network: {
     width: 100,
     depth: 3,
@@ -270,20 +408,34 @@ export const DEFAULT_OPTIONS: Readonly<
     embeddingScale: 1.5,
     embedding: true,
   },
-  samples: 10_000,
+  samples: { count: 10_000, sequence: 'uniform', importance: false },
   linear: {
     method: 'pcg',
     tol: 1e-8,
     maxIters: 1000,
     rank: 200,
     mu: 1e-6,
-    muScale: 'solution',
+    muScale: 'absolute',
     mixedPrecision: false,
     reusePreconditioner: false,
   },
-  dense: { method: 'dense', mu: 1e-6, muScale: 'solution' },
+  dense: { method: 'dense', mu: 1e-6, muScale: 'absolute' },
   integrator: { method: 'rk45', rtol: 1e-4, errorNorm: 'parameters' },
-  fit: { steps: 50_000, lr: 1e-3, batch: 10_000, headTuning: true, headSamples: 50_000 },
+  fit: {
+    method: 'adam',
+    tol: null,
+    maxIterations: PAPER_ADAM_STEPS,
+    maxSeconds: null,
+    steps: null,
+    lr: 1e-3,
+    batch: 10_000,
+    samples: 10_000,
+    rank: 200,
+    warmupSteps: 0,
+    headTuning: true,
+    headSamples: 50_000,
+  },
+  adamIterations: PAPER_ADAM_STEPS,
   restarts: { timeFraction: 0.5, cgIterations: null, fitSteps: null },
   dtype: 'float64',
   device: 'auto',
@@ -291,8 +443,18 @@ export const DEFAULT_OPTIONS: Readonly<
   memoryBudget: 4 * GiB,
 });
 
+/** The defaults of each preset. */
+export const PRESETS: Readonly<Record<Preset, PresetDefaults>> = Object.freeze({
+  default: DEFAULT_OPTIONS,
+  paper: PAPER_OPTIONS,
+});
+
+/** The importance-sampling settings `importance: true` stands for. */
+export const DEFAULT_IMPORTANCE: ResolvedImportance = deepFreeze({ uniformShare: 0.2, kernels: 256, pilot: 4096 });
+
 const TOP_KEYS = [
   'problem',
+  'preset',
   'network',
   'samples',
   'margin',
@@ -310,7 +472,22 @@ const NETWORK_KEYS = ['width', 'depth', 'activation', 'frequencies', 'decay', 'e
 const PCG_KEYS = ['method', 'tol', 'maxIters', 'rank', 'mu', 'muScale', 'mixedPrecision', 'reusePreconditioner'];
 const DENSE_KEYS = ['method', 'mu', 'muScale'];
 const INTEGRATOR_KEYS = ['method', 'rtol', 'errorNorm'];
-const FIT_KEYS = ['steps', 'lr', 'batch', 'headTuning', 'headSamples'];
+const FIT_KEYS = [
+  'method',
+  'tol',
+  'maxIterations',
+  'maxSeconds',
+  'steps',
+  'lr',
+  'batch',
+  'samples',
+  'rank',
+  'warmupSteps',
+  'headTuning',
+  'headSamples',
+];
+const SAMPLE_KEYS = ['count', 'sequence', 'importance'];
+const IMPORTANCE_KEYS = ['uniformShare', 'kernels', 'pilot'];
 const RESTART_KEYS = ['timeFraction', 'cgIterations', 'fitSteps'];
 
 /**
@@ -337,8 +514,9 @@ export function resolveOptions(input: NeuralIVPInput, env: Environment = process
         : `expected a problem from defineProblem, got ${describe(raw.problem)}`,
     );
   }
-  const D = DEFAULT_OPTIONS;
-  const linear = readLinear(raw.linear);
+  const preset = readChoice('preset', raw.preset, 'default', ['default', 'paper'] as const);
+  const D = PRESETS[preset];
+  const linear = readLinear(raw.linear, D);
   const dtype = readChoice('dtype', raw.dtype, D.dtype, ['float64', 'float32'] as const);
   if (linear.method === 'pcg' && linear.mixedPrecision && dtype !== 'float64') {
     throw new SpecError(
@@ -346,20 +524,21 @@ export function resolveOptions(input: NeuralIVPInput, env: Environment = process
       "needs dtype 'float64': a float32 network already runs its products in float32",
     );
   }
-  const samples = readCount('samples', raw.samples, D.samples, 16, 'Monte Carlo points per dynamics evaluation');
-  const fit = readFit(raw.fit);
+  const samples = readSamples(raw.samples, D, raw.problem);
+  const fit = readFit(raw.fit, D);
   const device = readChoice('device', raw.device, D.device, ['auto', 'cpu', 'cuda'] as const);
   const distributed = readDistributed(raw.distributed, env);
   if (distributed !== null) checkDistributed(distributed, samples, fit, device);
   return deepFreeze({
     problem: raw.problem,
-    network: readNetwork(raw.network),
+    preset,
+    network: readNetwork(raw.network, D),
     samples,
     margin: readMargin(raw.margin, raw.problem.boundary),
     linear,
-    integrator: readIntegrator(raw.integrator),
+    integrator: readIntegrator(raw.integrator, D),
     fit,
-    restarts: readRestarts(raw.restarts),
+    restarts: readRestarts(raw.restarts, D),
     dtype,
     device,
     distributed,
@@ -376,10 +555,16 @@ export function resolveOptions(input: NeuralIVPInput, env: Environment = process
 }
 
 /** What a run over `worldSize` processes needs of the other options. */
-function checkDistributed(d: ResolvedDistributed, samples: number, fit: ResolvedFit, device: DeviceOption): void {
+function checkDistributed(
+  d: ResolvedDistributed,
+  samples: ResolvedSamples,
+  fit: ResolvedFit,
+  device: DeviceOption,
+): void {
   const counts: [string, number][] = [
-    ['samples', samples],
+    ['samples', samples.count],
     ['fit.batch', fit.batch],
+    ['fit.samples', fit.samples],
     ['fit.headSamples', fit.headSamples],
   ];
   for (const [name, n] of counts) {
@@ -405,9 +590,9 @@ function section(path: string, v: unknown, keys: readonly string[]): Record<stri
   return o;
 }
 
-function readNetwork(v: unknown): ResolvedNetwork {
+function readNetwork(v: unknown, D: PresetDefaults): ResolvedNetwork {
   const o = section('network', v, NETWORK_KEYS);
-  const d = DEFAULT_OPTIONS.network;
+  const d = D.network;
   return {
     width: readInteger('network.width', o.width, d.width, 1, 65_536, 'hidden units per layer'),
     depth: readInteger('network.depth', o.depth, d.depth, 1, 64, 'hidden layers'),
@@ -419,7 +604,7 @@ function readNetwork(v: unknown): ResolvedNetwork {
   };
 }
 
-function readLinear(v: unknown): ResolvedLinear {
+function readLinear(v: unknown, D: PresetDefaults): ResolvedLinear {
   if (v !== undefined) expectObject('linear', v);
   const method = readChoice('linear.method', (v as Record<string, unknown> | undefined)?.method, 'pcg', [
     'pcg',
@@ -427,11 +612,11 @@ function readLinear(v: unknown): ResolvedLinear {
   ] as const);
   if (method === 'dense') {
     const o = section('linear', v, DENSE_KEYS);
-    const d = DEFAULT_OPTIONS.dense;
+    const d = D.dense;
     return { method, mu: readNonNegative('linear.mu', o.mu, d.mu), muScale: readMuScale(o.muScale, d.muScale) };
   }
   const o = section('linear', v, PCG_KEYS);
-  const d = DEFAULT_OPTIONS.linear;
+  const d = D.linear;
   return {
     method,
     tol: readFraction('linear.tol', o.tol, d.tol, 'the relative CG residual tolerance'),
@@ -444,9 +629,9 @@ function readLinear(v: unknown): ResolvedLinear {
   };
 }
 
-function readIntegrator(v: unknown): ResolvedIntegrator {
+function readIntegrator(v: unknown, D: PresetDefaults): ResolvedIntegrator {
   const o = section('integrator', v, INTEGRATOR_KEYS);
-  const d = DEFAULT_OPTIONS.integrator;
+  const d = D.integrator;
   return {
     method: readChoice('integrator.method', o.method, d.method, ['rk23', 'rk45'] as const),
     rtol: readFraction('integrator.rtol', o.rtol, d.rtol, 'the relative step tolerance ODE_TOL'),
@@ -476,33 +661,134 @@ function readMargin(v: unknown, boundary: 'dirichlet' | 'none'): number {
   return m;
 }
 
-function readFit(v: unknown): ResolvedFit {
+function readFit(v: unknown, D: PresetDefaults): ResolvedFit {
   const o = section('fit', v, FIT_KEYS);
-  const d = DEFAULT_OPTIONS.fit;
+  const d = D.fit;
+  const method = readChoice('fit.method', o.method, d.method, ['gauss-newton', 'adam'] as const);
+  const adam = method === 'adam';
+  const maxIterations = readCount(
+    'fit.maxIterations',
+    o.maxIterations,
+    method === d.method ? d.maxIterations : adam ? D.adamIterations : DEFAULT_OPTIONS.fit.maxIterations,
+    1,
+    adam ? 'Adam steps, at least 1' : 'Gauss–Newton iterations, at least 1',
+  );
   return {
-    steps: readInteger('fit.steps', o.steps, d.steps, 0, MAX_COUNT, 'Adam iterations; 0 skips Adam'),
+    method,
+    tol: readOptional(o.tol, d.tol, () => readTolerance('fit.tol', o.tol)),
+    maxIterations,
+    maxSeconds: readOptional(o.maxSeconds, d.maxSeconds, () =>
+      readPositive('fit.maxSeconds', o.maxSeconds, 0, 'seconds; null for no time limit'),
+    ),
+    steps: readOptional(o.steps, d.steps, () =>
+      readInteger('fit.steps', o.steps, 0, 0, MAX_COUNT, 'caps the iterations; 0 runs head tuning only'),
+    ),
     lr: readPositive('fit.lr', o.lr, d.lr),
-    batch: readCount('fit.batch', o.batch, d.batch, 1, 'points per Adam iteration'),
+    batch: readCount('fit.batch', o.batch, d.batch, 1, 'points per Adam step'),
+    samples: readCount('fit.samples', o.samples, d.samples, 16, 'points per Gauss–Newton iteration'),
+    rank: readInteger('fit.rank', o.rank, d.rank, 0, 100_000, 'Nyström rank of the Gauss–Newton solves; 0 = plain CG'),
+    warmupSteps: readInteger(
+      'fit.warmupSteps',
+      o.warmupSteps,
+      d.warmupSteps,
+      0,
+      MAX_COUNT,
+      'Adam steps before Gauss–Newton',
+    ),
     headTuning: readBoolean('fit.headTuning', o.headTuning, d.headTuning),
     headSamples: readCount('fit.headSamples', o.headSamples, d.headSamples, 16, 'points of the head least-squares fit'),
   };
 }
 
-function readRestarts(v: unknown): ResolvedRestarts | false {
+/** `undefined` takes the default, `null` means "none", anything else is read. */
+function readOptional<T>(v: unknown, def: T | null, read: () => T): T | null {
+  if (v === undefined) return def;
+  if (v === null) return null;
+  return read();
+}
+
+/** A positive finite tolerance. */
+function readTolerance(path: string, v: unknown): number {
+  return withHint('a relative L2 error to stop at; null for none', () => expectPositive(path, v));
+}
+
+function readSamples(v: unknown, D: PresetDefaults, problem: Problem): ResolvedSamples {
+  const d = D.samples;
+  const countHint = 'Monte Carlo points per dynamics evaluation';
+  if (v === undefined) return d;
+  if (typeof v === 'number') return { ...d, count: readCount('samples', v, d.count, 16, countHint) };
+  if (!isPlainObject(v)) {
+    throw new SpecError('samples', `expected a count or { count?, sequence?, importance? }, got ${describe(v)}`);
+  }
+  rejectUnknownKeys('samples', v, SAMPLE_KEYS);
+  const importance = readImportance(v.importance, d.importance);
+  if (importance !== false && isZeroInitialCondition(problem)) {
+    throw new SpecError(
+      'samples.importance',
+      'the sampling density |u| is zero everywhere: the initial condition is identically zero',
+    );
+  }
+  return {
+    count: readCount('samples.count', v.count, d.count, 16, countHint),
+    sequence: readChoice('samples.sequence', v.sequence, d.sequence, ['uniform', 'sobol'] as const),
+    importance,
+  };
+}
+
+function readImportance(v: unknown, def: ResolvedImportance | false): ResolvedImportance | false {
+  if (v === undefined) return def;
   if (v === false) return false;
-  if (v === undefined || v === true) return DEFAULT_OPTIONS.restarts;
+  if (v === true) return DEFAULT_IMPORTANCE;
+  if (!isPlainObject(v)) {
+    throw new SpecError(
+      'samples.importance',
+      `expected a boolean or { uniformShare?, kernels?, pilot? }, got ${describe(v)}`,
+    );
+  }
+  rejectUnknownKeys('samples.importance', v, IMPORTANCE_KEYS);
+  const d = DEFAULT_IMPORTANCE;
+  const uniformShare = readPositive(
+    'samples.importance.uniformShare',
+    v.uniformShare,
+    d.uniformShare,
+    'the uniform share of the proposal density, in (0, 1]',
+  );
+  if (uniformShare > 1) {
+    throw new SpecError('samples.importance.uniformShare', `expected a number in (0, 1], got ${uniformShare}`);
+  }
+  return {
+    uniformShare,
+    kernels: readInteger('samples.importance.kernels', v.kernels, d.kernels, 1, 100_000, 'Gaussian kernels'),
+    pilot: readCount('samples.importance.pilot', v.pilot, d.pilot, 16, 'pilot points the kernels are drawn from'),
+  };
+}
+
+/** True when every output of the compiled initial condition is the constant 0. */
+function isZeroInitialCondition(problem: Problem): boolean {
+  const initial = problem.plan.initial;
+  if (initial === null) return false;
+  return initial.outputs.every((i) => {
+    const node = initial.nodes[i];
+    return node.op === 'const' && node.value === 0;
+  });
+}
+
+function readRestarts(v: unknown, D: PresetDefaults): ResolvedRestarts | false {
+  if (v === false) return false;
+  if (v === undefined || v === true) return D.restarts;
   if (!isPlainObject(v)) {
     throw new SpecError('restarts', `expected false, true or { timeFraction?, cgIterations? }, got ${describe(v)}`);
   }
   rejectUnknownKeys('restarts', v, RESTART_KEYS);
   const noPolicy = v.timeFraction === undefined && v.cgIterations === undefined;
   const timeFraction = noPolicy
-    ? DEFAULT_OPTIONS.restarts.timeFraction
+    ? D.restarts.timeFraction
     : v.timeFraction === undefined || v.timeFraction === null
       ? null
       : readPositive('restarts.timeFraction', v.timeFraction, 0, 'the share of wall time that refits may take');
-  const cgIterations =
-    v.cgIterations === undefined || v.cgIterations === null
+  const cgIterations = noPolicy
+    ? D.restarts.cgIterations
+    : v.cgIterations === undefined || v.cgIterations === null
       ? null
       : readCount(
           'restarts.cgIterations',
@@ -517,7 +803,7 @@ function readRestarts(v: unknown): ResolvedRestarts | false {
   const fitSteps =
     v.fitSteps === undefined || v.fitSteps === null
       ? null
-      : readCount('restarts.fitSteps', v.fitSteps, 0, 1, 'the Adam steps of a restart refit');
+      : readCount('restarts.fitSteps', v.fitSteps, 0, 1, 'caps the iterations of a restart refit');
   return { timeFraction, cgIterations, fitSteps };
 }
 

@@ -21,7 +21,8 @@
  *   "theta": ["<base64>", …],          // θ at each saved time: p float64 values, little-endian,
  *                                      // base64 (bit-exact, NaN payloads included)
  *   "stats": { steps, rejectedSteps, dynamicsEvaluations, cgIterations, restarts, seconds,
- *              solveSeconds? },           // seconds by part; absent in older files
+ *              solveSeconds?,              // seconds by part; absent in older files
+ *              fit?: { relativeError, seconds, iterations, method, stopped, tol, message, … } },
  *   "history": [{ t, h, cgIterations, residual, restarted, cost? }, …]   // NaN residual is written
  *                                      // null; cost (seconds by part, per stage) absent in older files
  * }
@@ -35,8 +36,9 @@ import { open, rename, unlink } from 'node:fs/promises';
 import { endianness } from 'node:os';
 import path from 'node:path';
 import type { CompiledProblem } from '../problem/plan';
+import type { FitReport, FitStopReason } from './fit-report';
 import type { MuScale, ResolvedOptions } from './options';
-import type { SessionConfig, SessionLinearConfig } from './session';
+import type { SessionConfig, SessionLinearConfig, SessionSamplingConfig } from './session';
 
 export const FORMAT_NAME = 'neural-ivp-solution';
 export const FORMAT_VERSION = 1;
@@ -67,6 +69,8 @@ export interface SolutionStats {
    * before it existed.
    */
   readonly solveSeconds?: SolveSeconds;
+  /** The fit of the initial condition θ0 the run started from (absent in older files). */
+  readonly fit?: FitReport;
 }
 
 /** Seconds of dynamics solves by part (native steady clock; docs/performance.md). */
@@ -242,6 +246,7 @@ export function decodeSolution(text: string): SolutionData {
     restarts: count(s.restarts, 'stats.restarts'),
     seconds: finite(s.seconds, 'stats.seconds'),
     ...(s.solveSeconds === undefined ? {} : { solveSeconds: solveSeconds(s.solveSeconds, 'stats.solveSeconds') }),
+    ...(s.fit === undefined ? {} : { fit: readFitReport(s.fit) }),
   };
   if (!Array.isArray(d.history)) throw new SolutionFileError('history: expected an array of step records');
   const history = d.history.map((entry, i): StepHistoryRecord => {
@@ -279,6 +284,31 @@ function stepCost(v: unknown, what: string): StepCost {
     stages: r.stages.map((stage, k) => solveSeconds(stage, `${what}.stages[${k}]`)),
     preconditionerRank: count(r.preconditionerRank, `${what}.preconditionerRank`),
     preconditionerAge: count(r.preconditionerAge, `${what}.preconditionerAge`),
+  };
+}
+
+function readFitReport(v: unknown): FitReport {
+  const f = record(v, 'stats.fit');
+  const method = string(f.method, 'stats.fit.method');
+  if (method !== 'gauss-newton' && method !== 'adam') {
+    throw new SolutionFileError(`stats.fit.method: expected 'gauss-newton' or 'adam', got ${method}`);
+  }
+  const stopped = string(f.stopped, 'stats.fit.stopped');
+  if (!['tol', 'budget', 'steps', 'stalled'].includes(stopped)) {
+    throw new SolutionFileError(`stats.fit.stopped: expected 'tol', 'budget', 'steps' or 'stalled', got ${stopped}`);
+  }
+  return {
+    // JSON writes a failed fit's NaN error as null.
+    relativeError: f.relativeError === null ? Number.NaN : finite(f.relativeError, 'stats.fit.relativeError'),
+    seconds: finite(f.seconds, 'stats.fit.seconds'),
+    iterations: count(f.iterations, 'stats.fit.iterations'),
+    method,
+    stopped: stopped as FitStopReason,
+    tol: f.tol === null ? null : finite(f.tol, 'stats.fit.tol'),
+    message: string(f.message, 'stats.fit.message'),
+    rejectedSteps: count(f.rejectedSteps, 'stats.fit.rejectedSteps'),
+    cgIterations: count(f.cgIterations, 'stats.fit.cgIterations'),
+    headTuned: f.headTuned === true,
   };
 }
 
@@ -350,6 +380,7 @@ function readSession(v: unknown, plan: CompiledProblem): SessionConfig {
     network,
     plan,
     samples,
+    sampling: readSampling(s.sampling),
     linear: linearConfig,
     seed: count(s.seed, 'session.seed'),
     memoryBudget: count(s.memoryBudget, 'session.memoryBudget'),
@@ -361,6 +392,25 @@ function readMuScale(v: unknown): MuScale {
   if (v === undefined) return 'absolute';
   if (v === 'solution' || v === 'absolute') return v;
   throw new SolutionFileError(`session.linear.muScale: expected "solution" or "absolute"`);
+}
+
+/** How the run drew its points; absent (files written before it existed): uniform, no importance. */
+function readSampling(v: unknown): SessionSamplingConfig {
+  if (v === undefined) return { sequence: 'uniform', importance: null };
+  const s = record(v, 'session.sampling');
+  if (s.sequence !== 'uniform' && s.sequence !== 'sobol') {
+    throw new SolutionFileError('session.sampling.sequence: expected "uniform" or "sobol"');
+  }
+  if (s.importance === null || s.importance === undefined) return { sequence: s.sequence, importance: null };
+  const i = record(s.importance, 'session.sampling.importance');
+  const uniformShare = finite(i.uniformShare, 'session.sampling.importance.uniformShare');
+  if (!(uniformShare > 0 && uniformShare <= 1)) {
+    throw new SolutionFileError('session.sampling.importance.uniformShare: expected a number in (0, 1]');
+  }
+  const kernels = count(i.kernels, 'session.sampling.importance.kernels');
+  const pilot = count(i.pilot, 'session.sampling.importance.pilot');
+  if (kernels < 1 || pilot < 1) throw new SolutionFileError('session.sampling.importance: expected positive counts');
+  return { sequence: s.sequence, importance: { uniformShare, kernels, pilot } };
 }
 
 function nonNegative(v: unknown, what: string): number {

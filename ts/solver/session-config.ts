@@ -1,8 +1,8 @@
 // The native session's config from the validated options: the one place that maps options to
 // what native code receives (which trusts it).
 import type { DeviceName } from '../native-config';
-import type { ResolvedLinear, ResolvedOptions } from './options';
-import type { FitConfig, SessionConfig, SessionLinearConfig } from './session';
+import type { ResolvedLinear, ResolvedOptions, ResolvedSamples } from './options';
+import type { FitConfig, SessionConfig, SessionLinearConfig, SessionSamplingConfig } from './session';
 
 export function sessionConfigFor(options: ResolvedOptions, device: DeviceName): SessionConfig {
   const { problem, network: n } = options;
@@ -24,7 +24,8 @@ export function sessionConfigFor(options: ResolvedOptions, device: DeviceName): 
       memoryBudget: options.memoryBudget,
     },
     plan: problem.plan,
-    samples: options.samples,
+    samples: options.samples.count,
+    sampling: samplingConfig(options.samples),
     linear: linearConfig(options.linear),
     seed: options.seed,
     memoryBudget: options.memoryBudget,
@@ -52,8 +53,30 @@ export function linearConfig(linear: ResolvedLinear): SessionLinearConfig {
   return { method: 'pcg', tol, maxIters, rank, mu, muScale, mixedPrecision, reusePreconditioner };
 }
 
-/** The initial fit's config; a restart's refit uses `steps` when given. */
-export function fitConfigFor(options: ResolvedOptions, steps?: number | null): FitConfig {
+/** How the points are drawn: the sequence, and importance sampling or null. */
+export function samplingConfig(samples: ResolvedSamples): SessionSamplingConfig {
+  const { sequence, importance } = samples;
+  return { sequence, importance: importance === false ? null : { ...importance } };
+}
+
+/**
+ * The initial fit's config; `cap` (a restart's `fitSteps`) caps the iterations further, as `steps`
+ * does. No tolerance or time limit reach native code as 0.
+ */
+export function fitConfigFor(options: ResolvedOptions, cap?: number | null): FitConfig {
   const f = options.fit;
-  return { steps: steps ?? f.steps, lr: f.lr, batch: f.batch, headTuning: f.headTuning, headSamples: f.headSamples };
+  const none = Number.POSITIVE_INFINITY;
+  return {
+    method: f.method,
+    maxIterations: Math.min(f.maxIterations, f.steps ?? none, cap ?? none),
+    tol: f.tol ?? 0,
+    maxSeconds: f.maxSeconds ?? 0,
+    lr: f.lr,
+    batch: f.batch,
+    samples: f.samples,
+    rank: f.rank,
+    warmupSteps: f.method === 'adam' ? 0 : f.warmupSteps,
+    headTuning: f.headTuning,
+    headSamples: f.headSamples,
+  };
 }

@@ -44,10 +44,18 @@ export interface SessionDenseConfig {
 
 export type SessionLinearConfig = SessionPcgConfig | SessionDenseConfig;
 
+/** How the session draws Monte Carlo points (absent in configs made before it existed: uniform). */
+export interface SessionSamplingConfig {
+  readonly sequence: 'uniform' | 'sobol';
+  /** Importance sampling ∝ |u|, or null for none. */
+  readonly importance: { readonly uniformShare: number; readonly kernels: number; readonly pilot: number } | null;
+}
+
 export interface SessionConfig {
   readonly network: NativeNetworkConfig;
   readonly plan: CompiledProblem;
   readonly samples: number;
+  readonly sampling?: SessionSamplingConfig;
   readonly linear: SessionLinearConfig;
   readonly seed: number;
   /** Bytes the dense solve may allocate before it refuses (and chunk temporaries). */
@@ -135,10 +143,18 @@ export interface StepEndResult {
   finite: boolean;
 }
 
+/** One fit's settings, resolved (ts/solver/options.ts `fit`); 0 for tol/maxSeconds means none. */
 export interface FitConfig {
-  steps: number;
+  method: 'gauss-newton' | 'adam';
+  /** The iteration cap (GN iterations or Adam steps), `steps` already folded in. */
+  maxIterations: number;
+  tol: number;
+  maxSeconds: number;
   lr: number;
   batch: number;
+  samples: number;
+  rank: number;
+  warmupSteps: number;
   headTuning: boolean;
   headSamples: number;
 }
@@ -148,18 +164,31 @@ export interface FitResult {
   theta: Handle;
   /** Every entry of θ is finite. */
   finite: boolean;
-  /** Relative L2 error against the target on fresh points. */
+  /** Relative L2 error against the target on held-out points. */
   relativeError: number;
-  /** Adam steps taken. */
-  steps: number;
-  /** The last Adam loss. */
+  /** GN iterations or Adam steps. */
+  iterations: number;
+  /** 'tol' | 'budget' | 'steps' | 'stalled'. */
+  stopped: string;
+  message: string;
+  /** GN: damped solves rejected. */
+  rejected: number;
+  /** GN: CG iterations over every damped solve. */
+  cgIterations: number;
+  headTuned: boolean;
+  /** Adam: the last batch loss (0 for Gauss–Newton). */
   loss: number;
   seconds: number;
 }
 
+/**
+ * Fit progress: `loss` (an Adam step's batch loss) or `error` (a Gauss–Newton iteration's
+ * held-out relative error), every so many iterations.
+ */
 export interface FitProgress {
   step: number;
-  loss: number;
+  loss?: number;
+  error?: number;
 }
 
 export interface NativeSession {
@@ -177,8 +206,9 @@ export interface NativeSession {
   release(handle: Handle): void;
   releaseMany(handles: readonly Handle[]): void;
   /**
-   * One RK stage in one worker call: draws the next Monte Carlo points first when `resample`,
-   * then θ̇ at base + Σ cᵢ·vᵢ (base itself for no terms) and time t.
+   * One RK stage in one worker call: draws the next Monte Carlo points first when `resample`
+   * (importance-sampled ∝ |u| at the stage's θ when configured), then θ̇ at base + Σ cᵢ·vᵢ (base
+   * itself for no terms) and time t.
    */
   stage(t: number, base: Handle, terms: HandleTerms, resample: boolean): Promise<StageResult>;
   /**

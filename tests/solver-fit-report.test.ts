@@ -1,0 +1,51 @@
+// FitReport from the native figures, and the warning for a fit that missed its tolerance.
+import { describe, expect, it } from 'vitest';
+import { type FitReport, fitReport, fitWarning } from '../ts/solver/fit-report';
+
+const figures = {
+  relativeError: 2e-5,
+  seconds: 3,
+  iterations: 14,
+  stopped: 'budget',
+  message: 'ran out of time',
+  rejected: 1,
+  cgIterations: 200,
+  headTuned: true,
+};
+
+describe('fitReport', () => {
+  it('carries the figures, the method, the tolerance and the caller-measured seconds', () => {
+    const r = fitReport(figures, 'gauss-newton', 1e-6, 3.5);
+    expect(r).toEqual({
+      relativeError: 2e-5,
+      seconds: 3.5,
+      iterations: 14,
+      method: 'gauss-newton',
+      stopped: 'budget',
+      tol: 1e-6,
+      message: 'ran out of time',
+      rejectedSteps: 1,
+      cgIterations: 200,
+      headTuned: true,
+    });
+    expect(Object.isFrozen(r)).toBe(true);
+    expect(fitReport({ ...figures, stopped: 'weird' }, 'adam', null, 1).stopped).toBe('stalled');
+  });
+});
+
+describe('fitWarning', () => {
+  const report = (over: Partial<FitReport>): FitReport => ({ ...fitReport(figures, 'gauss-newton', 1e-6, 1), ...over });
+  it('warns when the tolerance was missed, saying why it stopped', () => {
+    const w = fitWarning(report({}));
+    expect(w).toMatch(/2\.00e-5, above its tolerance 1\.0e-6 \(stopped: budget, ran out of time\)/);
+  });
+  it('is silent when the tolerance was met or there was none', () => {
+    expect(fitWarning(report({ relativeError: 1e-6 }))).toBeUndefined();
+    expect(fitWarning(report({ tol: null }))).toBeUndefined();
+  });
+  it('warns about a non-finite error whatever the tolerance', () => {
+    expect(fitWarning(report({ relativeError: Number.NaN, tol: null, message: 'non-finite' }))).toMatch(
+      /failed.*NaN.*non-finite/,
+    );
+  });
+});

@@ -1,0 +1,82 @@
+/**
+ * What a fit reports (API.md §6): `ivp.fit()` resolves to it, `evolve`'s stats carry the initial
+ * fit's, and the CLI writes it to metrics.json and the report. A fit that misses its tolerance is
+ * not an error: `stopped` says why it ended and `fitWarning` words it for people.
+ */
+import type { FitMethod } from './options';
+
+/** Why a fit ended: tolerance met, time budget spent, iteration cap reached, or no more progress. */
+export type FitStopReason = 'tol' | 'budget' | 'steps' | 'stalled';
+
+export interface FitReport {
+  /** Relative L2 error of the fitted θ on held-out points (never used for fitting). */
+  readonly relativeError: number;
+  /** Wall seconds of the fit (head tuning and the error measurement included). */
+  readonly seconds: number;
+  /** Gauss–Newton iterations or Adam steps (an Adam warm-up's included). */
+  readonly iterations: number;
+  readonly method: FitMethod;
+  readonly stopped: FitStopReason;
+  /** The tolerance asked for (null: none). */
+  readonly tol: number | null;
+  /** Why it stopped, in words (e.g. "the held-out error stopped improving"). */
+  readonly message: string;
+  /** Gauss–Newton: damped solves rejected by the ratio test (0 for Adam). */
+  readonly rejectedSteps: number;
+  /** Gauss–Newton: CG iterations over every damped solve (0 for Adam). */
+  readonly cgIterations: number;
+  /** True when head tuning ran and was kept (it is kept only when it lowers the error). */
+  readonly headTuned: boolean;
+}
+
+/** What the native fit returns besides θ (native/bindings/session_binding.cc). */
+export interface NativeFitFigures {
+  relativeError: number;
+  seconds: number;
+  iterations: number;
+  stopped: string;
+  message: string;
+  rejected: number;
+  cgIterations: number;
+  headTuned: boolean;
+}
+
+const REASONS: readonly FitStopReason[] = ['tol', 'budget', 'steps', 'stalled'];
+
+/** The public report from the native figures and the options the fit ran with. */
+export function fitReport(
+  figures: NativeFitFigures,
+  method: FitMethod,
+  tol: number | null,
+  seconds: number,
+): FitReport {
+  const stopped = (REASONS as readonly string[]).includes(figures.stopped)
+    ? (figures.stopped as FitStopReason)
+    : 'stalled';
+  return Object.freeze({
+    relativeError: figures.relativeError,
+    seconds,
+    iterations: figures.iterations,
+    method,
+    stopped,
+    tol,
+    message: figures.message,
+    rejectedSteps: figures.rejected,
+    cgIterations: figures.cgIterations,
+    headTuned: figures.headTuned,
+  });
+}
+
+/** A warning when the fit missed its tolerance (or produced a non-finite error); else undefined. */
+export function fitWarning(report: FitReport): string | undefined {
+  if (!Number.isFinite(report.relativeError)) {
+    return `the initial fit failed: its relative error is ${report.relativeError} (${report.message})`;
+  }
+  if (report.tol === null || report.relativeError <= report.tol) return undefined;
+  const why = report.stopped === 'tol' ? report.message : `stopped: ${report.stopped}, ${report.message}`;
+  return (
+    `the initial fit reached a relative error of ${report.relativeError.toExponential(2)}, above its tolerance ` +
+    `${report.tol.toExponential(1)} (${why}); the solution cannot be more accurate than its initial condition — ` +
+    'raise fit.maxSeconds or fit.maxIterations, or enlarge the network'
+  );
+}
