@@ -22,12 +22,21 @@ at::Generator stream(uint64_t seed, Stream which) { return seeded(seed * 4 + whi
 
 JetRequest noJets() { return JetRequest{}; }
 
+// A set drawn in shares is solved with the full Nyström sketch, as a sample-parallel run must (each
+// process's sampled rows would give each its own preconditioner): so one process drawing every
+// share reproduces the run of several.
+LinearSolverConfig linearFor(const SessionConfig& config) {
+  LinearSolverConfig linear = config.linear;
+  if (config.shares.count > 1) linear.sketchRows = 0;
+  return linear;
+}
+
 }  // namespace
 
 Session::Session(SessionConfig config)
     : config_(std::move(config)),
       network_(std::make_shared<const Network>(config_.network)),
-      dynamics_(network_, ProgramEvaluator(config_.rhs, config_.jets.pairs), config_.jets, config_.linear),
+      dynamics_(network_, ProgramEvaluator(config_.rhs, config_.jets.pairs), config_.jets, linearFor(config_)),
       measuring_(dynamics_),
       comm_(std::make_shared<LocalCommunicator>()),
       sketch_(stream(config_.seed, Sketch)) {
