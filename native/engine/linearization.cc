@@ -101,7 +101,8 @@ Linearization::Linearization(const Network& network, const at::Tensor& theta, co
       FieldCache& cache = lin.caches_[field];
       if (field == 0) cache.inputs.front().narrow(0, row0, c).copy_(inputs.front());  // shared by the fields
       for (size_t l = 1; l < inputs.size(); ++l) cache.inputs[l].narrow(0, row0, c).copy_(inputs[l]);
-      lin.backwardChunk(theta, field, row0, slopes, scale.defined() ? boundary * scale.narrow(0, row0, c) : boundary);
+      lin.backwardChunk(theta, field, row0, slopes,
+                        scale.defined() ? boundary * scale.narrow(0, row0, c) : boundary);
     }
   } tap(*this, th, scale);
   jets = network.forward(th, points.to(opts_), request, &tap);

@@ -36,7 +36,8 @@ LinearSolverConfig linearFor(const SessionConfig& config) {
 Session::Session(SessionConfig config)
     : config_(std::move(config)),
       network_(std::make_shared<const Network>(config_.network)),
-      dynamics_(network_, ProgramEvaluator(config_.rhs, config_.jets.pairs), config_.jets, linearFor(config_)),
+      dynamics_(network_, ProgramEvaluator(config_.rhs, config_.jets.pairs), config_.jets,
+                linearFor(config_)),
       measuring_(dynamics_),
       comm_(std::make_shared<LocalCommunicator>()),
       sketch_(stream(config_.seed, Sketch)) {
