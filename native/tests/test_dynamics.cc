@@ -547,8 +547,23 @@ TEST(Dynamics, Float32AgreesWithFloat64) {
   EXPECT_NEAR(r32.result.residual, r64.result.residual, 1e-4);
 }
 
-// Mixed precision: float32 products, float64 CG. θ̇ must stay within 1e-3 relative of the tight
-// float64 solve and reach the same least-squares residual to 1e-5; f and θ̇ stay float64.
+// ‖(M + μI)(x − y)‖ / ‖F‖ over all blocks, from the explicit Jacobian: two solves that each meet
+// CG's relative-residual tolerance tol are within 2·tol of each other in this measure.
+double residualGap(const Problem& pr, const Truth& tr, const at::Tensor& x, const at::Tensor& y, double mu) {
+  const int64_t n = pr.points.size(0), pa = pr.net->fieldParameterCount();
+  double num = 0, den = 0;
+  for (int64_t a = 0; a < pr.cfg.fields; ++a) {
+    const at::Tensor d = (x - y).to(at::kDouble).narrow(0, a * pa, pa);
+    const at::Tensor g = at::mv(tr.J[a].t(), at::mv(tr.J[a], d)) / static_cast<double>(n) + mu * d;
+    const at::Tensor F = at::mv(tr.J[a].t(), tr.f.select(1, a)) / static_cast<double>(n);
+    num += g.square().sum().item<double>();
+    den += F.square().sum().item<double>();
+  }
+  return std::sqrt(num / den);
+}
+
+// Mixed precision: float32 products, float64 CG. θ̇ must solve the float64 system to CG's tolerance
+// (plus float32 rounding) and reach the same least-squares residual to 1e-5; f and θ̇ stay float64.
 TEST(Dynamics, MixedPrecisionAgreesWithFloat64) {
   const Timed& r64 = pcgSolution(false);
   LinearSolverConfig mixed = pcgConfig(1e-5, kMu);
@@ -566,23 +581,16 @@ TEST(Dynamics, MixedPrecisionAgreesWithFloat64) {
   EXPECT_EQ(rm.result.thetaDot.scalar_type(), at::kDouble);
   EXPECT_EQ(rm.result.f.scalar_type(), at::kDouble);
   EXPECT_TRUE(rm.result.converged);
-  EXPECT_LT(xErr, 1e-3);
+  // θ̇'s distance to the tight solve depends on M's conditioning (and so on the libtorch build's
+  // rounding); the float64 system's residual does not: both solves meet tol 1e-5 on it, float32
+  // products adding their rounding (~1e-7 relative) to the operator.
+  const double gap = residualGap(problem(false), truth(false), rm.result.thetaDot, r64.result.thetaDot, kMu);
+  const double looseGap =
+      residualGap(problem(false), truth(false), r64loose.result.thetaDot, r64.result.thetaDot, kMu);
+  std::printf("  [heat] residual gap to the tight solve: mixed %.3g, float64 at tol 1e-5 %.3g\n", gap,
+              looseGap);
+  EXPECT_LT(gap, 4e-5);
   EXPECT_NEAR(rm.result.residual, r64.result.residual, 1e-5);
-}
-
-// ‖(M + μI)(x − y)‖ / ‖F‖ over all blocks, from the explicit Jacobian: two solves that each meet
-// CG's relative-residual tolerance tol are within 2·tol of each other in this measure.
-double residualGap(const Problem& pr, const Truth& tr, const at::Tensor& x, const at::Tensor& y, double mu) {
-  const int64_t n = pr.points.size(0), pa = pr.net->fieldParameterCount();
-  double num = 0, den = 0;
-  for (int64_t a = 0; a < pr.cfg.fields; ++a) {
-    const at::Tensor d = (x - y).to(at::kDouble).narrow(0, a * pa, pa);
-    const at::Tensor g = at::mv(tr.J[a].t(), at::mv(tr.J[a], d)) / static_cast<double>(n) + mu * d;
-    const at::Tensor F = at::mv(tr.J[a].t(), tr.f.select(1, a)) / static_cast<double>(n);
-    num += g.square().sum().item<double>();
-    den += F.square().sum().item<double>();
-  }
-  return std::sqrt(num / den);
 }
 
 // The default preconditioner (M estimated on a row sample) against the paper's fresh Nyström
