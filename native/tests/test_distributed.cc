@@ -246,6 +246,7 @@ TEST(Gloo, TwoRanksOnHalvesOfThePointsSolveAsOneProcessOnTheUnion) {
   LinearSolverConfig pcg;
   pcg.rank = 30;
   pcg.tol = 1e-12;
+  pcg.sketchRows = 0;  // the full sketch, as sample-parallel runs use (not each process's own rows)
   LinearSolverConfig dense;
   dense.method = LinearSolverConfig::Method::Dense;
   std::vector<DynamicsResult> union_;
