@@ -127,17 +127,7 @@ Batch Session::drawShares(const ShareSource& source, int64_t total, Streams& str
 
 at::Tensor Session::plainPoints(int64_t n, at::Generator& gen) const {
   const NetworkConfig& cfg = network_->config();
-  const PointSequence sequence = config_.sampling.sequence;
-  const bool grown =
-      !config_.domainLower.empty() && (config_.domainLower != cfg.lower || config_.domainUpper != cfg.upper);
-  if (!grown || n < 2) return boxPoints(n, cfg.lower, cfg.upper, sequence, gen);
-  // A box grown by a margin: half of the points in the domain, half in the whole box. Uniform on
-  // the box alone would leave the domain a share that falls geometrically with the dimension
-  // ((1 + margin)^−D); any positive density is a valid projection measure, and this one keeps the
-  // domain, where the solution is wanted, at least half of the weight in every dimension.
-  const int64_t inside = (n + 1) / 2;
-  return at::cat({boxPoints(inside, config_.domainLower, config_.domainUpper, sequence, gen),
-                  boxPoints(n - inside, cfg.lower, cfg.upper, sequence, gen)});
+  return boxPoints(n, cfg.lower, cfg.upper, config_.sampling.sequence, gen);
 }
 
 namespace {

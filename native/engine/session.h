@@ -180,8 +180,7 @@ class Session {
   Batch drawShares(const ShareSource& source, int64_t total, Streams& streams);
   // Points (and importance weights, proposal ∝ mass per share) for a set of `total`.
   WeightedPoints pointShares(int64_t total, Streams& streams, const Target& mass);
-  // Plain points (the configured sequence), float64 on the CPU: in the box, or, when the box is the
-  // domain grown by a margin, half in the domain and half in the box.
+  // Plain points in the box (the configured sequence), float64 on the CPU.
   at::Tensor plainPoints(int64_t n, at::Generator& gen) const;
   // Runs a step of a distributed run; when it throws, this process leaves the run first, so that
   // its peers fail at once instead of waiting for the timeout.
