@@ -26,6 +26,7 @@ const REPORT: BenchReport = {
   fit: [],
   problem: null,
   transport: null,
+  suite: [],
   machine: {
     cpus: 2,
     device: 'cpu',

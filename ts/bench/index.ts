@@ -1,9 +1,12 @@
 // npm run bench [-- --quick] [-- --json] [-- --cuda]: the performance benchmark of docs/api.md §5
-// (--cuda: the GPU sizes, see BenchOptions.device).
+// (--cuda: the GPU sizes, see BenchOptions.device). `-- --suite[=name,…]` runs only the closed-form
+// accuracy suite (or the named cases of it): a line per row (on stderr with --json, which prints
+// `{ suite }` at the end).
 // The measurements live in ./run.ts (runBench, shared with `neural-ivp bench`); this is the script.
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { runBench } from './run';
+import { runBench, suiteLine } from './run';
+import { measureSuite } from './suite';
 
 export type { BenchMachine, BenchOptions, BenchReport } from './run';
 export { runBench };
@@ -19,16 +22,25 @@ function isMain(): boolean {
   }
 }
 
+async function runSuiteOnly(spec: string, json: boolean): Promise<void> {
+  const only = spec.includes('=') ? spec.slice(spec.indexOf('=') + 1).split(',') : undefined;
+  const suite = await measureSuite({ only, onRow: (row) => (json ? console.error : console.log)(suiteLine(row)) });
+  if (json) console.log(JSON.stringify({ suite }));
+}
+
 if (isMain()) {
   const args = new Set(process.argv.slice(2));
   const json = args.has('--json');
+  const suiteArg = process.argv.slice(2).find((a) => a === '--suite' || a.startsWith('--suite='));
   const device = args.has('--cuda') ? 'cuda' : 'cpu';
-  runBench({ quick: args.has('--quick'), json, device })
-    .then((report) => {
-      if (json) console.log(JSON.stringify(report));
-    })
-    .catch((error) => {
-      console.error(error);
-      process.exit(1);
-    });
+  const run =
+    suiteArg !== undefined
+      ? runSuiteOnly(suiteArg, json)
+      : runBench({ quick: args.has('--quick'), json, device }).then((report) => {
+          if (json) console.log(JSON.stringify(report));
+        });
+  run.catch((error) => {
+    console.error(error);
+    process.exit(1);
+  });
 }

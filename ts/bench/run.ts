@@ -9,6 +9,7 @@ import { type MvmFigures, measureMvm } from './mvm';
 import { runMvmPeer } from './peer';
 import { measureProblem, measureTransport, measureWave3d, type ProblemFigures } from './problem';
 import { measureSolve, type SolveRow, widthsForP } from './solve';
+import { measureSuite, type SuiteRow } from './suite';
 
 export interface BenchOptions {
   /** Smaller repeat counts and sizes. */
@@ -53,6 +54,11 @@ export interface BenchReport {
   problem: ProblemFigures | null;
   /** The 2D advection of a Gaussian to T = 0.5 (null with --quick). */
   transport: ProblemFigures | null;
+  /**
+   * The closed-form accuracy suite (ts/bench/suite-problems.ts), one row per case and fit method;
+   * empty with --quick and on a GPU run.
+   */
+  suite: SuiteRow[];
   machine: BenchMachine;
   notes: string[];
 }
@@ -152,6 +158,12 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
       notes.push(`transport: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
+  const suite: SuiteRow[] = [];
+  if (quick || gpu) {
+    notes.push('suite: not measured with --quick or --cuda (npm run bench -- --suite runs it alone)');
+  } else {
+    suite.push(...(await measureSuite({ onRow: (row) => log(suiteLine(row)) })));
+  }
   const report: BenchReport = {
     mvm: {
       ...mvm,
@@ -163,9 +175,15 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
     fit,
     problem,
     transport,
+    suite,
     machine,
     notes,
   };
   for (const note of notes) log(`note: ${note}`);
   return report;
+}
+
+/** One progress line per suite row. */
+export function suiteLine(row: SuiteRow): string {
+  return `suite ${row.name} (${row.method}, p=${row.parameters}, ${row.setting}): fit ${row.fit_error.toExponential(2)} in ${row.fit_seconds.toFixed(1)} s (${row.fit_cpu_seconds.toFixed(0)} CPU s), error at T=${row.T} ${row.relative_error.toExponential(2)} after ${row.steps} steps in ${row.evolve_seconds.toFixed(1)} s (${row.evolve_cpu_seconds.toFixed(0)} CPU s)`;
 }
