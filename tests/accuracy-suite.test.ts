@@ -7,6 +7,7 @@ import { suiteCases } from '../ts/bench/suite-problems';
 import type { Problem, Program } from '../ts/problem';
 import type { FieldJets } from '../ts/problem/evaluate';
 import { NeuralIVP } from '../ts/solver/neural-ivp';
+import type { NeuralIVPOptions } from '../ts/solver/options';
 import { testDevice } from './helpers/device';
 import { fd1, fd2, randomPoints, rng, run, shift } from './problem-helpers';
 
@@ -78,5 +79,67 @@ describe('suite closed forms solve their problems', () => {
     // factor in a source term leaves O(scale).
     expect(scale).toBeGreaterThan(0.1);
     expect(worst).toBeLessThan(1e-7 * scale);
+  });
+});
+
+/** CI size: a small network and sample set, a short fit and a loose step control, no time limits. */
+const CI: Omit<NeuralIVPOptions, 'problem'> = {
+  network: { width: 16, depth: 2 },
+  samples: 500,
+  fit: { tol: 1e-4, maxIterations: 10, maxSeconds: null, samples: 600, rank: 40, headSamples: 3000 },
+  linear: { method: 'pcg', rank: 60 },
+  integrator: { method: 'rk23', rtol: 1e-3 },
+  restarts: false,
+  seed: 0,
+  device: testDevice,
+};
+
+/**
+ * Bounds on the fit's held-out error and on the final error at ciT, about 2.5–3× what this size
+ * measures (docs/suite.md); each run is seeded, so only the machine's rounding moves them.
+ */
+const BOUNDS: Record<string, { fit: number; final: number }> = {
+  'heat-2d': { fit: 5e-4, final: 1e-3 },
+  'wave-2d': { fit: 1e-3, final: 2e-2 },
+  'burgers-2d': { fit: 5e-4, final: 1e-3 },
+  'heat-6d': { fit: 2e-2, final: 2e-2 },
+  'transport-1d': { fit: 1e-3, final: 3e-3 },
+};
+
+/**
+ * ‖u*(T) − u*(0)‖/‖u*(T)‖ on random points of the domain: the error of a solver that did not move.
+ * A bound must sit well below it, or a broken evolution could pass.
+ */
+function change(problem: Problem, T: number): number {
+  const points = randomPoints(rng(5), 2000, problem.dim, -1, 1);
+  const exact = program(problem.plan.exact);
+  const end = run(exact, points, T);
+  const start = run(exact, points, 0);
+  let diff = 0;
+  let norm = 0;
+  for (let f = 0; f < end.length; f++) {
+    for (let i = 0; i < end[f].length; i++) {
+      diff += (end[f][i] - start[f][i]) ** 2;
+      norm += end[f][i] ** 2;
+    }
+  }
+  return Math.sqrt(diff / norm);
+}
+
+describe('suite at CI size: final error against the closed form', { timeout: 120_000 }, () => {
+  it.each(cases.map((c) => [c.name, c] as const))('%s', async (_, c) => {
+    const start = performance.now();
+    const ivp = new NeuralIVP({ ...CI, ...c.options(c.ciT), problem: c.problem });
+    const fit = await ivp.fit();
+    const fitSeconds = (performance.now() - start) / 1000;
+    const solution = await ivp.evolve(c.ciT);
+    const error = await solution.error(c.ciT);
+    const bound = BOUNDS[c.name];
+    console.log(
+      `${c.name}: p=${ivp.parameterCount} fit ${fit.relativeError.toExponential(2)} (${fit.iterations} it, ${fit.stopped}, ${fitSeconds.toFixed(1)} s) error ${error.toExponential(2)} steps ${solution.stats.steps} CG/solve ${(solution.stats.cgIterations / solution.stats.dynamicsEvaluations).toFixed(0)} ${((performance.now() - start) / 1000).toFixed(1)} s`,
+    );
+    expect(bound.final).toBeLessThan(change(c.problem, c.ciT) / 3);
+    expect(fit.relativeError).toBeLessThan(bound.fit);
+    expect(error).toBeLessThan(bound.final);
   });
 });

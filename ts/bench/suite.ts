@@ -47,7 +47,7 @@ async function measureCase(c: SuiteCase, method: FitMethod): Promise<SuiteRow> {
   const fit: FitOptions =
     method === 'adam' ? { method: 'adam', maxIterations: SUITE_ADAM_STEPS, maxSeconds: null } : { method };
   const load = os.loadavg()[0];
-  const ivp = new NeuralIVP({ ...c.options, problem: c.problem, fit, device: 'cpu', seed: 0 });
+  const ivp = new NeuralIVP({ ...c.options(c.T), problem: c.problem, fit, device: 'cpu', seed: 0 });
   let wall = performance.now();
   let cpu = process.cpuUsage();
   const report = await ivp.fit();
