@@ -246,7 +246,7 @@ export function suiteCases(): SuiteCase[] {
     { name: 'heat-2d', kind: 'heat', problem: suiteHeat2d(), T: 0.5, ciT: 0.2, ...common },
     { name: 'wave-2d', kind: 'two-field', problem: suiteWave2d(), T: 0.5, ciT: 0.1, ...common },
     { name: 'burgers-2d', kind: 'nonlinear', problem: suiteBurgers2d(), T: 0.5, ciT: 0.2, ...common },
-    { name: 'heat-6d', kind: 'high-dimension', problem: suiteHeat6d(), T: 0.25, ciT: 0.05, ...common },
+    { name: 'heat-6d', kind: 'high-dimension', problem: suiteHeat6d(), T: 0.1, ciT: 0.05, ...common },
     {
       name: 'transport-1d',
       kind: 'long-horizon',
