@@ -39,7 +39,7 @@ import {
 
 const size = sizeFlag();
 const S = {
-  small: { samples: 2000, width: 64, rank: 100, steps: 1000, batch: 2000, fitTol: 1e-3, fitSeconds: 600, cells: 48 },
+  small: { samples: 2000, width: 64, rank: 100, steps: 1000, batch: 2000, fitTol: 5e-3, fitSeconds: 600, cells: 48 },
   medium: { samples: 5000, width: 100, rank: 200, steps: 5000, batch: 5000, fitTol: 5e-3, fitSeconds: 900, cells: 100 },
   paper: {
     samples: 10000,
