@@ -8,8 +8,11 @@
 //        [--problem fokker-planck|vlasov|both] [--out DIR]
 //
 // Writes DIR/<problem>/index.html (the comparison) and one report per run beside it.
-// small: n = 2,000 samples, Neural IVP 3 × 64, 1,000 Adam steps, T = 0.5 (about 20 minutes per
-// problem on 2 cores, measured); paper: n = 10,000, 3 × 100, 50,000 Adam steps, T = 1 (hours: a GPU job).
+// --runs ednn,neural-ivp picks the runs (default both).
+// EDNN is fitted by the paper's Adam (`steps` steps of `batch` points), Neural IVP by the
+// Gauss–Newton fit to `fitTol` (at most `fitSeconds`).
+// small: n = 2,000 samples, Neural IVP 3 × 64, T = 0.5; medium: n = 5,000, 3 × 100, T = 1;
+// paper: n = 10,000, 3 × 100, EDNN's fit 50,000 Adam steps, T = 1 (a GPU job).
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { type Problem, problems } from '../ts/index';
