@@ -40,7 +40,7 @@ const defaults: Omit<ResolvedOptions, 'problem'> = {
     method: 'pcg',
     tol: 1e-8,
     maxIters: 1000,
-    rank: 30,
+    rank: 100,
     mu: 1e-6,
     muScale: 'solution',
     mixedPrecision: false,

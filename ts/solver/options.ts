@@ -64,7 +64,7 @@ export interface PcgOptions {
   tol?: number;
   /** CG iteration cap (default 1000). */
   maxIters?: number;
-  /** Nyström preconditioner rank; 0 = plain CG (default 200). */
+  /** Preconditioner rank per field block; 0 = plain CG (default 100; 'paper': 200). */
   rank?: number;
   /** Regularization μ in (M + μI) θ̇ = F, scaled as `muScale` says (default 1e-6). */
   mu?: number;
@@ -79,13 +79,12 @@ export interface PcgOptions {
    */
   mixedPrecision?: boolean;
   /**
-   * Keep each block's Nyström preconditioner for the later solves on the same samples — the
-   * other stages of an RK step attempt, whose M differs only by θ's small move — instead of
-   * sketching M for every solve (default false). θ̇ is the same either way (any SPD
-   * preconditioner gives CG the same answer); a kept sketch trades the sketch for CG iterations,
-   * and it is dropped once a solve with it needs rank/2 more iterations than the solve that made
-   * it, and a solve that fails with it is redone with a fresh sketch. It speeds some problems up
-   * and slows others down (docs/results.md), so try it per problem.
+   * Keep each block's preconditioner across RK stages and steps (new samples included) instead of
+   * building one for every solve (default true; 'paper': false). θ̇ is the same either way (any
+   * SPD preconditioner gives CG the same answer); a kept one trades its construction for CG
+   * iterations, and a solve with it runs under a cap (the iterations of the solve that built it
+   * plus a rebuild's cost) past which it continues with a fresh one, so a stale one costs at most
+   * one rebuild (docs/performance.md; measured in docs/fitting-and-sampling.md).
    */
   reusePreconditioner?: boolean;
 }
@@ -365,7 +364,7 @@ export const DEFAULT_OPTIONS: PresetDefaults = deepFreeze({
     method: 'pcg',
     tol: 1e-8,
     maxIters: 1000,
-    rank: 30,
+    rank: 100,
     mu: 1e-6,
     muScale: 'solution',
     mixedPrecision: false,
