@@ -46,7 +46,7 @@ struct GaussNewtonOptions {
   double tol = 0;         // stop once the held-out relative error is ≤ tol (≤ 0: never)
   int64_t samples = 2000;
   int64_t resampleEvery = 1;
-  int64_t rank = 100;       // Nyström rank per block (clamped to p_a); 0 = plain CG
+  int64_t rank = 100;  // Nyström rank per block (clamped to p_a); 0 = plain CG
   double cgTol = 1e-4;
   int64_t cgMaxIters = 300;
   double initialDamping = 1e-6;
