@@ -3,6 +3,7 @@
  * tests build it by hand. Everything here is JSON-friendly (numbers may be NaN or ±Infinity in
  * `history`, which the plots skip).
  */
+import type { StepCost } from '../solver/solution';
 
 /** A 2D slice of one field at one saved time: `values[j * nx + i]` = u(x_i, y_j). */
 export interface HeatmapSlice {
@@ -46,18 +47,8 @@ export interface ReportStep {
   readonly cost?: ReportStepCost;
 }
 
-/** Seconds of one step's dynamics solves by part, and its preconditioners (`StepCost`). */
-export interface ReportStepCost {
-  readonly sampling: number;
-  readonly jets: number;
-  readonly plan: number;
-  readonly linearization: number;
-  readonly preconditioner: number;
-  readonly cg: number;
-  readonly preconditionerRank: number;
-  readonly preconditionerAge: number;
-  readonly stages?: readonly ReportRecord[];
-}
+/** A step's `StepCost`, its per-stage parts as plain records. */
+export type ReportStepCost = Omit<StepCost, 'stages'> & { readonly stages?: readonly ReportRecord[] };
 
 /** Figures at one saved time; null where not measured (or not available: no `exact`). */
 export interface SavedTimeMetrics {
