@@ -8,6 +8,7 @@ import { backendFor, joinRequest } from '../distributed/run';
 import { native } from '../native';
 import { problems } from '../problems/index';
 import type { CollectiveStats, SessionConfig } from '../solver/session';
+import { heat3dNetwork } from './solve';
 
 export interface DistributedBenchRow {
   processes: number;
@@ -41,16 +42,7 @@ export async function measureDistributed(
 ): Promise<DistributedBenchRow> {
   const addon = native();
   const plan = problems.heat({ dim: 3 }).plan;
-  const network = {
-    dim: 3,
-    width,
-    depth: 3,
-    frequencies: 5,
-    lower: plan.lower,
-    upper: plan.upper,
-    dirichlet: true,
-    device: 'cpu' as const,
-  };
+  const network = heat3dNetwork(plan, width, 'cpu');
   const theta = new addon.Network(network).initialParameters(0);
   const open = async (linear: SessionConfig['linear'], samples: number) => {
     const session = new addon.Session({ network, plan, samples, linear, seed: 0, memoryBudget: 4 * 2 ** 30 });

@@ -2,6 +2,7 @@
 // Nyström-preconditioned CG against the dense Cholesky baseline (issue: linear solvers).
 import { performance } from 'node:perf_hooks';
 import { native } from '../native';
+import type { CompiledProblem } from '../problem/plan';
 import { problems } from '../problems/index';
 import type { StageSeconds } from '../solver/session';
 import { relativeError } from '../util/compare';
@@ -30,6 +31,11 @@ export interface SolveRow {
 // p = 2w² + 40w + 1 for 3 hidden layers of width w on the 36 features of a 3D, L = 5 embedding.
 export const widthsForP = { 1000: 15, 5000: 41, 20000: 91, 100000: 214, 1000000: 698 } as const;
 
+/** The bench's network for the 3D heat problem's plan: 3 hidden layers of `width` on its L = 5 embedding. */
+export function heat3dNetwork(plan: CompiledProblem, width: number, device: 'cpu' | 'cuda') {
+  return { dim: 3, width, depth: 3, frequencies: 5, lower: plan.lower, upper: plan.upper, dirichlet: true, device };
+}
+
 export async function measureSolve(
   width: number,
   n: number,
@@ -40,16 +46,7 @@ export async function measureSolve(
   const plan = problems.heat({ dim: 3 }).plan;
   const make = (method: 'pcg' | 'dense', sketchRows?: number) =>
     new Session({
-      network: {
-        dim: 3,
-        width,
-        depth: 3,
-        frequencies: 5,
-        lower: plan.lower,
-        upper: plan.upper,
-        dirichlet: true,
-        device,
-      },
+      network: heat3dNetwork(plan, width, device),
       plan,
       samples: n,
       linear:
