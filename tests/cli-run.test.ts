@@ -229,6 +229,24 @@ describe('neural-ivp run (stand-in session)', () => {
     expect(loaded.times[0]).toBe(0);
   });
 
+  it('--max-seconds stops the integration and writes the saved times reached', async () => {
+    const out = path.join(root, 'budget');
+    const r = await cli(
+      ['run', 'heat', '--T', '100', '--save-at', '0,0.01,100', '--max-seconds', '0.3', '--out', out, '--grid', '4'],
+      { createSession: fakeFactory({ delayMs: 5 }).make },
+    );
+    expect(r.code).toBe(1);
+    const m = await readJson<Metrics>(path.join(out, 'metrics.json'));
+    expect(m.status).toBe('incomplete');
+    expect(m.warning).toMatch(/maxSeconds/);
+    const loaded = await Solution.load(path.join(out, 'solution.json'), { makeSession: fakeFactory().make });
+    expect(loaded.times.slice(0, 2)).toEqual([0, 0.01]);
+    expect(loaded.times.at(-1)).toBeLessThan(100);
+    const bad = await cli(['run', 'heat', '--out', out, '--max-seconds', '0'], { createSession: fakeFactory().make });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--max-seconds/);
+  });
+
   it('an aborted run exits 130', async () => {
     const controller = new AbortController();
     const pending = cli(['run', 'heat', '--T', '0.5', '--out', path.join(root, 'abort'), '--quiet'], {

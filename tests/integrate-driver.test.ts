@@ -326,6 +326,45 @@ describe('integrate: the step loop', () => {
     expect((e as IntegrationError).progress.steps.length).toBe(5);
   });
 
+  it('maxSeconds stops before the attempt past the budget, keeping what was reached', async () => {
+    const slowDecay = system((_t, y) => {
+      const until = performance.now() + 5;
+      while (performance.now() < until); // each evaluation costs 5 ms of wall time
+      return y.map((v) => -v);
+    });
+    const started = performance.now();
+    const e = await integrate({
+      tableau: rk23,
+      system: slowDecay,
+      ops: arrayOps,
+      y0: Float64Array.of(1),
+      T: 100,
+      rtol: 1e-6,
+      saveAt: [0, 0.01, 100],
+      maxSeconds: 0.2,
+    }).catch((x: unknown) => x);
+    const elapsed = (performance.now() - started) / 1000;
+    expect(e).toBeInstanceOf(IntegrationError);
+    const err = e as IntegrationError<Vec>;
+    expect(err.reason).toBe('maxSeconds');
+    expect(elapsed).toBeGreaterThanOrEqual(0.2);
+    expect(err.t).toBeGreaterThan(0.01);
+    expect(err.t).toBeLessThan(100);
+    expect(err.times).toEqual([0, 0.01]);
+    expect(err.y[0]).toBeCloseTo(Math.exp(-err.t), 5);
+    await expect(
+      integrate({
+        tableau: rk23,
+        system: decay,
+        ops: arrayOps,
+        y0: Float64Array.of(1),
+        T: 1,
+        rtol: 1e-4,
+        maxSeconds: 0,
+      }),
+    ).rejects.toThrow(/maxSeconds/);
+  });
+
   it('validates its arguments', async () => {
     const base = { tableau: rk23, system: decay, ops: arrayOps, y0: Float64Array.of(1), T: 1, rtol: 1e-4 };
     await expect(integrate({ ...base, rtol: 0 })).rejects.toThrow(RangeError);

@@ -338,6 +338,37 @@ describe('NeuralIVP (fake session)', () => {
     expect(sessions[0].store.size).toBe(1 + sol.times.length);
   });
 
+  it('maxSeconds stops evolve with an EvolveError holding the saved times reached', async () => {
+    const { ivp } = setup({ integrator: { method: 'rk45', rtol: 1e-7 } }, { delayMs: 5 });
+    const error = await ivp.evolve(100, { saveAt: [0, 0.01, 100], maxSeconds: 0.3 }).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(EvolveError);
+    const e = error as EvolveError;
+    expect(e.reason).toBe('maxSeconds');
+    expect(e.t).toBeGreaterThan(0.01);
+    expect(e.t).toBeLessThan(100);
+    expect(e.solution.times).toEqual([0, 0.01, e.t]);
+    expect(
+      relativeError(
+        e.solution.theta(e.t),
+        e.solution.theta(0).map((x) => x * Math.exp(-e.t)),
+      ),
+    ).toBeLessThan(1e-3);
+    // the instance stays usable
+    const sol = await ivp.evolve(0.02);
+    expect(sol.times).toEqual([0, 0.02]);
+  });
+
+  it('rejects a bad maxSeconds before any work', async () => {
+    const { ivp, sessions } = setup();
+    for (const bad of [0, -1, Number.NaN, Number.POSITIVE_INFINITY, '5']) {
+      await expect(ivp.evolve(1, { maxSeconds: bad as number })).rejects.toThrow(/evolve: maxSeconds/);
+    }
+    expect(sessions).toHaveLength(0);
+  });
+
   it("a solution measures on the evolve's session and releases its handles when collected", async () => {
     const { ivp, sessions } = setup();
     expect(sessions).toHaveLength(0);

@@ -115,6 +115,11 @@ export function createProgram(ctx: CliContext, onExit: (code: number) => void): 
       'spatial dimension, for problems that take one (heat, advection, wave, fokkerPlanck, or a problem function)',
       integerIn(1, 64),
     )
+    .option(
+      '--max-seconds <s>',
+      'wall-clock budget of the integration; when it runs out the files hold the saved times reached (default: none)',
+      positiveNumber,
+    )
     .option('--save-at <t1,t2,...>', 'comma-separated times in [0, T] to save and report (default: 0,T)', timeList)
     .addOption(
       new Option('--dtype <type>', `floating point type of the network and solves (default: ${D.dtype})`).choices([

@@ -45,6 +45,8 @@ export interface RunFlags {
   seed?: number;
   dim?: number;
   saveAt?: number[];
+  /** Wall-clock budget of the integration (seconds). */
+  maxSeconds?: number;
   dtype?: 'float64' | 'float32';
   device?: 'auto' | 'cpu' | 'cuda';
   grid?: number;
@@ -194,6 +196,7 @@ export async function runSolve(problemArg: string, flags: RunFlags, ctx: CliCont
   const saveAt = flags.saveAt ?? [0, T];
   const late = saveAt.find((t) => t > T);
   if (late !== undefined) throw new UsageError('--save-at', `${late} is after the final time --T ${T}`);
+  const maxSeconds = flags.maxSeconds;
   let ivp: NeuralIVP;
   try {
     ivp = new NeuralIVP(solverOptions(problem, flags), ctx.createSession ? { createSession: ctx.createSession } : {});
@@ -205,6 +208,9 @@ export async function runSolve(problemArg: string, flags: RunFlags, ctx: CliCont
     throw e;
   }
 
+  if (maxSeconds !== undefined && ivp.options.distributed !== null) {
+    throw new UsageError('--max-seconds', 'is not available in a distributed run (each process has its own clock)');
+  }
   // A distributed run: every process computes, rank 0 alone reports and writes.
   const writer = (ivp.options.distributed?.rank ?? 0) === 0;
   if (!writer) progress = silentProgress;
@@ -231,7 +237,12 @@ export async function runSolve(problemArg: string, flags: RunFlags, ctx: CliCont
     t0 = performance.now();
     progress.evolveStart(T);
     try {
-      solution = await ivp.evolve(T, { saveAt, signal: ctx.signal, onProgress: (p) => progress.evolveUpdate(p) });
+      solution = await ivp.evolve(T, {
+        saveAt,
+        signal: ctx.signal,
+        onProgress: (p) => progress.evolveUpdate(p),
+        ...(maxSeconds === undefined ? {} : { maxSeconds }),
+      });
       progress.evolveDone();
     } catch (e) {
       if (!(e instanceof EvolveError)) throw e;

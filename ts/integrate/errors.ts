@@ -51,6 +51,8 @@ export type IntegrationErrorReason =
   | 'rejections'
   /** More than `maxSteps` step attempts. */
   | 'maxSteps'
+  /** The wall-clock budget `maxSeconds` ran out. */
+  | 'maxSeconds'
   /** The step size underflowed (t + h == t). */
   | 'stepSize'
   /** An unexpected error (from the vector ops or a hook); see `cause`. */

@@ -36,6 +36,11 @@ export interface IntegrateOptions<V> {
   firstStep?: number;
   /** Most step attempts, accepted or not (default 100 000). */
   maxSteps?: number;
+  /**
+   * Wall-clock budget in seconds, checked before every attempt (default none): past it the
+   * integration stops with an `IntegrationError` ('maxSeconds') that keeps what was reached.
+   */
+  maxSeconds?: number;
   /** Consecutive failed attempts before giving up (default 10). */
   maxRejections?: number;
   /** Step-size controller (default `adaptiveController(tableau.errorOrder)`); one per integration. */
@@ -90,6 +95,11 @@ export async function integrate<V>(options: IntegrateOptions<V>): Promise<Integr
   if (!(rtol > 0 && Number.isFinite(rtol))) throw new RangeError(`rtol must be a positive number, got ${rtol}`);
   if (!(atol >= 0 && Number.isFinite(atol))) throw new RangeError(`atol must be a non-negative number, got ${atol}`);
   if (!(maxSteps >= 0)) throw new RangeError(`maxSteps must be ≥ 0, got ${maxSteps}`);
+  const maxSeconds = options.maxSeconds;
+  if (maxSeconds !== undefined && !(maxSeconds > 0)) {
+    throw new RangeError(`maxSeconds must be a positive number, got ${maxSeconds}`);
+  }
+  const deadline = maxSeconds === undefined ? Number.POSITIVE_INFINITY : performance.now() + 1000 * maxSeconds;
   if (!(Number.isInteger(maxRejections) && maxRejections >= 1)) {
     throw new RangeError(`maxRejections must be a positive integer, got ${maxRejections}`);
   }
@@ -184,6 +194,9 @@ export async function integrate<V>(options: IntegrateOptions<V>): Promise<Integr
         }
         if (attempts >= maxSteps) {
           throw new IntegrationError('maxSteps', `more than maxSteps = ${maxSteps} step attempts`, progress());
+        }
+        if (performance.now() > deadline) {
+          throw new IntegrationError('maxSeconds', `the budget of maxSeconds = ${maxSeconds} s ran out`, progress());
         }
         attempts++;
 

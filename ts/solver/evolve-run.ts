@@ -69,7 +69,8 @@ export interface EvolveProgress {
 /**
  * `evolve` could not reach T. `solution` holds θ at every saved time reached and at the last
  * accepted time `t`; `reason` is the integrator's (`'rejections'`: persistent failures such as a
- * non-finite θ̇; `'stepSize'`; `'maxSteps'`; `'error'`: see `cause`).
+ * non-finite θ̇; `'stepSize'`; `'maxSteps'`; `'maxSeconds'`: the evolve call's budget ran out;
+ * `'error'`: see `cause`).
  */
 export class EvolveError extends Error {
   readonly solution: Solution;
@@ -106,6 +107,8 @@ export interface EvolveRunInput {
   saveAt: readonly number[];
   signal: AbortSignal | undefined;
   onProgress: ((p: EvolveProgress) => void) | undefined;
+  /** The integration's wall-clock budget in seconds (undefined: none). */
+  maxSeconds: number | undefined;
   /** When `evolve` began (its time includes an initial fit it ran). */
   started: number;
   solutionConfig: SolutionConfig;
@@ -162,6 +165,7 @@ export class EvolveRun {
         firstStep: 20 * T * options.integrator.rtol,
         fsal: false,
         signal,
+        ...(this.input.maxSeconds === undefined ? {} : { maxSeconds: this.input.maxSeconds }),
         beforeStep: (t, theta) => this.beforeStep(t, theta),
         onStep: (record) => this.onStep(record),
       });

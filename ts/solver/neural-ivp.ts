@@ -44,6 +44,13 @@ export interface EvolveOptions {
   saveAt?: readonly number[];
   signal?: AbortSignal;
   onProgress?: (progress: EvolveProgress) => void;
+  /**
+   * Wall-clock budget of the integration in seconds (default none; the initial fit has its own,
+   * `fit.maxSeconds`). Checked before every step attempt; past it `evolve` rejects with an
+   * `EvolveError` (reason 'maxSeconds') whose `solution` holds every saved time reached.
+   * Not available with `distributed` (the processes' clocks differ).
+   */
+  maxSeconds?: number;
 }
 
 /** Replaceable internals (tests, custom backends). */
@@ -126,10 +133,12 @@ export class NeuralIVP {
       if (options.onProgress !== undefined && typeof options.onProgress !== 'function') {
         throw new TypeError('evolve: onProgress must be a function');
       }
+      checkMaxSeconds(options.maxSeconds, this.options.distributed !== null);
     } catch (e) {
       return Promise.reject(e);
     }
-    return this.queue.run(options.signal, (signal) => this.evolveNow(T, saveAt, signal, options.onProgress));
+    const { onProgress, maxSeconds } = options;
+    return this.queue.run(options.signal, (signal) => this.evolveNow(T, saveAt, signal, onProgress, maxSeconds));
   }
 
   // -------------------------------------------------------------------------------------------
@@ -212,6 +221,7 @@ export class NeuralIVP {
     saveAt: number[],
     signal: AbortSignal | undefined,
     onProgress: ((p: EvolveProgress) => void) | undefined,
+    maxSeconds: number | undefined,
   ): Promise<Solution> {
     const started = wallClock();
     const session = await this.ready();
@@ -227,6 +237,7 @@ export class NeuralIVP {
       saveAt,
       signal,
       onProgress,
+      maxSeconds,
       started,
       solutionConfig: this.solutionConfig(),
       makeSession: this.makeSession,
@@ -253,6 +264,16 @@ export class NeuralIVP {
 // ---------------------------------------------------------------------------------------------
 
 /** saveAt: an array of finite, strictly increasing times in [0, T] (default [0, T]). */
+function checkMaxSeconds(maxSeconds: unknown, distributed: boolean): void {
+  if (maxSeconds === undefined) return;
+  if (typeof maxSeconds !== 'number' || !(maxSeconds > 0) || maxSeconds === Number.POSITIVE_INFINITY) {
+    throw new RangeError(`evolve: maxSeconds must be a positive finite number of seconds, got ${String(maxSeconds)}`);
+  }
+  if (distributed) {
+    throw new RangeError('evolve: maxSeconds is not available with `distributed` (each process has its own clock)');
+  }
+}
+
 function checkSaveAt(saveAt: readonly number[] | undefined, T: number): number[] {
   if (saveAt === undefined) return [0, T];
   if (!Array.isArray(saveAt)) throw new TypeError('evolve: saveAt must be an array of times');
