@@ -5,7 +5,7 @@
 // fresh samples at the saved times (the paper's validation for problems without a closed form).
 //
 //   node --import tsx examples/ednn-comparison.ts [--size small|medium|paper]
-//        [--problem fokker-planck|vlasov|both] [--out DIR]
+//        [--problem fokker-planck|vlasov|both] [--out DIR] [--max-minutes M]
 //
 // Writes DIR/<problem>/index.html (the comparison) and one report per run beside it.
 // --runs ednn,neural-ivp picks the runs (default both).
@@ -21,6 +21,7 @@ import {
   COLOURS,
   ednnAndNeuralIvp,
   evenTimes,
+  evolveSecondsFlag,
   flag,
   runStudy,
   type StudyOutcome,
@@ -33,6 +34,7 @@ const which = flag('problem', 'both');
 if (!['fokker-planck', 'vlasov', 'both'].includes(which)) {
   throw new RangeError(`--problem must be fokker-planck, vlasov or both, got ${which}`);
 }
+const evolveSeconds = evolveSecondsFlag();
 const out = path.resolve(flag('out', path.join('examples-out', 'ednn-comparison', size)));
 
 const S = {
@@ -99,7 +101,7 @@ async function compare(problem: Problem): Promise<StudyOutcome[]> {
   await mkdir(dir, { recursive: true });
   const saveAt = evenTimes(S.T, S.saves);
   const outcomes: StudyOutcome[] = [];
-  for (const run of runs) outcomes.push(await runStudy(problem, run, { T: S.T, saveAt, out: dir }));
+  for (const run of runs) outcomes.push(await runStudy(problem, run, { T: S.T, saveAt, out: dir, evolveSeconds }));
 
   const mean = (o: StudyOutcome): number | null => {
     const r = o.saved.filter((s) => s.t > 0 && s.residual !== null).map((s) => s.residual as number);

@@ -5,9 +5,11 @@
 // The error is the relative L2 error of (φ, φ_t) against the exact solution on fresh uniform
 // points in [-1,1]³ (the same measure for all three).
 //
-//   node --import tsx examples/wave-3d.ts [--size small|medium|paper] [--fd-cells N] [--fd-only] [--out DIR]
+//   node --import tsx examples/wave-3d.ts [--size small|medium|paper] [--fd-cells N] [--fd-only] [--out DIR] [--max-minutes M]
 //
 // --fd-only skips the neural runs (seconds instead of minutes: the finite-difference column alone).
+// --max-minutes M stops each neural run's integration after M wall minutes; the table then shows
+// the saved times it reached.
 //
 // Writes DIR/index.html (the comparison) and one report per neural run beside it.
 // --runs ednn,neural-ivp picks the neural runs (default both).
@@ -30,6 +32,7 @@ import {
   COLOURS,
   ednnAndNeuralIvp,
   evenTimes,
+  evolveSecondsFlag,
   flag,
   runStudy,
   type StudyOutcome,
@@ -53,6 +56,7 @@ const S = {
   },
 }[size];
 const cells = Number(flag('fd-cells', String(S.cells)));
+const evolveSeconds = evolveSecondsFlag();
 const out = path.resolve(flag('out', path.join('examples-out', 'wave-3d', size)));
 const T = 0.5;
 const saveAt = evenTimes(T, 5);
@@ -66,7 +70,7 @@ const runs = process.argv.includes('--fd-only') ? [] : selectRuns(ednnAndNeuralI
 
 await mkdir(out, { recursive: true });
 const outcomes: StudyOutcome[] = [];
-for (const run of runs) outcomes.push(await runStudy(problem, run, { T, saveAt, out, measureSamples }));
+for (const run of runs) outcomes.push(await runStudy(problem, run, { T, saveAt, out, measureSamples, evolveSeconds }));
 
 // Finite differences, measured like `Solution.error`: ‖(φ, ψ) − exact‖₂ / ‖exact‖₂ over fresh
 // uniform points (seeded), both fields together.

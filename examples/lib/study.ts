@@ -40,6 +40,8 @@ export interface StudySettings {
   readonly measureSamples?: number;
   /** Cells per axis of the report's slices (default 48). */
   readonly grid?: number;
+  /** Wall-clock budget of each run's integration (`evolve`'s maxSeconds; default none). */
+  readonly evolveSeconds?: number;
 }
 
 /** Fits and evolves `run` on `problem`, measures it at the saved times and writes its report. */
@@ -70,6 +72,7 @@ export async function runStudy(problem: Problem, run: StudyRun, settings: StudyS
   try {
     solution = await ivp.evolve(settings.T, {
       saveAt: [...settings.saveAt],
+      ...(settings.evolveSeconds === undefined ? {} : { maxSeconds: settings.evolveSeconds }),
       onProgress: (p) => {
         const decile = Math.floor((10 * p.t) / p.T);
         const now = performance.now();
@@ -134,6 +137,16 @@ export async function runStudy(problem: Problem, run: StudyRun, settings: StudyS
 export function flag(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 && i + 1 < process.argv.length ? process.argv[i + 1] : fallback;
+}
+
+/** `--max-minutes M`: each run's integration stops after M wall minutes (default: no limit). */
+export function evolveSecondsFlag(): number | undefined {
+  const value = flag('max-minutes', '');
+  if (value === '') return undefined;
+  const minutes = Number(value);
+  if (!(minutes > 0 && Number.isFinite(minutes)))
+    throw new RangeError(`--max-minutes must be a positive number, got ${value}`);
+  return 60 * minutes;
 }
 
 /** `--size small|medium|paper` (default small). */
