@@ -155,9 +155,11 @@ async function compare(problem: Problem): Promise<StudyOutcome[]> {
   console.log(`\n${problem.name}: ${path.join(dir, 'index.html')}`);
   console.log(`| t | ${outcomes.map((o) => o.label).join(' | ')} |`);
   console.log(`|---|${outcomes.map(() => '---').join('|')}|`);
-  for (const [k, s] of outcomes[0].saved.entries()) {
-    const cells = outcomes.map((o) => o.saved[k]?.residual?.toExponential(2) ?? '—');
-    console.log(`| ${s.t} | ${cells.join(' | ')} |`);
+  // One row per time any run saved (a run stopped by --max-minutes ends at its own last time).
+  const times = [...new Set(outcomes.flatMap((o) => o.saved.map((s) => s.t)))].sort((a, b) => a - b);
+  for (const t of times) {
+    const cells = outcomes.map((o) => o.saved.find((s) => s.t === t)?.residual?.toExponential(2) ?? '—');
+    console.log(`| ${Number(t.toPrecision(4))} | ${cells.join(' | ')} |`);
   }
   return outcomes;
 }
