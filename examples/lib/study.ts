@@ -72,7 +72,7 @@ export async function runStudy(problem: Problem, run: StudyRun, settings: StudyS
   try {
     solution = await ivp.evolve(settings.T, {
       saveAt: [...settings.saveAt],
-      ...(settings.evolveSeconds === undefined ? {} : { maxSeconds: settings.evolveSeconds }),
+      maxSeconds: settings.evolveSeconds,
       onProgress: (p) => {
         const decile = Math.floor((10 * p.t) / p.T);
         const now = performance.now();

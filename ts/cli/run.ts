@@ -196,7 +196,6 @@ export async function runSolve(problemArg: string, flags: RunFlags, ctx: CliCont
   const saveAt = flags.saveAt ?? [0, T];
   const late = saveAt.find((t) => t > T);
   if (late !== undefined) throw new UsageError('--save-at', `${late} is after the final time --T ${T}`);
-  const maxSeconds = flags.maxSeconds;
   let ivp: NeuralIVP;
   try {
     ivp = new NeuralIVP(solverOptions(problem, flags), ctx.createSession ? { createSession: ctx.createSession } : {});
@@ -208,7 +207,7 @@ export async function runSolve(problemArg: string, flags: RunFlags, ctx: CliCont
     throw e;
   }
 
-  if (maxSeconds !== undefined && ivp.options.distributed !== null) {
+  if (flags.maxSeconds !== undefined && ivp.options.distributed !== null) {
     throw new UsageError('--max-seconds', 'is not available in a distributed run (each process has its own clock)');
   }
   // A distributed run: every process computes, rank 0 alone reports and writes.
@@ -241,7 +240,7 @@ export async function runSolve(problemArg: string, flags: RunFlags, ctx: CliCont
         saveAt,
         signal: ctx.signal,
         onProgress: (p) => progress.evolveUpdate(p),
-        ...(maxSeconds === undefined ? {} : { maxSeconds }),
+        maxSeconds: flags.maxSeconds,
       });
       progress.evolveDone();
     } catch (e) {

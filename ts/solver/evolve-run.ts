@@ -165,7 +165,7 @@ export class EvolveRun {
         firstStep: 20 * T * options.integrator.rtol,
         fsal: false,
         signal,
-        ...(this.input.maxSeconds === undefined ? {} : { maxSeconds: this.input.maxSeconds }),
+        maxSeconds: this.input.maxSeconds,
         beforeStep: (t, theta) => this.beforeStep(t, theta),
         onStep: (record) => this.onStep(record),
       });
