@@ -99,9 +99,9 @@ const CI: Omit<NeuralIVPOptions, 'problem'> = {
  * measures (docs/suite.md); each run is seeded, so only the machine's rounding moves them.
  */
 const BOUNDS: Record<string, { fit: number; final: number }> = {
-  'heat-2d': { fit: 5e-4, final: 1e-3 },
-  'wave-2d': { fit: 1e-3, final: 2e-2 },
-  'burgers-2d': { fit: 5e-4, final: 1e-3 },
+  'heat-2d': { fit: 5e-4, final: 4e-4 },
+  'wave-2d': { fit: 5e-4, final: 3e-3 },
+  'burgers-2d': { fit: 5e-4, final: 4e-4 },
   'heat-6d': { fit: 2e-2, final: 2e-2 },
   'transport-1d': { fit: 1e-3, final: 3e-3 },
 };

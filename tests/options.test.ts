@@ -30,7 +30,7 @@ const defaults: Omit<ResolvedOptions, 'problem'> = {
     depth: 3,
     activation: 'swish',
     frequencies: 5,
-    decay: 1,
+    decay: 2, // heat reads a Laplacian: its derivative order
     embeddingScale: 1.5,
     embedding: true,
   },
@@ -72,7 +72,7 @@ const defaults: Omit<ResolvedOptions, 'problem'> = {
 /** The paper's hyperparameters (appendix C): `preset: 'paper'`. */
 const paper: Omit<ResolvedOptions, 'problem'> = {
   preset: 'paper',
-  network: { ...defaults.network, width: 100 },
+  network: { ...defaults.network, width: 100, decay: 1 },
   samples: { count: 10_000, sequence: 'uniform', importance: false },
   margin: 0,
   linear: {
@@ -138,6 +138,26 @@ describe('resolveOptions: defaults', () => {
     expect(resolveOptions({ ...d })).toEqual(d);
     const i = resolveOptions({ problem, samples: { importance: true }, fit: { tol: null, steps: 0 } });
     expect(resolveOptions({ ...i })).toEqual(i);
+  });
+
+  it("damps the embedding's octaves by the right-hand side's derivative order, at least 1", () => {
+    const withRhs = (rhs: Parameters<typeof defineProblem>[0]['rhs']) =>
+      defineProblem({
+        name: 'order',
+        dim: 2,
+        domain: { lower: -1, upper: 1 },
+        boundary: 'none',
+        fields: ['u'],
+        initial: ({ x }) => ({ u: ops.exp(x[0].pow(2).neg()) }),
+        rhs,
+      });
+    const decayOf = (input: NeuralIVPInput) => resolveOptions(input).network.decay;
+    expect(decayOf(withRhs(({ u }) => ({ u: u.mul(-1) })))).toBe(1);
+    expect(decayOf(withRhs(({ u }) => ({ u: ops.d(u, 1).neg() })))).toBe(1);
+    expect(decayOf(withRhs(({ u }) => ({ u: ops.lap(u) })))).toBe(2);
+    expect(decayOf(withRhs(({ u }) => ({ u: ops.d(ops.d(u, 0), 1) })))).toBe(2);
+    expect(decayOf({ problem, network: { decay: 0 } })).toBe(0);
+    expect(decayOf({ problem, preset: 'paper' })).toBe(1);
   });
 
   it('keeps given values and fills the rest of a section', () => {
@@ -268,7 +288,7 @@ describe('resolveOptions: defaults', () => {
   });
 
   it('DEFAULT_OPTIONS and PAPER_OPTIONS hold the same defaults', () => {
-    expect(DEFAULT_OPTIONS.network).toEqual(defaults.network);
+    expect(DEFAULT_OPTIONS.network).toEqual({ ...defaults.network, decay: 'derivativeOrder' });
     expect(DEFAULT_OPTIONS.linear).toEqual(defaults.linear);
     expect(DEFAULT_OPTIONS.integrator).toEqual(defaults.integrator);
     expect(DEFAULT_OPTIONS.fit).toEqual(defaults.fit);

@@ -182,8 +182,10 @@ describe('NeuralIVP end to end (native session)', { timeout: 300_000 }, () => {
   it('on a wave problem, restarts lower the mean CG iterations per solve', async () => {
     const wave = problems.wave({ dim: 2 });
     // Small on purpose: two fields, two full evolves and the refits must fit in a CI minute or two.
+    // The paper's embedding damping (decay 1, its α): the conditioning this test needs to see
+    // restarts repair degrades with it; at the default decay 2 here it barely does.
     const base = ciOptions({
-      network: { width: 24, depth: 2 },
+      network: { width: 24, depth: 2, decay: 1 },
       samples: 1000,
       fit: { tol: 1e-4, maxIterations: 15, samples: 800, rank: 30, headSamples: 4000 },
       // The paper's fixed μ: μ·mean(u²) (the default) is below it here, which costs CG iterations.

@@ -31,6 +31,12 @@ export interface JetRequest {
   laplacian: boolean;
 }
 
+/** The highest order of the derivatives a jet request reads: 2 (Hessian pairs, Laplacian), 1 (gradient) or 0. */
+export function derivativeOrder(jets: JetRequest): number {
+  if (jets.laplacian || jets.pairs.length > 0) return 2;
+  return jets.gradient ? 1 : 0;
+}
+
 export interface CompiledProblem {
   dim: number;
   fields: string[];

@@ -13,6 +13,7 @@ import { SpecError } from '../errors';
 import type { Activation, DType } from '../native-config';
 import { isProblem, type Problem } from '../problem/define';
 import { describe } from '../problem/expr';
+import { derivativeOrder } from '../problem/plan';
 import {
   deepFreeze,
   expectFinite,
@@ -49,7 +50,12 @@ export interface NetworkOptions {
   activation?: Activation;
   /** Highest octave L of the sinusoidal embedding γ, eq. (5) (default 5). */
   frequencies?: number;
-  /** α in eq. (5): octave k is damped by 2^(−αk) (default 1). */
+  /**
+   * α in eq. (5): octave k is damped by 2^(−αk). Default: the highest derivative order the
+   * right-hand side reads, at least 1 (2 for heat, wave, Burgers, Fokker–Planck; 1 for transport),
+   * so that no octave dominates L[u]: a k-th derivative multiplies octave k's frequency 2^k by
+   * 2^(order·k). The 'paper' preset: 1.
+   */
   decay?: number;
   /** Factor on γ before the MLP (default 1.5). */
   embeddingScale?: number;
@@ -333,8 +339,10 @@ const MAX_COUNT = 2 ** 31 - 1;
 
 /** Every option's default under one preset (the problem aside). */
 export type PresetDefaults = Readonly<
-  Omit<ResolvedOptions, 'problem' | 'preset' | 'linear' | 'restarts' | 'distributed' | 'margin'>
+  Omit<ResolvedOptions, 'problem' | 'preset' | 'network' | 'linear' | 'restarts' | 'distributed' | 'margin'>
 > & {
+  /** `decay: 'derivativeOrder'`: resolved per problem (see `NetworkOptions.decay`). */
+  readonly network: Readonly<Omit<ResolvedNetwork, 'decay'>> & { readonly decay: number | 'derivativeOrder' };
   readonly linear: ResolvedPcg;
   readonly dense: ResolvedDense;
   readonly restarts: ResolvedRestarts;
@@ -355,7 +363,7 @@ export const DEFAULT_OPTIONS: PresetDefaults = deepFreeze({
     depth: 3,
     activation: 'swish',
     frequencies: 5,
-    decay: 1,
+    decay: 'derivativeOrder',
     embeddingScale: 1.5,
     embedding: true,
   },
@@ -531,7 +539,7 @@ export function resolveOptions(input: NeuralIVPInput, env: Environment = process
   return deepFreeze({
     problem: raw.problem,
     preset,
-    network: readNetwork(raw.network, D),
+    network: readNetwork(raw.network, D, raw.problem),
     samples,
     margin: readMargin(raw.margin, raw.problem.boundary),
     linear,
@@ -589,15 +597,16 @@ function section(path: string, v: unknown, keys: readonly string[]): Record<stri
   return o;
 }
 
-function readNetwork(v: unknown, D: PresetDefaults): ResolvedNetwork {
+function readNetwork(v: unknown, D: PresetDefaults, problem: Problem): ResolvedNetwork {
   const o = section('network', v, NETWORK_KEYS);
   const d = D.network;
+  const defaultDecay = d.decay === 'derivativeOrder' ? Math.max(1, derivativeOrder(problem.plan.jets)) : d.decay;
   return {
     width: readInteger('network.width', o.width, d.width, 1, 65_536, 'hidden units per layer'),
     depth: readInteger('network.depth', o.depth, d.depth, 1, 64, 'hidden layers'),
     activation: readChoice('network.activation', o.activation, d.activation, ['swish', 'tanh'] as const),
     frequencies: readInteger('network.frequencies', o.frequencies, d.frequencies, 0, 30, 'highest embedding octave L'),
-    decay: o.decay === undefined ? d.decay : expectFinite('network.decay', o.decay),
+    decay: o.decay === undefined ? defaultDecay : expectFinite('network.decay', o.decay),
     embeddingScale: readPositive('network.embeddingScale', o.embeddingScale, d.embeddingScale),
     embedding: readBoolean('network.embedding', o.embedding, d.embedding),
   };
