@@ -100,7 +100,7 @@ const CI: Omit<NeuralIVPOptions, 'problem'> = {
  */
 const BOUNDS: Record<string, { fit: number; final: number }> = {
   'heat-2d': { fit: 5e-4, final: 4e-4 },
-  'wave-2d': { fit: 5e-4, final: 3e-3 },
+  'wave-2d': { fit: 5e-4, final: 2.5e-3 },
   'burgers-2d': { fit: 5e-4, final: 4e-4 },
   'heat-6d': { fit: 2e-2, final: 2e-2 },
   'transport-1d': { fit: 1e-3, final: 3e-3 },
@@ -129,7 +129,10 @@ function change(problem: Problem, T: number): number {
 describe('suite at CI size: final error against the closed form', { timeout: 120_000 }, () => {
   it.each(cases.map((c) => [c.name, c] as const))('%s', async (_, c) => {
     const start = performance.now();
-    const ivp = new NeuralIVP({ ...CI, ...c.options(c.ciT), problem: c.problem });
+    const own = c.options(c.ciT);
+    // A case's own linear setting (the wave's μ) refines the CI-sized solver, it does not replace it.
+    const linear = { ...CI.linear, ...own.linear } as NeuralIVPOptions['linear'];
+    const ivp = new NeuralIVP({ ...CI, ...own, linear, problem: c.problem });
     const fit = await ivp.fit();
     const fitSeconds = (performance.now() - start) / 1000;
     const solution = await ivp.evolve(c.ciT);

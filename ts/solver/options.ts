@@ -72,7 +72,11 @@ export interface PcgOptions {
   maxIters?: number;
   /** Preconditioner rank per field block; 0 = plain CG (default 100; 'paper': 200). */
   rank?: number;
-  /** Regularization μ in (M + μI) θ̇ = F, scaled as `muScale` says (default 1e-6). */
+  /**
+   * Regularization μ in (M + μI) θ̇ = F, scaled as `muScale` says (default 1e-6). A problem with no
+   * damping (a wave) carries every step's projection residual to T: use a smaller μ such as 1e-8
+   * there, at more CG iterations (docs/accuracy.md).
+   */
   mu?: number;
   /** 'solution': μ times the mean square of u on the samples; 'absolute' (default 'solution'). */
   muScale?: MuScale;
