@@ -257,7 +257,7 @@ export function suiteCases(): SuiteCase[] {
       T: 0.5,
       ciT: 0.1,
       options: () => ({ linear: { mu: UNDAMPED_MU } }),
-      setting: 'linear.mu = 1e-8, the documented value for an undamped problem',
+      setting: `linear.mu = ${UNDAMPED_MU}, the documented value for an undamped problem`,
     },
     { name: 'burgers-2d', kind: 'nonlinear', problem: suiteBurgers2d(), T: 0.5, ciT: 0.2, ...common },
     { name: 'heat-6d', kind: 'high-dimension', problem: suiteHeat6d(), T: 0.1, ciT: 0.05, ...common },

@@ -53,8 +53,8 @@ export interface NetworkOptions {
   /**
    * α in eq. (5): octave k is damped by 2^(−αk). Default: the highest derivative order the
    * right-hand side reads, at least 1 (2 for heat, wave, Burgers, Fokker–Planck; 1 for transport),
-   * so that no octave dominates L[u]: a k-th derivative multiplies octave k's frequency 2^k by
-   * 2^(order·k). The 'paper' preset: 1.
+   * so that no octave dominates L[u]: a derivative of order m multiplies octave k (frequency
+   * ∝ 2^k) by 2^(mk), which α = m cancels. The 'paper' preset: 1.
    */
   decay?: number;
   /** Factor on γ before the MLP (default 1.5). */
