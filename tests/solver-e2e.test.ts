@@ -146,6 +146,31 @@ describe('NeuralIVP end to end (native session)', { timeout: 300_000 }, () => {
     expect(sol.stats.fit?.relativeError).toBeLessThan(1e-2);
   });
 
+  it('a fit that stalls on a small batch doubles it up to fit.maxSamples, and reports the size it ended with', async () => {
+    const fitWith = async (maxSamples: number) =>
+      new NeuralIVP({
+        problem: heat,
+        ...ciOptions({
+          fit: {
+            tol: null,
+            maxIterations: 400,
+            maxSeconds: null,
+            samples: 32,
+            maxSamples,
+            rank: 20,
+            headTuning: false,
+          },
+        }),
+      }).fit();
+    const fixed = await fitWith(32);
+    expect(fixed).toMatchObject({ stopped: 'stalled', samples: 32, message: 'the held-out error stopped improving' });
+    const grown = await fitWith(128);
+    expect(grown).toMatchObject({ stopped: 'stalled', samples: 128 });
+    expect(grown.message).toMatch(/at 128 points per iteration/);
+    expect(grown.iterations).toBeGreaterThan(fixed.iterations);
+    expect(grown.relativeError).toBeLessThan(fixed.relativeError);
+  });
+
   it('abort rejects with an AbortError, stops the run, and a second evolve works', async () => {
     const ivp = new NeuralIVP({
       problem: heat,

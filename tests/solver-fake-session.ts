@@ -252,6 +252,7 @@ function fitFigures(config: FitConfig, relativeError: number): Omit<FitResult, '
     message: 'reached the iteration cap',
     rejected: 0,
     cgIterations: 0,
+    samples: config.method === 'adam' ? 0 : config.samples,
     headTuned: config.headTuning,
   };
 }

@@ -10,6 +10,7 @@ const figures = {
   message: 'ran out of time',
   rejected: 1,
   cgIterations: 200,
+  samples: 4000,
   headTuned: true,
 };
 
@@ -26,6 +27,7 @@ describe('fitReport', () => {
       message: 'ran out of time',
       rejectedSteps: 1,
       cgIterations: 200,
+      samples: 4000,
       headTuned: true,
     });
     expect(Object.isFrozen(r)).toBe(true);

@@ -87,6 +87,7 @@ describe('NeuralIVP (fake session)', () => {
       lr: 0.01,
       batch: 10,
       samples: 2000,
+      maxSamples: 16_000,
       rank: 100,
       warmupSteps: 0,
       headTuning: true,

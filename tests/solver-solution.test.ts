@@ -56,6 +56,7 @@ function makeData(problem = problems.heat({ dim: 2 }), times = [0, 0.25, 0.5]): 
         message: 'reached the tolerance',
         rejectedSteps: 2,
         cgIterations: 90,
+        samples: 2000,
         headTuned: false,
       },
     },

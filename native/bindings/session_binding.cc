@@ -122,6 +122,7 @@ SessionFitConfig readFitConfig(const Napi::Value& value) {
   c.adam.batch = countArg(o.Get("batch"), "fit.batch", 1, kMaxCount);
   c.warmupSteps = countArg(o.Get("warmupSteps"), "fit.warmupSteps", 0, kMaxCount);
   c.gaussNewton.samples = countArg(o.Get("samples"), "fit.samples", 1, kMaxCount);
+  c.gaussNewton.maxSamples = countArg(o.Get("maxSamples"), "fit.maxSamples", 1, kMaxCount);
   c.gaussNewton.rank = countArg(o.Get("rank"), "fit.rank", 0, kMaxCount);
   c.headTuning = boolArg(o.Get("headTuning"), "fit.headTuning");
   c.headSamples = countArg(o.Get("headSamples"), "fit.headSamples", 1, kMaxCount);
@@ -436,6 +437,7 @@ Napi::Value SessionWrap::FitPromise(Napi::Env env, const Napi::Value& onProgress
         o.Set("message", fit.message);
         o.Set("rejected", static_cast<double>(fit.rejected));
         o.Set("cgIterations", static_cast<double>(fit.cgIterations));
+        o.Set("samples", static_cast<double>(fit.samples));
         o.Set("headTuned", fit.headTuned);
         o.Set("loss", fit.loss);
         return o;

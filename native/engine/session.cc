@@ -362,6 +362,7 @@ SessionFitResult Session::fit(const ShareSource& source, const ShareSource& held
       result.message = report.message;
       result.rejected = report.rejected;
       result.cgIterations = report.cgIterations;
+      result.samples = report.samples;
     }
     result.relativeError = fieldErrors(*network_, result.theta, heldOut, comm).relative();
     if (config.headTuning) {

@@ -77,6 +77,7 @@ struct SessionFitResult {
   std::string message;
   int64_t rejected = 0;      // GN: damped solves rejected
   int64_t cgIterations = 0;  // GN: CG iterations, all solves
+  int64_t samples = 0;       // GN: points per iteration at the end (0 for Adam)
   bool headTuned = false;    // head tuning ran and was kept
   double loss = 0;           // Adam: mean squared error of the last batch
 };

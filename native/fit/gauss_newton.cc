@@ -5,6 +5,7 @@
 #include <cmath>
 #include <limits>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "common/cancelled.h"
@@ -147,13 +148,17 @@ GaussNewtonReport fitGaussNewton(const Network& network, at::Tensor& theta, cons
   }
 
   Batch batch;
+  int64_t samples = options.samples;
+  report.samples = samples;
+  bool grew = false;
   for (int64_t iteration = 0;; ++iteration) {
     if (iteration >= options.maxIterations) {
       finish(FitStop::Steps, "reached the iteration cap");
       break;
     }
     poll();
-    if (iteration % std::max<int64_t>(options.resampleEvery, 1) == 0) batch = source(options.samples, gen);
+    if (grew || iteration % std::max<int64_t>(options.resampleEvery, 1) == 0) batch = source(samples, gen);
+    grew = false;
     const at::Tensor points = batch.points.to(opts);
     const at::Tensor rowScale = batch.weights.defined() ? batch.weights.to(opts).sqrt() : at::Tensor();
     const at::Tensor targets = batch.values.to(opts);
@@ -285,7 +290,18 @@ GaussNewtonReport fitGaussNewton(const Network& network, at::Tensor& theta, cons
       patienceMark = report.error;
       sinceImprovement = 0;
     } else if (++sinceImprovement >= options.patience) {
-      finish(FitStop::Stalled, "the held-out error stopped improving");
+      if (samples < options.maxSamples) {
+        samples = std::min(2 * samples, options.maxSamples);
+        report.samples = samples;
+        grew = true;
+        patienceMark = report.error;
+        sinceImprovement = 0;
+        continue;
+      }
+      finish(FitStop::Stalled, samples > options.samples
+                                   ? "the held-out error stopped improving at " + std::to_string(samples) +
+                                         " points per iteration"
+                                   : std::string("the held-out error stopped improving"));
       break;
     }
   }

@@ -45,6 +45,10 @@ struct GaussNewtonOptions {
   double maxSeconds = 0;  // ≤ 0: no limit
   double tol = 0;         // stop once the held-out relative error is ≤ tol (≤ 0: never)
   int64_t samples = 2000;
+  // When the held-out error stalls, the batch doubles (up to this many points) and the fit goes
+  // on: a stall at n points is the sampling-noise floor of n points, which more points lower.
+  // ≤ samples: no growth.
+  int64_t maxSamples = 0;
   int64_t resampleEvery = 1;
   int64_t rank = 100;  // Nyström rank per block (clamped to p_a); 0 = plain CG
   double cgTol = 1e-4;
@@ -54,7 +58,7 @@ struct GaussNewtonOptions {
   // damping that falls faster measured fewer iterations to the same error (docs/fitting-and-sampling.md).
   double minDecrease = 0.1;
   int64_t maxTries = 6;
-  // 'stalled' after this many iterations without a 1 % better held-out error.
+  // 'stalled' after this many iterations without a 1 % better held-out error at the largest batch.
   int64_t patience = 10;
   // Called after every iteration with (iteration, held-out error); returning false stops the
   // fit with its best θ (reported as cancelled).
@@ -67,6 +71,7 @@ struct GaussNewtonReport {
   int64_t iterations = 0;
   int64_t rejected = 0;      // damped solves rejected by the ratio test (non-finite ones included)
   int64_t cgIterations = 0;  // summed over every damped solve
+  int64_t samples = 0;       // points per iteration at the end (grown from `samples` on stalls)
   double error = 0;          // held-out relative error of the returned θ
   FitStop stopped = FitStop::Steps;
   bool cancelled = false;  // stopped by `progress` returning false

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <limits>
 #include <string>
+#include <vector>
 
 #include "common/cancelled.h"
 #include "engine/linearization.h"
@@ -191,6 +192,53 @@ TEST(GaussNewton, StopsAtTheToleranceAndReportsWhy) {
   at::Generator gen3 = seeded(3);
   const GaussNewtonReport budget = fitGaussNewton(net, timed, source, heldOut, o, gen3);
   EXPECT_TRUE(budget.stopped == FitStop::Budget || budget.stopped == FitStop::Stalled) << budget.message;
+}
+
+// A batch far smaller than p overfits each draw and stalls at its sampling-noise floor; with
+// `maxSamples` the batch doubles on every stall up to the cap, and the fit goes on to a lower
+// held-out error than the same fit without growth.
+TEST(GaussNewton, StallsDoubleTheBatchUpToItsCapAndLowerTheFloor) {
+  const NetworkConfig cfg = config(1, 16, 2);
+  const Network net(cfg);
+  std::vector<int64_t> drawn;
+  const BatchSource source = [&](int64_t n, at::Generator& gen) {
+    drawn.push_back(n);
+    const at::Tensor x = uniformPoints(net, n, gen);
+    const at::Tensor y = at::sin(x.select(1, 0) * 3) * at::cos(x.select(1, 1) * 2) + x.select(1, 0).square();
+    return Batch{x, y.unsqueeze(1), at::Tensor()};
+  };
+  const Batch heldOut = heldOutBatch(source, 4000, 81);
+  GaussNewtonOptions o;
+  o.maxIterations = 400;
+  o.samples = 40;
+  o.rank = 40;
+  o.patience = 5;
+  ASSERT_GT(net.fieldParameterCount(), 4 * o.samples);
+
+  at::Tensor fixed = net.initialParameters(1);
+  at::Generator gen = seeded(6);
+  drawn.clear();
+  const GaussNewtonReport stalled = fitGaussNewton(net, fixed, source, heldOut, o, gen);
+  EXPECT_EQ(stalled.stopped, FitStop::Stalled) << stalled.message;
+  EXPECT_EQ(stalled.samples, 40);
+  for (int64_t n : drawn) EXPECT_EQ(n, 40);
+
+  o.maxSamples = 1280;
+  at::Tensor grown = net.initialParameters(1);
+  at::Generator gen2 = seeded(6);
+  drawn.clear();
+  const GaussNewtonReport report = fitGaussNewton(net, grown, source, heldOut, o, gen2);
+  EXPECT_EQ(report.stopped, FitStop::Stalled) << report.message;
+  EXPECT_EQ(report.samples, 1280);
+  EXPECT_NE(report.message.find("at 1280 points per iteration"), std::string::npos) << report.message;
+  // Every draw is the previous size or twice it, from 40 to the cap.
+  ASSERT_FALSE(drawn.empty());
+  EXPECT_EQ(drawn.front(), 40);
+  EXPECT_EQ(drawn.back(), 1280);
+  for (size_t i = 1; i < drawn.size(); ++i)
+    EXPECT_TRUE(drawn[i] == drawn[i - 1] || drawn[i] == 2 * drawn[i - 1]);
+  EXPECT_LT(report.error, 0.5 * stalled.error);
+  EXPECT_NEAR(fieldErrors(net, grown, heldOut).relative(), report.error, 1e-12);
 }
 
 // A target that turns non-finite mid-fit stops the fit with its best (finite) θ and a reason.

@@ -76,6 +76,7 @@ export async function measureSolve(
     lr: 1e-3,
     batch: 2000,
     samples: 2000,
+    maxSamples: 2000,
     rank: 0,
     warmupSteps: 0,
     headTuning: false,

@@ -25,6 +25,11 @@ export interface FitReport {
   readonly rejectedSteps: number;
   /** Gauss–Newton: CG iterations over every damped solve (0 for Adam). */
   readonly cgIterations: number;
+  /**
+   * Gauss–Newton: points per iteration when it ended; above `fit.samples` when stalls doubled the
+   * batch (0 for Adam).
+   */
+  readonly samples: number;
   /** True when head tuning ran and was kept (it is kept only when it lowers the error). */
   readonly headTuned: boolean;
 }
@@ -38,6 +43,7 @@ export interface NativeFitFigures {
   message: string;
   rejected: number;
   cgIterations: number;
+  samples: number;
   headTuned: boolean;
 }
 
@@ -63,6 +69,7 @@ export function fitReport(
     message: figures.message,
     rejectedSteps: figures.rejected,
     cgIterations: figures.cgIterations,
+    samples: figures.samples,
     headTuned: figures.headTuned,
   });
 }

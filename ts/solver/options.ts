@@ -148,8 +148,13 @@ export interface FitOptions {
   lr?: number;
   /** Points per Adam step, for 'adam' and the warm-up (default 2 000). */
   batch?: number;
-  /** Gauss–Newton: fresh points per iteration (default 2 000). */
+  /** Gauss–Newton: fresh points per iteration at the start (default 2 000). */
   samples?: number;
+  /**
+   * Gauss–Newton: each time the held-out error stalls, the points per iteration double, up to this
+   * many, and the fit goes on; a stall at this size ends it (default 16 000; ≤ `samples`: no growth).
+   */
+  maxSamples?: number;
   /** Gauss–Newton: Nyström preconditioner rank per field block; 0 = plain CG (default 100). */
   rank?: number;
   /** Gauss–Newton: Adam steps before the first Gauss–Newton iteration (default 0). */
@@ -288,6 +293,7 @@ export interface ResolvedFit {
   readonly lr: number;
   readonly batch: number;
   readonly samples: number;
+  readonly maxSamples: number;
   readonly rank: number;
   readonly warmupSteps: number;
   readonly headTuning: boolean;
@@ -393,6 +399,7 @@ export const DEFAULT_OPTIONS: PresetDefaults = deepFreeze({
     lr: 1e-3,
     batch: 2000,
     samples: 2000,
+    maxSamples: 16_000,
     rank: 100,
     warmupSteps: 0,
     headTuning: true,
@@ -441,6 +448,7 @@ export const PAPER_OPTIONS: PresetDefaults = deepFreeze({
     lr: 1e-3,
     batch: 10_000,
     samples: 10_000,
+    maxSamples: 80_000,
     rank: 200,
     warmupSteps: 0,
     headTuning: true,
@@ -492,6 +500,7 @@ const FIT_KEYS = [
   'lr',
   'batch',
   'samples',
+  'maxSamples',
   'rank',
   'warmupSteps',
   'headTuning',
@@ -698,6 +707,13 @@ function readFit(v: unknown, D: PresetDefaults): ResolvedFit {
     lr: readPositive('fit.lr', o.lr, d.lr),
     batch: readCount('fit.batch', o.batch, d.batch, 1, 'points per Adam step'),
     samples: readCount('fit.samples', o.samples, d.samples, 16, 'points per Gauss–Newton iteration'),
+    maxSamples: readCount(
+      'fit.maxSamples',
+      o.maxSamples,
+      d.maxSamples,
+      16,
+      'the most points per Gauss–Newton iteration the batch grows to',
+    ),
     rank: readInteger('fit.rank', o.rank, d.rank, 0, 100_000, 'Nyström rank of the Gauss–Newton solves; 0 = plain CG'),
     warmupSteps: readInteger(
       'fit.warmupSteps',

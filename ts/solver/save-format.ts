@@ -308,6 +308,8 @@ function readFitReport(v: unknown): FitReport {
     message: string(f.message, 'stats.fit.message'),
     rejectedSteps: count(f.rejectedSteps, 'stats.fit.rejectedSteps'),
     cgIterations: count(f.cgIterations, 'stats.fit.cgIterations'),
+    // Absent from files saved before the batch grew on stalls.
+    samples: f.samples === undefined ? 0 : count(f.samples, 'stats.fit.samples'),
     headTuned: f.headTuned === true,
   };
 }

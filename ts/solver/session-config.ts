@@ -74,6 +74,7 @@ export function fitConfigFor(options: ResolvedOptions, cap?: number | null): Fit
     lr: f.lr,
     batch: f.batch,
     samples: f.samples,
+    maxSamples: f.maxSamples,
     rank: f.rank,
     warmupSteps: f.method === 'adam' ? 0 : f.warmupSteps,
     headTuning: f.headTuning,

@@ -153,6 +153,8 @@ export interface FitConfig {
   lr: number;
   batch: number;
   samples: number;
+  /** Gauss–Newton: the batch's cap when it doubles on a stall (≤ samples: no growth). */
+  maxSamples: number;
   rank: number;
   warmupSteps: number;
   headTuning: boolean;
@@ -175,6 +177,8 @@ export interface FitResult {
   rejected: number;
   /** GN: CG iterations over every damped solve. */
   cgIterations: number;
+  /** GN: points per iteration at the end, grown from `samples` on stalls (0 for Adam). */
+  samples: number;
   headTuned: boolean;
   /** Adam: the last batch loss (0 for Gauss–Newton). */
   loss: number;
