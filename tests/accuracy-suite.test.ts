@@ -103,7 +103,7 @@ const BOUNDS: Record<string, { fit: number; final: number }> = {
   'wave-2d': { fit: 5e-4, final: 2.5e-3 },
   'burgers-2d': { fit: 5e-4, final: 4e-4 },
   'heat-6d': { fit: 2e-2, final: 2e-2 },
-  'transport-1d': { fit: 1e-3, final: 3e-3 },
+  'transport-1d': { fit: 1e-3, final: 1e-3 },
 };
 
 /**

@@ -240,7 +240,7 @@ export const transportMargin = (T: number): number => T;
 const defaults = (): Omit<NeuralIVPOptions, 'problem'> => ({});
 
 /**
- * μ for a problem with no damping, such as a wave: it carries every step's projection residual to T
+ * μ for a problem with no damping, such as a wave or transport: it carries every step's projection residual to T
  * undamped, and a smaller μ lowers that residual at the price of CG iterations (`linear.mu`'s doc).
  */
 const UNDAMPED_MU = 1e-8;
@@ -267,8 +267,8 @@ export function suiteCases(): SuiteCase[] {
       problem: suiteTransport1d(),
       T: 4, // two domain widths
       ciT: 2, // one
-      options: (T) => ({ margin: transportMargin(T) }),
-      setting: 'margin = c·T / half-width (the documented rule)',
+      options: (T) => ({ margin: transportMargin(T), linear: { mu: UNDAMPED_MU } }),
+      setting: `margin = c·T / half-width (the documented rule); linear.mu = ${UNDAMPED_MU}, the documented value for an undamped problem`,
     },
   ];
 }
