@@ -130,7 +130,7 @@ describe('suite at CI size: final error against the closed form', { timeout: 120
   it.each(cases.map((c) => [c.name, c] as const))('%s', async (_, c) => {
     const start = performance.now();
     const own = c.options(c.ciT);
-    // A case's own linear setting (the wave's μ) refines the CI-sized solver, it does not replace it.
+    // A case's own linear setting (the undamped cases' μ) refines the CI-sized solver, it does not replace it.
     const linear = { ...CI.linear, ...own.linear } as NeuralIVPOptions['linear'];
     const ivp = new NeuralIVP({ ...CI, ...own, linear, problem: c.problem });
     const fit = await ivp.fit();

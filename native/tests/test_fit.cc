@@ -214,20 +214,23 @@ TEST(GaussNewton, StallsDoubleTheBatchUpToItsCapAndLowerTheFloor) {
   o.rank = 40;
   o.patience = 5;
   ASSERT_GT(net.fieldParameterCount(), 4 * o.samples);
+  // The same fit (initialisation and draws) with a given cap; `drawn` records its batch sizes.
+  const auto fitWithCap = [&](int64_t maxSamples, at::Tensor& theta) {
+    o.maxSamples = maxSamples;
+    theta = net.initialParameters(1);
+    at::Generator gen = seeded(6);
+    drawn.clear();
+    return fitGaussNewton(net, theta, source, heldOut, o, gen);
+  };
 
-  at::Tensor fixed = net.initialParameters(1);
-  at::Generator gen = seeded(6);
-  drawn.clear();
-  const GaussNewtonReport stalled = fitGaussNewton(net, fixed, source, heldOut, o, gen);
+  at::Tensor fixed;
+  const GaussNewtonReport stalled = fitWithCap(0, fixed);
   EXPECT_EQ(stalled.stopped, FitStop::Stalled) << stalled.message;
   EXPECT_EQ(stalled.samples, 40);
   for (int64_t n : drawn) EXPECT_EQ(n, 40);
 
-  o.maxSamples = 1280;
-  at::Tensor grown = net.initialParameters(1);
-  at::Generator gen2 = seeded(6);
-  drawn.clear();
-  const GaussNewtonReport report = fitGaussNewton(net, grown, source, heldOut, o, gen2);
+  at::Tensor grown;
+  const GaussNewtonReport report = fitWithCap(1280, grown);
   EXPECT_EQ(report.stopped, FitStop::Stalled) << report.message;
   EXPECT_EQ(report.samples, 1280);
   EXPECT_NE(report.message.find("at 1280 points per iteration"), std::string::npos) << report.message;

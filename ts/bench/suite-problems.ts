@@ -240,10 +240,12 @@ export const transportMargin = (T: number): number => T;
 const defaults = (): Omit<NeuralIVPOptions, 'problem'> => ({});
 
 /**
- * μ for a problem with no damping, such as a wave or transport: it carries every step's projection residual to T
- * undamped, and a smaller μ lowers that residual at the price of CG iterations (`linear.mu`'s doc).
+ * μ for a problem with no damping, such as a wave or transport: it carries every step's projection
+ * residual to T undamped, and a smaller μ lowers that residual at the price of CG iterations
+ * (`linear.mu`'s doc).
  */
 const UNDAMPED_MU = 1e-8;
+const UNDAMPED_SETTING = `linear.mu = ${UNDAMPED_MU}, the documented value for an undamped problem`;
 
 /** The suite: every case with the defaults but its one documented setting. */
 export function suiteCases(): SuiteCase[] {
@@ -257,7 +259,7 @@ export function suiteCases(): SuiteCase[] {
       T: 0.5,
       ciT: 0.1,
       options: () => ({ linear: { mu: UNDAMPED_MU } }),
-      setting: `linear.mu = ${UNDAMPED_MU}, the documented value for an undamped problem`,
+      setting: UNDAMPED_SETTING,
     },
     { name: 'burgers-2d', kind: 'nonlinear', problem: suiteBurgers2d(), T: 0.5, ciT: 0.2, ...common },
     { name: 'heat-6d', kind: 'high-dimension', problem: suiteHeat6d(), T: 0.1, ciT: 0.05, ...common },
@@ -268,7 +270,7 @@ export function suiteCases(): SuiteCase[] {
       T: 4, // two domain widths
       ciT: 2, // one
       options: (T) => ({ margin: transportMargin(T), linear: { mu: UNDAMPED_MU } }),
-      setting: `margin = c·T / half-width (the documented rule); linear.mu = ${UNDAMPED_MU}, the documented value for an undamped problem`,
+      setting: `margin = c·T / half-width (the documented rule); ${UNDAMPED_SETTING}`,
     },
   ];
 }

@@ -74,8 +74,8 @@ export interface PcgOptions {
   rank?: number;
   /**
    * Regularization μ in (M + μI) θ̇ = F, scaled as `muScale` says (default 1e-6). A problem with no
-   * damping (a wave, transport) carries every step's projection residual to T: use a smaller μ such as 1e-8
-   * there, at more CG iterations, after an accurate (Gauss–Newton) fit (docs/accuracy.md).
+   * damping (a wave, transport) carries every step's projection residual to T: use a smaller μ such
+   * as 1e-8 there, at more CG iterations, after an accurate (Gauss–Newton) fit (docs/accuracy.md).
    */
   mu?: number;
   /** 'solution': μ times the mean square of u on the samples; 'absolute' (default 'solution'). */
