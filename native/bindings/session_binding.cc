@@ -76,6 +76,13 @@ SessionConfig readSessionConfig(const Napi::Value& value) {
   } else {
     throwType(env, "linear.method must be 'pcg' or 'dense'");
   }
+  // Absent in configs made before it existed: the L² projection for every field.
+  if (present(linear.Get("gradientWeights"))) {
+    c.linear.gradientWeights = numberArrayProp(linear, "linear", "gradientWeights");
+    if (c.linear.gradientWeights.size() != static_cast<size_t>(c.network.fields))
+      throwRange(env, "linear.gradientWeights must have network.fields entries");
+    c.linear.stencilStep = numberArg(linear.Get("stencilStep"), "linear.stencilStep");
+  }
   c.linear.memoryBudgetBytes = countArg(o.Get("memoryBudget"), "memoryBudget", 0, kMaxHandle);
   c.seed = static_cast<uint64_t>(countArg(o.Get("seed"), "seed", 0, std::numeric_limits<int32_t>::max()));
   c.shares = parseSampleShares(o.Get("sampleShares"));

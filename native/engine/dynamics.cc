@@ -8,6 +8,7 @@
 #include <string>
 #include <utility>
 
+#include "engine/gradient_rows.h"
 #include "engine/linearization.h"
 #include "solvers/dense.h"
 #include "solvers/operator.h"
@@ -134,8 +135,14 @@ DynamicsResult Dynamics::evaluate(const at::Tensor& theta, double t, const Sampl
   Communicator* const comm = comm_ && comm_->worldSize() > 1 ? comm_.get() : nullptr;
   const double localShare = static_cast<double>(X.size(0)) / static_cast<double>(n);
   const bool dense = config_.method == LinearSolverConfig::Method::Dense;
-  // Before any work, in particular before a J is built.
-  if (dense) checkDenseBudget(X.size(0), pa, nc.dtype, config_.memoryBudgetBytes);
+  const auto gradientWeight = [this](int64_t a) {
+    return a < static_cast<int64_t>(config_.gradientWeights.size()) ? config_.gradientWeights[a] : 0.0;
+  };
+  bool graded = false;
+  for (int64_t a = 0; a < k; ++a) graded = graded || gradientWeight(a) > 0;
+  // Before any work, in particular before a J is built (the gradient rows add 2D·n rows).
+  if (dense)
+    checkDenseBudget(X.size(0) * (graded ? 1 + 2 * nc.dim : 1), pa, nc.dtype, config_.memoryBudgetBytes);
   const auto poll = [&]() {
     if (cancelled && cancelled()) throw Cancelled();
   };
@@ -162,8 +169,14 @@ DynamicsResult Dynamics::evaluate(const at::Tensor& theta, double t, const Sampl
   }
   result.f = result.f.to(opts);
   seconds.plan = clock.lap();
+  std::optional<GradientRows> gradient;
+  if (graded) {
+    gradient.emplace(GradientRows::linearize(net, th, points, config_.stencilStep, rhs_, jets_, t, rowScale));
+    seconds.jets += clock.lap();
+  }
 
   at::Tensor finite = at::logical_and(at::isfinite(result.f).all(), at::isfinite(th).all());
+  if (gradient) finite = at::logical_and(finite, at::isfinite(gradient->gradientF()).all());
   if (comm) {  // every process must take the same branch
     at::Tensor failures = at::logical_not(finite).to(opts.dtype(at::kDouble)).reshape({1});
     sumOverRanks(comm, {failures});
@@ -193,32 +206,46 @@ DynamicsResult Dynamics::evaluate(const at::Tensor& theta, double t, const Sampl
   for (int64_t a = 0; a < k; ++a) {
     poll();
     const at::Tensor fa = fw.select(1, a).unsqueeze(1).contiguous();  // n×1
+    const double beta = gradientWeight(a);
     at::Tensor xa;
     at::Tensor Jx;  // J_a θ̇_a, n×1
-    if (dense && comm) {
+    if (dense) {
       const at::Tensor Ja = lin.fieldJacobian(a);
-      at::Tensor M = at::mm(Ja.t(), Ja).mul_(invN), F = at::mm(Ja.t(), fa).mul_(invN);
-      sumOverRanks(comm, {M, F});
-      xa = denseSolveMatrix(M, F, mu).x;
-      Jx = at::mm(Ja, xa);
-      seconds.cg += clock.lap();
-    } else if (dense) {
-      const at::Tensor Ja = lin.fieldJacobian(a);
-      xa = denseSolve(Ja, fa, mu).x;  // p_a×1
+      if (comm || beta > 0) {
+        at::Tensor M = at::mm(Ja.t(), Ja), F = at::mm(Ja.t(), fa);
+        if (beta > 0) {
+          const at::Tensor Jk = gradient->fieldJacobian(a);
+          const at::Tensor gk = gradient->gradientF().select(1, a).unsqueeze(1);
+          M.add_(at::mm(Jk.t(), Jk), beta);
+          F.add_(at::mm(Jk.t(), gk), beta);
+        }
+        M.mul_(invN);
+        F.mul_(invN);
+        sumOverRanks(comm, {M, F});
+        xa = denseSolveMatrix(M, F, mu).x;
+      } else {
+        xa = denseSolve(Ja, fa, mu).x;  // p_a×1
+      }
       Jx = at::mm(Ja, xa);
       seconds.cg += clock.lap();
     } else {
       // M_a alone feeds the Nyström sketch; μ is folded into CG's operator (in place, one pass
-      // fewer than PcgOptions::shift).
-      const auto product = [&lin, &lin32, a, comm, localShare](const at::Tensor& V, double shift) {
-        if (comm) {  // J_aᵀJ_a V over this process's points, scaled to the global 1/n, then summed
-          at::Tensor out = lin32 ? lin32->fieldMvm(a, V.to(at::kFloat), 0.0) : lin.fieldMvm(a, V, 0.0);
-          sumOverRanks(comm, {out.mul_(localShare)});
-          out = out.to(V.scalar_type());
-          return shift != 0 ? out.add_(V, shift) : out;
+      // fewer than PcgOptions::shift). Sample-parallel: each process's sums scaled to the global
+      // 1/n, then summed.
+      const auto product = [&lin, &lin32, &gradient, a, beta, comm, localShare, invN](const at::Tensor& V,
+                                                                                      double shift) {
+        at::Tensor out;
+        if (beta > 0) {
+          out = lin.fieldMvm(a, V, 0.0).mul_(localShare);
+          out.add_(gradient->fieldGramProduct(a, V), beta * invN);
+        } else if (lin32) {
+          out = lin32->fieldMvm(a, V.to(at::kFloat), 0.0).mul_(localShare).to(V.scalar_type());
+        } else if (!comm) {
+          return lin.fieldMvm(a, V, shift);
+        } else {
+          out = lin.fieldMvm(a, V, 0.0).mul_(localShare);
         }
-        if (!lin32) return lin.fieldMvm(a, V, shift);
-        at::Tensor out = lin32->fieldMvm(a, V.to(at::kFloat), 0.0).to(V.scalar_type());
+        if (comm) sumOverRanks(comm, {out});
         return shift != 0 ? out.add_(V, shift) : out;
       };
       SpdOperator Ma{pa, opts, [&product](const at::Tensor& V) { return product(V, 0.0); }};
@@ -230,9 +257,10 @@ DynamicsResult Dynamics::evaluate(const at::Tensor& theta, double t, const Sampl
       const bool kept = config_.reusePreconditioner && P->preconditioner != nullptr && config_.rank > 0;
       const auto rebuild = [&]() {
         const bool fullSketch = P->fullSketch;
-        // Sample-parallel runs keep the full sketch: each process's sampled rows would give each
-        // its own preconditioner, where CG's replicated vectors need one.
-        *P = buildPreconditioner(lin, a, Ma, config_, mu, gen, fullSketch || comm != nullptr);
+        // Sample-parallel runs keep the full sketch (each process's sampled rows would give each
+        // its own preconditioner, where CG's replicated vectors need one), as do gradient-row
+        // blocks (their M_a is not a selection of value rows).
+        *P = buildPreconditioner(lin, a, Ma, config_, mu, gen, fullSketch || comm != nullptr || beta > 0);
         P->fullSketch = fullSketch;
         if (P->preconditioner) ++result.preconditionersBuilt;
         seconds.preconditioner += clock.lap();
@@ -242,7 +270,8 @@ DynamicsResult Dynamics::evaluate(const at::Tensor& theta, double t, const Sampl
         rebuild();
       }
       poll();
-      const at::Tensor F = lin.fieldVjp(a, fa).mul_(invN);  // p_a×1
+      at::Tensor F = lin.fieldVjp(a, fa).mul_(invN);  // p_a×1
+      if (beta > 0) F.add_(gradient->fieldTarget(a), beta * invN);
       sumOverRanks(comm, {F});
       at::Tensor x0;
       if (warmStart.defined()) {

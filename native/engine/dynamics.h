@@ -51,6 +51,12 @@ struct LinearSolverConfig {
   // (solvers/subsampled.h); -1: chosen per block (engine/preconditioning.h); 0: the randomized
   // Nyström sketch of the full M (the paper's).
   int64_t sketchRows = -1;
+  // Per field, the weight β_a ≥ 0 of the gradient rows (engine/gradient_rows.h): field a's θ̇
+  // minimises ‖J_a θ̇_a − f_a‖² + β_a Σ_k ‖∂_k(J_a θ̇_a − f_a)‖². Empty or all 0: the paper's L²
+  // projection. A block with β_a > 0 runs its products in the network's dtype (the differences
+  // cancel to h) and takes the Nyström sketch of its whole M_a as preconditioner.
+  std::vector<double> gradientWeights;
+  double stencilStep = 1e-4;  // h of the central differences, in the input's units
 };
 
 // A point set with the right-hand side's static (t- and field-independent) nodes evaluated.

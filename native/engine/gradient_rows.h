@@ -1,0 +1,57 @@
+// The rows of the H¹-type projection (docs/accuracy.md, "The projection's norm"): for a field with
+// gradient weight β > 0, θ̇ also matches the spatial gradient of the field's time derivative,
+//   min ‖J θ̇ − f‖² + β Σ_k ‖∂_k(J θ̇) − ∂_k f‖²   over the samples,
+// which controls the derivatives of u that a right-hand side reads (a wave's Δφ through ψ_t).
+// ∂_k is the central difference over the stencil x ± h·e_k: the Jacobian of ∂_k u is a fixed
+// combination of value rows at the 2D·n stencil points, so its products keep the cached-factor
+// GEMMs of a Linearization (at 2D× the rows) and need no Jacobian of ∇u itself.
+#pragma once
+#include <ATen/ATen.h>
+
+#include <cstdint>
+#include <utility>
+
+#include "engine/jets.h"
+#include "engine/linearization.h"
+#include "engine/network.h"
+#include "plan/program.h"
+
+namespace nivp {
+
+// The stencil points of X (n×D): 2D·n rows laid out [k][+, −][i], row (2k + s)·n + i at
+// x_i + (1 − 2s)·h·e_k.
+at::Tensor stencilPoints(const at::Tensor& X, double h);
+
+// Central differences of stencil rows: U (2D·n)×r → (D·n)×r, row k·n + i = (U₊ − U₋)/2h.
+at::Tensor stencilDifference(const at::Tensor& U, int64_t dim, double h);
+// Its transpose: G (D·n)×r → (2D·n)×r.
+at::Tensor stencilDifferenceT(const at::Tensor& G, int64_t dim, double h);
+
+class GradientRows {
+ public:
+  // The network linearised at the stencil of X, with the right-hand side evaluated there (its
+  // central differences are ∂_k f). rowScale (n, optional): √w_i of point i, for all its rows.
+  static GradientRows linearize(const Network& network, const at::Tensor& theta, const at::Tensor& X,
+                                double h, const ProgramEvaluator& rhs, const JetRequest& jets, double t,
+                                const at::Tensor& rowScale);
+
+  // ∂_k f on the samples, (D·n)×k (row scale applied): NaN-free iff f is finite at the stencil.
+  const at::Tensor& gradientF() const { return gradientF_; }
+  // Σ_k J_kᵀ J_k V for field a (not divided by n): V p_a×r → p_a×r.
+  at::Tensor fieldGramProduct(int64_t field, const at::Tensor& V) const;
+  // Σ_k J_kᵀ ∂_k f_a (not divided by n), p_a×1.
+  at::Tensor fieldTarget(int64_t field) const;
+  // The explicit rows J_k of field a stacked over k, (D·n)×p_a, for dense solves.
+  at::Tensor fieldJacobian(int64_t field) const;
+
+ private:
+  GradientRows(int64_t dim, double h, Linearization stencil, at::Tensor gradientF)
+      : dim_(dim), h_(h), stencil_(std::move(stencil)), gradientF_(std::move(gradientF)) {}
+
+  int64_t dim_;
+  double h_;
+  Linearization stencil_;
+  at::Tensor gradientF_;
+};
+
+}  // namespace nivp

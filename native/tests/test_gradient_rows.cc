@@ -1,0 +1,209 @@
+// Tests of the gradient rows (engine/gradient_rows.h): the projection that also matches ∂_k f.
+// The truth is independent of the engine: the Jacobians of u and of ∂_k u with respect to θ, and
+// ∂_k f, all by autograd on the plain reference network, then the normal equations
+//   (Σ_i w_i (J_iᵀJ_i + β Σ_k J_ikᵀJ_ik)/n + μI) θ̇ = Σ_i w_i (J_iᵀf_i + β Σ_k J_ikᵀ ∂_k f_i)/n
+// solved by LU, on the system φ_t = ψ, ψ_t = Δφ in 2D.
+#include <ATen/ATen.h>
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <cmath>
+#include <memory>
+#include <vector>
+
+#include "engine/dynamics.h"
+#include "engine/gradient_rows.h"
+#include "reference_network.h"
+#include "test_support.h"
+
+namespace nivp {
+namespace {
+
+using testing::seeded;
+constexpr auto relErr = testing::relativeError;
+
+constexpr int64_t kPoints = 240;
+constexpr double kMu = 1e-4;
+
+PlanNode fieldNode(int64_t f, JetTerm term) {
+  PlanNode n;
+  n.op = PlanOp::Field;
+  n.field = f;
+  n.term = term;
+  return n;
+}
+
+struct Wave {
+  NetworkConfig cfg;
+  Program program;
+  JetRequest jets;
+  std::shared_ptr<const Network> net;
+  at::Tensor theta, points;
+};
+
+Wave wave() {
+  Wave w;
+  w.cfg.dim = 2;
+  w.cfg.fields = 2;
+  w.cfg.width = 16;
+  w.cfg.depth = 2;
+  w.cfg.embedding = true;
+  w.cfg.frequencies = 2;
+  w.cfg.dirichlet = true;
+  w.cfg.lower = {-1.0, -1.0};
+  w.cfg.upper = {1.0, 1.0};
+  w.cfg.dtype = at::kDouble;
+  w.program.nodes = {fieldNode(1, JetTerm::Value), fieldNode(0, JetTerm::Lap)};  // ψ, Δφ
+  w.program.isStatic = {false, false};
+  w.program.outputs = {0, 1};
+  w.jets.laplacian = true;
+  w.net = std::make_shared<const Network>(w.cfg);
+  w.theta = w.net->initialParameters(3).to(at::kDouble);
+  w.points = at::rand({kPoints, 2}, seeded(9), at::TensorOptions().dtype(at::kDouble)).mul_(2).sub_(1);
+  return w;
+}
+
+// One field's value rows J (n×p_a), gradient rows J_k (D×n×p_a), f (n) and ∂_k f (D×n), by
+// autograd: one backward pass per row.
+struct FieldTruth {
+  at::Tensor J, Jk, f, fk;
+};
+
+std::vector<FieldTruth> autogradTruth(const Wave& w) {
+  const int64_t n = kPoints, D = 2, pa = w.net->fieldParameterCount();
+  torch::Tensor theta = w.theta.clone().requires_grad_(true);
+  torch::Tensor x = w.points.clone().requires_grad_(true);
+  const torch::Tensor y = testing::referenceForward(w.cfg, theta, x);
+  const auto dx = [&x](const torch::Tensor& s) {
+    return torch::autograd::grad({s.sum()}, {x}, {}, true, true)[0];
+  };
+  std::vector<torch::Tensor> gradients = {dx(y.select(1, 0)), dx(y.select(1, 1))};  // n×D each
+  torch::Tensor lap = torch::zeros({n}, x.options());
+  for (int64_t k = 0; k < D; ++k) lap = lap + dx(gradients[0].select(1, k)).select(1, k);
+  const std::vector<torch::Tensor> f = {y.select(1, 1), lap};
+  std::vector<FieldTruth> out(2);
+  for (int64_t a = 0; a < 2; ++a) {
+    const auto row = [&](const torch::Tensor& s) {
+      return torch::autograd::grad({s}, {theta}, {}, true)[0].narrow(0, w.net->fieldOffset(a), pa);
+    };
+    FieldTruth& t = out[a];
+    t.J = at::empty({n, pa}, w.theta.options());
+    t.Jk = at::empty({D, n, pa}, w.theta.options());
+    for (int64_t i = 0; i < n; ++i) {
+      t.J[i].copy_(row(y[i][a]));
+      for (int64_t k = 0; k < D; ++k) t.Jk[k][i].copy_(row(gradients[a][i][k]));
+    }
+    t.f = f[a].detach().clone();
+    t.fk = dx(f[a]).detach().t().contiguous();
+  }
+  return out;
+}
+
+at::Tensor truthThetaDot(const Wave& w, const std::vector<FieldTruth>& truth, const std::vector<double>& beta,
+                         const at::Tensor& weights) {
+  const double invN = 1.0 / kPoints;
+  const int64_t pa = w.net->fieldParameterCount();
+  std::vector<at::Tensor> blocks;
+  for (int64_t a = 0; a < 2; ++a) {
+    const FieldTruth& t = truth[a];
+    const at::Tensor s = weights.sqrt().unsqueeze(1);
+    const at::Tensor J = t.J * s, f = t.f * weights.sqrt();
+    at::Tensor M = at::mm(J.t(), J), F = at::mv(J.t(), f);
+    for (int64_t k = 0; k < 2; ++k) {
+      const at::Tensor Jk = t.Jk[k] * s, fk = t.fk[k] * weights.sqrt();
+      M.add_(at::mm(Jk.t(), Jk), beta[a]);
+      F.add_(at::mv(Jk.t(), fk), beta[a]);
+    }
+    M.mul_(invN).add_(at::eye(pa, M.options()), kMu);
+    blocks.push_back(at::linalg_solve(M, F.mul_(invN)));
+  }
+  return at::cat(blocks);
+}
+
+const Wave& sharedWave() {
+  static const Wave w = wave();
+  return w;
+}
+
+const std::vector<FieldTruth>& sharedTruth() {
+  static const std::vector<FieldTruth> t = autogradTruth(sharedWave());
+  return t;
+}
+
+LinearSolverConfig config(LinearSolverConfig::Method method, std::vector<double> beta) {
+  LinearSolverConfig c;
+  c.method = method;
+  c.mu = kMu;
+  c.tol = 1e-12;
+  c.rank = 100;
+  c.gradientWeights = std::move(beta);
+  c.stencilStep = 1e-4;
+  return c;
+}
+
+DynamicsResult solve(const LinearSolverConfig& c, const at::Tensor& weights = at::Tensor()) {
+  const Wave& w = sharedWave();
+  const Dynamics dyn(w.net, ProgramEvaluator(w.program, w.jets.pairs), w.jets, c);
+  at::Generator gen = seeded(1);
+  return dyn.evaluate(w.theta, 0.0, dyn.samples(w.points, weights), at::Tensor(), gen);
+}
+
+TEST(GradientRows, StencilDifferencesAreCentralDifferences) {
+  const at::Tensor X = at::rand({5, 3}, seeded(2), at::TensorOptions().dtype(at::kDouble));
+  const double h = 0.01;
+  const at::Tensor S = stencilPoints(X, h);
+  ASSERT_EQ(S.size(0), 30);
+  // A quadratic's central differences are exact: ∂_k of Σ_j (j + 1)·x_j² is 2(k + 1)x_k.
+  const at::Tensor coef = at::arange(1, 4, X.options());
+  const at::Tensor q = (S.square() * coef).sum(1, true);
+  const at::Tensor G = stencilDifference(q, 3, h).reshape({3, 5});
+  EXPECT_LT(relErr(G, (X * coef * 2).t()), 1e-12);
+  // stencilDifferenceT is the transpose: ⟨D u, g⟩ = ⟨u, Dᵀ g⟩.
+  const at::Tensor g = at::randn({15, 1}, seeded(4), X.options());
+  const double lhs = (stencilDifference(q, 3, h) * g).sum().item<double>();
+  const double rhs = (q * stencilDifferenceT(g, 3, h)).sum().item<double>();
+  EXPECT_NEAR(lhs, rhs, 1e-12 * std::abs(lhs));
+}
+
+// β on φ only: the wave's energy norm (H¹ for φ, L² for ψ).
+TEST(GradientRows, DenseSolvesTheGradientLeastSquares) {
+  const std::vector<double> beta = {0.3, 0.0};
+  const DynamicsResult r = solve(config(LinearSolverConfig::Method::Dense, beta));
+  const at::Tensor truth = truthThetaDot(sharedWave(), sharedTruth(), beta, at::ones({kPoints}, at::kDouble));
+  // The stencil's truncation error, (ωh)², is what separates them.
+  EXPECT_LT(relErr(r.thetaDot, truth), 1e-5);
+  // β changes the answer: the L² solution is far from it.
+  const at::Tensor l2 =
+      truthThetaDot(sharedWave(), sharedTruth(), {0.0, 0.0}, at::ones({kPoints}, at::kDouble));
+  EXPECT_GT(relErr(l2, truth), 1e-2);
+}
+
+TEST(GradientRows, PcgSolvesTheWeightedGradientLeastSquares) {
+  const std::vector<double> beta = {0.3, 0.05};
+  const at::Tensor weights =
+      at::rand({kPoints}, seeded(6), at::TensorOptions().dtype(at::kDouble)).mul_(1.5).add_(0.5);
+  const DynamicsResult r = solve(config(LinearSolverConfig::Method::Pcg, beta), weights);
+  EXPECT_TRUE(r.converged);
+  const at::Tensor truth = truthThetaDot(sharedWave(), sharedTruth(), beta, weights);
+  EXPECT_LT(relErr(r.thetaDot, truth), 1e-5);
+  // The reported residual stays the L² one of the value rows.
+  const int64_t pa = sharedWave().net->fieldParameterCount();
+  double num = 0, den = 0;
+  for (int64_t a = 0; a < 2; ++a) {
+    const FieldTruth& t = sharedTruth()[a];
+    const at::Tensor misfit = (at::mv(t.J, r.thetaDot.narrow(0, a * pa, pa)) - t.f) * weights.sqrt();
+    num += misfit.square().sum().item<double>();
+    den += (t.f.square() * weights).sum().item<double>();
+  }
+  EXPECT_NEAR(r.residual, std::sqrt(num / den), 1e-6 * std::sqrt(num / den));
+}
+
+TEST(GradientRows, ZeroWeightsAreTheL2Projection) {
+  const DynamicsResult r = solve(config(LinearSolverConfig::Method::Dense, {0.0, 0.0}));
+  const at::Tensor truth =
+      truthThetaDot(sharedWave(), sharedTruth(), {0.0, 0.0}, at::ones({kPoints}, at::kDouble));
+  EXPECT_LT(relErr(r.thetaDot, truth), 1e-8);
+}
+
+}  // namespace
+}  // namespace nivp
