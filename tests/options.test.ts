@@ -2,10 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { SpecError } from '../ts/errors';
 import { defineProblem, ops } from '../ts/problem';
 import { heat } from '../ts/problems/heat';
+import { wave as waveProblem } from '../ts/problems/wave';
 import {
   DEFAULT_OPTIONS,
   type NeuralIVPInput,
   PAPER_OPTIONS,
+  type PcgOptions,
   type ResolvedOptions,
   resolveOptions,
 } from '../ts/solver/options';
@@ -45,6 +47,7 @@ const defaults: Omit<ResolvedOptions, 'problem'> = {
     muScale: 'solution',
     mixedPrecision: false,
     reusePreconditioner: true,
+    gradientWeight: { u: 0 },
   },
   integrator: { method: 'rk45', rtol: 1e-4, errorNorm: 'parameters' },
   fit: {
@@ -85,6 +88,7 @@ const paper: Omit<ResolvedOptions, 'problem'> = {
     muScale: 'absolute',
     mixedPrecision: false,
     reusePreconditioner: false,
+    gradientWeight: { u: 0 },
   },
   integrator: { method: 'rk45', rtol: 1e-4, errorNorm: 'parameters' },
   fit: {
@@ -186,6 +190,7 @@ describe('resolveOptions: defaults', () => {
       muScale: 'solution',
       mixedPrecision: false,
       reusePreconditioner: true,
+      gradientWeight: { u: 0 },
     });
     expect(r.integrator).toEqual({ method: 'rk23', rtol: 1e-4, errorNorm: 'parameters' });
     expect(r.fit).toEqual({ ...defaults.fit, steps: 0, headTuning: false });
@@ -229,12 +234,32 @@ describe('resolveOptions: defaults', () => {
     expect(resolveOptions({ problem, samples: { importance: false } }).samples.importance).toBe(false);
   });
 
-  it('dense solves take only mu and its scale', () => {
+  it('dense solves take only mu, its scale and the gradient weight', () => {
     const dense = (linear: object) => resolveOptions({ problem, linear: { method: 'dense', ...linear } }).linear;
-    expect(dense({})).toEqual({ method: 'dense', mu: 1e-6, muScale: 'solution' });
-    expect(dense({ mu: 0, muScale: 'absolute' })).toEqual({ method: 'dense', mu: 0, muScale: 'absolute' });
+    expect(dense({})).toEqual({ method: 'dense', mu: 1e-6, muScale: 'solution', gradientWeight: { u: 0 } });
+    expect(dense({ mu: 0, muScale: 'absolute' })).toEqual({
+      method: 'dense',
+      mu: 0,
+      muScale: 'absolute',
+      gradientWeight: { u: 0 },
+    });
     const e = errorOf({ problem, linear: { method: 'dense', rank: 10 } });
     expect(e.path).toBe('linear.rank');
+  });
+
+  it('gradientWeight: one β for every field, or β by field name (others 0)', () => {
+    const wave = waveProblem();
+    const weights = (gradientWeight: unknown) =>
+      resolveOptions({ problem: wave, linear: { gradientWeight } as PcgOptions }).linear.gradientWeight;
+    expect(weights(undefined)).toEqual({ phi: 0, psi: 0 });
+    expect(weights(0.5)).toEqual({ phi: 0.5, psi: 0.5 });
+    expect(weights({ phi: 2 })).toEqual({ phi: 2, psi: 0 });
+    expect(weights({ psi: 0.1, phi: 0 })).toEqual({ phi: 0, psi: 0.1 });
+    const r = resolveOptions({ problem: wave, linear: { method: 'dense', gradientWeight: { psi: 3 } } });
+    expect(resolveOptions({ ...r })).toEqual(r);
+    const e = errorOf({ problem: wave, linear: { gradientWeight: { phi: 1, u: 1 } } });
+    expect([e.path, e.message]).toEqual(['linear.gradientWeight.u', expect.stringMatching(/allowed: phi, psi/)]);
+    expect(errorOf({ problem: wave, linear: { gradientWeight: { psi: -1 } } }).path).toBe('linear.gradientWeight.psi');
   });
 
   it('restart policies: false, true, time fraction, CG iterations, both', () => {
@@ -291,7 +316,7 @@ describe('resolveOptions: defaults', () => {
 
   it('DEFAULT_OPTIONS and PAPER_OPTIONS hold the same defaults', () => {
     expect(DEFAULT_OPTIONS.network).toEqual({ ...defaults.network, decay: 'derivativeOrder' });
-    expect(DEFAULT_OPTIONS.linear).toEqual(defaults.linear);
+    expect({ ...DEFAULT_OPTIONS.linear, gradientWeight: { u: 0 } }).toEqual(defaults.linear);
     expect(DEFAULT_OPTIONS.integrator).toEqual(defaults.integrator);
     expect(DEFAULT_OPTIONS.fit).toEqual(defaults.fit);
     expect(PAPER_OPTIONS.fit).toEqual(paper.fit);
@@ -333,6 +358,11 @@ describe('resolveOptions: errors', () => {
     ['margin', { margin: 9 }, /at most 8/],
     ['linear.precond', { linear: { precond: true } }, /unknown key/],
     ['linear.mixedPrecision', { linear: { mixedPrecision: 1 } }, /true or false/],
+    ['linear.gradientWeight', { linear: { gradientWeight: -1 } }, /non-negative.*squared length/],
+    ['linear.gradientWeight', { linear: { gradientWeight: Number.NaN } }],
+    ['linear.gradientWeight', { linear: { gradientWeight: '1' } }, /by field name/],
+    ['linear.gradientWeight', { linear: { gradientWeight: [1] } }, /by field name/],
+    ['linear.gradientWeight.u', { linear: { method: 'dense', gradientWeight: { u: -1 } } }],
     ['linear.mixedPrecision', { linear: { mixedPrecision: true }, dtype: 'float32' }, /float64/],
     ['linear.mixedPrecision', { linear: { method: 'dense', mixedPrecision: true } }, /unknown key/],
     ['integrator.method', { integrator: { method: 'euler' } }, /'rk23', 'rk45'/],

@@ -283,6 +283,20 @@ describe('save format', () => {
     // A dense solve written with CG fields keeps only mu and its scale.
     const dense = decodeSolution(linear({ method: 'dense', mu: 1e-5 }));
     expect(dense.config.session.linear).toEqual({ method: 'dense', mu: 1e-5, muScale: doc.session.linear.muScale });
+    // Gradient rows: one weight per field with their stencil step, both kept; absent in older files.
+    const fields = doc.problem.plan.fields.length;
+    const graded = decodeSolution(linear({ gradientWeights: Array(fields).fill(0.5), stencilStep: 1e-4 }));
+    expect(graded.config.session.linear).toMatchObject({ gradientWeights: Array(fields).fill(0.5), stencilStep: 1e-4 });
+    expect(old.config.session.linear).not.toHaveProperty('gradientWeights');
+    expect(() => decodeSolution(linear({ gradientWeights: [0.5, 0.5, 0.5], stencilStep: 1e-4 }))).toThrow(
+      /session\.linear\.gradientWeights/,
+    );
+    expect(() => decodeSolution(linear({ gradientWeights: Array(fields).fill(-1), stencilStep: 1e-4 }))).toThrow(
+      /session\.linear\.gradientWeights\[0\]/,
+    );
+    expect(() => decodeSolution(linear({ gradientWeights: Array(fields).fill(1), stencilStep: 0 }))).toThrow(
+      /session\.linear\.stencilStep/,
+    );
   });
 });
 

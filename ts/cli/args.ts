@@ -52,3 +52,24 @@ export function param(value: string, previous: Record<string, ParamValue> | unde
   if (asNumbers.every(Number.isFinite)) v = asNumbers.length === 1 && !raw.includes(',') ? asNumbers[0] : asNumbers;
   return { ...(previous ?? {}), [key]: v };
 }
+
+/**
+ * `--gradient-weight`: one β ≥ 0 for every field (`1`), or `field=β` (repeatable, e.g. `u=1`).
+ * Field names are checked by the solver's options (an unknown one names the allowed fields).
+ */
+export function gradientWeight(
+  value: string,
+  previous: number | Record<string, number> | undefined,
+): number | Record<string, number> {
+  const eq = value.indexOf('=');
+  const raw = (eq < 0 ? value : value.slice(eq + 1)).trim();
+  const beta = Number(raw);
+  if (raw === '' || !Number.isFinite(beta) || beta < 0) {
+    throw new InvalidArgumentError('expected β ≥ 0 for every field (e.g. 1) or field=β (e.g. u=1).');
+  }
+  if (eq < 0) return beta;
+  const field = value.slice(0, eq).trim();
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(field)) throw new InvalidArgumentError(`'${field}' is not a field name.`);
+  const byField = typeof previous === 'object' ? previous : {};
+  return { ...byField, [field]: beta };
+}

@@ -10,7 +10,7 @@ import { runBench } from '../bench/run';
 import { SpecError } from '../errors';
 import { packageRoot } from '../native';
 import { DEFAULT_OPTIONS } from '../solver/options';
-import { integerIn, param, positiveNumber, timeList } from './args';
+import { gradientWeight, integerIn, param, positiveNumber, timeList } from './args';
 import { ExitCode, UsageError } from './errors';
 import { launchWorkers, withoutNproc } from './launch';
 import { PROBLEM_NAMES } from './load-problem';
@@ -86,6 +86,11 @@ export function createProgram(ctx: CliContext, onExit: (code: number) => void): 
       ).choices(['pcg', 'dense']),
     )
     .option('--rank <r>', `Nyström preconditioner rank for pcg; 0 = plain CG (default: ${D.linear.rank})`, integerIn(0))
+    .option(
+      '--gradient-weight <β|field=β>',
+      "project a field's step in ‖·‖² + β‖∇·‖² instead of L², repeatable (e.g. u=1 for a wave u_t = v, v_t = Δu: its energy norm); a bare β applies to every field (default: 0)",
+      gradientWeight,
+    )
     .addOption(
       new Option(
         '--fit-method <name>',

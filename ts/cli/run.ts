@@ -36,6 +36,7 @@ export interface RunFlags {
   method?: 'rk23' | 'rk45';
   linear?: 'pcg' | 'dense';
   rank?: number;
+  gradientWeight?: number | Record<string, number>;
   fitMethod?: 'gauss-newton' | 'adam';
   fitTol?: number;
   fitSeconds?: number;
@@ -86,6 +87,7 @@ const FLAG_OF_PATH: Readonly<Record<string, string>> = {
   'integrator.method': '--method',
   'linear.method': '--linear',
   'linear.rank': '--rank',
+  'linear.gradientWeight': '--gradient-weight',
   'fit.steps': '--fit-steps',
   'fit.batch': '--fit-batch',
   restarts: '--restarts',
@@ -93,6 +95,11 @@ const FLAG_OF_PATH: Readonly<Record<string, string>> = {
   dtype: '--dtype',
   device: '--device',
 };
+
+/** The flag that sets an option path; a field's gradient weight is set by --gradient-weight. */
+function flagOfPath(path: string): string | undefined {
+  return FLAG_OF_PATH[path] ?? (path.startsWith('linear.gradientWeight.') ? '--gradient-weight' : undefined);
+}
 
 /** `path: message`, with the flag that sets the path when there is one. */
 export function describeSpecError(e: SpecError, flagOf: (path: string) => string | undefined): string {
@@ -122,9 +129,9 @@ export function solverOptions(problem: Problem, f: RunFlags): NeuralIVPOptions {
   if (f.linear === 'dense') {
     if (f.rank !== undefined)
       throw new UsageError('--rank', 'sets the PCG preconditioner rank; it does not apply to --linear dense');
-    linear = { method: 'dense' };
-  } else if (f.linear === 'pcg' || f.rank !== undefined) {
-    linear = defined({ method: 'pcg' as const, rank: f.rank });
+    linear = defined({ method: 'dense' as const, gradientWeight: f.gradientWeight });
+  } else if (f.linear === 'pcg' || f.rank !== undefined || f.gradientWeight !== undefined) {
+    linear = defined({ method: 'pcg' as const, rank: f.rank, gradientWeight: f.gradientWeight });
   }
   return defined({
     problem,
@@ -201,7 +208,7 @@ export async function runSolve(problemArg: string, flags: RunFlags, ctx: CliCont
     ivp = new NeuralIVP(solverOptions(problem, flags), ctx.createSession ? { createSession: ctx.createSession } : {});
   } catch (e) {
     if (e instanceof SpecError) {
-      ctx.stderr(`error: ${describeSpecError(e, (p) => FLAG_OF_PATH[p])}\n`);
+      ctx.stderr(`error: ${describeSpecError(e, flagOfPath)}\n`);
       return ExitCode.usage;
     }
     throw e;

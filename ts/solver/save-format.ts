@@ -357,9 +357,10 @@ function readSession(v: unknown, plan: CompiledProblem): SessionConfig {
   const linear = record(s.linear, 'session.linear');
   const mu = nonNegative(linear.mu, 'session.linear.mu');
   const muScale = readMuScale(linear.muScale);
+  const graded = readGradientRows(linear, plan.fields.length);
   let linearConfig: SessionLinearConfig;
   if (linear.method === 'dense') {
-    linearConfig = { method: 'dense', mu, muScale };
+    linearConfig = { method: 'dense', mu, muScale, ...graded };
   } else if (linear.method === 'pcg') {
     const tol = finite(linear.tol, 'session.linear.tol');
     if (!(tol > 0)) throw new SolutionFileError('session.linear.tol: expected a positive number');
@@ -372,6 +373,7 @@ function readSession(v: unknown, plan: CompiledProblem): SessionConfig {
       muScale,
       mixedPrecision: flag(linear.mixedPrecision, 'session.linear.mixedPrecision'),
       reusePreconditioner: flag(linear.reusePreconditioner, 'session.linear.reusePreconditioner'),
+      ...graded,
     };
   } else {
     throw new SolutionFileError(`session.linear.method: expected "pcg" or "dense"`);
@@ -390,6 +392,24 @@ function readSession(v: unknown, plan: CompiledProblem): SessionConfig {
 }
 
 /** 'solution' or 'absolute'; absent (files written before the option existed) is 'absolute'. */
+/** The gradient rows' weights (one per field) and stencil step; absent in older files: none. */
+function readGradientRows(
+  linear: Record<string, unknown>,
+  fields: number,
+): { gradientWeights?: number[]; stencilStep?: number } {
+  if (linear.gradientWeights === undefined) return {};
+  const w = linear.gradientWeights;
+  if (!Array.isArray(w) || w.length !== fields) {
+    throw new SolutionFileError(`session.linear.gradientWeights: expected ${fields} numbers (one per field)`);
+  }
+  const stencilStep = finite(linear.stencilStep, 'session.linear.stencilStep');
+  if (!(stencilStep > 0)) throw new SolutionFileError('session.linear.stencilStep: expected a positive number');
+  return {
+    gradientWeights: w.map((x, i) => nonNegative(x, `session.linear.gradientWeights[${i}]`)),
+    stencilStep,
+  };
+}
+
 function readMuScale(v: unknown): MuScale {
   if (v === undefined) return 'absolute';
   if (v === 'solution' || v === 'absolute') return v;

@@ -26,7 +26,7 @@ export function sessionConfigFor(options: ResolvedOptions, device: DeviceName): 
     plan: problem.plan,
     samples: options.samples.count,
     sampling: samplingConfig(options.samples),
-    linear: linearConfig(options.linear),
+    linear: linearConfig(options.linear, problem),
     seed: options.seed,
     memoryBudget: options.memoryBudget,
   };
@@ -47,10 +47,33 @@ export function sampledBox(
 }
 
 /** The solver's own fields only: a dense solve carries no CG settings. */
-export function linearConfig(linear: ResolvedLinear): SessionLinearConfig {
-  if (linear.method === 'dense') return { method: 'dense', mu: linear.mu, muScale: linear.muScale };
+export function linearConfig(
+  linear: ResolvedLinear,
+  problem: { readonly fields: readonly string[]; readonly lower: readonly number[]; readonly upper: readonly number[] },
+): SessionLinearConfig {
+  const weights = problem.fields.map((name) => linear.gradientWeight[name] ?? 0);
+  const graded = gradientRows(weights, problem.lower, problem.upper);
+  if (linear.method === 'dense') return { method: 'dense', mu: linear.mu, muScale: linear.muScale, ...graded };
   const { tol, maxIters, rank, mu, muScale, mixedPrecision, reusePreconditioner } = linear;
-  return { method: 'pcg', tol, maxIters, rank, mu, muScale, mixedPrecision, reusePreconditioner };
+  return { method: 'pcg', tol, maxIters, rank, mu, muScale, mixedPrecision, reusePreconditioner, ...graded };
+}
+
+/** Relative to the domain's smallest half-width: float64 differences lose about 1e-16/h to rounding. */
+const STENCIL_STEP = 1e-4;
+
+/**
+ * The gradient rows' weights and stencil step, or nothing for the L² projection (configs stay as
+ * they were before the option existed). h is small against every feature the network can
+ * represent on the domain, and large enough that the differences keep ~12 digits.
+ */
+function gradientRows(
+  weights: readonly number[],
+  lower: readonly number[],
+  upper: readonly number[],
+): { gradientWeights?: readonly number[]; stencilStep?: number } {
+  if (!weights.some((w) => w > 0)) return {};
+  const halfWidth = Math.min(...lower.map((l, i) => (upper[i] - l) / 2));
+  return { gradientWeights: [...weights], stencilStep: STENCIL_STEP * halfWidth };
 }
 
 /** How the points are drawn: the sequence, and importance sampling or null. */

@@ -33,6 +33,9 @@ export interface SessionPcgConfig {
    * 0: the randomized Nyström sketch of the full M (the paper's).
    */
   readonly sketchRows?: number;
+  /** β per field of the gradient rows (absent: the L² projection), with their stencil step h. */
+  readonly gradientWeights?: readonly number[];
+  readonly stencilStep?: number;
 }
 
 /** A dense Cholesky solve per field block. */
@@ -40,6 +43,8 @@ export interface SessionDenseConfig {
   readonly method: 'dense';
   readonly mu: number;
   readonly muScale: MuScale;
+  readonly gradientWeights?: readonly number[];
+  readonly stencilStep?: number;
 }
 
 export type SessionLinearConfig = SessionPcgConfig | SessionDenseConfig;
