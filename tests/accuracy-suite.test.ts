@@ -100,7 +100,7 @@ const CI: Omit<NeuralIVPOptions, 'problem'> = {
  */
 const BOUNDS: Record<string, { fit: number; final: number }> = {
   'heat-2d': { fit: 5e-4, final: 4e-4 },
-  'wave-2d': { fit: 5e-4, final: 2.5e-3 },
+  'wave-2d': { fit: 5e-4, final: 6e-4 },
   'burgers-2d': { fit: 5e-4, final: 4e-4 },
   'heat-6d': { fit: 2e-2, final: 2e-2 },
   'transport-1d': { fit: 1e-3, final: 1e-3 },
@@ -130,7 +130,8 @@ describe('suite at CI size: final error against the closed form', { timeout: 120
   it.each(cases.map((c) => [c.name, c] as const))('%s', async (_, c) => {
     const start = performance.now();
     const own = c.options(c.ciT);
-    // A case's own linear setting (the undamped cases' μ) refines the CI-sized solver, it does not replace it.
+    // A case's own linear setting (the wave's gradient weight, transport's μ) refines the CI-sized
+    // solver, it does not replace it.
     const linear = { ...CI.linear, ...own.linear } as NeuralIVPOptions['linear'];
     const ivp = new NeuralIVP({ ...CI, ...own, linear, problem: c.problem });
     const fit = await ivp.fit();
