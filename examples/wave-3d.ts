@@ -17,8 +17,9 @@
 // EDNN is the paper's configuration (uniform points, the paper's Adam fit of `steps` steps). The
 // pulse fills a small fraction of the box, so Neural IVP uses what the package offers for
 // concentrated solutions: importance-sampled scrambled Sobol points that follow |u|, the
-// Gauss–Newton fit to a held-out tolerance, and an embedding whose octaves are not damped (a
-// feature much narrower than the box needs the high octaves at full weight).
+// Gauss–Newton fit to a held-out tolerance, an embedding whose octaves are not damped (a
+// feature much narrower than the box needs the high octaves at full weight), and the wave's energy
+// norm for the projection (φ's step in H¹, so that the Laplacian ψ_t = Δφ reads stays controlled).
 // small: n = 2,000, Neural IVP 3 × 64, FD on 48³; medium: n = 5,000, 3 × 100, FD on 100³ (the
 // paper's grid); paper: n = 10,000, 3 × 100, EDNN's fit 50,000 Adam steps.
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -65,7 +66,11 @@ const problem = problems.wave({ dim: 3 });
 const { exact: exactProgram, initial: initialProgram } = problem.plan;
 if (exactProgram === null || initialProgram === null) throw new Error('wave-3d has initial and exact programs');
 
-const concentrated = { network: { decay: 0 }, samples: { importance: true } } as const;
+const concentrated = {
+  network: { decay: 0 },
+  samples: { importance: true },
+  gradientWeight: { phi: 1 },
+} as const;
 const runs = process.argv.includes('--fd-only') ? [] : selectRuns(ednnAndNeuralIvp(S, concentrated));
 
 await mkdir(out, { recursive: true });

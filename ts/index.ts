@@ -30,7 +30,7 @@ export type {
   FitReport,
 } from './solver/neural-ivp';
 export { EvolveError, NeuralIVP } from './solver/neural-ivp';
-export type { NeuralIVPInput, NeuralIVPOptions } from './solver/options';
+export type { GradientWeight, NeuralIVPInput, NeuralIVPOptions } from './solver/options';
 export { SolutionFileError } from './solver/save-format';
 export type { Points, SolutionStats, SolveSeconds, StepCost, StepHistoryRecord } from './solver/solution';
 export { Solution } from './solver/solution';

@@ -4,7 +4,14 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { EvolveError, NeuralIVP, type NeuralIVPOptions, type Problem, type Solution } from '../../ts/index';
+import {
+  EvolveError,
+  type GradientWeight,
+  NeuralIVP,
+  type NeuralIVPOptions,
+  type Problem,
+  type Solution,
+} from '../../ts/index';
 import { collectReportData, renderReport, type SavedTimeMetrics } from '../../ts/report/index';
 
 /** One configuration to compare (e.g. "EDNN" or "Neural IVP"). */
@@ -183,6 +190,8 @@ export interface ComparisonSize {
 export interface NeuralIvpExtras {
   readonly network?: NeuralIVPOptions['network'];
   readonly samples?: Omit<Exclude<NeuralIVPOptions['samples'], number | undefined>, 'count'>;
+  /** `linear.gradientWeight`: the projection's norm per field (a wave's energy norm). */
+  readonly gradientWeight?: GradientWeight;
 }
 
 /**
@@ -218,7 +227,15 @@ export function ednnAndNeuralIvp(S: ComparisonSize, extras: NeuralIvpExtras = {}
         integrator,
         seed: 0,
         network: { width: S.width, depth: 3, ...extras.network },
-        linear: { method: 'pcg', rank: S.rank, tol: 1e-8, maxIters: 1000, mu: 1e-6, muScale: 'absolute' },
+        linear: {
+          method: 'pcg',
+          rank: S.rank,
+          tol: 1e-8,
+          maxIters: 1000,
+          mu: 1e-6,
+          muScale: 'absolute',
+          gradientWeight: extras.gradientWeight,
+        },
         fit: { method: 'gauss-newton', tol: S.fitTol, maxSeconds: S.fitSeconds, maxIterations: 1000 },
         restarts: { cgIterations: 500 },
       },
