@@ -28,6 +28,9 @@ export interface WaveOptions {
  *
  * D ≠ 3: the standing wave phi = cos(ωt) Π cos(πx_i/2), psi = -ω sin(ωt) Π cos(πx_i/2), with
  * ω = π√D/2 (Δ Π cos(πx_i/2) = -(Dπ²/4) Π cos(πx_i/2)); phi0 = Π cos(πx_i/2), psi0 = 0.
+ *
+ * The system's energy norm (H¹ for phi, L² for psi) is the projection `linear: { gradientWeight:
+ * { phi: 1 } }` (docs/accuracy.md, "The projection's norm"); the default is the paper's L².
  */
 export function wave(options: WaveOptions = {}): Problem {
   const o = readOptions(options, ['dim']);
