@@ -77,7 +77,10 @@ export interface SolutionStats {
 export interface SolveSeconds {
   /** Drawing the Monte Carlo samples (once per attempt). */
   readonly sampling: number;
-  /** The forward sweep for the jets, which also fills the Jacobian caches. */
+  /**
+   * The forward sweep for the jets, which also fills the Jacobian caches (with gradient rows, also
+   * the stencil's sweep and its right-hand side).
+   */
   readonly jets: number;
   /** The right-hand side's plan on the jets. */
   readonly plan: number;
