@@ -394,7 +394,6 @@ function readSession(v: unknown, plan: CompiledProblem): SessionConfig {
   };
 }
 
-/** 'solution' or 'absolute'; absent (files written before the option existed) is 'absolute'. */
 /** The gradient rows' weights (one per field) and stencil step; absent in older files: none. */
 function readGradientRows(
   linear: Record<string, unknown>,
@@ -413,6 +412,7 @@ function readGradientRows(
   };
 }
 
+/** 'solution' or 'absolute'; absent (files written before the option existed) is 'absolute'. */
 function readMuScale(v: unknown): MuScale {
   if (v === undefined) return 'absolute';
   if (v === 'solution' || v === 'absolute') return v;
