@@ -105,6 +105,11 @@ describe('bad command lines exit 2 and name the flag', () => {
     ['a negative --gradient-weight', ['heat', '--gradient-weight', 'u=-1'], /--gradient-weight.*β ≥ 0/],
     ['a --gradient-weight that is not a number', ['heat', '--gradient-weight', 'much'], /--gradient-weight/],
     [
+      'a bare --gradient-weight beside a per-field one',
+      ['heat', '--gradient-weight', 'u=1', '--gradient-weight', '2'],
+      /--gradient-weight.*give it once, or only field=β/,
+    ],
+    [
       'a --gradient-weight for a field the problem lacks',
       ['heat', '--gradient-weight', 'v=1'],
       /linear\.gradientWeight\.v: .*allowed: u.*\(set by --gradient-weight\)/,

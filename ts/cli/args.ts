@@ -67,9 +67,12 @@ export function gradientWeight(
   if (raw === '' || !Number.isFinite(beta) || beta < 0) {
     throw new InvalidArgumentError('expected β ≥ 0 for every field (e.g. 1) or field=β (e.g. u=1).');
   }
+  // One bare β would silently replace the per-field ones (or be replaced by them).
+  if (previous !== undefined && (eq < 0 || typeof previous === 'number')) {
+    throw new InvalidArgumentError('a bare β applies to every field; give it once, or only field=β.');
+  }
   if (eq < 0) return beta;
   const field = value.slice(0, eq).trim();
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(field)) throw new InvalidArgumentError(`'${field}' is not a field name.`);
-  const byField = typeof previous === 'object' ? previous : {};
-  return { ...byField, [field]: beta };
+  return { ...previous, [field]: beta };
 }
