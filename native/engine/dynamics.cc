@@ -69,6 +69,12 @@ Dynamics::Dynamics(std::shared_ptr<const Network> network, ProgramEvaluator rhs,
     throw std::invalid_argument("rhs.outputs: expected one output per field (" + std::to_string(nc.fields) +
                                 "), got " + std::to_string(program.outputs.size()));
   checkJetsCover(program, jets_);
+  if (std::any_of(config_.gradientWeights.begin(), config_.gradientWeights.end(),
+                  [](double b) { return b > 0; })) {
+    StencilRhs stencil = stencilRhs(program, jets_, config_.gradientWeights);
+    stencilJets_ = std::move(stencil.jets);
+    stencilRhs_.emplace(std::move(stencil.program), stencilJets_.pairs);
+  }
 }
 
 SampleSet Dynamics::samples(const at::Tensor& points, const at::Tensor& weights) const {
@@ -171,7 +177,8 @@ DynamicsResult Dynamics::evaluate(const at::Tensor& theta, double t, const Sampl
   seconds.plan = clock.lap();
   std::optional<GradientRows> gradient;
   if (graded) {
-    gradient.emplace(GradientRows::linearize(net, th, points, config_.stencilStep, rhs_, jets_, t, rowScale));
+    gradient.emplace(GradientRows::linearize(net, th, points, config_.stencilStep, *stencilRhs_, stencilJets_,
+                                             t, rowScale));
     seconds.jets += clock.lap();
   }
 
@@ -258,9 +265,9 @@ DynamicsResult Dynamics::evaluate(const at::Tensor& theta, double t, const Sampl
       const auto rebuild = [&]() {
         const bool fullSketch = P->fullSketch;
         // Sample-parallel runs keep the full sketch (each process's sampled rows would give each
-        // its own preconditioner, where CG's replicated vectors need one), as do gradient-row
-        // blocks (their M_a is not a selection of value rows).
-        *P = buildPreconditioner(lin, a, Ma, config_, mu, gen, fullSketch || comm != nullptr || beta > 0);
+        // its own preconditioner, where CG's replicated vectors need one).
+        *P = buildPreconditioner(lin, a, Ma, config_, mu, gen, fullSketch || comm != nullptr,
+                                 gradient ? &*gradient : nullptr, beta);
         P->fullSketch = fullSketch;
         if (P->preconditioner) ++result.preconditionersBuilt;
         seconds.preconditioner += clock.lap();

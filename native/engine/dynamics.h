@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <vector>
 
@@ -54,7 +55,7 @@ struct LinearSolverConfig {
   // Per field, the weight β_a ≥ 0 of the gradient rows (engine/gradient_rows.h): field a's θ̇
   // minimises ‖J_a θ̇_a − f_a‖² + β_a Σ_k ‖∂_k(J_a θ̇_a − f_a)‖². Empty or all 0: the paper's L²
   // projection. A block with β_a > 0 runs its products in the network's dtype (the differences
-  // cancel to h) and takes the Nyström sketch of its whole M_a as preconditioner.
+  // cancel to h); its preconditioner's row sample takes each point's value and gradient rows.
   std::vector<double> gradientWeights;
   double stencilStep = 1e-4;  // h of the central differences, in the input's units
 };
@@ -145,6 +146,10 @@ class Dynamics {
   ProgramEvaluator rhs_;
   JetRequest jets_;
   LinearSolverConfig config_;
+  // The graded fields' right-hand side and its jets, for the gradient rows' stencil (when some
+  // gradient weight is positive).
+  std::optional<ProgramEvaluator> stencilRhs_;
+  JetRequest stencilJets_;
   std::shared_ptr<Communicator> comm_;
   bool synchronizedTimings_ = false;
 };

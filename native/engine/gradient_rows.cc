@@ -1,5 +1,6 @@
 #include "engine/gradient_rows.h"
 
+#include <cmath>
 #include <optional>
 #include <utility>
 
@@ -25,6 +26,42 @@ at::Tensor stencilDifferenceT(const at::Tensor& G, int64_t dim, double h) {
   const int64_t r = G.size(1);
   const at::Tensor g = G.reshape({dim, 1, -1, r}).mul(0.5 / h);
   return at::cat({g, g.neg()}, 1).reshape({-1, r});
+}
+
+StencilRhs stencilRhs(const Program& rhs, const JetRequest& jets,
+                      const std::vector<double>& gradientWeights) {
+  StencilRhs out;
+  Program& p = out.program;
+  p = rhs;
+  std::vector<bool> read(p.nodes.size(), false);
+  for (size_t a = 0; a < p.outputs.size(); ++a)
+    if (a < gradientWeights.size() && gradientWeights[a] > 0) read[p.outputs[a]] = true;
+  // Operands come before their nodes: one backward pass marks everything the graded outputs read.
+  for (size_t k = p.nodes.size(); k-- > 0;) {
+    if (!read[k]) continue;
+    const PlanNode& node = p.nodes[k];
+    if (node.a >= 0) read[node.a] = true;
+    if (node.b >= 0) read[node.b] = true;
+  }
+  bool pairs = false;
+  for (size_t k = 0; k < p.nodes.size(); ++k) {
+    const PlanNode& node = p.nodes[k];
+    if (!read[k]) {
+      p.nodes[k] = PlanNode{};  // the constant 0
+      p.isStatic[k] = true;
+    } else if (node.op == PlanOp::Field) {
+      out.jets.gradient = out.jets.gradient || node.term == JetTerm::D;
+      out.jets.laplacian = out.jets.laplacian || node.term == JetTerm::Lap;
+      pairs = pairs || node.term == JetTerm::D2;
+    }
+  }
+  if (pairs) out.jets.pairs = jets.pairs;
+  const auto zero = static_cast<int64_t>(p.nodes.size());
+  p.nodes.emplace_back();
+  p.isStatic.push_back(true);
+  for (size_t a = 0; a < p.outputs.size(); ++a)
+    if (!(a < gradientWeights.size() && gradientWeights[a] > 0)) p.outputs[a] = zero;
+  return out;
 }
 
 GradientRows GradientRows::linearize(const Network& network, const at::Tensor& theta, const at::Tensor& X,
@@ -60,6 +97,38 @@ at::Tensor GradientRows::fieldTarget(int64_t field) const {
 
 at::Tensor GradientRows::fieldJacobian(int64_t field) const {
   return stencilDifference(stencil_.fieldJacobian(field), dim_, h_);
+}
+
+RowFactor GradientRows::sampledFactor(const Linearization& values, int64_t field, double beta,
+                                      const at::Tensor& index) const {
+  const int64_t n = values.samples(), m = index.size(0), D = dim_;
+  const at::Tensor idx = index.to(at::TensorOptions().dtype(at::kLong).device(at::kCPU));
+  // Point i's stencil rows are (2k + s)·n + i: the same [k][+, −][j] layout over the m points.
+  const at::Tensor stencilIndex =
+      (at::arange(2 * D, idx.options()).mul_(n).unsqueeze(1) + idx.unsqueeze(0)).reshape({-1});
+  auto rows = std::make_shared<const Linearization>(
+      Linearization::stackRows(values.selectRows(idx, at::Tensor(), at::kDouble),
+                               stencil_.selectRows(stencilIndex, at::Tensor(), at::kDouble)));
+  const double h = h_, rootBeta = std::sqrt(beta);
+  // AᵀA/((1 + D)m) must be the m points' (JᵀJ + β Σ J_kᵀJ_k)/m.
+  const double c = std::sqrt(static_cast<double>(1 + D));
+  // T: stacked rows (value, then stencil) → (value, √β ∂_k), applied to the rows of U.
+  const auto T = [m, D, h, rootBeta, c](const at::Tensor& U) {
+    return at::cat({U.narrow(0, 0, m), stencilDifference(U.narrow(0, m, 2 * D * m), D, h).mul_(rootBeta)})
+        .mul_(c);
+  };
+  RowFactor A;
+  A.rows = (1 + D) * m;
+  A.size = values.network().fieldParameterCount();
+  A.options = at::TensorOptions().dtype(at::kDouble).device(values.network().config().device);
+  A.apply = [rows, field, T](const at::Tensor& V) { return T(rows->fieldJvp(field, V)); };
+  A.applyT = [rows, field, m, D, h, rootBeta, c](const at::Tensor& U) {
+    const at::Tensor W =
+        at::cat({U.narrow(0, 0, m), stencilDifferenceT(U.narrow(0, m, D * m), D, h).mul_(rootBeta)});
+    return rows->fieldVjp(field, W).mul_(c);
+  };
+  A.gram = T(T(rows->fieldGram(field)).t().contiguous()).t().contiguous();
+  return A;
 }
 
 }  // namespace nivp

@@ -10,11 +10,13 @@
 
 #include <cstdint>
 #include <utility>
+#include <vector>
 
 #include "engine/jets.h"
 #include "engine/linearization.h"
 #include "engine/network.h"
 #include "plan/program.h"
+#include "solvers/subsampled.h"
 
 namespace nivp {
 
@@ -26,6 +28,15 @@ at::Tensor stencilPoints(const at::Tensor& X, double h);
 at::Tensor stencilDifference(const at::Tensor& U, int64_t dim, double h);
 // Its transpose: G (D·n)×r → (2D·n)×r.
 at::Tensor stencilDifferenceT(const at::Tensor& G, int64_t dim, double h);
+
+// What the gradient rows evaluate at the stencil: the right-hand side of the graded fields only
+// (the other outputs a constant 0) and the jets those outputs read. A wave's graded φ_t = ψ reads
+// values alone where ψ_t = Δφ needs the Laplacian at 2D× the points.
+struct StencilRhs {
+  Program program;
+  JetRequest jets;
+};
+StencilRhs stencilRhs(const Program& rhs, const JetRequest& jets, const std::vector<double>& gradientWeights);
 
 class GradientRows {
  public:
@@ -43,6 +54,14 @@ class GradientRows {
   at::Tensor fieldTarget(int64_t field) const;
   // The explicit rows J_k of field a stacked over k, (D·n)×p_a, for dense solves.
   at::Tensor fieldJacobian(int64_t field) const;
+
+  // A row sample of field a's graded block M_a = (JᵀJ + β Σ_k J_kᵀJ_k)/n for a preconditioner
+  // (solvers/subsampled.h): the points `index` (m of `values`' n rows), each with its value row
+  // and its D gradient rows, (1 + D)·m rows in float64 scaled so that AᵀA/rows estimates M_a. The
+  // Gram matrix comes from the stacked stencil and value caches (cross terms included), with the
+  // differences applied on both sides: no product with the whole M_a.
+  RowFactor sampledFactor(const Linearization& values, int64_t field, double beta,
+                          const at::Tensor& index) const;
 
  private:
   GradientRows(int64_t dim, double h, Linearization stencil, at::Tensor gradientF)

@@ -179,6 +179,27 @@ Linearization Linearization::selectRows(const at::Tensor& index, const at::Tenso
   return out;
 }
 
+Linearization Linearization::stackRows(const Linearization& top, const Linearization& bottom) {
+  if (&top.network_ != &bottom.network_ || top.dtype() != bottom.dtype() ||
+      top.opts_.device() != bottom.opts_.device())
+    throw std::invalid_argument("stackRows: both linearisations must share the network, dtype and device");
+  Linearization out(top);
+  out.n_ = top.n_ + bottom.n_;
+  out.values_ = at::cat({top.values_, bottom.values_});
+  const at::Tensor features =
+      at::cat({top.caches_.front().inputs.front(), bottom.caches_.front().inputs.front()});
+  for (size_t a = 0; a < out.caches_.size(); ++a) {
+    FieldCache& cache = out.caches_[a];
+    const FieldCache& lower = bottom.caches_[a];
+    for (size_t l = 1; l < cache.inputs.size(); ++l)
+      cache.inputs[l] = at::cat({cache.inputs[l], lower.inputs[l]});
+    cache.inputs.front() = features;
+    for (size_t l = 0; l < cache.sensitivities.size(); ++l)
+      cache.sensitivities[l] = at::cat({cache.sensitivities[l], lower.sensitivities[l]});
+  }
+  return out;
+}
+
 at::Tensor Linearization::fieldGram(int64_t field) const {
   const FieldCache& cache = caches_[field];
   at::Tensor G = at::zeros({n_, n_}, opts_);

@@ -53,6 +53,9 @@ class Linearization {
   // scaled by scale[k] (undefined: 1), as an independent copy of those rows' caches in `dtype`:
   // what a preconditioner keeps of M after this linearisation is gone.
   Linearization selectRows(const at::Tensor& index, const at::Tensor& scale, at::ScalarType dtype) const;
+  // The rows of `top` followed by those of `bottom` (the same network, dtype and device): one
+  // factor whose Gram matrix holds the cross terms between two point sets.
+  static Linearization stackRows(const Linearization& top, const Linearization& bottom);
 
  private:
   struct FieldCache {

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "engine/dynamics.h"
+#include "engine/gradient_rows.h"
 #include "engine/linearization.h"
 #include "solvers/nystrom.h"
 #include "solvers/subsampled.h"
@@ -42,41 +43,59 @@ double sketchIterations(int64_t n, int64_t pa, int64_t rank) {
 
 KeptPreconditioner buildPreconditioner(const Linearization& lin, int64_t field, const SpdOperator& M,
                                        const LinearSolverConfig& config, double mu, at::Generator& gen,
-                                       bool fullSketch) {
+                                       bool fullSketch, const GradientRows* gradient, double beta) {
   KeptPreconditioner kept;
   const Network& net = lin.network();
   const int64_t pa = net.fieldParameterCount(), n = lin.samples();
   const int64_t rank = std::min(config.rank, pa);
   if (rank <= 0) return kept;
-  const int64_t m = fullSketch ? 0 : sketchRowsFor(n, pa, rank, config.sketchRows);
+  // A graded block's products run over each point's value and 2D stencil rows; a row sample of it
+  // holds each sampled point's value row and D gradient rows.
+  const bool graded = gradient != nullptr && beta > 0;
+  const int64_t D = net.config().dim;
+  const int64_t productRows = graded ? 1 + 2 * D : 1, factorRows = graded ? 1 + D : 1;
+  const int64_t nProducts = n * productRows;
+  int64_t m = 0;  // sampled points
+  if (!fullSketch) {
+    m = config.sketchRows >= 0
+            ? std::min(config.sketchRows, n)
+            : std::min(n, (sketchRowsFor(nProducts, pa, rank, -1) + factorRows - 1) / factorRows);
+  }
   if (m > 0) {
     // The sampled rows' caches are copied (float64 whatever the network's dtype: the Gram matrix
     // squares the condition number), so the preconditioner outlives this linearisation. Samples
     // are not i.i.d. in order (Sobol nets, importance mixtures drawn component by component), so
     // the m rows are a random subset.
     const at::Tensor index = at::randperm(n, gen, at::TensorOptions().dtype(at::kLong)).narrow(0, 0, m);
-    auto rows = std::make_shared<const Linearization>(lin.selectRows(index, at::Tensor(), at::kDouble));
     RowFactor A;
-    A.rows = m;
-    A.size = pa;
-    A.options = at::TensorOptions().dtype(at::kDouble).device(net.config().device);
-    A.apply = [rows, field](const at::Tensor& V) { return rows->fieldJvp(field, V); };
-    A.applyT = [rows, field](const at::Tensor& U) { return rows->fieldVjp(field, U); };
-    A.gram = rows->fieldGram(field);
+    if (graded) {
+      A = gradient->sampledFactor(lin, field, beta, index);
+    } else {
+      auto rows = std::make_shared<const Linearization>(lin.selectRows(index, at::Tensor(), at::kDouble));
+      A.rows = m;
+      A.size = pa;
+      A.options = at::TensorOptions().dtype(at::kDouble).device(net.config().device);
+      A.apply = [rows, field](const at::Tensor& V) { return rows->fieldJvp(field, V); };
+      A.applyT = [rows, field](const at::Tensor& U) { return rows->fieldVjp(field, U); };
+      A.gram = rows->fieldGram(field);
+    }
     auto P = std::make_shared<const SubsampledPreconditioner>(std::move(A), rank, mu);
     kept.rank = P->rank();
     kept.preconditioner = std::move(P);
+    const double cached = static_cast<double>(m * productRows), factor = static_cast<double>(m * factorRows);
     double gramFlops = 0;
-    for (const LinearLayer& L : net.layers()) gramFlops += 2.0 * m * m * static_cast<double>(L.in + L.out);
-    kept.rebuildIterations = (gramFlops + eighFlops(m) + 2.0 * m * pa) / iterationFlops(n, pa, 4.0 * m * pa);
-    kept.escalateIterations = sketchIterations(n, pa, rank);
+    for (const LinearLayer& L : net.layers())
+      gramFlops += 2.0 * cached * cached * static_cast<double>(L.in + L.out);
+    kept.rebuildIterations = (gramFlops + eighFlops(static_cast<int64_t>(factor)) + 2.0 * cached * pa) /
+                             iterationFlops(nProducts, pa, 4.0 * cached * pa);
+    kept.escalateIterations = sketchIterations(nProducts, pa, rank);
     kept.sampled = true;
     return kept;
   }
   auto P = std::make_shared<const NystromPreconditioner>(M, rank, mu, gen);
   kept.rank = P->rank();
   kept.preconditioner = std::move(P);
-  kept.rebuildIterations = sketchIterations(n, pa, rank);
+  kept.rebuildIterations = sketchIterations(nProducts, pa, rank);
   return kept;
 }
 

@@ -6,6 +6,8 @@
 // Gram matrix of the per-layer factors. Its cost does not grow with n and only linearly with p_a
 // (the sampled rows' caches), where the randomized Nyström sketch of the full M_a (the paper's,
 // sketchRows = 0) is a block product of `rank` columns with M_a plus a p_a×rank QR and SVD.
+// A graded block (engine/gradient_rows.h) samples points, each with its value row and its D
+// gradient rows, and counts its costs on the 1 + 2D rows per point that its products run over.
 //
 // Escalation: M's spectrum decides how well sampled rows describe it (well where it decays fast;
 // badly where it is flat, as on the 6D Vlasov problem, and CG then needs many iterations). So a solve with a
@@ -32,6 +34,7 @@
 
 namespace nivp {
 
+class GradientRows;
 class Linearization;
 struct LinearSolverConfig;
 
@@ -58,9 +61,11 @@ struct PreconditionerCache {
 // A fresh preconditioner for field `field` of `lin` (rank clamped to p_a and, for a row sample,
 // to the samples), or none for plain CG (rank 0). M: the block's operator without μ (the full
 // Nyström sketch's products go through it, so mixed precision and sample-parallel sums apply to
-// them); mu: the system's Tikhonov term.
+// them); mu: the system's Tikhonov term. gradient (may be null) with beta > 0: the block is graded
+// (engine/gradient_rows.h), and a row sample takes each sampled point's value and gradient rows.
 KeptPreconditioner buildPreconditioner(const Linearization& lin, int64_t field, const SpdOperator& M,
                                        const LinearSolverConfig& config, double mu, at::Generator& gen,
-                                       bool fullSketch);
+                                       bool fullSketch, const GradientRows* gradient = nullptr,
+                                       double beta = 0.0);
 
 }  // namespace nivp

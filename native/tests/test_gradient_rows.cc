@@ -198,6 +198,71 @@ TEST(GradientRows, PcgSolvesTheWeightedGradientLeastSquares) {
   EXPECT_NEAR(r.residual, std::sqrt(num / den), 1e-6 * std::sqrt(num / den));
 }
 
+// The stencil evaluates the graded fields' right-hand side alone, with the jets it reads.
+TEST(GradientRows, StencilRhsKeepsTheGradedOutputsAndTheirJets) {
+  const Wave& w = sharedWave();
+  const at::Tensor X = stencilPoints(w.points.narrow(0, 0, 7), 1e-3);
+  Jets full = w.net->forward(w.theta, X, w.jets);
+  const at::Tensor f = ProgramEvaluator(w.program, w.jets.pairs).evaluate(X, 0.0, &full, nullptr);
+  // φ graded: φ_t = ψ reads values only.
+  StencilRhs phi = stencilRhs(w.program, w.jets, {0.3, 0.0});
+  EXPECT_FALSE(phi.jets.needsTangents());
+  EXPECT_FALSE(phi.jets.laplacian);
+  Jets values = w.net->forward(w.theta, X, phi.jets);
+  const at::Tensor fPhi = ProgramEvaluator(phi.program, phi.jets.pairs).evaluate(X, 0.0, &values, nullptr);
+  EXPECT_LT(relErr(fPhi.select(1, 0), f.select(1, 0)), 1e-15);
+  EXPECT_EQ(fPhi.select(1, 1).abs().max().item<double>(), 0.0);
+  // ψ graded: ψ_t = Δφ needs the Laplacian.
+  StencilRhs psi = stencilRhs(w.program, w.jets, {0.0, 0.3});
+  EXPECT_TRUE(psi.jets.laplacian);
+  const at::Tensor fPsi = ProgramEvaluator(psi.program, psi.jets.pairs).evaluate(X, 0.0, &full, nullptr);
+  EXPECT_LT(relErr(fPsi.select(1, 1), f.select(1, 1)), 1e-15);
+  EXPECT_EQ(fPsi.select(1, 0).abs().max().item<double>(), 0.0);
+}
+
+// The preconditioner's row sample of a graded block: AᵀA/rows is the sampled points' (JᵀJ +
+// β Σ_k J_kᵀJ_k)/m, built here from the autograd Jacobians, and its Gram matrix is A Aᵀ.
+TEST(GradientRows, SampledFactorEstimatesTheGradedBlock) {
+  const Wave& w = sharedWave();
+  const FieldTruth& t = sharedTruth()[0];
+  const double beta = 0.3;
+  const Linearization lin(*w.net, w.theta, w.points);
+  const GradientRows rows = GradientRows::linearize(
+      *w.net, w.theta, w.points, 1e-4, ProgramEvaluator(w.program, w.jets.pairs), w.jets, 0.0, at::Tensor());
+  const at::Tensor index = at::tensor({5, 17, 3, 200, 41}, at::kLong);
+  const RowFactor A = rows.sampledFactor(lin, 0, beta, index);
+  const int64_t m = index.size(0), pa = w.net->fieldParameterCount();
+  ASSERT_EQ(A.rows, 3 * m);
+  const at::Tensor dense = A.applyT(at::eye(A.rows, at::kDouble));  // Aᵀ, p_a×rows
+  at::Tensor truth = at::zeros({pa, pa}, at::kDouble);
+  const at::Tensor J = t.J.index_select(0, index);
+  truth.add_(at::mm(J.t(), J));
+  for (int64_t k = 0; k < 2; ++k) {
+    const at::Tensor Jk = t.Jk[k].index_select(0, index);
+    truth.add_(at::mm(Jk.t(), Jk), beta);
+  }
+  truth.div_(m);
+  EXPECT_LT(relErr(at::mm(dense, dense.t()).div_(A.rows), truth), 1e-5);
+  // apply is the transpose of applyT, and gram is A Aᵀ.
+  EXPECT_LT(relErr(A.apply(at::eye(pa, at::kDouble)), dense.t()), 1e-12);
+  // (The differences magnify the Gram's rounding by 1/h².)
+  EXPECT_LT(relErr(A.gram, at::mm(dense.t(), dense)), 1e-8);
+}
+
+// The graded block's sampled-rows preconditioner and the full Nyström sketch give one answer,
+// and the sample makes CG converge in less than half the iterations of none.
+TEST(GradientRows, SampledRowsPreconditionTheGradedBlock) {
+  const std::vector<double> beta = {0.3, 0.0};
+  LinearSolverConfig sampled = config(LinearSolverConfig::Method::Pcg, beta);
+  LinearSolverConfig sketch = sampled, plain = sampled;
+  sketch.sketchRows = 0;
+  plain.rank = 0;
+  const DynamicsResult a = solve(sampled), b = solve(sketch), c = solve(plain);
+  ASSERT_TRUE(a.converged && b.converged);
+  EXPECT_LT(relErr(a.thetaDot, b.thetaDot), 1e-7);
+  EXPECT_LT(2 * a.cgIterations, c.cgIterations);
+}
+
 TEST(GradientRows, ZeroWeightsAreTheL2Projection) {
   const DynamicsResult r = solve(config(LinearSolverConfig::Method::Dense, {0.0, 0.0}));
   const at::Tensor truth =

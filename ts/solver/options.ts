@@ -104,7 +104,7 @@ export interface PcgOptions {
    * paper's ‖J θ̇ − f‖², so the step also matches the gradient of the field's time derivative and
    * the derivatives another field's equation reads stay controlled. For a wave written as
    * u_t = v, v_t = Δu, `{ u: 1 }` is its energy norm (H¹ for u, L² for v): on the suite's 2D wave
-   * 26× less error at T for 4× the evolve time, on the catalogue's standing wave 2.6× for 7.5×;
+   * 25× less error at T for 1.3× the evolve time, on the catalogue's standing wave 2.6× for 6.8×;
    * weighting v as well did worse. β is a squared length: a number applies to every field, an
    * object to the fields it names (others: 0). ∂_k is a central difference, so such a block costs
    * 1 + 2·dim times the rows (default 0: the L² projection).
