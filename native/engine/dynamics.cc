@@ -144,8 +144,7 @@ DynamicsResult Dynamics::evaluate(const at::Tensor& theta, double t, const Sampl
   const auto gradientWeight = [this](int64_t a) {
     return a < static_cast<int64_t>(config_.gradientWeights.size()) ? config_.gradientWeights[a] : 0.0;
   };
-  bool graded = false;
-  for (int64_t a = 0; a < k; ++a) graded = graded || gradientWeight(a) > 0;
+  const bool graded = stencilRhs_.has_value();  // some field has a positive weight
   // Before any work, in particular before a J is built (the gradient rows add 2D·n rows).
   if (dense)
     checkDenseBudget(X.size(0) * (graded ? 1 + 2 * nc.dim : 1), pa, nc.dtype, config_.memoryBudgetBytes);

@@ -33,9 +33,12 @@ StencilRhs stencilRhs(const Program& rhs, const JetRequest& jets,
   StencilRhs out;
   Program& p = out.program;
   p = rhs;
+  const auto graded = [&gradientWeights](size_t a) {
+    return a < gradientWeights.size() && gradientWeights[a] > 0;
+  };
   std::vector<bool> read(p.nodes.size(), false);
   for (size_t a = 0; a < p.outputs.size(); ++a)
-    if (a < gradientWeights.size() && gradientWeights[a] > 0) read[p.outputs[a]] = true;
+    if (graded(a)) read[p.outputs[a]] = true;
   // Operands come before their nodes: one backward pass marks everything the graded outputs read.
   for (size_t k = p.nodes.size(); k-- > 0;) {
     if (!read[k]) continue;
@@ -60,7 +63,7 @@ StencilRhs stencilRhs(const Program& rhs, const JetRequest& jets,
   p.nodes.emplace_back();
   p.isStatic.push_back(true);
   for (size_t a = 0; a < p.outputs.size(); ++a)
-    if (!(a < gradientWeights.size() && gradientWeights[a] > 0)) p.outputs[a] = zero;
+    if (!graded(a)) p.outputs[a] = zero;
   return out;
 }
 
