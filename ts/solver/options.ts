@@ -26,7 +26,9 @@ import {
 } from '../problem/validate';
 
 export type { Activation, DType } from '../native-config';
+/** The Runge–Kutta pair: 'rk45' (Dormand–Prince) or 'rk23' (Bogacki–Shampine). */
 export type IntegratorMethod = 'rk23' | 'rk45';
+/** Where a session runs: 'auto' (CUDA when the loaded libtorch finds a device), 'cpu' or 'cuda'. */
 export type DeviceOption = 'auto' | 'cpu' | 'cuda';
 /**
  * How `linear.mu` is scaled: 'solution' — μ·mean(u²), the mean square of the network's values on
@@ -41,8 +43,9 @@ export type MuScale = 'solution' | 'absolute';
  */
 export type ErrorNorm = 'parameters' | 'function';
 
+/** The network u(x, θ): one MLP per field after the sinusoidal embedding (section 3 of the paper). */
 export interface NetworkOptions {
-  /** Hidden units per layer (default 100). */
+  /** Hidden units per layer (default 48; 'paper': 100). */
   width?: number;
   /** Hidden layers (default 3). */
   depth?: number;
@@ -63,8 +66,13 @@ export interface NetworkOptions {
   embedding?: boolean;
 }
 
-/** Preconditioned conjugate gradients with a rank-`rank` Nyström preconditioner (the default). */
+/**
+ * Preconditioned conjugate gradients per field block (the default solver), with a rank-`rank`
+ * preconditioner from M estimated on a sample of the points, or the paper's Nyström sketch of the
+ * full M where that falls short (docs/performance.md).
+ */
 export interface PcgOptions {
+  /** 'pcg' (the default when `linear` has no `method`). */
   method?: 'pcg';
   /** Relative residual tolerance of CG (default 1e-8). */
   tol?: number;
@@ -79,10 +87,10 @@ export interface PcgOptions {
    * wave written as u_t = v, v_t = Δu, `gradientWeight: { u: 1 }` does more (below).
    */
   mu?: number;
-  /** 'solution': μ times the mean square of u on the samples; 'absolute' (default 'solution'). */
+  /** 'solution': μ times the mean square of u on the samples; 'absolute' (default 'solution'; 'paper': 'absolute'). */
   muScale?: MuScale;
   /**
-   * Mixed precision (float64 networks only): M·v — CG's products and the Nyström sketch — in
+   * Mixed precision (float64 networks only): M·v — CG's products and the full sketch's — in
    * float32, while CG's vectors, F and the residual stay float64 (default false). Halves the
    * products' memory traffic (more on GPUs); θ̇ agrees with the float64 solve to 1e-3 relative and
    * reaches the same least-squares residual to 1e-5 (tested), so pair it with a CG tolerance of
@@ -103,9 +111,8 @@ export interface PcgOptions {
    * the field's θ̇ minimises ‖J θ̇ − f‖² + β·Σ_k ‖∂_k(J θ̇ − f)‖² on the samples instead of the
    * paper's ‖J θ̇ − f‖², so the step also matches the gradient of the field's time derivative and
    * the derivatives another field's equation reads stay controlled. For a wave written as
-   * u_t = v, v_t = Δu, `{ u: 1 }` is its energy norm (H¹ for u, L² for v): on the suite's 2D wave
-   * 25× less error at T for 1.3× the evolve time, on the catalogue's standing wave 2.6× for 6.8×;
-   * weighting v as well did worse. β is a squared length: a number applies to every field, an
+   * u_t = v, v_t = Δu, `{ u: 1 }` is its energy norm (H¹ for u, L² for v; docs/accuracy.md weighs
+   * its gain against its cost). β is a squared length: a number applies to every field, an
    * object to the fields it names (others: 0). ∂_k is a central difference, so such a block costs
    * 1 + 2·dim times the rows (default 0: the L² projection).
    */
@@ -114,6 +121,7 @@ export interface PcgOptions {
 
 /** A dense Cholesky solve of (M + μI) θ̇ = F (small networks only). */
 export interface DenseOptions {
+  /** 'dense' selects this solver. */
   method: 'dense';
   /** Regularization μ (default 1e-6), scaled as `muScale` says. */
   mu?: number;
@@ -126,8 +134,10 @@ export interface DenseOptions {
 /** `linear.gradientWeight`: one β for every field, or β by field name. */
 export type GradientWeight = number | Readonly<Record<string, number>>;
 
+/** The linear solve of each RK stage, (M + μI) θ̇ = F: PCG (default) or a dense Cholesky solve. */
 export type LinearOptions = PcgOptions | DenseOptions;
 
+/** The adaptive Runge–Kutta integration of θ. */
 export interface IntegratorOptions {
   /** 'rk45' (Dormand–Prince, default) or 'rk23' (Bogacki–Shampine; the paper's wave maps). */
   method?: IntegratorMethod;
@@ -137,6 +147,7 @@ export interface IntegratorOptions {
   errorNorm?: ErrorNorm;
 }
 
+/** How θ is fitted to the initial condition and at restarts: 'gauss-newton' (default) or 'adam'. */
 export type FitMethod = 'gauss-newton' | 'adam';
 
 /**
@@ -199,14 +210,18 @@ export interface ImportanceOptions {
 
 /** How the Monte Carlo points are drawn, for the fit and every dynamics sample set. */
 export interface SampleOptions {
-  /** Points per dynamics evaluation, n. */
+  /** Points per dynamics evaluation, n (default 4 000; 'paper': 10 000). */
   count?: number;
-  /** 'sobol': scrambled Sobol points, a fresh scramble per set; 'uniform': independent draws. */
+  /**
+   * 'sobol': scrambled Sobol points, a fresh scramble per set; 'uniform': independent draws
+   * (default 'sobol'; 'paper': 'uniform').
+   */
   sequence?: PointSequence;
   /** Importance sampling ∝ |u| (true = the default settings; default false). */
   importance?: boolean | ImportanceOptions;
 }
 
+/** How points are drawn: 'sobol' (scrambled, a fresh scramble per set) or 'uniform'. */
 export type PointSequence = 'uniform' | 'sobol';
 
 /** 'default': the package's CPU-sized defaults; 'paper': the paper's GPU configuration (appendix C). */
@@ -216,22 +231,30 @@ export type Preset = 'default' | 'paper';
  * When to restart (refit θ by SGD to the current solution, section 4.2). Either or both:
  * - `timeFraction` f: the reference implementation's wall-clock budget (Finzi's
  *   `LogTimer(timeFrac=f)`): refit before a step once the wall time since the last fit ended
- *   exceeds (average fit duration) / f, so fits take a bounded share of the run (default 0.5).
+ *   exceeds (average fit duration) / f, so fits take a bounded share of the run (default null;
+ *   'paper': 0.5).
  * - `cgIterations` c: a conditioning policy — refit once a linear solve needed more than c CG
- *   iterations.
- * `null` switches a policy off; `restarts: false` switches restarts off. `fitSteps` sets the Adam
- * steps of a restart's refit (default: `fit.steps`); a refit starts from a fresh initialisation.
+ *   iterations (default 500; 'paper': null).
+ * `null` switches a policy off; `restarts: false` switches restarts off. `fitSteps` caps the
+ * iterations of a restart's refit (default null: the fit's own caps); a refit starts from a fresh
+ * initialisation.
  */
 export interface RestartOptions {
+  /** The wall-clock policy's share f: refit once the time since the last fit exceeds (mean fit time) / f. */
   timeFraction?: number | null;
+  /** The conditioning policy: refit once a solve needed more than this many CG iterations. */
   cgIterations?: number | null;
+  /** A cap on a restart's refit iterations, whatever the fit method (default null: the fit's own caps). */
   fitSteps?: number | null;
 }
 
+/** The options of `new NeuralIVP(options)`; every one but `problem` has a default (docs/api.md §2). */
 export interface NeuralIVPOptions {
+  /** The problem to solve, from `defineProblem` or the `problems` catalogue. */
   problem: Problem;
   /** Where the defaults of every other option come from (default 'default'). */
   preset?: Preset;
+  /** The network's size, activation and embedding. */
   network?: NetworkOptions;
   /** Monte Carlo points per dynamics evaluation (at least 16), or how to draw them. */
   samples?: number | SampleOptions;
@@ -243,10 +266,16 @@ export interface NeuralIVPOptions {
    * the domain of dependence, (largest speed)·T, for the solution inside to be right.
    */
   margin?: number;
+  /** The linear solve of each RK stage. */
   linear?: LinearOptions;
+  /** The Runge–Kutta method and its tolerance. */
   integrator?: IntegratorOptions;
+  /** The fit of θ to the initial condition (and the restarts' refits). */
   fit?: FitOptions;
-  /** Restart policy, or false for none (default { timeFraction: 0.5 }); true = the default. */
+  /**
+   * Restart policy, or false for none (default { cgIterations: 500 }; 'paper': { timeFraction: 0.5 });
+   * true = the preset's policy.
+   */
   restarts?: RestartOptions | boolean;
   /** Floating point type of the network and solves (default 'float64'). */
   dtype?: DType;
