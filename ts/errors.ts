@@ -6,7 +6,9 @@
  * without the path prefix.
  */
 export class SpecError extends Error {
+  /** The offending part of the spec or options, e.g. `"linear.rank"` ('' for the whole input). */
   readonly path: string;
+  /** The message without the `path: ` prefix. */
   readonly detail: string;
 
   constructor(path: string, message: string, options?: { cause?: unknown }) {

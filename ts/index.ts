@@ -1,8 +1,18 @@
 // The package root: public exports only.
+
+export type { DistributedBackend, DistributedOptions } from './distributed/options';
 export { SpecError } from './errors';
+export type { IntegrationErrorReason } from './integrate/errors';
 export { AbortError, IntegrationError } from './integrate/index';
+export type { IntegrationProgress, IntegrationStats, StepFailureReason, StepRecord } from './integrate/progress';
 // The native engine, for users who drive the network and its Jacobian products directly.
 export type {
+  Activation,
+  DeviceName,
+  DType,
+  JetRequestNative,
+  LayerLayout,
+  NativeAddon,
   NativeJets,
   NativeLinearization,
   NativeNetwork,
@@ -12,17 +22,31 @@ export type {
 export { native } from './native';
 export type {
   CompiledProblem,
+  ExactArgs,
   ExprLike,
+  FieldRecord,
+  InitialArgs,
   JetRequest,
   PlanNode,
   Problem,
   ProblemSpec,
   Program,
+  RhsArgs,
 } from './problem/index';
 export { defineProblem, Expr, ops } from './problem/index';
+export type {
+  AdvectionOptions,
+  FokkerPlanckOptions,
+  HeatOptions,
+  VlasovOptions,
+  WaveMapsOptions,
+  WaveOptions,
+  WavePacketOptions,
+} from './problems/index';
 export { problems } from './problems/index';
 export type { RuntimeInfo } from './runtime';
 export { runtimeInfo, setThreads } from './runtime';
+export type { FitStopReason } from './solver/fit-report';
 export type {
   EvolveOptions,
   EvolveProgress,
@@ -30,7 +54,28 @@ export type {
   FitReport,
 } from './solver/neural-ivp';
 export { EvolveError, NeuralIVP } from './solver/neural-ivp';
-export type { GradientWeight, NeuralIVPInput, NeuralIVPOptions } from './solver/options';
+export type {
+  DenseOptions,
+  DeviceOption,
+  ErrorNorm,
+  FitMethod,
+  FitOptions,
+  GradientWeight,
+  ImportanceOptions,
+  IntegratorMethod,
+  IntegratorOptions,
+  LinearOptions,
+  MuScale,
+  NetworkOptions,
+  NeuralIVPInput,
+  NeuralIVPOptions,
+  PcgOptions,
+  PointSequence,
+  Preset,
+  RestartOptions,
+  SampleOptions,
+} from './solver/options';
 export { SolutionFileError } from './solver/save-format';
+export type { FitProgress } from './solver/session';
 export type { Points, SolutionStats, SolveSeconds, StepCost, StepHistoryRecord } from './solver/solution';
 export { Solution } from './solver/solution';

@@ -2,6 +2,7 @@
 import path from 'node:path';
 import { loadedAddon, native, packageRoot } from './native';
 
+/** What the loaded native core runs on, as `runtimeInfo()` reports it. */
 export interface RuntimeInfo {
   /** The libtorch the addon runs on ("2.14.1", "1.13.0"). */
   torchVersion: string;
@@ -24,6 +25,7 @@ export interface RuntimeInfo {
   threads: number;
 }
 
+/** The libtorch, device and binary of the loaded native core (loading it first). */
 export function runtimeInfo(): RuntimeInfo {
   const addon = native();
   const loaded = loadedAddon();

@@ -11,8 +11,10 @@ import { SpecError } from '../errors';
 import { describe } from '../problem/expr';
 import { expectObject, expectPositive, rejectUnknownKeys } from '../problem/validate';
 
+/** The c10d backend: 'gloo' (CPU tensors) or 'nccl' (CUDA tensors). */
 export type DistributedBackend = 'gloo' | 'nccl';
 
+/** A sample-parallel run's place in it: rank, size and rendezvous (docs/distributed.md). */
 export interface DistributedOptions {
   /** This process's rank, 0 ≤ rank < worldSize. */
   rank: number;

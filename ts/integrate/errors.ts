@@ -10,6 +10,7 @@ export function isAbortError(e: unknown): boolean {
  * Thrown by `integrate`, it carries the progress so far (last good state, saved states).
  */
 export class AbortError<V = unknown> extends Error {
+  /** Where the integration stood when it was aborted (absent when not thrown by `integrate`). */
   readonly progress?: IntegrationProgress<V>;
 
   constructor(message = 'the operation was aborted', options?: { cause?: unknown; progress?: IntegrationProgress<V> }) {
@@ -64,11 +65,17 @@ export type IntegrationErrorReason =
  * to resume with. The caller owns `y` and `states`.
  */
 export class IntegrationError<V = unknown> extends Error {
+  /** Why the integration gave up. */
   readonly reason: IntegrationErrorReason;
+  /** The last accepted time. */
   readonly t: number;
+  /** The state at `t`. */
   readonly y: V;
+  /** The `saveAt` times reached. */
   readonly times: number[];
+  /** The states at `times`. */
   readonly states: V[];
+  /** Everything above, with the step records, the counters and the step size to resume with. */
   readonly progress: IntegrationProgress<V>;
 
   constructor(

@@ -11,11 +11,13 @@ export interface StepRecord {
   readonly h: number;
   /** ‖err‖₂ / errorScale (≤ 1 passes the error test); NaN for a failed step. */
   readonly errNorm: number;
+  /** Whether the step was accepted. */
   readonly accepted: boolean;
   /** Present when the step failed rather than being rejected by the error test. */
   readonly failure?: StepFailureReason;
 }
 
+/** The running totals of an integration. */
 export interface IntegrationStats {
   /** Accepted steps. */
   steps: number;
@@ -29,13 +31,17 @@ export interface IntegrationStats {
 
 /** Where an integration stands; what `IntegrationError` and `AbortError` carry. */
 export interface IntegrationProgress<V> {
-  /** The last accepted time, and the state there (owned by the caller). */
+  /** The last accepted time. */
   readonly t: number;
+  /** The state at `t` (owned by the caller). */
   readonly y: V;
-  /** The saveAt times reached so far, and their states (owned by the caller). */
+  /** The saveAt times reached so far. */
   readonly times: number[];
+  /** The states at `times` (owned by the caller). */
   readonly states: V[];
+  /** Every step attempt, accepted or not. */
   readonly steps: StepRecord[];
+  /** The running totals. */
   readonly stats: IntegrationStats;
   /** The step size the controller proposes next: pass as `firstStep` to resume. */
   readonly hNext: number;

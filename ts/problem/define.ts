@@ -24,30 +24,43 @@ const SPEC_KEYS = ['name', 'dim', 'domain', 'boundary', 'fields', 'initial', 'in
 /** One entry per field: an expression or a number. */
 export type FieldRecord<F extends string> = { [K in F]: ExprLike };
 
+/** The `initial` callback's argument. */
 export interface InitialArgs {
   /** The D coordinate expressions. */
   readonly x: readonly Expr[];
 }
 
+/** The `exact` callback's argument. */
 export interface ExactArgs {
+  /** The D coordinate expressions. */
   readonly x: readonly Expr[];
+  /** The time expression. */
   readonly t: Expr;
 }
 
 /** The rhs callback's argument: every field by name, plus `fields` (the same, as an object), `x` and `t`. */
 export type RhsArgs<F extends string> = { readonly [K in F]: Expr } & {
+  /** Every field by name, as an object. */
   readonly fields: { readonly [K in F]: Expr };
+  /** The D coordinate expressions. */
   readonly x: readonly Expr[];
+  /** The time expression. */
   readonly t: Expr;
 };
 
+/** What `defineProblem` takes: a PDE u_t = L[u] on a box, as symbolic expressions (docs/api.md §1). */
 export interface ProblemSpec<F extends string = string> {
   /** Used in reports. */
   name?: string;
   /** Spatial dimension D, 1..64. */
   dim: number;
   /** A number (every axis) or an array of D numbers each; lower < upper on every axis. */
-  domain: { lower: number | readonly number[]; upper: number | readonly number[] };
+  domain: {
+    /** The box's lower corner. */
+    lower: number | readonly number[];
+    /** The box's upper corner. */
+    upper: number | readonly number[];
+  };
   /** 'dirichlet': zero on the box faces (built into the network); 'none': no constraint. */
   boundary: 'dirichlet' | 'none';
   /** Names of the components of u. */
@@ -66,13 +79,21 @@ export interface ProblemSpec<F extends string = string> {
 
 /** A validated, compiled problem. Frozen. */
 export interface Problem {
+  /** The spec's `name` (default 'problem'). */
   readonly name: string;
+  /** Spatial dimension D. */
   readonly dim: number;
+  /** The box's lower corner, D numbers. */
   readonly lower: number[];
+  /** The box's upper corner, D numbers. */
   readonly upper: number[];
+  /** The spec's boundary condition. */
   readonly boundary: 'dirichlet' | 'none';
+  /** The field names, in order: the k outputs of the network. */
   readonly fields: string[];
+  /** The spec's named numbers. */
   readonly params: Readonly<Record<string, number>>;
+  /** The compiled plan that native code evaluates. */
   readonly plan: CompiledProblem;
   /** Present when the spec gave `initialValues`: the user function, wrapped with shape checks. */
   readonly initialValues?: (points: Float64Array, n: number) => Float64Array;

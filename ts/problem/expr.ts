@@ -34,6 +34,10 @@ const TOKEN = Symbol('Expr');
  * subexpressions are shared automatically. Build them with `ops` and the arithmetic methods.
  */
 export class Expr {
+  /**
+   * The expression's root node.
+   * @internal
+   */
   readonly node: ExprNode;
   /** Unique per structure (hash-consing). */
   readonly id: number;
@@ -86,18 +90,23 @@ export class Expr {
     Object.freeze(this);
   }
 
+  /** this + b. */
   add(b: ExprLike): Expr {
     return add(this, toExpr(b));
   }
+  /** this − b. */
   sub(b: ExprLike): Expr {
     return sub(this, toExpr(b));
   }
+  /** this · b. */
   mul(b: ExprLike): Expr {
     return mul(this, toExpr(b));
   }
+  /** this / b. */
   div(b: ExprLike): Expr {
     return div(this, toExpr(b));
   }
+  /** −this. */
   neg(): Expr {
     return neg(this);
   }
@@ -114,6 +123,7 @@ export class Expr {
     return this.node.kind === 'const';
   }
 
+  /** The expression in infix notation, for messages and reports. */
   toString(): string {
     return format(this);
   }

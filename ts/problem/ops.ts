@@ -18,12 +18,19 @@ function list(v: unknown, what: string): Expr[] {
  * numbers; a malformed argument is a SpecError.
  */
 export const ops = Object.freeze({
+  /** sin(a). */
   sin: (a: ExprLike): Expr => unary('sin', arg(a, 'sin')),
+  /** cos(a). */
   cos: (a: ExprLike): Expr => unary('cos', arg(a, 'cos')),
+  /** e^a. */
   exp: (a: ExprLike): Expr => unary('exp', arg(a, 'exp')),
+  /** The natural logarithm ln(a). */
   log: (a: ExprLike): Expr => unary('log', arg(a, 'log')),
+  /** √a. */
   sqrt: (a: ExprLike): Expr => unary('sqrt', arg(a, 'sqrt')),
+  /** tanh(a). */
   tanh: (a: ExprLike): Expr => unary('tanh', arg(a, 'tanh')),
+  /** |a|. */
   abs: (a: ExprLike): Expr => unary('abs', arg(a, 'abs')),
   /** Σ_i ∂²e/∂x_i²; `dim` is needed only outside defineProblem callbacks. */
   lap: (e: ExprLike, dim?: number): Expr => {

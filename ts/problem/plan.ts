@@ -3,18 +3,89 @@
  * format is consumed by the native plan evaluator (native/plan), so changes need both sides.
  */
 
+/**
+ * One node of a plan. Operands (`a`, `b`) are indices of earlier nodes; `field` indexes the
+ * problem's fields; `axis`, `i`, `j` are coordinate axes, with i ≤ j for 'd2'.
+ */
 export type PlanNode =
-  | { op: 'const'; value: number }
-  | { op: 'x'; axis: number }
-  | { op: 't' }
-  | { op: 'field'; field: number; term: 'value' }
-  | { op: 'field'; field: number; term: 'd'; i: number }
-  | { op: 'field'; field: number; term: 'd2'; i: number; j: number } // i <= j
-  | { op: 'field'; field: number; term: 'lap' }
-  | { op: 'add' | 'sub' | 'mul' | 'div'; a: number; b: number } // indices of earlier nodes
-  | { op: 'neg' | 'sin' | 'cos' | 'exp' | 'log' | 'sqrt' | 'tanh' | 'abs' | 'sign'; a: number }
-  | { op: 'pow'; a: number; exponent: number };
+  | {
+      /** A constant. */
+      op: 'const';
+      /** Its value. */
+      value: number;
+    }
+  | {
+      /** A coordinate x_axis. */
+      op: 'x';
+      /** The axis. */
+      axis: number;
+    }
+  | {
+      /** The time t. */
+      op: 't';
+    }
+  | {
+      /** A field's jet term. */
+      op: 'field';
+      /** The field. */
+      field: number;
+      /** Its value. */
+      term: 'value';
+    }
+  | {
+      /** A field's jet term. */
+      op: 'field';
+      /** The field. */
+      field: number;
+      /** Its first derivative ∂/∂x_i. */
+      term: 'd';
+      /** The axis. */
+      i: number;
+    }
+  | {
+      /** A field's jet term. */
+      op: 'field';
+      /** The field. */
+      field: number;
+      /** Its second derivative ∂²/∂x_i∂x_j. */
+      term: 'd2';
+      /** The first axis. */
+      i: number;
+      /** The second axis, j ≥ i. */
+      j: number;
+    }
+  | {
+      /** A field's jet term. */
+      op: 'field';
+      /** The field. */
+      field: number;
+      /** Its Laplacian. */
+      term: 'lap';
+    }
+  | {
+      /** A binary operation. */
+      op: 'add' | 'sub' | 'mul' | 'div';
+      /** The left operand's node. */
+      a: number;
+      /** The right operand's node. */
+      b: number;
+    }
+  | {
+      /** A unary function. */
+      op: 'neg' | 'sin' | 'cos' | 'exp' | 'log' | 'sqrt' | 'tanh' | 'abs' | 'sign';
+      /** The operand's node. */
+      a: number;
+    }
+  | {
+      /** A power with a constant exponent. */
+      op: 'pow';
+      /** The base's node. */
+      a: number;
+      /** The exponent. */
+      exponent: number;
+    };
 
+/** A compiled expression list: the nodes and which of them are the outputs. */
 export interface Program {
   /** Topological order: every operand index is below the node's own index. */
   nodes: PlanNode[];
@@ -26,8 +97,11 @@ export interface Program {
 
 /** Jet terms of the fields that a program needs. `pairs` sorted, i <= j, unique. */
 export interface JetRequest {
+  /** The D first derivatives. */
   gradient: boolean;
+  /** The second derivatives ∂²/∂x_i∂x_j read, as pairs (i, j). */
   pairs: [number, number][];
+  /** The Laplacian. */
   laplacian: boolean;
 }
 
@@ -37,11 +111,17 @@ export function derivativeOrder(jets: JetRequest): number {
   return jets.gradient ? 1 : 0;
 }
 
+/** A problem compiled to plans: what native code evaluates, and what a saved solution stores. */
 export interface CompiledProblem {
+  /** Spatial dimension D. */
   dim: number;
+  /** The field names, in order. */
   fields: string[];
+  /** The box's lower corner. */
   lower: number[];
+  /** The box's upper corner. */
   upper: number[];
+  /** The boundary condition. */
   boundary: 'dirichlet' | 'none';
   /** May reference fields, x and t. */
   rhs: Program;

@@ -4,6 +4,7 @@ import { ops } from '../problem/ops';
 import { expectPositive } from '../problem/validate';
 import { integerDim, readOptions, vectorOf, vectorParams } from './common';
 
+/** Options of `problems.advection`: linear advection of a Gaussian. */
 export interface AdvectionOptions {
   /** Spatial dimension D (default 2). */
   dim?: number;
@@ -13,6 +14,7 @@ export interface AdvectionOptions {
   center?: number | number[];
   /** Standard deviation of the initial Gaussian (default 0.25). */
   width?: number;
+  /** The problem's name in reports (default 'advection-<D>d'). */
   name?: string;
 }
 

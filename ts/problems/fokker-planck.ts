@@ -3,6 +3,7 @@ import { ops } from '../problem/ops';
 import { expectFinite, expectPositive } from '../problem/validate';
 import { integerDim, product, readOptions, vectorOf, vectorParams } from './common';
 
+/** Options of `problems.fokkerPlanck`: the harmonic-trap Fokker–Planck equation. */
 export interface FokkerPlanckOptions {
   /** Number of particles / spatial dimension d (default 8). */
   dim?: number;
@@ -12,6 +13,7 @@ export interface FokkerPlanckOptions {
   alpha?: number;
   /** Trap centre a, a number (a·1) or d numbers (default 0.2). */
   a?: number | number[];
+  /** The problem's name in reports (default 'fokker-planck-<d>d'). */
   name?: string;
 }
 

@@ -4,11 +4,13 @@ import { ops } from '../problem/ops';
 import { expectPositive } from '../problem/validate';
 import { integerDim, product, readOptions } from './common';
 
+/** Options of `problems.heat`: the heat equation with a closed-form solution. */
 export interface HeatOptions {
   /** Spatial dimension D (default 2). */
   dim?: number;
   /** κ in u_t = κΔu (default 0.1). */
   diffusivity?: number;
+  /** The problem's name in reports (default 'heat-<D>d'). */
   name?: string;
 }
 

@@ -15,4 +15,19 @@ export type { WaveMapsOptions } from './wave-maps';
 export type { WavePacketOptions } from './wave-packet';
 
 /** Ready-made problems from the paper, each a function of an options object with paper defaults. */
-export const problems = Object.freeze({ heat, advection, wave, vlasov, fokkerPlanck, waveMaps, wavePacket });
+export const problems = Object.freeze({
+  /** The heat equation u_t = κΔu with zero Dirichlet data and a closed-form solution. */
+  heat,
+  /** Linear advection of a Gaussian, u_t = −c·∇u, no boundary constraint; closed form. */
+  advection,
+  /** The wave equation as (phi, psi = φ_t); in 3D the paper's outgoing pulse (appendix B.1). */
+  wave,
+  /** The Vlasov equation in 6 dimensions, z = (x, v) (appendix B.2). */
+  vlasov,
+  /** The harmonic-trap Fokker–Planck equation in d dimensions (appendix B.3). */
+  fokkerPlanck,
+  /** The wave maps equation on a Schwarzschild background (section 5). */
+  waveMaps,
+  /** The two-packet initial condition of section 4.1, for fitting studies. */
+  wavePacket,
+});

@@ -3,6 +3,7 @@ import { ops } from '../problem/ops';
 import { expectFinite, expectPositive } from '../problem/validate';
 import { readOptions } from './common';
 
+/** Options of `problems.vlasov`: the 6D Vlasov equation. */
 export interface VlasovOptions {
   /** Standard deviation of the Gaussians in x and v (default 0.3). */
   sigma?: number;
@@ -10,6 +11,7 @@ export interface VlasovOptions {
   charge?: number;
   /** Particle mass m (default 1). */
   mass?: number;
+  /** The problem's name in reports (default 'vlasov-6d'). */
   name?: string;
 }
 

@@ -5,15 +5,19 @@ import { ops } from '../problem/ops';
 import { expectFinite, expectPositive } from '../problem/validate';
 import { readOptions, squaredDistance, vectorOf, vectorParams } from './common';
 
+/** Options of `problems.waveMaps`: a wave map on a Schwarzschild background. */
 export interface WaveMapsOptions {
   /** Black-hole mass M; r_s = 2M (default 1/2, so r_s = 1). */
   mass?: number;
   /** Black-hole position c (default (-2, 0, 0)). */
   center?: number[];
-  /** Initial Gaussian packet: amplitude (default 1), width (default 0.15), centre (default origin). */
+  /** The initial Gaussian packet's amplitude (default 1). */
   amplitude?: number;
+  /** The packet's width (default 0.15). */
   width?: number;
+  /** The packet's centre (default the origin). */
   packetCenter?: number[];
+  /** The problem's name in reports (default 'wave-maps-schwarzschild'). */
   name?: string;
 }
 

@@ -4,6 +4,7 @@ import { ops } from '../problem/ops';
 import { expectNonNegative, expectPositive } from '../problem/validate';
 import { readOptions, squaredDistance } from './common';
 
+/** Options of `problems.wavePacket`: the two-packet initial condition of section 4.1. */
 export interface WavePacketOptions {
   /** Modulation frequency f (default 2). */
   f?: number;
@@ -11,6 +12,7 @@ export interface WavePacketOptions {
   s1?: number;
   /** Width of the second packet (default 0.15; the paper does not state it). */
   s2?: number;
+  /** The problem's name in reports (default 'wave-packet-3d'). */
   name?: string;
 }
 

@@ -3,9 +3,11 @@ import type { Expr } from '../problem/expr';
 import { ops } from '../problem/ops';
 import { integerDim, product, readOptions } from './common';
 
+/** Options of `problems.wave`: the wave equation as a first-order system. */
 export interface WaveOptions {
   /** Spatial dimension D (default 3). */
   dim?: number;
+  /** The problem's name in reports (default 'wave-<D>d'). */
   name?: string;
 }
 

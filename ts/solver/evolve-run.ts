@@ -47,6 +47,7 @@ import { type SessionFactory, Solution } from './solution';
 export interface EvolveProgress {
   /** The time reached. */
   t: number;
+  /** The end time `evolve` was asked for. */
   T: number;
   /** Accepted steps so far. */
   step: number;
@@ -56,9 +57,11 @@ export interface EvolveProgress {
   cgIterations: number;
   /** Restarts so far. */
   restarts: number;
+  /** Rejected step attempts so far (error-test rejections and failures). */
   rejectedSteps: number;
   /** The step's relative PDE residual (see `StepHistoryRecord`). */
   residual: number;
+  /** True when a restart (refit) replaced θ before this step. */
   restarted: boolean;
   /** Wall seconds since `evolve` began. */
   seconds: number;
@@ -73,7 +76,9 @@ export interface EvolveProgress {
  * `'error'`: see `cause`).
  */
 export class EvolveError extends Error {
+  /** θ at every saved time reached, and at `t`. */
   readonly solution: Solution;
+  /** Why the integration gave up. */
   readonly reason: IntegrationErrorReason;
   /** The last accepted time. */
   readonly t: number;

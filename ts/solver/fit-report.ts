@@ -1,5 +1,5 @@
 /**
- * What a fit reports (API.md §6): `ivp.fit()` resolves to it, `evolve`'s stats carry the initial
+ * What a fit reports (docs/api.md §2): `ivp.fit()` resolves to it, `evolve`'s stats carry the initial
  * fit's, and the CLI writes it to metrics.json and the report. A fit that misses its tolerance is
  * not an error: `stopped` says why it ended and `fitWarning` words it for people.
  */
@@ -8,6 +8,7 @@ import type { FitMethod } from './options';
 /** Why a fit ended: tolerance met, time budget spent, iteration cap reached, or no more progress. */
 export type FitStopReason = 'tol' | 'budget' | 'steps' | 'stalled';
 
+/** How a fit ended: its held-out error, cost and stop reason (docs/fitting-and-sampling.md). */
 export interface FitReport {
   /** Relative L2 error of the fitted θ on held-out points (never used for fitting). */
   readonly relativeError: number;
@@ -15,7 +16,9 @@ export interface FitReport {
   readonly seconds: number;
   /** Gauss–Newton iterations or Adam steps (an Adam warm-up's included). */
   readonly iterations: number;
+  /** The fit method that ran. */
   readonly method: FitMethod;
+  /** Why it ended (`message` says it in words). */
   readonly stopped: FitStopReason;
   /** The tolerance asked for (null: none). */
   readonly tol: number | null;

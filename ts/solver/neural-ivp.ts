@@ -30,6 +30,7 @@ import type { SessionFactory, Solution } from './solution';
 
 export { EvolveError, type EvolveProgress } from './evolve-run';
 
+/** The options of `ivp.fit()`. */
 export interface FitCallOptions {
   /** Aborts the fit: the promise rejects with an `AbortError` and the instance stays usable. */
   signal?: AbortSignal;
@@ -39,10 +40,13 @@ export interface FitCallOptions {
 
 export type { FitReport } from './fit-report';
 
+/** The options of `ivp.evolve(T, options)`. */
 export interface EvolveOptions {
   /** Strictly increasing times in [0, T] to save θ at (default [0, T]). */
   saveAt?: readonly number[];
+  /** Aborts the evolve: the promise rejects with an `AbortError` and the instance stays usable. */
   signal?: AbortSignal;
+  /** Called after every accepted step. */
   onProgress?: (progress: EvolveProgress) => void;
   /**
    * Wall-clock budget of the integration in seconds (default none; the initial fit has its own,
@@ -66,6 +70,10 @@ export interface NeuralIVPHooks {
   sampleShares?: number;
 }
 
+/**
+ * A Neural IVP solver for one problem: `fit()` fits θ to the initial condition, `evolve(T)`
+ * integrates θ to T and returns a `Solution` (docs/api.md §2).
+ */
 export class NeuralIVP {
   /** The validated options, every default filled in (deeply frozen). */
   readonly options: ResolvedOptions;
@@ -102,6 +110,7 @@ export class NeuralIVP {
     }
   }
 
+  /** The problem being solved. */
   get problem(): Problem {
     return this.options.problem;
   }

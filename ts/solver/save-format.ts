@@ -61,6 +61,7 @@ export interface SolutionStats {
   readonly dynamicsEvaluations: number;
   /** CG iterations summed over every dynamics solve (0 with the dense solver). */
   readonly cgIterations: number;
+  /** Restarts (refits) during the evolve. */
   readonly restarts: number;
   /** Wall seconds of the `evolve` call (an initial fit it ran included). */
   readonly seconds: number;
@@ -106,6 +107,7 @@ export interface StepCost extends SolveSeconds {
 export interface StepHistoryRecord {
   /** The step's start time (it reached t + h). */
   readonly t: number;
+  /** The step size. */
   readonly h: number;
   /** CG iterations summed over the accepted attempt's stage solves. */
   readonly cgIterations: number;

@@ -65,20 +65,28 @@ function releaseHold(hold: NativeHold): void {
   hold.measurement = undefined;
 }
 
+/**
+ * θ at the saved times of an evolve, with its statistics: evaluate, measure, save and load it
+ * (docs/api.md §3).
+ */
 export class Solution {
   /** The saved times, strictly increasing. */
   readonly times: readonly number[];
+  /** The evolve's totals: steps, rejections, CG iterations, restarts, seconds. */
   readonly stats: SolutionStats;
   /** One record per accepted step. */
   readonly history: readonly StepHistoryRecord[];
   /** The problem's name and parameters, as given to `defineProblem`. */
   readonly name: string;
+  /** The problem's named parameters. */
   readonly params: Readonly<Record<string, number>>;
-  /** Spatial dimension D and the field names (the k columns of `evaluate`). */
+  /** Spatial dimension D. */
   readonly dim: number;
+  /** The field names: the k columns of `evaluate`. */
   readonly fields: readonly string[];
   /** The options the solution was computed with (the problem aside). */
   readonly options: StoredOptions;
+  /** p, the length of θ. */
   readonly parameterCount: number;
 
   private readonly config: SolutionConfig;
@@ -90,6 +98,7 @@ export class Solution {
   /**
    * Normally made by `NeuralIVP.evolve` or `Solution.load`. `data` is taken over, not copied;
    * `live` (internal) hands over the evolve's session and one handle per saved time.
+   * @internal
    */
   constructor(data: SolutionData, makeSession: SessionFactory = createSession, live?: LiveStates) {
     const { config } = data;
@@ -191,7 +200,10 @@ export class Solution {
     }
   }
 
-  /** The solution as plain data (θ arrays shared, not copied). */
+  /**
+   * The solution as plain data (θ arrays shared, not copied).
+   * @internal
+   */
   toData(): SolutionData {
     return {
       config: this.config,
