@@ -2,24 +2,45 @@
 // module, so that the addon's types (native.ts) and the solver's session types import it
 // without importing each other.
 
+/** The hidden layers' nonlinearity. */
 export type Activation = 'swish' | 'tanh';
+/** The floating point type of a network's parameters and of the solves. */
 export type DType = 'float64' | 'float32';
+/** A resolved device: where a network's tensors live. */
 export type DeviceName = 'cpu' | 'cuda';
 
+/**
+ * A native `Network`'s shape (docs/api.md §6); the options of the same names in `NetworkOptions`
+ * say what each does. Omitted keys take the native engine's defaults.
+ */
 export interface NativeNetworkConfig {
+  /** Spatial dimension D of the inputs. */
   dim: number;
+  /** Output fields k: one MLP each. */
   fields?: number;
+  /** Hidden units per layer. */
   width?: number;
+  /** Hidden layers. */
   depth?: number;
+  /** The hidden layers' nonlinearity. */
   activation?: Activation;
+  /** Whether the sinusoidal embedding γ of eq. (5) precedes the MLP. */
   embedding?: boolean;
+  /** Highest octave L of the embedding. */
   frequencies?: number;
+  /** Octave k is damped by 2^(−decay·k). */
   decay?: number;
+  /** Factor on γ before the MLP. */
   embeddingScale?: number;
+  /** Multiply by a factor that vanishes on the box faces (zero Dirichlet values built in). */
   dirichlet?: boolean;
+  /** The box's lower corner, D numbers (the embedding and the boundary factor use it). */
   lower: number[];
+  /** The box's upper corner, D numbers. */
   upper: number[];
+  /** Parameter and computation type. */
   dtype?: DType;
+  /** Where the parameters and temporaries live. */
   device?: DeviceName;
   /** Rows of the sample dimension processed at once. */
   chunkRows?: number;

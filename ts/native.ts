@@ -10,23 +10,40 @@ import type { NativeSession, SessionConfig } from './solver/session';
 
 export type { Activation, DeviceName, DType, NativeNetworkConfig } from './native-config';
 
+/** One linear layer's place in a field's block of θ: W (out × in, row-major), then b (out). */
 export interface LayerLayout {
+  /** Input width. */
   in: number;
+  /** Output width. */
   out: number;
+  /** Offset of W within the field's block. */
   weightOffset: number;
+  /** Offset of b within the field's block. */
   biasOffset: number;
 }
 
+/**
+ * Where each parameter sits in θ: field-major, one block of `fieldParameterCount` per field, its
+ * layers in order (docs/api.md §6, "Parameter layout").
+ */
 export interface NetworkLayout {
+  /** Fields k. */
   fields: number;
+  /** Parameters per field p_a = p / k. */
   fieldParameterCount: number;
+  /** Width of the first layer's input: 2·(L+1)·D with the embedding, D without. */
   inputFeatures: number;
+  /** The linear layers of one field, in order. */
   layers: LayerLayout[];
 }
 
+/** Which jets `NativeNetwork.forward` computes beyond the values. */
 export interface JetRequestNative {
+  /** The D first derivatives of every field. */
   gradient?: boolean;
+  /** Second derivatives ∂²/∂x_i∂x_j, one per pair (i ≤ j), in this order. */
   pairs?: [number, number][];
+  /** The Laplacian of every field. */
   laplacian?: boolean;
 }
 
@@ -35,14 +52,24 @@ export interface JetRequestNative {
  * `pairs`, in their order), laplacian n×k.
  */
 export interface NativeJets {
+  /** n×k. */
   values: Float64Array;
+  /** n×k×D, when requested. */
   gradients?: Float64Array;
+  /** n×k×P, when `pairs` were requested. */
   second?: Float64Array;
+  /** n×k, when requested. */
   laplacian?: Float64Array;
 }
 
+/**
+ * The network linearized at θ on n points: the per-layer Jacobian factors, cached, so that the
+ * products below never form J or M.
+ */
 export interface NativeLinearization {
+  /** The points n. */
   readonly samples: number;
+  /** The network's values at the points, n×k. */
   values(): Float64Array;
   /** V: p×r row-major → J·V, n×k×r. */
   jvp(V: Float64Array, r: number): Promise<Float64Array>;
@@ -56,12 +83,19 @@ export interface NativeLinearization {
   jacobian(field: number): Promise<Float64Array>;
 }
 
+/** A native network u(x, θ); θ is passed to each call, never stored. */
 export interface NativeNetwork {
+  /** p, the length of θ. */
   readonly parameterCount: number;
+  /** p / k, one field's block. */
   readonly fieldParameterCount: number;
+  /** Where each layer's parameters sit in θ. */
   layout(): NetworkLayout;
+  /** A seeded initialization, Float64Array(p). */
   initialParameters(seed: number): Float64Array;
+  /** The fields and the requested jets at `points` (n×D, row-major). */
   forward(theta: Float64Array, points: Float64Array, request?: JetRequestNative): Promise<NativeJets>;
+  /** Caches the Jacobian factors at θ on `points` (n×D) for J·V, Jᵀ·W and M·V. */
   linearize(theta: Float64Array, points: Float64Array): Promise<NativeLinearization>;
 }
 
@@ -71,24 +105,40 @@ export interface ProgramShape {
   pairs?: [number, number][];
 }
 
+/** The native addon, as `native()` returns it. */
 export interface NativeAddon {
+  /** The loaded libtorch's version. */
   torchVersion(): string;
+  /** Whether the loaded libtorch found a CUDA device. */
   cudaAvailable(): boolean;
   /** The CUDA runtime version libtorch was built with ("13.0"); null for a CPU-only libtorch. */
   cudaVersion(): string | null;
+  /** CUDA devices found (0 on a CPU-only libtorch). */
   cudaDeviceCount(): number;
   /** The c10d backends this build was compiled with ('gloo', 'nccl'). */
   distributedBackends(): string[];
+  /** libtorch's intra-op threads. */
   threads(): number;
+  /** Sets the intra-op threads (0: one per core) and returns the count. */
   setThreads(threads: number): number;
   /** GFLOP/s of an (m×k)·(k×n) GEMM, median of `repeats` (the benchmark's reference). */
   gemmGflops(m: number, k: number, n: number, repeats: number, dtype?: DType, device?: DeviceName): number;
-  Network: new (config: NativeNetworkConfig) => NativeNetwork;
-  /** The solver's session (ts/solver/session.ts describes it). */
+  /** The network class. */
+  Network: {
+    /** Makes a network of the given shape. */
+    new (config: NativeNetworkConfig): NativeNetwork;
+  };
+  /**
+   * The solver's session (ts/solver/session.ts describes it).
+   * @internal
+   */
   Session: new (
     config: SessionConfig,
   ) => NativeSession;
-  /** A compiled program evaluated natively at points (n×dim): n×outputs, row-major. */
+  /**
+   * A compiled program evaluated natively at points (n×dim): n×outputs, row-major.
+   * @internal
+   */
   evaluateProgram(
     program: Program,
     shape: ProgramShape,

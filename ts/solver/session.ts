@@ -194,9 +194,13 @@ export interface FitResult {
  * Fit progress: `loss` (an Adam step's batch loss) or `error` (a Gauss–Newton iteration's
  * held-out relative error), every so many iterations.
  */
+/** A fit's progress: after each Adam step its batch loss, after each Gauss–Newton iteration its held-out error. */
 export interface FitProgress {
+  /** Adam steps and Gauss–Newton iterations so far. */
   step: number;
+  /** Adam: the batch loss. */
   loss?: number;
+  /** Gauss–Newton: the relative L2 error on held-out points. */
   error?: number;
 }
 
