@@ -52,7 +52,8 @@ describe('finite-difference 3D wave solver (examples/lib/fd-wave)', () => {
   it('converges at second order to the standing wave', async () => {
     const coarse = await standingWaveError(12);
     const fine = await standingWaveError(24);
-    expect(fine).toBeLessThan(8e-3); // 5.3e-3 measured
+    // Room above the 24-cell grid's error (docs/reproductions.md) for the machine's rounding.
+    expect(fine).toBeLessThan(8e-3);
     const order = Math.log2(coarse / fine);
     expect(order).toBeGreaterThan(1.7);
     expect(order).toBeLessThan(2.3);

@@ -211,8 +211,8 @@ GaussNewtonReport fitGaussNewton(const Network& network, at::Tensor& theta, cons
                        if (comm) sumOverRanks(comm, {out.mul_(share)});
                        return out;
                      }};
-      // A fresh sketch every iteration: one kept for later iterations measured more CG
-      // iterations than it saved.
+      // A fresh sketch every iteration: one kept for later iterations costs more CG iterations
+      // than it saves (docs/fitting-and-sampling.md).
       std::unique_ptr<NystromPreconditioner> sketch;
       if (rank > 0) {
         sketch = std::make_unique<NystromPreconditioner>(Ma, rank, blk.lambda > 0 ? blk.lambda : 1.0, gen);

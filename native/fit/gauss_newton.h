@@ -54,8 +54,8 @@ struct GaussNewtonOptions {
   double cgTol = 1e-4;
   int64_t cgMaxIters = 300;
   double initialDamping = 1e-6;
-  // The smallest factor λ is multiplied by on acceptance: Nielsen's 1/3 lowered to 1/10, as
-  // damping that falls faster measured fewer iterations to the same error (docs/fitting-and-sampling.md).
+  // The smallest factor λ is multiplied by on acceptance: Nielsen's 1/3 lowered to 1/10, since
+  // damping that falls faster reaches the same error in fewer iterations (docs/fitting-and-sampling.md).
   double minDecrease = 0.1;
   int64_t maxTries = 6;
   // 'stalled' after this many iterations without a 1 % better held-out error at the largest batch.

@@ -1,4 +1,4 @@
-// M·v at the reference size of the foundation issue: n = 10,000 points in 3D, L = 5,
+// M·v at the benchmark's reference size: n = 10,000 points in 3D, L = 5,
 // 3 hidden layers of width 100, one field, float64 (p = 24,001).
 import { performance } from 'node:perf_hooks';
 import { native } from '../native';

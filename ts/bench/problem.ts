@@ -60,10 +60,10 @@ export function measureProblem(quick: boolean): Promise<ProblemFigures> {
     {
       problem: problems.heat({ dim: 2 }),
       network: { width: 32, depth: 3 },
-      // n = 2,000 and a fit to 1e-4 reached a lower final error than n = 5,000 and a fit to 1e-5,
-      // in less CPU time (docs/fitting-and-sampling.md).
+      // The cheapest sizes that reach the target (docs/fitting-and-sampling.md, "The bench's
+      // `problem` row", compares them).
       samples: quick ? 1000 : 2000,
-      // The Gauss–Newton fit to a tolerance (before it: 3,000 Adam steps of 2,000 points).
+      // The package's fit: Gauss–Newton to a tolerance.
       fit: { method: 'gauss-newton', tol: quick ? 1e-3 : 1e-4, maxSeconds: 60 },
       linear: { method: 'pcg', rank: 50 },
       integrator: { method: 'rk45', rtol: 1e-3 },

@@ -1,6 +1,6 @@
 // runBench: the performance benchmark of docs/api.md §5, as a function (used by
-// `npm run bench` through ./index.ts and by `neural-ivp bench`). Figures not measured yet are null
-// with a note saying why.
+// `npm run bench` through ./index.ts and by `neural-ivp bench`). A figure a run does not measure is
+// null, with a note saying why.
 import os from 'node:os';
 import { native } from '../native';
 import { type RuntimeInfo, runtimeInfo } from '../runtime';
@@ -19,7 +19,7 @@ export interface BenchOptions {
   /** Where progress lines go when `json` is false (default console.log). */
   log?: (line: string) => void;
   /**
-   * 'cuda': the GPU run of the CUDA issue — M·v at n = 50,000 with the GPU's GEMM (same shape and
+   * 'cuda': the GPU run — M·v at n = 50,000 with the GPU's GEMM (same shape and
    * peak), the peer on the GPU, dense vs PCG up to p = 1M at n = 50,000, and the 3D wave to
    * T = 0.5 in the paper's configuration as the end-to-end problem (default 'cpu').
    */

@@ -1,5 +1,5 @@
-// One dynamics solve (M + μI)θ̇ = F at n = 10,000 points, float64, over network sizes: the
-// Nyström-preconditioned CG against the dense Cholesky baseline (issue: linear solvers).
+// One dynamics solve (M + μI)θ̇ = F at n = 10,000 points, float64, over network sizes: PCG with the
+// default preconditioner and with the paper's Nyström sketch, against the dense Cholesky baseline.
 import { performance } from 'node:perf_hooks';
 import { native } from '../native';
 import type { CompiledProblem } from '../problem/plan';

@@ -1,4 +1,4 @@
-// The closed-form accuracy suite (issue 11, item 7): problems whose exact solutions are known in
+// The closed-form accuracy suite: problems whose exact solutions are known in
 // closed form, independently of the solver, shared by the bench (`suite` rows, full size) and by
 // tests/accuracy-suite.test.ts (CI size). Each case names the one setting it needs beyond the
 // defaults, a setting a user would choose from the documentation, never one tuned to a number.

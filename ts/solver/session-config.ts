@@ -62,8 +62,8 @@ export function linearConfig(
 const STENCIL_STEP = 1e-4;
 
 /**
- * The gradient rows' weights and stencil step, or nothing for the L² projection (configs stay as
- * they were before the option existed). h is small against every feature the network can
+ * The gradient rows' weights and stencil step, or nothing for the L² projection, whose config then
+ * carries no gradient-row keys at all. h is small against every feature the network can
  * represent on the domain, and large enough that the differences keep ~12 digits.
  */
 function gradientRows(
