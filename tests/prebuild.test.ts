@@ -38,7 +38,7 @@ const REFERENCE = {
 };
 const POINTS = [0.1, 0.2, 1.7, -0.3, 1.2, 2.5];
 
-/** u at POINTS from θ, by the documented parameter layout (README "Parameter layout"). */
+/** u at POINTS from θ, by the documented parameter layout (docs/api.md, "Parameter layout"). */
 function referenceForward(theta: number[]): number[] {
   const sizes = [REFERENCE.dim, REFERENCE.width, REFERENCE.width, 1];
   const out: number[] = [];
