@@ -198,8 +198,9 @@ export interface NeuralIvpExtras {
  * The two configurations the paper compares (RK45 at 1e-4 for both). EDNN as the paper defines it
  * (Du & Zaki: 4 × 30 tanh, no embedding, dense least-squares solves, no head tuning, no restarts)
  * on the paper's uniform points, fitted by the paper's Adam. Neural IVP (sinusoidal embedding,
- * swish, head tuning, Nyström-preconditioned CG) with what the package offers beyond the paper:
- * the Gauss–Newton fit to a tolerance, scrambled Sobol points, and restarts when a solve's
+ * swish, head tuning, preconditioned CG) with what the package offers beyond the paper: the
+ * sampled-rows preconditioner (the Nyström sketch where it falls short), the Gauss–Newton fit to
+ * a tolerance, scrambled Sobol points, and restarts when a solve's
  * conditioning degrades (the default policy); `extras` adds a study's own choices.
  */
 export function ednnAndNeuralIvp(S: ComparisonSize, extras: NeuralIvpExtras = {}): StudyRun[] {

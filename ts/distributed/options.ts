@@ -1,5 +1,5 @@
 /**
- * The `distributed` option (API.md §6): a sample-parallel run on c10d, libtorch's distributed
+ * The `distributed` option (docs/api.md §2, docs/distributed.md): a sample-parallel run on c10d, libtorch's distributed
  * engine. Given explicitly, or — when absent — read from the torchrun environment (`RANK`,
  * `WORLD_SIZE`, `MASTER_ADDR`, `MASTER_PORT`, `LOCAL_RANK`), so that torchrun-style launchers and
  * Slurm wrappers that set these work unchanged. `distributed: false` ignores the environment.
