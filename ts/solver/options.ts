@@ -169,8 +169,8 @@ export interface FitOptions {
   /** Wall-clock cap in seconds, head tuning excluded; null: none (default 60). */
   maxSeconds?: number | null;
   /**
-   * Caps the iterations whatever the method (the first API's Adam steps; null: no cap beyond
-   * `maxIterations`). 0 skips the iterations: only head tuning runs.
+   * Caps the iterations whatever the method (null: no cap beyond `maxIterations`). 0 skips the
+   * iterations: only head tuning runs.
    */
   steps?: number | null;
   /** Adam learning rate, for 'adam' and the warm-up (default 1e-3). */
