@@ -85,7 +85,7 @@ export function createProgram(ctx: CliContext, onExit: (code: number) => void): 
         `linear solver for (M + μI)θ̇ = F: preconditioned CG, or dense Cholesky for small networks (default: ${D.linear.method})`,
       ).choices(['pcg', 'dense']),
     )
-    .option('--rank <r>', `preconditioner rank per field block for pcg; 0 = plain CG (default: ${D.linear.rank})`, integerIn(0))
+    .option('--rank <r>', `preconditioner rank for pcg; 0 = plain CG (default: ${D.linear.rank})`, integerIn(0))
     .option(
       '--gradient-weight <β|field=β>',
       "project a field's step in ‖·‖² + β‖∇·‖² instead of L², repeatable (e.g. u=1 for a wave u_t = v, v_t = Δu: its energy norm); a bare β applies to every field (default: 0)",
