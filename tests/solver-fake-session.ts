@@ -25,6 +25,8 @@ export interface FakeSessionOptions {
   nanAfterSolves?: number;
   /** Each solve waits this long (ms); `cancel()` rejects waiting solves with an AbortError. */
   delayMs?: number;
+  /** Every solve rejects with this error (as a native solve that cannot run would). */
+  stageError?: () => Error;
 }
 
 export class FakeSession implements NativeSession {
@@ -113,6 +115,7 @@ export class FakeSession implements NativeSession {
     if (resample) this.resamples++;
     if (this.options.delayMs !== undefined && this.options.delayMs > 0) await this.wait(this.options.delayMs);
     this.solves++;
+    if (this.options.stageError !== undefined) throw this.options.stageError();
     const rate = this.options.rate ?? 1;
     const nan = this.options.nanAfterSolves !== undefined && this.solves > this.options.nanAfterSolves;
     const out = theta.map((x) => (nan ? Number.NaN : -rate * x));

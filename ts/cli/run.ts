@@ -6,7 +6,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { SpecError } from '../errors';
+import { innermostCause, SpecError } from '../errors';
 import { AbortError } from '../integrate/index';
 import type { Problem } from '../problem/define';
 import { collectReportData } from '../report/collect';
@@ -230,6 +230,7 @@ export async function runSolve(problemArg: string, flags: RunFlags, ctx: CliCont
 
   let solution: Solution;
   let warning: string | undefined;
+  let stopped: { reason: string; t: number; cause: string } | undefined;
   let fit: FitReport;
   let fitSeconds: number;
   let evolveSeconds: number;
@@ -254,7 +255,9 @@ export async function runSolve(problemArg: string, flags: RunFlags, ctx: CliCont
       if (!(e instanceof EvolveError)) throw e;
       progress.stop();
       solution = e.solution;
-      warning = `The run stopped early at t = ${e.t} of T = ${T} (${e.reason}): ${e.message}`;
+      warning = `The run stopped early: ${e.message}`;
+      const root = innermostCause(e);
+      stopped = { reason: e.reason, t: e.t, cause: root instanceof Error ? root.message : e.message };
       writeLine(`warning: ${warning}`);
     }
     evolveSeconds = (performance.now() - t0) / 1000;
@@ -286,6 +289,8 @@ export async function runSolve(problemArg: string, flags: RunFlags, ctx: CliCont
   const metrics = {
     status: warning === undefined ? 'complete' : 'incomplete',
     ...(warning === undefined ? {} : { warning }),
+    // Why an incomplete run stopped: the integrator's reason and the innermost cause's message.
+    ...(stopped === undefined ? {} : { stopped }),
     // Not errors: the run completed (a fit that missed its tolerance, …).
     warnings: fitNote === undefined ? [] : [fitNote],
     problem: { ...data.problem, source },

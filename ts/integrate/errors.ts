@@ -56,7 +56,10 @@ export type IntegrationErrorReason =
   | 'maxSeconds'
   /** The step size underflowed (t + h == t). */
   | 'stepSize'
-  /** An unexpected error (from the vector ops or a hook); see `cause`. */
+  /**
+   * An unexpected error (from the vector ops or a hook), or a failed step that would repeat
+   * (`willRepeat`); see `cause`.
+   */
   | 'error';
 
 /**

@@ -1,3 +1,4 @@
+import { innermostCause } from '../errors';
 import { adaptiveController, type StepSizeController } from './controller';
 import { AbortError, IntegrationError, isAbortError, StepFailure, throwIfAborted } from './errors';
 import type { IntegrationProgress, IntegrationStats, StepRecord } from './progress';
@@ -43,6 +44,12 @@ export interface IntegrateOptions<V> {
   maxSeconds?: number;
   /** Consecutive failed attempts before giving up (default 10). */
   maxRejections?: number;
+  /**
+   * True for a failed attempt that would fail again however small the step (e.g. memory that
+   * cannot be had): the integration stops at once with an `IntegrationError` ('error') whose
+   * message starts with the failure's innermost cause, instead of retrying (default: never).
+   */
+  willRepeat?: (failure: StepFailure<V>, t: number) => boolean;
   /** Step-size controller (default `adaptiveController(tableau.errorOrder)`); one per integration. */
   controller?: StepSizeController;
   /**
@@ -79,7 +86,8 @@ const FAILURE_SHRINK = 0.25;
  * Steps are clipped to land exactly on every save time (t becomes the saveAt entry itself, so
  * `times[i] === saveAt[i]`); a clipped accepted step does not lower the proposal for the next one.
  * A failed attempt (a derivative that rejects, non-finite stages, y1 or err) is recorded as
- * rejected and h shrinks by 4; after `maxRejections` in a row it throws `IntegrationError`.
+ * rejected and h shrinks by 4; after `maxRejections` in a row it throws `IntegrationError`, at once
+ * when `willRepeat` says the failure would repeat.
  */
 export async function integrate<V>(options: IntegrateOptions<V>): Promise<IntegrateResult<V>> {
   const { tableau, system, ops, y0, signal, beforeStep, onStep } = options;
@@ -222,6 +230,14 @@ export async function integrate<V>(options: IntegrateOptions<V>): Promise<Integr
           h = hStep * FAILURE_SHRINK;
           flush();
           if (onStep !== undefined) await onStep(record);
+          if (options.willRepeat?.(e as StepFailure<V>, t) === true) {
+            throw new IntegrationError(
+              'error',
+              `${causeMessage(e)} (at t = ${t}; not retried: it would fail again)`,
+              progress(),
+              { cause: e },
+            );
+          }
           if (failures >= maxRejections) {
             throw new IntegrationError(
               'rejections',
@@ -289,6 +305,12 @@ export async function integrate<V>(options: IntegrateOptions<V>): Promise<Integr
   release(k1);
   flush();
   return progress();
+}
+
+/** The message of the innermost cause of a step failure (the failure's own when it has none). */
+function causeMessage(e: StepFailure): string {
+  const root = innermostCause(e);
+  return root instanceof Error ? root.message : String(root);
 }
 
 function checkSaveAt(saveAt: readonly number[], t0: number, T: number): number[] {

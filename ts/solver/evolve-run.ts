@@ -22,6 +22,8 @@
  * - A run that cannot finish (persistent non-finite θ̇, step size underflow, …) rejects with an
  *   `EvolveError` whose `solution` holds every saved time reached plus the last accepted state.
  */
+
+import { fromNative, innermostCause, OutOfMemoryError } from '../errors';
 import {
   AbortError,
   type IntegrateResult,
@@ -30,6 +32,7 @@ import {
   type IntegrationProgress,
   integrate,
   type OdeSystem,
+  StepFailure,
   type StepRecord,
   tableaus,
   type VectorOps,
@@ -171,19 +174,16 @@ export class EvolveRun {
         fsal: false,
         signal,
         maxSeconds: this.input.maxSeconds,
+        willRepeat: (failure, t) => this.willRepeat(failure, t),
         beforeStep: (t, theta) => this.beforeStep(t, theta),
         onStep: (record) => this.onStep(record),
       });
     } catch (e) {
       if (e instanceof IntegrationError && !signal?.aborted) {
         const progress = e.progress as IntegrationProgress<Handle>;
-        throw new EvolveError(
-          `evolve stopped at t = ${progress.t} of T = ${T} (${e.reason}): ${e.message}`,
-          this.collect(progress, true),
-          e.reason,
-          progress.t,
-          { cause: e },
-        );
+        throw new EvolveError(evolveErrorMessage(e, T), this.collect(progress, true), e.reason, progress.t, {
+          cause: e,
+        });
       }
       const progress = (e as { progress?: IntegrationProgress<Handle> }).progress;
       if (progress !== undefined && (e instanceof IntegrationError || e instanceof AbortError)) {
@@ -199,7 +199,12 @@ export class EvolveRun {
     const stage = async (t: number, base: Handle, terms: ReadonlyArray<readonly [number, Handle]>) => {
       const resample = this.resamplePending;
       this.resamplePending = false;
-      const r = await this.session.stage(t, base, terms, resample);
+      let r: StageResult;
+      try {
+        r = await this.session.stage(t, base, terms, resample);
+      } catch (e) {
+        throw fromNative(e);
+      }
       this.dynamicsEvaluations++;
       this.cgIterations += r.cgIterations;
       this.attemptCg += r.cgIterations;
@@ -223,6 +228,15 @@ export class EvolveRun {
       releaseMany: (vs) => s.releaseMany(vs),
       finishStep: (y, solution, error) => s.finishStep(y, solution, error, this.input.options.integrator.errorNorm),
     };
+  }
+
+  /**
+   * A failed attempt that no smaller step can cure: memory that cannot be had, or a first stage
+   * that fails on the fitted initial state (θ̇ at t = 0 does not depend on the step size).
+   */
+  private willRepeat(failure: StepFailure<Handle>, t: number): boolean {
+    if (innermostCause(failure) instanceof OutOfMemoryError) return true;
+    return failure.stage === 0 && t === 0 && this.history.length === 0 && this.restarts === 0;
   }
 
   /** Before every attempt: a restart when a policy fires, then new samples for the attempt. */
@@ -343,6 +357,31 @@ export class EvolveRun {
       throw e;
     }
   }
+}
+
+/**
+ * What went wrong first, then where the run stopped: the innermost cause of a failed step (a
+ * refused dense solve, a non-finite θ̇) leads, so that it is the first thing a user reads.
+ */
+function evolveErrorMessage(e: IntegrationError, T: number): string {
+  const where = `evolve stopped at t = ${e.t} of T = ${T}`;
+  const failure = e.cause instanceof StepFailure ? e.cause : undefined;
+  if (failure === undefined) {
+    const root = innermostCause(e);
+    if (root === e || !(root instanceof Error)) return `${where} (${e.reason}): ${e.message}`;
+    return `${root.message} (${where}: ${e.reason})`;
+  }
+  const root = innermostCause(failure);
+  let first: string;
+  if (root !== failure) first = root instanceof Error ? root.message : String(root);
+  else if (failure.reason === 'nonfinite' && failure.stage === 0 && e.t === 0) {
+    first =
+      'θ̇ is not finite at t = 0 on the fitted initial condition: the right-hand side or its solve gives ' +
+      'non-finite values (look for divisions by zero or singular points in the domain)';
+  } else first = `${failure.message} (θ̇ or the step is not finite)`;
+  const why =
+    e.reason === 'rejections' ? e.message.replace(/ \(last: [\s\S]*$/, '') : 'not retried: it would fail again';
+  return `${first} (${where}; ${why})`;
 }
 
 /**

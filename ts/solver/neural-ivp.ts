@@ -12,7 +12,7 @@
  *   call on the instance waits for it (calls on one instance run one at a time: queue.ts).
  */
 import { configurationFingerprint, joinRequest } from '../distributed/run';
-import { SpecError } from '../errors';
+import { fromNative, SpecError } from '../errors';
 import { native } from '../native';
 import type { DeviceName } from '../native-config';
 import type { Problem } from '../problem/define';
@@ -162,7 +162,11 @@ export class NeuralIVP {
           : {}),
         ...(d !== null && this.device === 'cuda' ? { deviceIndex: d.localRank } : {}),
       };
-      this.session = this.makeSession(config);
+      try {
+        this.session = this.makeSession(config);
+      } catch (e) {
+        throw fromNative(e);
+      }
       this.sessionConfig = config;
     }
     return this.session;
@@ -213,7 +217,9 @@ export class NeuralIVP {
       pool = { points, values: problem.initialValues(points, n) };
     }
     const started = wallClock();
-    const result = await session.fitInitial(config, pool, this.fitProgress(onProgress));
+    const result = await session.fitInitial(config, pool, this.fitProgress(onProgress)).catch((e: unknown) => {
+      throw fromNative(e);
+    });
     if (signal?.aborted) {
       session.release(result.theta);
       throw abortError(signal);
