@@ -25,7 +25,9 @@ export class SpecError extends Error {
  * `neededBytes` and `limitBytes` are the bytes asked for and the limit, when known.
  */
 export class OutOfMemoryError extends Error {
+  /** The bytes asked for, or null when unknown. */
   readonly neededBytes: number | null;
+  /** The limit they exceeded, or null when unknown. */
   readonly limitBytes: number | null;
 
   constructor(
