@@ -68,7 +68,11 @@ export function createProgram(ctx: CliContext, onExit: (code: number) => void): 
       ).choices(['sobol', 'uniform']),
     )
     .option('--importance', 'importance sampling ∝ |u| (a defensive mixture with uniform points, weighted)')
-    .option('--out <dir>', 'output directory (default: neural-ivp-out/<problem name>)')
+    .option(
+      '--out <dir>',
+      'output directory (default: neural-ivp-out/<problem name>); a run that stops early does not overwrite a complete earlier run there, it writes to <dir>-incomplete instead',
+    )
+    .option('--force', 'let a run that stops early overwrite the files of a complete earlier run in --out')
     .option('--width <w>', `hidden units per layer (default: ${D.network.width})`, integerIn(1))
     .option('--depth <d>', `hidden layers (default: ${D.network.depth})`, integerIn(1))
     .option(

@@ -2,7 +2,6 @@
  * `neural-ivp run`: builds the problem and the solver from the flags, fits, evolves with progress
  * on stderr, and writes DIR/solution.json, DIR/metrics.json and DIR/report.html.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -16,10 +15,12 @@ import { runtimeInfo } from '../runtime';
 import { type FitReport, fitWarning } from '../solver/fit-report';
 import { EvolveError, NeuralIVP } from '../solver/neural-ivp';
 import type { NeuralIVPOptions } from '../solver/options';
+import { writeFileAtomic } from '../solver/save-format';
 import type { SessionFactory, Solution } from '../solver/solution';
 import type { ParamValue } from './args';
 import { ExitCode, UsageError } from './errors';
 import { loadProblem } from './load-problem';
+import { folderForIncompleteRun, prepareOutputDir } from './output-dir';
 import { barProgress, type RunProgress, silentProgress } from './progress';
 
 /** The parsed flags of `run` (undefined: the library default). */
@@ -53,6 +54,8 @@ export interface RunFlags {
   grid?: number;
   param?: Record<string, ParamValue>;
   quiet?: boolean;
+  /** Let an incomplete run overwrite a complete earlier run's files in --out. */
+  force?: boolean;
 }
 
 /** Where the command writes and what it runs under. */
@@ -221,12 +224,7 @@ export async function runSolve(problemArg: string, flags: RunFlags, ctx: CliCont
   const writer = (ivp.options.distributed?.rank ?? 0) === 0;
   if (!writer) progress = silentProgress;
   const out = path.resolve(ctx.cwd, flags.out ?? path.join('neural-ivp-out', safeName(problem.name)));
-  if (writer) await mkdir(out, { recursive: true });
-  const files = {
-    solution: path.join(out, 'solution.json'),
-    metrics: path.join(out, 'metrics.json'),
-    report: path.join(out, 'report.html'),
-  };
+  if (writer) await prepareOutputDir(out);
 
   let solution: Solution;
   let warning: string | undefined;
@@ -275,6 +273,18 @@ export async function runSolve(problemArg: string, flags: RunFlags, ctx: CliCont
   const t0 = performance.now();
   const data = await collectReportData(solution, problem, { grid: flags.grid });
   const collectSeconds = (performance.now() - t0) / 1000;
+  // An incomplete run never replaces a complete earlier run's files.
+  const dir = warning === undefined ? out : await folderForIncompleteRun(out, flags.force === true);
+  if (dir !== out) {
+    writeLine(
+      `warning: ${out} holds a complete earlier run, left as it is; this run's files go to ${dir} (--force overwrites)`,
+    );
+  }
+  const files = {
+    solution: path.join(dir, 'solution.json'),
+    metrics: path.join(dir, 'metrics.json'),
+    report: path.join(dir, 'report.html'),
+  };
   await solution.save(files.solution);
 
   const { problem: _problem, ...options } = ivp.options;
@@ -307,7 +317,7 @@ export async function runSolve(problemArg: string, flags: RunFlags, ctx: CliCont
     command: ['neural-ivp', ...ctx.argv],
     files: { solution: 'solution.json', report: 'report.html' },
   };
-  await writeFile(files.metrics, `${JSON.stringify(metrics, null, 2)}\n`);
+  await writeFileAtomic(files.metrics, `${JSON.stringify(metrics, null, 2)}\n`);
   const html = renderReport({
     ...data,
     T,
@@ -316,7 +326,7 @@ export async function runSolve(problemArg: string, flags: RunFlags, ctx: CliCont
     machine,
     warning,
   });
-  await writeFile(files.report, html);
+  await writeFileAtomic(files.report, html);
 
   const last = data.saved.at(-1);
   if (flags.quiet !== true && last !== undefined) {

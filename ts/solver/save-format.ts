@@ -485,7 +485,12 @@ function readPlan(v: unknown): CompiledProblem {
 export async function writeFileAtomic(target: string, content: string | Iterable<string | Uint8Array>): Promise<void> {
   const dir = path.dirname(path.resolve(target));
   const temp = path.join(dir, `.${path.basename(target)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
-  const file = await open(temp, 'wx');
+  let file: Awaited<ReturnType<typeof open>>;
+  try {
+    file = await open(temp, 'wx');
+  } catch (e) {
+    throw new SolutionFileError(`cannot write ${target}: ${fileProblem(e, dir)}`, { cause: e });
+  }
   let closed = false;
   try {
     if (typeof content === 'string') {
@@ -500,6 +505,28 @@ export async function writeFileAtomic(target: string, content: string | Iterable
   } catch (e) {
     if (!closed) await file.close().catch(() => {});
     await unlink(temp).catch(() => {});
-    throw e;
+    throw new SolutionFileError(`cannot write ${target}: ${fileProblem(e, dir)}`, { cause: e });
+  }
+}
+
+/** A file system error in words, naming the folder when it is the folder that is missing. */
+export function fileProblem(e: unknown, dir?: string): string {
+  const code = (e as NodeJS.ErrnoException | null)?.code;
+  switch (code) {
+    case 'ENOENT':
+      return dir === undefined ? 'no such file' : `the folder ${dir} does not exist`;
+    case 'ENOTDIR':
+      return 'a part of the path is a file, not a folder';
+    case 'EISDIR':
+      return 'it is a folder, not a file';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'EROFS':
+      return 'the file system is read-only';
+    case 'ENOSPC':
+      return 'no space left on the device';
+    default:
+      return (e as Error | null)?.message ?? String(e);
   }
 }

@@ -19,8 +19,10 @@ import { availableDevice, createSession } from './native-session';
 import {
   decodeSolution,
   encodeSolution,
+  fileProblem,
   type SolutionConfig,
   type SolutionData,
+  SolutionFileError,
   type SolutionStats,
   type StepHistoryRecord,
   type StoredOptions,
@@ -216,7 +218,7 @@ export class Solution {
 
   /**
    * Writes the solution to `path` (format: see save-format.ts), atomically: a failure leaves an
-   * existing file untouched.
+   * existing file untouched and throws a `SolutionFileError` naming `path` and why.
    */
   async save(path: string): Promise<void> {
     if (typeof path !== 'string' || path === '') throw new TypeError('Solution.save: expected a file path');
@@ -224,12 +226,18 @@ export class Solution {
   }
 
   /**
-   * Reads a file written by `save`; throws `SolutionFileError` for anything else (wrong format or
-   * version, malformed entries). A solution saved on CUDA evaluates on the CPU where CUDA is missing.
+   * Reads a file written by `save`; throws `SolutionFileError` naming the path for anything else
+   * (a missing file, a folder, wrong format or version, malformed entries). A solution saved on CUDA evaluates on the CPU where CUDA is missing.
    */
   static async load(path: string, options: { makeSession?: SessionFactory } = {}): Promise<Solution> {
     if (typeof path !== 'string' || path === '') throw new TypeError('Solution.load: expected a file path');
-    return new Solution(decodeSolution(await readFile(path, 'utf8')), options.makeSession ?? createSession);
+    let text: string;
+    try {
+      text = await readFile(path, 'utf8');
+    } catch (e) {
+      throw new SolutionFileError(`cannot read ${path}: ${fileProblem(e)}`, { cause: e });
+    }
+    return new Solution(decodeSolution(text), options.makeSession ?? createSession);
   }
 
   // -------------------------------------------------------------------------------------------
