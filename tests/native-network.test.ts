@@ -145,6 +145,27 @@ describe('Jacobian products', () => {
     expect(relativeError(b, a)).toBeLessThan(1e-14);
   });
 
+  it("the CUDA rule ('batch') gives the cache rule's products, in launches that do not grow with n", async () => {
+    const batch = makeNetwork({ chunking: 'batch', chunkRows: 4 });
+    const cache = makeNetwork({ chunking: 'cache', chunkRows: 4 });
+    const theta = batch.initialParameters(6);
+    const V = uniform(batch.parameterCount, -1, 1, 9);
+    const ops: Record<'batch' | 'cache', number[]> = { batch: [], cache: [] };
+    for (const n of [40, 400]) {
+      const x = points(n, n);
+      const linBatch = await batch.linearize(theta, x);
+      const linCache = await cache.linearize(theta, x);
+      expect(relativeError(await linBatch.mvm(V, 1, 0.1), await linCache.mvm(V, 1, 0.1))).toBeLessThan(1e-13);
+      const counted = await linBatch.mvmLaunches(V, 1, 0.1);
+      expect(counted.syncs).toBe(0);
+      ops.batch.push(counted.ops);
+      ops.cache.push((await linCache.mvmLaunches(V, 1, 0.1)).ops);
+    }
+    expect(ops.batch[1]).toBe(ops.batch[0]);
+    expect(ops.cache[1]).toBeGreaterThan(ops.cache[0]);
+    expect(() => makeNetwork({ chunking: 'tiles' as 'batch' })).toThrow(/network.chunking must be one of/);
+  });
+
   it('F = Jᵀf/n equals the adjoint product scaled by 1/n', async () => {
     const net = makeNetwork();
     const lin = await net.linearize(net.initialParameters(7), points(25, 6));

@@ -9,6 +9,14 @@ export type DType = 'float64' | 'float32';
 /** A resolved device: where a network's tensors live. */
 export type DeviceName = 'cpu' | 'cuda';
 
+/** ATen operator calls (each at least one kernel launch on a GPU) and host synchronisations. */
+export interface LaunchCounts {
+  /** ATen operator calls. */
+  ops: number;
+  /** Host synchronisations. */
+  syncs: number;
+}
+
 /**
  * A native `Network`'s shape (docs/api.md §6); the options of the same names in `NetworkOptions`
  * say what each does. Omitted keys take the native engine's defaults.
@@ -42,7 +50,13 @@ export interface NativeNetworkConfig {
   dtype?: DType;
   /** Where the parameters and temporaries live. */
   device?: DeviceName;
-  /** Rows of the sample dimension processed at once. */
+  /**
+   * How the sample dimension is cut into passes: 'cache' in passes of at most `chunkRows` rows (a
+   * core's cache), 'batch' the whole batch per pass whenever it fits `memoryBudget` (a GPU's
+   * launches), 'auto' (default) batch on CUDA and cache on a CPU.
+   */
+  chunking?: 'auto' | 'cache' | 'batch';
+  /** Rows per pass under the 'cache' rule. */
   chunkRows?: number;
   /** Bytes that a chunk's temporaries may use. */
   memoryBudget?: number;

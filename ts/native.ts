@@ -4,7 +4,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type AddonKind, loadAddon } from '../scripts/addon.mjs';
-import type { DeviceName, DType, NativeNetworkConfig } from './native-config';
+import type { DeviceName, DType, LaunchCounts, NativeNetworkConfig } from './native-config';
 import type { Program } from './problem/plan';
 import type { NativeSession, SessionConfig } from './solver/session';
 
@@ -77,6 +77,8 @@ export interface NativeLinearization {
   vjp(W: Float64Array, r: number): Promise<Float64Array>;
   /** V: p×r → (JᵀJ/n + μI)·V, p×r. */
   mvm(V: Float64Array, r: number, mu?: number): Promise<Float64Array>;
+  /** What one `mvm` asks of the device: ATen operator calls and host synchronisations. */
+  mvmLaunches(V: Float64Array, r: number, mu?: number): Promise<LaunchCounts>;
   /** f: n×k → F = Jᵀf/n. */
   rhs(f: Float64Array): Promise<Float64Array>;
   /** The explicit Jacobian block of one field, n×p_a. */
@@ -121,6 +123,16 @@ export interface NativeAddon {
   threads(): number;
   /** Sets the intra-op threads (0: one per core) and returns the count. */
   setThreads(threads: number): number;
+  /**
+   * Bytes free and in all (null when unknown): the machine's available memory for 'cpu' (the
+   * default), the CUDA device's for 'cuda'.
+   */
+  deviceMemory(device?: DeviceName): {
+    /** Bytes free, or null when unknown. */
+    free: number | null;
+    /** Bytes in all, or null when unknown. */
+    total: number | null;
+  };
   /** GFLOP/s of an (m×k)·(k×n) GEMM, median of `repeats` (the benchmark's reference). */
   gemmGflops(m: number, k: number, n: number, repeats: number, dtype?: DType, device?: DeviceName): number;
   /** The network class. */

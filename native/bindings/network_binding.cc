@@ -4,6 +4,7 @@
 
 #include "bindings/async.h"
 #include "bindings/convert.h"
+#include "bindings/launch_counts.h"
 #include "bindings/plan_binding.h"
 
 namespace nivp::js {
@@ -42,6 +43,10 @@ NetworkConfig parseNetworkConfig(const Napi::Value& value) {
   if (device == "cuda" && !at::hasCUDA())
     throwRange(env, "network.device is 'cuda' but this libtorch has no CUDA device");
   c.device = device == "cuda" ? at::Device(at::kCUDA) : at::Device(at::kCPU);
+  const std::string chunking = stringProp(o, p, "chunking", "auto", {"auto", "cache", "batch"});
+  c.chunking = chunking == "cache"   ? NetworkConfig::Chunking::Cache
+               : chunking == "batch" ? NetworkConfig::Chunking::Batch
+                                     : NetworkConfig::Chunking::Auto;
   c.chunkRows = intProp(o, p, "chunkRows", c.chunkRows, 1, kMaxCount);
   c.memoryBudgetBytes = intProp(o, p, "memoryBudget", c.memoryBudgetBytes, 1 << 20, kMaxCount);
   try {
@@ -166,6 +171,7 @@ void LinearizationWrap::Init(Napi::Env env, Napi::Object exports) {
                                       InstanceMethod<&LinearizationWrap::Jvp>("jvp"),
                                       InstanceMethod<&LinearizationWrap::Vjp>("vjp"),
                                       InstanceMethod<&LinearizationWrap::Mvm>("mvm"),
+                                      InstanceMethod<&LinearizationWrap::MvmLaunches>("mvmLaunches"),
                                       InstanceMethod<&LinearizationWrap::Rhs>("rhs"),
                                       InstanceMethod<&LinearizationWrap::Jacobian>("jacobian"),
                                   });
@@ -242,6 +248,27 @@ Napi::Value LinearizationWrap::Mvm(const Napi::CallbackInfo& info) {
     return PromiseWorker<at::Tensor>::run(
         info.Env(), [=] { return lin->mvm(V.to(lin->network().options()), mu); },
         [](Napi::Env env, at::Tensor& t) -> Napi::Value { return toFloat64Array(env, t); });
+  });
+}
+
+// mvmLaunches(V: p×r, r, mu) → { ops, syncs } of one mvm: what it would launch on a GPU.
+Napi::Value LinearizationWrap::MvmLaunches(const Napi::CallbackInfo& info) {
+  return guard(info.Env(), [&]() -> Napi::Value {
+    auto lin = linearization_;
+    checked(info.Env(), lin);
+    const int64_t r = countArg(info[1], "r", 1, 1 << 20);
+    const at::Tensor V = tensorArg(info[0], "V", {network_->parameterCount(), r});
+    const double mu = info[2].IsUndefined() ? 0.0 : numberArg(info[2], "mu");
+    if (mu < 0) throwRange(info.Env(), "mu must be >= 0");
+    return PromiseWorker<LaunchCounts>::run(
+        info.Env(),
+        [=] {
+          const at::Tensor Vd = V.to(lin->network().options());
+          LaunchCounter counter;
+          lin->mvm(Vd, mu);
+          return counter.counts();
+        },
+        [](Napi::Env env, LaunchCounts& c) -> Napi::Value { return launchCountsObject(env, c); });
   });
 }
 

@@ -30,6 +30,21 @@ void InitRuntime(Napi::Env env, Napi::Object exports) {
                   return Napi::Number::New(info.Env(), static_cast<double>(threads()));
                 });
               }));
+  // deviceMemory(device?) → { free, total } in bytes (null when unknown): the machine's available
+  // memory for 'cpu' (the default), the device's for 'cuda'.
+  exports.Set("deviceMemory", Napi::Function::New(env, [](const Napi::CallbackInfo& info) -> Napi::Value {
+                return guard(info.Env(), [&]() -> Napi::Value {
+                  const bool cuda = info[0].IsString() && info[0].As<Napi::String>().Utf8Value() == "cuda";
+                  const DeviceMemory m = deviceMemory(cuda ? at::Device(at::kCUDA) : at::Device(at::kCPU));
+                  const auto bytes = [&](int64_t b) -> Napi::Value {
+                    return b < 0 ? info.Env().Null() : Napi::Number::New(info.Env(), static_cast<double>(b));
+                  };
+                  Napi::Object o = Napi::Object::New(info.Env());
+                  o.Set("free", bytes(m.free));
+                  o.Set("total", bytes(m.total));
+                  return o;
+                });
+              }));
   // gemmGflops(m, k, n, repeats, dtype?, device?): the benchmark's GEMM reference, measured natively.
   exports.Set(
       "gemmGflops", Napi::Function::New(env, [](const Napi::CallbackInfo& info) -> Napi::Value {

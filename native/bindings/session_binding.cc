@@ -7,6 +7,7 @@
 #include "bindings/async.h"
 #include "bindings/convert.h"
 #include "bindings/distributed_binding.h"
+#include "bindings/launch_counts.h"
 #include "bindings/network_binding.h"
 #include "bindings/plan_binding.h"
 
@@ -86,6 +87,7 @@ SessionConfig readSessionConfig(const Napi::Value& value) {
   c.linear.memoryBudgetBytes = countArg(o.Get("memoryBudget"), "memoryBudget", 0, kMaxHandle);
   c.seed = static_cast<uint64_t>(countArg(o.Get("seed"), "seed", 0, std::numeric_limits<int32_t>::max()));
   c.shares = parseSampleShares(o.Get("sampleShares"));
+  if (present(o.Get("countLaunches"))) c.countLaunches = boolArg(o.Get("countLaunches"), "countLaunches");
   // A distributed CUDA run: each local process on its own device (LOCAL_RANK).
   if (c.network.device.is_cuda() && present(o.Get("deviceIndex")))
     c.network.device = at::Device(
@@ -322,6 +324,7 @@ Napi::Value SessionWrap::Stage(const Napi::CallbackInfo& info) {
     Terms terms = termsArg(info[2], "terms");
     const bool resample = info[3].ToBoolean().Value();
     auto cancelled = cancellation();
+    const bool countLaunches = shared->session->config().countLaunches;
     struct Out {
       StageResult result;
       int64_t handle = 0;
@@ -335,7 +338,7 @@ Napi::Value SessionWrap::Stage(const Napi::CallbackInfo& info) {
           out.handle = shared->session->store(out.result.dynamics.thetaDot);
           return out;
         },
-        [](Napi::Env env, Out& out) -> Napi::Value {
+        [countLaunches](Napi::Env env, Out& out) -> Napi::Value {
           Napi::Object o = Napi::Object::New(env);
           o.Set("handle", static_cast<double>(out.handle));
           o.Set("finite", out.result.finite);
@@ -355,6 +358,10 @@ Napi::Value SessionWrap::Stage(const Napi::CallbackInfo& info) {
           o.Set("preconditionerRank", static_cast<double>(out.result.dynamics.preconditionerRank));
           o.Set("preconditionerAge", static_cast<double>(out.result.dynamics.preconditionerAge));
           o.Set("preconditionersBuilt", static_cast<double>(out.result.dynamics.preconditionersBuilt));
+          if (countLaunches) {
+            o.Set("launches", launchCountsObject(env, out.result.dynamics.launches));
+            o.Set("cgLaunches", launchCountsObject(env, out.result.dynamics.cgLaunches));
+          }
           return o;
         });
   });

@@ -4,6 +4,8 @@
 #include <chrono>
 #include <vector>
 
+#include "engine/runtime.h"
+
 namespace nivp {
 
 double gemmGflops(int64_t m, int64_t k, int64_t n, int64_t repeats, at::ScalarType dtype, at::Device device) {
@@ -11,11 +13,12 @@ double gemmGflops(int64_t m, int64_t k, int64_t n, int64_t repeats, at::ScalarTy
   const at::Tensor A = at::randn({m, k}, opts), B = at::randn({k, n}, opts);
   at::Tensor C = at::empty({m, n}, opts);
   at::mm_out(C, A, B);  // warm-up
+  synchronize(device);
   std::vector<double> seconds;
   for (int64_t r = 0; r < std::max<int64_t>(repeats, 1); ++r) {
     const auto start = std::chrono::steady_clock::now();
     at::mm_out(C, A, B);
-    if (device.is_cuda()) C.cpu();  // wait for the device
+    synchronize(device);  // the GEMM's own time: no copy of C to the host
     seconds.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   }
   std::nth_element(seconds.begin(), seconds.begin() + seconds.size() / 2, seconds.end());

@@ -8,6 +8,7 @@
 #include <string>
 #include <utility>
 
+#include "common/launches.h"
 #include "engine/gradient_rows.h"
 #include "engine/linearization.h"
 #include "solvers/dense.h"
@@ -94,13 +95,10 @@ SampleSet Dynamics::samples(const at::Tensor& points, const at::Tensor& weights)
 
 namespace {
 
-// Seconds between marks of a steady clock, optionally after a device synchronisation.
+// Seconds between marks of a steady clock.
 class StageClock {
  public:
-  StageClock(at::Device device, bool synchronize)
-      : synchronize_(synchronize && device.is_cuda()), device_(device) {
-    last_ = start_ = now();
-  }
+  StageClock() { last_ = start_ = now(); }
   // Seconds since the previous mark (or the start), then a new mark.
   double lap() {
     const auto t = now();
@@ -111,12 +109,7 @@ class StageClock {
   double total() const { return std::chrono::duration<double>(last_ - start_).count(); }
 
  private:
-  std::chrono::steady_clock::time_point now() const {
-    if (synchronize_) at::empty({1}, at::TensorOptions().device(device_)).cpu();  // waits for the queue
-    return std::chrono::steady_clock::now();
-  }
-  bool synchronize_;
-  at::Device device_;
+  static std::chrono::steady_clock::time_point now() { return std::chrono::steady_clock::now(); }
   std::chrono::steady_clock::time_point start_, last_;
 };
 
@@ -153,7 +146,9 @@ DynamicsResult Dynamics::evaluate(const at::Tensor& theta, double t, const Sampl
   };
   poll();
 
-  StageClock clock(nc.device, synchronizedTimings_);
+  StageClock clock;
+  std::optional<LaunchCounter> launches;
+  if (countLaunches_) launches.emplace();
   DynamicsResult result;
   StageSeconds& seconds = result.seconds;
   const at::Tensor th = theta.reshape({p}).to(opts);
@@ -193,6 +188,7 @@ DynamicsResult Dynamics::evaluate(const at::Tensor& theta, double t, const Sampl
     result.residual = std::numeric_limits<double>::quiet_NaN();
     result.converged = false;
     seconds.total = clock.total();
+    if (launches) result.launches = launches->counts();
     return result;
   }
 
@@ -297,7 +293,14 @@ DynamicsResult Dynamics::evaluate(const at::Tensor& theta, double t, const Sampl
         cap = std::max(2.0, P->escalateIterations);
       }
       po.maxIters = std::min<int64_t>(config_.maxIters, static_cast<int64_t>(std::ceil(cap)));
-      PcgResult solved = pcg(A, F, x0, P->preconditioner.get(), po);
+      const auto runCg = [&](const at::Tensor& start) {
+        std::optional<LaunchCounter> counter;
+        if (countLaunches_) counter.emplace();
+        PcgResult out = pcg(A, F, start, P->preconditioner.get(), po);
+        if (counter) result.cgLaunches += counter->counts();
+        return out;
+      };
+      PcgResult solved = runCg(x0);
       if (solved.status == PcgStatus::Cancelled) throw Cancelled();
       int64_t iterations = solved.iterations;
       if (!solved.converged && iterations < config_.maxIters && P->preconditioner) {
@@ -307,7 +310,7 @@ DynamicsResult Dynamics::evaluate(const at::Tensor& theta, double t, const Sampl
         seconds.cg += clock.lap();
         rebuild();
         po.maxIters = config_.maxIters - iterations;
-        solved = pcg(A, F, solved.x, P->preconditioner.get(), po);
+        solved = runCg(solved.x);
         if (solved.status == PcgStatus::Cancelled) throw Cancelled();
         iterations += solved.iterations;
         P->freshIterations = solved.iterations;
@@ -330,8 +333,8 @@ DynamicsResult Dynamics::evaluate(const at::Tensor& theta, double t, const Sampl
   }
   at::Tensor sums = at::stack({misfit, fw.square().sum()});
   sumOverRanks(comm, {sums});
-  const at::Tensor host = sums.to(at::kCPU, at::kDouble);
-  const double num = host[0].item<double>(), den = host[1].item<double>();
+  const at::Tensor host = toHost(sums);
+  const double num = host.data_ptr<double>()[0], den = host.data_ptr<double>()[1];
   if (den > 0) {
     result.residual = std::sqrt(num / den);
   } else {
@@ -339,6 +342,7 @@ DynamicsResult Dynamics::evaluate(const at::Tensor& theta, double t, const Sampl
   }
   seconds.cg += clock.lap();
   seconds.total = clock.total();
+  if (launches) result.launches = launches->counts();
   return result;
 }
 

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "common/cancelled.h"
+#include "common/launches.h"
 #include "distributed/communicator.h"
 #include "engine/jets.h"
 #include "engine/network.h"
@@ -73,7 +74,7 @@ struct SampleSet {
 };
 
 // Where one evaluation's time went, in seconds of a steady clock. On a CUDA device the clock
-// reads are host times (kernels still queued are not counted) unless Dynamics::setSynchronizedTimings.
+// reads are host times: kernels still queued when a part ends are counted in a later part.
 struct StageSeconds {
   double jets = 0;            // the forward sweep for the jets the right-hand side reads, which
                               // also fills the Jacobian caches (their backward sweep included)
@@ -96,6 +97,9 @@ struct DynamicsResult {
   int64_t preconditionerRank = 0;
   int64_t preconditionerAge = 0;
   int64_t preconditionersBuilt = 0;
+  // With setLaunchCounting: the evaluation's ATen operator calls and host syncs
+  // (common/launches.h), in all and inside CG alone.
+  LaunchCounts launches, cgLaunches;
 };
 
 class Dynamics {
@@ -132,14 +136,12 @@ class Dynamics {
   // all processes by `communicator` (null: one process).
   void setCommunicator(std::shared_ptr<Communicator> communicator) { comm_ = std::move(communicator); }
 
-  // Synchronise the device before each clock read of DynamicsResult::seconds (CUDA; a no-op on
-  // a CPU), for an exact breakdown at the price of a few stalls per evaluation. Off by default.
-  void setSynchronizedTimings(bool on) { synchronizedTimings_ = on; }
+  // Count what each evaluation launches (DynamicsResult::launches): a bench measurement, since
+  // counting costs every operator call some time.
+  void setLaunchCounting(bool on) { countLaunches_ = on; }
 
   const Network& network() const { return *network_; }
   const LinearSolverConfig& config() const { return config_; }
-  const ProgramEvaluator& rhs() const { return rhs_; }
-  const JetRequest& jets() const { return jets_; }
 
  private:
   std::shared_ptr<const Network> network_;
@@ -151,7 +153,7 @@ class Dynamics {
   std::optional<ProgramEvaluator> stencilRhs_;
   JetRequest stencilJets_;
   std::shared_ptr<Communicator> comm_;
-  bool synchronizedTimings_ = false;
+  bool countLaunches_ = false;
 };
 
 }  // namespace nivp

@@ -141,8 +141,7 @@ int64_t Linearization::constructionRows() const {
   // Per row: the pre-activation, one slope per hidden layer and the widest cached input.
   const int64_t perRow = (cfg.depth + 2) * std::max(cfg.width, cfg.inputFeatures()) *
                          static_cast<int64_t>(at::elementSize(dtype()));
-  return std::max<int64_t>(1, std::min(std::min<int64_t>(cfg.chunkRows, kConstructionRows),
-                                       cfg.memoryBudgetBytes / std::max<int64_t>(perRow, 1)));
+  return cfg.passRows(perRow, std::min<int64_t>(cfg.chunkRows, kConstructionRows));
 }
 
 Linearization Linearization::castTo(at::ScalarType dtype) const {
@@ -216,7 +215,7 @@ int64_t Linearization::chunkRows(int64_t r) const {
   // Per row: the widest layer's product of r columns, plus its weighted copy.
   const int64_t perRow =
       2 * std::max(cfg.width, cfg.inputFeatures()) * r * static_cast<int64_t>(at::elementSize(dtype()));
-  return std::max<int64_t>(1, std::min(cfg.chunkRows, cfg.memoryBudgetBytes / std::max<int64_t>(perRow, 1)));
+  return cfg.passRows(perRow, cfg.chunkRows);
 }
 
 // (J V)_i = Σ_l Σ_o δ_l[i,o] ((h_{l−1} V_Wᵀ)[i,o] + V_b[o]), for r columns at once.
@@ -363,10 +362,11 @@ void Linearization::fillJacobianRows(const FieldCache& cache, int64_t row0, int6
 at::Tensor Linearization::fieldMvmExplicit(int64_t field, const at::Tensor& V) const {
   const NetworkConfig& cfg = network_.config();
   const int64_t pa = network_.fieldParameterCount(), r = V.size(1);
-  // A J chunk of at most 1/8 of the budget (and 64 MiB), so that it stays near the cache.
+  // A J chunk of at most 1/8 of the budget, and under the Cache rule of at most 64 MiB so that it
+  // stays near the cache.
   const int64_t bytesPerRow = pa * static_cast<int64_t>(at::elementSize(dtype()));
-  const int64_t budget = std::min<int64_t>(cfg.memoryBudgetBytes / 8, int64_t{64} << 20);
-  const int64_t rows = std::max<int64_t>(1, std::min({cfg.chunkRows, n_, budget / bytesPerRow}));
+  const int64_t cacheRows = std::min<int64_t>(cfg.chunkRows, (int64_t{64} << 20) / bytesPerRow);
+  const int64_t rows = std::min(n_, cfg.passRows(8 * bytesPerRow, cacheRows));
   at::Tensor J = at::empty({rows, pa}, opts_);
   at::Tensor Z = at::empty({rows, r}, opts_);
   at::Tensor out = at::zeros({pa, r}, opts_);

@@ -2,6 +2,7 @@
 
 #include <ATen/CPUGeneratorImpl.h>
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 #include <string>
@@ -70,6 +71,11 @@ void NetworkConfig::validate() const {
   if (dtype != at::kDouble && dtype != at::kFloat) invalid("dtype", "must be float64 or float32");
   if (chunkRows < 1) invalid("chunkRows", "must be at least 1");
   if (memoryBudgetBytes < (int64_t{1} << 20)) invalid("memoryBudget", "must be at least 1 MiB");
+}
+
+int64_t NetworkConfig::passRows(int64_t bytesPerRow, int64_t cacheRows) const {
+  const int64_t fit = memoryBudgetBytes / std::max<int64_t>(bytesPerRow, 1);
+  return std::max<int64_t>(1, batchedPasses() ? fit : std::min(fit, cacheRows));
 }
 
 Network::Network(NetworkConfig config) : config_(std::move(config)) {
@@ -257,7 +263,7 @@ Jets Network::forward(const at::Tensor& theta, const at::Tensor& points, const J
       1 + (request.needsTangents() ? D : 0) + static_cast<int64_t>(request.pairs.size()) + 1;
   const int64_t perRow = channels * std::max<int64_t>(config_.width, config_.inputFeatures()) * 4 *
                          static_cast<int64_t>(at::elementSize(config_.dtype));
-  const int64_t rows = std::max<int64_t>(1, std::min(config_.chunkRows, config_.memoryBudgetBytes / perRow));
+  const int64_t rows = config_.passRows(perRow, config_.chunkRows);
   for (int64_t row0 = 0; row0 < n; row0 += rows)
     forwardChunk(theta, s.narrow(0, row0, std::min(rows, n - row0)), request, jets, row0, tap);
   return jets;

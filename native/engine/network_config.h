@@ -26,12 +26,25 @@ struct NetworkConfig {
   std::vector<double> lower, upper;  // the box; s = 2(x - lower)/(upper - lower) - 1
   at::ScalarType dtype = at::kDouble;
   at::Device device = at::kCPU;
-  // Rows of the sample dimension processed at once (very tall GEMMs run slower), and
-  // the bytes a chunk's temporaries may take; block products shrink the chunk to fit.
+  // How the sample dimension is cut into passes. Cache: passes of at most chunkRows rows (fewer
+  // for some sweeps), so that a pass's temporaries stay in a core's cache and very tall GEMMs are
+  // avoided. Batch: the whole batch in one pass whenever its temporaries fit memoryBudgetBytes,
+  // since on a GPU every pass costs a fixed number of kernel launches whose overhead exceeds a
+  // cache-sized pass's arithmetic. Auto: Batch on CUDA, Cache on a CPU.
+  enum class Chunking { Auto, Cache, Batch };
+  Chunking chunking = Chunking::Auto;
   int64_t chunkRows = 2048;
+  // The bytes one pass's temporaries may take; every rule shrinks its passes to fit.
   int64_t memoryBudgetBytes = int64_t{2} << 30;
 
   int64_t inputFeatures() const { return embedding ? 2 * (frequencies + 1) * dim : dim; }
+  // Whether passes take the whole batch (the Batch rule, or Auto on a CUDA device).
+  bool batchedPasses() const {
+    return chunking == Chunking::Batch || (chunking == Chunking::Auto && device.is_cuda());
+  }
+  // Rows per pass when one row's temporaries take bytesPerRow: what memoryBudgetBytes allows, and
+  // under the Cache rule at most cacheRows. At least 1.
+  int64_t passRows(int64_t bytesPerRow, int64_t cacheRows) const;
   // Throws std::invalid_argument naming the offending field.
   void validate() const;
 };

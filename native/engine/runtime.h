@@ -1,5 +1,7 @@
 // Process-wide runtime settings: intra-op threads, and what this build of libtorch offers.
 #pragma once
+#include <ATen/ATen.h>
+
 #include <cstdint>
 #include <string>
 
@@ -18,5 +20,16 @@ bool cudaAvailable();
 std::string cudaVersion();
 // CUDA devices found; 0 on a CPU-only libtorch.
 int64_t cudaDeviceCount();
+
+// Bytes free and in all: on a CPU the machine's available and physical memory, on CUDA the
+// device's (the CUDA runtime's count: what torch's allocator caches counts as used). Both −1
+// when unknown.
+struct DeviceMemory {
+  int64_t free = -1, total = -1;
+};
+DeviceMemory deviceMemory(at::Device device);
+
+// Waits until the device has finished all queued work (a no-op on a CPU).
+void synchronize(at::Device device);
 
 }  // namespace nivp

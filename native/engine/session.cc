@@ -8,6 +8,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "common/launches.h"
 #include "engine/linearization.h"
 
 namespace nivp {
@@ -49,6 +50,7 @@ Session::Session(SessionConfig config)
   // Without a communicator the sums are complete only when this process draws every share.
   if (!valid || static_cast<int64_t>(shares.drawn.size()) != shares.count)
     throw std::invalid_argument("sampleShares: a one-process session draws every share, in order");
+  dynamics_.setLaunchCounting(config_.countLaunches);
   sampling_ = streams(config_.seed * 4 + Sampling);
   fitting_ = streams(config_.seed * 4 + Fitting);
   evaluation_ = streams(config_.seed * 4 + Evaluation);
@@ -134,7 +136,7 @@ namespace {
 
 // Σ_a |u_a| / mean|u_a|: every field counts alike whatever its scale.
 at::Tensor absoluteMass(const at::Tensor& values) {
-  const at::Tensor a = values.abs().to(at::kCPU, at::kDouble);
+  const at::Tensor a = toHost(values.abs());
   const at::Tensor scale = a.mean(0, /*keepdim=*/true);
   return (a / scale.clamp_min(1e-300)).sum(1);
 }
@@ -245,9 +247,10 @@ StepEnd Session::finishStep(const at::Tensor& y, const Terms& solution, const Te
     size = err.norm();
   }
   const at::Tensor flags = at::stack({size, end.y1.isfinite().all().to(end.y1.scalar_type())});
-  const at::Tensor host = flags.to(at::kCPU, at::kDouble);  // one device sync for both scalars
-  end.errorNorm = host[0].item<double>();
-  end.finite = host[1].item<double>() != 0;
+  const at::Tensor host = toHost(flags);  // one device sync for both scalars
+  const double* h = host.data_ptr<double>();
+  end.errorNorm = h[0];
+  end.finite = h[1] != 0;
   return end;
 }
 

@@ -51,6 +51,8 @@ struct SessionConfig {
   // The problem's domain, where residual() and error() measure; empty: the network's box. The
   // network's (sampled) box may be larger: it contains the domain plus a margin.
   std::vector<double> domainLower, domainUpper;
+  // Each stage counts its operator calls and host syncs (DynamicsResult::launches): the bench's.
+  bool countLaunches = false;
 };
 
 // One fit (initial or restart): Gauss–Newton (fit/gauss_newton.h) or Adam, optionally an Adam

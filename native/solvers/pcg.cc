@@ -7,6 +7,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "common/launches.h"
+
 namespace nivp {
 
 const char* toString(PcgStatus status) {
@@ -134,7 +136,7 @@ PcgResult pcg(const SpdOperator& A, const at::Tensor& b, const at::Tensor& x0, c
   double relres;
   double rzHost;
   {
-    const at::Tensor host = at::stack({at::dot(r, r), rz}).to(at::kCPU, at::kDouble);
+    const at::Tensor host = toHost(at::stack({at::dot(r, r), rz}));
     const double* h = host.data_ptr<double>();
     relres = std::sqrt(h[0]) / bnorm;
     rzHost = h[1];
@@ -159,7 +161,7 @@ PcgResult pcg(const SpdOperator& A, const at::Tensor& b, const at::Tensor& x0, c
       r.addcmul_(q, alpha, -1);
       z = solver.precondition(r);
       const at::Tensor rzNew = at::dot(r, z);
-      const at::Tensor host = at::stack({pq, at::dot(r, r), rzNew}).to(at::kCPU, at::kDouble);
+      const at::Tensor host = toHost(at::stack({pq, at::dot(r, r), rzNew}));
       const double* h = host.data_ptr<double>();
       const double pqHost = h[0];
       rzHost = h[2];

@@ -6,7 +6,7 @@
 //
 // The config is trusted: TypeScript validates and normalises it (options.ts, session-config.ts,
 // save-format.ts) and native code asserts only what memory safety needs.
-import type { NativeNetworkConfig } from '../native-config';
+import type { LaunchCounts, NativeNetworkConfig } from '../native-config';
 import type { CompiledProblem } from '../problem/plan';
 import type { ErrorNorm, MuScale } from './options';
 
@@ -73,6 +73,11 @@ export interface SessionConfig {
   readonly sampleShares?: { readonly count: number; readonly drawn: readonly number[] };
   /** A distributed CUDA run: the CUDA device of this process (its LOCAL_RANK). */
   readonly deviceIndex?: number;
+  /**
+   * Internal (the bench): each stage counts its ATen operator calls and host synchronisations
+   * (`StageResult.launches`). Off by default: counting costs every operator call some time.
+   */
+  readonly countLaunches?: boolean;
 }
 
 /** What `join` sends: ts/distributed/run.ts makes it from the resolved `distributed` option. */
@@ -116,6 +121,9 @@ export interface StageResult {
   preconditionerAge: number;
   /** PCG: preconditioners this stage built (0 when kept ones served every block). */
   preconditionersBuilt: number;
+  /** With `countLaunches`: the stage's operator calls and host syncs, in all and inside CG. */
+  launches?: LaunchCounts;
+  cgLaunches?: LaunchCounts;
 }
 
 /** Seconds of one stage by part; `total` is their sum. */
