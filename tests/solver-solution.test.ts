@@ -340,7 +340,9 @@ describe('save and load', () => {
     const file = path.join(dir, 'other.json');
     await writeFile(file, JSON.stringify({ format: 'something-else', version: 1 }));
     await expect(Solution.load(file)).rejects.toThrow(SolutionFileError);
-    await expect(Solution.load(path.join(dir, 'missing.json'))).rejects.toThrow(/ENOENT/);
+    const missing = path.join(dir, 'missing.json');
+    await expect(Solution.load(missing)).rejects.toThrow(SolutionFileError);
+    await expect(Solution.load(missing)).rejects.toThrow(`cannot read ${missing}: no such file`);
   });
 
   it('a failed save leaves an existing file untouched', async () => {
@@ -348,7 +350,9 @@ describe('save and load', () => {
     await writeFile(file, 'precious');
     // into a folder that does not exist
     const sol = new Solution(makeData(), fakeFactory({ p: P }).make);
-    await expect(sol.save(path.join(dir, 'no', 'such', 'dir', 'x.json'))).rejects.toThrow(/ENOENT/);
+    const target = path.join(dir, 'no', 'such', 'dir', 'x.json');
+    await expect(sol.save(target)).rejects.toThrow(SolutionFileError);
+    await expect(sol.save(target)).rejects.toThrow(`cannot write ${target}: the folder`);
     // a failure in the middle of writing: the chunks throw after some data went out
     function* failing(): Generator<string> {
       yield 'partial data that must never reach keep.json';

@@ -128,14 +128,21 @@ export class NeuralIVP {
 
   /** Fits θ0 to the initial condition (again, when called again). */
   fit(options: FitCallOptions = {}): Promise<FitReport> {
-    return this.queue.run(options.signal, (signal) => this.fitNow(signal, options.onProgress));
+    try {
+      checkCallOptions('fit()', options, ['signal', 'onProgress']);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return this.queue.run(options.signal, (signal) => this.fitNow(signal, 'fit', options.onProgress), 'fit');
   }
 
   /** Integrates from the fitted θ0 at t = 0 to T (fitting first when `fit` has not run). */
   evolve(T: number, options: EvolveOptions = {}): Promise<Solution> {
     let saveAt: number[];
     try {
-      if (typeof T !== 'number' || !Number.isFinite(T) || !(T > 0)) {
+      if (typeof T !== 'number') throw new TypeError(`evolve: T must be a number, got ${typeof T}`);
+      checkCallOptions('evolve()', options, ['saveAt', 'signal', 'onProgress', 'maxSeconds']);
+      if (!Number.isFinite(T) || !(T > 0)) {
         throw new RangeError(`evolve: T must be a positive finite number, got ${String(T)}`);
       }
       saveAt = checkSaveAt(options.saveAt, T);
@@ -205,7 +212,11 @@ export class NeuralIVP {
     };
   }
 
-  private async fitNow(signal: AbortSignal | undefined, onProgress?: (p: FitProgress) => void): Promise<FitReport> {
+  private async fitNow(
+    signal: AbortSignal | undefined,
+    caller: 'fit' | 'evolve',
+    onProgress?: (p: FitProgress) => void,
+  ): Promise<FitReport> {
     const session = await this.ready();
     const problem = this.options.problem;
     const config = fitConfigFor(this.options);
@@ -222,7 +233,7 @@ export class NeuralIVP {
     });
     if (signal?.aborted) {
       session.release(result.theta);
-      throw abortError(signal);
+      throw abortError(signal, caller);
     }
     if (this.theta0 !== undefined) session.release(this.theta0);
     this.theta0 = result.theta;
@@ -240,7 +251,7 @@ export class NeuralIVP {
   ): Promise<Solution> {
     const started = wallClock();
     const session = await this.ready();
-    if (this.theta0 === undefined) await this.fitNow(signal);
+    if (this.theta0 === undefined) await this.fitNow(signal, 'evolve');
     const run = new EvolveRun({
       session,
       options: this.options,
@@ -278,10 +289,33 @@ export class NeuralIVP {
 
 // ---------------------------------------------------------------------------------------------
 
-/** saveAt: an array of finite, strictly increasing times in [0, T] (default [0, T]). */
+/**
+ * The options object of a call: an object of known keys (a `SpecError` for an unknown one, as the
+ * constructor's options), `signal` an AbortSignal and `onProgress` a function (else `TypeError`).
+ */
+function checkCallOptions(call: string, options: unknown, keys: readonly string[]): void {
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new TypeError(
+      `${call}: options must be an object, got ${Array.isArray(options) ? 'an array' : typeof options}`,
+    );
+  }
+  const o = options as Record<string, unknown>;
+  for (const key of Object.keys(o)) {
+    if (!keys.includes(key)) throw new SpecError(call, `unknown key '${key}' (allowed: ${keys.join(', ')})`);
+  }
+  if (o.signal !== undefined && !(o.signal instanceof AbortSignal)) {
+    throw new TypeError(`${call}: signal must be an AbortSignal`);
+  }
+  if (o.onProgress !== undefined && typeof o.onProgress !== 'function') {
+    throw new TypeError(`${call}: onProgress must be a function`);
+  }
+}
+
 function checkMaxSeconds(maxSeconds: unknown, distributed: boolean): void {
   if (maxSeconds === undefined) return;
-  if (typeof maxSeconds !== 'number' || !(maxSeconds > 0) || maxSeconds === Number.POSITIVE_INFINITY) {
+  if (typeof maxSeconds !== 'number')
+    throw new TypeError(`evolve: maxSeconds must be a number, got ${typeof maxSeconds}`);
+  if (!(maxSeconds > 0) || maxSeconds === Number.POSITIVE_INFINITY) {
     throw new RangeError(`evolve: maxSeconds must be a positive finite number of seconds, got ${String(maxSeconds)}`);
   }
   if (distributed) {
@@ -289,12 +323,14 @@ function checkMaxSeconds(maxSeconds: unknown, distributed: boolean): void {
   }
 }
 
+/** saveAt: an array of finite, strictly increasing times in [0, T] (default [0, T]). */
 function checkSaveAt(saveAt: readonly number[] | undefined, T: number): number[] {
   if (saveAt === undefined) return [0, T];
   if (!Array.isArray(saveAt)) throw new TypeError('evolve: saveAt must be an array of times');
   if (saveAt.length === 0) throw new RangeError('evolve: saveAt must hold at least one time');
   saveAt.forEach((s: unknown, i: number) => {
-    if (typeof s !== 'number' || !Number.isFinite(s) || s < 0 || s > T) {
+    if (typeof s !== 'number') throw new TypeError(`evolve: saveAt[${i}] must be a number, got ${typeof s}`);
+    if (!Number.isFinite(s) || s < 0 || s > T) {
       throw new RangeError(`evolve: saveAt[${i}] must be a finite time in [0, T] = [0, ${T}], got ${String(s)}`);
     }
     if (i > 0 && !(s > saveAt[i - 1])) {

@@ -3,8 +3,9 @@
 // later calls wait for it.
 import { AbortError } from '../integrate/errors';
 
-export function abortError(signal: AbortSignal): AbortError {
-  return new AbortError('evolve aborted', { cause: signal.reason });
+/** The AbortError of an aborted call: `what` names the call ('fit aborted', 'evolve aborted'). */
+export function abortError(signal: AbortSignal, what: 'fit' | 'evolve' = 'evolve'): AbortError {
+  return new AbortError(`${what} aborted`, { cause: signal.reason });
 }
 
 export class ExclusiveQueue {
@@ -17,11 +18,15 @@ export class ExclusiveQueue {
    * Runs `work` after every earlier call has settled. With a signal, the returned promise rejects
    * with an AbortError as soon as it fires (and `cancel` is called while `work` runs).
    */
-  run<T>(signal: AbortSignal | undefined, work: (signal: AbortSignal | undefined) => Promise<T>): Promise<T> {
-    if (signal?.aborted) return Promise.reject(abortError(signal));
+  run<T>(
+    signal: AbortSignal | undefined,
+    work: (signal: AbortSignal | undefined) => Promise<T>,
+    what: 'fit' | 'evolve' = 'evolve',
+  ): Promise<T> {
+    if (signal?.aborted) return Promise.reject(abortError(signal, what));
     let running = false;
     const task = this.tail.then(async () => {
-      if (signal?.aborted) throw abortError(signal);
+      if (signal?.aborted) throw abortError(signal, what);
       running = true;
       try {
         return await work(signal);
@@ -38,7 +43,7 @@ export class ExclusiveQueue {
       const onAbort = (): void => {
         // Stop this call's native loops only (an earlier call may still be running).
         if (running) this.cancel();
-        reject(abortError(signal));
+        reject(abortError(signal, what));
       };
       signal.addEventListener('abort', onAbort, { once: true });
       task.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));

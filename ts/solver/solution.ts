@@ -92,6 +92,7 @@ export class Solution {
   readonly parameterCount: number;
 
   private readonly config: SolutionConfig;
+  private warnedOutside = false;
   private readonly thetas: readonly Float64Array[];
   private readonly makeSession: SessionFactory;
   private readonly hold: NativeHold;
@@ -150,6 +151,7 @@ export class Solution {
     const i = this.indexOf(t, 'evaluate');
     const data = this.pointsOf(points, 'evaluate');
     if (data.length === 0) return new Float64Array(0);
+    this.warnOutside(data, 'evaluate');
     const session = this.getSession();
     if (typeof session.evaluateSync !== 'function') {
       throw new Error('Solution.evaluate: this native session cannot evaluate synchronously; use evaluateAsync');
@@ -163,6 +165,7 @@ export class Solution {
       const i = this.indexOf(t, 'evaluateAsync');
       const data = this.pointsOf(points, 'evaluateAsync');
       if (data.length === 0) return Promise.resolve(new Float64Array(0));
+      this.warnOutside(data, 'evaluateAsync');
       return this.serial((session) => session.evaluate(this.handle(i), data));
     } catch (e) {
       return Promise.reject(e);
@@ -291,6 +294,30 @@ export class Solution {
       }
     });
     return out;
+  }
+
+  /**
+   * Warns (once per solution, `process.emitWarning` with code 'NIVP_OUTSIDE_DOMAIN') when a point
+   * lies outside the box the network was fitted on — the domain, grown by `margin` for problems
+   * without a boundary condition: values there are extrapolation and carry no accuracy.
+   */
+  private warnOutside(data: Float64Array, method: string): void {
+    if (this.warnedOutside) return;
+    const { lower, upper } = this.config.session.network;
+    const D = this.dim;
+    for (let i = 0; i < data.length; i++) {
+      const a = i % D;
+      const slack = 1e-9 * (upper[a] - lower[a]);
+      if (data[i] < lower[a] - slack || data[i] > upper[a] + slack) {
+        this.warnedOutside = true;
+        const row = Array.from(data.subarray(i - a, i - a + D));
+        process.emitWarning(
+          `Solution.${method}: point [${row.join(', ')}] lies outside the box the network was fitted on (lower [${lower.join(', ')}], upper [${upper.join(', ')}]); values there are extrapolation`,
+          { code: 'NIVP_OUTSIDE_DOMAIN' },
+        );
+        return;
+      }
+    }
   }
 
   private sampleCount(samples: number | undefined, method: string): number {
