@@ -20,6 +20,7 @@ export type {
   NetworkLayout,
 } from './native';
 export { native } from './native';
+export type { LaunchCounts } from './native-config';
 export type {
   CompiledProblem,
   ExactArgs,
