@@ -18,6 +18,12 @@ const REPORT: BenchReport = {
     linearize_ratio: 2.5,
     float32_seconds: 0.006,
     float32_speedup: 1.7,
+    ops_per_product: 120,
+    syncs_per_product: 0,
+    ops_per_product_batched: [
+      { n: 10_000, ops: 24 },
+      { n: 50_000, ops: 24 },
+    ],
     peer_seconds: null,
     peer_speedup: null,
     gemm_fraction: 0.63,
@@ -25,6 +31,7 @@ const REPORT: BenchReport = {
   solve: [],
   fit: [],
   problem: null,
+  figure6: null,
   transport: null,
   suite: [],
   machine: {

@@ -3,6 +3,7 @@ import { SpecError } from '../ts/errors';
 import { defineProblem, ops } from '../ts/problem';
 import { heat } from '../ts/problems/heat';
 import { wave as waveProblem } from '../ts/problems/wave';
+import { CPU_MEMORY_BUDGET, memoryBudgetFor } from '../ts/solver/device-budget';
 import {
   DEFAULT_OPTIONS,
   type NeuralIVPInput,
@@ -11,6 +12,7 @@ import {
   type ResolvedOptions,
   resolveOptions,
 } from '../ts/solver/options';
+import { sessionConfigFor } from '../ts/solver/session-config';
 
 const problem = heat({ dim: 2 });
 
@@ -70,7 +72,7 @@ const defaults: Omit<ResolvedOptions, 'problem'> = {
   device: 'auto',
   distributed: null,
   seed: 0,
-  memoryBudget: 4 * 2 ** 30,
+  memoryBudget: 'auto',
 };
 
 /** The paper's hyperparameters (appendix C): `preset: 'paper'`. */
@@ -110,7 +112,7 @@ const paper: Omit<ResolvedOptions, 'problem'> = {
   dtype: 'float64',
   device: 'auto',
   seed: 0,
-  memoryBudget: 4 * 2 ** 30,
+  memoryBudget: 'auto',
   distributed: null,
 };
 
@@ -413,6 +415,7 @@ describe('resolveOptions: errors', () => {
     ['seed', { seed: -1 }],
     ['seed', { seed: 0.5 }],
     ['memoryBudget', { memoryBudget: 1000 }, /1 MiB/],
+    ['memoryBudget', { memoryBudget: 'max' }, /'auto'/],
     ['tolerance', { tolerance: 1e-4 }, /unknown key 'tolerance'/],
   ];
   for (const [path, override, message] of bad) {
@@ -463,5 +466,17 @@ describe('resolveOptions: errors', () => {
     expect(errorOf(input).path).toBe('seed');
     expect(input).toEqual({ problem, network: { width: 10 }, seed: -3 });
     expect(Object.isFrozen(input.network)).toBe(false);
+  });
+});
+
+describe('memoryBudget', () => {
+  it("'auto' is 4 GiB on a CPU and bytes are kept as given, in the session's config", () => {
+    expect(memoryBudgetFor('auto', 'cpu')).toBe(CPU_MEMORY_BUDGET);
+    expect(memoryBudgetFor(3 * 2 ** 20, 'cpu')).toBe(3 * 2 ** 20);
+    expect(memoryBudgetFor(3 * 2 ** 20, 'cuda')).toBe(3 * 2 ** 20);
+    const auto = sessionConfigFor(resolveOptions({ problem, memoryBudget: 'auto' }), 'cpu');
+    expect([auto.memoryBudget, auto.network.memoryBudget]).toEqual([CPU_MEMORY_BUDGET, CPU_MEMORY_BUDGET]);
+    const given = sessionConfigFor(resolveOptions({ problem, memoryBudget: 2 ** 21 }), 'cpu');
+    expect([given.memoryBudget, given.network.memoryBudget]).toEqual([2 ** 21, 2 ** 21]);
   });
 });

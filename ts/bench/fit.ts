@@ -21,7 +21,7 @@ export interface FitRow {
 }
 
 /** Both methods on the same problem, network and budget (quick: 10 s, else 30 s). */
-export async function measureFit(quick: boolean): Promise<FitRow[]> {
+export async function measureFit(quick: boolean, signal?: AbortSignal): Promise<FitRow[]> {
   const budget = quick ? 10 : 30;
   const tol = 1e-6;
   const methods: Record<FitMethod, FitOptions> = {
@@ -39,7 +39,7 @@ export async function measureFit(quick: boolean): Promise<FitRow[]> {
       seed: 0,
     });
     const start = performance.now();
-    const report = await ivp.fit();
+    const report = await ivp.fit({ signal });
     rows.push({
       method,
       p: ivp.parameterCount,

@@ -1,11 +1,15 @@
-// npm run bench [-- --quick] [-- --json] [-- --cuda]: the performance benchmark of docs/api.md §5
-// (--cuda: the GPU sizes, see BenchOptions.device). `-- --suite[=name,…]` runs only the closed-form
-// accuracy suite (or the named cases of it): a line per row (on stderr with --json, which prints
-// `{ suite }` at the end).
+// npm run bench [-- --quick] [-- --json] [-- --json-out=FILE] [-- --cuda] [-- --figure6-seconds=S]
+// [-- --figure6-samples=N]: the performance benchmark of docs/api.md §5. --json: the report on
+// stdout instead of progress lines; --json-out: the report written to FILE, beside the progress
+// lines; --cuda: the GPU sizes (BenchOptions.device); S, N: Figure 6's budget and points (given on
+// a CPU, Figure 6 runs there too: the GPU run's dry run).
+// `-- --suite[=name,…]` runs only the closed-form accuracy suite (or the named cases of it): a line
+// per row (on stderr with --json, which prints `{ suite }` at the end).
+// SIGINT/SIGTERM stop a run within a few seconds with what it measured so far (marked `interrupted`).
 // The measurements live in ./run.ts (runBench, shared with `neural-ivp bench`); this is the script.
-import { realpathSync } from 'node:fs';
+import { realpathSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { runBench, suiteLine } from './run';
+import { type BenchReport, runBench, suiteLine } from './run';
 import { measureSuite } from './suite';
 
 export type { BenchMachine, BenchOptions, BenchReport } from './run';
@@ -28,19 +32,62 @@ async function runSuiteOnly(spec: string, json: boolean): Promise<void> {
   if (json) console.log(JSON.stringify({ suite }));
 }
 
-if (isMain()) {
-  const args = new Set(process.argv.slice(2));
+/** Exit codes of a run stopped by a signal, as a shell reports them. */
+const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143 } as const;
+type StopSignal = keyof typeof SIGNAL_EXIT;
+
+/** How long a stopped run waits for native work to reach a cancellation point before it exits anyway. */
+const STOP_GRACE_MS = 4000;
+
+function main(): void {
+  const argv = process.argv.slice(2);
+  const args = new Set(argv);
+  const value = (flag: string) => argv.find((a) => a.startsWith(`${flag}=`))?.slice(flag.length + 1);
   const json = args.has('--json');
-  const suiteArg = process.argv.slice(2).find((a) => a === '--suite' || a.startsWith('--suite='));
-  const device = args.has('--cuda') ? 'cuda' : 'cpu';
-  const run =
-    suiteArg !== undefined
-      ? runSuiteOnly(suiteArg, json)
-      : runBench({ quick: args.has('--quick'), json, device }).then((report) => {
-          if (json) console.log(JSON.stringify(report));
-        });
-  run.catch((error) => {
+  const jsonOut = value('--json-out');
+  const suiteArg = argv.find((a) => a === '--suite' || a.startsWith('--suite='));
+  if (suiteArg !== undefined) {
+    runSuiteOnly(suiteArg, json).catch((error) => {
+      console.error(error);
+      process.exit(1);
+    });
+    return;
+  }
+  const figure6 = value('--figure6-seconds');
+  const figure6Samples = value('--figure6-samples');
+  const controller = new AbortController();
+  const partial: Partial<BenchReport> = {};
+  const write = (report: object) => {
+    if (jsonOut !== undefined) writeFileSync(jsonOut, `${JSON.stringify(report, null, 1)}\n`);
+    if (json) console.log(JSON.stringify(report));
+  };
+  const stop = (signal: StopSignal) => {
+    write({ ...partial, interrupted: signal });
+    process.exit(SIGNAL_EXIT[signal]);
+  };
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      console.error(`bench: ${signal}, stopping (the figures measured so far follow)`);
+      controller.abort(signal);
+      setTimeout(() => stop(signal), STOP_GRACE_MS).unref();
+    });
+  }
+  runBench({
+    quick: args.has('--quick'),
+    json,
+    device: args.has('--cuda') ? 'cuda' : 'cpu',
+    signal: controller.signal,
+    partial,
+    figure6Seconds: figure6 === undefined ? undefined : Number(figure6),
+    figure6Samples: figure6Samples === undefined ? undefined : Number(figure6Samples),
+  }).then(write, (error) => {
+    if (controller.signal.aborted) {
+      stop(controller.signal.reason as StopSignal);
+      return;
+    }
     console.error(error);
     process.exit(1);
   });
 }
+
+if (isMain()) main();

@@ -24,6 +24,15 @@ export interface MvmFigures {
   float32_seconds: number;
   /** seconds / float32_seconds. */
   float32_speedup: number;
+  /** ATen operator calls of one M·v under this device's chunking rule (each ≥ 1 kernel launch on a GPU). */
+  ops_per_product: number;
+  /** Host synchronisations of one M·v (0: the product never waits for the device). */
+  syncs_per_product: number;
+  /**
+   * Operator calls of one M·v with the CUDA rule (the whole batch per pass) at n and at 5n: what a
+   * GPU will launch, measured on any device. Equal when the count does not grow with n.
+   */
+  ops_per_product_batched: { n: number; ops: number }[];
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -32,13 +41,15 @@ export async function measureMvm(options: {
   n?: number;
   repeats: number;
   device?: 'cpu' | 'cuda';
+  signal?: AbortSignal;
 }): Promise<MvmFigures> {
   const addon = native();
   const device = options.device ?? 'cpu';
   const n = options.n ?? 10_000;
   const dim = 3;
-  const network = (dtype: 'float64' | 'float32') =>
+  const network = (dtype: 'float64' | 'float32', chunking: 'auto' | 'batch' = 'auto') =>
     new addon.Network({
+      chunking,
       dim,
       width: 100,
       depth: 3,
@@ -70,6 +81,7 @@ export async function measureMvm(options: {
   const times32: number[] = [];
   const linearize: number[] = [];
   for (let i = 0; i < options.repeats; i++) {
+    options.signal?.throwIfAborted();
     times.push(await timed(() => lin.mvm(v, 1, 0)));
     times32.push(await timed(() => lin32.mvm(v, 1, 0)));
     if (i < Math.max(3, options.repeats / 3)) {
@@ -78,6 +90,14 @@ export async function measureMvm(options: {
       await again.mvm(v, 1, 0);
       linearize.push((performance.now() - start) / 1000);
     }
+  }
+  const launches = await lin.mvmLaunches(v, 1, 0);
+  const batched = network('float64', 'batch');
+  const opsBatched: { n: number; ops: number }[] = [];
+  for (const size of [n, 5 * n]) {
+    const extra = Float64Array.from({ length: size * dim }, () => 2 * random() - 1);
+    const linBatched = await batched.linearize(theta, extra);
+    opsBatched.push({ n: size, ops: (await linBatched.mvmLaunches(v, 1, 0)).ops });
   }
   const seconds = median(times);
   const float32Seconds = median(times32);
@@ -95,5 +115,8 @@ export async function measureMvm(options: {
     linearize_ratio: linearizeSeconds / seconds,
     float32_seconds: float32Seconds,
     float32_speedup: seconds / float32Seconds,
+    ops_per_product: launches.ops,
+    syncs_per_product: launches.syncs,
+    ops_per_product_batched: opsBatched,
   };
 }

@@ -1,19 +1,29 @@
-// Runs the plain-PyTorch peer (bench/peers/mvm_peer.py) with a Python that has torch.
-import { execFileSync } from 'node:child_process';
+// Runs the peers of the M·v (bench/peers/): plain PyTorch (functorch jvp + vjp) with a Python
+// that has torch, and jit-compiled JAX (the paper's reference implementation's framework) with a
+// Python that has jax. A peer that cannot run is reported with a note, never as an error.
+import { execFile } from 'node:child_process';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { packageRoot } from '../native';
 
-const peerScript = path.join(packageRoot, 'bench', 'peers', 'mvm_peer.py');
+const run = promisify(execFile);
 
 export interface PeerResult {
+  name: 'pytorch' | 'jax';
   seconds: number | null;
   note?: string;
 }
 
-function pythonWithTorch(): string | null {
+const PEERS = [
+  { name: 'pytorch', module: 'torch', script: 'mvm_peer.py', install: 'apt-get install -y python3-torch' },
+  { name: 'jax', module: 'jax', script: 'mvm_peer_jax.py', install: 'pip install jax' },
+] as const;
+
+/** The first Python that imports `module`, or null. */
+async function pythonWith(module: string, signal?: AbortSignal): Promise<string | null> {
   for (const python of ['/usr/bin/python3', 'python3', 'python']) {
     try {
-      execFileSync(python, ['-c', 'import torch'], { stdio: 'ignore', timeout: 60_000 });
+      await run(python, ['-c', `import ${module}`], { timeout: 60_000, signal });
       return python;
     } catch {
       // not this one
@@ -22,36 +32,40 @@ function pythonWithTorch(): string | null {
   return null;
 }
 
-export function runMvmPeer(options: {
+export async function runMvmPeers(options: {
   n: number;
   threads: number;
   repeats: number;
   device?: 'cpu' | 'cuda';
-}): PeerResult {
-  const python = pythonWithTorch();
-  if (!python) {
-    return {
-      seconds: null,
-      note: 'PyTorch peer not measured: no Python with torch found. On Debian: apt-get install -y python3-torch',
-    };
+  signal?: AbortSignal;
+}): Promise<PeerResult[]> {
+  const results: PeerResult[] = [];
+  for (const peer of PEERS) {
+    const python = await pythonWith(peer.module, options.signal);
+    if (python === null) {
+      results.push({
+        name: peer.name,
+        seconds: null,
+        note: `${peer.name} peer not measured: no Python with ${peer.module} found (${peer.install})`,
+      });
+      continue;
+    }
+    const args = [path.join(packageRoot, 'bench', 'peers', peer.script), '--n', String(options.n)];
+    args.push('--threads', String(options.threads), '--repeats', String(options.repeats));
+    args.push('--device', options.device ?? 'cpu');
+    try {
+      const { stdout } = await run(python, args, { timeout: 600_000, signal: options.signal, encoding: 'utf8' });
+      const result = JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as { seconds?: number };
+      results.push(
+        typeof result.seconds === 'number'
+          ? { name: peer.name, seconds: result.seconds }
+          : { name: peer.name, seconds: null, note: `${peer.name} peer said: ${stdout}` },
+      );
+    } catch (error) {
+      if (options.signal?.aborted) throw error;
+      const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
+      results.push({ name: peer.name, seconds: null, note: `${peer.name} peer failed: ${message}` });
+    }
   }
-  const out = execFileSync(
-    python,
-    [
-      peerScript,
-      '--n',
-      String(options.n),
-      '--threads',
-      String(options.threads),
-      '--repeats',
-      String(options.repeats),
-      '--device',
-      options.device ?? 'cpu',
-    ],
-    { encoding: 'utf8', timeout: 600_000 },
-  );
-  const result = JSON.parse(out.trim().split('\n').pop() ?? '{}') as { seconds?: number };
-  return typeof result.seconds === 'number'
-    ? { seconds: result.seconds }
-    : { seconds: null, note: `peer said: ${out}` };
+  return results;
 }

@@ -1,6 +1,6 @@
 // Problems solved end to end (fit + evolve) and compared with their exact solutions: the 2D heat
-// equation on a CPU, the 3D wave equation in the paper's configuration on a GPU, and the 2D
-// advection of a Gaussian (transport, docs/accuracy.md).
+// equation and the 2D advection of a Gaussian (transport, docs/accuracy.md). The GPU run's
+// end-to-end problem is Figure 6 (./figure6.ts).
 import { performance } from 'node:perf_hooks';
 import { problems } from '../problems/index';
 import { NeuralIVP } from '../solver/neural-ivp';
@@ -17,11 +17,11 @@ export interface ProblemFigures {
 }
 
 /** Wall time of fit + evolve to T, and the relative error against `exact` at T. */
-async function solveTimed(options: NeuralIVPOptions, T: number): Promise<ProblemFigures> {
+async function solveTimed(options: NeuralIVPOptions, T: number, signal?: AbortSignal): Promise<ProblemFigures> {
   const start = performance.now();
   const ivp = new NeuralIVP(options);
-  const fit = await ivp.fit();
-  const solution = await ivp.evolve(T);
+  const fit = await ivp.fit({ signal });
+  const solution = await ivp.evolve(T, { signal });
   const seconds = (performance.now() - start) / 1000;
   return {
     name: options.problem.name,
@@ -39,7 +39,7 @@ async function solveTimed(options: NeuralIVPOptions, T: number): Promise<Problem
  * domain is not sampled, or when μ is large against the solution's scale (docs/accuracy.md).
  * Target: a relative error ≤ 5e-3 at T with a network of at most 3 × 64.
  */
-export function measureTransport(): Promise<ProblemFigures> {
+export function measureTransport(signal?: AbortSignal): Promise<ProblemFigures> {
   return solveTimed(
     {
       problem: problems.advection({ dim: 2 }),
@@ -52,10 +52,11 @@ export function measureTransport(): Promise<ProblemFigures> {
       seed: 0,
     },
     0.5,
+    signal,
   );
 }
 
-export function measureProblem(quick: boolean): Promise<ProblemFigures> {
+export function measureProblem(quick: boolean, signal?: AbortSignal): Promise<ProblemFigures> {
   return solveTimed(
     {
       problem: problems.heat({ dim: 2 }),
@@ -71,14 +72,6 @@ export function measureProblem(quick: boolean): Promise<ProblemFigures> {
       seed: 0,
     },
     0.5,
+    signal,
   );
-}
-
-/**
- * The 3D wave equation (appendix B.1) to T = 0.5 in the paper's configuration (the defaults,
- * appendix C: 3 × 100 swish, L = 5, n = 10,000, rank 200, RK45 at 1e-4, 50,000 Adam steps,
- * restarts): the GPU benchmark's end-to-end figure. Hours on a 2-core CPU.
- */
-export function measureWave3d(device: 'cpu' | 'cuda'): Promise<ProblemFigures> {
-  return solveTimed({ problem: problems.wave({ dim: 3 }), device, seed: 0 }, 0.5);
 }

@@ -4,7 +4,8 @@ import { performance } from 'node:perf_hooks';
 import { native } from '../native';
 import type { CompiledProblem } from '../problem/plan';
 import { problems } from '../problems/index';
-import type { StageSeconds } from '../solver/session';
+import { memoryBudgetFor } from '../solver/device-budget';
+import type { NativeSession, StageSeconds } from '../solver/session';
 import { relativeError } from '../util/compare';
 
 export interface SolveRow {
@@ -25,6 +26,15 @@ export interface SolveRow {
   sketch_difference: number;
   dense_seconds: number | null;
   relative_difference: number | null;
+  /**
+   * The PCG stage counted again (common/launches.h): ATen operator calls and host synchronisations
+   * per CG iteration, and of the whole stage. Counted in a separate solve, since counting costs
+   * every operator call some time.
+   */
+  ops_per_iteration: number;
+  syncs_per_iteration: number;
+  stage_ops: number;
+  stage_syncs: number;
   note?: string;
 }
 
@@ -41,31 +51,60 @@ export async function measureSolve(
   n: number,
   fitSteps: number,
   device: 'cpu' | 'cuda' = 'cpu',
+  signal?: AbortSignal,
+): Promise<SolveRow> {
+  signal?.throwIfAborted();
+  const sessions: NativeSession[] = [];
+  const cancelAll = () => {
+    for (const session of sessions) session.cancel();
+  };
+  signal?.addEventListener('abort', cancelAll, { once: true });
+  try {
+    return await solveRow(width, n, fitSteps, device, (s) => {
+      sessions.push(s);
+      return s;
+    });
+  } finally {
+    signal?.removeEventListener('abort', cancelAll);
+    signal?.throwIfAborted();
+  }
+}
+
+async function solveRow(
+  width: number,
+  n: number,
+  fitSteps: number,
+  device: 'cpu' | 'cuda',
+  track: (session: NativeSession) => NativeSession,
 ): Promise<SolveRow> {
   const Session = native().Session;
   const plan = problems.heat({ dim: 3 }).plan;
-  const make = (method: 'pcg' | 'dense', sketchRows?: number) =>
-    new Session({
-      network: heat3dNetwork(plan, width, device),
-      plan,
-      samples: n,
-      linear:
-        method === 'pcg'
-          ? {
-              method,
-              tol: 1e-8,
-              maxIters: 1000,
-              rank: 200,
-              mu: 1e-6,
-              muScale: 'absolute',
-              mixedPrecision: false,
-              reusePreconditioner: false,
-              ...(sketchRows === undefined ? {} : { sketchRows }),
-            }
-          : { method, mu: 1e-6, muScale: 'absolute' },
-      seed: 0,
-      memoryBudget: 4 * 2 ** 30,
-    });
+  const make = (method: 'pcg' | 'dense', sketchRows?: number, countLaunches = false) =>
+    track(
+      new Session({
+        countLaunches,
+        network: heat3dNetwork(plan, width, device),
+        plan,
+        samples: n,
+        linear:
+          method === 'pcg'
+            ? {
+                method,
+                tol: 1e-8,
+                maxIters: 1000,
+                rank: 200,
+                mu: 1e-6,
+                muScale: 'absolute',
+                mixedPrecision: false,
+                reusePreconditioner: false,
+                ...(sketchRows === undefined ? {} : { sketchRows }),
+              }
+            : { method, mu: 1e-6, muScale: 'absolute' },
+        seed: 0,
+        // On a GPU, dense solves up to half its free memory: the rows compare both where they fit.
+        memoryBudget: memoryBudgetFor('auto', device),
+      }),
+    );
   const pcg = make('pcg');
   // The solve rows time one dynamics solve after a short Adam fit, as before the Gauss–Newton fit.
   const fit = {
@@ -92,6 +131,10 @@ export async function measureSolve(
   const sketchTheta = sketch.write(theta);
   const t2 = performance.now();
   const sketched = await sketch.stage(0, sketchTheta, [], true);
+  const counting = make('pcg', undefined, true);
+  const counted = await counting.stage(0, counting.write(theta), [], true);
+  const cg = counted.cgLaunches ?? { ops: Number.NaN, syncs: Number.NaN };
+  const iterations = Math.max(counted.cgIterations, 1);
   const row: SolveRow = {
     p: pcg.parameterCount,
     n,
@@ -106,6 +149,10 @@ export async function measureSolve(
     sketch_difference: relativeError(thetaDot, sketch.read(sketched.handle)),
     dense_seconds: null,
     relative_difference: null,
+    ops_per_iteration: cg.ops / iterations,
+    syncs_per_iteration: cg.syncs / iterations,
+    stage_ops: counted.launches?.ops ?? Number.NaN,
+    stage_syncs: counted.launches?.syncs ?? Number.NaN,
   };
   const dense = make('dense');
   const denseTheta = dense.write(theta);

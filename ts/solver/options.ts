@@ -283,8 +283,11 @@ export interface NeuralIVPOptions {
   device?: DeviceOption;
   /** Seed of the network initialization and the samples (default 0). */
   seed?: number;
-  /** Bytes that native temporaries may use (default 4 GiB). */
-  memoryBudget?: number;
+  /**
+   * Bytes that native temporaries and a dense solve may use, at least 1 MiB; 'auto' (default):
+   * 4 GiB on a CPU, half the CUDA device's free memory on a GPU (read when the session starts).
+   */
+  memoryBudget?: number | 'auto';
   /**
    * A sample-parallel run over several processes (docs/distributed.md); absent: the torchrun
    * environment (`RANK`, `WORLD_SIZE`, `MASTER_ADDR`, `MASTER_PORT`) when set, else one process.
@@ -385,12 +388,11 @@ export interface ResolvedOptions {
   readonly dtype: DType;
   readonly device: DeviceOption;
   readonly seed: number;
-  readonly memoryBudget: number;
+  readonly memoryBudget: number | 'auto';
   /** null: one process. */
   readonly distributed: ResolvedDistributed | null;
 }
 
-const GiB = 2 ** 30;
 const MiB = 2 ** 20;
 /** The default `margin` of a problem with boundary 'none'. */
 export const DEFAULT_MARGIN = 0.5;
@@ -463,7 +465,7 @@ export const DEFAULT_OPTIONS: PresetDefaults = deepFreeze({
   dtype: 'float64',
   device: 'auto',
   seed: 0,
-  memoryBudget: 4 * GiB,
+  memoryBudget: 'auto',
 });
 
 /** The paper's hyperparameters (appendix C), the 'paper' preset: a GPU's budget. */
@@ -510,7 +512,7 @@ export const PAPER_OPTIONS: PresetDefaults = deepFreeze({
   dtype: 'float64',
   device: 'auto',
   seed: 0,
-  memoryBudget: 4 * GiB,
+  memoryBudget: 'auto',
 });
 
 /** The defaults of each preset. */
@@ -624,14 +626,17 @@ export function resolveOptions(input: NeuralIVPInput, env: Environment = process
     device,
     distributed,
     seed: readInteger('seed', raw.seed, D.seed, 0, MAX_COUNT),
-    memoryBudget: readInteger(
-      'memoryBudget',
-      raw.memoryBudget,
-      D.memoryBudget,
-      MiB,
-      Number.MAX_SAFE_INTEGER,
-      'bytes, at least 1 MiB',
-    ),
+    memoryBudget:
+      raw.memoryBudget === undefined || raw.memoryBudget === 'auto'
+        ? (raw.memoryBudget ?? D.memoryBudget)
+        : readInteger(
+            'memoryBudget',
+            raw.memoryBudget,
+            MiB,
+            MiB,
+            Number.MAX_SAFE_INTEGER,
+            "bytes, at least 1 MiB, or 'auto'",
+          ),
   }) as ResolvedOptions;
 }
 

@@ -1,11 +1,13 @@
 // The native session's config from the validated options: the one place that maps options to
 // what native code receives (which trusts it).
 import type { DeviceName } from '../native-config';
+import { memoryBudgetFor } from './device-budget';
 import type { ResolvedLinear, ResolvedOptions, ResolvedSamples } from './options';
 import type { FitConfig, SessionConfig, SessionLinearConfig, SessionSamplingConfig } from './session';
 
 export function sessionConfigFor(options: ResolvedOptions, device: DeviceName): SessionConfig {
   const { problem, network: n } = options;
+  const memoryBudget = memoryBudgetFor(options.memoryBudget, device);
   return {
     network: {
       dim: problem.dim,
@@ -21,14 +23,14 @@ export function sessionConfigFor(options: ResolvedOptions, device: DeviceName): 
       ...sampledBox(problem.lower, problem.upper, options.margin),
       dtype: options.dtype,
       device,
-      memoryBudget: options.memoryBudget,
+      memoryBudget,
     },
     plan: problem.plan,
     samples: options.samples.count,
     sampling: samplingConfig(options.samples),
     linear: linearConfig(options.linear, problem),
     seed: options.seed,
-    memoryBudget: options.memoryBudget,
+    memoryBudget,
   };
 }
 
