@@ -3,9 +3,11 @@
  * module whose default export is a Problem (from `defineProblem`) or a function of an options
  * object returning one (`--dim` and `--param` become that object).
  */
+import { spawnSync } from 'node:child_process';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { SpecError } from '../errors';
 import { isProblem, type Problem } from '../problem/define';
 import { problems } from '../problems/index';
 import type { ParamValue } from './args';
@@ -58,12 +60,21 @@ export async function loadProblem(arg: string, args: ProblemArgs): Promise<Loade
       `'${arg}' is neither a problem name (${PROBLEM_NAMES.join(', ')}) nor an existing file`,
     );
   }
-  const exported = defaultExport(await importModule(file));
+  let exported: unknown;
+  try {
+    exported = defaultExport(await importModule(file));
+  } catch (e) {
+    throw moduleError(e, file, arg, 'loading', args.params);
+  }
   let value: unknown = exported;
   if (typeof exported === 'function') {
     const options: Record<string, unknown> = { ...(args.params ?? {}) };
     if (args.dim !== undefined) options.dim = args.dim;
-    value = await (exported as (options: Record<string, unknown>) => unknown)(options);
+    try {
+      value = await (exported as (options: Record<string, unknown>) => unknown)(options);
+    } catch (e) {
+      throw moduleError(e, file, arg, 'calling', args.params);
+    }
   } else if (args.params !== undefined && Object.keys(args.params).length > 0) {
     throw new UsageError('--param', `${arg} exports a Problem, not a function of options, so it takes no --param`);
   }
@@ -106,40 +117,77 @@ function describeValue(v: unknown): string {
   return `a value of type ${typeof v}`;
 }
 
-let tsxRegistered = false;
-
 /**
- * Imports the module at `file`. TypeScript files need a loader: when Node cannot import one by
- * itself, tsx (when installed) is registered globally, so the module shares this process's
- * neural-ivp instance.
+ * Imports the module at `file`. TypeScript files (.ts, .mts, .cts, .tsx) go through tsx's
+ * `tsImport` (when tsx is installed), which loads them as modules from any folder, inside a
+ * `"type": "module"` package or not, without a global loader. Problems made by the module's own
+ * copy of neural-ivp are recognised (define.ts keeps one registry per process).
  */
 async function importModule(file: string): Promise<unknown> {
   const url = pathToFileURL(file).href;
-  try {
-    return await import(url);
-  } catch (e) {
-    const code = (e as { code?: unknown }).code;
-    const isTs = /\.(c|m)?tsx?$/.test(file);
-    if (
-      !isTs ||
-      tsxRegistered ||
-      (code !== 'ERR_UNKNOWN_FILE_EXTENSION' && code !== 'ERR_UNSUPPORTED_ESM_URL_SCHEME')
-    ) {
-      throw e;
-    }
-  }
+  if (!/\.(c|m)?tsx?$/.test(file)) return import(url);
   const specifier = 'tsx/esm/api';
-  let api: { register: () => unknown };
+  let api: { tsImport: (specifier: string, parent: string) => Promise<unknown> };
   try {
-    api = (await import(specifier)) as { register: () => unknown };
+    api = (await import(specifier)) as typeof api;
   } catch {
     throw new UsageError(
       '<problem>',
       `${path.basename(file)} is TypeScript: install tsx (npm install --save-dev tsx) or compile it to JavaScript`,
     );
   }
-  api.register();
-  tsxRegistered = true;
-  // A fresh URL: Node remembers the failed import of the plain one.
-  return import(`${url}?tsx`);
+  return api.tsImport(url, import.meta.url);
+}
+
+/**
+ * A JavaScript module's syntax error with its line, from `node --check` (Node's import does not
+ * say where; its first line of output is `file:line`, then the `SyntaxError: …` line). Undefined
+ * when the file parses.
+ */
+function syntaxError(file: string): { line: number; message: string } | undefined {
+  const r = spawnSync(process.execPath, ['--check', file], { encoding: 'utf8', timeout: 10_000 });
+  const stderr = r.stderr ?? '';
+  const at = new RegExp(`^${escapeRegExp(file)}:(\\d+)`, 'm').exec(stderr);
+  const what = /^SyntaxError: (.*)$/m.exec(stderr);
+  return r.status === 0 || at === null || what === null ? undefined : { line: Number(at[1]), message: what[1] };
+}
+
+const escapeRegExp = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/**
+ * A module that does not load or whose function throws, as a `UsageError` for `<problem>`
+ * naming the file (and the line of a syntax error).
+ */
+function moduleError(
+  e: unknown,
+  file: string,
+  arg: string,
+  stage: 'loading' | 'calling',
+  params: ProblemArgs['params'],
+): unknown {
+  if (e instanceof UsageError) return e;
+  const error = e as Error;
+  const message = error?.message ?? String(e);
+  if (stage === 'loading' && !/\.(c|m)?tsx?$/.test(file)) {
+    const syntax = syntaxError(file);
+    if (syntax !== undefined)
+      return new UsageError('<problem>', `${arg}:${syntax.line}: syntax error: ${syntax.message}`);
+  }
+  // tsx (esbuild) reports TypeScript syntax errors as "Transform failed … file:line:col: ERROR: …".
+  const transform = /(\S+):(\d+):(\d+): ERROR: (.*)/.exec(message);
+  if (transform !== null && stage === 'loading') {
+    return new UsageError('<problem>', `${arg}:${transform[2]}:${transform[3]}: syntax error: ${transform[4]}`);
+  }
+  // A bad --param value stays a SpecError (the CLI names the flag); anything else is the module's.
+  // By name: the module may hold another copy of neural-ivp (ESM and CommonJS builds).
+  if (error?.name === 'SpecError') {
+    const key = String((e as SpecError).path).split(/[.[]/)[0];
+    if (Object.hasOwn(params ?? {}, key))
+      return e instanceof SpecError ? e : new SpecError(String((e as SpecError).path), String((e as SpecError).detail));
+    return new UsageError('<problem>', `${arg}: ${message}`);
+  }
+  return new UsageError(
+    '<problem>',
+    `${arg}: ${stage === 'loading' ? 'loading it threw' : 'its default export threw'}: ${message}`,
+  );
 }

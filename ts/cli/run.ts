@@ -195,9 +195,14 @@ export async function runSolve(problemArg: string, flags: RunFlags, ctx: CliCont
     ({ problem, source } = await loadProblem(problemArg, { dim: flags.dim, params: flags.param, cwd: ctx.cwd }));
   } catch (e) {
     if (e instanceof SpecError) {
-      ctx.stderr(
-        `error: ${describeSpecError(e, (p) => (p === 'dim' ? '--dim' : `--param ${p.split(/[.[]/)[0]}=…`))}\n`,
-      );
+      // Only a path under a --param that was given names --param (not the problem's own rhs, …).
+      const given = flags.param ?? {};
+      const flagOf = (p: string): string | undefined => {
+        const key = p.split(/[.[]/)[0];
+        if (p === 'dim') return '--dim';
+        return Object.hasOwn(given, key) ? `--param ${key}=…` : undefined;
+      };
+      ctx.stderr(`error: ${describeSpecError(e, flagOf)}\n`);
       return ExitCode.usage;
     }
     throw e;

@@ -1,0 +1,95 @@
+// `neural-ivp run <file>`: problem modules load from any folder in every flavour (.ts, .mts, .js,
+// .mjs; the temporary folder is in no package), and what goes wrong in one is reported against
+// the file (and line), not against a flag. Stand-in session: no native code.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cli } from './cli-helpers';
+import { fakeFactory } from './solver-fake-session';
+
+const define = path.resolve('ts/problem/define.ts');
+let root: string;
+beforeAll(async () => {
+  root = await mkdtemp(path.join(tmpdir(), 'neural-ivp-cli-modules-'));
+});
+afterAll(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+/** A 1D decay problem module; `typed` adds a TypeScript annotation. */
+function decay(typed: boolean, rhs = '({ u }) => ({ u: u.mul(-rate) })'): string {
+  return [
+    `import { defineProblem } from ${JSON.stringify(define)};`,
+    `const rate${typed ? ': number' : ''} = 1;`,
+    'export default defineProblem({',
+    "  name: 'decay', dim: 1, domain: { lower: 0, upper: 1 }, boundary: 'none', fields: ['u'],",
+    '  initial: ({ x }) => ({ u: x[0] }),',
+    `  rhs: ${rhs},`,
+    '});',
+    '',
+  ].join('\n');
+}
+
+async function run(name: string, source: string, extra: string[] = []) {
+  const file = path.join(root, name);
+  await writeFile(file, source);
+  const out = path.join(root, `${name}-out`);
+  const r = await cli(['run', file, '--T', '0.05', '--grid', '4', '--quiet', '--out', out, ...extra], {
+    createSession: fakeFactory().make,
+  });
+  return { ...r, file };
+}
+
+describe('problem modules load from any folder', () => {
+  for (const [name, typed] of [
+    ['plain.ts', true],
+    ['module.mts', true],
+    ['plain.js', false],
+    ['module.mjs', false],
+  ] as const) {
+    it(name, async () => {
+      const r = await run(name, decay(typed));
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+    });
+  }
+});
+
+describe('what goes wrong in a module names the module', () => {
+  it('a syntax error in JavaScript names the file and line', async () => {
+    const source = decay(false).replace('export default', 'export default,');
+    const r = await run('broken.mjs', source);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`${r.file}:3: syntax error: `);
+  });
+
+  it('a syntax error in TypeScript names the file, line and column', async () => {
+    const r = await run('broken.ts', decay(true).replace('= 1;', '= ;'));
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(new RegExp(`${r.file.replace(/[.\\/]/g, '\\$&')}:2:\\d+: syntax error: `));
+  });
+
+  it('an rhs the problem refuses is the module’s error, not a --param', async () => {
+    const r = await run('bad-rhs.mjs', decay(false, '({ u }) => ({ w: u })'));
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(new RegExp(`^error: <problem>: ${r.file.replace(/[.\\/]/g, '\\$&')}: rhs`));
+    expect(r.stderr).not.toMatch(/--param/);
+  });
+
+  it('a third derivative is the module’s error too', async () => {
+    const r = await run('third.mjs', decay(false, '({ u }) => ({ u: u.d(0).d(0).d(0) })'));
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`${r.file}: `);
+    expect(r.stderr).not.toMatch(/--param/);
+  });
+
+  it('a module that throws while loading, or whose function throws, is named', async () => {
+    const loading = await run('throws.mjs', "throw new Error('boom');\nexport default 1;\n");
+    expect(loading.code).toBe(2);
+    expect(loading.stderr).toContain(`${loading.file}: loading it threw: boom`);
+    const calling = await run('fn.mjs', "export default () => { throw new Error('no problem today'); };\n");
+    expect(calling.code).toBe(2);
+    expect(calling.stderr).toContain(`${calling.file}: its default export threw: no problem today`);
+  });
+});
