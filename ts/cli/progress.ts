@@ -2,6 +2,7 @@
  * Progress on stderr while `neural-ivp run` works: a cli-progress bar for the fit and one for the
  * time evolution when the stream is a terminal, and a line per phase otherwise.
  */
+import { performance } from 'node:perf_hooks';
 import cliProgress from 'cli-progress';
 import { type FitReport, fitWarning } from '../solver/fit-report';
 import type { EvolveProgress } from '../solver/neural-ivp';
@@ -44,16 +45,50 @@ export function describeFit(fit: ResolvedFit): string {
   return parts.join(', ');
 }
 
-export function barProgress(stream: NodeJS.WritableStream, writeLine: (line: string) => void): RunProgress {
+/** How often a stream that is not a terminal gets a progress line, at the least. */
+export const PLAIN_PROGRESS_SECONDS = 30;
+
+export interface BarProgressOptions {
+  /** Seconds between plain progress lines when the stream is not a terminal (default 30). */
+  plainEverySeconds?: number;
+}
+
+/**
+ * Bars on a terminal. Anything else (a CI log, a file) gets a line per phase and, so that a long
+ * run never looks hung, a plain progress line at least every `plainEverySeconds`: the fit's
+ * iteration and error, or the evolve's t, steps and the last step's error estimate.
+ */
+export function barProgress(
+  stream: NodeJS.WritableStream,
+  writeLine: (line: string) => void,
+  options: BarProgressOptions = {},
+): RunProgress {
   const tty = (stream as NodeJS.WritableStream & { isTTY?: boolean }).isTTY === true;
+  const everyMs = 1000 * (options.plainEverySeconds ?? PLAIN_PROGRESS_SECONDS);
   let bar: cliProgress.SingleBar | undefined;
+  // The plain line of the running phase, and the timer that prints it.
+  let status: (() => string) | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  let phaseStarted = 0;
+  const elapsed = (): string => `${((performance.now() - phaseStarted) / 1000).toFixed(0)} s`;
   const stop = (): void => {
     bar?.stop();
     bar = undefined;
+    if (timer !== undefined) clearInterval(timer);
+    timer = undefined;
+    status = undefined;
   };
-  const start = (format: string, total: number, payload: Record<string, unknown>): void => {
+  const start = (format: string, total: number, payload: Record<string, unknown>, line: () => string): void => {
     stop();
-    if (!tty) return;
+    phaseStarted = performance.now();
+    if (!tty) {
+      status = line;
+      timer = setInterval(() => {
+        if (status !== undefined) writeLine(status());
+      }, everyMs);
+      timer.unref();
+      return;
+    }
     bar = new cliProgress.SingleBar(
       { format, stream, hideCursor: true, clearOnComplete: false, etaBuffer: 50, fps: 10 },
       cliProgress.Presets.shades_classic,
@@ -63,20 +98,39 @@ export function barProgress(stream: NodeJS.WritableStream, writeLine: (line: str
   let T = 1;
   const show = (x: number | undefined): string =>
     x === undefined ? '-' : Number.isFinite(x) ? x.toExponential(2) : String(x);
+  let fitState = { step: 0, cap: 0, loss: '-', error: '-', budget: '' };
+  let evolveState: EvolveProgress | undefined;
   return {
     fitStart(fit) {
       writeLine(`fitting the initial condition (${describeFit(fit)})…`);
       const cap = Math.min(fit.maxIterations, fit.steps ?? Number.POSITIVE_INFINITY);
-      start('fit    |{bar}| {value}/{total} iterations  loss {loss}  error {error}', Math.max(1, cap), {
-        loss: '-',
-        error: '-',
-      });
+      const budget = fit.maxSeconds === null ? '' : ` of ${fit.maxSeconds} s`;
+      fitState = { step: 0, cap, loss: '-', error: '-', budget };
+      // The bar counts iterations against the cap; the fit may stop earlier (tolerance, time, a
+      // stall), and then the bar ends at the iteration it stopped at.
+      start(
+        `fit    |{bar}| {value}/{total} iterations (at most)  {seconds}${budget}  loss {loss}  error {error}`,
+        Math.max(1, cap),
+        { loss: '-', error: '-', seconds: '0 s' },
+        () =>
+          `fit: iteration ${fitState.step} of at most ${fitState.cap}, ${elapsed()}${fitState.budget}, loss ${fitState.loss}, error ${fitState.error}`,
+      );
     },
     fitUpdate(p) {
-      bar?.update(p.step, p.loss === undefined ? { error: show(p.error) } : { loss: show(p.loss) });
+      fitState.step = p.step;
+      if (p.loss !== undefined) fitState.loss = show(p.loss);
+      if (p.error !== undefined) fitState.error = show(p.error);
+      bar?.update(p.step, {
+        ...(p.loss === undefined ? { error: show(p.error) } : { loss: show(p.loss) }),
+        seconds: elapsed(),
+      });
     },
     fitDone(report) {
-      if (bar !== undefined) bar.update(bar.getTotal());
+      if (bar !== undefined) {
+        // End where the fit stopped: 9/9 when it met its tolerance at iteration 9, not 200/200.
+        bar.setTotal(Math.max(1, report.iterations));
+        bar.update(report.iterations, { seconds: elapsed() });
+      }
       stop();
       writeLine(
         `fit: relative error ${report.relativeError.toExponential(2)} in ${report.seconds.toFixed(1)} s, ` +
@@ -87,17 +141,25 @@ export function barProgress(stream: NodeJS.WritableStream, writeLine: (line: str
     },
     evolveStart(t) {
       T = t;
+      evolveState = undefined;
       writeLine(`evolving to T = ${t}…`);
-      start('evolve |{bar}| t = {t} / {T}  step {step}  h {h}  CG {cg}  restarts {restarts}', EVOLVE_TICKS, {
-        t: '0',
-        T: t,
-        step: 0,
-        h: '-',
-        cg: 0,
-        restarts: 0,
-      });
+      start(
+        'evolve |{bar}| t = {t} / {T}  step {step}  h {h}  CG {cg}  restarts {restarts}',
+        EVOLVE_TICKS,
+        { t: '0', T: t, step: 0, h: '-', cg: 0, restarts: 0 },
+        () => {
+          const p = evolveState;
+          if (p === undefined) return `evolve: t = 0 of T = ${T}, no step accepted yet, ${elapsed()}`;
+          return (
+            `evolve: t = ${p.t.toPrecision(4)} of T = ${T} (${((100 * p.t) / T).toFixed(1)} %), ${p.step} steps ` +
+            `(${p.rejectedSteps} rejected), error estimate ${show(p.errorNorm)} of tolerance, h ${p.h.toExponential(1)}, ` +
+            `${p.restarts} restarts, ${elapsed()}`
+          );
+        },
+      );
     },
     evolveUpdate(p) {
+      evolveState = p;
       bar?.update(Math.min(EVOLVE_TICKS, Math.round((EVOLVE_TICKS * p.t) / T)), {
         t: p.t.toPrecision(4),
         step: p.step,

@@ -64,6 +64,8 @@ export interface EvolveProgress {
   rejectedSteps: number;
   /** The step's relative PDE residual (see `StepHistoryRecord`). */
   residual: number;
+  /** The accepted step's local error estimate over the tolerance (≤ 1; see `integrator.errorNorm`). */
+  errorNorm: number;
   /** True when a restart (refit) replaced θ before this step. */
   restarted: boolean;
   /** Wall seconds since `evolve` began. */
@@ -301,6 +303,7 @@ export class EvolveRun {
       restarts: this.restarts,
       rejectedSteps: this.rejected,
       residual: this.attemptResidual,
+      errorNorm: record.errNorm,
       restarted: entry.restarted,
       seconds: wallClock() - this.input.started,
       cost,
