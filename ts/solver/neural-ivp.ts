@@ -18,6 +18,7 @@ import type { DeviceName } from '../native-config';
 import type { Problem } from '../problem/define';
 import { type EvolveProgress, EvolveRun } from './evolve-run';
 import { type FitReport, fitReport } from './fit-report';
+import { checkMemory, freeMemory } from './memory';
 import { createSession, cudaAvailable } from './native-session';
 import { type NeuralIVPInput, type ResolvedOptions, resolveOptions } from './options';
 import { abortError, ExclusiveQueue } from './queue';
@@ -68,6 +69,11 @@ export interface NeuralIVPHooks {
    * over that many processes draws together (tests compare the two; docs/distributed.md).
    */
   sampleShares?: number;
+  /**
+   * Bytes free where the run computes, for the memory check (default: the machine's available
+   * memory, or the CUDA device's free memory; null skips the check).
+   */
+  freeMemory?: (device: DeviceName) => number | null;
 }
 
 /**
@@ -108,6 +114,10 @@ export class NeuralIVP {
     } else if (this.options.device === 'cpu') {
       this.resolvedDevice = 'cpu';
     }
+    // Memory: a run that cannot fit is refused now, naming the option, not after minutes of work.
+    const device = this.device;
+    const processes = this.options.distributed?.worldSize ?? 1;
+    checkMemory(this.options, { free: (hooks.freeMemory ?? freeMemory)(device), device }, processes);
   }
 
   /** The problem being solved. */
