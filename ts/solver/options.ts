@@ -24,6 +24,7 @@ import {
   isPlainObject,
   rejectUnknownKeys,
 } from '../problem/validate';
+import { decayFor, type InitialShape, isConcentrated, lazyInitialShape } from './initial-shape';
 
 export type { Activation, DType } from '../native-config';
 /** The Runge–Kutta pair: 'rk45' (Dormand–Prince) or 'rk23' (Bogacki–Shampine). */
@@ -57,7 +58,9 @@ export interface NetworkOptions {
    * α in eq. (5): octave k is damped by 2^(−αk). Default: the highest derivative order the
    * right-hand side reads, at least 1 (2 for heat, wave, Burgers, Fokker–Planck; 1 for transport),
    * so that no octave dominates L[u]: a derivative of order m multiplies octave k (frequency
-   * ∝ 2^k) by 2^(mk), which α = m cancels. The 'paper' preset: 1.
+   * ∝ 2^k) by 2^(mk), which α = m cancels. With the default preset a concentrated initial
+   * condition gets less, down to 0 for a feature at the embedding's octave 2 or finer, since that
+   * damping would hide the octaves that resolve it (initial-shape.ts). The 'paper' preset: 1.
    */
   decay?: number;
   /** Factor on γ before the MLP (default 1.5). */
@@ -217,7 +220,10 @@ export interface SampleOptions {
    * (default 'sobol'; 'paper': 'uniform').
    */
   sequence?: PointSequence;
-  /** Importance sampling ∝ |u| (true = the default settings; default false). */
+  /**
+   * Importance sampling ∝ |u| (true = the default settings). Default false, except with the
+   * default preset for an initial condition occupying under 5 % of the box (initial-shape.ts).
+   */
   importance?: boolean | ImportanceOptions;
 }
 
@@ -607,7 +613,11 @@ export function resolveOptions(input: NeuralIVPInput, env: Environment = process
       "needs dtype 'float64': a float32 network already runs its products in float32",
     );
   }
-  const samples = readSamples(raw.samples, D, raw.problem);
+  const margin = readMargin(raw.margin, raw.problem.boundary);
+  // The default preset reads the initial condition's shape for the sampling and the decay it
+  // leaves unset; the paper preset keeps the paper's fixed choices.
+  const shape = preset === 'default' ? lazyInitialShape(raw.problem, margin) : null;
+  const samples = readSamples(raw.samples, D, raw.problem, shape);
   const fit = readFit(raw.fit, D);
   const device = readChoice('device', raw.device, D.device, ['auto', 'cpu', 'cuda'] as const);
   const distributed = readDistributed(raw.distributed, env);
@@ -615,9 +625,9 @@ export function resolveOptions(input: NeuralIVPInput, env: Environment = process
   return deepFreeze({
     problem: raw.problem,
     preset,
-    network: readNetwork(raw.network, D, raw.problem),
+    network: readNetwork(raw.network, D, raw.problem, shape),
     samples,
-    margin: readMargin(raw.margin, raw.problem.boundary),
+    margin,
     linear,
     integrator: readIntegrator(raw.integrator, D),
     fit,
@@ -676,16 +686,23 @@ function section(path: string, v: unknown, keys: readonly string[]): Record<stri
   return o;
 }
 
-function readNetwork(v: unknown, D: PresetDefaults, problem: Problem): ResolvedNetwork {
+function readNetwork(
+  v: unknown,
+  D: PresetDefaults,
+  problem: Problem,
+  shape: (() => InitialShape) | null,
+): ResolvedNetwork {
   const o = section('network', v, NETWORK_KEYS);
   const d = D.network;
-  const defaultDecay = d.decay === 'derivativeOrder' ? Math.max(1, derivativeOrder(problem.plan.jets)) : d.decay;
+  const order = Math.max(1, derivativeOrder(problem.plan.jets));
+  const defaultDecay = () =>
+    d.decay !== 'derivativeOrder' ? d.decay : shape === null ? order : decayFor(shape(), order);
   return {
     width: readInteger('network.width', o.width, d.width, 1, 65_536, 'hidden units per layer'),
     depth: readInteger('network.depth', o.depth, d.depth, 1, 64, 'hidden layers'),
     activation: readChoice('network.activation', o.activation, d.activation, ['swish', 'tanh'] as const),
     frequencies: readInteger('network.frequencies', o.frequencies, d.frequencies, 0, 30, 'highest embedding octave L'),
-    decay: o.decay === undefined ? defaultDecay : expectFinite('network.decay', o.decay),
+    decay: o.decay === undefined ? defaultDecay() : expectFinite('network.decay', o.decay),
     embeddingScale: readPositive('network.embeddingScale', o.embeddingScale, d.embeddingScale),
     embedding: readBoolean('network.embedding', o.embedding, d.embedding),
   };
@@ -834,8 +851,17 @@ function readTolerance(path: string, v: unknown): number {
   return withHint('a relative L2 error to stop at; null for none', () => expectPositive(path, v));
 }
 
-function readSamples(v: unknown, D: PresetDefaults, problem: Problem): ResolvedSamples {
-  const d = D.samples;
+function readSamples(
+  v: unknown,
+  D: PresetDefaults,
+  problem: Problem,
+  shape: (() => InitialShape) | null,
+): ResolvedSamples {
+  // A concentrated initial condition gets importance sampling unless the user chose.
+  const d =
+    shape !== null && isConcentrated(shape()) && (!isPlainObject(v) || v.importance === undefined)
+      ? { ...D.samples, importance: DEFAULT_IMPORTANCE }
+      : D.samples;
   const countHint = 'Monte Carlo points per dynamics evaluation';
   if (v === undefined) return d;
   if (typeof v === 'number') return { ...d, count: readCount('samples', v, d.count, 16, countHint) };

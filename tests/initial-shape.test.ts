@@ -1,0 +1,100 @@
+// The initial condition's shape (ts/solver/initial-shape.ts) against closed forms, and the defaults
+// it chooses: importance sampling and a lighter embedding decay for a concentrated u0 only.
+import { describe, expect, it } from 'vitest';
+import { defineProblem, ops, type Problem } from '../ts/problem';
+import { heat } from '../ts/problems/heat';
+import { decayFor, initialShape } from '../ts/solver/initial-shape';
+import { DEFAULT_IMPORTANCE, resolveOptions } from '../ts/solver/options';
+
+/** An unnormalised Gaussian of width σ per axis at the centre c of [-1, 1]^d, Dirichlet. */
+function bump(dim: number, sigma: number, c = 0.1): Problem {
+  return defineProblem({
+    dim,
+    domain: { lower: -1, upper: 1 },
+    boundary: 'dirichlet',
+    fields: ['u'],
+    initial: ({ x }) => ({ u: ops.exp(ops.sum(x.map((xi) => xi.sub(c).pow(2))).mul(-1 / (2 * sigma * sigma))) }),
+    rhs: ({ u }) => ({ u: ops.lap(u).mul(0.01) }),
+  });
+}
+
+const box = (dim: number, h = 1) => [new Array<number>(dim).fill(-h), new Array<number>(dim).fill(h)] as const;
+
+describe('initialShape', () => {
+  it("a Gaussian's occupied share is (σ√π/h)^d and its finest octave log2(2/(πσ√2))", () => {
+    // mean u = (σ√(2π)/2)^d and mean u² = (σ√π/2)^d on [-1, 1]^d (tails beyond the box negligible).
+    for (const [dim, sigma] of [
+      [1, 0.05],
+      [2, 0.1],
+      [3, 0.15],
+    ]) {
+      const shape = initialShape(bump(dim, sigma), ...box(dim));
+      const fraction = (sigma * Math.sqrt(Math.PI)) ** dim;
+      expect(shape.occupiedFraction / fraction).toBeGreaterThan(0.8);
+      expect(shape.occupiedFraction / fraction).toBeLessThan(1.25);
+      expect(Math.abs(shape.finestOctave - Math.log2(2 / (Math.PI * sigma * Math.SQRT2)))).toBeLessThan(0.2);
+    }
+  });
+
+  it("the box's lowest mode: cos(πx/2)cos(πy/2) occupies (8/π²)² of it, finest octave 0", () => {
+    const shape = initialShape(heat({ dim: 2 }), ...box(2));
+    expect(shape.occupiedFraction).toBeCloseTo((8 / Math.PI ** 2) ** 2, 1);
+    expect(Math.abs(shape.finestOctave)).toBeLessThan(0.05);
+  });
+
+  it('measures in the network coordinates: the same bump on a box twice as wide is one octave finer', () => {
+    const p = bump(1, 0.1, 0);
+    const narrow = initialShape(p, [-1], [1]);
+    const wide = initialShape(p, [-2], [2]);
+    // Two pilot sets (the boxes differ), so each estimate carries its own sampling error.
+    expect(Math.abs(wide.finestOctave - narrow.finestOctave - 1)).toBeLessThan(0.15);
+    expect(Math.abs(wide.occupiedFraction / narrow.occupiedFraction - 0.5)).toBeLessThan(0.08);
+  });
+
+  it('a zero initial condition has no shape', () => {
+    const zero = defineProblem({
+      dim: 2,
+      domain: { lower: -1, upper: 1 },
+      boundary: 'dirichlet',
+      fields: ['u'],
+      initial: () => ({ u: ops.constant(0) }),
+      rhs: ({ u }) => ({ u: ops.lap(u) }),
+    });
+    expect(initialShape(zero, ...box(2)).occupiedFraction).toBeNaN();
+  });
+
+  it('decay: the derivative order for a broad u0, none for a feature at octave 2 or finer', () => {
+    expect(decayFor({ occupiedFraction: 0.5, finestOctave: 3 }, 2)).toBe(2);
+    expect(decayFor({ occupiedFraction: 0.01, finestOctave: 0 }, 2)).toBe(2);
+    expect(decayFor({ occupiedFraction: 0.01, finestOctave: 1 }, 2)).toBe(1);
+    expect(decayFor({ occupiedFraction: 0.01, finestOctave: 2.5 }, 2)).toBe(0);
+  });
+});
+
+describe('the defaults follow the shape', () => {
+  const concentrated = bump(4, 0.1);
+
+  it('a concentrated u0 gets importance sampling and an undamped embedding', () => {
+    const r = resolveOptions({ problem: concentrated });
+    expect(r.samples.importance).toEqual(DEFAULT_IMPORTANCE);
+    expect(r.network.decay).toBe(0);
+    // The user's choices stand.
+    const own = resolveOptions({
+      problem: concentrated,
+      samples: { count: 3000, importance: false },
+      network: { decay: 1 },
+    });
+    expect(own.samples).toEqual({ count: 3000, sequence: 'sobol', importance: false });
+    expect(own.network.decay).toBe(1);
+    expect(resolveOptions({ problem: concentrated, samples: 3000 }).samples.importance).toEqual(DEFAULT_IMPORTANCE);
+  });
+
+  it("a broad u0 keeps uniform points and the derivative order; the 'paper' preset keeps its own", () => {
+    const broad = resolveOptions({ problem: heat({ dim: 4 }) });
+    expect(broad.samples.importance).toBe(false);
+    expect(broad.network.decay).toBe(2);
+    const paper = resolveOptions({ problem: concentrated, preset: 'paper' });
+    expect(paper.samples.importance).toBe(false);
+    expect(paper.network.decay).toBe(1);
+  });
+});

@@ -1,0 +1,146 @@
+/**
+ * How the initial condition sits in the sampled box, estimated from u0 at pilot points: the share
+ * of the box it occupies and the scale of its finest features. The defaults read it to choose the
+ * sampling measure (importance sampling for a concentrated u0, where uniform points put only a
+ * few dozen of thousands on the solution) and the embedding's damping (the octaves that resolve a
+ * narrow feature are not damped away).
+ */
+import type { Problem } from '../problem/define';
+import { evaluateProgram } from '../problem/evaluate';
+
+export interface InitialShape {
+  /**
+   * (mean s)² / mean s² of s = Σ_fields |u0| over the box: 1 for a constant, about the occupied
+   * share of the box for a bump (a Gaussian of width σ per axis on a box of half-width h:
+   * ≈ (σ√π/h)^d). NaN when u0 is zero at every pilot point.
+   */
+  readonly occupiedFraction: number;
+  /**
+   * The octave of u0's finest scale: log2(2/(πℓ)) with ℓ = min over axes of
+   * √(mean s² / mean (∂_i s)²) in the network's coordinates (the box mapped to [-1, 1]^d), so
+   * octave k of the embedding (frequency 2^k·π/2) has period comparable to the feature. 0 or below
+   * for the box's own lowest modes; NaN when u0 is zero everywhere.
+   */
+  readonly finestOctave: number;
+}
+
+/** Pilot points of the estimate: enough for a share of 1e-3 of the box to hold a few of them. */
+export const SHAPE_PILOT_POINTS = 4096;
+
+/**
+ * A u0 is concentrated when it occupies under this share of the box: uniform points then put
+ * fewer than one in twenty where the solution is.
+ */
+export const CONCENTRATED_FRACTION = 0.05;
+
+/** A deterministic uniform stream (mulberry32), so that the defaults never depend on a run's seed. */
+function uniformStream(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Σ_fields |u0| at n points (row-major n×D). */
+function magnitude(problem: Problem, x: Float64Array, n: number): Float64Array {
+  const k = problem.fields.length;
+  const s = new Float64Array(n);
+  if (problem.plan.initial !== null) {
+    const fields = evaluateProgram(problem.plan.initial, { n, x, t: 0 });
+    for (const f of fields) for (let i = 0; i < n; i++) s[i] += Math.abs(f[i]);
+  } else if (problem.initialValues !== undefined) {
+    const values = problem.initialValues(x, n);
+    for (let i = 0; i < n; i++) for (let f = 0; f < k; f++) s[i] += Math.abs(values[i * k + f]);
+  }
+  return s;
+}
+
+/**
+ * The shape of u0 on the box [lower, upper] (the sampled box: the domain grown by the margin),
+ * from `SHAPE_PILOT_POINTS` uniform points and central differences of |u0| along each axis.
+ */
+export function initialShape(problem: Problem, lower: readonly number[], upper: readonly number[]): InitialShape {
+  const D = problem.dim;
+  const n = SHAPE_PILOT_POINTS;
+  const random = uniformStream(0x5eed + D);
+  const x = new Float64Array(n * D);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < D; j++) x[i * D + j] = lower[j] + (upper[j] - lower[j]) * random();
+  }
+  const unknown = { occupiedFraction: Number.NaN, finestOctave: Number.NaN };
+  let s: Float64Array;
+  try {
+    s = magnitude(problem, x, n);
+  } catch {
+    // A user's initialValues that fails here fails again, with its own error, where the fit calls it.
+    return unknown;
+  }
+  let mean = 0;
+  let square = 0;
+  for (const v of s) {
+    mean += v / n;
+    square += (v * v) / n;
+  }
+  if (!(square > 0) || !Number.isFinite(square)) return unknown;
+  // Central differences in the network's coordinates (half-width 1 per axis): a step of 1e-4 of
+  // the half-width resolves features far narrower than the embedding's highest octave.
+  const step = 1e-4;
+  let finest = Number.POSITIVE_INFINITY;
+  for (let j = 0; j < D; j++) {
+    const halfWidth = (upper[j] - lower[j]) / 2;
+    const plus = Float64Array.from(x);
+    const minus = Float64Array.from(x);
+    for (let i = 0; i < n; i++) {
+      plus[i * D + j] += step * halfWidth;
+      minus[i * D + j] -= step * halfWidth;
+    }
+    const up = magnitude(problem, plus, n);
+    const down = magnitude(problem, minus, n);
+    let gradient = 0;
+    for (let i = 0; i < n; i++) gradient += ((up[i] - down[i]) / (2 * step)) ** 2 / n;
+    if (gradient > 0) finest = Math.min(finest, Math.sqrt(square / gradient));
+  }
+  const finestOctave = Number.isFinite(finest) ? Math.log2(2 / (Math.PI * finest)) : Number.NEGATIVE_INFINITY;
+  return { occupiedFraction: (mean * mean) / square, finestOctave };
+}
+
+/** True when u0 occupies under `CONCENTRATED_FRACTION` of the box. */
+export function isConcentrated(shape: InitialShape): boolean {
+  return shape.occupiedFraction < CONCENTRATED_FRACTION;
+}
+
+/**
+ * The embedding's decay α for a concentrated u0: the derivative-order decay m damps octave k by
+ * 2^(−mk), which keeps the derivatives of the low octaves that carry a broad solution balanced but
+ * hides the octaves that resolve a narrow one. From the octave k* of u0's finest scale the decay
+ * falls linearly, m at k* ≤ 0 to none at k* ≥ 2 (ℓ below 8 % of the box's width, a Gaussian
+ * of σ under 6 % of it); a broad u0 keeps m.
+ */
+export function decayFor(shape: InitialShape, derivativeOrder: number): number {
+  if (!isConcentrated(shape) || !Number.isFinite(shape.finestOctave)) return derivativeOrder;
+  return derivativeOrder * Math.min(1, Math.max(0, 1 - shape.finestOctave / 2));
+}
+
+/**
+ * `initialShape` on the sampled box (the domain grown by `margin` half-widths on every side),
+ * computed on the first call only: options that name both the sampling and the decay never pay
+ * for it.
+ */
+export function lazyInitialShape(problem: Problem, margin: number): () => InitialShape {
+  let shape: InitialShape | undefined;
+  return () => {
+    if (shape === undefined) {
+      const grow = problem.lower.map((l, i) => (margin * (problem.upper[i] - l)) / 2);
+      shape = initialShape(
+        problem,
+        problem.lower.map((l, i) => l - grow[i]),
+        problem.upper.map((u, i) => u + grow[i]),
+      );
+    }
+    return shape;
+  };
+}
