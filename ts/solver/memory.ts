@@ -9,7 +9,8 @@
  * gradient rows):
  * - one RK stage: the points (8nD); the jets (s·n·k(2 + D + P)); the Jacobian caches kept for the
  *   solve (s·rows·(F + k(2Lw + 1)), half again with mixed precision); the forward pass's chunk
- *   temporaries (at most memoryBudget); θ-sized vectors (16 of them: the state, the RK stages and
+ *   temporaries (4s(2 + D + P)·max(w, F) per row of a pass: 2048 rows on a CPU, the whole batch
+ *   on CUDA; at most memoryBudget); θ-sized vectors (16 of them: the state, the RK stages and
  *   the CG vectors); and the linear solver: the Nyström preconditioners (3·s·k·p_a·rank), or a
  *   dense block's solve (native/solvers/dense.cc: s(rows·p_a + 4p_a² + 4(rows + p_a)) + 1 MiB).
  * - the initial fit: the same caches for its largest Gauss–Newton batch (fit.maxSamples points)
@@ -25,6 +26,8 @@ import type { ResolvedOptions } from './options';
 
 const GiB = 2 ** 30;
 const MiB = 2 ** 20;
+/** The native engine's rows per pass on a CPU (NetworkConfig::chunkRows). */
+const CHUNK_ROWS = 2048;
 
 /** One part of an estimate: its bytes, what it is, and the option that sets its size. */
 export interface MemoryPart {
@@ -101,7 +104,11 @@ export function estimateMemory(options: ResolvedOptions, device: DeviceName, pro
   const n = Math.ceil(options.samples.count / processes);
   const mixed = linear.method === 'pcg' && linear.mixedPrecision ? 1.5 : 1;
   const cachePerRow = s * (F + k * (2 * L * w + 1));
-  const temporaries = (points: number): number => Math.min(budget, points * (2 + D + P) * Math.max(w, F) * 4 * s);
+  // A pass's rows: on a CPU at most CHUNK_ROWS (cache-sized passes), on CUDA the whole batch; both
+  // within memoryBudget.
+  const passRows = (points: number): number => (device === 'cuda' ? points : Math.min(points, CHUNK_ROWS));
+  const temporaries = (points: number): number =>
+    Math.min(budget, passRows(points) * (2 + D + P) * Math.max(w, F) * 4 * s);
   const vectors: MemoryPart = {
     bytes: 16 * p * 8,
     what: `θ-sized vectors (p = ${p} parameters)`,
