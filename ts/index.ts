@@ -1,7 +1,7 @@
 // The package root: public exports only.
 
 export type { DistributedBackend, DistributedOptions } from './distributed/options';
-export { SpecError } from './errors';
+export { OutOfMemoryError, SpecError } from './errors';
 export type { IntegrationErrorReason } from './integrate/errors';
 export { AbortError, IntegrationError } from './integrate/index';
 export type { IntegrationProgress, IntegrationStats, StepFailureReason, StepRecord } from './integrate/progress';
