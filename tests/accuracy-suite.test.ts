@@ -4,58 +4,12 @@
 // then each problem fitted and evolved small, its final error against the closed form bounded.
 import { describe, expect, it } from 'vitest';
 import { suiteCases } from '../ts/bench/suite-problems';
-import type { Problem, Program } from '../ts/problem';
-import type { FieldJets } from '../ts/problem/evaluate';
+import type { Problem } from '../ts/problem';
 import { NeuralIVP } from '../ts/solver/neural-ivp';
 import type { NeuralIVPOptions } from '../ts/solver/options';
+import { exactAt, program, residualAt } from './helpers/closed-form';
 import { testDevice } from './helpers/device';
-import { fd1, fd2, randomPoints, rng, run, shift } from './problem-helpers';
-
-function program(p: Program | null): Program {
-  if (p === null) throw new Error('expected a program');
-  return p;
-}
-
-/** The closed form's fields at one point and time. */
-function exactAt(problem: Problem, point: readonly number[], t: number): number[] {
-  return run(program(problem.plan.exact), [point], t).map((v) => v[0]);
-}
-
-/** The closed form's jets at one point by central differences (values, ∂_i, ∂_i∂_j, Δ), per field. */
-function fdJets(problem: Problem, p: readonly number[], t: number, h: number): FieldJets[] {
-  const dim = problem.dim;
-  const k = problem.fields.length;
-  const at = (q: readonly number[]) => exactAt(problem, q, t);
-  const value = at(p);
-  return Array.from({ length: k }, (_, f) => {
-    const u = (q: readonly number[]) => at(q)[f];
-    const d = Array.from({ length: dim }, (_, i) => Float64Array.of(fd1((s) => u(shift(p, i, s)), h)));
-    const d2 = new Map<string, Float64Array>();
-    let lap = 0;
-    for (let i = 0; i < dim; i++) {
-      const dii = fd2((s) => u(shift(p, i, s)), h);
-      lap += dii;
-      d2.set(`${i},${i}`, Float64Array.of(dii));
-      for (let j = i + 1; j < dim; j++) {
-        // ∂_i∂_j from the 4th-order first difference along j of the one along i.
-        const dij = fd1((s) => fd1((r) => u(shift(shift(p, i, r), j, s)), h), h);
-        d2.set(`${i},${j}`, Float64Array.of(dij));
-      }
-    }
-    return { value: Float64Array.of(value[f]), d, d2, lap: Float64Array.of(lap) };
-  });
-}
-
-/** max over fields of |∂_t u* − L[u*]| and the scale max |∂_t u*|, at one point and time. */
-function residualAt(problem: Problem, p: readonly number[], t: number): { residual: number; scale: number } {
-  const h = 1e-3;
-  const ut = problem.fields.map((_, f) => fd1((s) => exactAt(problem, p, t + s)[f], h));
-  const rhs = run(problem.plan.rhs, [p], t, fdJets(problem, p, t, h)).map((v) => v[0]);
-  return {
-    residual: Math.max(...ut.map((v, f) => Math.abs(v - rhs[f]))),
-    scale: Math.max(...ut.map(Math.abs)),
-  };
-}
+import { randomPoints, rng, run } from './problem-helpers';
 
 const cases = suiteCases();
 

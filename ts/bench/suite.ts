@@ -6,7 +6,7 @@ import { performance } from 'node:perf_hooks';
 import type { FitStopReason } from '../solver/fit-report';
 import { NeuralIVP } from '../solver/neural-ivp';
 import type { FitMethod, FitOptions } from '../solver/options';
-import { type SuiteCase, suiteCases } from './suite-problems';
+import { concentratedCases, type SuiteCase, suiteCases } from './suite-problems';
 
 /** Adam's budget in the suite: a fixed number of steps (of the default 2,000 points), no time limit. */
 export const SUITE_ADAM_STEPS = 3000;
@@ -29,6 +29,8 @@ export interface SuiteRow {
   relative_error: number;
   steps: number;
   rejected_steps: number;
+  /** Refits during the evolve (restarts). */
+  restarts: number;
   fit_seconds: number;
   evolve_seconds: number;
   /** CPU seconds (user + system, all threads) of the fit and of the evolve. */
@@ -73,6 +75,7 @@ async function measureCase(c: SuiteCase, method: FitMethod): Promise<SuiteRow> {
     relative_error: await solution.error(c.T),
     steps: solution.stats.steps,
     rejected_steps: solution.stats.rejectedSteps,
+    restarts: solution.stats.restarts,
     fit_seconds: fitSeconds,
     evolve_seconds: evolveSeconds,
     fit_cpu_seconds: fitCpu,
@@ -90,7 +93,7 @@ export async function measureSuite(
 ): Promise<SuiteRow[]> {
   const rows: SuiteRow[] = [];
   for (const method of options.methods ?? (['gauss-newton', 'adam'] as const)) {
-    for (const c of suiteCases()) {
+    for (const c of [...suiteCases(), ...concentratedCases()]) {
       if (options.only !== undefined && !options.only.includes(c.name)) continue;
       const row = await measureCase(c, method);
       rows.push(row);
