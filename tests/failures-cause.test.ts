@@ -1,6 +1,7 @@
 // Failures that will repeat stop at once, and the real cause is the first thing a user reads: in
 // EvolveError.message, on the CLI's stderr and in metrics.json. Against the JavaScript stand-in
 // session (no native code), whose solves reject the way the native ones do.
+import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -139,4 +140,41 @@ describe('neural-ivp run: the cause on stderr and in metrics.json', () => {
     expect(m.status).toBe('incomplete');
     expect(m.stopped).toEqual({ reason: 'error', t: 0, cause: DENSE_REFUSAL });
   });
+});
+
+// With the native addon: θ of a width-65536, depth-64 network (2.2 TB) cannot be allocated. Only
+// where Linux refuses such an allocation up front (overcommit modes 0 and 2); in mode 1 it would
+// be granted and the first write would wake the OOM killer instead.
+const overcommit = (() => {
+  try {
+    return readFileSync('/proc/sys/vm/overcommit_memory', 'utf8').trim();
+  } catch {
+    return 'unknown';
+  }
+})();
+
+describe('native allocations that cannot succeed (native addon)', () => {
+  it.runIf(overcommit === '0' || overcommit === '2')(
+    'an OutOfMemoryError with the bytes asked for and no C++ trace, before the fit does anything',
+    async () => {
+      const ivp = new NeuralIVP(
+        {
+          problem: problems.heat({ dim: 2 }),
+          device: 'cpu',
+          network: { width: 65536, depth: 64 },
+          fit: { steps: 1, headTuning: false },
+        },
+        { freeMemory: () => null }, // past the estimate, to reach the native allocation
+      );
+      const error = await ivp.fit().then(
+        () => null,
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(OutOfMemoryError);
+      const e = error as OutOfMemoryError;
+      expect(e.neededBytes).toBe(8 * ivp.parameterCount);
+      expect(e.message).toMatch(/^out of memory: .*allocate \d+ bytes/);
+      expect(e.message).not.toMatch(/frame #|Exception raised from/);
+    },
+  );
 });

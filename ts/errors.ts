@@ -52,8 +52,8 @@ export function innermostCause(e: unknown): unknown {
   return current;
 }
 
-/** libtorch's messages carry a C++ stack trace after this; users need what comes before. */
-const TRACE = /\s*Exception raised from [\s\S]*$/;
+/** libtorch's messages carry a C++ stack trace from here on; users need what comes before. */
+const TRACE = /\s*(Exception raised from |frame #0: )[\s\S]*$/;
 const MEMORY = /dense solve needs|out of memory|not enough memory|can't allocate memory|alloc_cpu|bad_alloc/i;
 
 /**
