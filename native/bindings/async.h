@@ -1,6 +1,8 @@
 // Heavy native calls run on libuv's worker pool and settle a Promise: `work` runs off the
 // main thread (no JS values there), `finish` turns its result into JS on the main thread.
-// Any C++ exception in `work` rejects the promise with an Error; nothing aborts the process.
+// Any C++ exception in `work` rejects the promise with an Error (memory failures named
+// 'OutOfMemoryError', libtorch's messages without their C++ trace: convert.h's describeFailure);
+// nothing aborts the process.
 #pragma once
 #include <napi.h>
 
@@ -9,6 +11,7 @@
 #include <memory>
 #include <string>
 
+#include "bindings/convert.h"
 #include "common/cancelled.h"
 #include "engine/runtime.h"
 
@@ -36,7 +39,8 @@ class PromiseWorker : public Napi::AsyncWorker {
       cancelled_ = true;
       SetError(e.what());
     } catch (const std::exception& e) {
-      SetError(e.what());
+      failure_ = describeFailure(e);
+      SetError(failure_.message);
     } catch (...) {
       SetError("unknown native error");
     }
@@ -52,7 +56,12 @@ class PromiseWorker : public Napi::AsyncWorker {
     }
   }
   void OnError(const Napi::Error& error) override {
-    if (cancelled_) error.Value().Set("name", "AbortError");
+    if (cancelled_) {
+      error.Value().Set("name", "AbortError");
+    } else if (failure_.name != "Error") {
+      deferred_.Reject(toJsError(Env(), failure_).Value());
+      return;
+    }
     deferred_.Reject(error.Value());
   }
 
@@ -68,6 +77,7 @@ class PromiseWorker : public Napi::AsyncWorker {
   Finish finish_;
   std::unique_ptr<Result> result_;
   bool cancelled_ = false;
+  NativeFailure failure_;
 };
 
 }  // namespace nivp::js

@@ -1,8 +1,15 @@
 #include "bindings/convert.h"
 
+#include <c10/util/Exception.h>
+
+#include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
+#include <new>
 #include <stdexcept>
+
+#include "solvers/dense.h"
 
 namespace nivp::js {
 
@@ -118,6 +125,67 @@ Napi::Float64Array toFloat64Array(Napi::Env env, const at::Tensor& tensor) {
   return out;
 }
 
+namespace {
+
+// libtorch appends its C++ stack trace ("Exception raised from …", "frame #0: …") to what(); a
+// user needs what comes before.
+std::string withoutTrace(const std::string& message) {
+  const size_t at = std::min(message.find("Exception raised from"), message.find("frame #0: "));
+  std::string out = at == std::string::npos ? message : message.substr(0, at);
+  while (!out.empty() && (out.back() == '\n' || out.back() == ' ')) out.pop_back();
+  return out;
+}
+
+bool mentions(const std::string& text, const char* what) { return text.find(what) != std::string::npos; }
+
+// "… allocate 123 bytes …" → 123; -1 when the message does not say.
+int64_t requestedBytes(const std::string& message) {
+  const size_t at = message.find("allocate ");
+  if (at == std::string::npos) return -1;
+  const char* digits = message.c_str() + at + 9;
+  char* end = nullptr;
+  const long long bytes = std::strtoll(digits, &end, 10);
+  return end == digits ? -1 : static_cast<int64_t>(bytes);
+}
+
+}  // namespace
+
+NativeFailure describeFailure(const std::exception& error) {
+  NativeFailure failure;
+  if (const auto* budget = dynamic_cast<const MemoryBudgetError*>(&error)) {
+    failure.name = "OutOfMemoryError";
+    failure.message = budget->what();
+    failure.neededBytes = budget->neededBytes();
+    failure.limitBytes = budget->budgetBytes();
+    return failure;
+  }
+  if (dynamic_cast<const std::bad_alloc*>(&error) != nullptr) {
+    failure.name = "OutOfMemoryError";
+    failure.message = "out of memory: a native allocation failed (std::bad_alloc)";
+    return failure;
+  }
+  const auto* torch = dynamic_cast<const c10::Error*>(&error);
+  failure.message = withoutTrace(torch != nullptr ? torch->what_without_backtrace() : error.what());
+  const bool memory =
+      dynamic_cast<const c10::OutOfMemoryError*>(&error) != nullptr ||
+      mentions(failure.message, "alloc_cpu") || mentions(failure.message, "not enough memory") ||
+      mentions(failure.message, "can't allocate memory") || mentions(failure.message, "out of memory");
+  if (memory) {
+    failure.name = "OutOfMemoryError";
+    failure.neededBytes = requestedBytes(failure.message);
+    failure.message = "out of memory: " + failure.message;
+  }
+  return failure;
+}
+
+Napi::Error toJsError(Napi::Env env, const NativeFailure& failure) {
+  Napi::Error error = Napi::Error::New(env, failure.message);
+  if (failure.name != "Error") error.Set("name", Napi::String::New(env, failure.name));
+  if (failure.neededBytes >= 0) error.Set("neededBytes", Napi::Number::New(env, double(failure.neededBytes)));
+  if (failure.limitBytes >= 0) error.Set("limitBytes", Napi::Number::New(env, double(failure.limitBytes)));
+  return error;
+}
+
 Napi::Value guard(Napi::Env env, const std::function<Napi::Value()>& body) {
   try {
     return body();
@@ -126,7 +194,7 @@ Napi::Value guard(Napi::Env env, const std::function<Napi::Value()>& body) {
   } catch (const std::invalid_argument& e) {
     throw Napi::RangeError::New(env, e.what());
   } catch (const std::exception& e) {
-    throw Napi::Error::New(env, e.what());
+    throw toJsError(env, describeFailure(e));
   }
 }
 

@@ -35,7 +35,21 @@ std::vector<double> numberArrayProp(const Napi::Object& obj, const std::string& 
 // A tensor copied out to a new Float64Array (any dtype or device).
 Napi::Float64Array toFloat64Array(Napi::Env env, const at::Tensor& tensor);
 
-// Runs `body`, turning C++ exceptions into JS errors (std::invalid_argument → RangeError).
+// A C++ exception as JS will see it: libtorch's messages without their C++ stack trace, and
+// memory failures (a refused dense solve, an allocation libtorch could not make) named
+// 'OutOfMemoryError' with the bytes asked for and the limit when known (-1: unknown).
+struct NativeFailure {
+  std::string name = "Error";
+  std::string message;
+  int64_t neededBytes = -1;
+  int64_t limitBytes = -1;
+};
+NativeFailure describeFailure(const std::exception& error);
+// The JS error of a failure: an Error with its name and, when known, neededBytes/limitBytes.
+Napi::Error toJsError(Napi::Env env, const NativeFailure& failure);
+
+// Runs `body`, turning C++ exceptions into JS errors (std::invalid_argument → RangeError,
+// memory failures as `describeFailure` says).
 Napi::Value guard(Napi::Env env, const std::function<Napi::Value()>& body);
 
 }  // namespace nivp::js
