@@ -7,6 +7,7 @@
  */
 import type { Problem } from '../problem/define';
 import { evaluateProgram } from '../problem/evaluate';
+import type { Program } from '../problem/plan';
 
 export interface InitialShape {
   /**
@@ -45,25 +46,23 @@ function uniformStream(seed: number): () => number {
   };
 }
 
-/** Σ_fields |u0| at n points (row-major n×D). */
-function magnitude(problem: Problem, x: Float64Array, n: number): Float64Array {
-  const k = problem.fields.length;
+/** Σ_fields |u0| at n points (row-major n×D) of a closed-form initial condition. */
+function magnitude(initial: Program, x: Float64Array, n: number): Float64Array {
   const s = new Float64Array(n);
-  if (problem.plan.initial !== null) {
-    const fields = evaluateProgram(problem.plan.initial, { n, x, t: 0 });
-    for (const f of fields) for (let i = 0; i < n; i++) s[i] += Math.abs(f[i]);
-  } else if (problem.initialValues !== undefined) {
-    const values = problem.initialValues(x, n);
-    for (let i = 0; i < n; i++) for (let f = 0; f < k; f++) s[i] += Math.abs(values[i * k + f]);
-  }
+  for (const f of evaluateProgram(initial, { n, x, t: 0 })) for (let i = 0; i < n; i++) s[i] += Math.abs(f[i]);
   return s;
 }
 
 /**
  * The shape of u0 on the box [lower, upper] (the sampled box: the domain grown by the margin),
- * from `SHAPE_PILOT_POINTS` uniform points and central differences of |u0| along each axis.
+ * from `SHAPE_PILOT_POINTS` uniform points and central differences of |u0| along each axis. A
+ * problem given by `initialValues` has no shape here (NaN): its function is called by the fit
+ * alone, once, on the fit's pool.
  */
 export function initialShape(problem: Problem, lower: readonly number[], upper: readonly number[]): InitialShape {
+  const unknown = { occupiedFraction: Number.NaN, finestOctave: Number.NaN };
+  const initial = problem.plan.initial;
+  if (initial === null) return unknown;
   const D = problem.dim;
   const n = SHAPE_PILOT_POINTS;
   const random = uniformStream(0x5eed + D);
@@ -71,14 +70,7 @@ export function initialShape(problem: Problem, lower: readonly number[], upper: 
   for (let i = 0; i < n; i++) {
     for (let j = 0; j < D; j++) x[i * D + j] = lower[j] + (upper[j] - lower[j]) * random();
   }
-  const unknown = { occupiedFraction: Number.NaN, finestOctave: Number.NaN };
-  let s: Float64Array;
-  try {
-    s = magnitude(problem, x, n);
-  } catch {
-    // A user's initialValues that fails here fails again, with its own error, where the fit calls it.
-    return unknown;
-  }
+  const s = magnitude(initial, x, n);
   let mean = 0;
   let square = 0;
   for (const v of s) {
@@ -98,8 +90,8 @@ export function initialShape(problem: Problem, lower: readonly number[], upper: 
       plus[i * D + j] += step * halfWidth;
       minus[i * D + j] -= step * halfWidth;
     }
-    const up = magnitude(problem, plus, n);
-    const down = magnitude(problem, minus, n);
+    const up = magnitude(initial, plus, n);
+    const down = magnitude(initial, minus, n);
     let gradient = 0;
     for (let i = 0; i < n; i++) gradient += ((up[i] - down[i]) / (2 * step)) ** 2 / n;
     if (gradient > 0) finest = Math.min(finest, Math.sqrt(square / gradient));
