@@ -1,12 +1,16 @@
 import { describe, expect, it } from 'vitest';
+import { problems } from '../ts/problems/index';
+import { NeuralIVP } from '../ts/solver/neural-ivp';
 import {
   conditioningPolicy,
   DEFAULT_MAX_RESTARTS,
   RestartScheduler,
   type RestartState,
+  refitErrorBound,
   restartPolicies,
   timeFractionPolicy,
 } from '../ts/solver/restarts';
+import { fakeFactory } from './solver-fake-session';
 
 const state = (s: Partial<RestartState>): RestartState => ({
   now: 0,
@@ -157,5 +161,68 @@ describe('RestartScheduler', () => {
     expect(() => new RestartScheduler([], { maxRestarts: 1.5 })).toThrow(RangeError);
     expect(() => new RestartScheduler([], { fitSeconds: [Number.NaN] })).toThrow(RangeError);
     expect(new RestartScheduler([]).check()).toBeNull();
+  });
+});
+
+describe('refits that miss their bound', () => {
+  it('keeps a refit within maxRefitError, logs every restart with its reason, and stops after a miss', () => {
+    const s = new RestartScheduler([conditioningPolicy(10)], { clock: () => 0, maxRefitError: 1e-4 });
+    s.observeSolve(11);
+    expect(s.check()).toBe('conditioning');
+    expect(s.keepRefit(0.1, 'conditioning', 5e-5, true)).toBe(true);
+    expect(s.restarts).toBe(1);
+    s.observeSolve(11);
+    expect(s.keepRefit(0.2, 'conditioning', 3e-4, true)).toBe(false);
+    expect(s.restarts).toBe(2); // counted toward the cap all the same
+    s.observeSolve(500);
+    expect(s.check()).toBeNull(); // no more restarts in this evolve
+    expect(s.events).toEqual([
+      { t: 0.1, reason: 'conditioning', refitError: 5e-5, kept: true },
+      { t: 0.2, reason: 'conditioning', refitError: 3e-4, kept: false },
+    ]);
+  });
+
+  it('a failed refit is logged with a NaN error and stops restarts too', () => {
+    const s = new RestartScheduler([conditioningPolicy(0)], { clock: () => 0 });
+    expect(s.keepRefit(0, 'conditioning', 1e-9, false)).toBe(false);
+    expect(s.events[0].refitError).toBeNaN();
+    s.observeSolve(5);
+    expect(s.check()).toBeNull();
+  });
+
+  it('the bound is 10× the fit tolerance, none without one', () => {
+    expect(refitErrorBound(1e-5)).toBeCloseTo(1e-4, 15);
+    expect(refitErrorBound(null)).toBe(Number.POSITIVE_INFINITY);
+    expect(() => new RestartScheduler([], { maxRefitError: 0 })).toThrow(RangeError);
+  });
+
+  it('evolve discards a refit above 10× fit.tol, keeps integrating θ and reports it in restartLog', async () => {
+    // The fake session's refit reports a held-out error of 1e-4 (tests/solver-fake-session.ts).
+    const growing = (age: number): number => 10 + 2 * age;
+    const run = async (tol: number) => {
+      const { make, sessions } = fakeFactory({ cg: growing });
+      const ivp = new NeuralIVP(
+        {
+          problem: problems.heat({ dim: 2 }),
+          device: 'cpu',
+          fit: { tol },
+          restarts: { cgIterations: 60 },
+          integrator: { method: 'rk23', rtol: 1e-4 },
+        },
+        { createSession: make },
+      );
+      return { sol: await ivp.evolve(1), refits: () => sessions[0].refits };
+    };
+    const kept = await run(1e-5); // bound 1e-4: kept
+    expect(kept.sol.stats.restarts).toBeGreaterThan(0);
+    expect(kept.sol.stats.restartLog?.every((e) => e.kept && e.reason === 'conditioning')).toBe(true);
+    expect(kept.sol.stats.restartLog).toHaveLength(kept.sol.stats.restarts);
+    const missed = await run(1e-6); // bound 1e-5: the first refit misses, and it is the last
+    expect(missed.refits()).toBe(1);
+    expect(missed.sol.stats.restarts).toBe(0);
+    expect(missed.sol.stats.restartLog).toEqual([
+      { t: expect.any(Number), reason: 'conditioning', refitError: 1e-4, kept: false },
+    ]);
+    expect(missed.sol.history.some((r) => r.restarted)).toBe(false);
   });
 });

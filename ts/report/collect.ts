@@ -128,7 +128,11 @@ export async function collectReportData(
       hasExact,
     },
     options: { ...(solution.options as unknown as ReportRecord), parameterCount: solution.parameterCount },
-    stats: { ...stats, solveSeconds: stats.solveSeconds && plain(stats.solveSeconds) },
+    stats: {
+      ...stats,
+      restartLog: stats.restartLog?.map((event): ReportRecord => ({ ...event })),
+      solveSeconds: stats.solveSeconds && plain(stats.solveSeconds),
+    },
     ...(fit === undefined ? {} : { fit: { ...fit } }),
     ...(fitNote === undefined ? {} : { warnings: [fitNote] }),
     history: solution.history.map((r) => ({ ...r, cost: r.cost && { ...r.cost, stages: r.cost.stages.map(plain) } })),

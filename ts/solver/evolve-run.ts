@@ -40,7 +40,7 @@ import {
 import type { FitReport } from './fit-report';
 import type { ResolvedOptions } from './options';
 import { abortError } from './queue';
-import { RestartScheduler, restartPolicies, wallClock } from './restarts';
+import { RestartScheduler, refitErrorBound, restartPolicies, wallClock } from './restarts';
 import type { SolutionConfig, SolutionStats, SolveSeconds, StepCost, StepHistoryRecord } from './save-format';
 import type { Handle, NativeSession, StageResult } from './session';
 import { fitConfigFor } from './session-config';
@@ -153,6 +153,7 @@ export class EvolveRun {
         : new RestartScheduler(restartPolicies(restarts), {
             fitSeconds: [input.fitSeconds],
             maxRestarts: input.maxRestarts,
+            maxRefitError: refitErrorBound(input.options.fit.tol),
           });
   }
 
@@ -249,7 +250,8 @@ export class EvolveRun {
     this.attemptStages = [];
     let replacement: Handle | undefined;
     const scheduler = this.scheduler;
-    let restart = scheduler !== null && scheduler.check() !== null;
+    const reason = scheduler?.check() ?? null;
+    let restart = reason !== null;
     // A sample-parallel run: each process decides alone (accept, h, restarts by CG iterations)
     // and they agree while θ and t do, checked here together with a vote on the wall-clock
     // restart policy, whose clocks differ between processes (a restart when any asks for one).
@@ -264,13 +266,16 @@ export class EvolveRun {
       const refitSteps = options.restarts === false ? null : options.restarts.fitSteps;
       const r = await this.session.refit(theta, fitConfigFor(options, refitSteps));
       scheduler.recordFit(scheduler.clock() - fitStart);
-      scheduler.markRestart(); // a failed refit counts toward the cap too
-      if (Number.isFinite(r.relativeError) && r.finite) {
+      // Only the wall-clock policy can differ between processes, so a restart this process did
+      // not ask for came from it. A failed or missed refit counts toward the cap too.
+      if (
+        scheduler.keepRefit(t, reason ?? 'timeFraction', r.relativeError, r.finite && Number.isFinite(r.relativeError))
+      ) {
         replacement = r.theta;
         this.restarts++;
         this.restartPending = true;
       } else {
-        this.session.release(r.theta); // a failed refit: keep integrating the current θ
+        this.session.release(r.theta); // a failed or missed refit: keep integrating the current θ
       }
     }
     this.resamplePending = true; // drawn by the attempt's first stage call
@@ -317,6 +322,9 @@ export class EvolveRun {
       dynamicsEvaluations: this.dynamicsEvaluations,
       cgIterations: this.cgIterations,
       restarts: this.restarts,
+      ...(this.scheduler === null || this.scheduler.events.length === 0
+        ? {}
+        : { restartLog: this.scheduler.events.slice() }),
       seconds: wallClock() - this.input.started,
       solveSeconds: this.solveSeconds,
       ...(this.input.fit === undefined ? {} : { fit: this.input.fit }),

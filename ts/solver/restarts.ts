@@ -15,6 +15,13 @@
  *   iterations (never fires with the dense solver, which reports 0).
  * Either policy firing restarts. At most `maxRestarts` restarts happen in one `evolve` (the paper
  * used 10 over a run; the default).
+ *
+ * A restart is meant to change θ, not u: the refit's held-out error is the jump it makes in u. A
+ * refit that misses `maxRefitError` (10× the fit's tolerance by default) is discarded, since it
+ * would move the solution by more than the accuracy the run was asked to hold, and restarts stop
+ * for the rest of the `evolve`: a network that cannot be refitted to its own prediction within the
+ * fit's budget will not be at the next restart either, and each attempt costs a whole fit. Every
+ * restart, kept or not, is logged with its reason.
  */
 import type { ResolvedRestarts } from './options';
 
@@ -22,6 +29,21 @@ import type { ResolvedRestarts } from './options';
 export const DEFAULT_MAX_RESTARTS = 10;
 
 export type RestartReason = 'timeFraction' | 'conditioning';
+
+/** One restart of an `evolve`: why it happened, how well the refit matched u, whether θ was replaced. */
+export interface RestartEvent {
+  /** The time of the step attempt it came before. */
+  readonly t: number;
+  readonly reason: RestartReason;
+  /** The refit's held-out relative error against the network's prediction (NaN when it failed). */
+  readonly refitError: number;
+  /** True when the refit replaced θ; false when it failed or missed `maxRefitError`. */
+  readonly kept: boolean;
+}
+
+/** The refit error a restart may introduce: 10× the fit tolerance; none without a tolerance. */
+export const refitErrorBound = (fitTol: number | null): number =>
+  fitTol === null ? Number.POSITIVE_INFINITY : 10 * fitTol;
 
 /** What a policy decides on. Clock readings are in seconds. */
 export interface RestartState {
@@ -87,18 +109,23 @@ export interface RestartSchedulerOptions {
   maxRestarts?: number;
   /** Seconds, monotone (default `performance.now()` / 1000). */
   clock?: () => number;
+  /** The largest refit error a kept restart may have (default: no bound). */
+  maxRefitError?: number;
 }
 
 /**
  * One `evolve`'s restart bookkeeping. The integration clock starts at construction. Use:
  * `observeSolve` after every dynamics solve, `check()` before every step attempt, and after a
- * refit `recordFit(seconds)` then `markRestart()`.
+ * refit `recordFit(seconds)` then `keepRefit(…)` (which counts the restart).
  */
 export class RestartScheduler {
   readonly policies: readonly RestartPolicy[];
   readonly maxRestarts: number;
   readonly clock: () => number;
+  readonly maxRefitError: number;
   private fitTotal = 0;
+  private log: RestartEvent[] = [];
+  private stopped = false;
   private fitCount = 0;
   private lastFitEnd: number;
   private lastCg: number | null = null;
@@ -111,6 +138,8 @@ export class RestartScheduler {
       throw new RangeError(`maxRestarts must be a non-negative integer, got ${this.maxRestarts}`);
     }
     this.clock = options.clock ?? wallClock;
+    this.maxRefitError = options.maxRefitError ?? Number.POSITIVE_INFINITY;
+    if (!(this.maxRefitError > 0)) throw new RangeError(`maxRefitError must be > 0, got ${this.maxRefitError}`);
     for (const s of options.fitSeconds ?? []) this.addFit(s);
     this.lastFitEnd = this.clock();
   }
@@ -136,9 +165,17 @@ export class RestartScheduler {
     this.lastCg = cgIterations;
   }
 
-  /** The first policy that fires, or null (always null once `maxRestarts` restarts are done). */
+  /** Every restart so far, in order. */
+  get events(): readonly RestartEvent[] {
+    return this.log;
+  }
+
+  /**
+   * The first policy that fires, or null (always null once `maxRestarts` restarts are done, or
+   * after a refit that missed `maxRefitError`).
+   */
   check(): RestartReason | null {
-    if (this.count >= this.maxRestarts || this.policies.length === 0) return null;
+    if (this.stopped || this.count >= this.maxRestarts || this.policies.length === 0) return null;
     const state = this.state();
     for (const policy of this.policies) if (policy.shouldRestart(state)) return policy.reason;
     return null;
@@ -148,6 +185,19 @@ export class RestartScheduler {
   recordFit(seconds: number): void {
     this.addFit(seconds);
     this.lastFitEnd = this.clock();
+  }
+
+  /**
+   * After a restart's refit (and `recordFit`): whether its θ should replace the current one. Counts
+   * the restart toward the cap, logs it, and stops restarts when the refit failed or missed
+   * `maxRefitError`.
+   */
+  keepRefit(t: number, reason: RestartReason, refitError: number, finite: boolean): boolean {
+    const kept = finite && refitError <= this.maxRefitError;
+    this.log.push(Object.freeze({ t, reason, refitError: finite ? refitError : Number.NaN, kept }));
+    this.markRestart();
+    if (!kept) this.stopped = true;
+    return kept;
   }
 
   /** θ was replaced: count it and forget the old conditioning. */

@@ -21,6 +21,7 @@
  *   "theta": ["<base64>", …],          // θ at each saved time: p float64 values, little-endian,
  *                                      // base64 (bit-exact, NaN payloads included)
  *   "stats": { steps, rejectedSteps, dynamicsEvaluations, cgIterations, restarts, seconds,
+ *              restartLog?: [{ t, reason, refitError, kept }, …],  // absent when none happened
  *              solveSeconds?,              // seconds by part; absent in older files
  *              fit?: { relativeError, seconds, iterations, method, stopped, tol, message, … } },
  *   "history": [{ t, h, cgIterations, residual, restarted, cost? }, …]   // NaN residual is written
@@ -38,6 +39,7 @@ import path from 'node:path';
 import type { CompiledProblem } from '../problem/plan';
 import type { FitReport, FitStopReason } from './fit-report';
 import type { MuScale, ResolvedOptions } from './options';
+import type { RestartEvent } from './restarts';
 import type { SessionConfig, SessionLinearConfig, SessionSamplingConfig } from './session';
 
 export const FORMAT_NAME = 'neural-ivp-solution';
@@ -63,6 +65,11 @@ export interface SolutionStats {
   readonly cgIterations: number;
   /** Restarts (refits) during the evolve. */
   readonly restarts: number;
+  /**
+   * Every restart attempted, kept or not, with its reason and the refit's error; absent when none
+   * happened (and in files written before it existed).
+   */
+  readonly restartLog?: readonly RestartEvent[];
   /** Wall seconds of the `evolve` call (an initial fit it ran included). */
   readonly seconds: number;
   /**
@@ -249,6 +256,7 @@ export function decodeSolution(text: string): SolutionData {
     dynamicsEvaluations: count(s.dynamicsEvaluations, 'stats.dynamicsEvaluations'),
     cgIterations: count(s.cgIterations, 'stats.cgIterations'),
     restarts: count(s.restarts, 'stats.restarts'),
+    ...(s.restartLog === undefined ? {} : { restartLog: restartLog(s.restartLog, 'stats.restartLog') }),
     seconds: finite(s.seconds, 'stats.seconds'),
     ...(s.solveSeconds === undefined ? {} : { solveSeconds: solveSeconds(s.solveSeconds, 'stats.solveSeconds') }),
     ...(s.fit === undefined ? {} : { fit: readFitReport(s.fit) }),
@@ -266,6 +274,22 @@ export function decodeSolution(text: string): SolutionData {
     };
   });
   return { config: { name, params, plan, options, session, parameterCount }, times, thetas, stats, history };
+}
+
+function restartLog(v: unknown, what: string): RestartEvent[] {
+  if (!Array.isArray(v)) throw new SolutionFileError(`${what}: expected an array of restart records`);
+  return v.map((entry, i) => {
+    const r = record(entry, `${what}[${i}]`);
+    if (r.reason !== 'timeFraction' && r.reason !== 'conditioning') {
+      throw new SolutionFileError(`${what}[${i}].reason: expected 'timeFraction' or 'conditioning'`);
+    }
+    return {
+      t: finite(r.t, `${what}[${i}].t`),
+      reason: r.reason,
+      refitError: r.refitError === null ? Number.NaN : finite(r.refitError, `${what}[${i}].refitError`),
+      kept: r.kept === true,
+    };
+  });
 }
 
 function solveSeconds(v: unknown, what: string): SolveSeconds {
