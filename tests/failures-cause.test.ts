@@ -83,6 +83,7 @@ describe('evolve: errors that will repeat are not retried', () => {
     expect(sessions[0].solves).toBe(1);
     expect(e.reason).toBe('error');
     expect(e.message.startsWith(DENSE_REFUSAL)).toBe(true);
+    expect(e.rootCause).toBe(DENSE_REFUSAL);
     expect(e.message).toMatch(/evolve stopped at t = 0 of T = 1; not retried/);
     expect(innermostCause(e)).toBeInstanceOf(OutOfMemoryError);
     expect(e.solution.times).toEqual([0]);
@@ -117,6 +118,7 @@ describe('evolve: errors that will repeat are not retried', () => {
     const e = await evolveError(ivp);
     expect(sessions[0].solves).toBe(1);
     expect(e.message).toMatch(/^θ̇ is not finite at t = 0 on the fitted initial condition/);
+    expect(e.message.startsWith(e.rootCause ?? 'no root cause')).toBe(true);
   });
 
   it('a non-finite θ̇ later in the run is still retried (a smaller step may cure it)', async () => {
@@ -139,6 +141,27 @@ describe('neural-ivp run: the cause on stderr and in metrics.json', () => {
     const m = JSON.parse(await readFile(path.join(out, 'metrics.json'), 'utf8'));
     expect(m.status).toBe('incomplete');
     expect(m.stopped).toEqual({ reason: 'error', t: 0, cause: DENSE_REFUSAL });
+  });
+
+  it('records a non-finite θ̇ at t = 0 in words, and a spent budget by its reason alone', async () => {
+    const nan = path.join(root, 'nan');
+    const r = await cli(['run', 'heat', '--T', '0.5', '--out', nan, '--grid', '4', '--quiet', '--no-restarts'], {
+      createSession: fakeFactory({ nanAfterSolves: 0 }).make,
+    });
+    expect(r.code).toBe(1);
+    const m = JSON.parse(await readFile(path.join(nan, 'metrics.json'), 'utf8'));
+    expect(m.stopped.cause).toMatch(/^θ̇ is not finite at t = 0 on the fitted initial condition/);
+
+    const slow = path.join(root, 'slow');
+    const budget = await cli(['run', 'heat', '--T', '100', '--max-seconds', '0.2', '--out', slow, '--grid', '4'], {
+      createSession: fakeFactory({ delayMs: 5 }).make,
+    });
+    expect(budget.code).toBe(1);
+    const b = JSON.parse(await readFile(path.join(slow, 'metrics.json'), 'utf8'));
+    expect(b.stopped.reason).toBe('maxSeconds');
+    expect(b.stopped.cause).toMatch(
+      /^evolve stopped at t = .* \(maxSeconds\): the budget of maxSeconds = 0\.2 s ran out$/,
+    );
   });
 });
 

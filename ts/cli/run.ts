@@ -5,7 +5,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { innermostCause, SpecError } from '../errors';
+import { SpecError } from '../errors';
 import { AbortError } from '../integrate/index';
 import type { Problem } from '../problem/define';
 import { collectReportData } from '../report/collect';
@@ -259,8 +259,7 @@ export async function runSolve(problemArg: string, flags: RunFlags, ctx: CliCont
       progress.stop();
       solution = e.solution;
       warning = `The run stopped early: ${e.message}`;
-      const root = innermostCause(e);
-      stopped = { reason: e.reason, t: e.t, cause: root instanceof Error ? root.message : e.message };
+      stopped = { reason: e.reason, t: e.t, cause: e.rootCause ?? e.message };
       writeLine(`warning: ${warning}`);
     }
     evolveSeconds = (performance.now() - t0) / 1000;
@@ -304,7 +303,7 @@ export async function runSolve(problemArg: string, flags: RunFlags, ctx: CliCont
   const metrics = {
     status: warning === undefined ? 'complete' : 'incomplete',
     ...(warning === undefined ? {} : { warning }),
-    // Why an incomplete run stopped: the integrator's reason and the innermost cause's message.
+    // Why an incomplete run stopped: the integrator's reason and the root cause in words.
     ...(stopped === undefined ? {} : { stopped }),
     // Not errors: the run completed (a fit that missed its tolerance, …).
     warnings: fitNote === undefined ? [] : [fitNote],

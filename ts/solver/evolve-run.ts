@@ -87,15 +87,22 @@ export class EvolveError extends Error {
   readonly reason: IntegrationErrorReason;
   /** The last accepted time. */
   readonly t: number;
+  /**
+   * What made the run fail, in words — the innermost cause (a refused dense solve, a non-finite
+   * θ̇ at t = 0, …), which `message` starts with — or null when a budget ran out (`maxSeconds`,
+   * `maxSteps`) or the step size underflowed.
+   */
+  readonly rootCause: string | null;
 
   constructor(
     message: string,
     solution: Solution,
     reason: IntegrationErrorReason,
     t: number,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; rootCause?: string | null },
   ) {
-    super(message, options);
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.rootCause = options?.rootCause ?? null;
     this.name = 'EvolveError';
     this.solution = solution;
     this.reason = reason;
@@ -186,6 +193,7 @@ export class EvolveRun {
         const progress = e.progress as IntegrationProgress<Handle>;
         throw new EvolveError(evolveErrorMessage(e, T), this.collect(progress, true), e.reason, progress.t, {
           cause: e,
+          rootCause: rootCause(e),
         });
       }
       const progress = (e as { progress?: IntegrationProgress<Handle> }).progress;
@@ -376,23 +384,30 @@ export class EvolveRun {
  */
 function evolveErrorMessage(e: IntegrationError, T: number): string {
   const where = `evolve stopped at t = ${e.t} of T = ${T}`;
+  const cause = rootCause(e);
+  if (cause === null) return `${where} (${e.reason}): ${e.message}`;
+  if (!(e.cause instanceof StepFailure)) return `${cause} (${where}: ${e.reason})`;
+  const why =
+    e.reason === 'rejections' ? e.message.replace(/ \(last: [\s\S]*$/, '') : 'not retried: it would fail again';
+  return `${cause} (${where}; ${why})`;
+}
+
+/** What made the integration fail, in words (null: a budget ran out or the step size underflowed). */
+function rootCause(e: IntegrationError): string | null {
   const failure = e.cause instanceof StepFailure ? e.cause : undefined;
   if (failure === undefined) {
     const root = innermostCause(e);
-    if (root === e || !(root instanceof Error)) return `${where} (${e.reason}): ${e.message}`;
-    return `${root.message} (${where}: ${e.reason})`;
+    return root === e || !(root instanceof Error) ? null : root.message;
   }
   const root = innermostCause(failure);
-  let first: string;
-  if (root !== failure) first = root instanceof Error ? root.message : String(root);
-  else if (failure.reason === 'nonfinite' && failure.stage === 0 && e.t === 0) {
-    first =
+  if (root !== failure) return root instanceof Error ? root.message : String(root);
+  if (failure.reason === 'nonfinite' && failure.stage === 0 && e.t === 0) {
+    return (
       'θ̇ is not finite at t = 0 on the fitted initial condition: the right-hand side or its solve gives ' +
-      'non-finite values (look for divisions by zero or singular points in the domain)';
-  } else first = `${failure.message} (θ̇ or the step is not finite)`;
-  const why =
-    e.reason === 'rejections' ? e.message.replace(/ \(last: [\s\S]*$/, '') : 'not retried: it would fail again';
-  return `${first} (${where}; ${why})`;
+      'non-finite values (look for divisions by zero or singular points in the domain)'
+    );
+  }
+  return `${failure.message} (θ̇ or the step is not finite)`;
 }
 
 /**
