@@ -15,6 +15,7 @@
  *   work, as `RangeError`s (`TypeError` for a wrong kind of value).
  */
 import { readFile } from 'node:fs/promises';
+import { fromNative } from '../errors';
 import { availableDevice, createSession } from './native-session';
 import {
   decodeSolution,
@@ -156,7 +157,11 @@ export class Solution {
     if (typeof session.evaluateSync !== 'function') {
       throw new Error('Solution.evaluate: this native session cannot evaluate synchronously; use evaluateAsync');
     }
-    return session.evaluateSync(this.handle(i), data);
+    try {
+      return session.evaluateSync(this.handle(i), data);
+    } catch (e) {
+      throw fromNative(e);
+    }
   }
 
   /** `evaluate`, computed off the main thread. */
@@ -332,7 +337,11 @@ export class Solution {
     if (this.hold.session === undefined) {
       const { session } = this.config;
       const device = availableDevice(session.network.device);
-      this.hold.session = this.makeSession({ ...session, network: { ...session.network, device } });
+      try {
+        this.hold.session = this.makeSession({ ...session, network: { ...session.network, device } });
+      } catch (e) {
+        throw fromNative(e);
+      }
     }
     return this.hold.session;
   }
@@ -353,7 +362,11 @@ export class Solution {
 
   /** Runs native async work one call at a time on this solution's session. */
   private serial<T>(work: (session: NativeSession) => Promise<T>): Promise<T> {
-    const run = this.queue.then(() => work(this.getSession()));
+    const run = this.queue
+      .then(() => work(this.getSession()))
+      .catch((e: unknown) => {
+        throw fromNative(e);
+      });
     this.queue = run.then(
       () => undefined,
       () => undefined,
