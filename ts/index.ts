@@ -76,6 +76,7 @@ export type {
   RestartOptions,
   SampleOptions,
 } from './solver/options';
+export type { RestartEvent, RestartReason } from './solver/restarts';
 export { SolutionFileError } from './solver/save-format';
 export type { FitProgress } from './solver/session';
 export type { Points, SolutionStats, SolveSeconds, StepCost, StepHistoryRecord } from './solver/solution';

@@ -28,12 +28,14 @@ import type { ResolvedRestarts } from './options';
 /** Default cap on restarts per `evolve` (the paper's appendix C: 10). */
 export const DEFAULT_MAX_RESTARTS = 10;
 
+/** Which policy asked for a restart: the wall-clock share of fits or the CG iterations of a solve. */
 export type RestartReason = 'timeFraction' | 'conditioning';
 
 /** One restart of an `evolve`: why it happened, how well the refit matched u, whether θ was replaced. */
 export interface RestartEvent {
   /** The time of the step attempt it came before. */
   readonly t: number;
+  /** The policy that asked for it. */
   readonly reason: RestartReason;
   /** The refit's held-out relative error against the network's prediction (NaN when it failed). */
   readonly refitError: number;
