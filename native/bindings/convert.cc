@@ -140,7 +140,7 @@ bool mentions(const std::string& text, const char* what) { return text.find(what
 
 // "… allocate 123 bytes …" → 123; -1 when the message does not say.
 int64_t requestedBytes(const std::string& message) {
-  const size_t at = message.find("allocate ");
+  const size_t at = message.rfind("allocate ");  // "can't allocate memory: you tried to allocate N bytes"
   if (at == std::string::npos) return -1;
   const char* digits = message.c_str() + at + 9;
   char* end = nullptr;
