@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fromNative, innermostCause, OutOfMemoryError } from '../ts/errors';
+import { native } from '../ts/native';
 import { problems } from '../ts/problems/index';
 import { EvolveError, NeuralIVP } from '../ts/solver/neural-ivp';
 import { cli } from './cli-helpers';
@@ -177,6 +178,25 @@ const overcommit = (() => {
 })();
 
 describe('native allocations that cannot succeed (native addon)', () => {
+  it.runIf(overcommit === '0' || overcommit === '2')(
+    'the addon itself throws an OutOfMemoryError without the C++ trace',
+    () => {
+      const Network = native().Network as unknown as new (
+        config: Record<string, unknown>,
+      ) => { initialParameters(seed: number): Float64Array };
+      const network = new Network({ dim: 2, width: 65536, depth: 64, lower: [-1, -1], upper: [1, 1] });
+      let error: unknown;
+      try {
+        network.initialParameters(0);
+      } catch (e) {
+        error = e;
+      }
+      expect((error as Error).name).toBe('OutOfMemoryError');
+      expect((error as Error).message).toMatch(/^out of memory: .*you tried to allocate \d+ bytes/);
+      expect((error as Error).message).not.toMatch(/frame #|Exception raised from/);
+    },
+  );
+
   it.runIf(overcommit === '0' || overcommit === '2')(
     'an OutOfMemoryError with the bytes asked for and no C++ trace, before the fit does anything',
     async () => {
