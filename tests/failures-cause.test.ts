@@ -192,6 +192,7 @@ describe('native allocations that cannot succeed (native addon)', () => {
         error = e;
       }
       expect((error as Error).name).toBe('OutOfMemoryError');
+      expect((error as { neededBytes?: number }).neededBytes).toBeGreaterThan(2e12); // θ: 2.7e11 doubles
       expect((error as Error).message).toMatch(/^out of memory: .*you tried to allocate \d+ bytes/);
       expect((error as Error).message).not.toMatch(/frame #|Exception raised from/);
     },

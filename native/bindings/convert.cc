@@ -138,14 +138,17 @@ std::string withoutTrace(const std::string& message) {
 
 bool mentions(const std::string& text, const char* what) { return text.find(what) != std::string::npos; }
 
-// "… allocate 123 bytes …" → 123; -1 when the message does not say.
+// The N of the first "allocate N" ("can't allocate memory: you tried to allocate N bytes. Error code
+// 12 (Cannot allocate memory)"); -1 when the message does not say.
 int64_t requestedBytes(const std::string& message) {
-  const size_t at = message.rfind("allocate ");  // "can't allocate memory: you tried to allocate N bytes"
-  if (at == std::string::npos) return -1;
-  const char* digits = message.c_str() + at + 9;
-  char* end = nullptr;
-  const long long bytes = std::strtoll(digits, &end, 10);
-  return end == digits ? -1 : static_cast<int64_t>(bytes);
+  for (size_t at = message.find("allocate "); at != std::string::npos;
+       at = message.find("allocate ", at + 1)) {
+    const char* digits = message.c_str() + at + 9;
+    char* end = nullptr;
+    const long long bytes = std::strtoll(digits, &end, 10);
+    if (end != digits) return static_cast<int64_t>(bytes);
+  }
+  return -1;
 }
 
 }  // namespace
