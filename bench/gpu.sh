@@ -5,7 +5,8 @@
 #   2. the addon: the committed CUDA prebuild when its torch version is the machine's (the loader
 #      preloads Python's torch for it; nothing to compile), otherwise built here against Python's
 #      torch (bash scripts/cuda-torch.sh build with NIVP_TORCH_PYTHON) and made into a CUDA prebuild;
-#   3. the JS suites that exercise the native engine, on CUDA (NIVP_TEST_DEVICE=cuda), verbose;
+#   3. the JS suites that exercise the native engine, on CUDA (NIVP_TEST_DEVICE=cuda), verbose, one
+#      file at a time;
 #   4. the GPU benchmark (npm run bench -- --cuda): M·v and its launch counts against the GPU's GEMM
 #      and the PyTorch and JAX peers, dense vs PCG up to p = 1M at n = 50,000, and Figure 6 (the
 #      3D wave's pulse at the paper's network, n = 50,000) with whatever time is left.
@@ -82,8 +83,11 @@ else
   fi
   export NIVP_TEST_DEVICE=cuda
 fi
-step tests 90 node node_modules/vitest/vitest.mjs run --reporter=verbose \
-  tests/native-network.test.ts tests/solver-e2e.test.ts tests/runtime.test.ts
+# One file per step, each with its own limit: a file that hangs costs its own limit only, and the
+# log says which it was.
+for suite in native-network solver-e2e runtime; do
+  step "tests/$suite" 45 node node_modules/vitest/vitest.mjs run --reporter=verbose "tests/$suite.test.ts"
+done
 # Figure 6 takes what the bench's other rows leave: about 200 s of M·v, peers and solve rows.
 figure6=$(($(left) - 230))
 ((figure6 < 60)) && figure6=60

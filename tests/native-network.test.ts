@@ -166,6 +166,17 @@ describe('Jacobian products', () => {
     expect(() => makeNetwork({ chunking: 'tiles' as 'batch' })).toThrow(/network.chunking must be one of/);
   });
 
+  it('release() frees the caches: the object then refuses work with a TypeError', async () => {
+    const net = makeNetwork();
+    const lin = await net.linearize(net.initialParameters(1), points(20, 3));
+    const v = uniform(net.parameterCount, -1, 1, 4);
+    const pending = lin.mvm(v, 1, 0); // started work keeps its own reference
+    lin.release();
+    expect((await pending).length).toBe(net.parameterCount);
+    expect(() => lin.mvm(v, 1, 0)).toThrow(TypeError);
+    expect(() => lin.values()).toThrow(/released/);
+  });
+
   it('F = Jᵀf/n equals the adjoint product scaled by 1/n', async () => {
     const net = makeNetwork();
     const lin = await net.linearize(net.initialParameters(7), points(25, 6));

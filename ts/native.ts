@@ -83,6 +83,11 @@ export interface NativeLinearization {
   rhs(f: Float64Array): Promise<Float64Array>;
   /** The explicit Jacobian block of one field, n×p_a. */
   jacobian(field: number): Promise<Float64Array>;
+  /**
+   * Frees the caches now rather than when the garbage collector finds this object (which does not
+   * see their size): after it, every method throws a TypeError.
+   */
+  release(): void;
 }
 
 /** A native network u(x, θ); θ is passed to each call, never stored. */

@@ -174,6 +174,7 @@ void LinearizationWrap::Init(Napi::Env env, Napi::Object exports) {
                                       InstanceMethod<&LinearizationWrap::MvmLaunches>("mvmLaunches"),
                                       InstanceMethod<&LinearizationWrap::Rhs>("rhs"),
                                       InstanceMethod<&LinearizationWrap::Jacobian>("jacobian"),
+                                      InstanceMethod<&LinearizationWrap::Release>("release"),
                                   });
   constructor_ = Napi::Persistent(fn);
   exports.Set("Linearization", fn);
@@ -193,7 +194,8 @@ LinearizationWrap::LinearizationWrap(const Napi::CallbackInfo& info)
 
 namespace {
 const Linearization& checked(Napi::Env env, const std::shared_ptr<const Linearization>& lin) {
-  if (!lin) throwType(env, "Linearization objects come from network.linearize(theta, points)");
+  if (!lin)
+    throwType(env, "this Linearization was released, or not made by network.linearize(theta, points)");
   return *lin;
 }
 }  // namespace
@@ -283,6 +285,13 @@ Napi::Value LinearizationWrap::Rhs(const Napi::CallbackInfo& info) {
         [=] { return lin->vjp(f.to(lin->network().options())).div_(static_cast<double>(lin->samples())); },
         [](Napi::Env env, at::Tensor& t) -> Napi::Value { return toFloat64Array(env, t); });
   });
+}
+
+// release(): frees the caches now (work already started keeps its own reference), instead of when
+// the garbage collector finds the object, which knows nothing of their size.
+Napi::Value LinearizationWrap::Release(const Napi::CallbackInfo& info) {
+  linearization_.reset();
+  return info.Env().Undefined();
 }
 
 // jacobian(field) → J_a, n×p_a (row-major)

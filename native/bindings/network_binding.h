@@ -45,6 +45,7 @@ class LinearizationWrap : public Napi::ObjectWrap<LinearizationWrap> {
   Napi::Value MvmLaunches(const Napi::CallbackInfo& info);
   Napi::Value Rhs(const Napi::CallbackInfo& info);
   Napi::Value Jacobian(const Napi::CallbackInfo& info);
+  Napi::Value Release(const Napi::CallbackInfo& info);
 
   static Napi::FunctionReference constructor_;
   std::shared_ptr<const Network> network_;  // keeps the network alive while this exists

@@ -115,13 +115,65 @@ class StageClock {
 
 }  // namespace
 
+// What one evaluation carries from step to step.
+struct Dynamics::Evaluation {
+  Evaluation(const Dynamics& d, const at::Tensor& theta, const SampleSet& samples)
+      : comm(d.comm_ && d.comm_->worldSize() > 1 ? d.comm_.get() : nullptr),
+        n(samples.total > 0 ? samples.total : samples.points.size(0)),
+        localShare(static_cast<double>(samples.points.size(0)) / static_cast<double>(n)),
+        invN(1.0 / static_cast<double>(n)),
+        theta(theta.reshape({d.network_->parameterCount()}).to(d.network_->options())),
+        points(samples.points.to(d.network_->options())),
+        rowScale(samples.weights.defined() ? samples.weights.sqrt() : at::Tensor()) {
+    if (d.countLaunches_) launches.emplace();
+  }
+  // Sample-parallel: this process's sums over its own points, completed over all processes.
+  Communicator* const comm;
+  const int64_t n;          // points of the whole set
+  const double localShare;  // this process's share of them
+  const double invN;
+  const at::Tensor theta, points, rowScale;  // rowScale: √w with importance weights (undefined: 1)
+  StageClock clock;
+  std::optional<LaunchCounter> launches;
+  DynamicsResult result;
+  std::optional<Linearization> lin, lin32;  // lin32: the float32 caches of mixed precision
+  std::optional<GradientRows> gradient;
+  at::Tensor fw;  // f with its rows scaled like J's (by √w)
+  double mu = 0;
+  at::Tensor misfit;  // Σ (Jθ̇ − f)², accumulated on the device
+};
+
+// The reference implementation's v_fn: estimate M, build the preconditioner, form F, solve.
 DynamicsResult Dynamics::evaluate(const at::Tensor& theta, double t, const SampleSet& samples,
                                   const at::Tensor& warmStart, at::Generator& gen,
                                   const std::function<bool()>& cancelled, PreconditionerCache* reuse) const {
-  const Network& net = *network_;
-  const NetworkConfig& nc = net.config();
-  const auto opts = net.options();
-  const int64_t p = net.parameterCount(), pa = net.fieldParameterCount(), k = nc.fields;
+  checkArguments(theta, samples, warmStart);
+  const auto poll = [&cancelled]() {
+    if (cancelled && cancelled()) throw Cancelled();
+  };
+  poll();
+  Evaluation ev(*this, theta, samples);
+  linearize(ev, t, samples);
+  if (!allFinite(ev)) return finish(ev, /*solved=*/false);
+  prepareSolve(ev);
+  const int64_t k = network_->config().fields;
+  if (reuse && static_cast<int64_t>(reuse->fields.size()) != k) reuse->fields.assign(k, KeptPreconditioner{});
+  for (int64_t a = 0; a < k; ++a) {
+    poll();
+    if (config_.method == LinearSolverConfig::Method::Dense) {
+      solveDense(ev, a);
+    } else {
+      KeptPreconditioner fresh;
+      solvePcg(ev, a, warmStart, gen, cancelled, reuse ? reuse->fields[a] : fresh);
+    }
+  }
+  return finish(ev, /*solved=*/true);
+}
+
+void Dynamics::checkArguments(const at::Tensor& theta, const SampleSet& samples,
+                              const at::Tensor& warmStart) const {
+  const NetworkConfig& nc = network_->config();
+  const int64_t p = network_->parameterCount();
   if (!theta.defined() || theta.numel() != p)
     throw std::invalid_argument("theta: expected " + std::to_string(p) + " parameters");
   const at::Tensor& X = samples.points;
@@ -129,221 +181,195 @@ DynamicsResult Dynamics::evaluate(const at::Tensor& theta, double t, const Sampl
     throw std::invalid_argument("samples.points: expected shape [n, " + std::to_string(nc.dim) + "], n >= 1");
   if (warmStart.defined() && warmStart.numel() != p)
     throw std::invalid_argument("warmStart: expected " + std::to_string(p) + " values");
-  const int64_t n = samples.total > 0 ? samples.total : X.size(0);
-  // Sample-parallel: this process's sums over its own points, completed over all processes.
-  Communicator* const comm = comm_ && comm_->worldSize() > 1 ? comm_.get() : nullptr;
-  const double localShare = static_cast<double>(X.size(0)) / static_cast<double>(n);
-  const bool dense = config_.method == LinearSolverConfig::Method::Dense;
-  const auto gradientWeight = [this](int64_t a) {
-    return a < static_cast<int64_t>(config_.gradientWeights.size()) ? config_.gradientWeights[a] : 0.0;
-  };
-  const bool graded = stencilRhs_.has_value();  // some field has a positive weight
   // Before any work, in particular before a J is built (the gradient rows add 2D·n rows).
-  if (dense)
-    checkDenseBudget(X.size(0) * (graded ? 1 + 2 * nc.dim : 1), pa, nc.dtype, config_.memoryBudgetBytes);
-  const auto poll = [&]() {
-    if (cancelled && cancelled()) throw Cancelled();
-  };
-  poll();
+  if (config_.method == LinearSolverConfig::Method::Dense)
+    checkDenseBudget(X.size(0) * (stencilRhs_ ? 1 + 2 * nc.dim : 1), network_->fieldParameterCount(),
+                     nc.dtype, config_.memoryBudgetBytes);
+}
 
-  StageClock clock;
-  std::optional<LaunchCounter> launches;
-  if (countLaunches_) launches.emplace();
-  DynamicsResult result;
-  StageSeconds& seconds = result.seconds;
-  const at::Tensor th = theta.reshape({p}).to(opts);
-  const at::Tensor points = X.to(opts);
+// f at the samples, and J's caches from the same forward sweep; with gradient rows, both again at
+// the stencil points.
+void Dynamics::linearize(Evaluation& ev, double t, const SampleSet& samples) const {
   const Program& program = rhs_.program();
   const StaticValues* statics = staticsUsable(program, samples.statics) ? &samples.statics : nullptr;
-
-  const at::Tensor rowScale = samples.weights.defined() ? samples.weights.sqrt() : at::Tensor();
-  std::optional<Linearization> linearization;
+  StageSeconds& seconds = ev.result.seconds;
   if (program.usesFields()) {
-    // One forward sweep for the jets and the Jacobian caches.
     Jets jets;
-    linearization.emplace(net, th, points, jets_, jets, rowScale);
-    seconds.jets = clock.lap();
-    result.f = rhs_.evaluate(points, t, &jets, statics);
+    ev.lin.emplace(*network_, ev.theta, ev.points, jets_, jets, ev.rowScale);
+    seconds.jets = ev.clock.lap();
+    ev.result.f = rhs_.evaluate(ev.points, t, &jets, statics);
   } else {
-    result.f = rhs_.evaluate(points, t, nullptr, statics);
+    ev.result.f = rhs_.evaluate(ev.points, t, nullptr, statics);
   }
-  result.f = result.f.to(opts);
-  seconds.plan = clock.lap();
-  std::optional<GradientRows> gradient;
-  if (graded) {
-    gradient.emplace(GradientRows::linearize(net, th, points, config_.stencilStep, *stencilRhs_, stencilJets_,
-                                             t, rowScale));
-    seconds.jets += clock.lap();
+  ev.result.f = ev.result.f.to(network_->options());
+  seconds.plan = ev.clock.lap();
+  if (stencilRhs_) {
+    ev.gradient.emplace(GradientRows::linearize(*network_, ev.theta, ev.points, config_.stencilStep,
+                                                *stencilRhs_, stencilJets_, t, ev.rowScale));
+    seconds.jets += ev.clock.lap();
   }
+}
 
-  at::Tensor finite = at::logical_and(at::isfinite(result.f).all(), at::isfinite(th).all());
-  if (gradient) finite = at::logical_and(finite, at::isfinite(gradient->gradientF()).all());
-  if (comm) {  // every process must take the same branch
-    at::Tensor failures = at::logical_not(finite).to(opts.dtype(at::kDouble)).reshape({1});
-    sumOverRanks(comm, {failures});
+// Whether f, θ (and the stencil's ∂_k f) are finite, the same answer on every process.
+bool Dynamics::allFinite(Evaluation& ev) const {
+  at::Tensor finite = at::logical_and(at::isfinite(ev.result.f).all(), at::isfinite(ev.theta).all());
+  if (ev.gradient) finite = at::logical_and(finite, at::isfinite(ev.gradient->gradientF()).all());
+  if (ev.comm) {
+    at::Tensor failures = at::logical_not(finite).to(network_->options().dtype(at::kDouble)).reshape({1});
+    sumOverRanks(ev.comm, {failures});
     finite = failures.eq(0);
   }
-  if (!finite.item<bool>()) {
-    result.thetaDot = at::full({p}, std::numeric_limits<double>::quiet_NaN(), opts);
+  return finite.item<bool>();
+}
+
+// The caches when no jets were read, μ, the weighted f and the float32 caches of mixed precision.
+void Dynamics::prepareSolve(Evaluation& ev) const {
+  const auto opts = network_->options();
+  if (!ev.lin) ev.lin.emplace(*network_, ev.theta, ev.points, ev.rowScale);
+  ev.mu = config_.muRelative ? config_.mu * meanSquare(ev.lin->values(), ev.n, ev.comm) : config_.mu;
+  // Importance weights: J's rows and f scaled by √w (the residual is then the weighted one).
+  ev.fw = ev.rowScale.defined() ? ev.result.f * ev.rowScale.unsqueeze(1) : ev.result.f;
+  const bool pcg = config_.method == LinearSolverConfig::Method::Pcg;
+  if (pcg && config_.mixedPrecision && ev.lin->dtype() == at::kDouble)
+    ev.lin32.emplace(ev.lin->castTo(at::kFloat));
+  ev.result.seconds.linearization = ev.clock.lap();
+  ev.result.thetaDot = at::empty({network_->parameterCount()}, opts);
+  ev.misfit = at::zeros({}, opts);
+}
+
+double Dynamics::gradientWeight(int64_t field) const {
+  return field < static_cast<int64_t>(config_.gradientWeights.size()) ? config_.gradientWeights[field] : 0.0;
+}
+
+// f_a's column (rows scaled like J's), n×1.
+namespace {
+at::Tensor fieldColumn(const at::Tensor& fw, int64_t field) {
+  return fw.select(1, field).unsqueeze(1).contiguous();
+}
+}  // namespace
+
+void Dynamics::storeBlock(Evaluation& ev, int64_t field, const at::Tensor& x, const at::Tensor& Jx) const {
+  const int64_t pa = network_->fieldParameterCount();
+  ev.result.thetaDot.narrow(0, network_->fieldOffset(field), pa).copy_(x.reshape({pa}));
+  ev.misfit.add_((Jx - fieldColumn(ev.fw, field)).square().sum());
+}
+
+// (M_a + μI) x = F_a by Cholesky on the explicit J_a (and the stencil's rows when graded).
+void Dynamics::solveDense(Evaluation& ev, int64_t a) const {
+  const Linearization& lin = *ev.lin;
+  const at::Tensor fa = fieldColumn(ev.fw, a);
+  const double beta = gradientWeight(a);
+  const at::Tensor Ja = lin.fieldJacobian(a);
+  at::Tensor xa;
+  if (ev.comm || beta > 0) {
+    at::Tensor M = at::mm(Ja.t(), Ja), F = at::mm(Ja.t(), fa);
+    if (beta > 0) {
+      const at::Tensor Jk = ev.gradient->fieldJacobian(a);
+      const at::Tensor gk = ev.gradient->gradientF().select(1, a).unsqueeze(1);
+      M.add_(at::mm(Jk.t(), Jk), beta);
+      F.add_(at::mm(Jk.t(), gk), beta);
+    }
+    M.mul_(ev.invN);
+    F.mul_(ev.invN);
+    sumOverRanks(ev.comm, {M, F});
+    xa = denseSolveMatrix(M, F, ev.mu).x;
+  } else {
+    xa = denseSolve(Ja, fa, ev.mu).x;  // p_a×1
+  }
+  storeBlock(ev, a, xa, at::mm(Ja, xa));
+  ev.result.seconds.cg += ev.clock.lap();
+}
+
+// (M_a + μI) x = F_a by CG, preconditioned and warm-started (engine/preconditioning.h's policy).
+void Dynamics::solvePcg(Evaluation& ev, int64_t a, const at::Tensor& warmStart, at::Generator& gen,
+                        const std::function<bool()>& cancelled, KeptPreconditioner& state) const {
+  const Network& net = *network_;
+  const int64_t pa = net.fieldParameterCount();
+  const auto opts = net.options();
+  const Linearization& lin = *ev.lin;
+  const double beta = gradientWeight(a), mu = ev.mu;
+  StageSeconds& seconds = ev.result.seconds;
+  // M_a alone feeds the Nyström sketch; μ is folded into CG's operator (in place, one pass fewer
+  // than PcgOptions::shift). Sample-parallel: each process's sums scaled to the global 1/n, then
+  // summed.
+  const auto product = [&ev, &lin, a, beta](const at::Tensor& V, double shift) {
+    at::Tensor out;
+    if (beta > 0) {
+      out = lin.fieldMvm(a, V, 0.0).mul_(ev.localShare);
+      out.add_(ev.gradient->fieldGramProduct(a, V), beta * ev.invN);
+    } else if (ev.lin32) {
+      out = ev.lin32->fieldMvm(a, V.to(at::kFloat), 0.0).mul_(ev.localShare).to(V.scalar_type());
+    } else if (!ev.comm) {
+      return lin.fieldMvm(a, V, shift);
+    } else {
+      out = lin.fieldMvm(a, V, 0.0).mul_(ev.localShare);
+    }
+    if (ev.comm) sumOverRanks(ev.comm, {out});
+    return shift != 0 ? out.add_(V, shift) : out;
+  };
+  const SpdOperator Ma{pa, opts, [&product](const at::Tensor& V) { return product(V, 0.0); }};
+  const SpdOperator A{pa, opts, [&product, mu](const at::Tensor& V) { return product(V, mu); }};
+  at::Tensor F = lin.fieldVjp(a, fieldColumn(ev.fw, a)).mul_(ev.invN);  // p_a×1
+  if (beta > 0) F.add_(ev.gradient->fieldTarget(a), beta * ev.invN);
+  sumOverRanks(ev.comm, {F});
+  at::Tensor x0;
+  if (warmStart.defined()) {
+    x0 = warmStart.reshape({net.parameterCount()}).narrow(0, net.fieldOffset(a), pa).to(opts).unsqueeze(1);
+    if (!at::isfinite(x0).all().item<bool>()) x0 = at::Tensor();
+  }
+  const auto build = [&](bool fullSketch) {
+    seconds.cg += ev.clock.lap();
+    KeptPreconditioner built = buildPreconditioner(lin, a, Ma, config_, mu, gen, fullSketch,
+                                                   ev.gradient ? &*ev.gradient : nullptr, beta);
+    seconds.preconditioner += ev.clock.lap();
+    return built;
+  };
+  const auto cg = [&](const at::Tensor& start, const Preconditioner* P, int64_t maxIters) {
+    PcgOptions po;
+    po.tol = config_.tol;
+    po.maxIters = maxIters;
+    if (cancelled) po.progress = [&cancelled](int64_t, double) { return !cancelled(); };
+    std::optional<LaunchCounter> counter;
+    if (countLaunches_) counter.emplace();
+    PcgResult out = pcg(A, F, start, P, po);
+    if (counter) ev.result.cgLaunches += counter->counts();
+    if (out.status == PcgStatus::Cancelled) throw Cancelled();
+    return out;
+  };
+  const BlockSolve block = solvePreconditioned(state, config_, ev.comm != nullptr, build, cg, x0);
+  DynamicsResult& result = ev.result;
+  result.preconditionersBuilt += block.built;
+  result.preconditionerRank = std::max(result.preconditionerRank, state.rank);
+  result.preconditionerAge = std::max(result.preconditionerAge, state.age);
+  result.cgIterations += block.iterations;
+  result.converged = result.converged && block.solved.converged;
+  storeBlock(ev, a, block.solved.x, lin.fieldJvp(a, block.solved.x));
+  seconds.cg += ev.clock.lap();
+}
+
+// The relative residual over all fields, the totals, and the launch counts: the result.
+DynamicsResult Dynamics::finish(Evaluation& ev, bool solved) const {
+  DynamicsResult& result = ev.result;
+  if (!solved) {  // f or θ not finite: no solve was attempted
+    result.thetaDot =
+        at::full({network_->parameterCount()}, std::numeric_limits<double>::quiet_NaN(), network_->options());
     result.residual = std::numeric_limits<double>::quiet_NaN();
     result.converged = false;
-    seconds.total = clock.total();
-    if (launches) result.launches = launches->counts();
-    return result;
-  }
-
-  if (!linearization) linearization.emplace(net, th, points, rowScale);
-  const Linearization& lin = *linearization;
-  const double mu = config_.muRelative ? config_.mu * meanSquare(lin.values(), n, comm) : config_.mu;
-  // Importance weights: J's rows and f scaled by √w (the residual below is then the weighted one).
-  const at::Tensor fw = rowScale.defined() ? result.f * rowScale.unsqueeze(1) : result.f;
-  // Mixed precision: the products run on a float32 copy of the caches; CG never sees float32.
-  std::optional<Linearization> lin32;
-  if (!dense && config_.mixedPrecision && lin.dtype() == at::kDouble) lin32.emplace(lin.castTo(at::kFloat));
-  seconds.linearization = clock.lap();
-  result.thetaDot = at::empty({p}, opts);
-  at::Tensor misfit = at::zeros({}, opts);  // Σ (Jθ̇ − f)², accumulated on the device
-  const double invN = 1.0 / static_cast<double>(n);
-  if (reuse && static_cast<int64_t>(reuse->fields.size()) != k) reuse->fields.assign(k, KeptPreconditioner{});
-  for (int64_t a = 0; a < k; ++a) {
-    poll();
-    const at::Tensor fa = fw.select(1, a).unsqueeze(1).contiguous();  // n×1
-    const double beta = gradientWeight(a);
-    at::Tensor xa;
-    at::Tensor Jx;  // J_a θ̇_a, n×1
-    if (dense) {
-      const at::Tensor Ja = lin.fieldJacobian(a);
-      if (comm || beta > 0) {
-        at::Tensor M = at::mm(Ja.t(), Ja), F = at::mm(Ja.t(), fa);
-        if (beta > 0) {
-          const at::Tensor Jk = gradient->fieldJacobian(a);
-          const at::Tensor gk = gradient->gradientF().select(1, a).unsqueeze(1);
-          M.add_(at::mm(Jk.t(), Jk), beta);
-          F.add_(at::mm(Jk.t(), gk), beta);
-        }
-        M.mul_(invN);
-        F.mul_(invN);
-        sumOverRanks(comm, {M, F});
-        xa = denseSolveMatrix(M, F, mu).x;
-      } else {
-        xa = denseSolve(Ja, fa, mu).x;  // p_a×1
-      }
-      Jx = at::mm(Ja, xa);
-      seconds.cg += clock.lap();
-    } else {
-      // M_a alone feeds the Nyström sketch; μ is folded into CG's operator (in place, one pass
-      // fewer than PcgOptions::shift). Sample-parallel: each process's sums scaled to the global
-      // 1/n, then summed.
-      const auto product = [&lin, &lin32, &gradient, a, beta, comm, localShare, invN](const at::Tensor& V,
-                                                                                      double shift) {
-        at::Tensor out;
-        if (beta > 0) {
-          out = lin.fieldMvm(a, V, 0.0).mul_(localShare);
-          out.add_(gradient->fieldGramProduct(a, V), beta * invN);
-        } else if (lin32) {
-          out = lin32->fieldMvm(a, V.to(at::kFloat), 0.0).mul_(localShare).to(V.scalar_type());
-        } else if (!comm) {
-          return lin.fieldMvm(a, V, shift);
-        } else {
-          out = lin.fieldMvm(a, V, 0.0).mul_(localShare);
-        }
-        if (comm) sumOverRanks(comm, {out});
-        return shift != 0 ? out.add_(V, shift) : out;
-      };
-      SpdOperator Ma{pa, opts, [&product](const at::Tensor& V) { return product(V, 0.0); }};
-      SpdOperator A{pa, opts, [&product, mu](const at::Tensor& V) { return product(V, mu); }};
-      // The block's preconditioning state: its mode (sampled rows, or the full sketch once sampled
-      // rows fell short) lasts for the cache's life; the preconditioner itself only with reuse.
-      KeptPreconditioner fresh;
-      KeptPreconditioner* P = reuse ? &reuse->fields[a] : &fresh;
-      const bool kept = config_.reusePreconditioner && P->preconditioner != nullptr && config_.rank > 0;
-      const auto rebuild = [&]() {
-        const bool fullSketch = P->fullSketch;
-        // Sample-parallel runs keep the full sketch (each process's sampled rows would give each
-        // its own preconditioner, where CG's replicated vectors need one).
-        *P = buildPreconditioner(lin, a, Ma, config_, mu, gen, fullSketch || comm != nullptr,
-                                 gradient ? &*gradient : nullptr, beta);
-        P->fullSketch = fullSketch;
-        if (P->preconditioner) ++result.preconditionersBuilt;
-        seconds.preconditioner += clock.lap();
-      };
-      if (!kept) {
-        seconds.cg += clock.lap();
-        rebuild();
-      }
-      poll();
-      at::Tensor F = lin.fieldVjp(a, fa).mul_(invN);  // p_a×1
-      if (beta > 0) F.add_(gradient->fieldTarget(a), beta * invN);
-      sumOverRanks(comm, {F});
-      at::Tensor x0;
-      if (warmStart.defined()) {
-        x0 = warmStart.reshape({p}).narrow(0, net.fieldOffset(a), pa).to(opts).unsqueeze(1);
-        if (!at::isfinite(x0).all().item<bool>()) x0 = at::Tensor();
-      }
-      PcgOptions po;
-      po.tol = config_.tol;
-      po.maxIters = config_.maxIters;
-      if (cancelled) po.progress = [&cancelled](int64_t, double) { return !cancelled(); };
-      // A kept preconditioner gets the iterations it needed when fresh plus what a rebuild costs; a
-      // fresh one from sampled rows what the full sketch would cost (engine/preconditioning.h).
-      double cap = static_cast<double>(config_.maxIters);
-      if (kept) {
-        cap = static_cast<double>(P->freshIterations) + std::max(2.0, P->rebuildIterations);
-      } else if (P->sampled) {
-        cap = std::max(2.0, P->escalateIterations);
-      }
-      po.maxIters = std::min<int64_t>(config_.maxIters, static_cast<int64_t>(std::ceil(cap)));
-      const auto runCg = [&](const at::Tensor& start) {
-        std::optional<LaunchCounter> counter;
-        if (countLaunches_) counter.emplace();
-        PcgResult out = pcg(A, F, start, P->preconditioner.get(), po);
-        if (counter) result.cgLaunches += counter->counts();
-        return out;
-      };
-      PcgResult solved = runCg(x0);
-      if (solved.status == PcgStatus::Cancelled) throw Cancelled();
-      int64_t iterations = solved.iterations;
-      if (!solved.converged && iterations < config_.maxIters && P->preconditioner) {
-        // The cap was hit: a kept preconditioner is stale, and sampled rows do not describe this
-        // block's M well enough (from now on it gets the full sketch). Continue from where CG got.
-        if (!kept && P->sampled) P->fullSketch = true;
-        seconds.cg += clock.lap();
-        rebuild();
-        po.maxIters = config_.maxIters - iterations;
-        solved = runCg(solved.x);
-        if (solved.status == PcgStatus::Cancelled) throw Cancelled();
-        iterations += solved.iterations;
-        P->freshIterations = solved.iterations;
-      } else if (!kept) {
-        P->freshIterations = solved.iterations;
-      } else {
-        ++P->age;
-      }
-      result.preconditionerRank = std::max(result.preconditionerRank, P->rank);
-      result.preconditionerAge = std::max(result.preconditionerAge, P->age);
-      result.cgIterations += iterations;
-      result.converged = result.converged && solved.converged;
-      if (!config_.reusePreconditioner) P->preconditioner = nullptr;
-      xa = std::move(solved.x);
-      Jx = lin.fieldJvp(a, xa);
-      seconds.cg += clock.lap();
-    }
-    result.thetaDot.narrow(0, net.fieldOffset(a), pa).copy_(xa.reshape({pa}));
-    misfit.add_((Jx - fa).square().sum());
-  }
-  at::Tensor sums = at::stack({misfit, fw.square().sum()});
-  sumOverRanks(comm, {sums});
-  const at::Tensor host = toHost(sums);
-  const double num = host.data_ptr<double>()[0], den = host.data_ptr<double>()[1];
-  if (den > 0) {
-    result.residual = std::sqrt(num / den);
   } else {
-    result.residual = num == 0 ? 0.0 : std::numeric_limits<double>::infinity();
+    at::Tensor sums = at::stack({ev.misfit, ev.fw.square().sum()});
+    sumOverRanks(ev.comm, {sums});
+    const at::Tensor host = toHost(sums);
+    const double num = host.data_ptr<double>()[0], den = host.data_ptr<double>()[1];
+    if (den > 0) {
+      result.residual = std::sqrt(num / den);
+    } else {
+      result.residual = num == 0 ? 0.0 : std::numeric_limits<double>::infinity();
+    }
+    result.seconds.cg += ev.clock.lap();
   }
-  seconds.cg += clock.lap();
-  seconds.total = clock.total();
-  if (launches) result.launches = launches->counts();
-  return result;
+  result.seconds.total = ev.clock.total();
+  if (ev.launches) result.launches = ev.launches->counts();
+  return std::move(result);
 }
 
 double Dynamics::residual(const at::Tensor& theta, double t, const SampleSet& samples,

@@ -33,7 +33,7 @@ struct LinearSolverConfig {
   enum class Method { Pcg, Dense } method = Method::Pcg;
   double tol = 1e-8;        // PCG: relative residual ‖F_a − (M_a + μ)θ̇_a‖/‖F_a‖ per block
   int64_t maxIters = 1000;  // PCG: iteration cap per block
-  int64_t rank = 200;       // PCG: preconditioner rank per block, clamped to p_a; 0 = plain CG
+  int64_t rank = 100;       // PCG: preconditioner rank per block, clamped to p_a; 0 = plain CG
   double mu = 1e-6;         // Tikhonov term μ ≥ 0 (both methods)
   // μ in units of the solution: the Tikhonov term is mu·mean(u²), the mean square of the network's
   // values on the samples (all fields; 1 when that is 0 or not finite). M scales with u² in the
@@ -144,6 +144,19 @@ class Dynamics {
   const LinearSolverConfig& config() const { return config_; }
 
  private:
+  // evaluate's steps, in order, on one evaluation's state.
+  struct Evaluation;
+  void checkArguments(const at::Tensor& theta, const SampleSet& samples, const at::Tensor& warmStart) const;
+  void linearize(Evaluation& ev, double t, const SampleSet& samples) const;
+  bool allFinite(Evaluation& ev) const;
+  void prepareSolve(Evaluation& ev) const;
+  void solveDense(Evaluation& ev, int64_t field) const;
+  void solvePcg(Evaluation& ev, int64_t field, const at::Tensor& warmStart, at::Generator& gen,
+                const std::function<bool()>& cancelled, KeptPreconditioner& state) const;
+  void storeBlock(Evaluation& ev, int64_t field, const at::Tensor& x, const at::Tensor& Jx) const;
+  DynamicsResult finish(Evaluation& ev, bool solved) const;
+  double gradientWeight(int64_t field) const;
+
   std::shared_ptr<const Network> network_;
   ProgramEvaluator rhs_;
   JetRequest jets_;

@@ -1,7 +1,7 @@
 // The Neural IVP network: embedding → swish/tanh MLP → scalar, one subnetwork per field,
 // times the zero-Dirichlet boundary factor. Parameters live in one flat vector θ.
 //
-// θ layout (documented in the README): field-major; within a field, linear layers in order
+// θ layout (docs/api.md §6, "Parameter layout"): field-major; within a field, linear layers in order
 // l = 0..depth, each as its weight W_l (out×in, row-major) followed by its bias b_l (out).
 // Layer sizes: inputFeatures → width (depth times) → 1.
 #pragma once

@@ -99,4 +99,48 @@ KeptPreconditioner buildPreconditioner(const Linearization& lin, int64_t field, 
   return kept;
 }
 
+BlockSolve solvePreconditioned(
+    KeptPreconditioner& P, const LinearSolverConfig& config, bool sampleParallel,
+    const std::function<KeptPreconditioner(bool fullSketch)>& build,
+    const std::function<PcgResult(const at::Tensor& x0, const Preconditioner* P, int64_t maxIters)>& cg,
+    const at::Tensor& x0) {
+  BlockSolve out;
+  // The block's mode (sampled rows, or the full sketch once sampled rows fell short) lasts for the
+  // state's life; the preconditioner itself only with reuse.
+  const auto rebuild = [&]() {
+    const bool fullSketch = P.fullSketch;
+    P = build(fullSketch || sampleParallel);
+    P.fullSketch = fullSketch;
+    if (P.preconditioner) ++out.built;
+  };
+  const bool kept = config.reusePreconditioner && P.preconditioner != nullptr && config.rank > 0;
+  if (!kept) rebuild();
+  // A kept preconditioner gets the iterations it needed when fresh plus what a rebuild costs; a
+  // fresh one from sampled rows what the full sketch would cost.
+  double cap = static_cast<double>(config.maxIters);
+  if (kept) {
+    cap = static_cast<double>(P.freshIterations) + std::max(2.0, P.rebuildIterations);
+  } else if (P.sampled) {
+    cap = std::max(2.0, P.escalateIterations);
+  }
+  out.solved = cg(x0, P.preconditioner.get(),
+                  std::min<int64_t>(config.maxIters, static_cast<int64_t>(std::ceil(cap))));
+  out.iterations = out.solved.iterations;
+  if (!out.solved.converged && out.iterations < config.maxIters && P.preconditioner) {
+    // The cap was hit: a kept preconditioner is stale, and sampled rows do not describe this
+    // block's M well enough (from now on it gets the full sketch). Continue from where CG got.
+    if (!kept && P.sampled) P.fullSketch = true;
+    rebuild();
+    out.solved = cg(out.solved.x, P.preconditioner.get(), config.maxIters - out.iterations);
+    out.iterations += out.solved.iterations;
+    P.freshIterations = out.solved.iterations;
+  } else if (!kept) {
+    P.freshIterations = out.solved.iterations;
+  } else {
+    ++P.age;
+  }
+  if (!config.reusePreconditioner) P.preconditioner = nullptr;
+  return out;
+}
+
 }  // namespace nivp

@@ -1,8 +1,9 @@
 // Which preconditioner each field block's CG gets, and when it is rebuilt (engine/dynamics.h).
 //
 // Construction: by default from a row sample (solvers/subsampled.h): M_a = J_aᵀJ_a/n estimated on
-// the first m samples (linear.sketchRows; by default 2·rank, doubled up to 8·rank while the m×m
-// eigendecomposition costs at most a few CG iterations), whose leading eigenpairs come from the m×m
+// m of the samples (LinearSolverConfig::sketchRows, set by tests and the bench; by default 2·rank,
+// doubled up to 8·rank while the m×m eigendecomposition costs at most a few CG iterations), whose
+// leading eigenpairs come from the m×m
 // Gram matrix of the per-layer factors. Its cost does not grow with n and only linearly with p_a
 // (the sampled rows' caches), where the randomized Nyström sketch of the full M_a (the paper's,
 // sketchRows = 0) is a block product of `rank` columns with M_a plus a p_a×rank QR and SVD.
@@ -17,19 +18,21 @@
 // PCG's answer unchanged, so this moves only the cost: at worst about twice the full sketch's
 // for that one solve.
 //
-// Reuse (linear.reusePreconditioner, off by default): a preconditioner is kept across RK stages
-// and steps, and each solve with a kept one runs under a cap: the iterations of the solve that
-// built it plus the cost of a rebuild counted in iterations. A solve that reaches the cap is
-// continued with a fresh preconditioner, so a stale one costs at most one rebuild's worth.
-// Costs are counted in flops, not timed, so that a seed gives one result bit for bit.
+// Reuse (linear.reusePreconditioner; the default preset turns it on): a preconditioner is kept across RK
+// stages and steps, and each solve with a kept one runs under a cap: the iterations of the solve that built
+// it plus the cost of a rebuild counted in iterations. A solve that reaches the cap is continued with a fresh
+// preconditioner, so a stale one costs at most one rebuild's worth. Costs are counted in flops, not timed, so
+// that a seed gives one result bit for bit.
 #pragma once
 #include <ATen/ATen.h>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <vector>
 
 #include "solvers/operator.h"
+#include "solvers/pcg.h"
 #include "solvers/preconditioner.h"
 
 namespace nivp {
@@ -67,5 +70,22 @@ KeptPreconditioner buildPreconditioner(const Linearization& lin, int64_t field, 
                                        const LinearSolverConfig& config, double mu, at::Generator& gen,
                                        bool fullSketch, const GradientRows* gradient = nullptr,
                                        double beta = 0.0);
+
+// One field block's preconditioned CG under the policy above, on `P` (the block's state, updated):
+// a kept preconditioner when reuse allows, else a fresh one from `build`; CG under the cap of
+// what the preconditioner is expected to cost; when the cap is hit, escalation or a rebuild, and CG
+// continued from where it stopped. `build(fullSketch)` makes a preconditioner (the full sketch
+// when asked; sample-parallel runs always ask, since each process's sampled rows would give each
+// its own preconditioner where CG's replicated vectors need one); `cg(x0, P, maxIters)` runs CG.
+struct BlockSolve {
+  PcgResult solved;        // the last CG run (its x is the block's θ̇)
+  int64_t iterations = 0;  // CG iterations, all runs
+  int64_t built = 0;       // preconditioners built
+};
+BlockSolve solvePreconditioned(
+    KeptPreconditioner& P, const LinearSolverConfig& config, bool sampleParallel,
+    const std::function<KeptPreconditioner(bool fullSketch)>& build,
+    const std::function<PcgResult(const at::Tensor& x0, const Preconditioner* P, int64_t maxIters)>& cg,
+    const at::Tensor& x0);
 
 }  // namespace nivp

@@ -7,8 +7,8 @@
 
 namespace nivp {
 
-// libtorch's intra-op thread count is per OS thread under OpenMP and starts at 1 inside Node
-// (measured), so every worker thread calls this before heavy work. 0 means "all cores".
+// libtorch's intra-op thread count is per OS thread under OpenMP and starts at 1 on Node's worker
+// threads, so every worker thread calls this before heavy work. 0 means "all cores".
 void setThreads(int64_t threads);
 void ensureThreads();
 int64_t threads();

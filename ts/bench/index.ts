@@ -86,6 +86,7 @@ function main(): void {
       return;
     }
     console.error(error);
+    write({ ...partial, error: error instanceof Error ? error.message : String(error) });
     process.exit(1);
   });
 }

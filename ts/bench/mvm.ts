@@ -89,6 +89,8 @@ export async function measureMvm(options: {
       const again = await net.linearize(theta, points);
       await again.mvm(v, 1, 0);
       linearize.push((performance.now() - start) / 1000);
+      // Freed as a stage frees its own: the next linearisation reuses the memory, as in a solve.
+      again.release();
     }
   }
   const launches = await lin.mvmLaunches(v, 1, 0);
@@ -98,6 +100,7 @@ export async function measureMvm(options: {
     const extra = Float64Array.from({ length: size * dim }, () => 2 * random() - 1);
     const linBatched = await batched.linearize(theta, extra);
     opsBatched.push({ n: size, ops: (await linBatched.mvmLaunches(v, 1, 0)).ops });
+    linBatched.release();
   }
   const seconds = median(times);
   const float32Seconds = median(times32);
