@@ -36,8 +36,11 @@ void checkJetsCover(const Program& program, const JetRequest& jets) {
 
 // mean(u²) over every field and every process's points (n in all), or 1 when that is 0 or not
 // finite (nothing to scale by).
-double meanSquare(const at::Tensor& values, int64_t n, Communicator* comm) {
-  at::Tensor sum = values.square().sum().reshape({1});
+// With importance weights (rowScale = √w) the values are first scaled by √w, so that Σ w u²/n
+// estimates the mean over the domain, not over the proposal that crowds the points where |u| is.
+double meanSquare(const at::Tensor& values, const at::Tensor& rowScale, int64_t n, Communicator* comm) {
+  const at::Tensor scaled = rowScale.defined() ? values * rowScale.unsqueeze(1) : values;
+  at::Tensor sum = scaled.square().sum().reshape({1});
   if (comm) sumOverRanks(comm, {sum});
   const double m = sum.item<double>() / (static_cast<double>(n) * static_cast<double>(values.size(1)));
   return std::isfinite(m) && m > 0 ? m : 1.0;
@@ -226,7 +229,8 @@ bool Dynamics::allFinite(Evaluation& ev) const {
 void Dynamics::prepareSolve(Evaluation& ev) const {
   const auto opts = network_->options();
   if (!ev.lin) ev.lin.emplace(*network_, ev.theta, ev.points, ev.rowScale);
-  ev.mu = config_.muRelative ? config_.mu * meanSquare(ev.lin->values(), ev.n, ev.comm) : config_.mu;
+  ev.mu =
+      config_.muRelative ? config_.mu * meanSquare(ev.lin->values(), ev.rowScale, ev.n, ev.comm) : config_.mu;
   // Importance weights: J's rows and f scaled by √w (the residual is then the weighted one).
   ev.fw = ev.rowScale.defined() ? ev.result.f * ev.rowScale.unsqueeze(1) : ev.result.f;
   const bool pcg = config_.method == LinearSolverConfig::Method::Pcg;
@@ -325,6 +329,7 @@ void Dynamics::solvePcg(Evaluation& ev, int64_t a, const at::Tensor& warmStart, 
     return built;
   };
   const auto cg = [&](const at::Tensor& start, const Preconditioner* P, int64_t maxIters) {
+    if (cancelled && cancelled()) throw Cancelled();
     PcgOptions po;
     po.tol = config_.tol;
     po.maxIters = maxIters;

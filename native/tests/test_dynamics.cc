@@ -822,6 +822,26 @@ TEST(Dynamics, WeightedSamplesSolveTheWeightedLeastSquares) {
   EXPECT_THROW(dyn.samples(pr.points, w.narrow(0, 0, n - 1)), std::invalid_argument);
 }
 
+// μ in units of the solution under importance weights: μ·Σ w u²/(n·k), the domain's mean square
+// that the weights estimate, not the mean over points crowded where |u| is large.
+TEST(Dynamics, RelativeMuUsesTheWeightedMeanSquare) {
+  const Problem& pr = problem(false);
+  const int64_t n = pr.points.size(0);
+  const at::Tensor w = at::rand({n}, seeded(23), at::TensorOptions().dtype(at::kDouble)).mul_(1.8).add_(0.2);
+  const at::Tensor u = Linearization(*pr.net, pr.theta, pr.points).values();  // n×1
+  const double weighted = (w.unsqueeze(1) * u.square()).sum().item<double>() / static_cast<double>(n);
+  const double plain = u.square().mean().item<double>();
+  ASSERT_GT(std::fabs(weighted / plain - 1), 1e-3);  // the weights do move the mean square
+  LinearSolverConfig relative = denseConfig(0.05);
+  relative.muRelative = true;
+  at::Generator gen = seeded(24);
+  const Dynamics scaled = makeDynamics(pr, relative);
+  const DynamicsResult r = scaled.evaluate(pr.theta, 0.0, scaled.samples(pr.points, w), {}, gen);
+  const Dynamics byHand = makeDynamics(pr, denseConfig(0.05 * weighted));
+  const DynamicsResult e = byHand.evaluate(pr.theta, 0.0, byHand.samples(pr.points, w), {}, gen);
+  EXPECT_LT(relErr(r.thetaDot, e.thetaDot), 1e-12);
+}
+
 TEST(Dynamics, RejectsInvalidSetups) {
   const Problem& pr = problem(false);
   // The solver config is not checked here: TypeScript validates the options (tests/options.test.ts).
