@@ -6,13 +6,13 @@ scale 1.5; a swish MLP; one output; zero-Dirichlet boundary factor), float64. On
 functorch `jvp` (J·v) followed by `vjp` (Jᵀ·(J·v)/n), each recomputing the forward pass, as
 functional JAX/functorch code does. Prints one JSON line: {"seconds": median per M·v, ...}.
 """
-import argparse
 import json
 import math
 import statistics
 import time
 
 import torch
+from peer_args import parse_args
 
 try:
     from torch.func import functional_call, jvp, vjp  # torch >= 2.0
@@ -44,16 +44,7 @@ class Net(torch.nn.Module):
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--n", type=int, default=10000)
-    parser.add_argument("--dim", type=int, default=3)
-    parser.add_argument("--width", type=int, default=100)
-    parser.add_argument("--depth", type=int, default=3)
-    parser.add_argument("--octaves", type=int, default=5)
-    parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--repeats", type=int, default=7)
-    parser.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
-    args = parser.parse_args()
+    args = parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     device = torch.device(args.device)

@@ -8,7 +8,6 @@ and `linearize` + `linear_transpose` (the Jacobian's linearisation computed once
 implementation's M·v reuses it across CG iterations). Prints one JSON line:
 {"seconds": the faster form's median per M·v, "jvp_vjp": ..., "linearize": ..., ...}.
 """
-import argparse
 import json
 import math
 import statistics
@@ -18,6 +17,7 @@ import jax
 
 jax.config.update("jax_enable_x64", True)
 import jax.numpy as jnp  # noqa: E402  (after enabling float64)
+from peer_args import parse_args  # noqa: E402
 
 
 def init(key, dim, width, depth, octaves):
@@ -61,16 +61,7 @@ def median_seconds(fn, arg, repeats):
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--n", type=int, default=10000)
-    parser.add_argument("--dim", type=int, default=3)
-    parser.add_argument("--width", type=int, default=100)
-    parser.add_argument("--depth", type=int, default=3)
-    parser.add_argument("--octaves", type=int, default=5)
-    parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--repeats", type=int, default=7)
-    parser.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
-    args = parser.parse_args()
+    args = parse_args()
     platform = "gpu" if args.device == "cuda" else "cpu"
     device = jax.devices(platform)[0]
     with jax.default_device(device):

@@ -242,11 +242,7 @@ Napi::Value LinearizationWrap::Vjp(const Napi::CallbackInfo& info) {
 Napi::Value LinearizationWrap::Mvm(const Napi::CallbackInfo& info) {
   return guard(info.Env(), [&]() -> Napi::Value {
     auto lin = linearization_;
-    checked(info.Env(), lin);
-    const int64_t r = countArg(info[1], "r", 1, 1 << 20);
-    const at::Tensor V = tensorArg(info[0], "V", {network_->parameterCount(), r});
-    const double mu = info[2].IsUndefined() ? 0.0 : numberArg(info[2], "mu");
-    if (mu < 0) throwRange(info.Env(), "mu must be >= 0");
+    const auto [V, mu] = mvmArguments(info);
     return PromiseWorker<at::Tensor>::run(
         info.Env(), [=] { return lin->mvm(V.to(lin->network().options()), mu); },
         [](Napi::Env env, at::Tensor& t) -> Napi::Value { return toFloat64Array(env, t); });
@@ -257,11 +253,7 @@ Napi::Value LinearizationWrap::Mvm(const Napi::CallbackInfo& info) {
 Napi::Value LinearizationWrap::MvmLaunches(const Napi::CallbackInfo& info) {
   return guard(info.Env(), [&]() -> Napi::Value {
     auto lin = linearization_;
-    checked(info.Env(), lin);
-    const int64_t r = countArg(info[1], "r", 1, 1 << 20);
-    const at::Tensor V = tensorArg(info[0], "V", {network_->parameterCount(), r});
-    const double mu = info[2].IsUndefined() ? 0.0 : numberArg(info[2], "mu");
-    if (mu < 0) throwRange(info.Env(), "mu must be >= 0");
+    const auto [V, mu] = mvmArguments(info);
     return PromiseWorker<LaunchCounts>::run(
         info.Env(),
         [=] {
@@ -272,6 +264,16 @@ Napi::Value LinearizationWrap::MvmLaunches(const Napi::CallbackInfo& info) {
         },
         [](Napi::Env env, LaunchCounts& c) -> Napi::Value { return launchCountsObject(env, c); });
   });
+}
+
+// mvm's and mvmLaunches' arguments (V: p×r, r, mu ≥ 0), checked against a live linearisation.
+std::pair<at::Tensor, double> LinearizationWrap::mvmArguments(const Napi::CallbackInfo& info) const {
+  checked(info.Env(), linearization_);
+  const int64_t r = countArg(info[1], "r", 1, 1 << 20);
+  const at::Tensor V = tensorArg(info[0], "V", {network_->parameterCount(), r});
+  const double mu = info[2].IsUndefined() ? 0.0 : numberArg(info[2], "mu");
+  if (mu < 0) throwRange(info.Env(), "mu must be >= 0");
+  return {V, mu};
 }
 
 // rhs(f: n×k) → F = Jᵀf/n, p

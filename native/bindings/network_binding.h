@@ -3,6 +3,7 @@
 #include <napi.h>
 
 #include <memory>
+#include <utility>
 
 #include "engine/linearization.h"
 #include "engine/network.h"
@@ -46,6 +47,7 @@ class LinearizationWrap : public Napi::ObjectWrap<LinearizationWrap> {
   Napi::Value Rhs(const Napi::CallbackInfo& info);
   Napi::Value Jacobian(const Napi::CallbackInfo& info);
   Napi::Value Release(const Napi::CallbackInfo& info);
+  std::pair<at::Tensor, double> mvmArguments(const Napi::CallbackInfo& info) const;
 
   static Napi::FunctionReference constructor_;
   std::shared_ptr<const Network> network_;  // keeps the network alive while this exists

@@ -5,8 +5,13 @@ import { native } from '../native';
 import type { CompiledProblem } from '../problem/plan';
 import { problems } from '../problems/index';
 import { memoryBudgetFor } from '../solver/device-budget';
+import { PAPER_OPTIONS } from '../solver/options';
 import type { NativeSession, StageSeconds } from '../solver/session';
+import { linearConfig } from '../solver/session-config';
 import { relativeError } from '../util/compare';
+
+const PAPER_LINEAR = { ...PAPER_OPTIONS.linear, gradientWeight: {} };
+const PAPER_DENSE = { ...PAPER_OPTIONS.dense, gradientWeight: {} };
 
 export interface SolveRow {
   p: number;
@@ -86,20 +91,11 @@ async function solveRow(
         network: heat3dNetwork(plan, width, device),
         plan,
         samples: n,
+        // The paper preset's solver settings (rank 200, tolerance 1e-8, μ 1e-6, no reuse).
         linear:
           method === 'pcg'
-            ? {
-                method,
-                tol: 1e-8,
-                maxIters: 1000,
-                rank: 200,
-                mu: 1e-6,
-                muScale: 'absolute',
-                mixedPrecision: false,
-                reusePreconditioner: false,
-                ...(sketchRows === undefined ? {} : { sketchRows }),
-              }
-            : { method, mu: 1e-6, muScale: 'absolute' },
+            ? { ...linearConfig(PAPER_LINEAR, plan), ...(sketchRows === undefined ? {} : { sketchRows }) }
+            : linearConfig(PAPER_DENSE, plan),
         seed: 0,
         // On a GPU, dense solves up to half its free memory: the rows compare both where they fit.
         memoryBudget: memoryBudgetFor('auto', device),

@@ -6,26 +6,10 @@
 import { constants } from 'node:fs';
 import { access, mkdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { fileProblem } from '../solver/save-format';
 import { UsageError } from './errors';
 
 const errorCode = (e: unknown): string | undefined => (e as NodeJS.ErrnoException | null)?.code;
-
-/** Why a path component cannot be a folder we write into, in words. */
-function describe(code: string | undefined, e: unknown): string {
-  switch (code) {
-    case 'EACCES':
-    case 'EPERM':
-      return 'permission denied';
-    case 'EROFS':
-      return 'the file system is read-only';
-    case 'ENOSPC':
-      return 'no space left on the device';
-    case 'ENOTDIR':
-      return 'a part of the path is a file, not a folder';
-    default:
-      return (e as Error | null)?.message ?? String(e);
-  }
-}
 
 /**
  * Makes the folder `dir` (and its missing parents) and checks that files can be written in it.
@@ -49,7 +33,7 @@ export async function prepareOutputDir(dir: string): Promise<void> {
     } catch (e) {
       if (e instanceof UsageError) throw e;
       const code = errorCode(e);
-      if (code !== 'ENOENT' && code !== 'ENOTDIR') fail(describe(code, e));
+      if (code !== 'ENOENT' && code !== 'ENOTDIR') fail(fileProblem(e));
       missing.unshift(existing);
       const parent = path.dirname(existing);
       if (parent === existing) fail('no folder of it exists');
@@ -62,13 +46,13 @@ export async function prepareOutputDir(dir: string): Promise<void> {
     } catch (e) {
       const code = errorCode(e);
       if (code === 'EEXIST') continue;
-      fail(code === 'ENOENT' ? `${path.dirname(folder)} does not accept new folders` : describe(code, e));
+      fail(code === 'ENOENT' ? `${path.dirname(folder)} does not accept new folders` : fileProblem(e));
     }
   }
   try {
     await access(dir, constants.W_OK | constants.X_OK);
   } catch (e) {
-    fail(describe(errorCode(e), e));
+    fail(fileProblem(e));
   }
 }
 

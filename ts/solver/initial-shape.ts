@@ -8,6 +8,7 @@
 import type { Problem } from '../problem/define';
 import { evaluateProgram } from '../problem/evaluate';
 import type { Program } from '../problem/plan';
+import { mulberry32 } from '../util/random';
 
 export interface InitialShape {
   /**
@@ -34,18 +35,6 @@ export const SHAPE_PILOT_POINTS = 4096;
  */
 export const CONCENTRATED_FRACTION = 0.05;
 
-/** A deterministic uniform stream (mulberry32), so that the defaults never depend on a run's seed. */
-function uniformStream(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Σ_fields |u0| at n points (row-major n×D) of a closed-form initial condition. */
 function magnitude(initial: Program, x: Float64Array, n: number): Float64Array {
   const s = new Float64Array(n);
@@ -65,7 +54,8 @@ export function initialShape(problem: Problem, lower: readonly number[], upper: 
   if (initial === null) return unknown;
   const D = problem.dim;
   const n = SHAPE_PILOT_POINTS;
-  const random = uniformStream(0x5eed + D);
+  // A fixed stream, so that the defaults never depend on a run's seed.
+  const random = mulberry32(0x5eed + D);
   const x = new Float64Array(n * D);
   for (let i = 0; i < n; i++) {
     for (let j = 0; j < D; j++) x[i * D + j] = lower[j] + (upper[j] - lower[j]) * random();
