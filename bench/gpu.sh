@@ -85,8 +85,8 @@ else
 fi
 # One file per step, each with its own limit: a file that hangs costs its own limit only, and the
 # log says which it was.
-for suite in native-network solver-e2e runtime; do
-  step "tests/$suite" 45 node node_modules/vitest/vitest.mjs run --reporter=verbose "tests/$suite.test.ts"
+for suite in native-network:45 solver-e2e:75 runtime:30; do
+  step "tests/${suite%:*}" "${suite#*:}" node node_modules/vitest/vitest.mjs run --reporter=verbose "tests/${suite%:*}.test.ts"
 done
 # Figure 6 takes what the bench's other rows leave: about 200 s of M·v, peers and solve rows.
 figure6=$(($(left) - 230))

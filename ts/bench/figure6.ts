@@ -41,6 +41,8 @@ export interface Figure6Options {
   fitSeconds: number;
   signal?: AbortSignal;
   log?: (line: string) => void;
+  /** Called with the figures so far after the fit and after every step (a cut-off run keeps them). */
+  onUpdate?: (figures: Figure6Figures) => void;
 }
 
 const T = 0.5;
@@ -69,6 +71,25 @@ export async function measureFigure6(options: Figure6Options): Promise<Figure6Fi
   let stopped: string | null = null;
   let solution: Solution;
   const evolveStart = performance.now();
+  const figures = (): Figure6Figures => {
+    const evolveSeconds = (performance.now() - evolveStart) / 1000;
+    return {
+      samples,
+      parameters: ivp.parameterCount,
+      fit_error: fit.relativeError,
+      fit_seconds: fitSeconds,
+      times: SAVE_AT,
+      errors: SAVE_AT.map(() => null),
+      fd_100_errors: [...FD_100_ERRORS],
+      steps,
+      evolve_seconds: evolveSeconds,
+      seconds_per_step: steps > 0 ? evolveSeconds / steps : null,
+      reached_t: reached,
+      complete: false,
+      stopped: 'still running when the report was written',
+    };
+  };
+  options.onUpdate?.(figures());
   try {
     solution = await ivp.evolve(T, {
       saveAt: SAVE_AT,
@@ -81,6 +102,7 @@ export async function measureFigure6(options: Figure6Options): Promise<Figure6Fi
         log(
           `figure 6: t = ${p.t.toFixed(4)} after ${p.step} steps, ${elapsed.toFixed(1)} s (residual ${p.residual.toExponential(2)})`,
         );
+        options.onUpdate?.(figures());
       },
     });
     reached = T;
@@ -90,25 +112,12 @@ export async function measureFigure6(options: Figure6Options): Promise<Figure6Fi
     reached = error.t;
     stopped = error.message;
   }
-  const evolveSeconds = (performance.now() - evolveStart) / 1000;
-  const errors: (number | null)[] = [];
-  for (const t of SAVE_AT) errors.push(solution.times.includes(t) ? await solution.error(t) : null);
   steps = Math.max(steps, solution.stats.steps);
-  return {
-    samples,
-    parameters: ivp.parameterCount,
-    fit_error: fit.relativeError,
-    fit_seconds: fitSeconds,
-    times: SAVE_AT,
-    errors,
-    fd_100_errors: [...FD_100_ERRORS],
-    steps,
-    evolve_seconds: evolveSeconds,
-    seconds_per_step: steps > 0 ? evolveSeconds / steps : null,
-    reached_t: reached,
-    complete: stopped === null,
-    stopped,
-  };
+  const result = { ...figures(), complete: stopped === null, stopped };
+  for (const [k, t] of SAVE_AT.entries()) {
+    if (solution.times.includes(t)) result.errors[k] = await solution.error(t);
+  }
+  return result;
 }
 
 /** The table's line: error per saved time beside FD 100³. */

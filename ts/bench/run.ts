@@ -182,10 +182,13 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
       fitSeconds: 0.2 * budget,
       signal,
       log,
+      onUpdate: (figures) => {
+        report.figure6 = figures;
+      },
     }).catch((error: unknown) => {
       if (signal?.aborted) throw error;
       notes.push(`figure 6: ${error instanceof Error ? error.message : String(error)}`);
-      return null;
+      return report.figure6 ?? null;
     });
     if (report.figure6) log(figure6Line(report.figure6));
   }
