@@ -7,7 +7,8 @@
 #      torch (bash scripts/cuda-torch.sh build with NIVP_TORCH_PYTHON) and made into a CUDA prebuild;
 #   3. the JS suites that exercise the native engine, on CUDA (NIVP_TEST_DEVICE=cuda), verbose, one
 #      file at a time;
-#   4. the GPU benchmark (npm run bench -- --cuda): M·v and its launch counts against the GPU's GEMM
+#   4. what a CUDA graph would save on the M·v (bench/peers/mvm_graph_probe.py, PyTorch on the GPU);
+#   5. the GPU benchmark (npm run bench -- --cuda): M·v and its launch counts against the GPU's GEMM
 #      and the PyTorch and JAX peers, dense vs PCG up to p = 1M at n = 50,000, and Figure 6 (the
 #      3D wave's pulse at the paper's network, n = 50,000) with whatever time is left.
 # The whole run fits NIVP_GPU_SECONDS (default 540: one 600 s command with room to copy back).
@@ -88,6 +89,8 @@ fi
 for suite in native-network:45 solver-e2e:75 runtime:30; do
   step "tests/${suite%:*}" "${suite#*:}" node node_modules/vitest/vitest.mjs run --reporter=verbose "tests/${suite%:*}.test.ts"
 done
+# What a CUDA graph would save on this M·v, measured in PyTorch on the same GPU (nothing on a CPU).
+[ -z "$DRY" ] && step graph-probe 40 "$python" bench/peers/mvm_graph_probe.py --device cuda --n 50000 --repeats 20
 # Figure 6 takes what the bench's other rows leave: about 200 s of M·v, peers and solve rows.
 figure6=$(($(left) - 230))
 ((figure6 < 60)) && figure6=60
