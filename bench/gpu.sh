@@ -94,6 +94,7 @@ done
 # Figure 6 takes what the bench's other rows leave: about 200 s of M·v, peers and solve rows.
 figure6=$(($(left) - 230))
 ((figure6 < 60)) && figure6=60
-step bench $(($(left) - 10)) node --import tsx ts/bench/index.ts "${bench_device[@]}" \
+# NEURAL_IVP_TRACE=stages: Figure 6's log says where each stage's seconds go (CG, preconditioner, jets).
+step bench $(($(left) - 10)) env NEURAL_IVP_TRACE=stages node --import tsx ts/bench/index.ts "${bench_device[@]}" \
   --figure6-seconds="$figure6" --json-out="$OUT/bench.json"
 log "done; $OUT holds $(ls "$OUT" | wc -l) files: $(ls "$OUT" | tr '\n' ' ')"

@@ -79,6 +79,12 @@ export interface NativeLinearization {
   mvm(V: Float64Array, r: number, mu?: number): Promise<Float64Array>;
   /** What one `mvm` asks of the device: ATen operator calls and host synchronisations. */
   mvmLaunches(V: Float64Array, r: number, mu?: number): Promise<LaunchCounts>;
+  /**
+   * Median seconds of one `mvm` on the device over `repeats` runs, V resident there and the result
+   * left there (each run waits for the device): the product as CG runs it, without the copies to
+   * and from JavaScript.
+   */
+  mvmSeconds(V: Float64Array, r: number, mu: number, repeats: number): Promise<number>;
   /** f: n×k → F = Jᵀf/n. */
   rhs(f: Float64Array): Promise<Float64Array>;
   /** The explicit Jacobian block of one field, n×p_a. */

@@ -6,6 +6,7 @@
 #include "bindings/convert.h"
 #include "bindings/launch_counts.h"
 #include "bindings/plan_binding.h"
+#include "engine/calibrate.h"
 
 namespace nivp::js {
 
@@ -172,6 +173,7 @@ void LinearizationWrap::Init(Napi::Env env, Napi::Object exports) {
                                       InstanceMethod<&LinearizationWrap::Vjp>("vjp"),
                                       InstanceMethod<&LinearizationWrap::Mvm>("mvm"),
                                       InstanceMethod<&LinearizationWrap::MvmLaunches>("mvmLaunches"),
+                                      InstanceMethod<&LinearizationWrap::MvmSeconds>("mvmSeconds"),
                                       InstanceMethod<&LinearizationWrap::Rhs>("rhs"),
                                       InstanceMethod<&LinearizationWrap::Jacobian>("jacobian"),
                                       InstanceMethod<&LinearizationWrap::Release>("release"),
@@ -266,7 +268,25 @@ Napi::Value LinearizationWrap::MvmLaunches(const Napi::CallbackInfo& info) {
   });
 }
 
-// mvm's and mvmLaunches' arguments (V: p×r, r, mu ≥ 0), checked against a live linearisation.
+// mvmSeconds(V: p×r, r, mu, repeats) → median seconds of one mvm on the device, V already there and
+// the result left there: the product as a solver's CG runs it, without the copies and the worker
+// hand-off around a call from JavaScript.
+Napi::Value LinearizationWrap::MvmSeconds(const Napi::CallbackInfo& info) {
+  return guard(info.Env(), [&]() -> Napi::Value {
+    auto lin = linearization_;
+    const auto [V, mu] = mvmArguments(info);
+    const int64_t repeats = countArg(info[3], "repeats", 1, 1 << 16);
+    return PromiseWorker<double>::run(
+        info.Env(),
+        [=] {
+          const at::Tensor Vd = V.to(lin->network().options());
+          return medianDeviceSeconds([&] { lin->mvm(Vd, mu); }, repeats, lin->network().options().device());
+        },
+        [](Napi::Env env, double& seconds) -> Napi::Value { return Napi::Number::New(env, seconds); });
+  });
+}
+
+// mvm's, mvmLaunches' and mvmSeconds' arguments (V: p×r, r, mu ≥ 0), checked against a live linearisation.
 std::pair<at::Tensor, double> LinearizationWrap::mvmArguments(const Napi::CallbackInfo& info) const {
   checked(info.Env(), linearization_);
   const int64_t r = countArg(info[1], "r", 1, 1 << 20);

@@ -44,6 +44,7 @@ class LinearizationWrap : public Napi::ObjectWrap<LinearizationWrap> {
   Napi::Value Vjp(const Napi::CallbackInfo& info);
   Napi::Value Mvm(const Napi::CallbackInfo& info);
   Napi::Value MvmLaunches(const Napi::CallbackInfo& info);
+  Napi::Value MvmSeconds(const Napi::CallbackInfo& info);
   Napi::Value Rhs(const Napi::CallbackInfo& info);
   Napi::Value Jacobian(const Napi::CallbackInfo& info);
   Napi::Value Release(const Napi::CallbackInfo& info);

@@ -252,10 +252,11 @@ at::Tensor fieldColumn(const at::Tensor& fw, int64_t field) {
 }
 }  // namespace
 
-void Dynamics::storeBlock(Evaluation& ev, int64_t field, const at::Tensor& x, const at::Tensor& Jx) const {
+void Dynamics::storeBlock(Evaluation& ev, int64_t field, const at::Tensor& x, const at::Tensor& Jx,
+                          const at::Tensor& fa) const {
   const int64_t pa = network_->fieldParameterCount();
   ev.result.thetaDot.narrow(0, network_->fieldOffset(field), pa).copy_(x.reshape({pa}));
-  ev.misfit.add_((Jx - fieldColumn(ev.fw, field)).square().sum());
+  ev.misfit.add_((Jx - fa).square().sum());
 }
 
 // (M_a + μI) x = F_a by Cholesky on the explicit J_a (and the stencil's rows when graded).
@@ -280,7 +281,7 @@ void Dynamics::solveDense(Evaluation& ev, int64_t a) const {
   } else {
     xa = denseSolve(Ja, fa, ev.mu).x;  // p_a×1
   }
-  storeBlock(ev, a, xa, at::mm(Ja, xa));
+  storeBlock(ev, a, xa, at::mm(Ja, xa), fa);
   ev.result.seconds.cg += ev.clock.lap();
 }
 
@@ -313,7 +314,8 @@ void Dynamics::solvePcg(Evaluation& ev, int64_t a, const at::Tensor& warmStart, 
   };
   const SpdOperator Ma{pa, opts, [&product](const at::Tensor& V) { return product(V, 0.0); }};
   const SpdOperator A{pa, opts, [&product, mu](const at::Tensor& V) { return product(V, mu); }};
-  at::Tensor F = lin.fieldVjp(a, fieldColumn(ev.fw, a)).mul_(ev.invN);  // p_a×1
+  const at::Tensor fa = fieldColumn(ev.fw, a);
+  at::Tensor F = lin.fieldVjp(a, fa).mul_(ev.invN);  // p_a×1
   if (beta > 0) F.add_(ev.gradient->fieldTarget(a), beta * ev.invN);
   sumOverRanks(ev.comm, {F});
   at::Tensor x0;
@@ -348,7 +350,7 @@ void Dynamics::solvePcg(Evaluation& ev, int64_t a, const at::Tensor& warmStart, 
   result.preconditionerAge = std::max(result.preconditionerAge, state.age);
   result.cgIterations += block.iterations;
   result.converged = result.converged && block.solved.converged;
-  storeBlock(ev, a, block.solved.x, lin.fieldJvp(a, block.solved.x));
+  storeBlock(ev, a, block.solved.x, lin.fieldJvp(a, block.solved.x), fa);
   seconds.cg += ev.clock.lap();
 }
 

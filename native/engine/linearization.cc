@@ -25,6 +25,12 @@ void expectShape(const at::Tensor& t, std::vector<int64_t> shape, const char* wh
   }
 }
 
+// Rows [row0, row0 + rows) of t: t itself when that is all of it, so that a whole-batch pass (the
+// CUDA rule) dispatches no slicing operator per layer and product.
+at::Tensor rowsOf(const at::Tensor& t, int64_t row0, int64_t rows) {
+  return row0 == 0 && rows == t.size(0) ? t : t.narrow(0, row0, rows);
+}
+
 // The row scale as an n×1 column in the caches' dtype (undefined stays undefined). Every row of J
 // is δ_l[i] ⊗ h_{l−1}[i] summed over layers, so scaling the output sensitivity (and with it every
 // δ_l) scales the row.
@@ -226,8 +232,8 @@ void Linearization::jvpChunk(const FieldCache& cache, const at::Tensor& V, int64
   acc.zero_();
   for (size_t l = 0; l < layers.size(); ++l) {
     const LinearLayer& L = layers[l];
-    const at::Tensor h = cache.inputs[l].narrow(0, row0, rows);
-    const at::Tensor delta = cache.sensitivities[l].narrow(0, row0, rows);
+    const at::Tensor h = rowsOf(cache.inputs[l], row0, rows);
+    const at::Tensor delta = rowsOf(cache.sensitivities[l], row0, rows);
     const at::Tensor VW = V.narrow(0, L.weightOffset, L.out * L.in);
     const at::Tensor Vb = V.narrow(0, L.biasOffset, L.out);  // out×r
     if (r == 1) {
@@ -250,8 +256,8 @@ void Linearization::vjpChunk(const FieldCache& cache, const at::Tensor& u, int64
   const int64_t r = u.size(1);
   for (size_t l = 0; l < layers.size(); ++l) {
     const LinearLayer& L = layers[l];
-    const at::Tensor h = cache.inputs[l].narrow(0, row0, rows);
-    const at::Tensor delta = cache.sensitivities[l].narrow(0, row0, rows);
+    const at::Tensor h = rowsOf(cache.inputs[l], row0, rows);
+    const at::Tensor delta = rowsOf(cache.sensitivities[l], row0, rows);
     at::Tensor gW = out.narrow(0, L.weightOffset, L.out * L.in);
     at::Tensor gb = out.narrow(0, L.biasOffset, L.out);
     if (r == 1) {
@@ -289,11 +295,11 @@ void Linearization::jvpChunk1(const FieldCache& cache, const at::Tensor& v, int6
   sum.zero_();
   for (size_t l = 0; l < layers.size(); ++l) {
     const LinearLayer& L = layers[l];
-    at::Tensor Z = ws.perLayer[l].narrow(0, 0, rows);
-    at::addmm_out(Z, v.narrow(0, L.biasOffset, L.out).view({1, L.out}), cache.inputs[l].narrow(0, row0, rows),
+    at::Tensor Z = rowsOf(ws.perLayer[l], 0, rows);
+    at::addmm_out(Z, v.narrow(0, L.biasOffset, L.out).view({1, L.out}), rowsOf(cache.inputs[l], row0, rows),
                   v.narrow(0, L.weightOffset, L.out * L.in).view({L.out, L.in}).t());
-    Z.mul_(cache.sensitivities[l].narrow(0, row0, rows));
-    sum.addmv_(Z, ws.onesOut.narrow(0, 0, L.out));
+    Z.mul_(rowsOf(cache.sensitivities[l], row0, rows));
+    sum.addmv_(Z, rowsOf(ws.onesOut, 0, L.out));
   }
 }
 
@@ -303,12 +309,12 @@ void Linearization::vjpChunk1(const FieldCache& cache, const at::Tensor& u, int6
   const auto& layers = network_.layers();
   for (size_t l = 0; l < layers.size(); ++l) {
     const LinearLayer& L = layers[l];
-    at::Tensor G = ws.perLayer[l].narrow(0, 0, rows);
-    at::mul_out(G, cache.sensitivities[l].narrow(0, row0, rows), u);
+    at::Tensor G = rowsOf(ws.perLayer[l], 0, rows);
+    at::mul_out(G, rowsOf(cache.sensitivities[l], row0, rows), u);
     out.narrow(0, L.weightOffset, L.out * L.in)
         .view({L.out, L.in})
-        .addmm_(G.t(), cache.inputs[l].narrow(0, row0, rows));
-    out.narrow(0, L.biasOffset, L.out).view({L.out}).addmv_(G.t(), ws.onesRows.narrow(0, 0, rows));
+        .addmm_(G.t(), rowsOf(cache.inputs[l], row0, rows));
+    out.narrow(0, L.biasOffset, L.out).view({L.out}).addmv_(G.t(), rowsOf(ws.onesRows, 0, rows));
   }
 }
 
@@ -338,7 +344,7 @@ at::Tensor Linearization::fieldVjp(int64_t field, const at::Tensor& U) const {
   for (int64_t row0 = 0; row0 < n_; row0 += rows) {
     const int64_t c = std::min(rows, n_ - row0);
     if (U.size(1) == 1) {
-      vjpChunk1(caches_[field], Uc.narrow(0, row0, c), row0, c, out, ws);
+      vjpChunk1(caches_[field], rowsOf(Uc, row0, c), row0, c, out, ws);
     } else {
       vjpChunk(caches_[field], Uc.narrow(0, row0, c), row0, c, out);
     }
@@ -351,8 +357,8 @@ void Linearization::fillJacobianRows(const FieldCache& cache, int64_t row0, int6
   const auto& layers = network_.layers();
   for (size_t l = 0; l < layers.size(); ++l) {
     const LinearLayer& L = layers[l];
-    const at::Tensor h = cache.inputs[l].narrow(0, row0, rows);
-    const at::Tensor delta = cache.sensitivities[l].narrow(0, row0, rows);
+    const at::Tensor h = rowsOf(cache.inputs[l], row0, rows);
+    const at::Tensor delta = rowsOf(cache.sensitivities[l], row0, rows);
     at::Tensor W = out.narrow(1, L.weightOffset, L.out * L.in).view({rows, L.out, L.in});
     at::mul_out(W, delta.unsqueeze(2), h.unsqueeze(1));
     out.narrow(1, L.biasOffset, L.out).copy_(delta);
@@ -396,7 +402,7 @@ at::Tensor Linearization::fieldMvm(int64_t field, const at::Tensor& V, double mu
   // Chunk by chunk, J V then Jᵀ(J V) while the chunk's caches are still in cache.
   for (int64_t row0 = 0; row0 < n_; row0 += rows) {
     const int64_t c = std::min(rows, n_ - row0);
-    at::Tensor JvChunk = Jv.narrow(0, 0, c);
+    at::Tensor JvChunk = rowsOf(Jv, 0, c);
     if (r == 1) {
       jvpChunk1(caches_[field], Vc, row0, c, JvChunk, ws);
       vjpChunk1(caches_[field], JvChunk, row0, c, out, ws);
@@ -441,6 +447,7 @@ at::Tensor Linearization::vjp(const at::Tensor& W) const {
 
 at::Tensor Linearization::mvm(const at::Tensor& V, double mu) const {
   expectShape(V, {network_.parameterCount(), V.dim() == 2 ? V.size(1) : -1}, "V");
+  if (network_.config().fields == 1) return fieldMvm(0, V, mu);  // no copy through a block view
   at::Tensor out = at::empty_like(V);
   for (int64_t a = 0; a < network_.config().fields; ++a)
     fieldRows(network_, out, a).copy_(fieldMvm(a, fieldRows(network_, V, a), mu));

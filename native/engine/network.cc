@@ -4,11 +4,14 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <stdexcept>
 #include <string>
 
 #include "engine/activation.h"
 #include "engine/boundary.h"
+#include "engine/runtime.h"
+#include "solvers/dense.h"
 
 namespace nivp {
 
@@ -116,6 +119,18 @@ Network::Network(NetworkConfig config) : config_(std::move(config)) {
 }
 
 at::Tensor Network::initialParameters(uint64_t seed) const {
+  // θ is drawn on the host before it moves to the device. Refused up front when it cannot fit in
+  // the machine's memory: where the kernel overcommits, the allocation itself would succeed and
+  // drawing the numbers would fill the memory page by page before anything failed.
+  constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
+  const int64_t count = parameterCount();
+  const int64_t bytes = count > kMax / 8 ? kMax : count * static_cast<int64_t>(sizeof(double));
+  const int64_t physical = deviceMemory(at::kCPU).total;
+  if (physical > 0 && bytes > physical)
+    throw MemoryBudgetError("network.width/depth: θ has " + std::to_string(count) + " parameters, " +
+                                formatBytes(bytes) + " in float64, more than this machine's " +
+                                formatBytes(physical) + " of memory",
+                            bytes, physical);
   at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(seed);
   at::Tensor theta = at::empty({parameterCount()}, at::kDouble);
   for (int64_t a = 0; a < config_.fields; ++a) {

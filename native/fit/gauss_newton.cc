@@ -151,7 +151,11 @@ GaussNewtonReport fitGaussNewton(const Network& network, at::Tensor& theta, cons
   int64_t samples = options.samples;
   report.samples = samples;
   bool grew = false;
+  double iterationStart = 0, lastIterationSeconds = 0;
   for (int64_t iteration = 0;; ++iteration) {
+    // What the coming iteration is expected to take: the last one, twice that on a doubled batch.
+    if (iteration > 0) lastIterationSeconds = (elapsed() - iterationStart) * (grew ? 2 : 1);
+    iterationStart = elapsed();
     if (iteration >= options.maxIterations) {
       finish(FitStop::Steps, "reached the iteration cap");
       break;
@@ -171,7 +175,10 @@ GaussNewtonReport fitGaussNewton(const Network& network, at::Tensor& theta, cons
     if (rowScale.defined()) res.mul_(rowScale.unsqueeze(1));
     // One message for the iteration's scalars: Σ r² per field, the point count, and whether any
     // process is out of time (so that all stop together).
-    const double outOfTime = options.maxSeconds > 0 && elapsed() >= options.maxSeconds ? 1.0 : 0.0;
+    // Out of time when the budget is spent or this iteration would overrun it: a budget is a
+    // limit, not a point after which one more iteration starts.
+    const double outOfTime =
+        options.maxSeconds > 0 && elapsed() + lastIterationSeconds >= options.maxSeconds ? 1.0 : 0.0;
     at::Tensor scalars =
         at::cat({res.square().sum(0), at::tensor({static_cast<double>(points.size(0)), outOfTime}, opts)});
     sumOverRanks(comm, {scalars});

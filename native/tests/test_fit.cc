@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <chrono>
 #include <cmath>
 #include <limits>
 #include <string>
@@ -192,6 +193,25 @@ TEST(GaussNewton, StopsAtTheToleranceAndReportsWhy) {
   at::Generator gen3 = seeded(3);
   const GaussNewtonReport budget = fitGaussNewton(net, timed, source, heldOut, o, gen3);
   EXPECT_TRUE(budget.stopped == FitStop::Budget || budget.stopped == FitStop::Stalled) << budget.message;
+
+  // The budget is a limit: an iteration starts only when one as long as the last still fits.
+  std::vector<double> ends;
+  const auto start = std::chrono::steady_clock::now();
+  o.maxSeconds = 0.6;
+  o.patience = 1000000;  // stopped by the budget alone
+  o.progress = [&](int64_t, double) {
+    ends.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    return true;
+  };
+  at::Tensor limited = net.initialParameters(1);
+  at::Generator gen4 = seeded(3);
+  const GaussNewtonReport held = fitGaussNewton(net, limited, source, heldOut, o, gen4);
+  ASSERT_EQ(held.stopped, FitStop::Budget) << held.message;
+  ASSERT_GE(ends.size(), 3u);
+  for (size_t i = 2; i < ends.size(); ++i)  // iteration i began after iteration i − 1 ended
+    EXPECT_LT(ends[i - 1] + (ends[i - 1] - ends[i - 2]), o.maxSeconds + 0.05) << "iteration " << i;
+  const size_t last = ends.size() - 1;
+  EXPECT_GE(ends[last] + 2 * (ends[last] - ends[last - 1]), o.maxSeconds - 0.05);
 }
 
 // A batch far smaller than p overfits each draw and stalls at its sampling-noise floor; with

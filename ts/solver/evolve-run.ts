@@ -132,6 +132,19 @@ export interface EvolveRunInput {
   makeSession: SessionFactory;
 }
 
+/**
+ * NEURAL_IVP_TRACE=stages: one stderr line per dynamics evaluation (its time, CG iterations, the
+ * projection residual and where its seconds went), for finding where a slow run spends its time.
+ */
+const traceStages = (process.env.NEURAL_IVP_TRACE ?? '').split(',').includes('stages');
+
+function stageTraceLine(t: number, r: StageResult): string {
+  const parts = Object.entries(r.seconds)
+    .filter(([, s]) => s >= 0.0005)
+    .map(([name, s]) => `${name} ${s.toFixed(3)}`);
+  return `neural-ivp: stage t=${t.toPrecision(6)} cg=${r.cgIterations} residual=${r.residual.toExponential(2)} seconds: ${parts.join(', ')}\n`;
+}
+
 export class EvolveRun {
   private readonly session: NativeSession;
   private readonly scheduler: RestartScheduler | null;
@@ -217,6 +230,7 @@ export class EvolveRun {
         throw fromNative(e);
       }
       this.dynamicsEvaluations++;
+      if (traceStages) process.stderr.write(stageTraceLine(t, r));
       this.cgIterations += r.cgIterations;
       this.attemptCg += r.cgIterations;
       if (this.attemptSolves === 0) this.attemptResidual = r.residual;
