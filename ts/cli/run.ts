@@ -13,7 +13,7 @@ import { renderReport } from '../report/render';
 import type { ReportRecord } from '../report/types';
 import { runtimeInfo } from '../runtime';
 import { type FitReport, fitWarning } from '../solver/fit-report';
-import { EvolveError, NeuralIVP } from '../solver/neural-ivp';
+import { checkEvolveBudget, EvolveError, NeuralIVP } from '../solver/neural-ivp';
 import type { NeuralIVPOptions } from '../solver/options';
 import { writeFileAtomic } from '../solver/save-format';
 import type { SessionFactory, Solution } from '../solver/solution';
@@ -222,8 +222,11 @@ export async function runSolve(problemArg: string, flags: RunFlags, ctx: CliCont
     throw e;
   }
 
-  if (flags.maxSeconds !== undefined && ivp.options.distributed !== null) {
-    throw new UsageError('--max-seconds', 'is not available in a distributed run (each process has its own clock)');
+  // Judged before the fit runs, by the check `evolve` applies.
+  try {
+    checkEvolveBudget(flags.maxSeconds, ivp.options.distributed !== null);
+  } catch (e) {
+    throw new UsageError('--max-seconds', (e as Error).message);
   }
   // A distributed run: every process computes, rank 0 alone reports and writes.
   const writer = (ivp.options.distributed?.rank ?? 0) === 0;
