@@ -14,6 +14,7 @@ import type { ReportRecord } from '../report/types';
 import { runtimeInfo } from '../runtime';
 import { type FitReport, fitWarning } from '../solver/fit-report';
 import { checkEvolveBudget, EvolveError, NeuralIVP } from '../solver/neural-ivp';
+import { FIT, flagsOfPaths, INTEGRATOR, LINEAR, NETWORK, type OptionTable, SAMPLES, TOP } from '../solver/option-table';
 import type { NeuralIVPOptions } from '../solver/options';
 import { writeFileAtomic } from '../solver/save-format';
 import type { SessionFactory, Solution } from '../solver/solution';
@@ -74,29 +75,12 @@ export interface CliContext {
   workerCommand?: readonly string[];
 }
 
-/** The option paths of `SpecError`s and the flags that set them. */
+/** The option paths of `SpecError`s and the flags that set them (the tables' flags, and the sections'). */
 const FLAG_OF_PATH: Readonly<Record<string, string>> = {
+  ...flagsOfPaths(),
   preset: '--preset',
   samples: '--samples',
-  'samples.count': '--samples',
-  'samples.sequence': '--sequence',
-  'samples.importance': '--importance',
-  'fit.method': '--fit-method',
-  'fit.tol': '--fit-tol',
-  'fit.maxSeconds': '--fit-seconds',
-  'network.width': '--width',
-  'network.depth': '--depth',
-  'integrator.rtol': '--rtol',
-  'integrator.method': '--method',
-  'linear.method': '--linear',
-  'linear.rank': '--rank',
-  'linear.gradientWeight': '--gradient-weight',
-  'fit.steps': '--fit-steps',
-  'fit.batch': '--fit-batch',
   restarts: '--restarts',
-  seed: '--seed',
-  dtype: '--dtype',
-  device: '--device',
 };
 
 /** The flag that sets an option path; a field's gradient weight is set by --gradient-weight. */
@@ -113,43 +97,40 @@ export function describeSpecError(e: SpecError, flagOf: (path: string) => string
 const defined = <T extends object>(o: T): T =>
   Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 
+const nonEmpty = (o: Record<string, unknown>) => (Object.keys(o).length > 0 ? o : undefined);
+
+/** The options a table's flags set: each option whose flag was given (commander names it in camelCase). */
+function flagged(table: OptionTable, f: RunFlags): Record<string, unknown> {
+  const given = f as unknown as Readonly<Record<string, unknown>>;
+  const camel = (flag: string) => flag.slice(2).replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+  return defined(
+    Object.fromEntries(
+      Object.entries(table).flatMap(([key, spec]) => (spec.flag === undefined ? [] : [[key, given[camel(spec.flag)]]])),
+    ),
+  );
+}
+
 export function solverOptions(problem: Problem, f: RunFlags): NeuralIVPOptions {
-  const network = defined({ width: f.width, depth: f.depth });
-  const integrator = defined({ method: f.method, rtol: f.rtol });
-  const fit = defined({
-    method: f.fitMethod,
-    tol: f.fitTol,
-    maxSeconds: f.fitSeconds,
-    steps: f.fitSteps,
-    batch: f.fitBatch,
-  });
-  const sampling = defined({
-    count: f.samples,
-    sequence: f.sequence,
-    importance: f.importance === true ? true : undefined,
-  });
-  let linear: NeuralIVPOptions['linear'];
-  if (f.linear === 'dense') {
-    if (f.rank !== undefined)
-      throw new UsageError('--rank', 'sets the PCG preconditioner rank; it does not apply to --linear dense');
-    linear = defined({ method: 'dense' as const, gradientWeight: f.gradientWeight });
-  } else if (f.linear === 'pcg' || f.rank !== undefined || f.gradientWeight !== undefined) {
-    linear = defined({ method: 'pcg' as const, rank: f.rank, gradientWeight: f.gradientWeight });
+  const network = flagged(NETWORK, f);
+  const integrator = flagged(INTEGRATOR, f);
+  const fit = flagged(FIT, f);
+  const sampling = flagged(SAMPLES, f);
+  const linear = flagged(LINEAR, f);
+  if (linear.method === 'dense' && linear.rank !== undefined) {
+    throw new UsageError('--rank', 'sets the PCG preconditioner rank; it does not apply to --linear dense');
   }
   return defined({
     problem,
     preset: f.preset,
-    network: Object.keys(network).length > 0 ? network : undefined,
+    network: nonEmpty(network),
     // A plain count when only --samples is given (as before the sampling options).
     samples: f.sequence === undefined && f.importance !== true ? f.samples : sampling,
-    linear,
-    integrator: Object.keys(integrator).length > 0 ? integrator : undefined,
-    fit: Object.keys(fit).length > 0 ? fit : undefined,
+    linear: nonEmpty(linear),
+    integrator: nonEmpty(integrator),
+    fit: nonEmpty(fit),
     restarts: f.restarts,
-    dtype: f.dtype,
-    device: f.device,
-    seed: f.seed,
-  });
+    ...flagged(TOP, f),
+  }) as NeuralIVPOptions;
 }
 
 function machineInfo(device: string): ReportRecord {

@@ -112,14 +112,16 @@ export const boolean: Reader<boolean> = (path, v) => {
   return v;
 };
 
-export const choice =
-  <const C extends string>(choices: readonly C[]): Reader<C> =>
-  (path, v) => {
+/** One of `choices` (which the reader carries, for the CLI's help). */
+export function choice<const C extends string>(choices: readonly C[]): Reader<C> & { readonly choices: readonly C[] } {
+  const read: Reader<C> = (path, v) => {
     if (typeof v !== 'string' || !(choices as readonly string[]).includes(v)) {
       throw new SpecError(path, `expected one of ${choices.map((c) => `'${c}'`).join(', ')}, got ${describe(v)}`);
     }
     return v as C;
   };
+  return Object.assign(read, { choices });
+}
 
 /** `null` means "none"; anything else is read. */
 export const nullable =
@@ -287,7 +289,7 @@ export const FIT = {
     native: true,
   },
   tol: {
-    doc: 'the relative L2 error on held-out points to stop at; null: run to the budget',
+    doc: 'the relative L2 error on held-out points at which the fit stops',
     defaults: { default: 1e-5, paper: null } as Record<Preset, number | null>,
     read: nullable(positive('a relative L2 error to stop at; null for none')),
     flag: '--fit-tol',
@@ -299,7 +301,7 @@ export const FIT = {
     read: count(1),
   },
   maxSeconds: {
-    doc: 'the wall-clock budget of each fit in seconds, head tuning excluded; null: none',
+    doc: 'the wall-clock budget of each fit in seconds, head tuning excluded',
     defaults: { default: 60, paper: null } as Record<Preset, number | null>,
     read: nullable(positive('seconds; null for no time limit')),
     flag: '--fit-seconds',
@@ -525,4 +527,12 @@ export function flagsOfPaths(): Record<string, string> {
     }
   }
   return flags;
+}
+
+/** The option at `path` ('fit.tol', 'seed'), or undefined. */
+export function optionAt(path: string): OptionSpec<unknown> | undefined {
+  const dot = path.lastIndexOf('.');
+  const table: OptionTable | undefined = (SECTIONS as Record<string, OptionTable>)[dot < 0 ? '' : path.slice(0, dot)];
+  const key = path.slice(dot + 1);
+  return table !== undefined && Object.hasOwn(table, key) ? table[key] : undefined;
 }
