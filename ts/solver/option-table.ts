@@ -56,6 +56,14 @@ export type Resolved<Table extends OptionTable> = {
   readonly [K in keyof Table]: Table[K] extends OptionSpec<infer T, infer _D> ? T : never;
 };
 
+/** The options of a table that the native session receives under their own names. */
+export type NativeKeys<Table extends OptionTable> = {
+  [K in keyof Table]: Table[K] extends { readonly native: true } ? K : never;
+}[keyof Table];
+
+/** What the native session receives of a resolved section. */
+export type NativeValues<Table extends OptionTable> = Pick<Resolved<Table>, NativeKeys<Table>>;
+
 /** A section's defaults under one preset. */
 export type Defaults<Table extends OptionTable> = {
   readonly [K in keyof Table]: Table[K] extends OptionSpec<infer _T, infer D> ? D : never;

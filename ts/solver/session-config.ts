@@ -3,7 +3,7 @@
 // `native` goes under its own name; the rest of this file is what needs more than a copy.
 import type { DeviceName } from '../native-config';
 import { memoryBudgetFor } from './device-budget';
-import { DENSE_KEYS, FIT, LINEAR, NETWORK, nativeValues } from './option-table';
+import { DENSE_KEYS, FIT, LINEAR, type NativeValues, NETWORK, nativeValues } from './option-table';
 import type { ResolvedLinear, ResolvedOptions, ResolvedSamples } from './options';
 import type { FitConfig, SessionConfig, SessionLinearConfig, SessionSamplingConfig } from './session';
 
@@ -14,7 +14,7 @@ export function sessionConfigFor(options: ResolvedOptions, device: DeviceName): 
     network: {
       dim: problem.dim,
       fields: problem.fields.length,
-      ...(nativeValues(NETWORK, n) as Pick<ResolvedOptions['network'], keyof typeof NETWORK>),
+      ...(nativeValues(NETWORK, n) as NativeValues<typeof NETWORK>),
       dirichlet: problem.boundary === 'dirichlet',
       ...sampledBox(problem.lower, problem.upper, options.margin),
       dtype: options.dtype,
@@ -87,7 +87,7 @@ export function fitConfigFor(options: ResolvedOptions, cap?: number | null): Fit
   const f = options.fit;
   const none = Number.POSITIVE_INFINITY;
   return {
-    ...(nativeValues(FIT, f) as Omit<FitConfig, 'maxIterations' | 'tol' | 'maxSeconds' | 'warmupSteps'>),
+    ...(nativeValues(FIT, f) as NativeValues<typeof FIT>),
     maxIterations: Math.min(f.maxIterations, f.steps ?? none, cap ?? none),
     tol: f.tol ?? 0,
     maxSeconds: f.maxSeconds ?? 0,
