@@ -462,6 +462,8 @@ export const TOP = {
     defaults: both(0),
     read: integer(0, MAX_COUNT),
     flag: '--seed',
+    native: true,
+    saved: { type: 'count' },
   },
   memoryBudget: {
     doc: "bytes that native temporaries and a dense solve may use, at least 1 MiB, or 'auto'",

@@ -38,7 +38,7 @@ import { endianness } from 'node:os';
 import path from 'node:path';
 import type { CompiledProblem } from '../problem/plan';
 import type { FitReport, FitStopReason } from './fit-report';
-import { DENSE_KEYS, LINEAR, type OptionTable, type SavedForm } from './option-table';
+import { DENSE_KEYS, LINEAR, type OptionTable, type SavedForm, TOP } from './option-table';
 import type { ResolvedOptions } from './options';
 import type { RestartEvent } from './restarts';
 import type { SessionConfig, SessionLinearConfig, SessionSamplingConfig } from './session';
@@ -401,7 +401,7 @@ function readSession(v: unknown, plan: CompiledProblem): SessionConfig {
     samples,
     sampling: readSampling(s.sampling),
     linear: linearConfig,
-    seed: count(s.seed, 'session.seed'),
+    ...(savedValues(TOP, s, 'session') as Pick<SessionConfig, 'seed'>),
     memoryBudget: count(s.memoryBudget, 'session.memoryBudget'),
   };
 }

@@ -3,7 +3,7 @@
 // `native` goes under its own name; the rest of this file is what needs more than a copy.
 import type { DeviceName } from '../native-config';
 import { memoryBudgetFor } from './device-budget';
-import { DENSE_KEYS, FIT, LINEAR, type NativeValues, NETWORK, nativeValues } from './option-table';
+import { DENSE_KEYS, FIT, LINEAR, type NativeValues, NETWORK, nativeValues, TOP } from './option-table';
 import type { ResolvedLinear, ResolvedOptions, ResolvedSamples } from './options';
 import type { FitConfig, SessionConfig, SessionLinearConfig, SessionSamplingConfig } from './session';
 
@@ -25,7 +25,7 @@ export function sessionConfigFor(options: ResolvedOptions, device: DeviceName): 
     samples: options.samples.count,
     sampling: samplingConfig(options.samples),
     linear: linearConfig(options.linear, problem),
-    seed: options.seed,
+    ...(nativeValues(TOP, options) as NativeValues<typeof TOP>),
     memoryBudget,
   };
 }
