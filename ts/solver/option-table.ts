@@ -443,7 +443,10 @@ export const RESTARTS = {
   },
 } satisfies OptionTable;
 
-/** The options outside a section (`problem`, `preset`, `samples`, `margin`, `restarts` and `distributed` are read on their own). */
+/**
+ * The options outside a section; `problem`, `preset`, `samples`, `margin`, `restarts` and
+ * `distributed` are read on their own (options.ts, distributed/options.ts).
+ */
 export const TOP = {
   dtype: {
     doc: 'the floating point type of the network and solves',
