@@ -6,6 +6,7 @@ import { problems } from '../ts/problems/index';
 import {
   FIT,
   flagsOfPaths,
+  IMPORTANCE,
   LINEAR,
   NETWORK,
   type OptionTable,
@@ -19,6 +20,13 @@ import { fitConfigFor, sessionConfigFor } from '../ts/solver/session-config';
 import { cli } from './cli-helpers';
 
 const problem = problems.heat({ dim: 2 });
+
+/** A solution file's text with its importance-sampling settings patched. */
+function patchedImportance(doc: { session: { sampling: { importance: object } } }, patch: object): string {
+  const copy = structuredClone(doc);
+  copy.session.sampling.importance = { ...copy.session.sampling.importance, ...patch };
+  return JSON.stringify(copy);
+}
 
 /** Options that depend on the problem: their preset default is not a value of their own reader. */
 const PER_PROBLEM = new Set(['network.decay', 'linear.gradientWeight']);
@@ -103,6 +111,7 @@ describe('the option tables', () => {
         headTuning: false,
         headSamples: 111,
       },
+      samples: { count: 500, importance: { uniformShare: 0.5, kernels: 12, pilot: 300 } },
       seed: 42,
     });
     const config = sessionConfigFor(options, 'cpu');
@@ -116,6 +125,11 @@ describe('the option tables', () => {
       ],
       [FIT, options.fit, fit as unknown as Record<string, unknown>],
       [TOP, options as unknown as Record<string, unknown>, config as unknown as Record<string, unknown>],
+      [
+        IMPORTANCE,
+        options.samples.importance as unknown as Record<string, unknown>,
+        config.sampling?.importance as unknown as Record<string, unknown>,
+      ],
     ];
     let sent = 0;
     for (const [table, resolved, native] of sections) {
@@ -125,7 +139,8 @@ describe('the option tables', () => {
         sent++;
       }
     }
-    expect(sent).toBe(7 + 8 + 8 + 1);
+    expect(sent).toBe(7 + 8 + 8 + 1 + 3);
+    expect(config.sampling?.importance).toEqual({ uniformShare: 0.5, kernels: 12, pilot: 300 });
     expect(config.network).toMatchObject({ width: 7, activation: 'tanh', decay: 0.25, embedding: false });
     expect(config.linear).toMatchObject({ maxIters: 77, rank: 9, muScale: 'absolute', reusePreconditioner: false });
     expect(fit).toMatchObject({ method: 'adam', batch: 321, headSamples: 111, warmupSteps: 0 });
@@ -136,7 +151,7 @@ describe('the option tables', () => {
   });
 
   it('every saved form checks a loaded file’s session config, and an older file’s absent value is its legacy one', () => {
-    const resolved = resolveOptions({ problem, samples: 100, memoryBudget: 2 ** 30 });
+    const resolved = resolveOptions({ problem, samples: { count: 100, importance: true }, memoryBudget: 2 ** 30 });
     const { problem: _p, ...options } = resolved;
     const data = {
       config: {
@@ -153,39 +168,52 @@ describe('the option tables', () => {
       history: [],
     };
     const doc = JSON.parse(encodeSolution(data));
-    const tables: [string, OptionTable, Record<string, unknown>][] = [
-      ['session.linear', LINEAR, doc.session.linear],
-      ['session', TOP, doc.session],
+    const sectionAt = (root: Record<string, unknown>, what: string): Record<string, unknown> =>
+      what
+        .split('.')
+        .slice(1)
+        .reduce((o, key) => o[key] as Record<string, unknown>, root.session as Record<string, unknown>);
+    const tables: [string, OptionTable][] = [
+      ['session.linear', LINEAR],
+      ['session', TOP],
+      ['session.sampling.importance', IMPORTANCE],
     ];
     let forms = 0;
-    for (const [what, table, section] of tables) {
+    for (const [what, table] of tables) {
+      const section = sectionAt(doc, what);
       for (const [key, spec] of Object.entries(table)) {
         if (spec.saved === undefined) continue;
         forms++;
         const patched = (value: unknown) => {
           const copy = structuredClone(doc);
-          const target = what === 'session' ? copy.session : copy.session.linear;
+          const target = sectionAt(copy, what);
           if (value === undefined) delete target[key];
           else target[key] = value;
           return JSON.stringify(copy);
         };
+        const loaded = (value: unknown) =>
+          sectionAt({ session: decodeSolution(patched(value)).config.session }, what)[key];
         expect(() => decodeSolution(patched('bad')), key).toThrow(SolutionFileError);
         expect(() => decodeSolution(patched('bad')), key).toThrow(`${what}.${key}`);
+        expect(() => decodeSolution(patched(-1)), key).toThrow(`${what}.${key}`);
         const legacy = 'legacy' in spec.saved ? spec.saved.legacy : undefined;
-        const loaded = () => {
-          const s = decodeSolution(patched(undefined)).config.session;
-          return (what === 'session' ? s : s.linear) as unknown as Record<string, unknown>;
-        };
-        if (legacy === undefined) expect(loaded, key).toThrow(SolutionFileError);
-        else expect(loaded()[key], key).toBe(legacy);
+        if (legacy === undefined) expect(() => loaded(undefined), key).toThrow(SolutionFileError);
+        else expect(loaded(undefined), key).toBe(legacy);
         // The value written is read back as it was.
-        const back = decodeSolution(patched(section[key])).config.session;
-        expect(((what === 'session' ? back : back.linear) as unknown as Record<string, unknown>)[key]).toEqual(
-          section[key],
-        );
+        expect(loaded(section[key]), key).toEqual(section[key]);
       }
     }
-    expect(forms).toBe(8);
+    // A count with a lower bound and a share are checked beyond their type.
+    expect(() => decodeSolution(patchedImportance(doc, { kernels: 0 }))).toThrow(
+      'importance.kernels: expected an integer ≥ 1',
+    );
+    expect(() => decodeSolution(patchedImportance(doc, { uniformShare: 1.5 }))).toThrow('(0, 1]');
+    expect(decodeSolution(patchedImportance(doc, { uniformShare: 1 })).config.session.sampling?.importance).toEqual({
+      uniformShare: 1,
+      kernels: 256,
+      pilot: 4096,
+    });
+    expect(forms).toBe(11);
   });
 
   it('every flag in the tables is a documented run flag that SpecErrors name', async () => {

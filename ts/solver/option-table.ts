@@ -29,7 +29,10 @@ export type Reader<T> = (path: string, v: unknown) => T;
 
 /** How the native value is checked when a solution file is read back (absent in older files: `legacy`). */
 export type SavedForm =
-  | { readonly type: 'positive' | 'count' | 'nonNegative' }
+  | { readonly type: 'positive' | 'nonNegative' }
+  /** A number in (0, 1]. */
+  | { readonly type: 'share' }
+  | { readonly type: 'count'; readonly min?: number }
   | { readonly type: 'boolean'; readonly legacy?: boolean }
   | { readonly type: 'choice'; readonly choices: readonly string[]; readonly legacy?: string };
 
@@ -365,7 +368,10 @@ export const FIT = {
   },
 } satisfies OptionTable;
 
-/** Importance sampling's proposal: a mixture of uniform points and Gaussian kernels around points drawn ∝ |u|. */
+/**
+ * Importance sampling's proposal: a mixture of uniform points and Gaussian kernels around points
+ * drawn ∝ |u|. The session receives it as `sampling.importance`.
+ */
 export const IMPORTANCE = {
   uniformShare: {
     doc: 'the uniform share α of the proposal, in (0, 1]: weights are at most 1/α',
@@ -375,16 +381,22 @@ export const IMPORTANCE = {
       if (share > 1) throw new SpecError(path, `expected a number in (0, 1], got ${share}`);
       return share;
     },
+    native: true,
+    saved: { type: 'share' },
   },
   kernels: {
     doc: 'Gaussian kernels of the proposal',
     defaults: both(256),
     read: integer(1, 100_000, 'Gaussian kernels'),
+    native: true,
+    saved: { type: 'count', min: 1 },
   },
   pilot: {
     doc: 'pilot points the kernel centres are drawn from',
     defaults: both(4096),
     read: count(16, 'pilot points the kernels are drawn from'),
+    native: true,
+    saved: { type: 'count', min: 1 },
   },
 } satisfies OptionTable;
 

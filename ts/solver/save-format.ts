@@ -38,7 +38,15 @@ import { endianness } from 'node:os';
 import path from 'node:path';
 import type { CompiledProblem } from '../problem/plan';
 import type { FitReport, FitStopReason } from './fit-report';
-import { DENSE_KEYS, LINEAR, type OptionTable, type SavedForm, TOP } from './option-table';
+import {
+  DENSE_KEYS,
+  IMPORTANCE,
+  LINEAR,
+  type NativeValues,
+  type OptionTable,
+  type SavedForm,
+  TOP,
+} from './option-table';
 import type { ResolvedOptions } from './options';
 import type { RestartEvent } from './restarts';
 import type { SessionConfig, SessionLinearConfig, SessionSamplingConfig } from './session';
@@ -449,8 +457,16 @@ function savedValue(form: SavedForm, v: unknown, what: string): unknown {
       if (!(x > 0)) throw new SolutionFileError(`${what}: expected a positive number`);
       return x;
     }
-    case 'count':
-      return count(v, what);
+    case 'count': {
+      const n = count(v, what);
+      if (n < (form.min ?? 0)) throw new SolutionFileError(`${what}: expected an integer ≥ ${form.min}`);
+      return n;
+    }
+    case 'share': {
+      const x = finite(v, what);
+      if (!(x > 0 && x <= 1)) throw new SolutionFileError(`${what}: expected a number in (0, 1]`);
+      return x;
+    }
     case 'nonNegative':
       return nonNegative(v, what);
     case 'boolean':
@@ -475,14 +491,8 @@ function readSampling(v: unknown): SessionSamplingConfig {
   }
   if (s.importance === null || s.importance === undefined) return { sequence: s.sequence, importance: null };
   const i = record(s.importance, 'session.sampling.importance');
-  const uniformShare = finite(i.uniformShare, 'session.sampling.importance.uniformShare');
-  if (!(uniformShare > 0 && uniformShare <= 1)) {
-    throw new SolutionFileError('session.sampling.importance.uniformShare: expected a number in (0, 1]');
-  }
-  const kernels = count(i.kernels, 'session.sampling.importance.kernels');
-  const pilot = count(i.pilot, 'session.sampling.importance.pilot');
-  if (kernels < 1 || pilot < 1) throw new SolutionFileError('session.sampling.importance: expected positive counts');
-  return { sequence: s.sequence, importance: { uniformShare, kernels, pilot } };
+  const importance = savedValues(IMPORTANCE, i, 'session.sampling.importance') as NativeValues<typeof IMPORTANCE>;
+  return { sequence: s.sequence, importance };
 }
 
 function nonNegative(v: unknown, what: string): number {

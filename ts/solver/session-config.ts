@@ -3,7 +3,7 @@
 // `native` goes under its own name; the rest of this file is what needs more than a copy.
 import type { DeviceName } from '../native-config';
 import { memoryBudgetFor } from './device-budget';
-import { DENSE_KEYS, FIT, LINEAR, type NativeValues, NETWORK, nativeValues, TOP } from './option-table';
+import { DENSE_KEYS, FIT, IMPORTANCE, LINEAR, type NativeValues, NETWORK, nativeValues, TOP } from './option-table';
 import type { ResolvedLinear, ResolvedOptions, ResolvedSamples } from './options';
 import type { FitConfig, SessionConfig, SessionLinearConfig, SessionSamplingConfig } from './session';
 
@@ -76,7 +76,10 @@ function gradientRows(
 /** How the points are drawn: the sequence, and importance sampling or null. */
 export function samplingConfig(samples: ResolvedSamples): SessionSamplingConfig {
   const { sequence, importance } = samples;
-  return { sequence, importance: importance === false ? null : { ...importance } };
+  return {
+    sequence,
+    importance: importance === false ? null : (nativeValues(IMPORTANCE, importance) as NativeValues<typeof IMPORTANCE>),
+  };
 }
 
 /**

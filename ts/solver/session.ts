@@ -8,7 +8,7 @@
 // save-format.ts) and native code asserts only what memory safety needs.
 import type { LaunchCounts, NativeNetworkConfig } from '../native-config';
 import type { CompiledProblem } from '../problem/plan';
-import type { FIT, LINEAR, NativeValues } from './option-table';
+import type { FIT, IMPORTANCE, LINEAR, NativeValues } from './option-table';
 import type { ErrorNorm } from './options';
 
 export type Handle = number;
@@ -46,7 +46,7 @@ export type SessionLinearConfig = SessionPcgConfig | SessionDenseConfig;
 export interface SessionSamplingConfig {
   readonly sequence: 'uniform' | 'sobol';
   /** Importance sampling ∝ |u|, or null for none. */
-  readonly importance: { readonly uniformShare: number; readonly kernels: number; readonly pilot: number } | null;
+  readonly importance: NativeValues<typeof IMPORTANCE> | null;
 }
 
 export interface SessionConfig {
