@@ -18,6 +18,7 @@ import { DEFAULT_OPTIONS, PAPER_OPTIONS, resolveOptions } from '../ts/solver/opt
 import { decodeSolution, encodeSolution, SolutionFileError } from '../ts/solver/save-format';
 import { fitConfigFor, sessionConfigFor } from '../ts/solver/session-config';
 import { cli } from './cli-helpers';
+import { solutionConfig } from './helpers/solution-config';
 
 const problem = problems.heat({ dim: 2 });
 
@@ -152,16 +153,8 @@ describe('the option tables', () => {
 
   it('every saved form checks a loaded file’s session config, and an older file’s absent value is its legacy one', () => {
     const resolved = resolveOptions({ problem, samples: { count: 100, importance: true }, memoryBudget: 2 ** 30 });
-    const { problem: _p, ...options } = resolved;
     const data = {
-      config: {
-        name: problem.name,
-        params: problem.params,
-        plan: problem.plan,
-        options,
-        session: sessionConfigFor(resolved, 'cpu'),
-        parameterCount: 2,
-      },
+      config: solutionConfig(resolved, 2),
       times: [0],
       thetas: [Float64Array.of(1, 2)],
       stats: { steps: 0, rejectedSteps: 0, dynamicsEvaluations: 0, cgIterations: 0, restarts: 0, seconds: 0 },
