@@ -17,8 +17,8 @@ import {
   SolutionFileError,
   writeFileAtomic,
 } from '../ts/solver/save-format';
-import { sessionConfigFor } from '../ts/solver/session-config';
 import { Solution } from '../ts/solver/solution';
+import { solutionConfig } from './helpers/solution-config';
 import { fakeFactory } from './solver-fake-session';
 
 const P = 6;
@@ -26,16 +26,8 @@ const P = 6;
 /** A Solution of the 2D heat problem with hand-made θs, evaluated by the fake session. */
 function makeData(problem = problems.heat({ dim: 2 }), times = [0, 0.25, 0.5]): SolutionData {
   const resolved = resolveOptions({ problem, samples: 500, seed: 3, memoryBudget: 2 ** 30 });
-  const { problem: _p, ...options } = resolved;
   return {
-    config: {
-      name: problem.name,
-      params: problem.params,
-      plan: problem.plan,
-      options,
-      session: sessionConfigFor(resolved, 'cpu'),
-      parameterCount: P,
-    },
+    config: solutionConfig(resolved, P),
     times,
     thetas: times.map((t, k) => Float64Array.from({ length: P }, (_, i) => (k + 1) * (i + 1) + t)),
     stats: {

@@ -7,6 +7,7 @@ import type { ResolvedDistributed } from '../distributed/options';
 import { backendFor, joinRequest } from '../distributed/run';
 import { native } from '../native';
 import { problems } from '../problems/index';
+import { PAPER_OPTIONS } from '../solver/options';
 import type { CollectiveStats, SessionConfig } from '../solver/session';
 import { heat3dNetwork } from './solve';
 
@@ -77,22 +78,17 @@ export async function measureDistributed(
     return best;
   };
   // Plain CG capped at 5 and at 45 iterations (a tolerance it cannot reach): the difference is
-  // 40 iterations, each one M·v (and one all-reduce of p floats) plus vector updates.
-  const pcg = {
-    method: 'pcg' as const,
-    mu: 1e-6,
-    muScale: 'absolute' as const,
-    mixedPrecision: false,
-    reusePreconditioner: false,
-  };
-  const plain = (maxIters: number) => ({ ...pcg, tol: 1e-15, maxIters, rank: 0 });
+  // 40 iterations, each one M·v (and one all-reduce of p floats) plus vector updates. The full
+  // solve runs with the paper's settings.
+  const paper = PAPER_OPTIONS.linear;
+  const plain = (maxIters: number) => ({ ...paper, tol: 1e-15, maxIters, rank: 0 });
   const short = await solve(plain(5), n, 3);
   const long = await solve(plain(45), n, 3);
   const iterations = long.iterations - short.iterations;
   const probeShort = await solve(plain(5), 16, 3);
   const probeLong = await solve(plain(45), 16, 3);
   const probeIterations = probeLong.iterations - probeShort.iterations;
-  const full = await solve({ ...pcg, tol: 1e-8, maxIters: 1000, rank: 200 });
+  const full = await solve(paper);
   const p = theta.length;
   return {
     processes: run?.worldSize ?? 1,

@@ -9,6 +9,7 @@ import { runDistributedBench } from '../bench/distributed-cli';
 import { runBench } from '../bench/run';
 import { SpecError } from '../errors';
 import { packageRoot } from '../native';
+import { optionAt } from '../solver/option-table';
 import { DEFAULT_OPTIONS } from '../solver/options';
 import { gradientWeight, integerIn, param, positiveNumber, timeList } from './args';
 import { ExitCode, UsageError } from './errors';
@@ -60,65 +61,40 @@ export function createProgram(ctx: CliContext, onExit: (code: number) => void): 
         "where the defaults come from: 'default' (sized for a CPU) or 'paper' (the paper's GPU configuration)",
       ).choices(['default', 'paper']),
     )
-    .option('--samples <n>', `Monte Carlo points per dynamics evaluation (default: ${D.samples.count})`, integerIn(16))
-    .addOption(
-      new Option(
-        '--sequence <name>',
-        `Monte Carlo points: scrambled Sobol or independent uniform (default: ${D.samples.sequence})`,
-      ).choices(['sobol', 'uniform']),
-    )
+    .addOption(tableFlag('samples.count', 'n', integerIn(16)))
+    .addOption(tableFlag('samples.sequence', 'name'))
     .option('--importance', 'importance sampling ∝ |u| (a defensive mixture with uniform points, weighted)')
     .option(
       '--out <dir>',
       'output directory (default: neural-ivp-out/<problem name>); a run that stops early does not overwrite a complete earlier run there, it writes to <dir>-incomplete instead',
     )
     .option('--force', 'let a run that stops early overwrite the files of a complete earlier run in --out')
-    .option('--width <w>', `hidden units per layer (default: ${D.network.width})`, integerIn(1))
-    .option('--depth <d>', `hidden layers (default: ${D.network.depth})`, integerIn(1))
-    .option(
-      '--rtol <r>',
-      `ODE tolerance: accept a step when ‖err‖ ≤ rtol·‖θ0‖ (default: ${D.integrator.rtol})`,
-      positiveNumber,
-    )
-    .addOption(
-      new Option('--method <name>', `Runge–Kutta pair (default: ${D.integrator.method})`).choices(['rk23', 'rk45']),
-    )
-    .addOption(
-      new Option(
-        '--linear <name>',
-        `linear solver for (M + μI)θ̇ = F: preconditioned CG, or dense Cholesky for small networks (default: ${D.linear.method})`,
-      ).choices(['pcg', 'dense']),
-    )
-    .option('--rank <r>', `preconditioner rank for pcg; 0 = plain CG (default: ${D.linear.rank})`, integerIn(0))
+    .addOption(tableFlag('network.width', 'w', integerIn(1)))
+    .addOption(tableFlag('network.depth', 'd', integerIn(1)))
+    .addOption(tableFlag('integrator.rtol', 'r', positiveNumber))
+    .addOption(tableFlag('integrator.method', 'name'))
+    .addOption(tableFlag('linear.method', 'name'))
+    .addOption(tableFlag('linear.rank', 'r', integerIn(0)))
     .option(
       '--gradient-weight <β|field=β>',
       "project a field's step in ‖·‖² + β‖∇·‖² instead of L², repeatable (e.g. u=1 for a wave u_t = v, v_t = Δu: its energy norm); a bare β applies to every field (default: 0)",
       gradientWeight,
     )
-    .addOption(
-      new Option(
-        '--fit-method <name>',
-        `the fit of the initial condition and of each restart (default: ${D.fit.method})`,
-      ).choices(['gauss-newton', 'adam']),
-    )
-    .option(
-      '--fit-tol <e>',
-      `stop the fit at this relative L2 error on held-out points (default: ${D.fit.tol})`,
-      positiveNumber,
-    )
-    .option('--fit-seconds <s>', `wall-clock budget of each fit (default: ${D.fit.maxSeconds})`, positiveNumber)
+    .addOption(tableFlag('fit.method', 'name'))
+    .addOption(tableFlag('fit.tol', 'e', positiveNumber))
+    .addOption(tableFlag('fit.maxSeconds', 's', positiveNumber))
     .option(
       '--fit-steps <n>',
       `cap on the iterations of each fit; 0 = head tuning only (default: ${D.fit.maxIterations} Gauss–Newton iterations or ${D.adamIterations} Adam steps)`,
       integerIn(0),
     )
-    .option('--fit-batch <n>', `points per Adam step (default: ${D.fit.batch})`, integerIn(1))
+    .addOption(tableFlag('fit.batch', 'n', integerIn(1)))
     .option(
       '--restarts',
       `refit the network during the run (section 4.2; default: on, once a solve needs more than ${D.restarts.cgIterations} CG iterations)`,
     )
     .option('--no-restarts', 'never refit during the run')
-    .option('--seed <s>', `seed of the network initialization and the samples (default: ${D.seed})`, integerIn(0))
+    .addOption(tableFlag('seed', 's', integerIn(0)))
     .option(
       '--dim <d>',
       'spatial dimension, for problems that take one (heat, advection, wave, fokkerPlanck, or a problem function)',
@@ -130,18 +106,8 @@ export function createProgram(ctx: CliContext, onExit: (code: number) => void): 
       positiveNumber,
     )
     .option('--save-at <t1,t2,...>', 'comma-separated times in [0, T] to save and report (default: 0,T)', timeList)
-    .addOption(
-      new Option('--dtype <type>', `floating point type of the network and solves (default: ${D.dtype})`).choices([
-        'float64',
-        'float32',
-      ]),
-    )
-    .addOption(
-      new Option(
-        '--device <device>',
-        `where to compute; auto picks CUDA when available (default: ${D.device})`,
-      ).choices(['auto', 'cpu', 'cuda']),
-    )
+    .addOption(tableFlag('dtype', 'type'))
+    .addOption(tableFlag('device', 'device'))
     .option(
       '--param <key=value>',
       'a problem option, repeatable (e.g. --param diffusivity=0.2, --param velocity=1,0)',
@@ -202,6 +168,20 @@ export function createProgram(ctx: CliContext, onExit: (code: number) => void): 
     });
 
   return program;
+}
+
+/**
+ * The flag of an option declared in solver/option-table.ts: its name, one-line doc, choices and
+ * the default preset's value come from there; `parse` checks the value's syntax (the library
+ * judges its range, naming the flag).
+ */
+function tableFlag(path: string, arg: string, parse?: (value: string) => unknown): Option {
+  const spec = optionAt(path);
+  if (spec?.flag === undefined) throw new Error(`no flag sets the option ${path}`);
+  const option = new Option(`${spec.flag} <${arg}>`, `${spec.doc} (default: ${String(spec.defaults.default)})`);
+  const choices = (spec.read as { choices?: readonly string[] }).choices;
+  if (choices !== undefined) return option.choices(choices);
+  return parse === undefined ? option : option.argParser(parse);
 }
 
 /** Runs the command line `argv` (without `node` and the script); resolves to the exit status. */

@@ -10,10 +10,11 @@ import { AbortError } from '../integrate/index';
 import type { Problem } from '../problem/define';
 import { collectReportData } from '../report/collect';
 import { renderReport } from '../report/render';
-import type { ReportRecord } from '../report/types';
+import type { ReportData, ReportRecord } from '../report/types';
 import { runtimeInfo } from '../runtime';
 import { type FitReport, fitWarning } from '../solver/fit-report';
-import { EvolveError, NeuralIVP } from '../solver/neural-ivp';
+import { checkEvolveBudget, EvolveError, type EvolveProgress, NeuralIVP } from '../solver/neural-ivp';
+import { FIT, flagsOfPaths, INTEGRATOR, LINEAR, NETWORK, type OptionTable, SAMPLES, TOP } from '../solver/option-table';
 import type { NeuralIVPOptions } from '../solver/options';
 import { writeFileAtomic } from '../solver/save-format';
 import type { SessionFactory, Solution } from '../solver/solution';
@@ -74,29 +75,12 @@ export interface CliContext {
   workerCommand?: readonly string[];
 }
 
-/** The option paths of `SpecError`s and the flags that set them. */
+/** The option paths of `SpecError`s and the flags that set them (the tables' flags, and the sections'). */
 const FLAG_OF_PATH: Readonly<Record<string, string>> = {
+  ...flagsOfPaths(),
   preset: '--preset',
   samples: '--samples',
-  'samples.count': '--samples',
-  'samples.sequence': '--sequence',
-  'samples.importance': '--importance',
-  'fit.method': '--fit-method',
-  'fit.tol': '--fit-tol',
-  'fit.maxSeconds': '--fit-seconds',
-  'network.width': '--width',
-  'network.depth': '--depth',
-  'integrator.rtol': '--rtol',
-  'integrator.method': '--method',
-  'linear.method': '--linear',
-  'linear.rank': '--rank',
-  'linear.gradientWeight': '--gradient-weight',
-  'fit.steps': '--fit-steps',
-  'fit.batch': '--fit-batch',
   restarts: '--restarts',
-  seed: '--seed',
-  dtype: '--dtype',
-  device: '--device',
 };
 
 /** The flag that sets an option path; a field's gradient weight is set by --gradient-weight. */
@@ -113,43 +97,40 @@ export function describeSpecError(e: SpecError, flagOf: (path: string) => string
 const defined = <T extends object>(o: T): T =>
   Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 
+const nonEmpty = (o: Record<string, unknown>) => (Object.keys(o).length > 0 ? o : undefined);
+
+/** The options a table's flags set: each option whose flag was given (commander names it in camelCase). */
+function flagged(table: OptionTable, f: RunFlags): Record<string, unknown> {
+  const given = f as unknown as Readonly<Record<string, unknown>>;
+  const camel = (flag: string) => flag.slice(2).replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+  return defined(
+    Object.fromEntries(
+      Object.entries(table).flatMap(([key, spec]) => (spec.flag === undefined ? [] : [[key, given[camel(spec.flag)]]])),
+    ),
+  );
+}
+
 export function solverOptions(problem: Problem, f: RunFlags): NeuralIVPOptions {
-  const network = defined({ width: f.width, depth: f.depth });
-  const integrator = defined({ method: f.method, rtol: f.rtol });
-  const fit = defined({
-    method: f.fitMethod,
-    tol: f.fitTol,
-    maxSeconds: f.fitSeconds,
-    steps: f.fitSteps,
-    batch: f.fitBatch,
-  });
-  const sampling = defined({
-    count: f.samples,
-    sequence: f.sequence,
-    importance: f.importance === true ? true : undefined,
-  });
-  let linear: NeuralIVPOptions['linear'];
-  if (f.linear === 'dense') {
-    if (f.rank !== undefined)
-      throw new UsageError('--rank', 'sets the PCG preconditioner rank; it does not apply to --linear dense');
-    linear = defined({ method: 'dense' as const, gradientWeight: f.gradientWeight });
-  } else if (f.linear === 'pcg' || f.rank !== undefined || f.gradientWeight !== undefined) {
-    linear = defined({ method: 'pcg' as const, rank: f.rank, gradientWeight: f.gradientWeight });
+  const network = flagged(NETWORK, f);
+  const integrator = flagged(INTEGRATOR, f);
+  const fit = flagged(FIT, f);
+  const sampling = flagged(SAMPLES, f);
+  const linear = flagged(LINEAR, f);
+  if (linear.method === 'dense' && linear.rank !== undefined) {
+    throw new UsageError('--rank', 'sets the PCG preconditioner rank; it does not apply to --linear dense');
   }
   return defined({
     problem,
     preset: f.preset,
-    network: Object.keys(network).length > 0 ? network : undefined,
+    network: nonEmpty(network),
     // A plain count when only --samples is given (as before the sampling options).
     samples: f.sequence === undefined && f.importance !== true ? f.samples : sampling,
-    linear,
-    integrator: Object.keys(integrator).length > 0 ? integrator : undefined,
-    fit: Object.keys(fit).length > 0 ? fit : undefined,
+    linear: nonEmpty(linear),
+    integrator: nonEmpty(integrator),
+    fit: nonEmpty(fit),
     restarts: f.restarts,
-    dtype: f.dtype,
-    device: f.device,
-    seed: f.seed,
-  });
+    ...flagged(TOP, f),
+  }) as NeuralIVPOptions;
 }
 
 function machineInfo(device: string): ReportRecord {
@@ -186,26 +167,46 @@ const safeName = (name: string): string => name.replace(/[^A-Za-z0-9._-]+/g, '_'
 export async function runSolve(problemArg: string, flags: RunFlags, ctx: CliContext): Promise<number> {
   const started = performance.now();
   const writeLine = (line: string): void => ctx.stderr(`${line}\n`);
-  let progress: RunProgress = flags.quiet === true ? silentProgress : barProgress(ctx.progressStream, writeLine);
+  const setup = await prepare(problemArg, flags, ctx);
+  if (typeof setup === 'number') return setup;
+  const { ivp } = setup;
+  // A distributed run: every process computes, rank 0 alone reports and writes.
+  const writer = (ivp.options.distributed?.rank ?? 0) === 0;
+  const progress = flags.quiet === true || !writer ? silentProgress : barProgress(ctx.progressStream, writeLine);
+  const out = path.resolve(ctx.cwd, flags.out ?? path.join('neural-ivp-out', safeName(setup.problem.name)));
+  if (writer) await prepareOutputDir(out);
+  const run = await fitAndEvolve(setup, flags, ctx, progress);
+  if (typeof run === 'number') return run;
+  if (!writer) return run.warning === undefined ? ExitCode.ok : ExitCode.failure;
+  return writeRun(setup, run, { flags, ctx, progress, out, started });
+}
 
-  // Everything up to the solver's constructor is checking: failures are usage errors (exit 2).
+/** The checked problem and solver; failures are usage errors (exit 2). */
+interface Setup {
+  problem: Problem;
+  /** Where the problem came from (a name or a module path). */
+  source: string;
+  ivp: NeuralIVP;
+  saveAt: number[];
+}
+
+/** Everything up to the solver's constructor is checking: a failure is a usage error (exit 2). */
+async function prepare(problemArg: string, flags: RunFlags, ctx: CliContext): Promise<Setup | number> {
   let problem: Problem;
   let source: string;
   try {
     ({ problem, source } = await loadProblem(problemArg, { dim: flags.dim, params: flags.param, cwd: ctx.cwd }));
   } catch (e) {
-    if (e instanceof SpecError) {
-      // Only a path under a --param that was given names --param (not the problem's own rhs, …).
-      const given = flags.param ?? {};
-      const flagOf = (p: string): string | undefined => {
-        const key = p.split(/[.[]/)[0];
-        if (p === 'dim') return '--dim';
-        return Object.hasOwn(given, key) ? `--param ${key}=…` : undefined;
-      };
-      ctx.stderr(`error: ${describeSpecError(e, flagOf)}\n`);
-      return ExitCode.usage;
-    }
-    throw e;
+    if (!(e instanceof SpecError)) throw e;
+    // Only a path under a --param that was given names --param (not the problem's own rhs, …).
+    const given = flags.param ?? {};
+    const flagOf = (p: string): string | undefined => {
+      const key = p.split(/[.[]/)[0];
+      if (p === 'dim') return '--dim';
+      return Object.hasOwn(given, key) ? `--param ${key}=…` : undefined;
+    };
+    ctx.stderr(`error: ${describeSpecError(e, flagOf)}\n`);
+    return ExitCode.usage;
   }
   const T = flags.T;
   const saveAt = flags.saveAt ?? [0, T];
@@ -215,54 +216,72 @@ export async function runSolve(problemArg: string, flags: RunFlags, ctx: CliCont
   try {
     ivp = new NeuralIVP(solverOptions(problem, flags), ctx.createSession ? { createSession: ctx.createSession } : {});
   } catch (e) {
-    if (e instanceof SpecError) {
-      ctx.stderr(`error: ${describeSpecError(e, flagOfPath)}\n`);
-      return ExitCode.usage;
-    }
-    throw e;
+    if (!(e instanceof SpecError)) throw e;
+    ctx.stderr(`error: ${describeSpecError(e, flagOfPath)}\n`);
+    return ExitCode.usage;
   }
-
-  if (flags.maxSeconds !== undefined && ivp.options.distributed !== null) {
-    throw new UsageError('--max-seconds', 'is not available in a distributed run (each process has its own clock)');
+  // Judged before the fit runs, by the check `evolve` applies.
+  try {
+    checkEvolveBudget(flags.maxSeconds, ivp.options.distributed !== null);
+  } catch (e) {
+    throw new UsageError('--max-seconds', (e as Error).message);
   }
-  // A distributed run: every process computes, rank 0 alone reports and writes.
-  const writer = (ivp.options.distributed?.rank ?? 0) === 0;
-  if (!writer) progress = silentProgress;
-  const out = path.resolve(ctx.cwd, flags.out ?? path.join('neural-ivp-out', safeName(problem.name)));
-  if (writer) await prepareOutputDir(out);
+  return { problem, source, ivp, saveAt };
+}
 
-  let solution: Solution;
-  let warning: string | undefined;
-  let stopped: { reason: string; t: number; cause: string } | undefined;
-  let fit: FitReport;
-  let fitSeconds: number;
-  let evolveSeconds: number;
+/** What the fit and the integration gave: a solution, complete or (with a warning) partial. */
+interface RunResult {
+  solution: Solution;
+  fit: FitReport;
+  fitSeconds: number;
+  evolveSeconds: number;
+  /** Set when the integration stopped early. */
+  warning?: string;
+  /** Why it stopped: the integrator's reason and the root cause in words. */
+  stopped?: { reason: string; t: number; cause: string };
+}
+
+/** Fits, then evolves to T with progress; an interrupted run is its exit status. */
+async function fitAndEvolve(
+  { ivp, saveAt }: Setup,
+  flags: RunFlags,
+  ctx: CliContext,
+  progress: RunProgress,
+): Promise<RunResult | number> {
   try {
     let t0 = performance.now();
     progress.fitStart(ivp.options.fit);
-    fit = await ivp.fit({ signal: ctx.signal, onProgress: (p) => progress.fitUpdate(p) });
-    fitSeconds = (performance.now() - t0) / 1000;
+    const fit = await ivp.fit({ signal: ctx.signal, onProgress: (p) => progress.fitUpdate(p) });
+    const fitSeconds = (performance.now() - t0) / 1000;
     progress.fitDone(fit);
 
     t0 = performance.now();
-    progress.evolveStart(T);
+    progress.evolveStart(flags.T);
+    const options = {
+      saveAt,
+      signal: ctx.signal,
+      onProgress: (p: EvolveProgress) => progress.evolveUpdate(p),
+      maxSeconds: flags.maxSeconds,
+    };
     try {
-      solution = await ivp.evolve(T, {
-        saveAt,
-        signal: ctx.signal,
-        onProgress: (p) => progress.evolveUpdate(p),
-        maxSeconds: flags.maxSeconds,
-      });
+      const solution = await ivp.evolve(flags.T, options);
       progress.evolveDone();
+      return { solution, fit, fitSeconds, evolveSeconds: (performance.now() - t0) / 1000 };
     } catch (e) {
       if (!(e instanceof EvolveError)) throw e;
       progress.stop();
-      solution = e.solution;
-      warning = `The run stopped early: ${e.message}`;
-      stopped = { reason: e.reason, t: e.t, cause: e.rootCause ?? e.message };
-      writeLine(`warning: ${warning}`);
+      const warning = `The run stopped early: ${e.message}`;
+      ctx.stderr(`warning: ${warning}\n`);
+      const stopped = { reason: e.reason, t: e.t, cause: e.rootCause ?? e.message };
+      return {
+        solution: e.solution,
+        fit,
+        fitSeconds,
+        evolveSeconds: (performance.now() - t0) / 1000,
+        warning,
+        stopped,
+      };
     }
-    evolveSeconds = (performance.now() - t0) / 1000;
   } catch (e) {
     progress.stop();
     if (e instanceof AbortError || (e as Error | undefined)?.name === 'AbortError') {
@@ -271,17 +290,25 @@ export async function runSolve(problemArg: string, flags: RunFlags, ctx: CliCont
     }
     throw e;
   }
+}
 
-  if (!writer) return warning === undefined ? ExitCode.ok : ExitCode.failure;
+/** Writes solution.json, metrics.json and report.html, prints the summary and the paths. */
+async function writeRun(
+  setup: Setup,
+  run: RunResult,
+  env: { flags: RunFlags; ctx: CliContext; progress: RunProgress; out: string; started: number },
+): Promise<number> {
+  const { flags, ctx, progress, out } = env;
+  const { solution, warning } = run;
   progress.note('evaluating the solution for the report…');
   const t0 = performance.now();
-  const data = await collectReportData(solution, problem, { grid: flags.grid });
+  const data = await collectReportData(solution, setup.problem, { grid: flags.grid });
   const collectSeconds = (performance.now() - t0) / 1000;
   // An incomplete run never replaces a complete earlier run's files.
   const dir = warning === undefined ? out : await folderForIncompleteRun(out, flags.force === true);
   if (dir !== out) {
-    writeLine(
-      `warning: ${out} holds a complete earlier run, left as it is; this run's files go to ${dir} (--force overwrites)`,
+    ctx.stderr(
+      `warning: ${out} holds a complete earlier run, left as it is; this run's files go to ${dir} (--force overwrites)\n`,
     );
   }
   const files = {
@@ -290,58 +317,72 @@ export async function runSolve(problemArg: string, flags: RunFlags, ctx: CliCont
     report: path.join(dir, 'report.html'),
   };
   await solution.save(files.solution);
-
-  const { problem: _problem, ...options } = ivp.options;
-  const machine = machineInfo(ivp.device);
+  const machine = machineInfo(setup.ivp.device);
   const timings = {
-    fit: fitSeconds,
-    evolve: evolveSeconds,
+    fit: run.fitSeconds,
+    evolve: run.evolveSeconds,
     evaluate: collectSeconds,
-    total: (performance.now() - started) / 1000,
+    total: (performance.now() - env.started) / 1000,
   };
+  const metrics = metricsRecord(setup, run, data, { T: flags.T, timings, machine, argv: ctx.argv });
+  await writeFileAtomic(files.metrics, `${JSON.stringify(metrics, null, 2)}\n`);
+  const T = flags.T;
+  const html = renderReport({
+    ...data,
+    T,
+    options: { ...data.options, T, saveAt: setup.saveAt },
+    timings,
+    machine,
+    warning,
+  });
+  await writeFileAtomic(files.report, html);
+  if (flags.quiet !== true) summary(solution, data, ctx);
+  ctx.stdout(`${files.solution}\n${files.metrics}\n${files.report}\n`);
+  return warning === undefined ? ExitCode.ok : ExitCode.failure;
+}
+
+/** metrics.json: the run's status, problem, options, stats, saved measurements, timings and machine. */
+function metricsRecord(
+  setup: Setup,
+  run: RunResult,
+  data: ReportData,
+  extra: { T: number; timings: Record<string, number>; machine: ReportRecord; argv: readonly string[] },
+): Record<string, unknown> {
+  const { solution, warning, stopped, fit } = run;
+  const { problem: _problem, ...options } = setup.ivp.options;
   const fitNote = fitWarning(fit);
-  const metrics = {
+  return {
     status: warning === undefined ? 'complete' : 'incomplete',
     ...(warning === undefined ? {} : { warning }),
     // Why an incomplete run stopped: the integrator's reason and the root cause in words.
     ...(stopped === undefined ? {} : { stopped }),
     // Not errors: the run completed (a fit that missed its tolerance, …).
     warnings: fitNote === undefined ? [] : [fitNote],
-    problem: { ...data.problem, source },
-    T,
-    saveAt,
+    problem: { ...data.problem, source: setup.source },
+    T: extra.T,
+    saveAt: setup.saveAt,
     parameterCount: solution.parameterCount,
     options,
     fit,
     stats: solution.stats,
     saved: data.saved,
     history: solution.history,
-    timings,
-    machine,
-    command: ['neural-ivp', ...ctx.argv],
+    timings: extra.timings,
+    machine: extra.machine,
+    command: ['neural-ivp', ...extra.argv],
     files: { solution: 'solution.json', report: 'report.html' },
   };
-  await writeFileAtomic(files.metrics, `${JSON.stringify(metrics, null, 2)}\n`);
-  const html = renderReport({
-    ...data,
-    T,
-    options: { ...data.options, T, saveAt },
-    timings,
-    machine,
-    warning,
-  });
-  await writeFileAtomic(files.report, html);
+}
 
+/** The last saved time's residual and error, and the run's counts, on stderr. */
+function summary(solution: Solution, data: ReportData, ctx: CliContext): void {
   const last = data.saved.at(-1);
-  if (flags.quiet !== true && last !== undefined) {
-    const parts = [`t = ${last.t}`];
-    if (last.residual !== null) parts.push(`residual ${last.residual.toExponential(2)}`);
-    if (last.error !== null) parts.push(`error ${last.error.toExponential(2)}`);
-    const s = solution.stats;
-    writeLine(
-      `${s.steps} steps (${s.rejectedSteps} rejected), ${s.cgIterations} CG iterations, ${s.restarts} restarts; ${parts.join(', ')}`,
-    );
-  }
-  ctx.stdout(`${files.solution}\n${files.metrics}\n${files.report}\n`);
-  return warning === undefined ? ExitCode.ok : ExitCode.failure;
+  if (last === undefined) return;
+  const parts = [`t = ${last.t}`];
+  if (last.residual !== null) parts.push(`residual ${last.residual.toExponential(2)}`);
+  if (last.error !== null) parts.push(`error ${last.error.toExponential(2)}`);
+  const s = solution.stats;
+  ctx.stderr(
+    `${s.steps} steps (${s.rejectedSteps} rejected), ${s.cgIterations} CG iterations, ${s.restarts} restarts; ${parts.join(', ')}\n`,
+  );
 }

@@ -4,6 +4,7 @@ import { AbortError, IntegrationError, isAbortError, StepFailure, throwIfAborted
 import type { IntegrationProgress, IntegrationStats, StepRecord } from './progress';
 import { type RkStepResult, rkStep } from './rk';
 import type { ButcherTableau } from './tableaus';
+import { checkMaxSeconds, checkSaveAt } from './times';
 import { type Awaitable, type OdeSystem, releaseAll, type VectorOps } from './vector';
 
 export type { IntegrationProgress, IntegrationStats, StepRecord } from './progress';
@@ -31,7 +32,7 @@ export interface IntegrateOptions<V> {
    * same scale across resumed or chained integrations.
    */
   errorScale?: number;
-  /** Strictly increasing times in [t0, T] at which to save the state, hit exactly (default [t0, T]). */
+  /** Strictly increasing times in [t0, T] at which to save the state, hit exactly (default [t0, T]; never empty). */
   saveAt?: readonly number[];
   /** The first step size (default 20·(T − t0)·rtol, the paper's appendix D). */
   firstStep?: number;
@@ -90,239 +91,311 @@ const FAILURE_SHRINK = 0.25;
  * when `willRepeat` says the failure would repeat.
  */
 export async function integrate<V>(options: IntegrateOptions<V>): Promise<IntegrateResult<V>> {
-  const { tableau, system, ops, y0, signal, beforeStep, onStep } = options;
-  const t0 = options.t0 ?? 0;
-  const T = options.T;
-  const rtol = options.rtol;
-  const atol = options.atol ?? 0;
-  const maxSteps = options.maxSteps ?? 100_000;
-  const maxRejections = options.maxRejections ?? 10;
-  const reuse = options.fsal ?? true;
-  if (!Number.isFinite(t0)) throw new RangeError(`t0 must be finite, got ${t0}`);
-  if (!Number.isFinite(T) || T < t0) throw new RangeError(`T must be finite and ≥ t0 = ${t0}, got ${T}`);
-  if (!(rtol > 0 && Number.isFinite(rtol))) throw new RangeError(`rtol must be a positive number, got ${rtol}`);
-  if (!(atol >= 0 && Number.isFinite(atol))) throw new RangeError(`atol must be a non-negative number, got ${atol}`);
-  if (!(maxSteps >= 0)) throw new RangeError(`maxSteps must be ≥ 0, got ${maxSteps}`);
-  const maxSeconds = options.maxSeconds;
-  if (maxSeconds !== undefined && !(maxSeconds > 0)) {
-    throw new RangeError(`maxSeconds must be a positive number, got ${maxSeconds}`);
-  }
-  const deadline = maxSeconds === undefined ? Number.POSITIVE_INFINITY : performance.now() + 1000 * maxSeconds;
-  if (!(Number.isInteger(maxRejections) && maxRejections >= 1)) {
-    throw new RangeError(`maxRejections must be a positive integer, got ${maxRejections}`);
-  }
-  const saveAt = checkSaveAt(options.saveAt ?? (T > t0 ? [t0, T] : [t0]), t0, T);
-  let h = options.firstStep ?? 20 * (T - t0) * rtol;
-  if (T > t0 && !(h > 0 && Number.isFinite(h))) throw new RangeError(`firstStep must be a positive number, got ${h}`);
-  throwIfAborted(signal);
-  const errorScale = options.errorScale ?? rtol * (await ops.norm(y0)) + atol;
+  const limits = checkOptions(options);
+  throwIfAborted(options.signal);
+  const errorScale = options.errorScale ?? limits.rtol * (await options.ops.norm(options.y0)) + limits.atol;
   if (!(errorScale > 0 && Number.isFinite(errorScale))) {
     throw new RangeError(
       `the error scale rtol·‖y0‖₂ + atol must be positive and finite, got ${errorScale} (give atol > 0 when y0 = 0)`,
     );
   }
-  const controller = options.controller ?? adaptiveController(tableau.errorOrder);
+  return new Integration(options, limits, errorScale).run();
+}
 
-  const stats: IntegrationStats = { steps: 0, rejectedSteps: 0, failedSteps: 0, derivativeEvaluations: 0 };
-  const steps: StepRecord[] = [];
-  const times: number[] = [];
-  const states: V[] = [];
-  const saved = new Set<V>();
-  const counted: OdeSystem<V> = {
-    derivative(t: number, y: V): Promise<V> {
-      stats.derivativeEvaluations++;
-      return system.derivative(t, y);
-    },
-  };
-  const stage = system.stage;
-  if (stage !== undefined) {
-    counted.stage = (t, base, terms) => {
-      stats.derivativeEvaluations++;
-      return stage.call(system, t, base, terms);
-    };
+/** The checked options with their defaults filled in. */
+interface Limits {
+  t0: number;
+  T: number;
+  rtol: number;
+  atol: number;
+  saveAt: number[];
+  firstStep: number;
+  maxSteps: number;
+  maxRejections: number;
+  maxSeconds: number | undefined;
+  /** performance.now() past which no attempt starts (∞ without `maxSeconds`). */
+  deadline: number;
+  /** `fsal`: reuse f(t, y) across attempts. */
+  reuse: boolean;
+}
+
+function checkOptions<V>(options: IntegrateOptions<V>): Limits {
+  const { t0 = 0, T, rtol, atol = 0, maxSteps = 100_000, maxRejections = 10 } = options;
+  if (!Number.isFinite(t0)) throw new RangeError(`t0 must be finite, got ${t0}`);
+  if (!Number.isFinite(T) || T < t0) throw new RangeError(`T must be finite and ≥ t0 = ${t0}, got ${T}`);
+  if (!(rtol > 0 && Number.isFinite(rtol))) throw new RangeError(`rtol must be a positive number, got ${rtol}`);
+  if (!(atol >= 0 && Number.isFinite(atol))) throw new RangeError(`atol must be a non-negative number, got ${atol}`);
+  if (!(maxSteps >= 0)) throw new RangeError(`maxSteps must be ≥ 0, got ${maxSteps}`);
+  const maxSeconds = checkMaxSeconds(options.maxSeconds, 'integrate');
+  const deadline = maxSeconds === undefined ? Number.POSITIVE_INFINITY : performance.now() + 1000 * maxSeconds;
+  if (!(Number.isInteger(maxRejections) && maxRejections >= 1)) {
+    throw new RangeError(`maxRejections must be a positive integer, got ${maxRejections}`);
   }
-  // Vectors to release, handed to the backend once per attempt (one call with `releaseMany`).
-  const unused: V[] = [];
-  const release = (v: V | undefined): void => {
-    if (v !== undefined) unused.push(v);
-  };
-  const flush = (): void => releaseAll(ops, unused.splice(0));
-  /** Releases a state the driver owns (not y0, not saved). */
-  const dropState = (v: V): void => {
-    if (v !== y0 && !saved.has(v)) release(v);
-  };
-  const save = (t: number, v: V): void => {
-    times.push(t);
-    states.push(v);
-    saved.add(v);
-  };
-
-  let t = t0;
-  let y = y0;
-  let k1: V | undefined; // f(t, y), owned, finite
-  let failures = 0;
-  let attempts = 0;
-  const progress = (): IntegrationProgress<V> => ({
-    t,
-    y,
-    times: times.slice(),
-    states: states.slice(),
-    steps,
-    stats: { ...stats },
-    hNext: h,
-    errorScale,
-  });
-
-  let saveIndex = 0;
-  if (saveAt.length > 0 && saveAt[0] === t0) {
-    save(t0, y0);
-    saveIndex = 1;
+  const saveAt = checkSaveAt(options.saveAt ?? (T > t0 ? [t0, T] : [t0]), t0, T, 'integrate');
+  const firstStep = options.firstStep ?? 20 * (T - t0) * rtol;
+  if (T > t0 && !(firstStep > 0 && Number.isFinite(firstStep))) {
+    throw new RangeError(`firstStep must be a positive number, got ${firstStep}`);
   }
-  try {
-    // Stops: every remaining save time, then T.
-    const stops = saveAt.slice(saveIndex);
+  const reuse = options.fsal ?? true;
+  return { t0, T, rtol, atol, saveAt, firstStep, maxSteps, maxRejections, maxSeconds, deadline, reuse };
+}
+
+/**
+ * One integration's state and its steps, after scipy's `OdeSolver.step` / `RungeKutta._step_impl`:
+ * `step` prepares an attempt, `attempt`s it, and then `accept`s, `reject`s or records a `failure`.
+ *
+ * Ownership: y0 is borrowed; the driver owns y (unless it is y0 or saved), k1 and every vector a
+ * step returns, and hands those it no longer needs to the backend once per attempt (`flush`).
+ */
+class Integration<V> {
+  private t: number;
+  private y: V;
+  /** The next step size the controller proposes. */
+  private h: number;
+  /** f(t, y) kept for the next attempt: owned, finite. */
+  private k1: V | undefined;
+  /** Failed attempts in a row. */
+  private failures = 0;
+  private attempts = 0;
+  private readonly stats: IntegrationStats = { steps: 0, rejectedSteps: 0, failedSteps: 0, derivativeEvaluations: 0 };
+  private readonly steps: StepRecord[] = [];
+  private readonly times: number[] = [];
+  private readonly states: V[] = [];
+  private readonly saved = new Set<V>();
+  private readonly unused: V[] = [];
+  private readonly system: OdeSystem<V>;
+  private readonly controller: StepSizeController;
+
+  constructor(
+    private readonly o: IntegrateOptions<V>,
+    private readonly limits: Limits,
+    private readonly errorScale: number,
+  ) {
+    this.t = limits.t0;
+    this.y = o.y0;
+    this.h = limits.firstStep;
+    this.controller = o.controller ?? adaptiveController(o.tableau.errorOrder);
+    this.system = this.counted(o.system);
+  }
+
+  /** Steps to every save time in turn, then to T; the progress at T. */
+  async run(): Promise<IntegrateResult<V>> {
+    const { saveAt, t0, T } = this.limits;
+    let next = 0; // the next save time
+    if (saveAt[0] === t0) this.save(saveAt[next++]);
+    const stops = saveAt.slice(next);
     if (stops.length === 0 || stops[stops.length - 1] !== T) stops.push(T);
-    for (const stop of stops) {
-      while (t < stop) {
-        throwIfAborted(signal);
-        if (beforeStep !== undefined) {
-          const replacement = await beforeStep(t, y);
-          if (replacement !== undefined) {
-            release(k1);
-            k1 = undefined;
-            if (replacement !== y) dropState(y);
-            y = replacement;
-          }
-        }
-        const remaining = stop - t;
-        const lands = h * (1 + STRETCH) >= remaining;
-        const hStep = lands ? remaining : h;
-        if (!(hStep > 0) || t + hStep === t) {
-          throw new IntegrationError('stepSize', `step size ${hStep} underflowed at t = ${t}`, progress());
-        }
-        if (attempts >= maxSteps) {
-          throw new IntegrationError('maxSteps', `more than maxSteps = ${maxSteps} step attempts`, progress());
-        }
-        if (performance.now() > deadline) {
-          throw new IntegrationError('maxSeconds', `the budget of maxSeconds = ${maxSeconds} s ran out`, progress());
-        }
-        attempts++;
-
-        let result: RkStepResult<V>;
-        try {
-          result = await rkStep(tableau, counted, ops, t, y, hStep, { k1, errorScale, signal, release });
-        } catch (e) {
-          if (!(e instanceof StepFailure)) throw e;
-          // A failed attempt: keep a valid k1 (same t, y) when reusing, shrink h.
-          if (e.k1 !== undefined && e.k1 !== k1) {
-            if (reuse) k1 = e.k1 as V;
-            else release(e.k1 as V);
-          }
-          if (!reuse) {
-            release(k1);
-            k1 = undefined;
-          }
-          const record: StepRecord = { t, h: hStep, errNorm: Number.NaN, accepted: false, failure: e.reason };
-          steps.push(record);
-          stats.rejectedSteps++;
-          stats.failedSteps++;
-          failures++;
-          h = hStep * FAILURE_SHRINK;
-          flush();
-          if (onStep !== undefined) await onStep(record);
-          if (options.willRepeat?.(e as StepFailure<V>, t) === true) {
-            throw new IntegrationError(
-              'error',
-              `${causeMessage(e)} (at t = ${t}; not retried: it would fail again)`,
-              progress(),
-              { cause: e },
-            );
-          }
-          if (failures >= maxRejections) {
-            throw new IntegrationError(
-              'rejections',
-              `${failures} consecutive failed steps at t = ${t} (last: ${e.message})`,
-              progress(),
-              { cause: e },
-            );
-          }
-          continue;
-        }
-
-        const { y1, err, errNorm, kLast } = result;
-        release(err);
-        const decision = controller.decide(hStep, errNorm);
-        const record: StepRecord = { t, h: hStep, errNorm, accepted: decision.accept };
-        steps.push(record);
-        if (decision.accept) {
-          failures = 0;
-          stats.steps++;
-          if (result.k1 !== kLast) release(result.k1);
-          dropState(y);
-          y = y1;
-          t = lands ? stop : t + hStep;
-          if (reuse && tableau.fsal) {
-            k1 = kLast;
-          } else {
-            release(kLast);
-            k1 = undefined;
-          }
-          h = hStep < h ? Math.max(decision.hNext, h) : decision.hNext;
-        } else {
-          stats.rejectedSteps++;
-          release(y1);
-          if (result.k1 !== kLast) release(kLast);
-          if (reuse) {
-            k1 = result.k1;
-          } else {
-            release(result.k1);
-            k1 = undefined;
-          }
-          h = decision.hNext;
-        }
-        flush();
-        if (onStep !== undefined) await onStep(record);
+    try {
+      for (const stop of stops) {
+        while (this.t < stop) await this.step(stop);
+        if (next < saveAt.length && saveAt[next] === stop) this.save(saveAt[next++]);
       }
-      if (saveIndex < saveAt.length && saveAt[saveIndex] === stop) {
-        save(stop, y);
-        saveIndex++;
-      }
+    } catch (e) {
+      throw this.stopped(e);
     }
-  } catch (e) {
-    release(k1);
-    k1 = undefined;
-    flush();
-    if (e instanceof IntegrationError) throw e;
+    this.release(this.k1);
+    this.flush();
+    return this.progress();
+  }
+
+  /** One attempt towards `stop`, landing on it when it is within reach. */
+  private async step(stop: number): Promise<void> {
+    throwIfAborted(this.o.signal);
+    await this.beforeAttempt();
+    const remaining = stop - this.t;
+    const lands = this.h * (1 + STRETCH) >= remaining;
+    const h = lands ? remaining : this.h;
+    this.checkLimits(h);
+    this.attempts++;
+    let result: RkStepResult<V>;
+    try {
+      result = await this.attempt(h);
+    } catch (e) {
+      if (!(e instanceof StepFailure)) throw e;
+      return this.failure(e as StepFailure<V>, h);
+    }
+    this.release(result.err);
+    const decision = this.controller.decide(h, result.errNorm);
+    const record: StepRecord = { t: this.t, h, errNorm: result.errNorm, accepted: decision.accept };
+    this.steps.push(record);
+    if (decision.accept) this.accept(result, h, lands ? stop : this.t + h, decision.hNext);
+    else this.reject(result, decision.hNext);
+    await this.report(record);
+  }
+
+  /** `beforeStep`'s replacement state, if any, drops the kept first stage. */
+  private async beforeAttempt(): Promise<void> {
+    if (this.o.beforeStep === undefined) return;
+    const replacement = await this.o.beforeStep(this.t, this.y);
+    if (replacement === undefined) return;
+    this.keepFirstStage(undefined);
+    if (replacement !== this.y) this.dropState(this.y);
+    this.y = replacement;
+  }
+
+  /** Every stop of the run that does not depend on the step's outcome: h, attempts, wall clock. */
+  private checkLimits(h: number): void {
+    const { maxSteps, maxSeconds, deadline } = this.limits;
+    if (!(h > 0) || this.t + h === this.t) {
+      throw new IntegrationError('stepSize', `step size ${h} underflowed at t = ${this.t}`, this.progress());
+    }
+    if (this.attempts >= maxSteps) {
+      throw new IntegrationError('maxSteps', `more than maxSteps = ${maxSteps} step attempts`, this.progress());
+    }
+    if (performance.now() > deadline) {
+      throw new IntegrationError('maxSeconds', `the budget of maxSeconds = ${maxSeconds} s ran out`, this.progress());
+    }
+  }
+
+  private attempt(h: number): Promise<RkStepResult<V>> {
+    const { tableau, ops, signal } = this.o;
+    const { k1, errorScale, release } = this;
+    return rkStep(tableau, this.system, ops, this.t, this.y, h, { k1, errorScale, signal, release });
+  }
+
+  /** y1 becomes the state at t + h; an FSAL tableau's last stage becomes the next first stage. */
+  private accept(result: RkStepResult<V>, h: number, tNext: number, hNext: number): void {
+    const { y1, k1, kLast } = result;
+    this.failures = 0;
+    this.stats.steps++;
+    if (k1 !== kLast) this.release(k1);
+    this.dropState(this.y);
+    this.y = y1;
+    this.t = tNext;
+    if (this.limits.reuse && this.o.tableau.fsal) {
+      this.k1 = kLast;
+    } else {
+      this.release(kLast);
+      this.k1 = undefined;
+    }
+    // A step clipped to land on a stop does not lower the proposal for the next one.
+    this.h = h < this.h ? Math.max(hNext, this.h) : hNext;
+  }
+
+  /** The step's error was too large: try again from the same (t, y) with the smaller h. */
+  private reject(result: RkStepResult<V>, hNext: number): void {
+    const { y1, k1, kLast } = result;
+    this.stats.rejectedSteps++;
+    this.release(y1);
+    if (k1 !== kLast) this.release(kLast);
+    this.keepFirstStage(k1);
+    this.h = hNext;
+  }
+
+  /**
+   * A failed attempt (a derivative that rejected, a non-finite stage, y1 or err): recorded as
+   * rejected, h shrinks; the run stops when the failure would repeat or too many came in a row.
+   */
+  private async failure(e: StepFailure<V>, h: number): Promise<void> {
+    if (e.k1 !== undefined && e.k1 !== this.k1) this.keepFirstStage(e.k1);
+    else if (!this.limits.reuse) this.keepFirstStage(undefined);
+    const record: StepRecord = { t: this.t, h, errNorm: Number.NaN, accepted: false, failure: e.reason };
+    this.steps.push(record);
+    this.stats.rejectedSteps++;
+    this.stats.failedSteps++;
+    this.failures++;
+    this.h = h * FAILURE_SHRINK;
+    await this.report(record);
+    if (this.o.willRepeat?.(e, this.t) === true) {
+      const message = `${causeMessage(e)} (at t = ${this.t}; not retried: it would fail again)`;
+      throw new IntegrationError('error', message, this.progress(), { cause: e });
+    }
+    if (this.failures >= this.limits.maxRejections) {
+      const message = `${this.failures} consecutive failed steps at t = ${this.t} (last: ${e.message})`;
+      throw new IntegrationError('rejections', message, this.progress(), { cause: e });
+    }
+  }
+
+  /** Keeps f(t, y) for the next attempt when reusing (else releases it), releasing the one kept. */
+  private keepFirstStage(k1: V | undefined): void {
+    if (k1 !== this.k1) this.release(this.k1);
+    if (this.limits.reuse) {
+      this.k1 = k1;
+    } else {
+      this.release(k1);
+      this.k1 = undefined;
+    }
+  }
+
+  /** After every attempt: the unused vectors go back in one call, then `onStep`. */
+  private async report(record: StepRecord): Promise<void> {
+    this.flush();
+    if (this.o.onStep !== undefined) await this.o.onStep(record);
+  }
+
+  /** The error a stopped run throws, after releasing what it held: the progress rides along. */
+  private stopped(e: unknown): Error {
+    this.release(this.k1);
+    this.k1 = undefined;
+    this.flush();
+    if (e instanceof IntegrationError) return e;
     if (isAbortError(e)) {
-      throw new AbortError<V>('integration aborted', {
+      return new AbortError<V>('integration aborted', {
         cause: e instanceof AbortError && e.cause !== undefined ? e.cause : e,
-        progress: progress(),
+        progress: this.progress(),
       });
     }
     const message = e instanceof Error ? e.message : String(e);
-    throw new IntegrationError('error', `integration failed at t = ${t}: ${message}`, progress(), { cause: e });
+    return new IntegrationError('error', `integration failed at t = ${this.t}: ${message}`, this.progress(), {
+      cause: e,
+    });
   }
-  release(k1);
-  flush();
-  return progress();
+
+  /** The system with every evaluation counted in `stats.derivativeEvaluations`. */
+  private counted(system: OdeSystem<V>): OdeSystem<V> {
+    const counted: OdeSystem<V> = {
+      derivative: (t, y) => {
+        this.stats.derivativeEvaluations++;
+        return system.derivative(t, y);
+      },
+    };
+    const stage = system.stage;
+    if (stage !== undefined) {
+      counted.stage = (t, base, terms) => {
+        this.stats.derivativeEvaluations++;
+        return stage.call(system, t, base, terms);
+      };
+    }
+    return counted;
+  }
+
+  private save(t: number): void {
+    this.times.push(t);
+    this.states.push(this.y);
+    this.saved.add(this.y);
+  }
+
+  /** Queues a vector to release at the end of the attempt. */
+  private readonly release = (v: V | undefined): void => {
+    if (v !== undefined) this.unused.push(v);
+  };
+
+  private flush(): void {
+    releaseAll(this.o.ops, this.unused.splice(0));
+  }
+
+  /** Releases a state the driver owns (not y0, not saved). */
+  private dropState(v: V): void {
+    if (v !== this.o.y0 && !this.saved.has(v)) this.release(v);
+  }
+
+  private progress(): IntegrationProgress<V> {
+    const { t, y, steps, h, errorScale } = this;
+    return {
+      t,
+      y,
+      times: this.times.slice(),
+      states: this.states.slice(),
+      steps,
+      stats: { ...this.stats },
+      hNext: h,
+      errorScale,
+    };
+  }
 }
 
 /** The message of the innermost cause of a step failure (the failure's own when it has none). */
 function causeMessage(e: StepFailure): string {
   const root = innermostCause(e);
   return root instanceof Error ? root.message : String(root);
-}
-
-function checkSaveAt(saveAt: readonly number[], t0: number, T: number): number[] {
-  if (!Array.isArray(saveAt)) throw new TypeError('saveAt must be an array of times');
-  const out: number[] = [];
-  for (let i = 0; i < saveAt.length; i++) {
-    const s = saveAt[i];
-    if (typeof s !== 'number' || !Number.isFinite(s) || s < t0 || s > T) {
-      throw new RangeError(`saveAt[${i}] must be a time in [${t0}, ${T}], got ${String(s)}`);
-    }
-    if (i > 0 && !(s > saveAt[i - 1])) throw new RangeError(`saveAt must be strictly increasing (saveAt[${i}] = ${s})`);
-    out.push(s);
-  }
-  return out;
 }

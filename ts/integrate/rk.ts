@@ -1,6 +1,6 @@
 import { isAbortError, StepFailure, throwIfAborted } from './errors';
 import type { ButcherTableau } from './tableaus';
-import { type OdeSystem, releaseAll, type Terms, type VectorOps } from './vector';
+import { type OdeSystem, releaseAll, type StageOutput, type Terms, type VectorOps } from './vector';
 
 export interface RkStepOptions<V> {
   /** f(t, y), already evaluated and finite (FSAL or a retry from the same point): saves a stage. */
@@ -56,94 +56,136 @@ export async function rkStep<V>(
   h: number,
   options: RkStepOptions<V> = {},
 ): Promise<RkStepResult<V>> {
-  const { signal, errorScale = 1 } = options;
-  const s = tableau.c.length;
   const pending: V[] = [];
-  const dispose = options.release ?? ((v: V) => pending.push(v));
-  const release = (v: V | undefined): void => {
-    if (v !== undefined) dispose(v);
-  };
-  const ks: V[] = [];
-  const givenK1 = options.k1 !== undefined;
-  let stageInput: V | undefined; // the current stage input (owned) until released or kept as y1
-  let y1: V | undefined;
-  let err: V | undefined;
+  const release = options.release ?? ((v: V) => pending.push(v));
+  try {
+    return await new RkAttempt(tableau, system, ops, t, y, h, options, release).run();
+  } finally {
+    releaseAll(ops, pending.splice(0));
+  }
+}
 
-  /** Stage i at time ti and input y + Σ terms (y itself for no terms). */
-  const evaluate = async (i: number, ti: number, terms: Terms<V>): Promise<V> => {
-    throwIfAborted(signal);
-    let k: V;
-    let finite: boolean;
-    if (system.stage !== undefined) {
-      try {
-        ({ k, finite } = await system.stage(ti, y, terms));
-      } catch (e) {
-        if (isAbortError(e)) throw e;
-        throw new StepFailure('derivative', i, { cause: e });
-      }
-    } else {
-      const input = terms.length === 0 ? y : await ops.combine(y, terms);
-      if (input !== y) stageInput = input;
-      try {
-        k = await system.derivative(ti, input);
-      } catch (e) {
-        if (isAbortError(e)) throw e;
-        throw new StepFailure('derivative', i, { cause: e });
-      }
-      finite = await ops.isFinite(k);
+/** One step's stages and its end, holding what it owns so that a failure can release it. */
+class RkAttempt<V> {
+  private readonly ks: V[] = [];
+  /** The current stage input (owned) until released or kept as y1. */
+  private stageInput: V | undefined;
+  private y1: V | undefined;
+  private err: V | undefined;
+
+  constructor(
+    private readonly tableau: ButcherTableau,
+    private readonly system: OdeSystem<V>,
+    private readonly ops: VectorOps<V>,
+    private readonly t: number,
+    private readonly y: V,
+    private readonly h: number,
+    private readonly options: RkStepOptions<V>,
+    private readonly dispose: (v: V) => void,
+  ) {}
+
+  async run(): Promise<RkStepResult<V>> {
+    const { ks } = this;
+    const s = this.tableau.c.length;
+    try {
+      await this.stages();
+      const errNorm = await this.finish();
+      for (let i = 1; i < s - 1; i++) this.release(ks[i]);
+      return { y1: this.y1 as V, err: this.err, errNorm, k1: ks[0], kLast: ks[s - 1] };
+    } catch (e) {
+      throw this.failed(e);
     }
+  }
+
+  /** k_1 … k_s; an FSAL tableau's last stage input is y1. */
+  private async stages(): Promise<void> {
+    const { tableau, ks, h, t } = this;
+    const s = tableau.c.length;
+    ks.push(this.options.k1 !== undefined ? this.options.k1 : await this.evaluate(0, t, []));
+    for (let i = 1; i < s; i++) {
+      ks.push(await this.evaluate(i, t + tableau.c[i] * h, weighted(tableau.a[i], h, ks)));
+      if (tableau.fsal && i === s - 1 && this.stageInput !== undefined) {
+        this.y1 = this.stageInput; // the last stage input is y + h·Σ b_j k_j = y1
+      } else {
+        this.release(this.stageInput);
+      }
+      this.stageInput = undefined;
+    }
+  }
+
+  /** Stage i at time ti and input y + Σ terms (y itself for no terms), checked finite. */
+  private async evaluate(i: number, ti: number, terms: Terms<V>): Promise<V> {
+    throwIfAborted(this.options.signal);
+    const { system, y } = this;
+    const stage = system.stage;
+    const { k, finite } = await (stage !== undefined
+      ? failsAs(i, () => stage.call(system, ti, y, terms))
+      : this.composed(i, ti, terms));
     if (!finite) {
-      release(k);
+      this.release(k);
       throw new StepFailure('nonfinite', i);
     }
     return k;
-  };
+  }
 
-  try {
-    try {
-      ks.push(options.k1 !== undefined ? options.k1 : await evaluate(0, t, []));
-      for (let i = 1; i < s; i++) {
-        const k = await evaluate(i, t + tableau.c[i] * h, weighted(tableau.a[i], h, ks));
-        ks.push(k);
-        if (tableau.fsal && i === s - 1 && stageInput !== undefined) {
-          y1 = stageInput; // FSAL: the last stage input is y + h·Σ b_j k_j = y1
-        } else {
-          release(stageInput);
-        }
-        stageInput = undefined;
+  /** A stage without `system.stage`: the input combined, f evaluated, then checked finite. */
+  private async composed(i: number, ti: number, terms: Terms<V>): Promise<StageOutput<V>> {
+    const { ops, y } = this;
+    const input = terms.length === 0 ? y : await ops.combine(y, terms);
+    if (input !== y) this.stageInput = input;
+    const k = await failsAs(i, () => this.system.derivative(ti, input));
+    return { k, finite: await ops.isFinite(k) };
+  }
+
+  /** y1 (unless the stages gave it) and ‖err‖₂ / errorScale, finite. */
+  private async finish(): Promise<number> {
+    const { tableau, ops, y, h, ks } = this;
+    const s = tableau.c.length;
+    const errorScale = this.options.errorScale ?? 1;
+    let errNorm: number;
+    if (ops.finishStep !== undefined && this.y1 === undefined) {
+      const end = await ops.finishStep(y, weighted(tableau.b, h, ks), weighted(tableau.bError, h, ks));
+      this.y1 = end.y1;
+      if (!end.finite) throw new StepFailure('nonfinite', s);
+      errNorm = end.errorNorm / errorScale;
+    } else {
+      if (this.y1 === undefined) {
+        this.y1 = await ops.combine(y, weighted(tableau.b, h, ks));
+        if (!(await ops.isFinite(this.y1))) throw new StepFailure('nonfinite', s);
       }
-      let errNorm: number;
-      if (ops.finishStep !== undefined && y1 === undefined) {
-        const end = await ops.finishStep(y, weighted(tableau.b, h, ks), weighted(tableau.bError, h, ks));
-        y1 = end.y1;
-        if (!end.finite) throw new StepFailure('nonfinite', s);
-        errNorm = end.errorNorm / errorScale;
-      } else {
-        if (y1 === undefined) {
-          y1 = await ops.combine(y, weighted(tableau.b, h, ks));
-          if (!(await ops.isFinite(y1))) throw new StepFailure('nonfinite', s);
-        }
-        err = await ops.combine(null, weighted(tableau.bError, h, ks));
-        errNorm = (await ops.norm(err)) / errorScale;
-      }
-      if (!Number.isFinite(errNorm)) throw new StepFailure('nonfinite', s);
-      const k1 = ks[0];
-      const kLast = ks[s - 1];
-      for (let i = 1; i < s - 1; i++) release(ks[i]);
-      return { y1, err, errNorm, k1, kLast };
-    } catch (e) {
-      release(stageInput);
-      release(y1);
-      release(err);
-      for (let i = 1; i < ks.length; i++) release(ks[i]);
-      if (e instanceof StepFailure && ks.length > 0) {
-        throw new StepFailure<V>(e.reason, e.stage, { cause: e.cause, k1: ks[0] });
-      }
-      if (!givenK1 && ks.length > 0) release(ks[0]);
-      throw e;
+      this.err = await ops.combine(null, weighted(tableau.bError, h, ks));
+      errNorm = (await ops.norm(this.err)) / errorScale;
     }
-  } finally {
-    releaseAll(ops, pending.splice(0));
+    if (!Number.isFinite(errNorm)) throw new StepFailure('nonfinite', s);
+    return errNorm;
+  }
+
+  /** Releases what the step computed; a finite k1 rides along on a `StepFailure`. */
+  private failed(e: unknown): unknown {
+    const { ks } = this;
+    this.release(this.stageInput);
+    this.release(this.y1);
+    this.release(this.err);
+    for (let i = 1; i < ks.length; i++) this.release(ks[i]);
+    if (e instanceof StepFailure && ks.length > 0) {
+      return new StepFailure<V>(e.reason, e.stage, { cause: e.cause, k1: ks[0] });
+    }
+    if (this.options.k1 === undefined && ks.length > 0) this.release(ks[0]);
+    return e;
+  }
+
+  private release(v: V | undefined): void {
+    if (v !== undefined) this.dispose(v);
+  }
+}
+
+/** A derivative of stage i: its rejection is the step's failure (an abort passes through). */
+async function failsAs<T>(i: number, evaluate: () => Promise<T>): Promise<T> {
+  try {
+    return await evaluate();
+  } catch (e) {
+    if (isAbortError(e)) throw e;
+    throw new StepFailure('derivative', i, { cause: e });
   }
 }
 

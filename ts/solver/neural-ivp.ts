@@ -13,6 +13,7 @@
  */
 import { configurationFingerprint, joinRequest } from '../distributed/run';
 import { fromNative, SpecError } from '../errors';
+import { checkMaxSeconds, checkSaveAt } from '../integrate/times';
 import { native } from '../native';
 import type { DeviceName } from '../native-config';
 import type { Problem } from '../problem/define';
@@ -155,11 +156,11 @@ export class NeuralIVP {
       if (!Number.isFinite(T) || !(T > 0)) {
         throw new RangeError(`evolve: T must be a positive finite number, got ${String(T)}`);
       }
-      saveAt = checkSaveAt(options.saveAt, T);
+      saveAt = options.saveAt === undefined ? [0, T] : checkSaveAt(options.saveAt, 0, T, 'evolve');
       if (options.onProgress !== undefined && typeof options.onProgress !== 'function') {
         throw new TypeError('evolve: onProgress must be a function');
       }
-      checkMaxSeconds(options.maxSeconds, this.options.distributed !== null);
+      checkEvolveBudget(options.maxSeconds, this.options.distributed !== null);
     } catch (e) {
       return Promise.reject(e);
     }
@@ -321,31 +322,9 @@ function checkCallOptions(call: string, options: unknown, keys: readonly string[
   }
 }
 
-function checkMaxSeconds(maxSeconds: unknown, distributed: boolean): void {
-  if (maxSeconds === undefined) return;
-  if (typeof maxSeconds !== 'number')
-    throw new TypeError(`evolve: maxSeconds must be a number, got ${typeof maxSeconds}`);
-  if (!(maxSeconds > 0) || maxSeconds === Number.POSITIVE_INFINITY) {
-    throw new RangeError(`evolve: maxSeconds must be a positive finite number of seconds, got ${String(maxSeconds)}`);
-  }
-  if (distributed) {
+/** `maxSeconds` of an evolve: as `integrate` checks it, and one process's clock only. */
+export function checkEvolveBudget(maxSeconds: unknown, distributed: boolean): void {
+  if (checkMaxSeconds(maxSeconds, 'evolve') !== undefined && distributed) {
     throw new RangeError('evolve: maxSeconds is not available with `distributed` (each process has its own clock)');
   }
-}
-
-/** saveAt: an array of finite, strictly increasing times in [0, T] (default [0, T]). */
-function checkSaveAt(saveAt: readonly number[] | undefined, T: number): number[] {
-  if (saveAt === undefined) return [0, T];
-  if (!Array.isArray(saveAt)) throw new TypeError('evolve: saveAt must be an array of times');
-  if (saveAt.length === 0) throw new RangeError('evolve: saveAt must hold at least one time');
-  saveAt.forEach((s: unknown, i: number) => {
-    if (typeof s !== 'number') throw new TypeError(`evolve: saveAt[${i}] must be a number, got ${typeof s}`);
-    if (!Number.isFinite(s) || s < 0 || s > T) {
-      throw new RangeError(`evolve: saveAt[${i}] must be a finite time in [0, T] = [0, ${T}], got ${String(s)}`);
-    }
-    if (i > 0 && !(s > saveAt[i - 1])) {
-      throw new RangeError(`evolve: saveAt must be strictly increasing (saveAt[${i}] = ${s} after ${saveAt[i - 1]})`);
-    }
-  });
-  return [...saveAt];
 }

@@ -1,7 +1,8 @@
 /**
- * The options of `new NeuralIVP(options)` (docs/api.md §2): validation and the paper's defaults
- * (appendix C). `resolveOptions` runs in the constructor, before any native work, and throws a
- * `SpecError` whose `path` names the offending option (`linear.rank`, `integrator.method`, …).
+ * The options of `new NeuralIVP(options)` (docs/api.md §2): their public types and `resolveOptions`,
+ * which runs in the constructor, before any native work, and throws a `SpecError` whose `path`
+ * names the offending option (`linear.rank`, `integrator.method`, …). Each option's reader,
+ * defaults, doc, flag and native mapping are declared once, in option-table.ts.
  */
 import {
   type DistributedOptions,
@@ -14,17 +15,29 @@ import type { Activation, DType } from '../native-config';
 import { isProblem, type Problem } from '../problem/define';
 import { describe } from '../problem/expr';
 import { derivativeOrder } from '../problem/plan';
-import {
-  deepFreeze,
-  expectFinite,
-  expectInteger,
-  expectNonNegative,
-  expectObject,
-  expectPositive,
-  isPlainObject,
-  rejectUnknownKeys,
-} from '../problem/validate';
+import { deepFreeze, expectNonNegative, expectObject, isPlainObject, rejectUnknownKeys } from '../problem/validate';
 import { decayFor, type InitialShape, isConcentrated, lazyInitialShape } from './initial-shape';
+import {
+  choice,
+  DEFAULT_IMPORTANCE,
+  DENSE_KEYS,
+  type Defaults,
+  defaultsOf,
+  FIT,
+  type IMPORTANCE,
+  INTEGRATOR,
+  LINEAR,
+  NETWORK,
+  type OptionTable,
+  PAPER_ADAM_STEPS,
+  type Preset,
+  RESTARTS,
+  type Resolved,
+  readSection,
+  SAMPLES,
+  TOP,
+  withHint,
+} from './option-table';
 
 export type { Activation, DType } from '../native-config';
 /** The Runge–Kutta pair: 'rk45' (Dormand–Prince) or 'rk23' (Bogacki–Shampine). */
@@ -230,8 +243,7 @@ export interface SampleOptions {
 /** How points are drawn: 'sobol' (scrambled, a fresh scramble per set) or 'uniform'. */
 export type PointSequence = 'uniform' | 'sobol';
 
-/** 'default': the package's CPU-sized defaults; 'paper': the paper's GPU configuration (appendix C). */
-export type Preset = 'default' | 'paper';
+export type { Preset } from './option-table';
 
 /**
  * When to restart (refit θ by SGD to the current solution, section 4.2). Either or both:
@@ -305,82 +317,37 @@ export interface NeuralIVPOptions {
 /** What `new NeuralIVP(…)` accepts: a problem (shorthand for `{ problem }`) or the options. */
 export type NeuralIVPInput = Problem | NeuralIVPOptions;
 
-export interface ResolvedNetwork {
-  readonly width: number;
-  readonly depth: number;
-  readonly activation: Activation;
-  readonly frequencies: number;
-  readonly decay: number;
-  readonly embeddingScale: number;
-  readonly embedding: boolean;
-}
+/** The resolved network section. */
+export type ResolvedNetwork = Resolved<typeof NETWORK>;
 
-export interface ResolvedPcg {
+type ResolvedLinearTable = Resolved<typeof LINEAR>;
+
+export interface ResolvedPcg extends Omit<ResolvedLinearTable, 'method' | 'gradientWeight'> {
   readonly method: 'pcg';
-  readonly tol: number;
-  readonly maxIters: number;
-  readonly rank: number;
-  readonly mu: number;
-  readonly muScale: MuScale;
-  readonly mixedPrecision: boolean;
-  readonly reusePreconditioner: boolean;
   /** β by field name, every field (all 0: the L² projection). */
   readonly gradientWeight: Readonly<Record<string, number>>;
 }
 
-export interface ResolvedDense {
+export interface ResolvedDense extends Pick<ResolvedLinearTable, 'mu' | 'muScale'> {
   readonly method: 'dense';
-  readonly mu: number;
-  readonly muScale: MuScale;
   readonly gradientWeight: Readonly<Record<string, number>>;
 }
 
 export type ResolvedLinear = ResolvedPcg | ResolvedDense;
 
-export interface ResolvedIntegrator {
-  readonly method: IntegratorMethod;
-  readonly rtol: number;
-  readonly errorNorm: ErrorNorm;
-}
+export type ResolvedIntegrator = Resolved<typeof INTEGRATOR>;
 
-export interface ResolvedFit {
-  readonly method: FitMethod;
-  readonly tol: number | null;
-  readonly maxIterations: number;
-  readonly maxSeconds: number | null;
-  readonly steps: number | null;
-  readonly lr: number;
-  readonly batch: number;
-  readonly samples: number;
-  readonly maxSamples: number;
-  readonly rank: number;
-  readonly warmupSteps: number;
-  readonly headTuning: boolean;
-  readonly headSamples: number;
-}
+export type ResolvedFit = Resolved<typeof FIT>;
 
-export interface ResolvedImportance {
-  readonly uniformShare: number;
-  readonly kernels: number;
-  readonly pilot: number;
-}
+export type { ResolvedImportance } from './option-table';
 
-export interface ResolvedSamples {
-  readonly count: number;
-  readonly sequence: PointSequence;
-  readonly importance: ResolvedImportance | false;
-}
+export type ResolvedSamples = Resolved<typeof SAMPLES>;
 
-/** At least one policy is non-null. */
-export interface ResolvedRestarts {
-  readonly timeFraction: number | null;
-  readonly cgIterations: number | null;
-  /** null: the refit uses `fit.steps`. */
-  readonly fitSteps: number | null;
-}
+/** At least one policy is non-null; a null `fitSteps`: the refit uses `fit.steps`. */
+export type ResolvedRestarts = Resolved<typeof RESTARTS>;
 
 /** Every option filled in; deeply frozen. Feeding it back to `resolveOptions` gives an equal result. */
-export interface ResolvedOptions {
+export interface ResolvedOptions extends Resolved<typeof TOP> {
   readonly problem: Problem;
   readonly preset: Preset;
   readonly network: ResolvedNetwork;
@@ -391,26 +358,35 @@ export interface ResolvedOptions {
   readonly integrator: ResolvedIntegrator;
   readonly fit: ResolvedFit;
   readonly restarts: ResolvedRestarts | false;
-  readonly dtype: DType;
-  readonly device: DeviceOption;
-  readonly seed: number;
-  readonly memoryBudget: number | 'auto';
   /** null: one process. */
   readonly distributed: ResolvedDistributed | null;
 }
 
-const MiB = 2 ** 20;
+// The public interfaces name the same options as the tables (a missing or extra key fails here).
+type SameKeys<A, B> = [Exclude<keyof A, keyof B>, Exclude<keyof B, keyof A>] extends [never, never] ? true : false;
+const sameKeys: [
+  SameKeys<Required<NetworkOptions>, typeof NETWORK>,
+  SameKeys<Required<PcgOptions>, typeof LINEAR>,
+  SameKeys<Required<DenseOptions>, Pick<typeof LINEAR, (typeof DENSE_KEYS)[number]>>,
+  SameKeys<Required<IntegratorOptions>, typeof INTEGRATOR>,
+  SameKeys<Required<FitOptions>, typeof FIT>,
+  SameKeys<Required<SampleOptions>, typeof SAMPLES>,
+  SameKeys<Required<ImportanceOptions>, typeof IMPORTANCE>,
+  SameKeys<Required<RestartOptions>, typeof RESTARTS>,
+  SameKeys<Pick<NeuralIVPOptions, keyof typeof TOP>, typeof TOP>,
+] = [true, true, true, true, true, true, true, true, true];
+void sameKeys;
+
 /** The default `margin` of a problem with boundary 'none'. */
 export const DEFAULT_MARGIN = 0.5;
-/** Largest count option (samples, batch, …): 2^31 − 1. */
-const MAX_COUNT = 2 ** 31 - 1;
 
 /** Every option's default under one preset (the problem aside). */
-export type PresetDefaults = Readonly<
-  Omit<ResolvedOptions, 'problem' | 'preset' | 'network' | 'linear' | 'restarts' | 'distributed' | 'margin'>
-> & {
+export type PresetDefaults = Defaults<typeof TOP> & {
+  readonly samples: Defaults<typeof SAMPLES>;
+  readonly integrator: Defaults<typeof INTEGRATOR>;
+  readonly fit: Defaults<typeof FIT>;
   /** `decay: 'derivativeOrder'`: resolved per problem (see `NetworkOptions.decay`). */
-  readonly network: Readonly<Omit<ResolvedNetwork, 'decay'>> & { readonly decay: number | 'derivativeOrder' };
+  readonly network: Defaults<typeof NETWORK>;
   /** `gradientWeight` is per problem (the L² projection unless `linear.gradientWeight` is given). */
   readonly linear: Omit<ResolvedPcg, 'gradientWeight'>;
   readonly dense: Omit<ResolvedDense, 'gradientWeight'>;
@@ -419,107 +395,30 @@ export type PresetDefaults = Readonly<
   readonly adamIterations: number;
 };
 
-/** Adam steps of the paper's fit (appendix C). */
-const PAPER_ADAM_STEPS = 50_000;
+/** One preset's defaults, from the tables. */
+function presetDefaults(preset: Preset): PresetDefaults {
+  const { gradientWeight: _perProblem, ...linear } = defaultsOf(LINEAR, preset);
+  return deepFreeze({
+    network: defaultsOf(NETWORK, preset),
+    samples: defaultsOf(SAMPLES, preset),
+    linear: { ...linear, method: 'pcg' as const },
+    dense: { method: 'dense' as const, mu: linear.mu, muScale: linear.muScale },
+    integrator: defaultsOf(INTEGRATOR, preset),
+    fit: defaultsOf(FIT, preset),
+    adamIterations: PAPER_ADAM_STEPS,
+    restarts: defaultsOf(RESTARTS, preset),
+    ...defaultsOf(TOP, preset),
+  });
+}
 
 /**
  * The package's defaults ('default' preset): sized so that a 2D catalogue problem finishes in
  * about two minutes on a 2-core CPU (measured figures in docs/fitting-and-sampling.md).
  */
-export const DEFAULT_OPTIONS: PresetDefaults = deepFreeze({
-  network: {
-    width: 48,
-    depth: 3,
-    activation: 'swish',
-    frequencies: 5,
-    decay: 'derivativeOrder',
-    embeddingScale: 1.5,
-    embedding: true,
-  },
-  samples: { count: 4000, sequence: 'sobol', importance: false },
-  linear: {
-    method: 'pcg',
-    tol: 1e-8,
-    maxIters: 1000,
-    rank: 100,
-    mu: 1e-6,
-    muScale: 'solution',
-    mixedPrecision: false,
-    reusePreconditioner: true,
-  },
-  dense: { method: 'dense', mu: 1e-6, muScale: 'solution' },
-  integrator: { method: 'rk45', rtol: 1e-4, errorNorm: 'parameters' },
-  fit: {
-    method: 'gauss-newton',
-    tol: 1e-5,
-    maxIterations: 200,
-    maxSeconds: 60,
-    steps: null,
-    lr: 1e-3,
-    batch: 2000,
-    samples: 2000,
-    maxSamples: 16_000,
-    rank: 100,
-    warmupSteps: 0,
-    headTuning: true,
-    headSamples: 20_000,
-  },
-  adamIterations: PAPER_ADAM_STEPS,
-  // Refit only when the conditioning has degraded (a solve past 500 CG iterations): at these sizes
-  // a wall-clock policy would spend a large share of a short run refitting.
-  restarts: { timeFraction: null, cgIterations: 500, fitSteps: null },
-  dtype: 'float64',
-  device: 'auto',
-  seed: 0,
-  memoryBudget: 'auto',
-});
+export const DEFAULT_OPTIONS: PresetDefaults = presetDefaults('default');
 
 /** The paper's hyperparameters (appendix C), the 'paper' preset: a GPU's budget. */
-export const PAPER_OPTIONS: PresetDefaults = deepFreeze({
-  network: {
-    width: 100,
-    depth: 3,
-    activation: 'swish',
-    frequencies: 5,
-    decay: 1,
-    embeddingScale: 1.5,
-    embedding: true,
-  },
-  samples: { count: 10_000, sequence: 'uniform', importance: false },
-  linear: {
-    method: 'pcg',
-    tol: 1e-8,
-    maxIters: 1000,
-    rank: 200,
-    mu: 1e-6,
-    muScale: 'absolute',
-    mixedPrecision: false,
-    reusePreconditioner: false,
-  },
-  dense: { method: 'dense', mu: 1e-6, muScale: 'absolute' },
-  integrator: { method: 'rk45', rtol: 1e-4, errorNorm: 'parameters' },
-  fit: {
-    method: 'adam',
-    tol: null,
-    maxIterations: PAPER_ADAM_STEPS,
-    maxSeconds: null,
-    steps: null,
-    lr: 1e-3,
-    batch: 10_000,
-    samples: 10_000,
-    maxSamples: 80_000,
-    rank: 200,
-    warmupSteps: 0,
-    headTuning: true,
-    headSamples: 50_000,
-  },
-  adamIterations: PAPER_ADAM_STEPS,
-  restarts: { timeFraction: 0.5, cgIterations: null, fitSteps: null },
-  dtype: 'float64',
-  device: 'auto',
-  seed: 0,
-  memoryBudget: 'auto',
-});
+export const PAPER_OPTIONS: PresetDefaults = presetDefaults('paper');
 
 /** The defaults of each preset. */
 export const PRESETS: Readonly<Record<Preset, PresetDefaults>> = Object.freeze({
@@ -527,8 +426,7 @@ export const PRESETS: Readonly<Record<Preset, PresetDefaults>> = Object.freeze({
   paper: PAPER_OPTIONS,
 });
 
-/** The importance-sampling settings `importance: true` stands for. */
-export const DEFAULT_IMPORTANCE: ResolvedImportance = deepFreeze({ uniformShare: 0.2, kernels: 256, pilot: 4096 });
+export { DEFAULT_IMPORTANCE } from './option-table';
 
 const TOP_KEYS = [
   'problem',
@@ -546,38 +444,6 @@ const TOP_KEYS = [
   'memoryBudget',
   'distributed',
 ] as const;
-const NETWORK_KEYS = ['width', 'depth', 'activation', 'frequencies', 'decay', 'embeddingScale', 'embedding'];
-const PCG_KEYS = [
-  'method',
-  'tol',
-  'maxIters',
-  'rank',
-  'mu',
-  'muScale',
-  'mixedPrecision',
-  'reusePreconditioner',
-  'gradientWeight',
-];
-const DENSE_KEYS = ['method', 'mu', 'muScale', 'gradientWeight'];
-const INTEGRATOR_KEYS = ['method', 'rtol', 'errorNorm'];
-const FIT_KEYS = [
-  'method',
-  'tol',
-  'maxIterations',
-  'maxSeconds',
-  'steps',
-  'lr',
-  'batch',
-  'samples',
-  'maxSamples',
-  'rank',
-  'warmupSteps',
-  'headTuning',
-  'headSamples',
-];
-const SAMPLE_KEYS = ['count', 'sequence', 'importance'];
-const IMPORTANCE_KEYS = ['uniformShare', 'kernels', 'pilot'];
-const RESTART_KEYS = ['timeFraction', 'cgIterations', 'fitSteps'];
 
 /**
  * Validates `new NeuralIVP(input)`'s argument and fills in the defaults. A `Problem` is shorthand
@@ -603,10 +469,10 @@ export function resolveOptions(input: NeuralIVPInput, env: Environment = process
         : `expected a problem from defineProblem, got ${describe(raw.problem)}`,
     );
   }
-  const preset = readChoice('preset', raw.preset, 'default', ['default', 'paper'] as const);
+  const preset = raw.preset === undefined ? 'default' : choice<Preset>(['default', 'paper'])('preset', raw.preset);
   const D = PRESETS[preset];
   const linear = readLinear(raw.linear, D, raw.problem.fields);
-  const dtype = readChoice('dtype', raw.dtype, D.dtype, ['float64', 'float32'] as const);
+  const dtype = readTop('dtype', raw.dtype, D);
   if (linear.method === 'pcg' && linear.mixedPrecision && dtype !== 'float64') {
     throw new SpecError(
       'linear.mixedPrecision',
@@ -619,7 +485,7 @@ export function resolveOptions(input: NeuralIVPInput, env: Environment = process
   const shape = preset === 'default' ? lazyInitialShape(raw.problem, margin) : null;
   const samples = readSamples(raw.samples, D, raw.problem, shape);
   const fit = readFit(raw.fit, D);
-  const device = readChoice('device', raw.device, D.device, ['auto', 'cpu', 'cuda'] as const);
+  const device = readTop('device', raw.device, D);
   const distributed = readDistributed(raw.distributed, env);
   if (distributed !== null) checkDistributed(distributed, samples, fit, device);
   return deepFreeze({
@@ -629,25 +495,20 @@ export function resolveOptions(input: NeuralIVPInput, env: Environment = process
     samples,
     margin,
     linear,
-    integrator: readIntegrator(raw.integrator, D),
+    integrator: readSection('integrator', INTEGRATOR, section('integrator', raw.integrator, INTEGRATOR), D.integrator),
     fit,
     restarts: readRestarts(raw.restarts, D),
     dtype,
     device,
     distributed,
-    seed: readInteger('seed', raw.seed, D.seed, 0, MAX_COUNT),
-    memoryBudget:
-      raw.memoryBudget === undefined || raw.memoryBudget === 'auto'
-        ? (raw.memoryBudget ?? D.memoryBudget)
-        : readInteger(
-            'memoryBudget',
-            raw.memoryBudget,
-            MiB,
-            MiB,
-            Number.MAX_SAFE_INTEGER,
-            "bytes, at least 1 MiB, or 'auto'",
-          ),
-  }) as ResolvedOptions;
+    seed: readTop('seed', raw.seed, D),
+    memoryBudget: readTop('memoryBudget', raw.memoryBudget, D),
+  });
+}
+
+/** A top-level option: its default when absent, else read. */
+function readTop<K extends keyof typeof TOP>(key: K, v: unknown, D: PresetDefaults): Resolved<typeof TOP>[K] {
+  return (v === undefined ? D[key] : TOP[key].read(key, v)) as Resolved<typeof TOP>[K];
 }
 
 /** What a run over `worldSize` processes needs of the other options. */
@@ -677,12 +538,13 @@ function checkDistributed(
 }
 
 // ---------------------------------------------------------------------------------------------
-// Sections
+// Sections: the tables' readers, and what depends on the problem or another option
 
-function section(path: string, v: unknown, keys: readonly string[]): Record<string, unknown> {
+/** A section's object (absent: empty), with no key its table lacks. */
+function section(path: string, v: unknown, table: OptionTable | readonly string[]): Record<string, unknown> {
   if (v === undefined) return {};
   const o = expectObject(path, v);
-  rejectUnknownKeys(path, o, keys);
+  rejectUnknownKeys(path, o, Array.isArray(table) ? table : Object.keys(table));
   return o;
 }
 
@@ -692,59 +554,53 @@ function readNetwork(
   problem: Problem,
   shape: (() => InitialShape) | null,
 ): ResolvedNetwork {
-  const o = section('network', v, NETWORK_KEYS);
   const d = D.network;
   const order = Math.max(1, derivativeOrder(problem.plan.jets));
   const defaultDecay = () =>
     d.decay !== 'derivativeOrder' ? d.decay : shape === null ? order : decayFor(shape(), order);
-  return {
-    width: readInteger('network.width', o.width, d.width, 1, 65_536, 'hidden units per layer'),
-    depth: readInteger('network.depth', o.depth, d.depth, 1, 64, 'hidden layers'),
-    activation: readChoice('network.activation', o.activation, d.activation, ['swish', 'tanh'] as const),
-    frequencies: readInteger('network.frequencies', o.frequencies, d.frequencies, 0, 30, 'highest embedding octave L'),
-    decay: o.decay === undefined ? defaultDecay() : expectFinite('network.decay', o.decay),
-    embeddingScale: readPositive('network.embeddingScale', o.embeddingScale, d.embeddingScale),
-    embedding: readBoolean('network.embedding', o.embedding, d.embedding),
-  };
+  return readSection('network', NETWORK, section('network', v, NETWORK), d, {
+    decay: (x) => (x === undefined ? defaultDecay() : NETWORK.decay.read('network.decay', x)),
+  });
 }
 
 function readLinear(v: unknown, D: PresetDefaults, fields: readonly string[]): ResolvedLinear {
   if (v !== undefined) expectObject('linear', v);
-  const method = readChoice('linear.method', (v as Record<string, unknown> | undefined)?.method, 'pcg', [
-    'pcg',
-    'dense',
-  ] as const);
+  const given = (v as Record<string, unknown> | undefined)?.method;
+  const method = given === undefined ? 'pcg' : LINEAR.method.read('linear.method', given);
+  const gradientWeight = (x: unknown) => readGradientWeight(x, fields);
   if (method === 'dense') {
+    const { mu, muScale } = LINEAR;
     const o = section('linear', v, DENSE_KEYS);
-    const d = D.dense;
-    return {
-      method,
-      mu: readNonNegative('linear.mu', o.mu, d.mu),
-      muScale: readMuScale(o.muScale, d.muScale),
-      gradientWeight: readGradientWeight(o.gradientWeight, fields),
-    };
+    return readSection(
+      'linear',
+      { method: LINEAR.method, mu, muScale, gradientWeight: LINEAR.gradientWeight },
+      o,
+      {
+        ...D.dense,
+        gradientWeight: 0,
+      },
+      { method: () => method, gradientWeight },
+    );
   }
-  const o = section('linear', v, PCG_KEYS);
-  const d = D.linear;
-  return {
-    method,
-    tol: readFraction('linear.tol', o.tol, d.tol, 'the relative CG residual tolerance'),
-    maxIters: readCount('linear.maxIters', o.maxIters, d.maxIters, 1, 'the CG iteration cap'),
-    rank: readInteger('linear.rank', o.rank, d.rank, 0, 100_000, 'Nyström preconditioner rank; 0 = no preconditioner'),
-    mu: readNonNegative('linear.mu', o.mu, d.mu),
-    muScale: readMuScale(o.muScale, d.muScale),
-    mixedPrecision: readBoolean('linear.mixedPrecision', o.mixedPrecision, d.mixedPrecision),
-    reusePreconditioner: readBoolean('linear.reusePreconditioner', o.reusePreconditioner, d.reusePreconditioner),
-    gradientWeight: readGradientWeight(o.gradientWeight, fields),
-  };
+  return readSection(
+    'linear',
+    LINEAR,
+    section('linear', v, LINEAR),
+    { ...D.linear, gradientWeight: 0 },
+    {
+      method: () => method,
+      gradientWeight,
+    },
+  );
 }
 
 /** `linear.gradientWeight` as β by field name for every field: a number for all, or an object. */
 function readGradientWeight(v: unknown, fields: readonly string[]): Record<string, number> {
   const byField = (beta: (name: string) => number) => Object.fromEntries(fields.map((name) => [name, beta(name)]));
+  const read = LINEAR.gradientWeight.read;
   if (v === undefined) return byField(() => 0);
   if (typeof v === 'number') {
-    const beta = withHint('a squared length', () => expectNonNegative('linear.gradientWeight', v));
+    const beta = read('linear.gradientWeight', v);
     return byField(() => beta);
   }
   if (!isPlainObject(v)) {
@@ -754,25 +610,7 @@ function readGradientWeight(v: unknown, fields: readonly string[]): Record<strin
     );
   }
   rejectUnknownKeys('linear.gradientWeight', v, fields);
-  return byField((name) =>
-    v[name] === undefined
-      ? 0
-      : withHint('a squared length', () => expectNonNegative(`linear.gradientWeight.${name}`, v[name])),
-  );
-}
-
-function readIntegrator(v: unknown, D: PresetDefaults): ResolvedIntegrator {
-  const o = section('integrator', v, INTEGRATOR_KEYS);
-  const d = D.integrator;
-  return {
-    method: readChoice('integrator.method', o.method, d.method, ['rk23', 'rk45'] as const),
-    rtol: readFraction('integrator.rtol', o.rtol, d.rtol, 'the relative step tolerance ODE_TOL'),
-    errorNorm: readChoice('integrator.errorNorm', o.errorNorm, d.errorNorm, ['parameters', 'function'] as const),
-  };
-}
-
-function readMuScale(v: unknown, def: MuScale): MuScale {
-  return readChoice('linear.muScale', v, def, ['solution', 'absolute'] as const);
+  return byField((name) => (v[name] === undefined ? 0 : read(`linear.gradientWeight.${name}`, v[name])));
 }
 
 /** Largest margin: the sampled box at most 9 times the domain's width per axis. */
@@ -793,62 +631,20 @@ function readMargin(v: unknown, boundary: 'dirichlet' | 'none'): number {
   return m;
 }
 
+/** The fit; `maxIterations` defaults to the chosen method's (the preset's, or the other preset's). */
 function readFit(v: unknown, D: PresetDefaults): ResolvedFit {
-  const o = section('fit', v, FIT_KEYS);
+  const o = section('fit', v, FIT);
   const d = D.fit;
-  const method = readChoice('fit.method', o.method, d.method, ['gauss-newton', 'adam'] as const);
+  const method = o.method === undefined ? d.method : FIT.method.read('fit.method', o.method);
   const adam = method === 'adam';
-  const maxIterations = readCount(
-    'fit.maxIterations',
-    o.maxIterations,
-    method === d.method ? d.maxIterations : adam ? D.adamIterations : DEFAULT_OPTIONS.fit.maxIterations,
-    1,
-    adam ? 'Adam steps, at least 1' : 'Gauss–Newton iterations, at least 1',
-  );
-  return {
-    method,
-    tol: readOptional(o.tol, d.tol, () => readTolerance('fit.tol', o.tol)),
-    maxIterations,
-    maxSeconds: readOptional(o.maxSeconds, d.maxSeconds, () =>
-      readPositive('fit.maxSeconds', o.maxSeconds, 0, 'seconds; null for no time limit'),
-    ),
-    steps: readOptional(o.steps, d.steps, () =>
-      readInteger('fit.steps', o.steps, 0, 0, MAX_COUNT, 'caps the iterations; 0 runs head tuning only'),
-    ),
-    lr: readPositive('fit.lr', o.lr, d.lr),
-    batch: readCount('fit.batch', o.batch, d.batch, 1, 'points per Adam step'),
-    samples: readCount('fit.samples', o.samples, d.samples, 16, 'points per Gauss–Newton iteration'),
-    maxSamples: readCount(
-      'fit.maxSamples',
-      o.maxSamples,
-      d.maxSamples,
-      16,
-      'the most points per Gauss–Newton iteration the batch grows to',
-    ),
-    rank: readInteger('fit.rank', o.rank, d.rank, 0, 100_000, 'Nyström rank of the Gauss–Newton solves; 0 = plain CG'),
-    warmupSteps: readInteger(
-      'fit.warmupSteps',
-      o.warmupSteps,
-      d.warmupSteps,
-      0,
-      MAX_COUNT,
-      'Adam steps before Gauss–Newton',
-    ),
-    headTuning: readBoolean('fit.headTuning', o.headTuning, d.headTuning),
-    headSamples: readCount('fit.headSamples', o.headSamples, d.headSamples, 16, 'points of the head least-squares fit'),
+  const maxIterations = (x: unknown): number => {
+    if (x === undefined) {
+      return method === d.method ? d.maxIterations : adam ? D.adamIterations : DEFAULT_OPTIONS.fit.maxIterations;
+    }
+    const hint = adam ? 'Adam steps, at least 1' : 'Gauss–Newton iterations, at least 1';
+    return withHint(hint, () => FIT.maxIterations.read('fit.maxIterations', x));
   };
-}
-
-/** `undefined` takes the default, `null` means "none", anything else is read. */
-function readOptional<T>(v: unknown, def: T | null, read: () => T): T | null {
-  if (v === undefined) return def;
-  if (v === null) return null;
-  return read();
-}
-
-/** A positive finite tolerance. */
-function readTolerance(path: string, v: unknown): number {
-  return withHint('a relative L2 error to stop at; null for none', () => expectPositive(path, v));
+  return readSection('fit', FIT, o, d, { method: () => method, maxIterations });
 }
 
 function readSamples(
@@ -862,53 +658,21 @@ function readSamples(
     shape !== null && isConcentrated(shape()) && (!isPlainObject(v) || v.importance === undefined)
       ? { ...D.samples, importance: DEFAULT_IMPORTANCE }
       : D.samples;
-  const countHint = 'Monte Carlo points per dynamics evaluation';
   if (v === undefined) return d;
-  if (typeof v === 'number') return { ...d, count: readCount('samples', v, d.count, 16, countHint) };
+  if (typeof v === 'number') return { ...d, count: SAMPLES.count.read('samples', v) };
   if (!isPlainObject(v)) {
     throw new SpecError('samples', `expected a count or { count?, sequence?, importance? }, got ${describe(v)}`);
   }
-  rejectUnknownKeys('samples', v, SAMPLE_KEYS);
-  const importance = readImportance(v.importance, d.importance);
+  rejectUnknownKeys('samples', v, Object.keys(SAMPLES));
+  const importance =
+    v.importance === undefined ? d.importance : SAMPLES.importance.read('samples.importance', v.importance);
   if (importance !== false && isZeroInitialCondition(problem)) {
     throw new SpecError(
       'samples.importance',
       'the sampling density |u| is zero everywhere: the initial condition is identically zero',
     );
   }
-  return {
-    count: readCount('samples.count', v.count, d.count, 16, countHint),
-    sequence: readChoice('samples.sequence', v.sequence, d.sequence, ['uniform', 'sobol'] as const),
-    importance,
-  };
-}
-
-function readImportance(v: unknown, def: ResolvedImportance | false): ResolvedImportance | false {
-  if (v === undefined) return def;
-  if (v === false) return false;
-  if (v === true) return DEFAULT_IMPORTANCE;
-  if (!isPlainObject(v)) {
-    throw new SpecError(
-      'samples.importance',
-      `expected a boolean or { uniformShare?, kernels?, pilot? }, got ${describe(v)}`,
-    );
-  }
-  rejectUnknownKeys('samples.importance', v, IMPORTANCE_KEYS);
-  const d = DEFAULT_IMPORTANCE;
-  const uniformShare = readPositive(
-    'samples.importance.uniformShare',
-    v.uniformShare,
-    d.uniformShare,
-    'the uniform share of the proposal density, in (0, 1]',
-  );
-  if (uniformShare > 1) {
-    throw new SpecError('samples.importance.uniformShare', `expected a number in (0, 1], got ${uniformShare}`);
-  }
-  return {
-    uniformShare,
-    kernels: readInteger('samples.importance.kernels', v.kernels, d.kernels, 1, 100_000, 'Gaussian kernels'),
-    pilot: readCount('samples.importance.pilot', v.pilot, d.pilot, 16, 'pilot points the kernels are drawn from'),
-  };
+  return readSection('samples', SAMPLES, v, d, { importance: () => importance });
 }
 
 /** True when every output of the compiled initial condition is the constant 0. */
@@ -921,86 +685,20 @@ function isZeroInitialCondition(problem: Problem): boolean {
   });
 }
 
+/** Either policy or both; neither given takes the preset's policies, both null is no policy. */
 function readRestarts(v: unknown, D: PresetDefaults): ResolvedRestarts | false {
   if (v === false) return false;
   if (v === undefined || v === true) return D.restarts;
   if (!isPlainObject(v)) {
     throw new SpecError('restarts', `expected false, true or { timeFraction?, cgIterations? }, got ${describe(v)}`);
   }
-  rejectUnknownKeys('restarts', v, RESTART_KEYS);
+  rejectUnknownKeys('restarts', v, Object.keys(RESTARTS));
   const noPolicy = v.timeFraction === undefined && v.cgIterations === undefined;
-  const timeFraction = noPolicy
-    ? D.restarts.timeFraction
-    : v.timeFraction === undefined || v.timeFraction === null
-      ? null
-      : readPositive('restarts.timeFraction', v.timeFraction, 0, 'the share of wall time that refits may take');
-  const cgIterations = noPolicy
-    ? D.restarts.cgIterations
-    : v.cgIterations === undefined || v.cgIterations === null
-      ? null
-      : readCount(
-          'restarts.cgIterations',
-          v.cgIterations,
-          0,
-          1,
-          'refit once a solve needs more CG iterations than this',
-        );
-  if (timeFraction === null && cgIterations === null) {
+  // A policy given switches the other off unless it is given too.
+  const none = { timeFraction: null, cgIterations: null, fitSteps: null };
+  const restarts = readSection('restarts', RESTARTS, v, noPolicy ? D.restarts : none);
+  if (restarts.timeFraction === null && restarts.cgIterations === null) {
     throw new SpecError('restarts', 'both policies are null: give timeFraction or cgIterations, or restarts: false');
   }
-  const fitSteps =
-    v.fitSteps === undefined || v.fitSteps === null
-      ? null
-      : readCount('restarts.fitSteps', v.fitSteps, 0, 1, 'caps the iterations of a restart refit');
-  return { timeFraction, cgIterations, fitSteps };
-}
-
-// ---------------------------------------------------------------------------------------------
-// Fields: `undefined` takes the default; the checks of problem/validate.ts, with a hint appended.
-
-function withHint<T>(hint: string | undefined, read: () => T): T {
-  try {
-    return read();
-  } catch (e) {
-    if (hint !== undefined && e instanceof SpecError) throw new SpecError(e.path, `${e.detail} (${hint})`);
-    throw e;
-  }
-}
-
-function readInteger(path: string, v: unknown, def: number, min: number, max: number, hint?: string): number {
-  return v === undefined ? def : withHint(hint, () => expectInteger(path, v, min, max));
-}
-
-function readCount(path: string, v: unknown, def: number, min: number, hint?: string): number {
-  return readInteger(path, v, def, min, MAX_COUNT, hint);
-}
-
-function readPositive(path: string, v: unknown, def: number, hint?: string): number {
-  return v === undefined ? def : withHint(hint, () => expectPositive(path, v));
-}
-
-function readNonNegative(path: string, v: unknown, def: number): number {
-  return v === undefined ? def : withHint('the regularization μ of (M + μI)', () => expectNonNegative(path, v));
-}
-
-/** A number in (0, 1). */
-function readFraction(path: string, v: unknown, def: number, hint: string): number {
-  if (v === undefined) return def;
-  const x = withHint(hint, () => expectPositive(path, v));
-  if (x >= 1) throw new SpecError(path, `expected a number in (0, 1), got ${x} (${hint})`);
-  return x;
-}
-
-function readBoolean(path: string, v: unknown, def: boolean): boolean {
-  if (v === undefined) return def;
-  if (typeof v !== 'boolean') throw new SpecError(path, `expected true or false, got ${describe(v)}`);
-  return v;
-}
-
-function readChoice<const C extends string>(path: string, v: unknown, def: C, choices: readonly C[]): C {
-  if (v === undefined) return def;
-  if (typeof v !== 'string' || !(choices as readonly string[]).includes(v)) {
-    throw new SpecError(path, `expected one of ${choices.map((c) => `'${c}'`).join(', ')}, got ${describe(v)}`);
-  }
-  return v as C;
+  return restarts;
 }

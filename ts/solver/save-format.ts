@@ -38,7 +38,16 @@ import { endianness } from 'node:os';
 import path from 'node:path';
 import type { CompiledProblem } from '../problem/plan';
 import type { FitReport, FitStopReason } from './fit-report';
-import type { MuScale, ResolvedOptions } from './options';
+import {
+  DENSE_KEYS,
+  IMPORTANCE,
+  LINEAR,
+  type NativeValues,
+  type OptionTable,
+  type SavedForm,
+  TOP,
+} from './option-table';
+import type { ResolvedOptions } from './options';
 import type { RestartEvent } from './restarts';
 import type { SessionConfig, SessionLinearConfig, SessionSamplingConfig } from './session';
 
@@ -384,29 +393,14 @@ function readSession(v: unknown, plan: CompiledProblem): SessionConfig {
   const network = record(s.network, 'session.network') as unknown as SessionConfig['network'];
   if (network.dim !== plan.dim) throw new SolutionFileError(`session.network.dim: expected ${plan.dim} (the plan's)`);
   const linear = record(s.linear, 'session.linear');
-  const mu = nonNegative(linear.mu, 'session.linear.mu');
-  const muScale = readMuScale(linear.muScale);
-  const graded = readGradientRows(linear, plan.fields.length);
-  let linearConfig: SessionLinearConfig;
-  if (linear.method === 'dense') {
-    linearConfig = { method: 'dense', mu, muScale, ...graded };
-  } else if (linear.method === 'pcg') {
-    const tol = finite(linear.tol, 'session.linear.tol');
-    if (!(tol > 0)) throw new SolutionFileError('session.linear.tol: expected a positive number');
-    linearConfig = {
-      method: 'pcg',
-      tol,
-      maxIters: count(linear.maxIters, 'session.linear.maxIters'),
-      rank: count(linear.rank, 'session.linear.rank'),
-      mu,
-      muScale,
-      mixedPrecision: flag(linear.mixedPrecision, 'session.linear.mixedPrecision'),
-      reusePreconditioner: flag(linear.reusePreconditioner, 'session.linear.reusePreconditioner'),
-      ...graded,
-    };
-  } else {
+  if (linear.method !== 'pcg' && linear.method !== 'dense') {
     throw new SolutionFileError(`session.linear.method: expected "pcg" or "dense"`);
   }
+  const linearConfig = {
+    method: linear.method,
+    ...savedValues(LINEAR, linear, 'session.linear', linear.method === 'dense' ? DENSE_KEYS : undefined),
+    ...readGradientRows(linear, plan.fields.length),
+  } as SessionLinearConfig;
   const samples = count(s.samples, 'session.samples');
   if (samples < 1) throw new SolutionFileError('session.samples: expected at least 1');
   return {
@@ -415,7 +409,7 @@ function readSession(v: unknown, plan: CompiledProblem): SessionConfig {
     samples,
     sampling: readSampling(s.sampling),
     linear: linearConfig,
-    seed: count(s.seed, 'session.seed'),
+    ...(savedValues(TOP, s, 'session') as Pick<SessionConfig, 'seed'>),
     memoryBudget: count(s.memoryBudget, 'session.memoryBudget'),
   };
 }
@@ -438,11 +432,54 @@ function readGradientRows(
   };
 }
 
-/** 'solution' or 'absolute'; absent (files written before the option existed) is 'absolute'. */
-function readMuScale(v: unknown): MuScale {
-  if (v === undefined) return 'absolute';
-  if (v === 'solution' || v === 'absolute') return v;
-  throw new SolutionFileError(`session.linear.muScale: expected "solution" or "absolute"`);
+/**
+ * The options of `table` that a session config holds (those with a saved form), checked as that
+ * form says; an option absent from an older file takes its `legacy` value.
+ */
+function savedValues(
+  table: OptionTable,
+  section: Record<string, unknown>,
+  what: string,
+  keys: readonly string[] = Object.keys(table),
+): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const key of keys) {
+    const form = table[key].saved;
+    if (form !== undefined) out[key] = savedValue(form, section[key], `${what}.${key}`);
+  }
+  return out;
+}
+
+function savedValue(form: SavedForm, v: unknown, what: string): unknown {
+  switch (form.type) {
+    case 'positive': {
+      const x = finite(v, what);
+      if (!(x > 0)) throw new SolutionFileError(`${what}: expected a positive number`);
+      return x;
+    }
+    case 'count': {
+      const n = count(v, what);
+      if (n < (form.min ?? 0)) throw new SolutionFileError(`${what}: expected an integer ≥ ${form.min}`);
+      return n;
+    }
+    case 'share': {
+      const x = finite(v, what);
+      if (!(x > 0 && x <= 1)) throw new SolutionFileError(`${what}: expected a number in (0, 1]`);
+      return x;
+    }
+    case 'nonNegative':
+      return nonNegative(v, what);
+    case 'boolean':
+      if (v === undefined && form.legacy !== undefined) return form.legacy;
+      if (typeof v !== 'boolean') throw new SolutionFileError(`${what}: expected true or false`);
+      return v;
+    case 'choice':
+      if (v === undefined && form.legacy !== undefined) return form.legacy;
+      if (typeof v !== 'string' || !form.choices.includes(v)) {
+        throw new SolutionFileError(`${what}: expected ${form.choices.map((c) => `"${c}"`).join(' or ')}`);
+      }
+      return v;
+  }
 }
 
 /** How the run drew its points; absent (files written before it existed): uniform, no importance. */
@@ -454,27 +491,14 @@ function readSampling(v: unknown): SessionSamplingConfig {
   }
   if (s.importance === null || s.importance === undefined) return { sequence: s.sequence, importance: null };
   const i = record(s.importance, 'session.sampling.importance');
-  const uniformShare = finite(i.uniformShare, 'session.sampling.importance.uniformShare');
-  if (!(uniformShare > 0 && uniformShare <= 1)) {
-    throw new SolutionFileError('session.sampling.importance.uniformShare: expected a number in (0, 1]');
-  }
-  const kernels = count(i.kernels, 'session.sampling.importance.kernels');
-  const pilot = count(i.pilot, 'session.sampling.importance.pilot');
-  if (kernels < 1 || pilot < 1) throw new SolutionFileError('session.sampling.importance: expected positive counts');
-  return { sequence: s.sequence, importance: { uniformShare, kernels, pilot } };
+  const importance = savedValues(IMPORTANCE, i, 'session.sampling.importance') as NativeValues<typeof IMPORTANCE>;
+  return { sequence: s.sequence, importance };
 }
 
 function nonNegative(v: unknown, what: string): number {
   const x = finite(v, what);
   if (x < 0) throw new SolutionFileError(`${what}: expected a non-negative number`);
   return x;
-}
-
-/** A boolean; absent (files written before the option existed) is false. */
-function flag(v: unknown, what: string): boolean {
-  if (v === undefined) return false;
-  if (typeof v !== 'boolean') throw new SolutionFileError(`${what}: expected true or false`);
-  return v;
 }
 
 function readPlan(v: unknown): CompiledProblem {

@@ -1,7 +1,9 @@
 // The native session's config from the validated options: the one place that maps options to
-// what native code receives (which trusts it).
+// what native code receives (which trusts it). An option the table (option-table.ts) marks
+// `native` goes under its own name; the rest of this file is what needs more than a copy.
 import type { DeviceName } from '../native-config';
 import { memoryBudgetFor } from './device-budget';
+import { DENSE_KEYS, FIT, IMPORTANCE, LINEAR, type NativeValues, NETWORK, nativeValues, TOP } from './option-table';
 import type { ResolvedLinear, ResolvedOptions, ResolvedSamples } from './options';
 import type { FitConfig, SessionConfig, SessionLinearConfig, SessionSamplingConfig } from './session';
 
@@ -12,13 +14,7 @@ export function sessionConfigFor(options: ResolvedOptions, device: DeviceName): 
     network: {
       dim: problem.dim,
       fields: problem.fields.length,
-      width: n.width,
-      depth: n.depth,
-      activation: n.activation,
-      embedding: n.embedding,
-      frequencies: n.frequencies,
-      decay: n.decay,
-      embeddingScale: n.embeddingScale,
+      ...(nativeValues(NETWORK, n) as NativeValues<typeof NETWORK>),
       dirichlet: problem.boundary === 'dirichlet',
       ...sampledBox(problem.lower, problem.upper, options.margin),
       dtype: options.dtype,
@@ -29,7 +25,7 @@ export function sessionConfigFor(options: ResolvedOptions, device: DeviceName): 
     samples: options.samples.count,
     sampling: samplingConfig(options.samples),
     linear: linearConfig(options.linear, problem),
-    seed: options.seed,
+    ...(nativeValues(TOP, options) as NativeValues<typeof TOP>),
     memoryBudget,
   };
 }
@@ -55,9 +51,8 @@ export function linearConfig(
 ): SessionLinearConfig {
   const weights = problem.fields.map((name) => linear.gradientWeight[name] ?? 0);
   const graded = gradientRows(weights, problem.lower, problem.upper);
-  if (linear.method === 'dense') return { method: 'dense', mu: linear.mu, muScale: linear.muScale, ...graded };
-  const { tol, maxIters, rank, mu, muScale, mixedPrecision, reusePreconditioner } = linear;
-  return { method: 'pcg', tol, maxIters, rank, mu, muScale, mixedPrecision, reusePreconditioner, ...graded };
+  const keys = linear.method === 'dense' ? DENSE_KEYS : undefined;
+  return { ...nativeValues(LINEAR, linear, keys), ...graded } as SessionLinearConfig;
 }
 
 /** Relative to the domain's smallest half-width: float64 differences lose about 1e-16/h to rounding. */
@@ -81,7 +76,10 @@ function gradientRows(
 /** How the points are drawn: the sequence, and importance sampling or null. */
 export function samplingConfig(samples: ResolvedSamples): SessionSamplingConfig {
   const { sequence, importance } = samples;
-  return { sequence, importance: importance === false ? null : { ...importance } };
+  return {
+    sequence,
+    importance: importance === false ? null : (nativeValues(IMPORTANCE, importance) as NativeValues<typeof IMPORTANCE>),
+  };
 }
 
 /**
@@ -92,17 +90,10 @@ export function fitConfigFor(options: ResolvedOptions, cap?: number | null): Fit
   const f = options.fit;
   const none = Number.POSITIVE_INFINITY;
   return {
-    method: f.method,
+    ...(nativeValues(FIT, f) as NativeValues<typeof FIT>),
     maxIterations: Math.min(f.maxIterations, f.steps ?? none, cap ?? none),
     tol: f.tol ?? 0,
     maxSeconds: f.maxSeconds ?? 0,
-    lr: f.lr,
-    batch: f.batch,
-    samples: f.samples,
-    maxSamples: f.maxSamples,
-    rank: f.rank,
     warmupSteps: f.method === 'adam' ? 0 : f.warmupSteps,
-    headTuning: f.headTuning,
-    headSamples: f.headSamples,
   };
 }

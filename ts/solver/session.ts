@@ -8,43 +8,36 @@
 // save-format.ts) and native code asserts only what memory safety needs.
 import type { LaunchCounts, NativeNetworkConfig } from '../native-config';
 import type { CompiledProblem } from '../problem/plan';
-import type { ErrorNorm, MuScale } from './options';
+import type { FIT, IMPORTANCE, LINEAR, NativeValues } from './option-table';
+import type { ErrorNorm } from './options';
 
 export type Handle = number;
 
 /** Σ cᵢ·vᵢ as [cᵢ, handle] pairs. */
 export type HandleTerms = ReadonlyArray<readonly [number, Handle]>;
 
-/** Preconditioned CG per field block. */
-export interface SessionPcgConfig {
-  readonly method: 'pcg';
-  readonly tol: number;
-  readonly maxIters: number;
-  readonly rank: number;
-  readonly mu: number;
-  /** 'solution': the Tikhonov term is μ·mean(u²) on the samples (absent in older files: 'absolute'). */
-  readonly muScale: MuScale;
-  /** float32 products with float64 CG vectors. */
-  readonly mixedPrecision: boolean;
-  /** Keep preconditioners across solves (RK stages and steps) under an iteration cap. */
-  readonly reusePreconditioner: boolean;
-  /**
-   * The preconditioner from M estimated on this many samples; -1 (or absent): chosen per block;
-   * 0: the randomized Nyström sketch of the full M (the paper's).
-   */
-  readonly sketchRows?: number;
-  /** β per field of the gradient rows (absent: the L² projection), with their stencil step h. */
+/** What the session receives of the 'pcg' options (each documented in option-table.ts). */
+type NativeLinear = NativeValues<typeof LINEAR>;
+
+/** β per field of the gradient rows (absent: the L² projection), with their stencil step h. */
+interface GradientRows {
   readonly gradientWeights?: readonly number[];
   readonly stencilStep?: number;
 }
 
+/** Preconditioned CG per field block. */
+export interface SessionPcgConfig extends Omit<NativeLinear, 'method'>, GradientRows {
+  readonly method: 'pcg';
+  /**
+   * The bench's: the preconditioner from M estimated on this many samples; -1 (or absent): chosen
+   * per block; 0: the randomized Nyström sketch of the full M (the paper's).
+   */
+  readonly sketchRows?: number;
+}
+
 /** A dense Cholesky solve per field block. */
-export interface SessionDenseConfig {
+export interface SessionDenseConfig extends Pick<NativeLinear, 'mu' | 'muScale'>, GradientRows {
   readonly method: 'dense';
-  readonly mu: number;
-  readonly muScale: MuScale;
-  readonly gradientWeights?: readonly number[];
-  readonly stencilStep?: number;
 }
 
 export type SessionLinearConfig = SessionPcgConfig | SessionDenseConfig;
@@ -53,7 +46,7 @@ export type SessionLinearConfig = SessionPcgConfig | SessionDenseConfig;
 export interface SessionSamplingConfig {
   readonly sequence: 'uniform' | 'sobol';
   /** Importance sampling ∝ |u|, or null for none. */
-  readonly importance: { readonly uniformShare: number; readonly kernels: number; readonly pilot: number } | null;
+  readonly importance: NativeValues<typeof IMPORTANCE> | null;
 }
 
 export interface SessionConfig {
@@ -156,22 +149,14 @@ export interface StepEndResult {
   finite: boolean;
 }
 
-/** One fit's settings, resolved (ts/solver/options.ts `fit`); 0 for tol/maxSeconds means none. */
-export interface FitConfig {
-  method: 'gauss-newton' | 'adam';
+/** One fit's settings, resolved (`fitConfigFor`); 0 for tol/maxSeconds means none. */
+export interface FitConfig extends NativeValues<typeof FIT> {
   /** The iteration cap (GN iterations or Adam steps), `steps` already folded in. */
-  maxIterations: number;
-  tol: number;
-  maxSeconds: number;
-  lr: number;
-  batch: number;
-  samples: number;
-  /** Gauss–Newton: the batch's cap when it doubles on a stall (≤ samples: no growth). */
-  maxSamples: number;
-  rank: number;
-  warmupSteps: number;
-  headTuning: boolean;
-  headSamples: number;
+  readonly maxIterations: number;
+  readonly tol: number;
+  readonly maxSeconds: number;
+  /** 0 for Adam. */
+  readonly warmupSteps: number;
 }
 
 export interface FitResult {
