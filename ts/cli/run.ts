@@ -12,6 +12,7 @@ import { collectReportData } from '../report/collect';
 import { renderReport } from '../report/render';
 import type { ReportRecord } from '../report/types';
 import { runtimeInfo } from '../runtime';
+import { PoorFitError } from '../solver/fit-guard';
 import { type FitReport, fitWarning } from '../solver/fit-report';
 import { EvolveError, NeuralIVP } from '../solver/neural-ivp';
 import type { NeuralIVPOptions } from '../solver/options';
@@ -43,6 +44,7 @@ export interface RunFlags {
   fitSeconds?: number;
   fitSteps?: number;
   fitBatch?: number;
+  allowPoorFit?: boolean;
   restarts?: boolean;
   seed?: number;
   dim?: number;
@@ -93,6 +95,7 @@ const FLAG_OF_PATH: Readonly<Record<string, string>> = {
   'linear.gradientWeight': '--gradient-weight',
   'fit.steps': '--fit-steps',
   'fit.batch': '--fit-batch',
+  'fit.allowPoorFit': '--allow-poor-fit',
   restarts: '--restarts',
   seed: '--seed',
   dtype: '--dtype',
@@ -110,6 +113,15 @@ export function describeSpecError(e: SpecError, flagOf: (path: string) => string
   return flag === undefined ? e.message : `${e.message} (set by ${flag})`;
 }
 
+/** The flags behind a refused fit's advice, and the one that evolves anyway. */
+function poorFitFlags(e: PoorFitError): string {
+  const flags = e.advice.flatMap((a) => {
+    const flag = flagOfPath(a.option);
+    return flag === undefined ? [] : [`${flag} (${a.option})`];
+  });
+  return `${flags.length > 0 ? `Flags: ${flags.join(', ')}; ` : ''}--allow-poor-fit evolves from this fit anyway.`;
+}
+
 const defined = <T extends object>(o: T): T =>
   Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 
@@ -122,6 +134,7 @@ export function solverOptions(problem: Problem, f: RunFlags): NeuralIVPOptions {
     maxSeconds: f.fitSeconds,
     steps: f.fitSteps,
     batch: f.fitBatch,
+    allowPoorFit: f.allowPoorFit,
   });
   const sampling = defined({
     count: f.samples,
@@ -265,6 +278,10 @@ export async function runSolve(problemArg: string, flags: RunFlags, ctx: CliCont
     evolveSeconds = (performance.now() - t0) / 1000;
   } catch (e) {
     progress.stop();
+    if (e instanceof PoorFitError) {
+      ctx.stderr(`error: ${e.message}\n${poorFitFlags(e)}\n`);
+      return ExitCode.failure;
+    }
     if (e instanceof AbortError || (e as Error | undefined)?.name === 'AbortError') {
       ctx.stderr('interrupted\n');
       return ExitCode.interrupted;

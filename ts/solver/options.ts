@@ -157,7 +157,7 @@ export type FitMethod = 'gauss-newton' | 'adam';
  * The fit of θ to the initial condition and of each restart's refit (docs/fitting-and-sampling.md).
  * It stops when the relative L2 error on held-out points is ≤ `tol`, or its budget
  * (`maxIterations`, `maxSeconds`, `steps`) is spent; missing the tolerance is reported
- * (`FitReport.stopped`), not an error.
+ * (`FitReport.stopped`), not an error, unless by far (`allowPoorFit`).
  */
 export interface FitOptions {
   /**
@@ -195,6 +195,11 @@ export interface FitOptions {
   headTuning?: boolean;
   /** Points of the head least-squares fit (default 20 000). */
   headSamples?: number;
+  /**
+   * Evolve from an initial fit whose held-out error exceeds `POOR_FIT_FACTOR` × `tol`; by default
+   * `evolve` refuses such a fit with a `PoorFitError` before any step (default false).
+   */
+  allowPoorFit?: boolean;
 }
 
 /**
@@ -357,6 +362,7 @@ export interface ResolvedFit {
   readonly warmupSteps: number;
   readonly headTuning: boolean;
   readonly headSamples: number;
+  readonly allowPoorFit: boolean;
 }
 
 export interface ResolvedImportance {
@@ -463,6 +469,7 @@ export const DEFAULT_OPTIONS: PresetDefaults = deepFreeze({
     warmupSteps: 0,
     headTuning: true,
     headSamples: 20_000,
+    allowPoorFit: false,
   },
   adamIterations: PAPER_ADAM_STEPS,
   // Refit only when the conditioning has degraded (a solve past 500 CG iterations): at these sizes
@@ -512,6 +519,7 @@ export const PAPER_OPTIONS: PresetDefaults = deepFreeze({
     warmupSteps: 0,
     headTuning: true,
     headSamples: 50_000,
+    allowPoorFit: false,
   },
   adamIterations: PAPER_ADAM_STEPS,
   restarts: { timeFraction: 0.5, cgIterations: null, fitSteps: null },
@@ -574,6 +582,7 @@ const FIT_KEYS = [
   'warmupSteps',
   'headTuning',
   'headSamples',
+  'allowPoorFit',
 ];
 const SAMPLE_KEYS = ['count', 'sequence', 'importance'];
 const IMPORTANCE_KEYS = ['uniformShare', 'kernels', 'pilot'];
@@ -836,6 +845,7 @@ function readFit(v: unknown, D: PresetDefaults): ResolvedFit {
     ),
     headTuning: readBoolean('fit.headTuning', o.headTuning, d.headTuning),
     headSamples: readCount('fit.headSamples', o.headSamples, d.headSamples, 16, 'points of the head least-squares fit'),
+    allowPoorFit: readBoolean('fit.allowPoorFit', o.allowPoorFit, d.allowPoorFit),
   };
 }
 
