@@ -120,7 +120,9 @@ describe('checkFit', () => {
     expect(e.name).toBe('PoorFitError');
     expect(e).toMatchObject({ relativeError: 4e-2, tol: 1e-5 });
     expect(e.bound).toBeCloseTo(1e-2, 15);
-    expect(e.message).toMatch(/relative error of 4\.00e-2 on held-out points, above 1\.0e-2 = 1000 × fit\.tol \(1\.0e-5\)/);
+    expect(e.message).toMatch(
+      /relative error of 4\.00e-2 on held-out points, above 1\.0e-2 = 1000 × fit\.tol \(1\.0e-5\)/,
+    );
     expect(e.message).toMatch(/stopped after 50 iterations and 61 s \(budget: ran out of time\)/);
     expect(e.message).toMatch(/fit\.maxSeconds \(now 60\)/);
     expect(e.message).toMatch(/fit\.allowPoorFit: true/);
@@ -149,7 +151,12 @@ describe('evolve from a poor fit (native session)', () => {
       // The free-space heat kernel from variance 0.01 per axis: exact while the bump is far from
       // the faces (its value there is below e^-45 up to t = 0.05).
       const s = t.mul(0.02).add(0.01);
-      return { u: ops.constant(0.01).div(s).mul(ops.exp(x[0].pow(2).add(x[1].pow(2)).div(s.mul(-2)))) };
+      return {
+        u: ops
+          .constant(0.01)
+          .div(s)
+          .mul(ops.exp(x[0].pow(2).add(x[1].pow(2)).div(s.mul(-2)))),
+      };
     },
   });
   const input = (allowPoorFit: boolean): NeuralIVPInput => ({
