@@ -256,6 +256,22 @@ describe('neural-ivp run (stand-in session)', () => {
     expect(m.warnings[0]).toMatch(/above its tolerance/);
   });
 
+  it('a default-preset run whose pace puts T past an hour stops, unless --max-seconds is given', async () => {
+    // The stand-in's steps take 7 × 2 ms; T = 1e6 at its step size is over a million steps.
+    const out = path.join(root, 'slow');
+    const r = await cli(['run', 'heat', '--T', '1e6', '--out', out, '--grid', '4', '--quiet'], {
+      createSession: fakeFactory({ delayMs: 2 }).make,
+    });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(
+      /^error: at the pace of its last 3 steps \(h ≈ [0-9.e+-]+, [0-9.]+ s per step on this machine\)/,
+    );
+    expect(r.stderr).toMatch(
+      /reaching T = 1000000 takes about \d+ more steps and [0-9.]+ h, past the 1\.0 h a run of the default preset/,
+    );
+    expect(r.stdout).toBe('');
+  });
+
   it('--max-seconds stops the integration and writes the saved times reached', async () => {
     const out = path.join(root, 'budget');
     const r = await cli(

@@ -22,6 +22,7 @@ import type { ParamValue } from './args';
 import { ExitCode, UsageError } from './errors';
 import { loadProblem } from './load-problem';
 import { folderForIncompleteRun, prepareOutputDir } from './output-dir';
+import { DEFAULT_PROJECTED_LIMIT_SECONDS, EvolvePace, paceMessage } from './pace';
 import { barProgress, type RunProgress, silentProgress } from './progress';
 
 /** The parsed flags of `run` (undefined: the library default). */
@@ -247,6 +248,8 @@ export async function runSolve(problemArg: string, flags: RunFlags, ctx: CliCont
   let solution: Solution;
   let warning: string | undefined;
   let stopped: { reason: string; t: number; cause: string } | undefined;
+  /** Why a run too slow to reach T was stopped (pace.ts). */
+  let slowRun: string | undefined;
   let fit: FitReport;
   let fitSeconds: number;
   let evolveSeconds: number;
@@ -259,11 +262,29 @@ export async function runSolve(problemArg: string, flags: RunFlags, ctx: CliCont
 
     t0 = performance.now();
     progress.evolveStart(T);
+    // A default-preset run without a budget stops once its pace says T is hours away (pace.ts);
+    // a distributed run's processes would not agree on it (their clocks differ).
+    const limit =
+      flags.maxSeconds === undefined && ivp.options.preset === 'default' && ivp.options.distributed === null
+        ? DEFAULT_PROJECTED_LIMIT_SECONDS
+        : null;
+    const pace = new EvolvePace(T);
+    const tooSlow = new AbortController();
+    const signal = ctx.signal === undefined ? tooSlow.signal : AbortSignal.any([ctx.signal, tooSlow.signal]);
     try {
       solution = await ivp.evolve(T, {
         saveAt,
-        signal: ctx.signal,
-        onProgress: (p) => progress.evolveUpdate(p),
+        signal,
+        onProgress: (p) => {
+          progress.evolveUpdate(p);
+          if (limit === null || slowRun !== undefined) return;
+          pace.observe(p);
+          const projection = pace.projection();
+          if (projection !== null && projection.seconds > limit) {
+            slowRun = paceMessage(projection, T, limit);
+            tooSlow.abort();
+          }
+        },
         maxSeconds: flags.maxSeconds,
       });
       progress.evolveDone();
@@ -280,6 +301,10 @@ export async function runSolve(problemArg: string, flags: RunFlags, ctx: CliCont
     progress.stop();
     if (e instanceof PoorFitError) {
       ctx.stderr(`error: ${e.message}\n${poorFitFlags(e)}\n`);
+      return ExitCode.failure;
+    }
+    if (slowRun !== undefined && !ctx.signal?.aborted) {
+      ctx.stderr(`error: ${slowRun}\n`);
       return ExitCode.failure;
     }
     if (e instanceof AbortError || (e as Error | undefined)?.name === 'AbortError') {
