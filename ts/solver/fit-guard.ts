@@ -13,8 +13,8 @@ import type { ResolvedOptions } from './options';
  * How far above `fit.tol` a fit may end and still be evolved. The default tolerance sits two to
  * three orders of magnitude below the error an evolution itself reaches (1e-5 against the 1e-4 to
  * 1e-2 the catalogue's and the suite's runs end at: docs/suite.md), so a fit within this factor of
- * it is still no larger than the run's own error; beyond it the fit is the run's error. With the
- * default tolerance the bound is 1 %.
+ * it is at most the largest error an evolution ends at; beyond it the fit is larger than all of
+ * them, and the run's error is the fit's. With the default tolerance the bound is 1 %.
  */
 export const POOR_FIT_FACTOR = 1000;
 
