@@ -42,7 +42,7 @@ describe('the message', () => {
   it('says the pace, the projection and the limit in readable units', () => {
     expect(duration(40)).toBe('40 s');
     expect(duration(720)).toBe('12 min');
-    expect(duration(DEFAULT_PROJECTED_LIMIT_SECONDS)).toBe('1.0 h');
+    expect(duration(DEFAULT_PROJECTED_LIMIT_SECONDS)).toBe('4.0 h');
     expect(duration(180_000)).toBe('50 h');
     const m = paceMessage(
       { seconds: 180_000, steps: 2000, h: 2.5e-4, secondsPerStep: 90, t: 7.1e-4, elapsed: 270 },
