@@ -233,6 +233,45 @@ describe('neural-ivp run (stand-in session)', () => {
     expect(loaded.times[0]).toBe(0);
   });
 
+  it('a fit far above its tolerance stops the run before evolving, unless --allow-poor-fit', async () => {
+    // The stand-in fit ends at 1e-3 after its iteration cap; --fit-tol 1e-7 puts the bound at 1e-4.
+    const out = path.join(root, 'poor-fit');
+    const args = ['run', 'heat', '--T', '0.05', '--out', out, '--grid', '4', '--quiet', '--fit-tol', '1e-7'];
+    const fake = fakeFactory();
+    const r = await cli(args, { createSession: fake.make });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(
+      /^error: the initial fit reached a relative error of 1\.00e-3 on held-out points, above 1\.0e-4 = 1000 × fit\.tol \(1\.0e-7\)/,
+    );
+    expect(r.stderr).toMatch(/What would help: fit\.maxIterations \(now 200\)/);
+    expect(r.stderr).toMatch(/--allow-poor-fit evolves from this fit anyway/);
+    expect(fake.sessions[0].fits).toBe(1);
+    expect(fake.sessions[0].solves).toBe(0);
+    expect(r.stdout).toBe('');
+    const allowed = await cli([...args, '--allow-poor-fit'], { createSession: fakeFactory().make });
+    expect(allowed.code).toBe(0);
+    const m = await readJson<Metrics & { options: { fit: { allowPoorFit: boolean } } }>(path.join(out, 'metrics.json'));
+    expect(m.status).toBe('complete');
+    expect(m.options.fit.allowPoorFit).toBe(true);
+    expect(m.warnings[0]).toMatch(/above its tolerance/);
+  });
+
+  it('a default-preset run whose pace puts T hours away stops', async () => {
+    // The stand-in's steps take 7 × 2 ms; T = 1e6 at its step size is over a million steps.
+    const out = path.join(root, 'slow');
+    const r = await cli(['run', 'heat', '--T', '1e6', '--out', out, '--grid', '4', '--quiet'], {
+      createSession: fakeFactory({ delayMs: 2 }).make,
+    });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(
+      /^error: at the pace of its last 3 steps \(h ≈ [0-9.e+-]+, [0-9.]+ s per step on this machine\)/,
+    );
+    expect(r.stderr).toMatch(
+      /reaching T = 1000000 takes about \d+ more steps and [0-9.]+ h, past the 1\.0 h a run of the default preset/,
+    );
+    expect(r.stdout).toBe('');
+  });
+
   it('--max-seconds stops the integration and writes the saved times reached', async () => {
     const out = path.join(root, 'budget');
     const r = await cli(

@@ -8,7 +8,16 @@ export function smallRun(problem: Problem): NeuralIVPOptions {
     network: { width: 10, depth: 2, frequencies: 2 },
     samples: 101, // odd: the two shares differ in size
     // Adam: the Gauss–Newton fit's own test below (its damped solves amplify rounding further).
-    fit: { method: 'adam', steps: 25, batch: 33, headSamples: 65, lr: 3e-3, headTuning: false }, // see the head-tuning test
+    // A short fit far from the default tolerance: these runs compare processes, not accuracy.
+    fit: {
+      method: 'adam',
+      steps: 25,
+      batch: 33,
+      headSamples: 65,
+      lr: 3e-3,
+      headTuning: false, // see the head-tuning test
+      allowPoorFit: true,
+    },
     // A fresh preconditioner per solve: a kept one is rebuilt when CG's iterations pass a cap, and a
     // count that rounding moves by one changes which preconditioner solves next (θ then agrees to
     // CG's tolerance, not to rounding).

@@ -233,5 +233,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
 
 /** One progress line per suite row. */
 export function suiteLine(row: SuiteRow): string {
-  return `suite ${row.name} (${row.method}, p=${row.parameters}, ${row.setting}): fit ${row.fit_error.toExponential(2)} in ${row.fit_seconds.toFixed(1)} s (${row.fit_cpu_seconds.toFixed(0)} CPU s), error at T=${row.T} ${row.relative_error.toExponential(2)} after ${row.steps} steps in ${row.evolve_seconds.toFixed(1)} s (${row.evolve_cpu_seconds.toFixed(0)} CPU s)`;
+  const fit = `suite ${row.name} (${row.method}, p=${row.parameters}, ${row.setting}): fit ${row.fit_error.toExponential(2)} in ${row.fit_seconds.toFixed(1)} s (${row.fit_cpu_seconds.toFixed(0)} CPU s)`;
+  if (row.relative_error === null) return `${fit}, not evolved: ${row.refused}`;
+  return `${fit}, error at T=${row.T} ${row.relative_error.toExponential(2)} after ${row.steps} steps in ${row.evolve_seconds.toFixed(1)} s (${row.evolve_cpu_seconds.toFixed(0)} CPU s)`;
 }

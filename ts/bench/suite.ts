@@ -3,6 +3,7 @@
 // rest of the options equal, and measured against its closed form.
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
+import { PoorFitError } from '../solver/fit-guard';
 import type { FitStopReason } from '../solver/fit-report';
 import { NeuralIVP } from '../solver/neural-ivp';
 import type { FitMethod, FitOptions } from '../solver/options';
@@ -25,8 +26,10 @@ export interface SuiteRow {
   fit_error: number;
   fit_stopped: FitStopReason;
   fit_iterations: number;
-  /** Relative L2 error against the closed form at T, on the problem's domain. */
-  relative_error: number;
+  /** Relative L2 error against the closed form at T, on the problem's domain (null: refused). */
+  relative_error: number | null;
+  /** Why `evolve` refused to start from the fit (a `PoorFitError`'s message); null when it evolved. */
+  refused: string | null;
   steps: number;
   rejected_steps: number;
   /** Refits during the evolve (restarts). */
@@ -57,9 +60,14 @@ async function measureCase(c: SuiteCase, method: FitMethod): Promise<SuiteRow> {
   const fitCpu = cpuSeconds(cpu);
   wall = performance.now();
   cpu = process.cpuUsage();
-  const solution = await ivp.evolve(c.T);
+  // What a user of the defaults gets: a fit too poor to evolve is refused, and the row says so.
+  const solution = await ivp.evolve(c.T).catch((e: unknown) => {
+    if (e instanceof PoorFitError) return e;
+    throw e;
+  });
   const evolveSeconds = (performance.now() - wall) / 1000;
   const evolveCpu = cpuSeconds(cpu);
+  const refused = solution instanceof PoorFitError;
   return {
     name: c.name,
     kind: c.kind,
@@ -72,10 +80,11 @@ async function measureCase(c: SuiteCase, method: FitMethod): Promise<SuiteRow> {
     fit_error: report.relativeError,
     fit_stopped: report.stopped,
     fit_iterations: report.iterations,
-    relative_error: await solution.error(c.T),
-    steps: solution.stats.steps,
-    rejected_steps: solution.stats.rejectedSteps,
-    restarts: solution.stats.restarts,
+    relative_error: refused ? null : await solution.error(c.T),
+    refused: refused ? solution.message : null,
+    steps: refused ? 0 : solution.stats.steps,
+    rejected_steps: refused ? 0 : solution.stats.rejectedSteps,
+    restarts: refused ? 0 : solution.stats.restarts,
     fit_seconds: fitSeconds,
     evolve_seconds: evolveSeconds,
     fit_cpu_seconds: fitCpu,

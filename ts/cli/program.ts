@@ -9,6 +9,7 @@ import { runDistributedBench } from '../bench/distributed-cli';
 import { runBench } from '../bench/run';
 import { SpecError } from '../errors';
 import { packageRoot } from '../native';
+import { POOR_FIT_FACTOR } from '../solver/fit-guard';
 import { optionAt } from '../solver/option-table';
 import { DEFAULT_OPTIONS } from '../solver/options';
 import { gradientWeight, integerIn, param, positiveNumber, timeList } from './args';
@@ -89,6 +90,10 @@ export function createProgram(ctx: CliContext, onExit: (code: number) => void): 
       integerIn(0),
     )
     .addOption(tableFlag('fit.batch', 'n', integerIn(1)))
+    .option(
+      '--allow-poor-fit',
+      `evolve even when the initial fit ends above ${POOR_FIT_FACTOR} × its tolerance (by default the run stops there, saying why)`,
+    )
     .option(
       '--restarts',
       `refit the network during the run (section 4.2; default: on, once a solve needs more than ${D.restarts.cgIterations} CG iterations)`,

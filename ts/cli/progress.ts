@@ -8,6 +8,7 @@ import { type FitReport, fitWarning } from '../solver/fit-report';
 import type { EvolveProgress } from '../solver/neural-ivp';
 import type { ResolvedFit } from '../solver/options';
 import type { FitProgress } from '../solver/session';
+import { duration, EvolvePace } from './pace';
 
 export interface RunProgress {
   fitStart(fit: ResolvedFit): void;
@@ -100,6 +101,7 @@ export function barProgress(
     x === undefined ? '-' : Number.isFinite(x) ? x.toExponential(2) : String(x);
   let fitState = { step: 0, cap: 0, loss: '-', error: '-', budget: '' };
   let evolveState: EvolveProgress | undefined;
+  let pace = new EvolvePace(1);
   return {
     fitStart(fit) {
       writeLine(`fitting the initial condition (${describeFit(fit)})…`);
@@ -142,6 +144,7 @@ export function barProgress(
     evolveStart(t) {
       T = t;
       evolveState = undefined;
+      pace = new EvolvePace(t);
       writeLine(`evolving to T = ${t}…`);
       start(
         'evolve |{bar}| t = {t} / {T}  step {step}  h {h}  CG {cg}  restarts {restarts}',
@@ -150,16 +153,19 @@ export function barProgress(
         () => {
           const p = evolveState;
           if (p === undefined) return `evolve: t = 0 of T = ${T}, no step accepted yet, ${elapsed()}`;
+          const projection = pace.projection();
           return (
             `evolve: t = ${p.t.toPrecision(4)} of T = ${T} (${((100 * p.t) / T).toFixed(1)} %), ${p.step} steps ` +
             `(${p.rejectedSteps} rejected), error estimate ${show(p.errorNorm)} of tolerance, h ${p.h.toExponential(1)}, ` +
-            `${p.restarts} restarts, ${elapsed()}`
+            `${p.restarts} restarts, ${elapsed()}` +
+            (projection === null ? '' : `, about ${duration(projection.seconds)} to T at this pace`)
           );
         },
       );
     },
     evolveUpdate(p) {
       evolveState = p;
+      pace.observe(p);
       bar?.update(Math.min(EVOLVE_TICKS, Math.round((EVOLVE_TICKS * p.t) / T)), {
         t: p.t.toPrecision(4),
         step: p.step,

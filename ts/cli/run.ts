@@ -12,6 +12,7 @@ import { collectReportData } from '../report/collect';
 import { renderReport } from '../report/render';
 import type { ReportData, ReportRecord } from '../report/types';
 import { runtimeInfo } from '../runtime';
+import { PoorFitError } from '../solver/fit-guard';
 import { type FitReport, fitWarning } from '../solver/fit-report';
 import { checkEvolveBudget, EvolveError, type EvolveProgress, NeuralIVP } from '../solver/neural-ivp';
 import { FIT, flagsOfPaths, INTEGRATOR, LINEAR, NETWORK, type OptionTable, SAMPLES, TOP } from '../solver/option-table';
@@ -22,6 +23,7 @@ import type { ParamValue } from './args';
 import { ExitCode, UsageError } from './errors';
 import { loadProblem } from './load-problem';
 import { folderForIncompleteRun, prepareOutputDir } from './output-dir';
+import { DEFAULT_PROJECTED_LIMIT_SECONDS, EvolvePace, paceMessage } from './pace';
 import { barProgress, type RunProgress, silentProgress } from './progress';
 
 /** The parsed flags of `run` (undefined: the library default). */
@@ -44,6 +46,7 @@ export interface RunFlags {
   fitSeconds?: number;
   fitSteps?: number;
   fitBatch?: number;
+  allowPoorFit?: boolean;
   restarts?: boolean;
   seed?: number;
   dim?: number;
@@ -96,6 +99,15 @@ export function describeSpecError(e: SpecError, flagOf: (path: string) => string
 
 const defined = <T extends object>(o: T): T =>
   Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+
+/** The flags behind a refused fit's advice, and the one that evolves anyway. */
+function poorFitFlags(e: PoorFitError): string {
+  const flags = e.advice.flatMap((a) => {
+    const flag = flagOfPath(a.option);
+    return flag === undefined ? [] : [`${flag} (${a.option})`];
+  });
+  return `${flags.length > 0 ? `Flags: ${flags.join(', ')}; ` : ''}--allow-poor-fit evolves from this fit anyway.`;
+}
 
 const nonEmpty = (o: Record<string, unknown>) => (Object.keys(o).length > 0 ? o : undefined);
 
@@ -241,6 +253,42 @@ interface RunResult {
   stopped?: { reason: string; t: number; cause: string };
 }
 
+/** Stops a run whose pace puts T too far away: the abort signal evolve gets, and why it fired. */
+interface PaceGuard {
+  readonly signal: AbortSignal | undefined;
+  observe(p: EvolveProgress): void;
+  /** The message, once the run was stopped for its pace. */
+  readonly stopped: string | undefined;
+}
+
+/**
+ * A default-preset run without `--max-seconds` stops once its pace says T is hours away (pace.ts);
+ * a distributed run's processes would not agree on it (their clocks differ).
+ */
+function paceGuard(ivp: NeuralIVP, flags: RunFlags, signal: AbortSignal | undefined): PaceGuard {
+  const limit =
+    flags.maxSeconds === undefined && ivp.options.preset === 'default' && ivp.options.distributed === null
+      ? DEFAULT_PROJECTED_LIMIT_SECONDS
+      : null;
+  if (limit === null) return { signal, observe: () => {}, stopped: undefined };
+  const pace = new EvolvePace(flags.T);
+  const tooSlow = new AbortController();
+  const guard = {
+    signal: signal === undefined ? tooSlow.signal : AbortSignal.any([signal, tooSlow.signal]),
+    stopped: undefined as string | undefined,
+    observe(p: EvolveProgress) {
+      if (guard.stopped !== undefined) return;
+      pace.observe(p);
+      const projection = pace.projection();
+      if (projection !== null && projection.seconds > limit) {
+        guard.stopped = paceMessage(projection, flags.T, limit);
+        tooSlow.abort();
+      }
+    },
+  };
+  return guard;
+}
+
 /** Fits, then evolves to T with progress; an interrupted run is its exit status. */
 async function fitAndEvolve(
   { ivp, saveAt }: Setup,
@@ -248,6 +296,7 @@ async function fitAndEvolve(
   ctx: CliContext,
   progress: RunProgress,
 ): Promise<RunResult | number> {
+  let slow: PaceGuard | undefined;
   try {
     let t0 = performance.now();
     progress.fitStart(ivp.options.fit);
@@ -257,10 +306,15 @@ async function fitAndEvolve(
 
     t0 = performance.now();
     progress.evolveStart(flags.T);
+    const pace = paceGuard(ivp, flags, ctx.signal);
+    slow = pace;
     const options = {
       saveAt,
-      signal: ctx.signal,
-      onProgress: (p: EvolveProgress) => progress.evolveUpdate(p),
+      signal: pace.signal,
+      onProgress: (p: EvolveProgress) => {
+        progress.evolveUpdate(p);
+        pace.observe(p);
+      },
       maxSeconds: flags.maxSeconds,
     };
     try {
@@ -284,6 +338,14 @@ async function fitAndEvolve(
     }
   } catch (e) {
     progress.stop();
+    if (e instanceof PoorFitError) {
+      ctx.stderr(`error: ${e.message}\n${poorFitFlags(e)}\n`);
+      return ExitCode.failure;
+    }
+    if (slow?.stopped !== undefined && !ctx.signal?.aborted) {
+      ctx.stderr(`error: ${slow.stopped}\n`);
+      return ExitCode.failure;
+    }
     if (e instanceof AbortError || (e as Error | undefined)?.name === 'AbortError') {
       ctx.stderr('interrupted\n');
       return ExitCode.interrupted;

@@ -1,7 +1,8 @@
 /**
  * What a fit reports (docs/api.md §2): `ivp.fit()` resolves to it, `evolve`'s stats carry the initial
  * fit's, and the CLI writes it to metrics.json and the report. A fit that misses its tolerance is
- * not an error: `stopped` says why it ended and `fitWarning` words it for people.
+ * not an error: `stopped` says why it ended and `fitWarning` words it for people (one that misses
+ * it by far stops `evolve`: fit-guard.ts).
  */
 import type { FitMethod } from './options';
 

@@ -18,7 +18,9 @@ import { native } from '../native';
 import type { DeviceName } from '../native-config';
 import type { Problem } from '../problem/define';
 import { type EvolveProgress, EvolveRun } from './evolve-run';
+import { checkFit, type FitTracePoint } from './fit-guard';
 import { type FitReport, fitReport } from './fit-report';
+import { lazyInitialShape } from './initial-shape';
 import { checkMemory, freeMemory } from './memory';
 import { createSession, cudaAvailable } from './native-session';
 import { type NeuralIVPInput, type ResolvedOptions, resolveOptions } from './options';
@@ -96,6 +98,8 @@ export class NeuralIVP {
   private theta0: Handle | undefined;
   private fitSeconds = 0;
   private lastFit: FitReport | undefined;
+  /** The last fit's held-out error per Gauss–Newton iteration (the poor-fit advice reads its rate). */
+  private lastTrace: FitTracePoint[] = [];
 
   /** Validates the options (a `SpecError` for bad ones) before any native work. */
   constructor(input: NeuralIVPInput, hooks: NeuralIVPHooks = {}) {
@@ -239,7 +243,14 @@ export class NeuralIVP {
       pool = { points, values: problem.initialValues(points, n) };
     }
     const started = wallClock();
-    const result = await session.fitInitial(config, pool, this.fitProgress(onProgress)).catch((e: unknown) => {
+    const trace: FitTracePoint[] = [];
+    const traced = (p: FitProgress): void => {
+      if (p.error !== undefined) trace.push({ seconds: wallClock() - started, error: p.error });
+      onProgress?.(p);
+    };
+    // Adam reports every step's batch loss, which the trace does not read: no callback for it.
+    const progress = this.fitProgress(this.options.fit.method === 'gauss-newton' ? traced : onProgress);
+    const result = await session.fitInitial(config, pool, progress).catch((e: unknown) => {
       throw fromNative(e);
     });
     if (signal?.aborted) {
@@ -250,6 +261,7 @@ export class NeuralIVP {
     this.theta0 = result.theta;
     this.fitSeconds = wallClock() - started;
     this.lastFit = fitReport(result, this.options.fit.method, this.options.fit.tol, this.fitSeconds);
+    this.lastTrace = trace;
     return this.lastFit;
   }
 
@@ -263,6 +275,12 @@ export class NeuralIVP {
     const started = wallClock();
     const session = await this.ready();
     if (this.theta0 === undefined) await this.fitNow(signal, 'evolve');
+    checkFit(
+      this.lastFit as FitReport,
+      this.options,
+      lazyInitialShape(this.options.problem, this.options.margin),
+      this.lastTrace,
+    );
     const run = new EvolveRun({
       session,
       options: this.options,

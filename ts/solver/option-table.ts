@@ -366,6 +366,12 @@ export const FIT = {
     read: count(16, 'points of the head least-squares fit'),
     native: true,
   },
+  allowPoorFit: {
+    doc: 'evolve from an initial fit above POOR_FIT_FACTOR × tol instead of refusing it',
+    defaults: both(false),
+    read: boolean,
+    flag: '--allow-poor-fit',
+  },
 } satisfies OptionTable;
 
 /**

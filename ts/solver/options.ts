@@ -170,7 +170,7 @@ export type FitMethod = 'gauss-newton' | 'adam';
  * The fit of θ to the initial condition and of each restart's refit (docs/fitting-and-sampling.md).
  * It stops when the relative L2 error on held-out points is ≤ `tol`, or its budget
  * (`maxIterations`, `maxSeconds`, `steps`) is spent; missing the tolerance is reported
- * (`FitReport.stopped`), not an error.
+ * (`FitReport.stopped`), not an error, unless by far (`allowPoorFit`).
  */
 export interface FitOptions {
   /**
@@ -208,6 +208,11 @@ export interface FitOptions {
   headTuning?: boolean;
   /** Points of the head least-squares fit (default 20 000). */
   headSamples?: number;
+  /**
+   * Evolve from an initial fit whose held-out error exceeds `POOR_FIT_FACTOR` × `tol`; by default
+   * `evolve` refuses such a fit with a `PoorFitError` before any step (default false).
+   */
+  allowPoorFit?: boolean;
 }
 
 /**

@@ -1,0 +1,182 @@
+/**
+ * The check `evolve` makes on the fit it starts from. A solution cannot be more accurate than its
+ * initial condition, and an evolution from a poor fit costs as much as one from a good fit, so a
+ * fit far above its tolerance stops the run before its first step with a `PoorFitError` that says
+ * what was reached, what was asked, and which options would help (docs/fitting-and-sampling.md,
+ * "A fit too poor to evolve"). `fit.allowPoorFit` evolves anyway.
+ */
+import type { FitReport } from './fit-report';
+import { type InitialShape, isConcentrated } from './initial-shape';
+import type { ResolvedOptions } from './options';
+
+/**
+ * How far above `fit.tol` a fit may end and still be evolved. The default tolerance sits two to
+ * three orders of magnitude below the error an evolution itself reaches (1e-5 against the 1e-4 to
+ * 1e-2 the catalogue's and the suite's runs end at: docs/suite.md), so a fit within this factor of
+ * it is at most the largest error an evolution ends at; beyond it the fit is larger than all of
+ * them, and the run's error is the fit's. With the default tolerance the bound is 1 %.
+ */
+export const POOR_FIT_FACTOR = 1000;
+
+/** The largest held-out fit error `evolve` starts from: `POOR_FIT_FACTOR` × tol (none without a tolerance). */
+export const poorFitBound = (tol: number | null): number =>
+  tol === null ? Number.POSITIVE_INFINITY : POOR_FIT_FACTOR * tol;
+
+/** One Gauss–Newton iteration's held-out error, and the fit's wall seconds when it was reported. */
+export interface FitTracePoint {
+  readonly seconds: number;
+  readonly error: number;
+}
+
+/** An option that would help a poor fit, its value now, and why. */
+export interface FitAdvice {
+  /** The option's path (`fit.maxSeconds`, `network.width`, …). */
+  readonly option: string;
+  /** Its value in this run. */
+  readonly now: number | string | boolean | null;
+  /** Why it would help, with the figures that say so. */
+  readonly reason: string;
+}
+
+/**
+ * `evolve` refused to start: the initial fit's held-out error is above `bound` (`POOR_FIT_FACTOR`
+ * × `tol`). `advice` lists the options that would help, most likely first; `fit.allowPoorFit`
+ * evolves from such a fit anyway.
+ */
+export class PoorFitError extends Error {
+  /** The report of the fit that was refused. */
+  readonly fit: FitReport;
+  /** Its relative L2 error on held-out points. */
+  readonly relativeError: number;
+  /** `fit.tol`, the error asked for. */
+  readonly tol: number;
+  /** The largest error evolve starts from. */
+  readonly bound: number;
+  /** What would help, most likely first. */
+  readonly advice: readonly FitAdvice[];
+
+  constructor(fit: FitReport, tol: number, advice: readonly FitAdvice[]) {
+    const bound = poorFitBound(tol);
+    const helps = advice.map((a) => `${a.option} (now ${String(a.now)}): ${a.reason}`).join('; ');
+    super(
+      `the initial fit reached a relative error of ${fit.relativeError.toExponential(2)} on held-out points, ` +
+        `above ${bound.toExponential(1)} = ${POOR_FIT_FACTOR} × fit.tol (${tol.toExponential(1)}), the most a run ` +
+        'starts from: the solution cannot be more accurate than its initial condition, so evolve stopped before ' +
+        `its first step. The fit ${stopWords(fit)}. ${helps === '' ? '' : `What would help: ${helps}. `}` +
+        'fit.allowPoorFit: true evolves from this fit anyway.',
+    );
+    this.name = 'PoorFitError';
+    this.fit = fit;
+    this.relativeError = fit.relativeError;
+    this.tol = tol;
+    this.bound = bound;
+    this.advice = Object.freeze([...advice]);
+  }
+}
+
+function stopWords(fit: FitReport): string {
+  return `stopped after ${fit.iterations} ${fit.method === 'adam' ? 'Adam steps' : 'iterations'} and ${fit.seconds.toFixed(0)} s (${fit.stopped}: ${fit.message})`;
+}
+
+/**
+ * The fit's rate of progress over the last half of its wall time, as the factor its error falls
+ * by per second (< 1 while it improves); null without two iterations in that half.
+ */
+export function recentRate(trace: readonly FitTracePoint[]): number | null {
+  if (trace.length < 2) return null;
+  const end = trace[trace.length - 1];
+  const half = end.seconds / 2;
+  let start = trace[0];
+  for (const p of trace) {
+    if (p.seconds <= half) start = p;
+  }
+  if (!(end.seconds > start.seconds) || !(start.error > 0) || !(end.error > 0)) return null;
+  return (end.error / start.error) ** (1 / (end.seconds - start.seconds));
+}
+
+/**
+ * The options that would help a fit that ended at `fit.relativeError`, most likely first. A fit
+ * cut off by its budget while its error still fell needs more time (how much, at the rate of its
+ * last half); one that stalled, or whose error stopped falling, needs points where u0 is, octaves
+ * that resolve u0's finest scale, or a wider network.
+ */
+export function fitAdvice(
+  fit: FitReport,
+  options: ResolvedOptions,
+  shape: () => InitialShape,
+  trace: readonly FitTracePoint[],
+): FitAdvice[] {
+  const advice: FitAdvice[] = [];
+  const bound = poorFitBound(options.fit.tol);
+  const rate = recentRate(trace);
+  const improving = rate !== null && rate < 1;
+  if (fit.stopped === 'budget' || fit.stopped === 'steps') {
+    const option = fit.stopped === 'budget' ? 'fit.maxSeconds' : 'fit.maxIterations';
+    const now = fit.stopped === 'budget' ? options.fit.maxSeconds : options.fit.maxIterations;
+    if (improving) {
+      // Seconds more, at the last half's rate, until the error is at the bound and at the tolerance.
+      const more = (target: number): number => Math.log(target / fit.relativeError) / Math.log(rate);
+      const tol = options.fit.tol as number;
+      advice.push({
+        option,
+        now,
+        reason:
+          `the error still fell when the fit ran out (×${(rate ** 10).toPrecision(2)} per 10 s over its last half); ` +
+          `at that rate it reaches ${bound.toExponential(1)} after about ${more(bound).toFixed(0)} s more and the tolerance after ` +
+          `${more(tol).toFixed(0)} s more`,
+      });
+    } else if (rate === null) {
+      advice.push({ option, now, reason: `the fit ran out of ${fit.stopped === 'budget' ? 'time' : 'iterations'}` });
+    }
+  }
+  // Without a trace (Adam), a budget-bound fit says nothing about capacity.
+  if (fit.stopped === 'stalled' || fit.stopped === 'tol' || (rate !== null && !improving)) {
+    const s = shape();
+    if (options.samples.importance === false && isConcentrated(s)) {
+      advice.push({
+        option: 'samples.importance',
+        now: false,
+        reason: `u0 occupies about ${(100 * s.occupiedFraction).toPrecision(2)} % of the sampled box, where uniform points put as few of theirs`,
+      });
+    }
+    const L = options.network.frequencies;
+    if (options.network.embedding && Number.isFinite(s.finestOctave) && s.finestOctave > L) {
+      advice.push({
+        option: 'network.frequencies',
+        now: L,
+        reason: `u0's finest scale is at octave ${s.finestOctave.toFixed(1)} of the embedding, above its highest, ${L}: ${Math.ceil(s.finestOctave)} would resolve it`,
+      });
+    }
+    advice.push({
+      option: 'network.width',
+      now: options.network.width,
+      reason:
+        fit.stopped === 'stalled'
+          ? 'the held-out error stopped improving: a wider network represents finer features'
+          : 'the error stopped falling in the fit’s last half: a wider network represents finer features',
+    });
+    if (fit.stopped === 'stalled' && options.fit.method === 'gauss-newton' && fit.samples >= options.fit.maxSamples) {
+      advice.push({
+        option: 'fit.maxSamples',
+        now: options.fit.maxSamples,
+        reason: `the fit stalled at ${fit.samples} points per iteration, its cap`,
+      });
+    }
+  }
+  return advice;
+}
+
+/**
+ * Throws a `PoorFitError` when `fit` is above `poorFitBound(fit.tol)` (or not finite) and
+ * `fit.allowPoorFit` is off; a run without a tolerance is never refused.
+ */
+export function checkFit(
+  fit: FitReport,
+  options: ResolvedOptions,
+  shape: () => InitialShape,
+  trace: readonly FitTracePoint[],
+): void {
+  const tol = options.fit.tol;
+  if (tol === null || options.fit.allowPoorFit || fit.relativeError <= poorFitBound(tol)) return;
+  throw new PoorFitError(fit, tol, fitAdvice(fit, options, shape, trace));
+}
