@@ -1,6 +1,7 @@
 // Module registration only: each family of exports lives in native/bindings/.
 #include <napi.h>
 
+#include "bindings/defaults_binding.h"
 #include "bindings/distributed_binding.h"
 #include "bindings/network_binding.h"
 #include "bindings/plan_binding.h"
@@ -18,6 +19,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   nivp::js::LinearizationWrap::Init(env, exports);
   nivp::js::SessionWrap::Init(env, exports);
   nivp::js::InitDistributed(env, exports);
+  nivp::js::InitDefaults(env, exports);
   return exports;
 }
 

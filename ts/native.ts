@@ -128,6 +128,12 @@ export interface NativeAddon {
   cudaVersion(): string | null;
   /** CUDA devices found (0 on a CPU-only libtorch). */
   cudaDeviceCount(): number;
+  /**
+   * What the native config structs hold when nothing sets them (native/common/option_defaults.h,
+   * written from the option tables).
+   * @internal
+   */
+  structDefaults(): Record<string, Record<string, number | boolean | string>>;
   /** The c10d backends this build was compiled with ('gloo', 'nccl'). */
   distributedBackends(): string[];
   /** libtorch's intra-op threads. */

@@ -21,6 +21,7 @@
 
 #include "common/cancelled.h"
 #include "common/launches.h"
+#include "common/option_defaults.h"
 #include "distributed/communicator.h"
 #include "engine/jets.h"
 #include "engine/network.h"
@@ -30,25 +31,26 @@
 namespace nivp {
 
 struct LinearSolverConfig {
-  enum class Method { Pcg, Dense } method = Method::Pcg;
-  double tol = 1e-8;        // PCG: relative residual ‖F_a − (M_a + μ)θ̇_a‖/‖F_a‖ per block
-  int64_t maxIters = 1000;  // PCG: iteration cap per block
-  int64_t rank = 100;       // PCG: preconditioner rank per block, clamped to p_a; 0 = plain CG
-  double mu = 1e-6;         // Tikhonov term μ ≥ 0 (both methods)
+  enum class Method { Pcg, Dense };
+  Method method = defaults::linear::method == "dense" ? Method::Dense : Method::Pcg;
+  double tol = defaults::linear::tol;  // PCG: relative residual ‖F_a − (M_a + μ)θ̇_a‖/‖F_a‖ per block
+  int64_t maxIters = defaults::linear::maxIters;  // PCG: iteration cap per block
+  int64_t rank = defaults::linear::rank;  // PCG: preconditioner rank per block, clamped to p_a; 0 = plain CG
+  double mu = defaults::linear::mu;       // Tikhonov term μ ≥ 0 (both methods)
   // μ in units of the solution: the Tikhonov term is mu·mean(u²), the mean square of the network's
   // values on the samples (all fields; 1 when that is 0 or not finite). M scales with u² in the
   // directions that move the hidden layers, so a fixed μ damps a small solution's dynamics far
   // more than a large one's; scaled, the relative residual does not depend on u's units.
-  bool muRelative = false;
+  bool muRelative = defaults::linear::muScale == "solution";
   // PCG on a float64 network: M·v (CG's products and the Nyström sketch) in float32 while CG's
   // vectors, F and the residual stay float64 (the reference implementation's "Casted" MVM).
-  bool mixedPrecision = false;
+  bool mixedPrecision = defaults::linear::mixedPrecision;
   // Dense: refuses (MemoryBudgetError, before J is built) when one block's solve would need more
   // than this many bytes (solvers/dense.h, denseSolveBytes). Negative: unlimited.
-  int64_t memoryBudgetBytes = int64_t{4} << 30;
+  int64_t memoryBudgetBytes = defaults::top::memoryBudget;
   // PCG: keep each block's preconditioner for later solves (other RK stages and steps, other
   // samples) under an iteration cap that bounds what a stale one costs; see engine/preconditioning.h.
-  bool reusePreconditioner = false;
+  bool reusePreconditioner = defaults::linear::reusePreconditioner;
   // PCG: the preconditioner of each block from M estimated on this many of the samples
   // (solvers/subsampled.h); -1: chosen per block (engine/preconditioning.h); 0: the randomized
   // Nyström sketch of the full M (the paper's).

@@ -5,22 +5,28 @@
 #include <cstdint>
 #include <vector>
 
+#include "common/option_defaults.h"
+
 namespace nivp {
 
 enum class Activation { Swish, Tanh };
 
+constexpr Activation activationNamed(std::string_view name) {
+  return name == "tanh" ? Activation::Tanh : Activation::Swish;
+}
+
 struct NetworkConfig {
   int64_t dim = 1;     // spatial dimension D
   int64_t fields = 1;  // k, one subnetwork each
-  int64_t width = 100;
-  int64_t depth = 3;  // hidden layers
-  Activation activation = Activation::Swish;
+  int64_t width = defaults::network::width;
+  int64_t depth = defaults::network::depth;  // hidden layers
+  Activation activation = activationNamed(defaults::network::activation);
   // Sinusoidal embedding of eq. (5): octaves k = 0..frequencies, each damped by 2^(-decay·k),
   // all multiplied by embeddingScale. Without it the network sees the scaled point s itself.
-  bool embedding = true;
-  int64_t frequencies = 5;
-  double decay = 1.0;
-  double embeddingScale = 1.5;
+  bool embedding = defaults::network::embedding;
+  int64_t frequencies = defaults::network::frequencies;
+  double decay = defaults::network::decay;
+  double embeddingScale = defaults::network::embeddingScale;
   // Zero-Dirichlet boundaries: the output is multiplied by prod_i (1 - s_i^2).
   bool dirichlet = true;
   std::vector<double> lower, upper;  // the box; s = 2(x - lower)/(upper - lower) - 1
@@ -35,7 +41,7 @@ struct NetworkConfig {
   Chunking chunking = Chunking::Auto;
   int64_t chunkRows = 2048;
   // The bytes one pass's temporaries may take; every rule shrinks its passes to fit.
-  int64_t memoryBudgetBytes = int64_t{2} << 30;
+  int64_t memoryBudgetBytes = defaults::top::memoryBudget;
 
   int64_t inputFeatures() const { return embedding ? 2 * (frequencies + 1) * dim : dim; }
   // Whether passes take the whole batch (the Batch rule, or Auto on a CUDA device).

@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/option_defaults.h"
 #include "distributed/communicator.h"
 #include "distributed/process_group.h"
 #include "distributed/shares.h"
@@ -31,7 +32,8 @@ namespace nivp {
 // How Monte Carlo points are drawn: the sequence of every point set (fit batches, dynamics
 // samples, evaluation points), and importance sampling ∝ |u| for the fit and the dynamics.
 struct SamplingConfig {
-  PointSequence sequence = PointSequence::Uniform;
+  PointSequence sequence =
+      defaults::samples::sequence == "sobol" ? PointSequence::Sobol : PointSequence::Uniform;
   std::optional<ImportanceConfig> importance;
 };
 
@@ -40,10 +42,10 @@ struct SessionConfig {
   Program rhs;
   std::optional<Program> initial, exact;
   JetRequest jets;
-  int64_t samples = 10000;
+  int64_t samples = defaults::samples::count;
   SamplingConfig sampling;
   LinearSolverConfig linear;
-  uint64_t seed = 0;
+  uint64_t seed = defaults::top::seed;
   // Which shares of every sample set this process draws (distributed/shares.h). A distributed
   // run sets it when the session joins; a one-process session may draw all W shares to
   // reproduce a W-process run on the union of its points (tests).
@@ -58,15 +60,17 @@ struct SessionConfig {
 // One fit (initial or restart): Gauss–Newton (fit/gauss_newton.h) or Adam, optionally an Adam
 // warm-up before Gauss–Newton, then head tuning (kept only when it lowers the held-out error).
 struct SessionFitConfig {
-  enum class Method { GaussNewton, Adam } method = Method::GaussNewton;
-  int64_t maxIterations = 100;     // GN iterations or Adam steps (a warm-up's not counted)
-  double tol = 0;                  // held-out relative error to stop at (≤ 0: none)
-  double maxSeconds = 0;           // for the whole fit, head tuning excluded (≤ 0: none)
-  AdamOptions adam;                // lr, batch (and the warm-up's); steps is set from maxIterations
-  int64_t warmupSteps = 0;         // Adam steps before Gauss–Newton
-  GaussNewtonOptions gaussNewton;  // samples, rank, CG and damping settings
-  bool headTuning = true;
-  int64_t headSamples = 50000;
+  enum class Method { GaussNewton, Adam };
+  Method method = defaults::fit::method == "adam" ? Method::Adam : Method::GaussNewton;
+  int64_t maxIterations =
+      defaults::fit::maxIterations;               // GN iterations or Adam steps (a warm-up's not counted)
+  double tol = defaults::fit::tol;                // held-out relative error to stop at (≤ 0: none)
+  double maxSeconds = defaults::fit::maxSeconds;  // for the whole fit, head tuning excluded (≤ 0: none)
+  AdamOptions adam;  // lr, batch (and the warm-up's); steps is set from maxIterations
+  int64_t warmupSteps = defaults::fit::warmupSteps;  // Adam steps before Gauss–Newton
+  GaussNewtonOptions gaussNewton;                    // samples, rank, CG and damping settings
+  bool headTuning = defaults::fit::headTuning;
+  int64_t headSamples = defaults::fit::headSamples;
   double headLambda = 1e-10;
   int64_t errorSamples = 10000;  // the held-out set
 };

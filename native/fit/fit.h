@@ -8,6 +8,7 @@
 #include <functional>
 #include <utility>
 
+#include "common/option_defaults.h"
 #include "distributed/communicator.h"
 #include "engine/network.h"
 
@@ -28,9 +29,9 @@ using BatchSource = std::function<Batch(int64_t n, at::Generator& gen)>;
 at::Tensor uniformPoints(const Network& network, int64_t n, at::Generator& gen);
 
 struct AdamOptions {
-  int64_t steps = 50000;
-  double lr = 1e-3;
-  int64_t batch = 10000;
+  int64_t steps = defaults::fit::adamSteps;
+  double lr = defaults::fit::lr;
+  int64_t batch = defaults::fit::batch;
   double beta1 = 0.9, beta2 = 0.999, eps = 1e-8;
   // Called every `reportEvery` steps with (step, batch loss); returning false stops early.
   std::function<bool(int64_t, double)> progress;

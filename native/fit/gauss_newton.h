@@ -25,6 +25,7 @@
 #include <functional>
 #include <string>
 
+#include "common/option_defaults.h"
 #include "distributed/communicator.h"
 #include "engine/network.h"
 #include "fit/fit.h"
@@ -41,16 +42,16 @@ enum class FitStop { Tolerance, Budget, Steps, Stalled };
 const char* toString(FitStop stop);
 
 struct GaussNewtonOptions {
-  int64_t maxIterations = 100;
-  double maxSeconds = 0;  // ≤ 0: no limit
-  double tol = 0;         // stop once the held-out relative error is ≤ tol (≤ 0: never)
-  int64_t samples = 2000;
+  int64_t maxIterations = defaults::fit::maxIterations;
+  double maxSeconds = defaults::fit::maxSeconds;  // ≤ 0: no limit
+  double tol = defaults::fit::tol;  // stop once the held-out relative error is ≤ tol (≤ 0: never)
+  int64_t samples = defaults::fit::samples;
   // When the held-out error stalls, the batch doubles (up to this many points) and the fit goes
   // on: a stall at n points is the sampling-noise floor of n points, which more points lower.
   // ≤ samples: no growth.
-  int64_t maxSamples = 0;
+  int64_t maxSamples = defaults::fit::maxSamples;
   int64_t resampleEvery = 1;
-  int64_t rank = 100;  // Nyström rank per block (clamped to p_a); 0 = plain CG
+  int64_t rank = defaults::fit::rank;  // Nyström rank per block (clamped to p_a); 0 = plain CG
   double cgTol = 1e-4;
   int64_t cgMaxIters = 300;
   double initialDamping = 1e-6;

@@ -19,14 +19,15 @@
 #include <optional>
 #include <vector>
 
+#include "common/option_defaults.h"
 #include "sampling/points.h"
 
 namespace nivp {
 
 struct ImportanceConfig {
-  double uniformShare = 0.2;  // α in (0, 1]
-  int64_t kernels = 256;      // m
-  int64_t pilot = 4096;       // pilot points the centres are drawn from
+  double uniformShare = defaults::importance::uniformShare;  // α in (0, 1]
+  int64_t kernels = defaults::importance::kernels;           // m
+  int64_t pilot = defaults::importance::pilot;               // pilot points the centres are drawn from
 };
 
 struct WeightedPoints {
