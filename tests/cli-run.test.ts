@@ -290,6 +290,25 @@ describe('neural-ivp run (stand-in session)', () => {
     expect(bad.stderr).toMatch(/--max-seconds/);
   });
 
+  it('--max-seconds holds within a step attempt: a slow one is cut and the steps before it are kept', async () => {
+    const out = path.join(root, 'budget-cut');
+    // The first 30 solves are instant; every later one would take 20 s unless cancelled.
+    const r = await cli(['run', 'heat', '--T', '100', '--max-seconds', '0.4', '--out', out, '--grid', '4', '--quiet'], {
+      createSession: fakeFactory({ delayMs: (solves) => (solves >= 30 ? 20_000 : 0) }).make,
+    });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^warning: The run stopped early: evolve stopped at t = \S+ of T = 100 \(maxSeconds\)/);
+    const m = await readJson<Metrics & { stopped: { reason: string; t: number } }>(path.join(out, 'metrics.json'));
+    expect(m.status).toBe('incomplete');
+    expect(m.stopped.reason).toBe('maxSeconds');
+    expect(m.timings.evolve).toBeGreaterThanOrEqual(0.39);
+    expect(m.timings.evolve).toBeLessThan(0.4 + 0.3);
+    expect(m.stats.steps).toBeGreaterThanOrEqual(1);
+    const loaded = await Solution.load(path.join(out, 'solution.json'), { makeSession: fakeFactory().make });
+    expect(loaded.times).toEqual([0, m.stopped.t]);
+    expect(m.stopped.t).toBeGreaterThan(0);
+  });
+
   it('an aborted run exits 130', async () => {
     const controller = new AbortController();
     const pending = cli(['run', 'heat', '--T', '0.5', '--out', path.join(root, 'abort'), '--quiet'], {
