@@ -267,7 +267,7 @@ describe('neural-ivp run (stand-in session)', () => {
       /^error: at the pace of its last 3 steps \(h ≈ [0-9.e+-]+, [0-9.]+ s per step on this machine\)/,
     );
     expect(r.stderr).toMatch(
-      /reaching T = 1000000 takes about \d+ more steps and [0-9.]+ h, past the 1\.0 h a run of the default preset/,
+      /reaching T = 1000000 takes about \d+ more steps and [0-9.]+ h, past the 4\.0 h a run of the default preset/,
     );
     expect(r.stdout).toBe('');
   });
