@@ -77,10 +77,19 @@ describe('what goes wrong in a module names the module', () => {
     expect(r.stderr).not.toMatch(/--param/);
   });
 
-  it('a third derivative is the module’s error too', async () => {
-    const r = await run('third.mjs', decay(false, '({ u }) => ({ u: u.d(0).d(0).d(0) })'));
+  it('an rhs that throws is the module’s error, with its message', async () => {
+    const r = await run('rhs-throws.mjs', decay(false, "() => { throw new Error('my rhs is broken'); }"));
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain(`${r.file}: `);
+    expect(r.stderr).toBe(`error: <problem>: ${r.file}: rhs: the callback threw: my rhs is broken\n`);
+  });
+
+  it('a third derivative is the module’s error too', async () => {
+    const opsModule = JSON.stringify(path.resolve('ts/problem/ops.ts'));
+    const source = `import { ops } from ${opsModule};\n${decay(false, '({ u }) => ({ u: ops.d(ops.d(ops.d(u, 0), 0), 0) })')}`;
+    const r = await run('third.mjs', source);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`error: <problem>: ${r.file}: rhs: `);
+    expect(r.stderr).toMatch(/total order above 2; fields may be differentiated at most twice/);
     expect(r.stderr).not.toMatch(/--param/);
   });
 

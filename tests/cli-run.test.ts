@@ -267,7 +267,7 @@ describe('neural-ivp run (stand-in session)', () => {
       /^error: at the pace of its last 3 steps \(h ≈ [0-9.e+-]+, [0-9.]+ s per step on this machine\)/,
     );
     expect(r.stderr).toMatch(
-      /reaching T = 1000000 takes about \d+ more steps and [0-9.]+ h, past the 1\.0 h a run of the default preset/,
+      /reaching T = 1000000 takes about \d+ more steps and [0-9.]+ h, past the 4\.0 h a run of the default preset/,
     );
     expect(r.stdout).toBe('');
   });
@@ -288,6 +288,25 @@ describe('neural-ivp run (stand-in session)', () => {
     const bad = await cli(['run', 'heat', '--out', out, '--max-seconds', '0'], { createSession: fakeFactory().make });
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--max-seconds/);
+  });
+
+  it('--max-seconds holds within a step attempt: a slow one is cut and the steps before it are kept', async () => {
+    const out = path.join(root, 'budget-cut');
+    // The first 30 solves are instant; every later one would take 20 s unless cancelled.
+    const r = await cli(['run', 'heat', '--T', '100', '--max-seconds', '0.4', '--out', out, '--grid', '4', '--quiet'], {
+      createSession: fakeFactory({ delayMs: (solves) => (solves >= 30 ? 20_000 : 0) }).make,
+    });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^warning: The run stopped early: evolve stopped at t = \S+ of T = 100 \(maxSeconds\)/);
+    const m = await readJson<Metrics & { stopped: { reason: string; t: number } }>(path.join(out, 'metrics.json'));
+    expect(m.status).toBe('incomplete');
+    expect(m.stopped.reason).toBe('maxSeconds');
+    expect(m.timings.evolve).toBeGreaterThanOrEqual(0.39);
+    expect(m.timings.evolve).toBeLessThan(0.4 + 0.3);
+    expect(m.stats.steps).toBeGreaterThanOrEqual(1);
+    const loaded = await Solution.load(path.join(out, 'solution.json'), { makeSession: fakeFactory().make });
+    expect(loaded.times).toEqual([0, m.stopped.t]);
+    expect(m.stopped.t).toBeGreaterThan(0);
   });
 
   it('an aborted run exits 130', async () => {

@@ -354,6 +354,86 @@ describe('integrate: the step loop', () => {
     expect(err.y[0]).toBeCloseTo(Math.exp(-err.t), 5);
   });
 
+  it('maxSeconds cuts an evaluation in flight through system.cancel, keeping the accepted steps', async () => {
+    const { ops, live, wrap } = trackedOps();
+    let evaluations = 0;
+    let cancels = 0;
+    const waiting = new Set<(e: Error) => void>();
+    // The first 40 evaluations are instant, every later one would take 10 s unless cancelled.
+    const slowLater: OdeSystem<Vec> = {
+      derivative: async (_t, y) => {
+        if (evaluations++ >= 40) {
+          await new Promise<void>((resolve, reject) => {
+            const timer = setTimeout(resolve, 10_000);
+            waiting.add((e) => {
+              clearTimeout(timer);
+              reject(e);
+            });
+          });
+        }
+        return y.map((v) => -v);
+      },
+      cancel: () => {
+        cancels++;
+        const e = new Error('cancelled');
+        e.name = 'AbortError';
+        for (const reject of waiting) reject(e);
+        waiting.clear();
+      },
+    };
+    const started = performance.now();
+    const y0 = Float64Array.of(1);
+    const e = await integrate({
+      tableau: rk23,
+      system: { ...wrap(slowLater), cancel: slowLater.cancel },
+      ops,
+      y0,
+      T: 100,
+      rtol: 1e-6,
+      saveAt: [0, 0.01, 100],
+      maxSeconds: 0.3,
+    }).catch((x: unknown) => x);
+    const elapsed = (performance.now() - started) / 1000;
+    expect(e).toBeInstanceOf(IntegrationError);
+    const err = e as IntegrationError<Vec>;
+    expect(err.reason).toBe('maxSeconds');
+    expect(err.message).toBe('the budget of maxSeconds = 0.3 s ran out');
+    expect(cancels).toBe(1);
+    expect(elapsed).toBeGreaterThanOrEqual(0.29);
+    expect(elapsed).toBeLessThan(0.3 + 0.25);
+    expect(err.times).toEqual([0, 0.01]);
+    expect(err.t).toBeGreaterThan(0.01);
+    expect(err.y[0]).toBeCloseTo(Math.exp(-err.t), 5);
+    // Nothing of the stopped attempt is left: the driver holds only the states it returns.
+    for (const v of live) expect(v === err.y || err.states.includes(v)).toBe(true);
+  });
+
+  it('maxSeconds stops an attempt between stages when the system cannot cancel', async () => {
+    const { ops, live, wrap } = trackedOps();
+    // Each evaluation takes 100 ms and cannot be cut: an rk45 attempt (7 stages) takes 0.7 s.
+    const slow = wrap({
+      derivative: async (_t, y) => {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        return y.map((v) => -v);
+      },
+    });
+    const y0 = Float64Array.of(1);
+    const started = performance.now();
+    const e = await integrate({ tableau: rk45, system: slow, ops, y0, T: 1, rtol: 1e-6, maxSeconds: 0.25 }).catch(
+      (x: unknown) => x,
+    );
+    const elapsed = (performance.now() - started) / 1000;
+    expect(e).toBeInstanceOf(IntegrationError);
+    const err = e as IntegrationError<Vec>;
+    expect(err.reason).toBe('maxSeconds');
+    // Cut at the first stage boundary after 0.25 s (0.3 s), well before the attempt's 0.7 s.
+    expect(elapsed).toBeLessThan(0.5);
+    expect(err.t).toBe(0);
+    expect(err.y).toBe(y0);
+    expect(err.progress.steps).toEqual([]);
+    expect(live.size).toBe(0);
+  });
+
   it('validates its arguments', async () => {
     const base = { tableau: rk23, system: decay, ops: arrayOps, y0: Float64Array.of(1), T: 1, rtol: 1e-4 };
     await expect(integrate({ ...base, rtol: 0 })).rejects.toThrow(RangeError);

@@ -23,8 +23,11 @@ export interface FakeSessionOptions {
   cg?: (age: number) => number;
   /** Every solve after this many returns NaN. */
   nanAfterSolves?: number;
-  /** Each solve waits this long (ms); `cancel()` rejects waiting solves with an AbortError. */
-  delayMs?: number;
+  /**
+   * Each solve waits this long (ms), or what the function gives for the solves done before it;
+   * `cancel()` rejects waiting solves with an AbortError.
+   */
+  delayMs?: number | ((solvesBefore: number) => number);
   /** Every solve rejects with this error (as a native solve that cannot run would). */
   stageError?: () => Error;
 }
@@ -113,7 +116,9 @@ export class FakeSession implements NativeSession {
   async stage(_t: number, base: Handle, terms: HandleTerms, resample: boolean): Promise<StageResult> {
     const theta = terms.length === 0 ? Float64Array.from(this.get(base)) : this.combineNow(base, terms);
     if (resample) this.resamples++;
-    if (this.options.delayMs !== undefined && this.options.delayMs > 0) await this.wait(this.options.delayMs);
+    const { delayMs } = this.options;
+    const delay = typeof delayMs === 'function' ? delayMs(this.solves) : (delayMs ?? 0);
+    if (delay > 0) await this.wait(delay);
     this.solves++;
     if (this.options.stageError !== undefined) throw this.options.stageError();
     const rate = this.options.rate ?? 1;

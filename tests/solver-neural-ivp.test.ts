@@ -362,6 +362,42 @@ describe('NeuralIVP (fake session)', () => {
     expect(sol.times).toEqual([0, 0.02]);
   });
 
+  it('maxSeconds cuts a slow attempt at the budget and returns what was accepted before it', async () => {
+    // The first 30 solves are instant; from then on every solve would take 20 s unless cancelled.
+    let slow = true;
+    const { ivp, sessions } = setup(
+      { integrator: { method: 'rk45', rtol: 1e-6 } },
+      { delayMs: (solves) => (solves >= 30 && slow ? 20_000 : 0) },
+    );
+    await ivp.fit();
+    const started = performance.now();
+    const error = await ivp.evolve(100, { maxSeconds: 0.4 }).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    const elapsed = (performance.now() - started) / 1000;
+    expect(error).toBeInstanceOf(EvolveError);
+    const e = error as EvolveError;
+    expect(e.reason).toBe('maxSeconds');
+    expect(elapsed).toBeGreaterThanOrEqual(0.39);
+    expect(elapsed).toBeLessThan(0.4 + 0.3);
+    expect(sessions[0].cancels).toBe(1);
+    expect(e.t).toBeGreaterThan(0);
+    expect(e.solution.times).toEqual([0, e.t]);
+    expect(e.solution.stats.steps).toBeGreaterThanOrEqual(1);
+    expect(e.solution.history).toHaveLength(e.solution.stats.steps);
+    expect(
+      relativeError(
+        e.solution.theta(e.t),
+        e.solution.theta(0).map((x) => x * Math.exp(-e.t)),
+      ),
+    ).toBeLessThan(1e-4);
+    // Only θ0 and the solution's states are live: the cut attempt left nothing behind.
+    expect(sessions[0].store.size).toBe(1 + e.solution.times.length);
+    slow = false;
+    expect((await ivp.evolve(0.02)).times).toEqual([0, 0.02]);
+  });
+
   it('rejects a bad maxSeconds before any work', async () => {
     const { ivp, sessions } = setup();
     for (const bad of [0, -1, Number.NaN, Number.POSITIVE_INFINITY, '5']) {

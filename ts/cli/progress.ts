@@ -41,9 +41,19 @@ const EVOLVE_TICKS = 1000;
 export function describeFit(fit: ResolvedFit): string {
   const cap = Math.min(fit.maxIterations, fit.steps ?? Number.POSITIVE_INFINITY);
   const parts = [fit.method === 'adam' ? `Adam, at most ${cap} steps` : `Gauss–Newton, at most ${cap} iterations`];
+  if (fit.method !== 'adam' && fit.warmupSteps > 0) parts[0] += ` after ${fit.warmupSteps} Adam steps`;
   if (fit.maxSeconds !== null) parts.push(`${fit.maxSeconds} s`);
   if (fit.tol !== null) parts.unshift(`to ${fit.tol.toExponential(0)}`);
   return parts.join(', ');
+}
+
+/**
+ * The most iterations a fit reports: the cap, after the Adam warm-up steps of a Gauss–Newton fit
+ * (its progress and its report count those first).
+ */
+export function fitIterationCap(fit: ResolvedFit): number {
+  const cap = Math.min(fit.maxIterations, fit.steps ?? Number.POSITIVE_INFINITY);
+  return fit.method === 'adam' ? cap : cap + fit.warmupSteps;
 }
 
 /** How often a stream that is not a terminal gets a progress line, at the least. */
@@ -105,15 +115,17 @@ export function barProgress(
   return {
     fitStart(fit) {
       writeLine(`fitting the initial condition (${describeFit(fit)})…`);
-      const cap = Math.min(fit.maxIterations, fit.steps ?? Number.POSITIVE_INFINITY);
+      const cap = fitIterationCap(fit);
       const budget = fit.maxSeconds === null ? '' : ` of ${fit.maxSeconds} s`;
+      const target = fit.tol === null ? '' : ` (to ${fit.tol.toExponential(0)})`;
       fitState = { step: 0, cap, loss: '-', error: '-', budget };
-      // The bar counts iterations against the cap; the fit may stop earlier (tolerance, time, a
-      // stall), and then the bar ends at the iteration it stopped at.
+      // The bar shows every stopping rule: iterations against the cap, seconds against the budget,
+      // the error against the tolerance. The fit may stop before the cap (tolerance, time, a
+      // stall): the bar then ends at the iteration it stopped at, saying why.
       start(
-        `fit    |{bar}| {value}/{total} iterations (at most)  {seconds}${budget}  loss {loss}  error {error}`,
+        `fit    |{bar}| {value}/{total} iterations {rule}  {seconds}${budget}  loss {loss}  error {error}${target}`,
         Math.max(1, cap),
-        { loss: '-', error: '-', seconds: '0 s' },
+        { rule: '(at most)', loss: '-', error: '-', seconds: '0 s' },
         () =>
           `fit: iteration ${fitState.step} of at most ${fitState.cap}, ${elapsed()}${fitState.budget}, loss ${fitState.loss}, error ${fitState.error}`,
       );
@@ -129,9 +141,14 @@ export function barProgress(
     },
     fitDone(report) {
       if (bar !== undefined) {
-        // End where the fit stopped: 9/9 when it met its tolerance at iteration 9, not 200/200.
+        // End where the fit stopped and why: 9/9 when it met its tolerance at iteration 9, not
+        // 200/200; the error is the fit's final one (after head tuning).
         bar.setTotal(Math.max(1, report.iterations));
-        bar.update(report.iterations, { seconds: elapsed() });
+        bar.update(report.iterations, {
+          rule: `(stopped: ${report.stopped})`,
+          error: show(report.relativeError),
+          seconds: elapsed(),
+        });
       }
       stop();
       writeLine(

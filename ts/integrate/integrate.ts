@@ -39,8 +39,10 @@ export interface IntegrateOptions<V> {
   /** Most step attempts, accepted or not (default 100 000). */
   maxSteps?: number;
   /**
-   * Wall-clock budget in seconds, checked before every attempt (default none): past it the
-   * integration stops with an `IntegrationError` ('maxSeconds') that keeps what was reached.
+   * Wall-clock budget in seconds (default none). It holds within an attempt too: when it runs out
+   * the attempt in progress is stopped (between stages, and through `system.cancel` in the
+   * middle of one) and the integration stops with an `IntegrationError` ('maxSeconds') that keeps
+   * what was accepted before it.
    */
   maxSeconds?: number;
   /** Consecutive failed attempts before giving up (default 10). */
@@ -113,7 +115,7 @@ interface Limits {
   maxSteps: number;
   maxRejections: number;
   maxSeconds: number | undefined;
-  /** performance.now() past which no attempt starts (∞ without `maxSeconds`). */
+  /** performance.now() at which `maxSeconds` runs out (∞ without it). */
   deadline: number;
   /** `fsal`: reuse f(t, y) across attempts. */
   reuse: boolean;
@@ -165,6 +167,10 @@ class Integration<V> {
   private readonly unused: V[] = [];
   private readonly system: OdeSystem<V>;
   private readonly controller: StepSizeController;
+  /** Aborted when `maxSeconds` runs out: stops the attempt in progress. */
+  private readonly budget = new AbortController();
+  /** What the attempts check between stages: the caller's signal and the budget's. */
+  private readonly attemptSignal: AbortSignal;
 
   constructor(
     private readonly o: IntegrateOptions<V>,
@@ -176,6 +182,7 @@ class Integration<V> {
     this.h = limits.firstStep;
     this.controller = o.controller ?? adaptiveController(o.tableau.errorOrder);
     this.system = this.counted(o.system);
+    this.attemptSignal = o.signal === undefined ? this.budget.signal : AbortSignal.any([o.signal, this.budget.signal]);
   }
 
   /** Steps to every save time in turn, then to T; the progress at T. */
@@ -185,6 +192,7 @@ class Integration<V> {
     if (saveAt[0] === t0) this.save(saveAt[next++]);
     const stops = saveAt.slice(next);
     if (stops.length === 0 || stops[stops.length - 1] !== T) stops.push(T);
+    const timer = this.startBudget();
     try {
       for (const stop of stops) {
         while (this.t < stop) await this.step(stop);
@@ -192,15 +200,40 @@ class Integration<V> {
       }
     } catch (e) {
       throw this.stopped(e);
+    } finally {
+      clearTimeout(timer);
     }
     this.release(this.k1);
     this.flush();
     return this.progress();
   }
 
+  /**
+   * With `maxSeconds`: a timer that, when the budget runs out, aborts the attempt in progress and
+   * cancels the system's evaluation in flight (checking the clock only between attempts lets one
+   * long attempt overrun the budget many times over).
+   */
+  private startBudget(): ReturnType<typeof setTimeout> | undefined {
+    const { deadline } = this.limits;
+    if (deadline === Number.POSITIVE_INFINITY) return undefined;
+    return setTimeout(
+      () => {
+        this.budget.abort();
+        this.o.system.cancel?.();
+      },
+      Math.max(0, deadline - performance.now()),
+    );
+  }
+
+  private budgetError(): IntegrationError<V> {
+    const { maxSeconds } = this.limits;
+    return new IntegrationError('maxSeconds', `the budget of maxSeconds = ${maxSeconds} s ran out`, this.progress());
+  }
+
   /** One attempt towards `stop`, landing on it when it is within reach. */
   private async step(stop: number): Promise<void> {
     throwIfAborted(this.o.signal);
+    if (this.budget.signal.aborted) throw this.budgetError();
     await this.beforeAttempt();
     const remaining = stop - this.t;
     const lands = this.h * (1 + STRETCH) >= remaining;
@@ -235,21 +268,20 @@ class Integration<V> {
 
   /** Every stop of the run that does not depend on the step's outcome: h, attempts, wall clock. */
   private checkLimits(h: number): void {
-    const { maxSteps, maxSeconds, deadline } = this.limits;
+    const { maxSteps, deadline } = this.limits;
     if (!(h > 0) || this.t + h === this.t) {
       throw new IntegrationError('stepSize', `step size ${h} underflowed at t = ${this.t}`, this.progress());
     }
     if (this.attempts >= maxSteps) {
       throw new IntegrationError('maxSteps', `more than maxSteps = ${maxSteps} step attempts`, this.progress());
     }
-    if (performance.now() > deadline) {
-      throw new IntegrationError('maxSeconds', `the budget of maxSeconds = ${maxSeconds} s ran out`, this.progress());
-    }
+    if (performance.now() > deadline) throw this.budgetError();
   }
 
   private attempt(h: number): Promise<RkStepResult<V>> {
-    const { tableau, ops, signal } = this.o;
+    const { tableau, ops } = this.o;
     const { k1, errorScale, release } = this;
+    const signal = this.attemptSignal;
     return rkStep(tableau, this.system, ops, this.t, this.y, h, { k1, errorScale, signal, release });
   }
 
@@ -329,6 +361,10 @@ class Integration<V> {
     this.k1 = undefined;
     this.flush();
     if (e instanceof IntegrationError) return e;
+    // The budget ran out in the middle of an attempt (the caller's own abort takes precedence).
+    if (this.budget.signal.aborted && !this.o.signal?.aborted && isAbortError(e)) {
+      return this.budgetError();
+    }
     if (isAbortError(e)) {
       return new AbortError<V>('integration aborted', {
         cause: e instanceof AbortError && e.cause !== undefined ? e.cause : e,

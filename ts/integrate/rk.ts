@@ -133,6 +133,7 @@ class RkAttempt<V> {
     const { ops, y } = this;
     const input = terms.length === 0 ? y : await ops.combine(y, terms);
     if (input !== y) this.stageInput = input;
+    throwIfAborted(this.options.signal);
     const k = await failsAs(i, () => this.system.derivative(ti, input));
     return { k, finite: await ops.isFinite(k) };
   }

@@ -66,6 +66,12 @@ export interface OdeSystem<V> {
    * for no terms; the input is not kept), f there and its finiteness. Rejects as `derivative` does.
    */
   stage?(t: number, base: V, terms: Terms<V>): Promise<StageOutput<V>>;
+  /**
+   * Optional capability: stops the evaluations in flight, which then reject with an AbortError.
+   * `integrate` calls it when its `maxSeconds` budget runs out during an attempt, so that a long
+   * evaluation does not hold the run past its budget.
+   */
+  cancel?(): void;
 }
 
 /** Releases `vs` with `releaseMany` when the backend has it, else one by one (or not at all). */

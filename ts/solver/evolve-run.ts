@@ -240,7 +240,12 @@ export class EvolveRun {
       this.solveSeconds = addSeconds(this.solveSeconds, r.seconds);
       return { k: r.handle, finite: r.finite };
     };
-    return { stage, derivative: async (t, theta) => (await stage(t, theta, [])).k };
+    // cancel: integrate stops a stage in flight when the evolve's maxSeconds runs out.
+    return {
+      stage,
+      derivative: async (t, theta) => (await stage(t, theta, [])).k,
+      cancel: () => this.session.cancel(),
+    };
   }
 
   private ops(): VectorOps<Handle> {

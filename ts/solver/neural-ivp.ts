@@ -54,8 +54,9 @@ export interface EvolveOptions {
   onProgress?: (progress: EvolveProgress) => void;
   /**
    * Wall-clock budget of the integration in seconds (default none; the initial fit has its own,
-   * `fit.maxSeconds`). Checked before every step attempt; past it `evolve` rejects with an
-   * `EvolveError` (reason 'maxSeconds') whose `solution` holds every saved time reached.
+   * `fit.maxSeconds`). It holds within a step attempt too: when it runs out the attempt in
+   * progress is stopped (its native work cancelled) and `evolve` rejects with an `EvolveError`
+   * (reason 'maxSeconds') whose `solution` holds every saved time reached and the last accepted step.
    * Not available with `distributed` (the processes' clocks differ).
    */
   maxSeconds?: number;
