@@ -178,11 +178,14 @@ export interface FitOptions {
    * 'adam': the paper's Adam on fresh batches.
    */
   method?: FitMethod;
-  /** Relative L2 error on held-out points to stop at; null: run to the budget (default 1e-5). */
+  /** Relative L2 error on held-out points to stop at; null: run to the budget (default 1e-5; 'paper': null). */
   tol?: number | null;
-  /** Iteration cap: Gauss–Newton iterations (default 200) or Adam steps (default 50 000). */
+  /**
+   * Iteration cap: Gauss–Newton iterations or Adam steps (default 200; 'paper': 50 000, its fit
+   * being Adam's); with a method other than the preset's, 200 iterations or 50 000 steps.
+   */
   maxIterations?: number;
-  /** Wall-clock cap in seconds, head tuning excluded; null: none (default 60). */
+  /** Wall-clock cap in seconds, head tuning excluded; null: none (default 60; 'paper': null). */
   maxSeconds?: number | null;
   /**
    * Caps the iterations whatever the method (null: no cap beyond `maxIterations`). 0 skips the
@@ -191,22 +194,22 @@ export interface FitOptions {
   steps?: number | null;
   /** Adam learning rate, for 'adam' and the warm-up (default 1e-3). */
   lr?: number;
-  /** Points per Adam step, for 'adam' and the warm-up (default 2 000). */
+  /** Points per Adam step, for 'adam' and the warm-up (default 2 000; 'paper': 10 000). */
   batch?: number;
-  /** Gauss–Newton: fresh points per iteration at the start (default 2 000). */
+  /** Gauss–Newton: fresh points per iteration at the start (default 2 000; 'paper': 10 000). */
   samples?: number;
   /**
    * Gauss–Newton: each time the held-out error stalls, the points per iteration double, up to this
-   * many, and the fit goes on; a stall at this size ends it (default 16 000; ≤ `samples`: no growth).
+   * many, and the fit goes on; a stall at this size ends it (default 16 000; 'paper': 80 000; ≤ `samples`: no growth).
    */
   maxSamples?: number;
-  /** Gauss–Newton: Nyström preconditioner rank per field block; 0 = plain CG (default 100). */
+  /** Gauss–Newton: Nyström preconditioner rank per field block; 0 = plain CG (default 100; 'paper': 200). */
   rank?: number;
   /** Gauss–Newton: Adam steps before the first Gauss–Newton iteration (default 0). */
   warmupSteps?: number;
   /** Refit the last layer by least squares at the end, kept when it lowers the error (default true). */
   headTuning?: boolean;
-  /** Points of the head least-squares fit (default 20 000). */
+  /** Points of the head least-squares fit (default 20 000; 'paper': 50 000). */
   headSamples?: number;
   /**
    * Evolve from an initial fit whose held-out error exceeds `POOR_FIT_FACTOR` × `tol`; by default
