@@ -1,9 +1,10 @@
 // The initial condition's shape (ts/solver/initial-shape.ts) against closed forms, and the defaults
-// it chooses: importance sampling and a lighter embedding decay for a concentrated u0 only.
+// it chooses: importance sampling and a lighter embedding decay for a concentrated u0 only, and the
+// embedding's highest octave two above u0's finest scale.
 import { describe, expect, it } from 'vitest';
 import { defineProblem, ops, type Problem } from '../ts/problem';
 import { heat } from '../ts/problems/heat';
-import { decayFor, initialShape } from '../ts/solver/initial-shape';
+import { decayFor, frequenciesFor, initialShape } from '../ts/solver/initial-shape';
 import { DEFAULT_IMPORTANCE, resolveOptions } from '../ts/solver/options';
 
 /** An unnormalised Gaussian of width σ per axis at the centre c of [-1, 1]^d, Dirichlet. */
@@ -69,6 +70,15 @@ describe('initialShape', () => {
     expect(decayFor({ occupiedFraction: 0.01, finestOctave: 1 }, 2)).toBe(1);
     expect(decayFor({ occupiedFraction: 0.01, finestOctave: 2.5 }, 2)).toBe(0);
   });
+
+  it('frequencies: two octaves above the finest scale, within [3, 5]; unknown: 5', () => {
+    expect(frequenciesFor({ occupiedFraction: 0.5, finestOctave: 0.3 })).toBe(3);
+    expect(frequenciesFor({ occupiedFraction: 0.5, finestOctave: 1.5 })).toBe(4);
+    expect(frequenciesFor({ occupiedFraction: 0.01, finestOctave: 2.2 })).toBe(5);
+    expect(frequenciesFor({ occupiedFraction: 0.001, finestOctave: 4.7 })).toBe(5);
+    expect(frequenciesFor({ occupiedFraction: 1, finestOctave: Number.NEGATIVE_INFINITY })).toBe(3);
+    expect(frequenciesFor({ occupiedFraction: Number.NaN, finestOctave: Number.NaN })).toBe(5);
+  });
 });
 
 describe('the defaults follow the shape', () => {
@@ -96,5 +106,24 @@ describe('the defaults follow the shape', () => {
     const paper = resolveOptions({ problem: concentrated, preset: 'paper' });
     expect(paper.samples.importance).toBe(false);
     expect(paper.network.decay).toBe(1);
+    expect(paper.network.frequencies).toBe(5);
+  });
+
+  it("frequencies follow u0's finest scale: sin(1.5πx) is at octave log2 3, a narrow bump above 5", () => {
+    // |sin(ωx)| on [-1, 1] with 1.5 whole periods: mean u² = mean u_x²/ω² = 1/2, so ℓ = 1/ω and
+    // k* = log2(2ω/π) = log2 3 ≈ 1.58, whose ceiling plus two is 4.
+    const wave = defineProblem({
+      dim: 1,
+      domain: { lower: -1, upper: 1 },
+      boundary: 'dirichlet',
+      fields: ['u'],
+      initial: ({ x }) => ({ u: ops.sin(x[0].mul(1.5 * Math.PI)) }),
+      rhs: ({ u }) => ({ u: ops.lap(u) }),
+    });
+    expect(resolveOptions({ problem: wave }).network.frequencies).toBe(4);
+    // The box's lowest modes (k* ≈ 0): the fewest, 3; a Gaussian of σ = 0.1 (k* ≈ 2.2): 5.
+    expect(resolveOptions({ problem: heat({ dim: 4 }) }).network.frequencies).toBe(3);
+    expect(resolveOptions({ problem: concentrated }).network.frequencies).toBe(5);
+    expect(resolveOptions({ problem: wave, network: { frequencies: 6 } }).network.frequencies).toBe(6);
   });
 });

@@ -65,7 +65,13 @@ describe('refused before any work, naming the option', () => {
   });
 
   it('a dense solve over memoryBudget names linear.method, the estimate and the budget', () => {
-    const e = refusal({ network: { width: 200 }, samples: 2000, linear: { method: 'dense' }, memoryBudget: 2 ** 24 });
+    // p = (2·(5 + 1)·2 + 1)·200 + 2·(200 + 1)·200 + 201 = 85,601 for heat 2D with 5 octaves.
+    const e = refusal({
+      network: { width: 200, frequencies: 5 },
+      samples: 2000,
+      linear: { method: 'dense' },
+      memoryBudget: 2 ** 24,
+    });
     expect(e.path).toBe('linear.method');
     expect(e.message).toContain('a dense solve of 2000 rows × 85601 parameters needs about 235.9 GB');
     expect(e.message).toContain('over memoryBudget = 16.8 MB');

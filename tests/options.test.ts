@@ -33,7 +33,7 @@ const defaults: Omit<ResolvedOptions, 'problem'> = {
     width: 48,
     depth: 3,
     activation: 'swish',
-    frequencies: 5,
+    frequencies: 3, // heat's u0 is the box's lowest mode: two octaves above it
     decay: 2, // heat reads a Laplacian: its derivative order
     embeddingScale: 1.5,
     embedding: true,
@@ -79,7 +79,7 @@ const defaults: Omit<ResolvedOptions, 'problem'> = {
 /** The paper's hyperparameters (appendix C): `preset: 'paper'`. */
 const paper: Omit<ResolvedOptions, 'problem'> = {
   preset: 'paper',
-  network: { ...defaults.network, width: 100, decay: 1 },
+  network: { ...defaults.network, width: 100, frequencies: 5, decay: 1 },
   samples: { count: 10_000, sequence: 'uniform', importance: false },
   margin: 0,
   linear: {
@@ -319,7 +319,11 @@ describe('resolveOptions: defaults', () => {
   });
 
   it('DEFAULT_OPTIONS and PAPER_OPTIONS hold the same defaults', () => {
-    expect(DEFAULT_OPTIONS.network).toEqual({ ...defaults.network, decay: 'derivativeOrder' });
+    expect(DEFAULT_OPTIONS.network).toEqual({
+      ...defaults.network,
+      decay: 'derivativeOrder',
+      frequencies: 'finestScale',
+    });
     expect({ ...DEFAULT_OPTIONS.linear, gradientWeight: { u: 0 } }).toEqual(defaults.linear);
     expect(DEFAULT_OPTIONS.integrator).toEqual(defaults.integrator);
     expect(DEFAULT_OPTIONS.fit).toEqual(defaults.fit);

@@ -12,7 +12,7 @@ export interface SuiteCase {
   /** The row's name. */
   name: string;
   /** What the case exercises. */
-  kind: 'heat' | 'two-field' | 'nonlinear' | 'high-dimension' | 'long-horizon' | 'concentrated';
+  kind: 'heat' | 'two-field' | 'nonlinear' | 'high-dimension' | 'long-horizon' | 'concentrated' | 'oscillatory';
   problem: Problem;
   /** The final time of the full-size run. */
   T: number;
@@ -208,6 +208,48 @@ export function suiteHeat6d(): Problem {
   });
 }
 
+/** sin(πx)sin(πy): zero on the faces of [-1, 1]², −Δ eigenvalue 2π². */
+const modeC = (x: readonly Expr[]): Expr => ops.sin(x[0].mul(PI)).mul(ops.sin(x[1].mul(PI)));
+const LAMBDA_C = 2 * PI * PI;
+
+/**
+ * A free Schrödinger equation iψ_t = −½Δψ on [-1, 1]², Dirichlet, written for ψ = a + ib as the
+ * two-field system a_t = −½Δb, b_t = ½Δa. Each eigenmode φ_k (−Δφ_k = λ_kφ_k) turns at its own
+ * frequency E_k = λ_k/2: ψ = φ_a e^{−iE_a t} + ½i φ_b e^{−iE_b t} + ¼φ_c e^{−iE_c t}, so the shape
+ * changes (the modes' relative phases move), not only the phase of the whole. Both fields are
+ * non-zero at t = 0 (a field fitted to zero starts with a near-zero last layer; docs/suite.md).
+ */
+export function suiteSchrodinger2d(): Problem {
+  const ea = LAMBDA_A / 2;
+  const eb = LAMBDA_B / 2;
+  const ec = LAMBDA_C / 2;
+  // φ e^{−iEt}·(re + i·im) split into real and imaginary parts.
+  const turn = (phi: Expr, e: number, t: Expr, re: number, im: number) => {
+    const c = ops.cos(t.mul(e));
+    const s = ops.sin(t.mul(e));
+    return { a: phi.mul(c.mul(re).add(s.mul(im))), b: phi.mul(c.mul(im).sub(s.mul(re))) };
+  };
+  const psi = (x: readonly Expr[], t: Expr) => {
+    const m = modes2d(x);
+    const parts = [turn(m.a, ea, t, 1, 0), turn(m.b, eb, t, 0, 0.5), turn(modeC(x), ec, t, 0.25, 0)];
+    return {
+      a: parts[0].a.add(parts[1].a).add(parts[2].a),
+      b: parts[0].b.add(parts[1].b).add(parts[2].b),
+    };
+  };
+  return defineProblem({
+    name: 'suite-schrodinger-2d',
+    dim: 2,
+    domain: { lower: -1, upper: 1 },
+    boundary: 'dirichlet',
+    fields: ['a', 'b'],
+    initial: ({ x }) => psi(x, ops.constant(0)),
+    rhs: ({ a, b }) => ({ a: ops.lap(b).mul(-0.5), b: ops.lap(a).mul(0.5) }),
+    exact: ({ x, t }) => psi(x, t),
+    params: { highestEnergy: ec },
+  });
+}
+
 /**
  * The profile the long-horizon transport carries: g(s) = sin(πs/2) + ½cos(2πs/3), of period 12, so
  * that a shift by a few domain widths (2 each) never returns it to itself.
@@ -294,5 +336,23 @@ export function concentratedCases(): SuiteCase[] {
     { name: 'ou-4d', problem: suiteOrnsteinUhlenbeck({ dim: 4, sigma0: 0.12 }), T: 0.5, ciT: 0.1, ...common },
     { name: 'ou-8d', problem: suiteOrnsteinUhlenbeck({ dim: 8, sigma0: 0.12 }), T: 0.5, ciT: 0.1, ...common },
     { name: 'vlasov-6d', problem: suiteVlasovLinear6d(0.15), T: 0.5, ciT: 0.1, ...common },
+  ];
+}
+
+/**
+ * Oscillatory solutions: the Schrödinger case, whose modes turn at frequencies λ/2 (the wave's
+ * turn at √λ), with the defaults.
+ */
+export function oscillatoryCases(): SuiteCase[] {
+  return [
+    {
+      name: 'schrodinger-2d',
+      kind: 'oscillatory',
+      problem: suiteSchrodinger2d(),
+      T: 0.25,
+      ciT: 0.05,
+      options: defaults,
+      setting: 'defaults',
+    },
   ];
 }

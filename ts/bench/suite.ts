@@ -7,7 +7,7 @@ import { PoorFitError } from '../solver/fit-guard';
 import type { FitStopReason } from '../solver/fit-report';
 import { NeuralIVP } from '../solver/neural-ivp';
 import type { FitMethod, FitOptions } from '../solver/options';
-import { concentratedCases, type SuiteCase, suiteCases } from './suite-problems';
+import { concentratedCases, oscillatoryCases, type SuiteCase, suiteCases } from './suite-problems';
 
 /** Adam's budget in the suite: a fixed number of steps (of the default 2,000 points), no time limit. */
 export const SUITE_ADAM_STEPS = 3000;
@@ -102,7 +102,7 @@ export async function measureSuite(
 ): Promise<SuiteRow[]> {
   const rows: SuiteRow[] = [];
   for (const method of options.methods ?? (['gauss-newton', 'adam'] as const)) {
-    for (const c of [...suiteCases(), ...concentratedCases()]) {
+    for (const c of [...suiteCases(), ...concentratedCases(), ...oscillatoryCases()]) {
       if (options.only !== undefined && !options.only.includes(c.name)) continue;
       const row = await measureCase(c, method);
       rows.push(row);

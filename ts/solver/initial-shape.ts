@@ -107,6 +107,28 @@ export function decayFor(shape: InitialShape, derivativeOrder: number): number {
   return derivativeOrder * Math.min(1, Math.max(0, 1 - shape.finestOctave / 2));
 }
 
+/** The embedding's highest octave where nothing is known of u0's scale: the table's fixed value. */
+export const MAX_DEFAULT_OCTAVE = 5;
+/** The fewest octaves the default gives: the box's lowest modes and two octaves above them. */
+export const MIN_DEFAULT_OCTAVE = 3;
+/** Octaves kept above u0's finest scale: room for features that sharpen fourfold during the run. */
+export const OCTAVES_ABOVE_FINEST = 2;
+
+/**
+ * The embedding's highest octave L for u0's shape: two octaves above its finest scale k*, within
+ * [3, 5]. An octave far above what the solution holds adds no accuracy, but the tangent space
+ * then holds functions of that wavenumber, the projected ODE turns or damps them at the rate the
+ * right-hand side gives a wavenumber ω (ω² for iψ_t = −½Δψ or u_t = κΔu), and an explicit
+ * Runge–Kutta step must resolve that rate; they also worsen M's conditioning (CG iterations). An
+ * unknown shape (a u0 given by `initialValues`, or zero) keeps 5.
+ */
+export function frequenciesFor(shape: InitialShape): number {
+  const k = shape.finestOctave;
+  if (Number.isNaN(k)) return MAX_DEFAULT_OCTAVE;
+  if (k === Number.NEGATIVE_INFINITY) return MIN_DEFAULT_OCTAVE;
+  return Math.min(MAX_DEFAULT_OCTAVE, Math.max(MIN_DEFAULT_OCTAVE, Math.ceil(k) + OCTAVES_ABOVE_FINEST));
+}
+
 /**
  * `initialShape` on the sampled box (the domain grown by `margin` half-widths on every side),
  * computed on the first call only: options that name both the sampling and the decay never pay

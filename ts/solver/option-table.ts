@@ -170,8 +170,9 @@ export const NETWORK = {
     native: true,
   },
   frequencies: {
-    doc: 'the highest octave L of the sinusoidal embedding',
-    defaults: both(5),
+    doc: "the highest octave L of the sinusoidal embedding ('finestScale': two above u0's finest, in [3, 5])",
+    // Resolved per problem by options.ts (initial-shape.ts, frequenciesFor).
+    defaults: { default: 'finestScale', paper: 5 } as Record<Preset, number | 'finestScale'>,
     read: integer(0, 30, 'highest embedding octave L'),
     native: true,
   },

@@ -16,7 +16,14 @@ import { isProblem, type Problem } from '../problem/define';
 import { describe } from '../problem/expr';
 import { derivativeOrder } from '../problem/plan';
 import { deepFreeze, expectNonNegative, expectObject, isPlainObject, rejectUnknownKeys } from '../problem/validate';
-import { decayFor, type InitialShape, isConcentrated, lazyInitialShape } from './initial-shape';
+import {
+  decayFor,
+  frequenciesFor,
+  type InitialShape,
+  isConcentrated,
+  lazyInitialShape,
+  MAX_DEFAULT_OCTAVE,
+} from './initial-shape';
 import {
   choice,
   DEFAULT_IMPORTANCE,
@@ -65,7 +72,14 @@ export interface NetworkOptions {
   depth?: number;
   /** Nonlinearity (default 'swish'). */
   activation?: Activation;
-  /** Highest octave L of the sinusoidal embedding γ, eq. (5) (default 5). */
+  /**
+   * Highest octave L of the sinusoidal embedding γ, eq. (5). Default: two octaves above u0's
+   * finest scale, within [3, 5] (3 for a u0 made of the box's lowest modes, 5 for a narrow feature
+   * or a u0 given by `initialValues`): octaves far above the solution add no accuracy, but the
+   * projected ODE then carries functions of their wavenumbers, at the rates the right-hand side
+   * gives them (ω² for a Schrödinger or heat equation), which an explicit step must resolve, and M
+   * is worse conditioned (docs/accuracy.md, "An oscillatory system"). The 'paper' preset: 5.
+   */
   frequencies?: number;
   /**
    * α in eq. (5): octave k is damped by 2^(−αk). Default: the highest derivative order the
@@ -393,7 +407,7 @@ export type PresetDefaults = Defaults<typeof TOP> & {
   readonly samples: Defaults<typeof SAMPLES>;
   readonly integrator: Defaults<typeof INTEGRATOR>;
   readonly fit: Defaults<typeof FIT>;
-  /** `decay: 'derivativeOrder'`: resolved per problem (see `NetworkOptions.decay`). */
+  /** `decay: 'derivativeOrder'` and `frequencies: 'finestScale'`: resolved per problem (see `NetworkOptions`). */
   readonly network: Defaults<typeof NETWORK>;
   /** `gradientWeight` is per problem (the L² projection unless `linear.gradientWeight` is given). */
   readonly linear: Omit<ResolvedPcg, 'gradientWeight'>;
@@ -566,8 +580,11 @@ function readNetwork(
   const order = Math.max(1, derivativeOrder(problem.plan.jets));
   const defaultDecay = () =>
     d.decay !== 'derivativeOrder' ? d.decay : shape === null ? order : decayFor(shape(), order);
+  const defaultFrequencies = () =>
+    d.frequencies !== 'finestScale' ? d.frequencies : shape === null ? MAX_DEFAULT_OCTAVE : frequenciesFor(shape());
   return readSection('network', NETWORK, section('network', v, NETWORK), d, {
     decay: (x) => (x === undefined ? defaultDecay() : NETWORK.decay.read('network.decay', x)),
+    frequencies: (x) => (x === undefined ? defaultFrequencies() : NETWORK.frequencies.read('network.frequencies', x)),
   });
 }
 
