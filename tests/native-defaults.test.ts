@@ -5,6 +5,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { native, packageRoot } from '../ts/native';
 import { CPU_MEMORY_BUDGET } from '../ts/solver/device-budget';
+import { MAX_DEFAULT_OCTAVE } from '../ts/solver/initial-shape';
 import { NATIVE_DEFAULTS_HEADER, nativeDefaultsHeader } from '../ts/solver/native-defaults';
 import { DEFAULT_IMPORTANCE } from '../ts/solver/option-table';
 import { DEFAULT_OPTIONS } from '../ts/solver/options';
@@ -18,8 +19,14 @@ describe('native defaults', () => {
   it("a struct built natively holds the default preset's values", () => {
     const d = DEFAULT_OPTIONS;
     const s = native().structDefaults();
-    const { decay: _perProblem, ...network } = d.network;
-    expect(s.network).toEqual({ ...network, decay: 1, memoryBudget: CPU_MEMORY_BUDGET });
+    // Per problem in TypeScript; natively those of a first-order plan and a u0 of unknown shape.
+    const { decay: _decay, frequencies: _frequencies, ...network } = d.network;
+    expect(s.network).toEqual({
+      ...network,
+      decay: 1,
+      frequencies: MAX_DEFAULT_OCTAVE,
+      memoryBudget: CPU_MEMORY_BUDGET,
+    });
     expect(s.linear).toEqual({
       method: d.linear.method,
       tol: d.linear.tol,

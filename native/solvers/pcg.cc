@@ -4,8 +4,10 @@
 
 #include <cmath>
 #include <limits>
+#include <optional>
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 #include "common/launches.h"
 
@@ -86,6 +88,108 @@ class Solver {
   int64_t* applies_;
 };
 
+// Whether a CG scale (rᵀz or pᵀAp) shows that A or P is not SPD: not positive, or not finite.
+bool notPositive(double scale) { return !(scale > 0.0) || !std::isfinite(scale); }
+
+// CG on (A + shift·I) x = b from a starting x and its residual r = b − (A + shift·I)x: `start`,
+// then `step` until one returns a status, then `finish`. The step sizes stay on the device; each
+// iteration brings three scalars to the host (one sync).
+class ConjugateGradients {
+ public:
+  ConjugateGradients(const Solver& solver, at::Tensor b, double bnorm, const PcgOptions& options,
+                     at::Tensor x, at::Tensor r)
+      : solver_(solver),
+        b_(std::move(b)),
+        bnorm_(bnorm),
+        options_(options),
+        x_(std::move(x)),
+        r_(std::move(r)) {}
+
+  // The first search direction; a status when x already solves the system or P breaks down.
+  std::optional<PcgStatus> start() {
+    z_ = solver_.precondition(r_);
+    rz_ = at::dot(r_, z_);
+    p_ = z_.clone();
+    const at::Tensor host = toHost(at::stack({at::dot(r_, r_), rz_}));
+    const double* h = host.data_ptr<double>();
+    relres_ = std::sqrt(h[0]) / bnorm_;
+    if (!std::isfinite(relres_)) return PcgStatus::Breakdown;
+    if (relres_ <= options_.tol) return PcgStatus::Converged;
+    if (notPositive(h[1])) return PcgStatus::Breakdown;
+    finalKnown_ = false;
+    return std::nullopt;
+  }
+
+  // One iteration; a status when the solve ends there.
+  std::optional<PcgStatus> step(int64_t& iterations) {
+    const at::Tensor q = solver_.op(p_);
+    const at::Tensor pq = at::dot(p_, q);
+    // A zero step when pᵀAp ≤ 0 (or NaN) leaves x and r untouched for the breakdown report.
+    const at::Tensor alpha = at::where(pq > 0, rz_ / pq, zero_);
+    x_.addcmul_(p_, alpha);
+    r_.addcmul_(q, alpha, -1);
+    z_ = solver_.precondition(r_);
+    const at::Tensor rzNew = at::dot(r_, z_);
+    const at::Tensor host = toHost(at::stack({pq, at::dot(r_, r_), rzNew}));
+    const double* h = host.data_ptr<double>();
+    if (notPositive(h[0])) return PcgStatus::Breakdown;
+    ++iterations;
+    relres_ = std::sqrt(h[1]) / bnorm_;
+    if (!std::isfinite(relres_)) return PcgStatus::Breakdown;
+    const bool keepGoing = options_.progress ? options_.progress(iterations, relres_) : true;
+    if (relres_ <= options_.tol) return replaceResidual(keepGoing);
+    if (!keepGoing) return PcgStatus::Cancelled;
+    if (notPositive(h[2])) return PcgStatus::Breakdown;
+    p_.mul_(rzNew / rz_).add_(z_);
+    rz_ = rzNew;
+    return std::nullopt;
+  }
+
+  // The result with the true residual of the x reached.
+  PcgResult finish(PcgStatus status, PcgResult result, at::IntArrayRef shape) {
+    if (!finalKnown_) relres_ = trueResidual();
+    if (status == PcgStatus::MaxIterations && relres_ <= options_.tol) status = PcgStatus::Converged;
+    result.x = x_.reshape(shape);
+    result.relativeResidual = relres_;
+    result.status = status;
+    result.converged = status == PcgStatus::Converged;
+    return result;
+  }
+
+ private:
+  // ‖b − Ax‖/‖b‖ from scratch; also replaces r by the true residual.
+  double trueResidual() {
+    r_ = at::sub(b_, solver_.op(x_));
+    return at::linalg_vector_norm(r_).item<double>() / bnorm_;
+  }
+
+  // The recurrence says converged: check the true residual, and when the recurrence drifted,
+  // restart CG from the true residual ("residual replacement") instead of stopping.
+  std::optional<PcgStatus> replaceResidual(bool keepGoing) {
+    relres_ = trueResidual();
+    finalKnown_ = true;
+    if (relres_ <= options_.tol) return PcgStatus::Converged;
+    z_ = solver_.precondition(r_);
+    rz_ = at::dot(r_, z_);
+    p_.copy_(z_);
+    const double rzHost = rz_.item<double>();
+    if (!keepGoing) return PcgStatus::Cancelled;
+    if (notPositive(rzHost)) return PcgStatus::Breakdown;
+    finalKnown_ = false;
+    return std::nullopt;
+  }
+
+  const Solver& solver_;
+  const at::Tensor b_;
+  const double bnorm_;
+  const PcgOptions& options_;
+  at::Tensor x_, r_, z_, p_;
+  const at::Tensor zero_ = at::zeros({}, b_.options());
+  at::Tensor rz_;           // rᵀz, on the device
+  double relres_ = 0.0;     // the recurrence's ‖r‖/‖b‖, or the true one when finalKnown_
+  bool finalKnown_ = true;  // relres_ is the true residual of x_
+};
+
 }  // namespace
 
 PcgResult pcg(const SpdOperator& A, const at::Tensor& b, const at::Tensor& x0, const Preconditioner* P,
@@ -123,103 +227,10 @@ PcgResult pcg(const SpdOperator& A, const at::Tensor& b, const at::Tensor& x0, c
     return result;
   }
 
-  // ‖b − Ax‖/‖b‖ from scratch; also replaces r by the true residual.
-  auto trueResidual = [&]() {
-    r = at::sub(bv, solver.op(x));
-    return at::linalg_vector_norm(r).item<double>() / bnorm;
-  };
-
-  const at::Tensor zero = at::zeros({}, opts);
-  at::Tensor z = solver.precondition(r);
-  at::Tensor rz = at::dot(r, z);
-  at::Tensor p = z.clone();
-  double relres;
-  double rzHost;
-  {
-    const at::Tensor host = toHost(at::stack({at::dot(r, r), rz}));
-    const double* h = host.data_ptr<double>();
-    relres = std::sqrt(h[0]) / bnorm;
-    rzHost = h[1];
-  }
-
-  bool finalKnown = true;  // relres is the true residual of the current x
-  PcgStatus status = PcgStatus::MaxIterations;
-  if (!std::isfinite(relres)) {
-    status = PcgStatus::Breakdown;
-  } else if (relres <= options.tol) {
-    status = PcgStatus::Converged;
-  } else if (!(rzHost > 0.0) || !std::isfinite(rzHost)) {
-    status = PcgStatus::Breakdown;
-  } else {
-    finalKnown = false;
-    while (result.iterations < options.maxIters) {
-      const at::Tensor q = solver.op(p);
-      const at::Tensor pq = at::dot(p, q);
-      // A zero step when pᵀAp ≤ 0 (or NaN) leaves x and r untouched for the breakdown report.
-      const at::Tensor alpha = at::where(pq > 0, rz / pq, zero);
-      x.addcmul_(p, alpha);
-      r.addcmul_(q, alpha, -1);
-      z = solver.precondition(r);
-      const at::Tensor rzNew = at::dot(r, z);
-      const at::Tensor host = toHost(at::stack({pq, at::dot(r, r), rzNew}));
-      const double* h = host.data_ptr<double>();
-      const double pqHost = h[0];
-      rzHost = h[2];
-      if (!(pqHost > 0.0) || !std::isfinite(pqHost)) {
-        status = PcgStatus::Breakdown;
-        break;
-      }
-      ++result.iterations;
-      relres = std::sqrt(h[1]) / bnorm;
-      if (!std::isfinite(relres)) {
-        status = PcgStatus::Breakdown;
-        break;
-      }
-      const bool keepGoing = options.progress ? options.progress(result.iterations, relres) : true;
-      if (relres <= options.tol) {
-        relres = trueResidual();
-        if (relres <= options.tol) {
-          status = PcgStatus::Converged;
-          finalKnown = true;
-          break;
-        }
-        // Residual replacement: the recurrence drifted; restart CG from the true residual.
-        z = solver.precondition(r);
-        rz = at::dot(r, z);
-        p.copy_(z);
-        rzHost = rz.item<double>();
-        if (!keepGoing) {
-          status = PcgStatus::Cancelled;
-          finalKnown = true;
-          break;
-        }
-        if (!(rzHost > 0.0) || !std::isfinite(rzHost)) {
-          status = PcgStatus::Breakdown;
-          finalKnown = true;
-          break;
-        }
-        continue;
-      }
-      if (!keepGoing) {
-        status = PcgStatus::Cancelled;
-        break;
-      }
-      if (!(rzHost > 0.0) || !std::isfinite(rzHost)) {
-        status = PcgStatus::Breakdown;
-        break;
-      }
-      p.mul_(rzNew / rz).add_(z);
-      rz = rzNew;
-    }
-  }
-
-  if (!finalKnown) relres = trueResidual();
-  if (status == PcgStatus::MaxIterations && relres <= options.tol) status = PcgStatus::Converged;
-  result.x = x.reshape(shape);
-  result.relativeResidual = relres;
-  result.status = status;
-  result.converged = status == PcgStatus::Converged;
-  return result;
+  ConjugateGradients cg(solver, bv, bnorm, options, x, r);
+  std::optional<PcgStatus> status = cg.start();
+  while (!status && result.iterations < options.maxIters) status = cg.step(result.iterations);
+  return cg.finish(status.value_or(PcgStatus::MaxIterations), result, shape);
 }
 
 }  // namespace nivp

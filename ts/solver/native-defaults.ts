@@ -6,6 +6,7 @@
  * checked-in header differs from what the tables give.
  */
 import { CPU_MEMORY_BUDGET } from './device-budget';
+import { MAX_DEFAULT_OCTAVE } from './initial-shape';
 import { type OptionTable, PAPER_ADAM_STEPS, SECTIONS } from './option-table';
 
 /** Where the header lives, relative to the package root. */
@@ -23,12 +24,13 @@ const MAPPED: Readonly<Record<string, readonly string[]>> = {
 
 /**
  * A default the tables resolve later, as native code sees it when nothing resolves it: null (no
- * limit) is 0; 'derivativeOrder' is the decay of a plan without derivatives; 'auto' memory is the
- * CPU's budget.
+ * limit) is 0; 'derivativeOrder' is the decay of a plan without derivatives, 'finestScale' the
+ * octaves of a u0 of unknown shape; 'auto' memory is the CPU's budget.
  */
 function nativeValue(path: string, value: unknown): number | boolean | string {
   if (value === null) return 0;
   if (path === 'network.decay' && value === 'derivativeOrder') return 1;
+  if (path === 'network.frequencies' && value === 'finestScale') return MAX_DEFAULT_OCTAVE;
   if (path === 'memoryBudget' && value === 'auto') return CPU_MEMORY_BUDGET;
   if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'string') return value;
   throw new Error(`no native form for the default of ${path}: ${String(value)}`);
@@ -49,6 +51,8 @@ export function nativeDefaultsHeader(): string {
   const lines = [
     '// The default preset of every option the native session receives, written by',
     '// `npm run native:defaults` from ts/solver/option-table.ts: change the table, not this file.',
+    "// Each option's meaning is its doc there (values only here, so that a doc's edit changes no",
+    '// native source); adamSteps is the Adam steps of a fit whose method is adam.',
     '#pragma once',
     '#include <cstdint>',
     '#include <string_view>',
@@ -62,10 +66,9 @@ export function nativeDefaultsHeader(): string {
     lines.push('', `namespace ${namespaceOf(section)} {`);
     for (const key of keys) {
       const path = section === '' ? key : `${section}.${key}`;
-      lines.push(`// ${table[key].doc}`, constant(key, nativeValue(path, table[key].defaults.default)));
+      lines.push(constant(key, nativeValue(path, table[key].defaults.default)));
     }
-    if (section === 'fit')
-      lines.push('// Adam steps of a fit with method adam', constant('adamSteps', PAPER_ADAM_STEPS));
+    if (section === 'fit') lines.push(constant('adamSteps', PAPER_ADAM_STEPS));
     lines.push(`}  // namespace ${namespaceOf(section)}`);
   }
   lines.push('', '}  // namespace nivp::defaults', '');
