@@ -243,12 +243,17 @@ TEST(Gloo, TwoRanksOnHalvesOfThePointsSolveAsOneProcessOnTheUnion) {
   if (!haveGloo()) GTEST_SKIP() << "this libtorch has no c10d Gloo headers";
   const HeatSetup setup;
   const int64_t n = setup.points.size(0), half = n / 2;
+  // μ as given: in units of this small network's u it would leave M so ill-conditioned that the
+  // summation order alone moves θ̇ in the 8th digit.
   LinearSolverConfig pcg;
+  pcg.muRelative = false;
+  pcg.reusePreconditioner = false;
   pcg.rank = 30;
   pcg.tol = 1e-12;
   pcg.sketchRows = 0;  // the full sketch, as sample-parallel runs use (not each process's own rows)
   LinearSolverConfig dense;
   dense.method = LinearSolverConfig::Method::Dense;
+  dense.muRelative = false;
   // And both with gradient rows, whose stencil sums are completed over the processes too.
   LinearSolverConfig pcgGraded = pcg, denseGraded = dense;
   pcgGraded.gradientWeights = denseGraded.gradientWeights = {0.5};

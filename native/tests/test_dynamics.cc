@@ -141,9 +141,13 @@ Dynamics makeDynamics(const Problem& pr, LinearSolverConfig linear) {
   return Dynamics(pr.net, ProgramEvaluator(pr.program, pr.jets.pairs), pr.jets, linear);
 }
 
+// μ as given and a preconditioner built for each solve (the paper's forms, which the truths below
+// are written for); the tests of μ in units of u and of kept preconditioners ask for them.
 LinearSolverConfig pcgConfig(double tol, double mu, int64_t rank = 200, int64_t maxIters = 1000) {
   LinearSolverConfig c;
   c.method = LinearSolverConfig::Method::Pcg;
+  c.muRelative = false;
+  c.reusePreconditioner = false;
   c.tol = tol;
   c.mu = mu;
   c.rank = rank;
@@ -169,6 +173,7 @@ LinearSolverConfig reuseConfig(double tol, double mu = 1e-6) {
 LinearSolverConfig denseConfig(double mu) {
   LinearSolverConfig c;
   c.method = LinearSolverConfig::Method::Dense;
+  c.muRelative = false;
   c.mu = mu;
   return c;
 }

@@ -133,7 +133,9 @@ const std::vector<FieldTruth>& sharedTruth() {
 LinearSolverConfig config(LinearSolverConfig::Method method, std::vector<double> beta) {
   LinearSolverConfig c;
   c.method = method;
-  c.mu = kMu;
+  c.mu = kMu;  // as given, and a preconditioner per solve: the forms the truths are written for
+  c.muRelative = false;
+  c.reusePreconditioner = false;
   c.tol = 1e-12;
   c.rank = 100;
   c.gradientWeights = std::move(beta);
