@@ -67,48 +67,51 @@ describe('progress without a terminal', () => {
   });
 });
 
+/** A writable that says it is a terminal (cli-progress draws its bar there), keeping what was drawn. */
+function fakeTerminal(): { stream: Writable; text: () => string } {
+  let text = '';
+  const stream = Object.assign(
+    new Writable({
+      write(chunk, _e, done) {
+        text += String(chunk);
+        done();
+      },
+    }),
+    { isTTY: true, columns: 200, cursorTo: () => true, clearLine: () => true, moveCursor: () => true },
+  );
+  return { stream, text: () => text };
+}
+
 describe('the fit bar on a terminal', () => {
   it('shows every stopping rule, and ends at the iteration the fit stopped at, saying why', async () => {
-    let text = '';
-    const tty = Object.assign(
-      new Writable({
-        write(chunk, _e, done) {
-          text += String(chunk);
-          done();
-        },
-      }),
-      { isTTY: true, columns: 200, cursorTo: () => true, clearLine: () => true, moveCursor: () => true },
-    );
+    const screen = fakeTerminal();
+    const tty = screen.stream;
     const progress = barProgress(tty, () => {});
     progress.fitStart({ ...fit, maxIterations: 200, steps: null, tol: 1e-6, maxSeconds: 60 } as ResolvedFit);
     progress.fitUpdate({ step: 3, error: 2e-4 });
     await sleep(250); // the bar redraws on its own timer
-    expect(text).toMatch(/3\/200 iterations \(at most\) {2}\d+ s of 60 s {2}loss - {2}error 2\.00e-4 \(to 1e-6\)/);
+    expect(screen.text()).toMatch(
+      /3\/200 iterations \(at most\) {2}\d+ s of 60 s {2}loss - {2}error 2\.00e-4 \(to 1e-6\)/,
+    );
     progress.fitUpdate({ step: 9, error: 3e-6 });
     progress.fitDone(report(9));
     // The last frame: the iteration it stopped at, why, and the final error (1e-7, after head tuning).
-    expect(text).toMatch(/9\/9 iterations \(stopped: tol\) {2}\d+ s of 60 s {2}loss - {2}error 1\.00e-7 \(to 1e-6\)/);
-    expect(text).not.toMatch(/200\/200/);
+    expect(screen.text()).toMatch(
+      /9\/9 iterations \(stopped: tol\) {2}\d+ s of 60 s {2}loss - {2}error 1\.00e-7 \(to 1e-6\)/,
+    );
+    expect(screen.text()).not.toMatch(/200\/200/);
   });
 
   it('counts the Adam warm-up steps of a Gauss–Newton fit in its cap, as the fit reports them', async () => {
-    let text = '';
-    const tty = Object.assign(
-      new Writable({
-        write(chunk, _e, done) {
-          text += String(chunk);
-          done();
-        },
-      }),
-      { isTTY: true, columns: 200, cursorTo: () => true, clearLine: () => true, moveCursor: () => true },
-    );
+    const screen = fakeTerminal();
+    const tty = screen.stream;
     const lines: string[] = [];
     const progress = barProgress(tty, (l) => lines.push(l));
     progress.fitStart({ ...fit, maxIterations: 20, steps: null, warmupSteps: 50 } as ResolvedFit);
     expect(lines[0]).toMatch(/Gauss–Newton, at most 20 iterations after 50 Adam steps/);
     progress.fitUpdate({ step: 60, error: 1e-3 });
     await sleep(250);
-    expect(text).toMatch(/60\/70 iterations \(at most\)/);
+    expect(screen.text()).toMatch(/60\/70 iterations \(at most\)/);
     progress.stop();
   });
 });
