@@ -21,6 +21,7 @@ namespace nivp {
 namespace {
 
 using nivp::testing::Clock;
+using nivp::testing::untimedGaussNewton;
 
 bool haveGloo() {
   const auto b = availableBackends();
@@ -283,7 +284,7 @@ TEST(Gloo, TwoRanksOnHalvesOfThePointsSolveAsOneProcessOnTheUnion) {
     at::Tensor theta = setup.theta.clone();
     const Batch batch{points, at::sin(points.select(1, 0) * 3).unsqueeze(1), at::Tensor()};
     BatchSource source = [&](int64_t, at::Generator&) { return batch; };
-    GaussNewtonOptions o;
+    GaussNewtonOptions o = untimedGaussNewton();
     o.maxIterations = 3;
     o.rank = 20;
     o.cgTol = 1e-12;

@@ -7,6 +7,8 @@
 #include <chrono>
 #include <cstdint>
 
+#include "fit/gauss_newton.h"
+
 namespace nivp::testing {
 
 using Clock = std::chrono::steady_clock;
@@ -21,6 +23,15 @@ inline at::Generator seeded(uint64_t seed) { return at::detail::createCPUGenerat
 inline double relativeError(const at::Tensor& x, const at::Tensor& truth) {
   const at::Tensor a = x.to(at::kDouble).reshape(-1), b = truth.to(at::kDouble).reshape(-1);
   return (a - b).norm().item<double>() / std::max(b.norm().item<double>(), 1e-300);
+}
+
+// Gauss–Newton options without the default preset's tolerance and time budget: a test's fit
+// stops by the rules it sets, never by the wall clock of a loaded machine.
+inline GaussNewtonOptions untimedGaussNewton() {
+  GaussNewtonOptions o;
+  o.tol = 0;
+  o.maxSeconds = 0;
+  return o;
 }
 
 }  // namespace nivp::testing
