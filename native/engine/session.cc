@@ -288,6 +288,53 @@ std::pair<Session::ShareSource, Session::ShareSource> Session::targetSources(con
   return {weighted, plain};
 }
 
+namespace {
+
+// What an Adam run (the whole fit, or the warm-up before Gauss–Newton) adds to the fit's result.
+void recordAdam(const FitReport& adam, bool reachedTol, SessionFitResult& result) {
+  result.iterations = adam.steps;
+  result.loss = adam.loss;
+  if (reachedTol) {
+    result.stopped = FitStop::Tolerance;
+    result.message = "reached the tolerance";
+  } else if (adam.outOfTime) {
+    result.stopped = FitStop::Budget;
+    result.message = "ran out of time";
+  } else if (adam.stopped) {
+    result.stopped = FitStop::Stalled;
+    result.message = "stopped by the caller";
+  } else {
+    result.stopped = FitStop::Steps;
+    result.message = "reached the iteration cap";
+  }
+}
+
+// What the Gauss–Newton fit adds to the result (after a warm-up's steps, if any).
+void recordGaussNewton(const GaussNewtonReport& report, SessionFitResult& result) {
+  result.iterations += report.iterations;
+  result.stopped = report.stopped;
+  result.message = report.message;
+  result.rejected = report.rejected;
+  result.cgIterations = report.cgIterations;
+  result.samples = report.samples;
+}
+
+// The last layer refitted by least squares on `batch`, kept only when it does not raise the
+// held-out error: after a converged Gauss–Newton fit it may not help.
+void tuneHeadIfBetter(const Network& network, const Batch& batch, const Batch& heldOut, double lambda,
+                      Communicator* comm, SessionFitResult& result) {
+  at::Tensor tuned = result.theta.clone();
+  tuneHead(network, tuned, batch.points, batch.values, lambda, batch.weights, comm);
+  const double error = fieldErrors(network, tuned, heldOut, comm).relative();
+  if (std::isfinite(error) && !(error > result.relativeError)) {
+    result.theta = tuned;
+    result.relativeError = error;
+    result.headTuned = true;
+  }
+}
+
+}  // namespace
+
 SessionFitResult Session::fit(const ShareSource& source, const ShareSource& heldOutSource, uint64_t initSeed,
                               const SessionFitConfig& config, const std::function<bool()>& cancelled) {
   using Clock = std::chrono::steady_clock;
@@ -328,21 +375,7 @@ SessionFitResult Session::fit(const ShareSource& source, const ShareSource& held
       };
       const FitReport adamReport = fitAdam(*network_, result.theta, shares, adam, fitting_[0], comm);
       if (cancelled && cancelled()) throw Cancelled();
-      result.iterations = adamReport.steps;
-      result.loss = adamReport.loss;
-      if (reachedTol) {
-        result.stopped = FitStop::Tolerance;
-        result.message = "reached the tolerance";
-      } else if (adamReport.outOfTime) {
-        result.stopped = FitStop::Budget;
-        result.message = "ran out of time";
-      } else if (adamReport.stopped) {
-        result.stopped = FitStop::Stalled;
-        result.message = "stopped by the caller";
-      } else {
-        result.stopped = FitStop::Steps;
-        result.message = "reached the iteration cap";
-      }
+      recordAdam(adamReport, reachedTol, result);
     }
     const bool budgetLeft = !(adamSteps > 0 && result.stopped == FitStop::Budget);
     if (!adamOnly && budgetLeft) {
@@ -358,27 +391,12 @@ SessionFitResult Session::fit(const ShareSource& source, const ShareSource& held
           return userProgress(offset + iteration, error);
         };
       }
-      const GaussNewtonReport report =
-          fitGaussNewton(*network_, result.theta, shares, heldOut, gn, sketches, comm);
-      result.iterations += report.iterations;
-      result.stopped = report.stopped;
-      result.message = report.message;
-      result.rejected = report.rejected;
-      result.cgIterations = report.cgIterations;
-      result.samples = report.samples;
+      recordGaussNewton(fitGaussNewton(*network_, result.theta, shares, heldOut, gn, sketches, comm), result);
     }
     result.relativeError = fieldErrors(*network_, result.theta, heldOut, comm).relative();
     if (config.headTuning) {
-      const Batch batch = drawShares(source, config.headSamples, fitting_);
-      at::Tensor tuned = result.theta.clone();
-      tuneHead(*network_, tuned, batch.points, batch.values, config.headLambda, batch.weights, comm);
-      const double error = fieldErrors(*network_, tuned, heldOut, comm).relative();
-      // Kept only when it helps: after a converged Gauss–Newton fit it may not.
-      if (std::isfinite(error) && !(error > result.relativeError)) {
-        result.theta = tuned;
-        result.relativeError = error;
-        result.headTuned = true;
-      }
+      tuneHeadIfBetter(*network_, drawShares(source, config.headSamples, fitting_), heldOut,
+                       config.headLambda, comm, result);
     }
     if (config.tol > 0 && result.relativeError <= config.tol && result.stopped != FitStop::Tolerance) {
       result.stopped = FitStop::Tolerance;
