@@ -28,6 +28,50 @@ double machineEpsilon(at::ScalarType dtype) {
 
 }  // namespace
 
+namespace {
+
+// A p×l Gaussian test matrix with orthonormal columns (drawn from `generator` when given).
+at::Tensor orthonormalTestMatrix(int64_t p, int64_t l, const at::Generator& generator,
+                                 const at::TensorOptions& options) {
+  const at::Tensor omega = generator.defined()
+                               ? at::randn({p, l}, generator, options.device(generator.device())).to(options)
+                               : at::randn({p, l}, options);
+  return std::get<0>(at::linalg_qr(omega, "reduced"));
+}
+
+// The Cholesky factor L of Ωᵀ(Y + νΩ) with the smallest ν = √p·eps·‖Y‖·10^k that makes it
+// positive definite; L undefined when ν passed 100‖Y‖ first.
+struct ShiftedFactor {
+  at::Tensor L, Ynu;  // Ynu = Y + νΩ
+  double nu = 0;
+  int64_t retries = 0;  // times ν was increased
+};
+
+ShiftedFactor shiftedCholesky(const at::Tensor& Y, const at::Tensor& omega, double eps) {
+  const double rootP = std::sqrt(static_cast<double>(Y.size(0)));
+  const double normY = at::linalg_svdvals(Y).max().item<double>();
+  ShiftedFactor out;
+  out.nu = rootP * eps * normY;
+  if (!(out.nu > 0.0)) out.nu = rootP * eps;  // Y = 0: any positive shift works
+  const double nuMax = 100.0 * std::max(normY, out.nu);
+  for (;;) {
+    out.Ynu = at::add(Y, omega, out.nu);
+    at::Tensor core = at::mm(omega.t(), out.Ynu);
+    core = at::add(core, core.t()).mul_(0.5);  // symmetric up to rounding; make it exactly so
+    at::Tensor factor, info;
+    std::tie(factor, info) = at::linalg_cholesky_ex(core);
+    if (info.item<int64_t>() == 0) {
+      out.L = factor;
+      return out;
+    }
+    if (out.nu > nuMax) return out;
+    out.nu *= 10.0;
+    ++out.retries;
+  }
+}
+
+}  // namespace
+
 NystromPreconditioner::NystromPreconditioner(const SpdOperator& M, int64_t rank, double mu,
                                              at::Generator generator)
     : size_(M.size), requestedRank_(rank), mu_(mu), options_(M.options) {
@@ -52,14 +96,7 @@ NystromPreconditioner::NystromPreconditioner(const SpdOperator& M, int64_t rank,
     return;
   }
 
-  // Gaussian test matrix with orthonormal columns.
-  at::Tensor omega;
-  if (generator.defined()) {
-    omega = at::randn({p, l}, generator, options_.device(generator.device())).to(options_);
-  } else {
-    omega = at::randn({p, l}, options_);
-  }
-  omega = std::get<0>(at::linalg_qr(omega, "reduced"));
+  const at::Tensor omega = orthonormalTestMatrix(p, l, generator, options_);
 
   // The one block product.
   at::Tensor Y = M.apply(omega);
@@ -73,27 +110,11 @@ NystromPreconditioner::NystromPreconditioner(const SpdOperator& M, int64_t rank,
     return;
   }
 
-  const double normY = at::linalg_svdvals(Y).max().item<double>();
-  double nu = std::sqrt(static_cast<double>(p)) * eps * normY;
-  if (!(nu > 0.0)) nu = std::sqrt(static_cast<double>(p)) * eps;  // Y = 0: any positive shift works
-  const double nuMax = 100.0 * std::max(normY, nu);
-
-  at::Tensor L, Ynu;
-  for (;;) {
-    Ynu = at::add(Y, omega, nu);
-    at::Tensor core = at::mm(omega.t(), Ynu);
-    core = at::add(core, core.t()).mul_(0.5);  // symmetric up to rounding; make it exactly so
-    at::Tensor factor, info;
-    std::tie(factor, info) = at::linalg_cholesky_ex(core);
-    if (info.item<int64_t>() == 0) {
-      L = factor;
-      break;
-    }
-    if (nu > nuMax) break;
-    nu *= 10.0;
-    ++choleskyRetries_;
-  }
+  const ShiftedFactor shifted = shiftedCholesky(Y, omega, eps);
+  const at::Tensor &L = shifted.L, &Ynu = shifted.Ynu;
+  const double nu = shifted.nu;
   shift_ = nu;
+  choleskyRetries_ = shifted.retries;
   if (!L.defined()) {
     becomeIdentity(true);
     return;
