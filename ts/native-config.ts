@@ -19,7 +19,9 @@ export interface LaunchCounts {
 
 /**
  * A native `Network`'s shape (docs/api.md §6); the options of the same names in `NetworkOptions`
- * say what each does. Omitted keys take the native engine's defaults.
+ * say what each does. An omitted option takes the 'default' preset's value (native code's
+ * defaults are written from the option tables: width 48, depth 3, 5 octaves, decay 1, scale 1.5),
+ * `fields` 1, `dirichlet` true, `dtype` 'float64', `device` 'cpu'.
  */
 export interface NativeNetworkConfig {
   /** Spatial dimension D of the inputs. */
