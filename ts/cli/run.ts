@@ -296,7 +296,7 @@ async function fitAndEvolve(
   ctx: CliContext,
   progress: RunProgress,
 ): Promise<RunResult | number> {
-  let slow: PaceGuard | undefined;
+  const pace = paceGuard(ivp, flags, ctx.signal);
   try {
     let t0 = performance.now();
     progress.fitStart(ivp.options.fit);
@@ -306,8 +306,6 @@ async function fitAndEvolve(
 
     t0 = performance.now();
     progress.evolveStart(flags.T);
-    const pace = paceGuard(ivp, flags, ctx.signal);
-    slow = pace;
     const options = {
       saveAt,
       signal: pace.signal,
@@ -342,8 +340,8 @@ async function fitAndEvolve(
       ctx.stderr(`error: ${e.message}\n${poorFitFlags(e)}\n`);
       return ExitCode.failure;
     }
-    if (slow?.stopped !== undefined && !ctx.signal?.aborted) {
-      ctx.stderr(`error: ${slow.stopped}\n`);
+    if (pace.stopped !== undefined && !ctx.signal?.aborted) {
+      ctx.stderr(`error: ${pace.stopped}\n`);
       return ExitCode.failure;
     }
     if (e instanceof AbortError || (e as Error | undefined)?.name === 'AbortError') {
