@@ -118,14 +118,24 @@ Linearization::Linearization(const Network& network, const at::Tensor& theta, co
 void Linearization::allocateCaches() {
   const NetworkConfig& cfg = network_.config();
   const auto& layers = network_.layers();
+  WorkspacePool& pool = *network_.workspace();
   caches_.assign(cfg.fields, FieldCache{});
   // The embedding does not depend on the field: one tensor shared by every field's cache.
-  const at::Tensor features = at::empty({n_, cfg.inputFeatures()}, opts_);
+  const at::Tensor features = pool.empty({n_, cfg.inputFeatures()}, opts_);
   for (FieldCache& cache : caches_) {
     cache.inputs.push_back(features);
-    for (size_t l = 1; l < layers.size(); ++l) cache.inputs.push_back(at::empty({n_, layers[l].in}, opts_));
-    for (const LinearLayer& L : layers) cache.sensitivities.push_back(at::empty({n_, L.out}, opts_));
+    for (size_t l = 1; l < layers.size(); ++l) cache.inputs.push_back(pool.empty({n_, layers[l].in}, opts_));
+    for (const LinearLayer& L : layers) cache.sensitivities.push_back(pool.empty({n_, L.out}, opts_));
   }
+}
+
+Linearization::~Linearization() {
+  std::vector<at::Tensor> buffers;
+  for (FieldCache& cache : caches_) {
+    for (at::Tensor& t : cache.inputs) buffers.push_back(std::move(t));
+    for (at::Tensor& t : cache.sensitivities) buffers.push_back(std::move(t));
+  }
+  if (!buffers.empty()) network_.workspace()->recycle(std::move(buffers));
 }
 
 // The output is B·m, so δ_last = B, then δ_l = (δ_{l+1} W_{l+1}) ⊙ σ'(z_l), for rows [row0, row0 + c).
@@ -276,10 +286,10 @@ void Linearization::vjpChunk(const FieldCache& cache, const at::Tensor& u, int64
 }
 
 Linearization::VectorWorkspace Linearization::vectorWorkspace(int64_t rows) const {
-  VectorWorkspace ws;
+  VectorWorkspace ws{PooledBuffers(network_.workspace()), {}, {}, {}};
   int64_t widest = 1;
   for (const LinearLayer& L : network_.layers()) {
-    ws.perLayer.push_back(at::empty({rows, L.out}, opts_));
+    ws.perLayer.push_back(ws.memory.empty({rows, L.out}, opts_));
     widest = std::max(widest, L.out);
   }
   ws.onesOut = at::ones({widest}, opts_);

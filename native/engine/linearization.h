@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "engine/network.h"
+#include "engine/workspace_pool.h"
 
 namespace nivp {
 
@@ -24,6 +25,10 @@ class Linearization {
   // `jets` (as network.forward returns them): one sweep where the two calls would take two.
   Linearization(const Network& network, const at::Tensor& theta, const at::Tensor& points,
                 const JetRequest& request, Jets& jets, const at::Tensor& rowScale = at::Tensor());
+  Linearization(const Linearization&) = default;
+  Linearization(Linearization&&) = default;
+  // The caches go back to the network's workspace, for the next linearisation to reuse.
+  ~Linearization();
 
   const Network& network() const { return network_; }
   int64_t samples() const { return n_; }
@@ -65,6 +70,7 @@ class Linearization {
   // Buffers for single-vector products, allocated once per call and reused by every chunk and
   // layer: allocation and page faults, not GEMMs, dominate otherwise.
   struct VectorWorkspace {
+    PooledBuffers memory;              // what perLayer lives in, handed back after the call
     std::vector<at::Tensor> perLayer;  // rows×out_l
     at::Tensor onesOut, onesRows;      // for row and column sums as GEMVs
   };

@@ -8,10 +8,12 @@
 #include <ATen/ATen.h>
 
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "engine/jets.h"
 #include "engine/network_config.h"
+#include "engine/workspace_pool.h"
 
 namespace nivp {
 
@@ -80,6 +82,10 @@ class Network {
   // The boundary factor B(s) (c×1), ones when there is no Dirichlet boundary.
   at::Tensor boundaryFactor(const at::Tensor& s) const;
 
+  // Where this network's linearisations and products take their n-sized buffers from (shared by
+  // copies of the network).
+  const std::shared_ptr<WorkspacePool>& workspace() const { return workspace_; }
+
  private:
   Channels embed(const at::Tensor& s, const JetRequest& request) const;
   Channels firstLayer(const Channels& e, const at::Tensor& W, const at::Tensor& b,
@@ -93,6 +99,7 @@ class Network {
   at::Tensor lower_, axisScale_;  // D
   at::Tensor frequencies_;        // L+1: 2^k π/2
   at::Tensor octaveWeights_;      // L+1: embeddingScale · 2^(-decay·k)
+  std::shared_ptr<WorkspacePool> workspace_ = std::make_shared<WorkspacePool>();
 };
 
 }  // namespace nivp
