@@ -151,10 +151,9 @@ WeightedPoints Session::pointShares(int64_t total, Streams& streams, const Targe
     // exact for its points, so the union stays unbiased and a one-process run drawing all shares
     // reproduces a distributed one.
     if (sampling.importance && mass) {
-      const at::Tensor pilot =
-          boxPoints(sampling.importance->pilot, cfg.lower, cfg.upper, sampling.sequence, gen);
-      const auto mixture = KernelMixture::fromPilot(cfg.lower, cfg.upper, pilot, absoluteMass(mass(pilot)),
-                                                    *sampling.importance, gen);
+      const auto mixture = KernelMixture::adapt(
+          cfg.lower, cfg.upper, [&](const at::Tensor& pilot) { return absoluteMass(mass(pilot)); },
+          *sampling.importance, sampling.sequence, gen);
       if (mixture) {
         const WeightedPoints drawn = mixture->sample(n, sampling.sequence, gen);
         return Batch{drawn.points, drawn.points, drawn.weights};
@@ -262,11 +261,9 @@ std::pair<Session::ShareSource, Session::ShareSource> Session::targetSources(con
   std::vector<std::optional<KernelMixture>> mixtures(config_.shares.drawn.size());
   if (sampling.importance) {
     for (size_t i = 0; i < mixtures.size(); ++i) {
-      const at::Tensor pilot =
-          boxPoints(sampling.importance->pilot, cfg.lower, cfg.upper, sampling.sequence, fitting_[i]);
-      mixtures[i] =
-          KernelMixture::fromPilot(cfg.lower, cfg.upper, pilot, absoluteMass(target(pilot.to(opts))),
-                                   *sampling.importance, fitting_[i]);
+      mixtures[i] = KernelMixture::adapt(
+          cfg.lower, cfg.upper, [&](const at::Tensor& pilot) { return absoluteMass(target(pilot.to(opts))); },
+          *sampling.importance, sampling.sequence, fitting_[i]);
     }
   }
   const PointSequence sequence = sampling.sequence;
@@ -280,12 +277,21 @@ std::pair<Session::ShareSource, Session::ShareSource> Session::targetSources(con
     const at::Tensor points = drawn.points.to(opts);
     return Batch{points, target(points), drawn.weights.to(opts)};
   };
-  // Held out: uniform in the problem's domain, where the fit's error is reported.
-  ShareSource plain = [this, target](int64_t n, size_t, at::Generator& gen) {
-    const at::Tensor points = domainPoints(n, gen);
-    return Batch{points, target(points), at::Tensor()};
+  // Held out: fresh points in the problem's domain, where the fit's error is reported; drawn from
+  // the share's proposal (weighted) where the domain is the whole box, since uniform points miss
+  // a concentrated target, and the relative error then compares noise in its tails.
+  const bool domainIsBox = this->domainIsBox();
+  ShareSource heldOut = [this, target, mixtures, sequence, opts, domainIsBox](int64_t n, size_t share,
+                                                                              at::Generator& gen) {
+    if (!mixtures[share] || !domainIsBox) {
+      const at::Tensor points = domainPoints(n, gen);
+      return Batch{points, target(points), at::Tensor()};
+    }
+    const WeightedPoints drawn = mixtures[share]->sample(n, sequence, gen);
+    const at::Tensor points = drawn.points.to(opts);
+    return Batch{points, target(points), drawn.weights.to(opts)};
   };
-  return {weighted, plain};
+  return {weighted, heldOut};
 }
 
 namespace {
@@ -457,10 +463,38 @@ double Session::residual(const at::Tensor& theta, double t, int64_t samples, Mea
 
 double Session::error(const at::Tensor& theta, double t, int64_t samples, MeasureStreams& streams) const {
   if (!exact_) throw std::invalid_argument("error: the problem has no exact solution");
-  const at::Tensor points = domainPoints(samples, streams.evaluation);
-  const at::Tensor truth = exact_->evaluate(points, t, nullptr, nullptr);
-  const at::Tensor y = evaluate(theta, points);
-  return ((y - truth).norm() / truth.norm()).item<double>();
+  const auto truthAt = [&](const at::Tensor& points) {
+    return exact_->evaluate(points, t, nullptr, nullptr);
+  };
+  const WeightedPoints drawn = measurePoints(samples, truthAt, streams.evaluation);
+  const at::Tensor points = drawn.points.to(network_->options());
+  const at::Tensor truth = truthAt(points);
+  at::Tensor misfit = (evaluate(theta, points) - truth).square(), size = truth.square();
+  if (drawn.weights.defined()) {
+    const at::Tensor w = drawn.weights.to(misfit.options()).unsqueeze(1);
+    misfit = misfit * w;
+    size = size * w;
+  }
+  return (misfit.sum() / size.sum()).sqrt().item<double>();
+}
+
+WeightedPoints Session::measurePoints(int64_t n, const Target& mass, at::Generator& gen) const {
+  const NetworkConfig& cfg = network_->config();
+  const SamplingConfig& sampling = config_.sampling;
+  if (sampling.importance && domainIsBox()) {
+    const auto mixture = KernelMixture::adapt(
+        cfg.lower, cfg.upper,
+        [&](const at::Tensor& points) { return absoluteMass(mass(points.to(network_->options()))); },
+        *sampling.importance, sampling.sequence, gen);
+    if (mixture) return mixture->sample(n, sampling.sequence, gen);
+  }
+  return WeightedPoints{domainPoints(n, gen), at::Tensor()};
+}
+
+bool Session::domainIsBox() const {
+  const NetworkConfig& cfg = network_->config();
+  return config_.domainLower.empty() ||
+         (config_.domainLower == cfg.lower && config_.domainUpper == cfg.upper);
 }
 
 }  // namespace nivp

@@ -168,7 +168,7 @@ class Session {
   // Fresh measurement streams (see MeasureStreams).
   MeasureStreams measureStreams() const;
   // The relative PDE residual, and the relative L2 error against the plan's `exact`, at time t on
-  // `samples` points drawn from `streams`.
+  // `samples` points drawn from `streams` (the error's from measurePoints, following |exact|).
   double residual(const at::Tensor& theta, double t, int64_t samples, MeasureStreams& streams) const;
   double error(const at::Tensor& theta, double t, int64_t samples, MeasureStreams& streams) const;
 
@@ -196,6 +196,11 @@ class Session {
   // n uniform points in the problem's domain (the box without its margin), in the network's dtype:
   // where errors and residuals are measured.
   at::Tensor domainPoints(int64_t n, at::Generator& gen) const;
+  // Points to measure an integral of `mass`'s kind on: drawn from a proposal adapted to |mass|
+  // with their weights p/q when the run importance-samples and its domain is the whole box
+  // (uniform points miss a concentrated solution), else domainPoints without weights.
+  WeightedPoints measurePoints(int64_t n, const Target& mass, at::Generator& gen) const;
+  bool domainIsBox() const;
 
   SessionConfig config_;
   std::shared_ptr<const Network> network_;

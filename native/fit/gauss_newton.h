@@ -104,8 +104,9 @@ DampedStep dampedStep(const SpdOperator& M, const at::Tensor& gradient, double l
                       const NystromPreconditioner* sketch, double cgTol, int64_t cgMaxIters,
                       const std::function<bool()>& cancelled = {});
 
-// Per-field Σ(y − target)² and Σ target² of θ on the batch (k each), and the relative error
-// sqrt(Σ num / Σ den) they give (the absolute one when the target is zero).
+// Per-field Σ w(y − target)² and Σ w·target² of θ on the batch (k each; w the batch's weights, or
+// 1), and the relative error sqrt(Σ num / Σ den) they give (the absolute one when the target is
+// zero).
 struct FieldErrors {
   at::Tensor numerator, denominator;  // k, float64 on the CPU
   double relative() const;

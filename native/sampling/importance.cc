@@ -13,6 +13,28 @@ constexpr int64_t kChunkRows = 4096;
 // Standard normal CDF.
 at::Tensor normalCdf(const at::Tensor& z) { return (z / kSqrt2).erf_().add_(1.0).mul_(0.5); }
 
+// Rounds of the adaptive pilot: each at least doubles the share of its points near a peak that
+// the first round's uniform points barely reach, so a few suffice even in 8D.
+constexpr int kAdaptRounds = 10;
+
+// Kish's effective sample size of weights given by their logarithms.
+double effectiveSize(const at::Tensor& logWeights) {
+  const at::Tensor w = (logWeights - logWeights.max()).exp();
+  return w.sum().square().item<double>() / w.square().sum().item<double>();
+}
+
+// The largest β in [0, 1] whose weights exp(logW + β·logMass) keep an effective size of `target`
+// (1 when β = 1 does; the size falls as β grows, so bisection finds it).
+double temperature(const at::Tensor& logW, const at::Tensor& logMass, double target) {
+  if (effectiveSize(logW + logMass) >= target) return 1;
+  double lo = 0, hi = 1;
+  for (int i = 0; i < 40; ++i) {
+    const double mid = 0.5 * (lo + hi);
+    (effectiveSize(logW + mid * logMass) >= target ? lo : hi) = mid;
+  }
+  return lo;
+}
+
 }  // namespace
 
 std::optional<KernelMixture> KernelMixture::fromPilot(const std::vector<double>& lower,
@@ -39,6 +61,31 @@ std::optional<KernelMixture> KernelMixture::fromPilot(const std::vector<double>&
   const at::Tensor a = (lo - q.centres_) / q.bandwidth_, b = (hi - q.centres_) / q.bandwidth_;
   q.cdfLow_ = normalCdf(a);
   q.cdfMass_ = normalCdf(b) - q.cdfLow_;
+  return q;
+}
+
+std::optional<KernelMixture> KernelMixture::adapt(const std::vector<double>& lower,
+                                                  const std::vector<double>& upper,
+                                                  const std::function<at::Tensor(const at::Tensor&)>& mass,
+                                                  const ImportanceConfig& config, PointSequence sequence,
+                                                  at::Generator& gen) {
+  at::Tensor points = boxPoints(config.pilot, lower, upper, sequence, gen);
+  at::Tensor logW = at::zeros({config.pilot}, at::kDouble);  // log p/q: 0 for uniform points
+  const double target = std::max(1.0, static_cast<double>(std::min(config.kernels, config.pilot)) / 4);
+  std::optional<KernelMixture> q;
+  for (int round = 0; round < kAdaptRounds; ++round) {
+    const at::Tensor m = mass(points).to(at::kCPU, at::kDouble).reshape({-1});
+    const double total = m.sum().item<double>();
+    if (!std::isfinite(total) || !(total > 0) || (m < 0).any().item<bool>()) return q;
+    const at::Tensor logMass = m.clamp_min(1e-300).log();
+    const double beta = temperature(logW, logMass, target);
+    const at::Tensor logCentres = logW + beta * logMass;
+    q = fromPilot(lower, upper, points, (logCentres - logCentres.max()).exp(), config, gen);
+    if (!q || beta == 1) return q;
+    const WeightedPoints drawn = q->sample(config.pilot, sequence, gen);
+    points = drawn.points;
+    logW = drawn.weights.log();
+  }
   return q;
 }
 
