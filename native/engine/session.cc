@@ -466,7 +466,13 @@ double Session::error(const at::Tensor& theta, double t, int64_t samples, Measur
   const auto truthAt = [&](const at::Tensor& points) {
     return exact_->evaluate(points, t, nullptr, nullptr);
   };
-  const WeightedPoints drawn = measurePoints(samples, truthAt, streams.evaluation);
+  // The proposal follows the truth and the misfit alike: a misfit where the truth is small (a
+  // spurious bump of the network) would otherwise rest on the few uniform points that find it.
+  const auto truthAndMisfit = [&](const at::Tensor& points) {
+    const at::Tensor truth = truthAt(points);
+    return at::cat({truth, evaluate(theta, points) - truth}, 1);
+  };
+  const WeightedPoints drawn = measurePoints(samples, truthAndMisfit, streams.evaluation);
   const at::Tensor points = drawn.points.to(network_->options());
   const at::Tensor truth = truthAt(points);
   at::Tensor misfit = (evaluate(theta, points) - truth).square(), size = truth.square();

@@ -168,7 +168,8 @@ class Session {
   // Fresh measurement streams (see MeasureStreams).
   MeasureStreams measureStreams() const;
   // The relative PDE residual, and the relative L2 error against the plan's `exact`, at time t on
-  // `samples` points drawn from `streams` (the error's from measurePoints, following |exact|).
+  // `samples` points drawn from `streams` (the error's from measurePoints, following |exact| and the
+  // misfit).
   double residual(const at::Tensor& theta, double t, int64_t samples, MeasureStreams& streams) const;
   double error(const at::Tensor& theta, double t, int64_t samples, MeasureStreams& streams) const;
 

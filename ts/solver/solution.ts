@@ -195,9 +195,9 @@ export class Solution {
    * The relative L2 error against the problem's `exact` at a saved time on `samples` fresh points
    * (default: the run's `samples`). Rejects when the problem has no `exact`. When the run
    * importance-samples (`samples.importance`) and its domain is the whole sampled box, the points
-   * are drawn from a proposal that follows |exact| at `t` and carry the weights p/q, so that the
-   * estimate is still the relative L2 error over the domain: uniform points miss a concentrated
-   * solution.
+   * are drawn from a proposal that follows |exact| at `t` and the misfit, and carry the weights
+   * p/q, so that the estimate is still the relative L2 error over the domain: uniform points miss
+   * a concentrated solution.
    */
   error(t: number, samples?: number): Promise<number> {
     try {
