@@ -147,7 +147,9 @@ describe('a concentrated density with the defaults at CI size', { timeout: 300_0
     }
     const bruteForce = Math.sqrt(misfit / size);
     const weighted = await solution.error(T, 20_000);
-    console.log(`ci-ou-2d: error at T ${weighted.toExponential(3)} weighted, ${bruteForce.toExponential(3)} brute force`);
+    console.log(
+      `ci-ou-2d: error at T ${weighted.toExponential(3)} weighted, ${bruteForce.toExponential(3)} brute force`,
+    );
     expect(Math.abs(weighted / bruteForce - 1)).toBeLessThan(0.15);
   });
 });

@@ -66,7 +66,8 @@ async function main(): Promise<void> {
   });
   const s = solution.stats;
   const errors: string[] = [];
-  for (const t of saveAt.slice(1)) errors.push(`${t.toPrecision(3)}: ${(await solution.error(t, ERROR_POINTS)).toExponential(2)}`);
+  for (const t of saveAt.slice(1))
+    errors.push(`${t.toPrecision(3)}: ${(await solution.error(t, ERROR_POINTS)).toExponential(2)}`);
   const error = await solution.error(T, ERROR_POINTS);
   console.log(
     `done: error ${error.toExponential(3)} at T = ${T}; ${s.steps} steps, ${s.rejectedSteps} rejected, ` +
