@@ -144,16 +144,13 @@ at::Tensor absoluteMass(const at::Tensor& values) {
 }  // namespace
 
 WeightedPoints Session::pointShares(int64_t total, Streams& streams, const Target& mass) {
-  const NetworkConfig& cfg = network_->config();
   const SamplingConfig& sampling = config_.sampling;
   const ShareSource source = [&](int64_t n, size_t, at::Generator& gen) {
     // Each share follows its own proposal, built from its own stream: every share's weights are
     // exact for its points, so the union stays unbiased and a one-process run drawing all shares
     // reproduces a distributed one.
-    if (sampling.importance && mass) {
-      const auto mixture = KernelMixture::adapt(
-          cfg.lower, cfg.upper, [&](const at::Tensor& pilot) { return absoluteMass(mass(pilot)); },
-          *sampling.importance, sampling.sequence, gen);
+    if (mass) {
+      const auto mixture = proposal(mass, gen);
       if (mixture) {
         const WeightedPoints drawn = mixture->sample(n, sampling.sequence, gen);
         return Batch{drawn.points, drawn.points, drawn.weights};
@@ -255,41 +252,35 @@ StepEnd Session::finishStep(const at::Tensor& y, const Terms& solution, const Te
 
 std::pair<Session::ShareSource, Session::ShareSource> Session::targetSources(const Target& target) {
   const auto opts = network_->options();
-  const NetworkConfig& cfg = network_->config();
-  const SamplingConfig& sampling = config_.sampling;
   // Importance sampling ∝ |target|: one proposal per share, from the share's own fit stream.
   std::vector<std::optional<KernelMixture>> mixtures(config_.shares.drawn.size());
-  if (sampling.importance) {
-    for (size_t i = 0; i < mixtures.size(); ++i) {
-      mixtures[i] = KernelMixture::adapt(
-          cfg.lower, cfg.upper, [&](const at::Tensor& pilot) { return absoluteMass(target(pilot.to(opts))); },
-          *sampling.importance, sampling.sequence, fitting_[i]);
-    }
-  }
-  const PointSequence sequence = sampling.sequence;
-  ShareSource weighted = [this, target, mixtures, sequence, opts](int64_t n, size_t share,
-                                                                  at::Generator& gen) {
+  for (size_t i = 0; i < mixtures.size(); ++i) mixtures[i] = proposal(target, fitting_[i]);
+  const PointSequence sequence = config_.sampling.sequence;
+  // n points from the share's proposal, with the target and the weights p/q at them.
+  const auto drawWeighted = [target, mixtures, sequence, opts](int64_t n, size_t share, at::Generator& gen) {
+    const WeightedPoints drawn = mixtures[share]->sample(n, sequence, gen);
+    const at::Tensor points = drawn.points.to(opts);
+    return Batch{points, target(points), drawn.weights.to(opts)};
+  };
+  ShareSource weighted = [this, target, mixtures, opts, drawWeighted](int64_t n, size_t share,
+                                                                      at::Generator& gen) {
     if (!mixtures[share]) {
       const at::Tensor points = plainPoints(n, gen).to(opts);
       return Batch{points, target(points), at::Tensor()};
     }
-    const WeightedPoints drawn = mixtures[share]->sample(n, sequence, gen);
-    const at::Tensor points = drawn.points.to(opts);
-    return Batch{points, target(points), drawn.weights.to(opts)};
+    return drawWeighted(n, share, gen);
   };
   // Held out: fresh points in the problem's domain, where the fit's error is reported; drawn from
   // the share's proposal (weighted) where the domain is the whole box, since uniform points miss
   // a concentrated target, and the relative error then compares noise in its tails.
   const bool domainIsBox = this->domainIsBox();
-  ShareSource heldOut = [this, target, mixtures, sequence, opts, domainIsBox](int64_t n, size_t share,
-                                                                              at::Generator& gen) {
+  ShareSource heldOut = [this, target, mixtures, domainIsBox, drawWeighted](int64_t n, size_t share,
+                                                                            at::Generator& gen) {
     if (!mixtures[share] || !domainIsBox) {
       const at::Tensor points = domainPoints(n, gen);
       return Batch{points, target(points), at::Tensor()};
     }
-    const WeightedPoints drawn = mixtures[share]->sample(n, sequence, gen);
-    const at::Tensor points = drawn.points.to(opts);
-    return Batch{points, target(points), drawn.weights.to(opts)};
+    return drawWeighted(n, share, gen);
   };
   return {weighted, heldOut};
 }
@@ -474,27 +465,27 @@ double Session::error(const at::Tensor& theta, double t, int64_t samples, Measur
   };
   const WeightedPoints drawn = measurePoints(samples, truthAndMisfit, streams.evaluation);
   const at::Tensor points = drawn.points.to(network_->options());
-  const at::Tensor truth = truthAt(points);
-  at::Tensor misfit = (evaluate(theta, points) - truth).square(), size = truth.square();
-  if (drawn.weights.defined()) {
-    const at::Tensor w = drawn.weights.to(misfit.options()).unsqueeze(1);
-    misfit = misfit * w;
-    size = size * w;
-  }
-  return (misfit.sum() / size.sum()).sqrt().item<double>();
+  const FieldErrors sums = fieldErrors(*network_, theta, Batch{points, truthAt(points), drawn.weights});
+  // Over all fields together; a truth that is zero everywhere has no relative error (NaN).
+  return std::sqrt(sums.numerator.sum().item<double>() / sums.denominator.sum().item<double>());
 }
 
 WeightedPoints Session::measurePoints(int64_t n, const Target& mass, at::Generator& gen) const {
-  const NetworkConfig& cfg = network_->config();
-  const SamplingConfig& sampling = config_.sampling;
-  if (sampling.importance && domainIsBox()) {
-    const auto mixture = KernelMixture::adapt(
-        cfg.lower, cfg.upper,
-        [&](const at::Tensor& points) { return absoluteMass(mass(points.to(network_->options()))); },
-        *sampling.importance, sampling.sequence, gen);
-    if (mixture) return mixture->sample(n, sampling.sequence, gen);
+  if (domainIsBox()) {
+    const auto mixture = proposal(mass, gen);
+    if (mixture) return mixture->sample(n, config_.sampling.sequence, gen);
   }
   return WeightedPoints{domainPoints(n, gen), at::Tensor()};
+}
+
+std::optional<KernelMixture> Session::proposal(const Target& mass, at::Generator& gen) const {
+  const NetworkConfig& cfg = network_->config();
+  const SamplingConfig& sampling = config_.sampling;
+  if (!sampling.importance) return {};
+  return KernelMixture::adapt(
+      cfg.lower, cfg.upper,
+      [&](const at::Tensor& points) { return absoluteMass(mass(points.to(network_->options()))); },
+      *sampling.importance, sampling.sequence, gen);
 }
 
 bool Session::domainIsBox() const {

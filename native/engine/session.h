@@ -201,6 +201,9 @@ class Session {
   // with their weights p/q when the run importance-samples and its domain is the whole box
   // (uniform points miss a concentrated solution), else domainPoints without weights.
   WeightedPoints measurePoints(int64_t n, const Target& mass, at::Generator& gen) const;
+  // The importance proposal for |mass| (summed over its columns, each by its mean), its pilot
+  // adapted to it; empty when the run samples uniformly or the mass is zero.
+  std::optional<KernelMixture> proposal(const Target& mass, at::Generator& gen) const;
   bool domainIsBox() const;
 
   SessionConfig config_;

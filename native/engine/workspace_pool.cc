@@ -62,8 +62,7 @@ void WorkspacePool::recycle(std::vector<at::Tensor> buffers) {
   recentBatches_[nextBatch_] = batchBytes;
   nextBatch_ = (nextBatch_ + 1) % recentBatches_.size();
   const int64_t limit = 2 * *std::max_element(recentBatches_.begin(), recentBatches_.end());
-  int64_t total = 0;
-  for (const at::Storage& s : spare_) total += static_cast<int64_t>(s.nbytes());
+  int64_t total = keptBytes();
   while (total > limit && !spare_.empty()) {
     total -= static_cast<int64_t>(spare_.front().nbytes());
     spare_.erase(spare_.begin());
@@ -72,6 +71,10 @@ void WorkspacePool::recycle(std::vector<at::Tensor> buffers) {
 
 int64_t WorkspacePool::spareBytes() const {
   std::lock_guard<std::mutex> lock(mutex_);
+  return keptBytes();
+}
+
+int64_t WorkspacePool::keptBytes() const {
   int64_t total = 0;
   for (const at::Storage& s : spare_) total += static_cast<int64_t>(s.nbytes());
   return total;

@@ -28,6 +28,8 @@ class WorkspacePool {
   int64_t spareBytes() const;
 
  private:
+  int64_t keptBytes() const;  // with mutex_ held
+
   mutable std::mutex mutex_;
   std::vector<at::Storage> spare_;          // oldest first
   std::array<int64_t, 8> recentBatches_{};  // bytes of the last batches recycled, as a ring

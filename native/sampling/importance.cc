@@ -13,8 +13,9 @@ constexpr int64_t kChunkRows = 4096;
 // Standard normal CDF.
 at::Tensor normalCdf(const at::Tensor& z) { return (z / kSqrt2).erf_().add_(1.0).mul_(0.5); }
 
-// Rounds of the adaptive pilot: each at least doubles the share of its points near a peak that
-// the first round's uniform points barely reach, so a few suffice even in 8D.
+// Rounds of the adaptive pilot at most. Each moves the pilot onto a higher power of the mass; a
+// pilot that has not reached β = 1 by then keeps the last round's broader proposal, whose
+// weights are as exact as any other's.
 constexpr int kAdaptRounds = 10;
 
 // Kish's effective sample size of weights given by their logarithms.
