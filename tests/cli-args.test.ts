@@ -17,6 +17,7 @@ const RUN_FLAGS = [
   '--depth',
   '--rtol',
   '--method',
+  '--refine',
   '--linear',
   '--rank',
   '--gradient-weight',
@@ -121,6 +122,7 @@ describe('bad command lines exit 2 and name the flag', () => {
     ['an unknown problem option', ['heat', '--param', 'foo=1'], /foo: .*unknown.*\(set by --param foo=/],
     ['a bad problem option', ['heat', '--param', 'diffusivity=-1'], /diffusivity: .*--param diffusivity=/],
     ['--rtol ≥ 1', ['heat', '--rtol', '2'], /integrator\.rtol: .*\(set by --rtol\)/],
+    ['--refine above 100', ['heat', '--refine', '101'], /integrator\.refine: .*\(set by --refine\)/],
     ['--samples beyond the library cap', ['heat', '--samples', String(2 ** 40)], /samples: .*\(set by --samples\)/],
   ];
 

@@ -30,6 +30,7 @@ const FLAG_VALUES: Record<string, readonly (string | null)[]> = {
   '--depth': ['1', '2', '0', '99'],
   '--rtol': ['1e-3', '0', '-1e-3', 'x'],
   '--method': ['rk23', 'rk45', 'rk99'],
+  '--refine': ['0', '1', '-1', '2.5', '101'],
   '--linear': ['pcg', 'dense', 'cholesky'],
   '--rank': ['0', '10', '-1'],
   '--fit-steps': ['0', '3', '-2'],

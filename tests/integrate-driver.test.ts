@@ -549,6 +549,70 @@ describe('integrate: abort, hooks, ownership', () => {
     expect(evals).toBe(2 + 6 * r.steps.length); // one extra first stage after the replacement
   });
 
+  it('afterStep sees each accepted step whole and can replace its y1, which drops the reused stage', async () => {
+    let evals = 0;
+    const sys = system((_t, y) => {
+      evals++;
+      return Float64Array.of(-y[0]);
+    });
+    const seen: number[] = [];
+    const r = await integrate({
+      tableau: rk45,
+      system: sys,
+      ops: arrayOps,
+      y0: Float64Array.of(1),
+      T: 2,
+      rtol: 1e-2,
+      afterStep: ({ tableau, y, h, stages, y1 }) => {
+        // The step's y1 is y + h·Σ bᵢ·kᵢ over the stages it reports.
+        const again = arrayOps.combine(
+          y,
+          stages.map((k, i) => [h * tableau.b[i], k] as const),
+        ) as Vec;
+        seen.push(Math.abs(again[0] - y1[0]));
+        return Float64Array.of(y[0] * Math.exp(-h)); // the exact flow replaces the RK step
+      },
+    });
+    expect(seen.length).toBe(r.stats.steps);
+    expect(Math.max(...seen)).toBeLessThan(1e-15);
+    expect(r.y[0]).toBeCloseTo(Math.exp(-2), 14);
+    expect(evals).toBe(7 * r.stats.steps + 6 * r.stats.rejectedSteps); // no FSAL reuse after a replacement
+  });
+
+  it('afterStep: its replacements and the replaced vectors are released; a throwing hook stops the run', async () => {
+    const tracked = trackedOps();
+    const sys = tracked.wrap(system((_t, y) => Float64Array.of(-y[0])));
+    const r = await integrate({
+      tableau: rk23,
+      system: sys,
+      ops: tracked.ops,
+      y0: Float64Array.of(1),
+      T: 1,
+      rtol: 1e-6,
+      saveAt: [0, 0.5],
+      afterStep: ({ y1 }) => tracked.ops.combine(y1, []),
+    });
+    expect(tracked.live).toEqual(new Set([r.states[1], r.y]));
+
+    const failing = trackedOps();
+    const e = (await integrate({
+      tableau: rk45,
+      system: failing.wrap(system((_t, y) => Float64Array.of(-y[0]))),
+      ops: failing.ops,
+      y0: Float64Array.of(1),
+      T: 1,
+      rtol: 1e-6,
+      saveAt: [0, 0.25],
+      afterStep: ({ t }) => {
+        if (t > 0.5) throw new Error('refinement failed');
+        return undefined;
+      },
+    }).catch((x: unknown) => x)) as IntegrationError<Vec>;
+    expect(e).toBeInstanceOf(IntegrationError);
+    expect(e.message).toMatch(/refinement failed/);
+    expect(failing.live).toEqual(new Set([e.states[1], e.y]));
+  });
+
   it('releases every intermediate vector: only the returned states stay alive', async () => {
     for (const [tableau, withFused] of [
       [rk23, false],

@@ -51,7 +51,7 @@ const defaults: Omit<ResolvedOptions, 'problem'> = {
     reusePreconditioner: true,
     gradientWeight: { u: 0 },
   },
-  integrator: { method: 'rk45', rtol: 1e-4, errorNorm: 'parameters' },
+  integrator: { method: 'rk45', rtol: 1e-4, errorNorm: 'parameters', refine: 0 },
   fit: {
     method: 'gauss-newton',
     tol: 1e-5,
@@ -93,7 +93,7 @@ const paper: Omit<ResolvedOptions, 'problem'> = {
     reusePreconditioner: false,
     gradientWeight: { u: 0 },
   },
-  integrator: { method: 'rk45', rtol: 1e-4, errorNorm: 'parameters' },
+  integrator: { method: 'rk45', rtol: 1e-4, errorNorm: 'parameters', refine: 0 },
   fit: {
     method: 'adam',
     tol: null,
@@ -196,7 +196,7 @@ describe('resolveOptions: defaults', () => {
       reusePreconditioner: true,
       gradientWeight: { u: 0 },
     });
-    expect(r.integrator).toEqual({ method: 'rk23', rtol: 1e-4, errorNorm: 'parameters' });
+    expect(r.integrator).toEqual({ method: 'rk23', rtol: 1e-4, errorNorm: 'parameters', refine: 0 });
     expect(r.fit).toEqual({ ...defaults.fit, steps: 0, headTuning: false });
     expect([r.dtype, r.device, r.seed, r.memoryBudget]).toEqual(['float32', 'cpu', 7, 2 ** 20]);
     expect(resolveOptions({ problem, seed: undefined }).seed).toBe(0);

@@ -12,6 +12,7 @@ import type {
   SessionConfig,
   StageResult,
   StepEndResult,
+  StepStageInput,
 } from '../ts/solver/session';
 
 export interface FakeSessionOptions {
@@ -41,6 +42,8 @@ export class FakeSession implements NativeSession {
   solves = 0;
   refits = 0;
   fits = 0;
+  /** The stages of every refineStep call. */
+  readonly refinements: (readonly StepStageInput[])[] = [];
   lastPool: { points: Float64Array; values: Float64Array } | null = null;
   lastFitConfig: FitConfig | undefined;
   /** The `norm` argument of every finishStep call. */
@@ -167,6 +170,23 @@ export class FakeSession implements NativeSession {
     this.refits++;
     this.age = 0;
     return { theta: this.write(this.get(theta)), ...fitFigures(config, 1e-4) };
+  }
+
+  /**
+   * u is θ itself here, so the step's function-space target y + Σ wᵢ·(−rate·θᵢ) is the RK step's
+   * own y1: the refined θ is that target, and `initialError` y1's relative distance from it.
+   */
+  async refineStep(y: Handle, stages: readonly StepStageInput[], y1: Handle, config: FitConfig): Promise<FitResult> {
+    this.refinements.push(stages);
+    const rate = this.options.rate ?? 1;
+    const target = Float64Array.from(this.get(y));
+    for (const { weight, terms } of stages) {
+      const input = terms.length === 0 ? this.get(y) : this.combineNow(y, terms);
+      for (let i = 0; i < target.length; i++) target[i] -= weight * rate * input[i];
+    }
+    const start = this.get(y1);
+    const initialError = Math.hypot(...target.map((x, i) => start[i] - x)) / Math.hypot(...target);
+    return { theta: this.write(target), ...fitFigures(config, 0), initialError };
   }
 
   evaluateSync(theta: Handle, points: Float64Array): Float64Array {

@@ -81,5 +81,12 @@ export type {
 export type { RestartEvent, RestartReason } from './solver/restarts';
 export { SolutionFileError } from './solver/save-format';
 export type { FitProgress } from './solver/session';
-export type { Points, SolutionStats, SolveSeconds, StepCost, StepHistoryRecord } from './solver/solution';
+export type {
+  Points,
+  SolutionStats,
+  SolveSeconds,
+  StepCost,
+  StepHistoryRecord,
+  StepRefinement,
+} from './solver/solution';
 export { Solution } from './solver/solution';

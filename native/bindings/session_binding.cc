@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <limits>
 
 #include "bindings/async.h"
@@ -180,6 +181,7 @@ void SessionWrap::Init(Napi::Env env, Napi::Object exports) {
                                       InstanceMethod<&SessionWrap::FinishStep>("finishStep"),
                                       InstanceMethod<&SessionWrap::FitInitial>("fitInitial"),
                                       InstanceMethod<&SessionWrap::Refit>("refit"),
+                                      InstanceMethod<&SessionWrap::RefineStep>("refineStep"),
                                       InstanceMethod<&SessionWrap::Evaluate>("evaluate"),
                                       InstanceMethod<&SessionWrap::EvaluateSync>("evaluateSync"),
                                       InstanceMethod<&SessionWrap::OpenMeasurement>("openMeasurement"),
@@ -454,6 +456,7 @@ Napi::Value SessionWrap::FitPromise(Napi::Env env, const Napi::Value& onProgress
         o.Set("samples", static_cast<double>(fit.samples));
         o.Set("headTuned", fit.headTuned);
         o.Set("loss", fit.loss);
+        if (!std::isnan(fit.initialError)) o.Set("initialError", fit.initialError);
         return o;
       });
 }
@@ -486,6 +489,37 @@ Napi::Value SessionWrap::Refit(const Napi::CallbackInfo& info) {
     auto cancelled = cancellation();
     return FitPromise(info.Env(), info[2], config, [=](Session& session, const SessionFitConfig& c) {
       return session.refit(theta, c, cancelled);
+    });
+  });
+}
+
+// refineStep(y, stages, y1, config, onProgress): stages are { t, weight, terms }, each stage's
+// input being y + Σ terms.
+Napi::Value SessionWrap::RefineStep(const Napi::CallbackInfo& info) {
+  return guard(info.Env(), [&]() -> Napi::Value {
+    auto shared = shared_;
+    const at::Tensor y = shared->session->get(handleArg(info[0], "y"));
+    if (!info[1].IsArray()) throwType(info.Env(), "stages must be an array of { t, weight, terms }");
+    const Napi::Array list = info[1].As<Napi::Array>();
+    std::vector<std::pair<StepStage, Terms>> stages;
+    for (uint32_t k = 0; k < list.Length(); ++k) {
+      const std::string name = "stages[" + std::to_string(k) + "]";
+      const Napi::Object o = objectArg(list.Get(k), name);
+      StepStage stage;
+      stage.t = numberArg(o.Get("t"), name + ".t");
+      stage.weight = numberArg(o.Get("weight"), name + ".weight");
+      stages.emplace_back(stage, termsArg(o.Get("terms"), name + ".terms"));
+    }
+    const at::Tensor y1 = shared->session->get(handleArg(info[2], "y1"));
+    SessionFitConfig config = readFitConfig(info[3]);
+    auto cancelled = cancellation();
+    return FitPromise(info.Env(), info[4], config, [=](Session& session, const SessionFitConfig& c) {
+      std::vector<StepStage> inputs;
+      for (const auto& [stage, terms] : stages) {
+        inputs.push_back(stage);
+        inputs.back().theta = terms.empty() ? y : session.combine(y, terms);
+      }
+      return session.refineStep(y, inputs, y1, c, cancelled);
     });
   });
 }

@@ -33,6 +33,7 @@ class SessionWrap : public Napi::ObjectWrap<SessionWrap> {
   Napi::Value FinishStep(const Napi::CallbackInfo& info);
   Napi::Value FitInitial(const Napi::CallbackInfo& info);
   Napi::Value Refit(const Napi::CallbackInfo& info);
+  Napi::Value RefineStep(const Napi::CallbackInfo& info);
   Napi::Value Evaluate(const Napi::CallbackInfo& info);
   Napi::Value EvaluateSync(const Napi::CallbackInfo& info);
   Napi::Value OpenMeasurement(const Napi::CallbackInfo& info);

@@ -379,6 +379,13 @@ DynamicsResult Dynamics::finish(Evaluation& ev, bool solved) const {
   return std::move(result);
 }
 
+at::Tensor Dynamics::rightHandSide(const at::Tensor& theta, double t, const at::Tensor& points) const {
+  const at::Tensor x = points.to(network_->options()).contiguous();
+  if (!rhs_.program().usesFields()) return rhs_.evaluate(x, t, nullptr, nullptr).to(network_->options());
+  const Jets jets = network_->forward(theta, x, jets_);
+  return rhs_.evaluate(x, t, &jets, nullptr).to(network_->options());
+}
+
 double Dynamics::residual(const at::Tensor& theta, double t, const SampleSet& samples,
                           at::Generator& gen) const {
   return evaluate(theta, t, samples, at::Tensor(), gen).residual;

@@ -129,6 +129,10 @@ class Dynamics {
                           const std::function<bool()>& cancelled = {},
                           PreconditionerCache* reuse = nullptr) const;
 
+  // The right-hand side f = L[N(·, θ)](x, t) at the points (n×D): n×k values in the network's
+  // dtype, without solving for θ̇.
+  at::Tensor rightHandSide(const at::Tensor& theta, double t, const at::Tensor& points) const;
+
   // The relative PDE residual at θ: solves for θ̇ as evaluate does (no warm start) and returns
   // only DynamicsResult::residual.
   double residual(const at::Tensor& theta, double t, const SampleSet& samples, at::Generator& gen) const;

@@ -332,8 +332,9 @@ void tuneHeadIfBetter(const Network& network, const Batch& batch, const Batch& h
 
 }  // namespace
 
-SessionFitResult Session::fit(const ShareSource& source, const ShareSource& heldOutSource, uint64_t initSeed,
-                              const SessionFitConfig& config, const std::function<bool()>& cancelled) {
+SessionFitResult Session::fit(const ShareSource& source, const ShareSource& heldOutSource, uint64_t seed,
+                              const at::Tensor& from, const SessionFitConfig& config,
+                              const std::function<bool()>& cancelled) {
   using Clock = std::chrono::steady_clock;
   const auto start = Clock::now();
   const auto remaining = [&]() {
@@ -341,16 +342,16 @@ SessionFitResult Session::fit(const ShareSource& source, const ShareSource& held
     // A spent budget still leaves the next loop a sliver (≤ 0 would mean "no limit").
     return std::max(1e-9, config.maxSeconds - std::chrono::duration<double>(Clock::now() - start).count());
   };
-  preconditioners_.clear();  // θ is replaced: M will be another matrix
   Communicator* comm = comm_.get();
   // The fits ask for whole sets; each process draws its shares of them.
   const BatchSource shares = [&](int64_t n, at::Generator&) { return drawShares(source, n, fitting_); };
   // Replicated: the same Nyström test matrices in every process.
-  at::Generator sketches = stream(initSeed, Sketch);
+  at::Generator sketches = stream(seed, Sketch);
   SessionFitResult result;
-  result.theta = network_->initialParameters(initSeed);
+  result.theta = from.defined() ? from.to(network_->options()).clone() : network_->initialParameters(seed);
   return collective([&] {
     const Batch heldOut = drawShares(heldOutSource, config.errorSamples, evaluation_);
+    if (from.defined()) result.initialError = fieldErrors(*network_, result.theta, heldOut, comm).relative();
     const bool adamOnly = config.method == SessionFitConfig::Method::Adam;
     const int64_t adamSteps = adamOnly ? config.maxIterations : config.warmupSteps;
     if (adamSteps > 0) {
@@ -414,13 +415,15 @@ SessionFitResult Session::fitInitial(const SessionFitConfig& config, const at::T
       const at::Tensor idx = rows.to(points.device());
       return Batch{points.index_select(0, idx), values.index_select(0, idx), at::Tensor()};
     };
-    return fit(source, source, config_.seed, config, cancelled);
+    preconditioners_.clear();  // θ is replaced: M will be another matrix
+    return fit(source, source, config_.seed, at::Tensor(), config, cancelled);
   }
   if (!initial_)
     throw std::invalid_argument("fitInitial: the problem has neither an initial program nor initialValues");
   const auto [source, heldOut] = targetSources(
       [this](const at::Tensor& points) { return initial_->evaluate(points, 0.0, nullptr, nullptr); });
-  return fit(source, heldOut, config_.seed, config, cancelled);
+  preconditioners_.clear();
+  return fit(source, heldOut, config_.seed, at::Tensor(), config, cancelled);
 }
 
 SessionFitResult Session::refit(const at::Tensor& theta, const SessionFitConfig& config,
@@ -428,7 +431,28 @@ SessionFitResult Session::refit(const at::Tensor& theta, const SessionFitConfig&
   const at::Tensor target = theta.to(network_->options()).clone();
   const auto [source, heldOut] =
       targetSources([this, target](const at::Tensor& points) { return evaluate(target, points); });
-  return fit(source, heldOut, config_.seed + 1000 + static_cast<uint64_t>(++refits_), config, cancelled);
+  preconditioners_.clear();
+  return fit(source, heldOut, config_.seed + 1000 + static_cast<uint64_t>(++refits_), at::Tensor(), config,
+             cancelled);
+}
+
+SessionFitResult Session::refineStep(const at::Tensor& y, const std::vector<StepStage>& stages,
+                                     const at::Tensor& y1, const SessionFitConfig& config,
+                                     const std::function<bool()>& cancelled) {
+  const auto opts = network_->options();
+  const at::Tensor from = y.to(opts).clone();
+  std::vector<StepStage> inputs = stages;
+  for (StepStage& s : inputs) s.theta = s.theta.to(opts).clone();
+  const auto [source, heldOut] = targetSources([this, from, inputs](const at::Tensor& points) {
+    at::Tensor target = evaluate(from, points);
+    for (const StepStage& s : inputs)
+      target = target + s.weight * dynamics_.rightHandSide(s.theta, s.t, points);
+    return target;
+  });
+  // The refined θ stays near y1, so the kept preconditioners stay useful (their age bounds what
+  // a stale one costs).
+  const uint64_t seed = config_.seed + (uint64_t{1} << 32) + static_cast<uint64_t>(++refinements_);
+  return fit(source, heldOut, seed, y1, config, cancelled);
 }
 
 at::Tensor Session::evaluate(const at::Tensor& theta, const at::Tensor& points) const {

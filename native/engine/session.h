@@ -7,6 +7,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -86,6 +87,16 @@ struct SessionFitResult {
   int64_t samples = 0;       // GN: points per iteration at the end (0 for Adam)
   bool headTuned = false;    // head tuning ran and was kept
   double loss = 0;           // Adam: mean squared error of the last batch
+  // A fit from a given θ (refineStep): the held-out error of that θ before the fit; else NaN.
+  double initialError = std::numeric_limits<double>::quiet_NaN();
+};
+
+// One RK stage of an accepted step, for refineStep: the stage's time, its input θ_i and the
+// weight h·b_i of its right-hand side in the step.
+struct StepStage {
+  double t = 0;
+  double weight = 0;
+  at::Tensor theta;
 };
 
 // Σ c_i·v_i as data: the vectors themselves, resolved from their handles by the caller.
@@ -163,6 +174,12 @@ class Session {
   // A restart: a fresh initialisation fitted to the network's own prediction at θ.
   SessionFitResult refit(const at::Tensor& theta, const SessionFitConfig& config,
                          const std::function<bool()>& cancelled);
+  // A step that leaves the tangent space: from the projected step's y1, Gauss–Newton toward the
+  // step's target in function space, u(y) + Σ_i h·b_i·f(t_i, u(θ_i)), the RK step taken on u
+  // itself with the stages' right-hand sides. The result's initialError is y1's distance from
+  // that target (the projection's defect), relativeError the refined θ's.
+  SessionFitResult refineStep(const at::Tensor& y, const std::vector<StepStage>& stages, const at::Tensor& y1,
+                              const SessionFitConfig& config, const std::function<bool()>& cancelled);
 
   at::Tensor evaluate(const at::Tensor& theta, const at::Tensor& points) const;
   // Fresh measurement streams (see MeasureStreams).
@@ -180,8 +197,11 @@ class Session {
   // sampled per share ∝ |target| when configured) and plain ones to hold out.
   using Target = std::function<at::Tensor(const at::Tensor& points)>;
   std::pair<ShareSource, ShareSource> targetSources(const Target& target);
-  SessionFitResult fit(const ShareSource& source, const ShareSource& heldOutSource, uint64_t initSeed,
-                       const SessionFitConfig& config, const std::function<bool()>& cancelled);
+  // Starts from `from` when defined, else from the network's initialisation with `seed`; the
+  // Nyström sketches are drawn from `seed`'s stream.
+  SessionFitResult fit(const ShareSource& source, const ShareSource& heldOutSource, uint64_t seed,
+                       const at::Tensor& from, const SessionFitConfig& config,
+                       const std::function<bool()>& cancelled);
   // This process's part of a set of `total` points: its shares, each from its own stream.
   using Streams = std::vector<at::Generator>;
   Streams streams(uint64_t seed) const;
@@ -218,6 +238,7 @@ class Session {
   PreconditionerCache preconditioners_;  // kept across samples; cleared when θ is replaced
   at::Tensor lastThetaDot_;
   int64_t refits_ = 0;
+  int64_t refinements_ = 0;
 
   mutable std::mutex storeMutex_;
   std::unordered_map<int64_t, at::Tensor> vectors_;

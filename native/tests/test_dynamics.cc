@@ -23,6 +23,7 @@
 
 #include "engine/dynamics.h"
 #include "engine/linearization.h"
+#include "engine/session.h"
 #include "reference_network.h"
 #include "solvers/dense.h"
 #include "test_support.h"
@@ -392,7 +393,37 @@ TEST(Dynamics, RightHandSideMatchesAutograd) {
     EXPECT_LT(relErr(r.f, truth(isWave).f), 1e-11) << pr.name;
     EXPECT_EQ(r.cgIterations, 0);
     EXPECT_FALSE(r.converged);
+    // The same values without a solve.
+    EXPECT_LT(relErr(dyn.rightHandSide(pr.theta, 0.0, pr.points), truth(isWave).f), 1e-11) << pr.name;
   }
+}
+
+// refineStep with u_t = −u and one stage at y of weight h: the step's target is (1 − h)·u(y), which
+// lies h/(1 − h) from u(y) in any weighted L2 norm and which the network holds exactly (its head
+// scaled), so Gauss–Newton from y lands on it.
+TEST(Session, RefineStepFitsTheStepsFunctionSpaceTarget) {
+  SessionConfig config;
+  config.network = netConfig(1, 16, 2, at::kDouble);
+  config.rhs.nodes = {field(0, JetTerm::Value), constant(-1.0), node(PlanOp::Mul, 0, 1)};
+  config.rhs.isStatic = {false, true, false};
+  config.rhs.outputs = {2};
+  config.samples = 500;
+  config.seed = 4;
+  Session session(config);
+  const at::Tensor y = session.network().initialParameters(9);
+  const double h = 0.1;
+  SessionFitConfig fit;
+  fit.maxIterations = 6;
+  fit.tol = 0;
+  fit.maxSeconds = 0;
+  fit.headTuning = false;
+  fit.errorSamples = 2000;
+  fit.gaussNewton.samples = 500;
+  const SessionFitResult r = session.refineStep(y, {StepStage{0.0, h, y}}, y, fit, {});
+  EXPECT_NEAR(r.initialError, h / (1 - h), 1e-12);
+  EXPECT_LT(r.relativeError, 1e-5);
+  const at::Tensor x = uniformPoints(config.network, 300, 21);
+  EXPECT_LT(relErr(session.evaluate(r.theta, x), (1 - h) * session.evaluate(y, x)), 1e-5);
 }
 
 // PCG (tol 1e-12, μ = 1e-6) against the dense Cholesky solve, both problems.

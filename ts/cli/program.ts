@@ -74,6 +74,7 @@ export function createProgram(ctx: CliContext, onExit: (code: number) => void): 
     .addOption(tableFlag('network.depth', 'd', integerIn(1)))
     .addOption(tableFlag('integrator.rtol', 'r', positiveNumber))
     .addOption(tableFlag('integrator.method', 'name'))
+    .addOption(tableFlag('integrator.refine', 'k', integerIn(0)))
     .addOption(tableFlag('linear.method', 'name'))
     .addOption(tableFlag('linear.rank', 'r', integerIn(0)))
     .option(

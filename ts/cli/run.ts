@@ -38,6 +38,7 @@ export interface RunFlags {
   depth?: number;
   rtol?: number;
   method?: 'rk23' | 'rk45';
+  refine?: number;
   linear?: 'pcg' | 'dense';
   rank?: number;
   gradientWeight?: number | Record<string, number>;

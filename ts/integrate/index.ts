@@ -2,7 +2,7 @@ export type { ControllerOptions, StepDecision, StepSizeController } from './cont
 export { adaptiveController, constantController } from './controller';
 export type { IntegrationErrorReason } from './errors';
 export { AbortError, IntegrationError, isAbortError, StepFailure } from './errors';
-export type { IntegrateOptions, IntegrateResult } from './integrate';
+export type { AcceptedStep, IntegrateOptions, IntegrateResult } from './integrate';
 export { integrate } from './integrate';
 export type { IntegrationProgress, IntegrationStats, StepFailureReason, StepRecord } from './progress';
 export type { RkStepOptions, RkStepResult } from './rk';

@@ -72,6 +72,24 @@ export interface IntegrateOptions<V> {
    * state is released unless it is y0 or saved.
    */
   beforeStep?: (t: number, y: V) => Awaitable<V | undefined>;
+  /**
+   * Called after every accepted step, before `onStep`. Returning a vector replaces the step's y1
+   * (e.g. a correction of the step in a norm the integrator does not see); it is then owned by the
+   * integrator, the step's own y1 is released and no stage is reused for the next step.
+   */
+  afterStep?: (step: AcceptedStep<V>) => Awaitable<V | undefined>;
+}
+
+/** An accepted step as `afterStep` sees it: every vector is borrowed for the call only. */
+export interface AcceptedStep<V> {
+  readonly tableau: ButcherTableau;
+  /** The step's start. */
+  readonly t: number;
+  readonly y: V;
+  readonly h: number;
+  /** The stages k_1 … k_s: stage i's input was y + h·Σ_j a_ij·k_j, and y1 = y + h·Σ_i b_i·k_i. */
+  readonly stages: readonly V[];
+  readonly y1: V;
 }
 
 /** A clipped step may stretch by up to this fraction to land on a save time, avoiding a sliver. */
@@ -251,8 +269,12 @@ class Integration<V> {
     const decision = this.controller.decide(h, result.errNorm);
     const record: StepRecord = { t: this.t, h, errNorm: result.errNorm, accepted: decision.accept };
     this.steps.push(record);
-    if (decision.accept) this.accept(result, h, lands ? stop : this.t + h, decision.hNext);
-    else this.reject(result, decision.hNext);
+    if (decision.accept) {
+      const refined = await this.afterAccepted(result, h);
+      this.accept(refined ?? result, h, lands ? stop : this.t + h, decision.hNext, refined !== undefined);
+    } else {
+      this.reject(result, decision.hNext);
+    }
     await this.report(record);
   }
 
@@ -285,8 +307,34 @@ class Integration<V> {
     return rkStep(tableau, this.system, ops, this.t, this.y, h, { k1, errorScale, signal, release });
   }
 
-  /** y1 becomes the state at t + h; an FSAL tableau's last stage becomes the next first stage. */
-  private accept(result: RkStepResult<V>, h: number, tNext: number, hNext: number): void {
+  /**
+   * The step with `afterStep`'s replacement for y1 (the step's own y1 released), or undefined when
+   * there is no hook or it returned none. A hook that throws stops the run after the step's
+   * vectors are queued for release.
+   */
+  private async afterAccepted(result: RkStepResult<V>, h: number): Promise<RkStepResult<V> | undefined> {
+    const hook = this.o.afterStep;
+    if (hook === undefined) return undefined;
+    const { y1, k1, kLast, stages } = result;
+    let replacement: V | undefined;
+    try {
+      replacement = await hook({ tableau: this.o.tableau, t: this.t, y: this.y, h, stages, y1 });
+    } catch (e) {
+      this.release(y1);
+      if (k1 !== kLast) this.release(kLast);
+      if (k1 !== this.k1) this.release(k1);
+      throw e;
+    }
+    if (replacement === undefined || replacement === y1) return undefined;
+    this.release(y1);
+    return { ...result, y1: replacement };
+  }
+
+  /**
+   * y1 becomes the state at t + h; an FSAL tableau's last stage becomes the next first stage,
+   * unless y1 was `replaced` (the last stage was evaluated at the step's own y1).
+   */
+  private accept(result: RkStepResult<V>, h: number, tNext: number, hNext: number, replaced: boolean): void {
     const { y1, k1, kLast } = result;
     this.failures = 0;
     this.stats.steps++;
@@ -294,7 +342,7 @@ class Integration<V> {
     this.dropState(this.y);
     this.y = y1;
     this.t = tNext;
-    if (this.limits.reuse && this.o.tableau.fsal) {
+    if (this.limits.reuse && this.o.tableau.fsal && !replaced) {
       this.k1 = kLast;
     } else {
       this.release(kLast);

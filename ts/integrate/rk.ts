@@ -27,6 +27,11 @@ export interface RkStepResult<V> {
   k1: V;
   /** The last stage; for an FSAL tableau it is f(t + h, y1). */
   kLast: V;
+  /**
+   * Every stage k_1 … k_s. Those other than k1 and kLast were handed to `release`: they stay
+   * valid only while the caller defers releasing them (as the driver does until the attempt ends).
+   */
+  stages: readonly V[];
 }
 
 /**
@@ -91,7 +96,7 @@ class RkAttempt<V> {
       await this.stages();
       const errNorm = await this.finish();
       for (let i = 1; i < s - 1; i++) this.release(ks[i]);
-      return { y1: this.y1 as V, err: this.err, errNorm, k1: ks[0], kLast: ks[s - 1] };
+      return { y1: this.y1 as V, err: this.err, errNorm, k1: ks[0], kLast: ks[s - 1], stages: ks.slice() };
     } catch (e) {
       throw this.failed(e);
     }

@@ -26,6 +26,7 @@
 import { fromNative, innermostCause, OutOfMemoryError } from '../errors';
 import {
   AbortError,
+  type AcceptedStep,
   type IntegrateResult,
   IntegrationError,
   type IntegrationErrorReason,
@@ -41,8 +42,15 @@ import type { FitReport } from './fit-report';
 import type { ResolvedOptions } from './options';
 import { abortError } from './queue';
 import { RestartScheduler, refitErrorBound, restartPolicies, wallClock } from './restarts';
-import type { SolutionConfig, SolutionStats, SolveSeconds, StepCost, StepHistoryRecord } from './save-format';
-import type { Handle, NativeSession, StageResult } from './session';
+import type {
+  SolutionConfig,
+  SolutionStats,
+  SolveSeconds,
+  StepCost,
+  StepHistoryRecord,
+  StepRefinement,
+} from './save-format';
+import type { FitConfig, Handle, NativeSession, StageResult, StepStageInput } from './session';
 import { fitConfigFor } from './session-config';
 import { type SessionFactory, Solution } from './solution';
 
@@ -163,6 +171,8 @@ export class EvolveRun {
   private attempts = 0;
   private attemptStages: StageResult[] = [];
   private solveSeconds: SolveSeconds = noSeconds();
+  /** The accepted step's refinement, recorded with it (`integrator.refine`). */
+  private refinement: StepRefinement | undefined;
 
   constructor(private readonly input: EvolveRunInput) {
     this.session = input.session;
@@ -199,6 +209,7 @@ export class EvolveRun {
         maxSeconds: this.input.maxSeconds,
         willRepeat: (failure, t) => this.willRepeat(failure, t),
         beforeStep: (t, theta) => this.beforeStep(t, theta),
+        ...(options.integrator.refine > 0 ? { afterStep: (step: AcceptedStep<Handle>) => this.refine(step) } : {}),
         onStep: (record) => this.onStep(record),
       });
     } catch (e) {
@@ -309,6 +320,51 @@ export class EvolveRun {
     return replacement;
   }
 
+  /**
+   * `integrator.refine`: Gauss–Newton from the projected step's θ toward the step's target in
+   * function space, u(y) + h·Σ b_i f(t + c_i h, u(θ_i)) with the stage inputs θ_i; its θ replaces
+   * y1 when finite.
+   */
+  private async refine(step: AcceptedStep<Handle>): Promise<Handle | undefined> {
+    const { tableau, t, y, h, stages, y1 } = step;
+    const inputs: StepStageInput[] = [];
+    for (const [i, b] of tableau.b.entries()) {
+      if (b === 0) continue;
+      const terms = tableau.a[i].flatMap((a, j): [number, Handle][] => (a === 0 ? [] : [[h * a, stages[j]]]));
+      inputs.push({ t: t + tableau.c[i] * h, weight: h * b, terms });
+    }
+    const started = wallClock();
+    let r: Awaited<ReturnType<NativeSession['refineStep']>>;
+    try {
+      r = await this.session.refineStep(y, inputs, y1, this.refineConfig());
+    } catch (e) {
+      throw fromNative(e);
+    }
+    this.refinement = {
+      before: r.initialError ?? Number.NaN,
+      after: r.relativeError,
+      iterations: r.iterations,
+      seconds: wallClock() - started,
+    };
+    if (r.finite) return r.theta;
+    this.session.release(r.theta);
+    return undefined;
+  }
+
+  /** The refinement's fit: the initial fit's settings, Gauss–Newton for `integrator.refine` iterations. */
+  private refineConfig(): FitConfig {
+    const { options } = this.input;
+    return {
+      ...fitConfigFor(options),
+      method: 'gauss-newton',
+      maxIterations: options.integrator.refine,
+      tol: 0,
+      maxSeconds: 0,
+      warmupSteps: 0,
+      headTuning: false,
+    };
+  }
+
   private onStep(record: StepRecord): void {
     if (!record.accepted) {
       this.rejected++;
@@ -322,8 +378,10 @@ export class EvolveRun {
       residual: this.attemptResidual,
       restarted: this.restartPending,
       cost,
+      ...(this.refinement === undefined ? {} : { refined: this.refinement }),
     };
     this.restartPending = false;
+    this.refinement = undefined;
     this.history.push(entry);
     const { T, saveAt, onProgress } = this.input;
     onProgress?.({

@@ -286,6 +286,12 @@ export const INTEGRATOR = {
     defaults: both<'parameters' | 'function'>('parameters'),
     read: choice(['parameters', 'function']),
   },
+  refine: {
+    doc: 'Gauss–Newton iterations after each step toward its function-space target (0: the projected step alone)',
+    defaults: both(0),
+    read: integer(0, 100, 'Gauss–Newton iterations per step; 0 turns refinement off'),
+    flag: '--refine',
+  },
 } satisfies OptionTable;
 
 /**

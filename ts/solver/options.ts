@@ -175,6 +175,14 @@ export interface IntegratorOptions {
   rtol?: number;
   /** 'parameters': ‖err_θ‖₂ ≤ rtol·‖θ₀‖₂; 'function': ‖J·err_θ‖ ≤ rtol·‖u‖ on the samples (default 'parameters'). */
   errorNorm?: ErrorNorm;
+  /**
+   * Gauss–Newton iterations after each accepted step toward the step's target in function space,
+   * u(θ_n) + h·Σ b_i f(u(θ_i)) with θ_i the stage inputs: a step that may leave the tangent space
+   * the projection confines it to (default 0: the paper's projected step alone). Each iteration
+   * costs about one dynamics solve. The step history records each refinement's distance to the
+   * target before and after (`StepHistoryRecord.refined`).
+   */
+  refine?: number;
 }
 
 /** How θ is fitted to the initial condition and at restarts: 'gauss-newton' (default) or 'adam'. */

@@ -24,8 +24,9 @@
  *              restartLog?: [{ t, reason, refitError, kept }, …],  // absent when none happened
  *              solveSeconds?,              // seconds by part; absent in older files
  *              fit?: { relativeError, seconds, iterations, method, stopped, tol, message, … } },
- *   "history": [{ t, h, cgIterations, residual, restarted, cost? }, …]   // NaN residual is written
- *                                      // null; cost (seconds by part, per stage) absent in older files
+ *   "history": [{ t, h, cgIterations, residual, restarted, cost?, refined? }, …]   // NaN residual
+ *                                      // is written null; cost (seconds by part, per stage) absent in
+ *                                      // older files; refined only with integrator.refine
  * }
  * ```
  *
@@ -136,6 +137,20 @@ export interface StepHistoryRecord {
   readonly restarted: boolean;
   /** Where the step's time went; absent in files written before it existed. */
   readonly cost?: StepCost;
+  /** With `integrator.refine`: the step's refinement toward its function-space target. */
+  readonly refined?: StepRefinement;
+}
+
+/**
+ * One step's refinement (`integrator.refine`): the relative L2 distance of u from the step's
+ * target u(θ_n) + h·Σ b_i f(u(θ_i)) on held-out points, at the projected step's θ (`before`: the
+ * projection's defect) and at the refined θ (`after`, never above `before`).
+ */
+export interface StepRefinement {
+  readonly before: number;
+  readonly after: number;
+  readonly iterations: number;
+  readonly seconds: number;
 }
 
 /** The resolved options minus the problem (which holds functions and is stored as its plan). */
@@ -280,6 +295,7 @@ export function decodeSolution(text: string): SolutionData {
       residual: r.residual === null ? Number.NaN : finite(r.residual, `history[${i}].residual`),
       restarted: r.restarted === true,
       ...(r.cost === undefined ? {} : { cost: stepCost(r.cost, `history[${i}].cost`) }),
+      ...(r.refined === undefined ? {} : { refined: stepRefinement(r.refined, `history[${i}].refined`) }),
     };
   });
   return { config: { name, params, plan, options, session, parameterCount }, times, thetas, stats, history };
@@ -322,6 +338,18 @@ function stepCost(v: unknown, what: string): StepCost {
     stages: r.stages.map((stage, k) => solveSeconds(stage, `${what}.stages[${k}]`)),
     preconditionerRank: count(r.preconditionerRank, `${what}.preconditionerRank`),
     preconditionerAge: count(r.preconditionerAge, `${what}.preconditionerAge`),
+  };
+}
+
+function stepRefinement(v: unknown, what: string): StepRefinement {
+  const r = record(v, what);
+  // JSON writes a non-finite distance as null.
+  const distance = (key: 'before' | 'after') => (r[key] === null ? Number.NaN : finite(r[key], `${what}.${key}`));
+  return {
+    before: distance('before'),
+    after: distance('after'),
+    iterations: count(r.iterations, `${what}.iterations`),
+    seconds: finite(r.seconds, `${what}.seconds`),
   };
 }
 

@@ -181,6 +181,15 @@ export interface FitResult {
   /** Adam: the last batch loss (0 for Gauss–Newton). */
   loss: number;
   seconds: number;
+  /** `refineStep` only: the held-out error of the θ the fit started from. */
+  initialError?: number;
+}
+
+/** One stage of an accepted RK step for `refineStep`: its input y + Σ terms, its time and weight h·b_i. */
+export interface StepStageInput {
+  t: number;
+  weight: number;
+  terms: HandleTerms;
 }
 
 /**
@@ -230,6 +239,18 @@ export interface NativeSession {
   ): Promise<FitResult>;
   /** A restart: fits a fresh initialisation to the network's own prediction at θ. */
   refit(theta: Handle, config: FitConfig, onProgress?: (p: FitProgress) => void): Promise<FitResult>;
+  /**
+   * A step that leaves the tangent space: Gauss–Newton from y1 toward the step's function-space
+   * target u(y) + Σ weight_i·f(t_i, u(y + Σ terms_i)); the result's `initialError` is y1's distance
+   * from it.
+   */
+  refineStep(
+    y: Handle,
+    stages: readonly StepStageInput[],
+    y1: Handle,
+    config: FitConfig,
+    onProgress?: (p: FitProgress) => void,
+  ): Promise<FitResult>;
   /** Values n×k at points n×D. */
   evaluate(theta: Handle, points: Float64Array): Promise<Float64Array>;
   /** The same on the calling thread (for Solution.evaluate, which is synchronous). */

@@ -31,7 +31,14 @@ import {
 } from './save-format';
 import type { Handle, NativeSession, SessionConfig } from './session';
 
-export type { SolutionStats, SolveSeconds, StepCost, StepHistoryRecord, StoredOptions } from './save-format';
+export type {
+  SolutionStats,
+  SolveSeconds,
+  StepCost,
+  StepHistoryRecord,
+  StepRefinement,
+  StoredOptions,
+} from './save-format';
 
 /** Points: row-major n×D values, or n rows of D numbers. */
 export type Points = Float64Array | readonly (readonly number[])[];
