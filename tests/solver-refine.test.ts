@@ -91,21 +91,14 @@ describe('a step refined toward its function-space target', { timeout: 300_000 }
 });
 
 describe('integrator.refine in the driver', () => {
-  const heat = defineProblem({
-    dim: 1,
-    domain: { lower: 0, upper: 1 },
-    boundary: 'none',
-    fields: ['u'],
-    initial: ({ x }) => ({ u: x[0] }),
-    rhs: ({ u }) => ({ u: u.mul(-1) }),
-  });
+  const { problem } = line('decay');
 
   it('refines every accepted step with its stages, and an exact projection leaves θ as it was', async () => {
     const sessions: FakeSession[] = [];
     const run = async (refine: number) => {
       const { make, sessions: made } = fakeFactory();
       const ivp = new NeuralIVP(
-        { problem: heat, device: 'cpu', integrator: { refine }, restarts: false },
+        { problem, device: 'cpu', integrator: { refine }, restarts: false },
         { createSession: make },
       );
       const solution = await ivp.evolve(0.5);
@@ -133,7 +126,7 @@ describe('integrator.refine in the driver', () => {
   });
 
   it('rejects a refinement count that is not an integer in [0, 100], naming the option', () => {
-    expect(() => new NeuralIVP({ problem: heat, integrator: { refine: -1 } })).toThrow(/integrator\.refine/);
-    expect(() => new NeuralIVP({ problem: heat, integrator: { refine: 1.5 } })).toThrow(/integrator\.refine/);
+    expect(() => new NeuralIVP({ problem, integrator: { refine: -1 } })).toThrow(/integrator\.refine/);
+    expect(() => new NeuralIVP({ problem, integrator: { refine: 1.5 } })).toThrow(/integrator\.refine/);
   });
 });
