@@ -147,9 +147,13 @@ export interface StepHistoryRecord {
  * projection's defect) and at the refined θ (`after`, never above `before`).
  */
 export interface StepRefinement {
+  /** The projected step's distance from the target (the projection's defect). */
   readonly before: number;
+  /** The refined θ's distance from the target. */
   readonly after: number;
+  /** Gauss–Newton iterations run. */
   readonly iterations: number;
+  /** Wall seconds of the refinement. */
   readonly seconds: number;
 }
 
