@@ -16,6 +16,8 @@
  *   attempt (retries of rejected steps included), as the reference implementation does (it splits
  *   its key after every attempt). Cost: one extra dynamics solve per step (4 instead of 3 for
  *   rk23, 7 instead of 6 for rk45).
+ * - `integrator.refine` (k > 0): after each accepted step one `refineStep` call runs k Gauss–Newton
+ *   iterations from y1 toward the step's function-space target, and its θ replaces y1.
  * - Restarts (restarts.ts) are checked before each attempt, before the resampling; a restart is
  *   `session.refit(θ, fit options)` and its result replaces θ (the integrator then drops any
  *   reused stage). The next accepted step's history record has `restarted: true`.
@@ -50,7 +52,7 @@ import type {
   StepHistoryRecord,
   StepRefinement,
 } from './save-format';
-import type { FitConfig, Handle, NativeSession, StageResult, StepStageInput } from './session';
+import type { FitConfig, FitResult, Handle, NativeSession, StageResult, StepStageInput } from './session';
 import { fitConfigFor } from './session-config';
 import { type SessionFactory, Solution } from './solution';
 
@@ -334,7 +336,7 @@ export class EvolveRun {
       inputs.push({ t: t + tableau.c[i] * h, weight: h * b, terms });
     }
     const started = wallClock();
-    let r: Awaited<ReturnType<NativeSession['refineStep']>>;
+    let r: FitResult;
     try {
       r = await this.session.refineStep(y, inputs, y1, this.refineConfig());
     } catch (e) {
