@@ -87,7 +87,10 @@ export interface AcceptedStep<V> {
   readonly t: number;
   readonly y: V;
   readonly h: number;
-  /** The stages k_1 … k_s: stage i's input was y + h·Σ_j a_ij·k_j, and y1 = y + h·Σ_i b_i·k_i. */
+  /**
+   * The stages k_1 … k_s: stage i's input was y + Σ `stageTerms(tableau, i, h, stages)`
+   * (h·Σ_j a_ij·k_j), and y1 = y + h·Σ_i b_i·k_i.
+   */
   readonly stages: readonly V[];
   readonly y1: V;
 }

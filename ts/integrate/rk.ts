@@ -108,7 +108,7 @@ class RkAttempt<V> {
     const s = tableau.c.length;
     ks.push(this.options.k1 !== undefined ? this.options.k1 : await this.evaluate(0, t, []));
     for (let i = 1; i < s; i++) {
-      ks.push(await this.evaluate(i, t + tableau.c[i] * h, weighted(tableau.a[i], h, ks)));
+      ks.push(await this.evaluate(i, t + tableau.c[i] * h, stageTerms(tableau, i, h, ks)));
       if (tableau.fsal && i === s - 1 && this.stageInput !== undefined) {
         this.y1 = this.stageInput; // the last stage input is y + h·Σ b_j k_j = y1
       } else {
@@ -193,6 +193,17 @@ async function failsAs<T>(i: number, evaluate: () => Promise<T>): Promise<T> {
     if (isAbortError(e)) throw e;
     throw new StepFailure('derivative', i, { cause: e });
   }
+}
+
+/**
+ * Stage i's input y + h·Σ_{j<i} a_ij·k_j as terms on y: [h·a_ij, k_j] for the non-zero a_ij (none
+ * for the first stage). `ks` holds at least the stages before i.
+ */
+export function stageTerms<V>(tableau: ButcherTableau, i: number, h: number, ks: readonly V[]): [number, V][] {
+  const row = tableau.a[i];
+  const terms: [number, V][] = [];
+  for (let j = 0; j < i && j < row.length; j++) if (row[j] !== 0) terms.push([h * row[j], ks[j]]);
+  return terms;
 }
 
 /** [h·w_j, k_j] for the non-zero weights w_j (at least one term, so `combine(null, …)` has a length). */

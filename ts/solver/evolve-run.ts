@@ -37,6 +37,7 @@ import {
   type OdeSystem,
   StepFailure,
   type StepRecord,
+  stageTerms,
   tableaus,
   type VectorOps,
 } from '../integrate/index';
@@ -332,8 +333,7 @@ export class EvolveRun {
     const inputs: StepStageInput[] = [];
     for (const [i, b] of tableau.b.entries()) {
       if (b === 0) continue;
-      const terms = tableau.a[i].flatMap((a, j): [number, Handle][] => (a === 0 ? [] : [[h * a, stages[j]]]));
-      inputs.push({ t: t + tableau.c[i] * h, weight: h * b, terms });
+      inputs.push({ t: t + tableau.c[i] * h, weight: h * b, terms: stageTerms(tableau, i, h, stages) });
     }
     const started = wallClock();
     let r: FitResult;
