@@ -31,6 +31,8 @@ export interface FakeSessionOptions {
   delayMs?: number | ((solvesBefore: number) => number);
   /** Every solve rejects with this error (as a native solve that cannot run would). */
   stageError?: () => Error;
+  /** The initial fit's held-out error (default 1e-3; a refit reports 1e-4). */
+  fitError?: number;
 }
 
 export class FakeSession implements NativeSession {
@@ -163,7 +165,7 @@ export class FakeSession implements NativeSession {
     this.age = 0;
     onProgress?.({ step: config.maxIterations, error: 1e-6 });
     const theta = Float64Array.from({ length: this.parameterCount }, (_, i) => 1 + i / 10);
-    return { theta: this.write(theta), ...fitFigures(config, 1e-3) };
+    return { theta: this.write(theta), ...fitFigures(config, this.options.fitError ?? 1e-3) };
   }
 
   async refit(theta: Handle, config: FitConfig): Promise<FitResult> {

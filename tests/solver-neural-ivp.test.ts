@@ -262,8 +262,9 @@ describe('NeuralIVP (fake session)', () => {
 
   it('conditioning restarts refit θ, mark the history and lower the CG iterations', async () => {
     const growing = (age: number): number => 10 + 2 * age; // conditioning worsens since the last fit
-    const plain = await setup({ restarts: false }, { cg: growing }).ivp.evolve(1);
-    const { ivp, sessions } = setup({ restarts: { cgIterations: 60 } }, { cg: growing });
+    // An initial fit within the refit bound (10× fit.tol), or no restart would be tried.
+    const plain = await setup({ restarts: false }, { cg: growing, fitError: 1e-5 }).ivp.evolve(1);
+    const { ivp, sessions } = setup({ restarts: { cgIterations: 60 } }, { cg: growing, fitError: 1e-5 });
     const sol = await ivp.evolve(1);
     expect(sol.stats.restarts).toBeGreaterThan(0);
     expect(sol.stats.restarts).toBeLessThanOrEqual(10);
@@ -278,11 +279,11 @@ describe('NeuralIVP (fake session)', () => {
 
   it('restarts are capped (maxRestarts)', async () => {
     const integrator = { method: 'rk23', rtol: 1e-6 } as const; // enough steps to exceed the caps
-    const { ivp } = setup({ integrator, restarts: { cgIterations: 1 } }, {}, 3);
+    const { ivp } = setup({ integrator, restarts: { cgIterations: 1 } }, { fitError: 1e-5 }, 3);
     const sol = await ivp.evolve(1);
     expect(sol.stats.steps).toBeGreaterThan(20);
     expect(sol.stats.restarts).toBe(3);
-    const dflt = await setup({ integrator, restarts: { cgIterations: 1 } }).ivp.evolve(1);
+    const dflt = await setup({ integrator, restarts: { cgIterations: 1 } }, { fitError: 1e-5 }).ivp.evolve(1);
     expect(dflt.stats.restarts).toBe(10);
   });
 

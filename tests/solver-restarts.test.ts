@@ -190,6 +190,47 @@ describe('refits that miss their bound', () => {
     expect(s.check()).toBeNull();
   });
 
+  it('no restart is tried when the initial fit already missed the bound', () => {
+    const s = new RestartScheduler([conditioningPolicy(10)], {
+      clock: () => 0,
+      maxRefitError: 1e-4,
+      initialFitError: 3e-4,
+    });
+    s.observeSolve(11);
+    expect(s.check()).toBeNull();
+    expect(s.events).toEqual([]);
+    const within = new RestartScheduler([conditioningPolicy(10)], {
+      clock: () => 0,
+      maxRefitError: 1e-4,
+      initialFitError: 1e-4,
+    });
+    within.observeSolve(11);
+    expect(within.check()).toBe('conditioning');
+  });
+
+  it('evolve from a fit above the refit bound runs without refits', async () => {
+    const run = async (fitError?: number) => {
+      const { make, sessions } = fakeFactory({ cg: (age) => 10 + 2 * age, fitError });
+      const ivp = new NeuralIVP(
+        {
+          problem: problems.heat({ dim: 2 }),
+          device: 'cpu',
+          restarts: { cgIterations: 60 },
+          integrator: { method: 'rk23', rtol: 1e-4 },
+        },
+        { createSession: make },
+      );
+      return { sol: await ivp.evolve(1), refits: sessions[0].refits };
+    };
+    // The fake's initial fit reports 1e-3, above the 1e-4 bound of fit.tol 1e-5.
+    const above = await run();
+    expect(above.refits).toBe(0);
+    expect(above.sol.stats.restarts).toBe(0);
+    expect(above.sol.stats.restartLog).toBeUndefined();
+    // The same run from a fit within the bound restarts.
+    expect((await run(1e-5)).refits).toBeGreaterThan(0);
+  });
+
   it('the bound is 10× the fit tolerance, none without one', () => {
     expect(refitErrorBound(1e-5)).toBeCloseTo(1e-4, 15);
     expect(refitErrorBound(null)).toBe(Number.POSITIVE_INFINITY);
@@ -200,7 +241,7 @@ describe('refits that miss their bound', () => {
     // The fake session's refit reports a held-out error of 1e-4 (tests/solver-fake-session.ts).
     const growing = (age: number): number => 10 + 2 * age;
     const run = async (tol: number) => {
-      const { make, sessions } = fakeFactory({ cg: growing });
+      const { make, sessions } = fakeFactory({ cg: growing, fitError: 1e-6 });
       const ivp = new NeuralIVP(
         {
           problem: problems.heat({ dim: 2 }),

@@ -187,6 +187,7 @@ export class EvolveRun {
             fitSeconds: [input.fitSeconds],
             maxRestarts: input.maxRestarts,
             maxRefitError: refitErrorBound(input.options.fit.tol),
+            ...(input.fit === undefined ? {} : { initialFitError: input.fit.relativeError }),
           });
   }
 

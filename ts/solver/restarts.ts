@@ -20,8 +20,11 @@
  * refit that misses `maxRefitError` (10× the fit's tolerance by default) is discarded, since it
  * would move the solution by more than the accuracy the run was asked to hold, and restarts stop
  * for the rest of the `evolve`: a network that cannot be refitted to its own prediction within the
- * fit's budget will not be at the next restart either, and each attempt costs a whole fit. Every
- * restart, kept or not, is logged with its reason.
+ * fit's budget will not be at the next restart either, and each attempt costs a whole fit. For the
+ * same reason restarts are off from the start when the initial fit itself missed the bound: a
+ * refit is a fit of the same budget to a function as fine as u0, and it lands near the initial
+ * fit's error, so it would be discarded after costing a whole fit. Every restart, kept or not, is
+ * logged with its reason.
  */
 import type { ResolvedRestarts } from './options';
 
@@ -113,6 +116,8 @@ export interface RestartSchedulerOptions {
   clock?: () => number;
   /** The largest refit error a kept restart may have (default: no bound). */
   maxRefitError?: number;
+  /** The initial fit's held-out error; above `maxRefitError` no restart is tried (default 0). */
+  initialFitError?: number;
 }
 
 /**
@@ -144,6 +149,8 @@ export class RestartScheduler {
     if (!(this.maxRefitError > 0)) throw new RangeError(`maxRefitError must be > 0, got ${this.maxRefitError}`);
     for (const s of options.fitSeconds ?? []) this.addFit(s);
     this.lastFitEnd = this.clock();
+    // NaN (a failed fit) compares false: such a run never gets here (evolve refuses it).
+    this.stopped = (options.initialFitError ?? 0) > this.maxRefitError;
   }
 
   /** Restarts done. */
@@ -173,8 +180,8 @@ export class RestartScheduler {
   }
 
   /**
-   * The first policy that fires, or null (always null once `maxRestarts` restarts are done, or
-   * after a refit that missed `maxRefitError`).
+   * The first policy that fires, or null (always null once `maxRestarts` restarts are done, after
+   * a refit that missed `maxRefitError`, or when the initial fit missed it).
    */
   check(): RestartReason | null {
     if (this.stopped || this.count >= this.maxRestarts || this.policies.length === 0) return null;
