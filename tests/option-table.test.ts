@@ -112,7 +112,7 @@ describe('the option tables', () => {
         headTuning: false,
         headSamples: 111,
       },
-      samples: { count: 500, importance: { uniformShare: 0.5, kernels: 12, pilot: 300 } },
+      samples: { count: 500, importance: { uniformShare: 0.5, kernels: 12, pilot: 300, imageShare: 0.1 } },
       seed: 42,
     });
     const config = sessionConfigFor(options, 'cpu');
@@ -140,8 +140,8 @@ describe('the option tables', () => {
         sent++;
       }
     }
-    expect(sent).toBe(7 + 8 + 8 + 1 + 3);
-    expect(config.sampling?.importance).toEqual({ uniformShare: 0.5, kernels: 12, pilot: 300 });
+    expect(sent).toBe(7 + 8 + 8 + 1 + 4);
+    expect(config.sampling?.importance).toEqual({ uniformShare: 0.5, kernels: 12, pilot: 300, imageShare: 0.1 });
     expect(config.network).toMatchObject({ width: 7, activation: 'tanh', decay: 0.25, embedding: false });
     expect(config.linear).toMatchObject({ maxIters: 77, rank: 9, muScale: 'absolute', reusePreconditioner: false });
     expect(fit).toMatchObject({ method: 'adam', batch: 321, headSamples: 111, warmupSteps: 0 });
@@ -205,8 +205,15 @@ describe('the option tables', () => {
       uniformShare: 1,
       kernels: 256,
       pilot: 4096,
+      imageShare: 0.25,
     });
-    expect(forms).toBe(11);
+    expect(() => decodeSolution(patchedImportance(doc, { imageShare: 1 }))).toThrow('[0, 1)');
+    expect(decodeSolution(patchedImportance(doc, { imageShare: 0 })).config.session.sampling?.importance).toMatchObject(
+      {
+        imageShare: 0,
+      },
+    );
+    expect(forms).toBe(12);
   });
 
   it('every flag in the tables is a documented run flag that SpecErrors name', async () => {

@@ -225,7 +225,7 @@ describe('resolveOptions: defaults', () => {
       ...defaults.samples,
       sequence: 'uniform',
     });
-    const importance = { uniformShare: 0.2, kernels: 256, pilot: 4096 };
+    const importance = { uniformShare: 0.2, kernels: 256, pilot: 4096, imageShare: 0.25 };
     expect(resolveOptions({ problem, samples: { count: 700, importance: true } }).samples).toEqual({
       count: 700,
       sequence: 'sobol',
@@ -402,6 +402,8 @@ describe('resolveOptions: errors', () => {
     ['samples.importance.uniformShare', { samples: { importance: { uniformShare: 0 } } }],
     ['samples.importance.uniformShare', { samples: { importance: { uniformShare: 1.5 } } }, /\(0, 1\]/],
     ['samples.importance.uniformShare', { samples: { importance: { uniformShare: Number.NaN } } }],
+    ['samples.importance.imageShare', { samples: { importance: { imageShare: 1 } } }, /\[0, 1\)/],
+    ['samples.importance.imageShare', { samples: { importance: { imageShare: -0.1 } } }],
     ['samples.importance.kernels', { samples: { importance: { kernels: 0 } } }],
     ['samples.importance.pilot', { samples: { importance: { pilot: 4 } } }],
     ['samples.importance.bandwidth', { samples: { importance: { bandwidth: 0.1 } } }, /unknown key/],

@@ -67,7 +67,8 @@ Napi::Object structDefaults(Napi::Env env) {
   o.Set("adam", object(env, std::pair{"steps", adam.steps}, std::pair{"lr", adam.lr},
                        std::pair{"batch", adam.batch}));
   o.Set("importance", object(env, std::pair{"uniformShare", importance.uniformShare},
-                             std::pair{"kernels", importance.kernels}, std::pair{"pilot", importance.pilot}));
+                             std::pair{"kernels", importance.kernels}, std::pair{"pilot", importance.pilot},
+                             std::pair{"imageShare", importance.imageShare}));
   return o;
 }
 

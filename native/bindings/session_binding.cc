@@ -108,6 +108,10 @@ SessionConfig readSessionConfig(const Napi::Value& value) {
       ic.uniformShare = numberArg(i.Get("uniformShare"), "sampling.importance.uniformShare");
       ic.kernels = countArg(i.Get("kernels"), "sampling.importance.kernels", 1, kMaxCount);
       ic.pilot = countArg(i.Get("pilot"), "sampling.importance.pilot", 1, kMaxCount);
+      // Absent in configs made before it existed: no kernels at images.
+      ic.imageShare = present(i.Get("imageShare"))
+                          ? numberArg(i.Get("imageShare"), "sampling.importance.imageShare")
+                          : 0.0;
       c.sampling.importance = ic;
     }
   }

@@ -54,6 +54,7 @@ namespace importance {
 inline constexpr double uniformShare = 2e-1;
 inline constexpr int64_t kernels = 256;
 inline constexpr int64_t pilot = 4096;
+inline constexpr double imageShare = 2.5e-1;
 }  // namespace importance
 
 namespace top {

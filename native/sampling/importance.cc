@@ -36,6 +36,24 @@ double temperature(const at::Tensor& logW, const at::Tensor& logMass, double tar
   return lo;
 }
 
+// Moves the last ⌊share·m⌋ centres to their images: each shifted by half the box's width along a
+// random non-empty set of axes, towards the interior.
+void placeImages(at::Tensor& centres, const at::Tensor& lo, const at::Tensor& hi, double share,
+                 at::Generator& gen) {
+  const int64_t m = centres.size(0), D = centres.size(1);
+  const int64_t images = static_cast<int64_t>(std::floor(share * static_cast<double>(m)));
+  if (images < 1) return;
+  const auto real = at::TensorOptions().dtype(at::kDouble);
+  at::Tensor mask = at::rand({images, D}, gen, real).lt(0.5);
+  const at::Tensor none = mask.logical_not().all(1);
+  const at::Tensor axis = at::randint(D, {images}, gen, at::TensorOptions().dtype(at::kLong));
+  mask.logical_or_(at::one_hot(axis, D).to(at::kBool).logical_and_(none.unsqueeze(1)));
+  at::Tensor c = centres.narrow(0, m - images, images);
+  const at::Tensor half = (hi - lo) * 0.5, mid = (hi + lo) * 0.5;
+  const at::Tensor shift = at::where(c.lt(mid), half, -half);
+  c.add_(shift * mask.to(at::kDouble));
+}
+
 }  // namespace
 
 std::optional<KernelMixture> KernelMixture::fromPilot(const std::vector<double>& lower,
@@ -59,6 +77,7 @@ std::optional<KernelMixture> KernelMixture::fromPilot(const std::vector<double>&
   const at::Tensor lo = at::tensor(lower, at::kDouble), hi = at::tensor(upper, at::kDouble);
   const at::Tensor width = hi - lo;
   q.bandwidth_ = at::maximum(at::minimum(spread * factor, width), width * 0.005);
+  placeImages(q.centres_, lo, hi, config.imageShare, gen);
   const at::Tensor a = (lo - q.centres_) / q.bandwidth_, b = (hi - q.centres_) / q.bandwidth_;
   q.cdfLow_ = normalCdf(a);
   q.cdfMass_ = normalCdf(b) - q.cdfLow_;
@@ -81,7 +100,11 @@ std::optional<KernelMixture> KernelMixture::adapt(const std::vector<double>& low
     const at::Tensor logMass = m.clamp_min(1e-300).log();
     const double beta = temperature(logW, logMass, target);
     const at::Tensor logCentres = logW + beta * logMass;
-    q = fromPilot(lower, upper, points, (logCentres - logCentres.max()).exp(), config, gen);
+    // The rounds before the last move the pilot onto the mass; only the proposal kept needs images.
+    const bool last = beta == 1 || round == kAdaptRounds - 1;
+    ImportanceConfig roundConfig = config;
+    if (!last) roundConfig.imageShare = 0;
+    q = fromPilot(lower, upper, points, (logCentres - logCentres.max()).exp(), roundConfig, gen);
     if (!q || beta == 1) return q;
     const WeightedPoints drawn = q->sample(config.pilot, sequence, gen);
     points = drawn.points;

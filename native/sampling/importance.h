@@ -15,6 +15,13 @@
 // previous round's proposal, weighted p/q, and centres drawn ∝ w·mass^β with the largest β ≤ 1
 // that still leaves them `kernels`/4 effective points), until β reaches 1.
 //
+// The network's sinusoidal embedding repeats with half the box's width at every octave from the
+// second on, so a network that places a narrow feature somewhere is prone to spurious copies of it
+// half a box away along one or more axes, where |u| is small and the kernels drawn ∝ |u| rarely go.
+// A share of the kernels (`imageShare`) are those images: a drawn centre shifted by half the box's
+// width along a random non-empty set of axes, each shift towards the box's interior. They are
+// ordinary kernels of q, so the weights stay exact.
+//
 // A set of n points is drawn with fixed counts: ⌈αn⌉ from p and the rest spread evenly over the
 // kernels, and q's component weights are those exact fractions (a deterministic mixture, still
 // unbiased). The n base points come from the unit cube (uniform or scrambled Sobol) and are mapped
@@ -36,6 +43,7 @@ struct ImportanceConfig {
   double uniformShare = defaults::importance::uniformShare;  // α in (0, 1]
   int64_t kernels = defaults::importance::kernels;           // m
   int64_t pilot = defaults::importance::pilot;               // pilot points the centres are drawn from
+  double imageShare = defaults::importance::imageShare;      // share of the kernels at images, in [0, 1)
 };
 
 struct WeightedPoints {

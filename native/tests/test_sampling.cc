@@ -147,6 +147,46 @@ TEST(Importance, MixtureIsNormalisedAndWeightsAreBounded) {
       KernelMixture::fromPilot(bump.lower, bump.upper, pilot, at::zeros({100}, at::kDouble), {}, g2));
 }
 
+// A share of the kernels sits at the embedding's images of the drawn centres: half the box away
+// along one or both axes, towards the interior. The images of the bump at (0.4, 1.3) in
+// [-1, 1]×[0, 2] are (−0.6, 1.3), (0.4, 0.3) and (−0.6, 0.3); each appears, every image kernel
+// sits near one of them, the other kernels near the bump, and q stays a normalised density.
+TEST(Importance, AShareOfKernelsSitsAtTheImagesHalfABoxAway) {
+  const Bump bump;
+  ImportanceConfig config;
+  config.imageShare = 0.25;
+  const KernelMixture q = bump.mixture(31, config);
+  const at::Tensor c = q.centres();
+  ASSERT_EQ(c.size(0), 256);
+  const auto distance = [&](int64_t j, double x, double y) {
+    return std::hypot(c[j][0].item<double>() - x, c[j][1].item<double>() - y);
+  };
+  const double images[3][2] = {{-0.6, 1.3}, {0.4, 0.3}, {-0.6, 0.3}};
+  int seen[3] = {0, 0, 0};
+  for (int64_t j = 0; j < 256; ++j) {
+    if (j < 192) {
+      EXPECT_LT(distance(j, 0.4, 1.3), 0.45) << "kernel " << j;
+      continue;
+    }
+    int nearest = 0;
+    for (int k = 1; k < 3; ++k)
+      if (distance(j, images[k][0], images[k][1]) < distance(j, images[nearest][0], images[nearest][1]))
+        nearest = k;
+    EXPECT_LT(distance(j, images[nearest][0], images[nearest][1]), 0.45) << "image kernel " << j;
+    ++seen[nearest];
+  }
+  for (int k = 0; k < 3; ++k) EXPECT_GT(seen[k], 5) << "image " << k;
+  at::Generator gen = seeded(32);
+  const at::Tensor x = boxPoints(400000, bump.lower, bump.upper, PointSequence::Sobol, gen);
+  const at::Tensor ratio = q.relativeDensity(x, 4096);
+  EXPECT_NEAR(ratio.mean().item<double>(), 1.0, 5 * ratio.std().item<double>() / std::sqrt(400000.0) + 1e-6);
+  // Without images every kernel stays on the bump.
+  config.imageShare = 0;
+  const at::Tensor plain = bump.mixture(31, config).centres();
+  for (int64_t j = 0; j < 256; ++j)
+    EXPECT_LT(std::hypot(plain[j][0].item<double>() - 0.4, plain[j][1].item<double>() - 1.3), 0.45);
+}
+
 // The weights make the importance-sampled M·v and F unbiased: over many draws their mean matches
 // the integrals (computed on 2^20 Sobol points) within the standard error, for a network whose
 // Jacobian and a right-hand side spread over the whole box; uniform draws are the control.

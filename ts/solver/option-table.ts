@@ -32,6 +32,8 @@ export type SavedForm =
   | { readonly type: 'positive' | 'nonNegative' }
   /** A number in (0, 1]. */
   | { readonly type: 'share' }
+  /** A number in [0, 1). */
+  | { readonly type: 'partShare'; readonly legacy?: number }
   | { readonly type: 'count'; readonly min?: number }
   | { readonly type: 'boolean'; readonly legacy?: boolean }
   | { readonly type: 'choice'; readonly choices: readonly string[]; readonly legacy?: string };
@@ -411,6 +413,18 @@ export const IMPORTANCE = {
     native: true,
     saved: { type: 'count', min: 1 },
   },
+  imageShare: {
+    doc: "the share of the kernels at the embedding's images: half a box from a drawn centre, in [0, 1)",
+    defaults: both(0.25),
+    read: (path: string, v: unknown): number => {
+      const share = nonNegative('the share of the kernels placed at images, in [0, 1)')(path, v);
+      if (share >= 1) throw new SpecError(path, `expected a number in [0, 1), got ${share}`);
+      return share;
+    },
+    native: true,
+    // Files written before the option existed drew no kernels at images.
+    saved: { type: 'partShare', legacy: 0 },
+  },
 } satisfies OptionTable;
 
 export type ResolvedImportance = Resolved<typeof IMPORTANCE>;
@@ -440,7 +454,10 @@ export const SAMPLES = {
       if (v === false) return false;
       if (v === true) return DEFAULT_IMPORTANCE;
       if (!isPlainObject(v)) {
-        throw new SpecError(path, `expected a boolean or { uniformShare?, kernels?, pilot? }, got ${describe(v)}`);
+        throw new SpecError(
+          path,
+          `expected a boolean or { uniformShare?, kernels?, pilot?, imageShare? }, got ${describe(v)}`,
+        );
       }
       rejectUnknownKeys(path, v, Object.keys(IMPORTANCE));
       return readSection(path, IMPORTANCE, v, DEFAULT_IMPORTANCE);

@@ -252,6 +252,12 @@ export interface ImportanceOptions {
   kernels?: number;
   /** Pilot points the kernel centres are drawn from (default 4 096). */
   pilot?: number;
+  /**
+   * The share of the kernels, in [0, 1), placed at the embedding's images: a drawn centre moved by
+   * half the box's width along a random non-empty set of axes, where the network's periodic
+   * features put spurious copies of a narrow solution (default 0.25).
+   */
+  imageShare?: number;
 }
 
 /** How the Monte Carlo points are drawn, for the fit and every dynamics sample set. */

@@ -499,6 +499,12 @@ function savedValue(form: SavedForm, v: unknown, what: string): unknown {
       if (!(x > 0 && x <= 1)) throw new SolutionFileError(`${what}: expected a number in (0, 1]`);
       return x;
     }
+    case 'partShare': {
+      if (v === undefined && form.legacy !== undefined) return form.legacy;
+      const x = finite(v, what);
+      if (!(x >= 0 && x < 1)) throw new SolutionFileError(`${what}: expected a number in [0, 1)`);
+      return x;
+    }
     case 'nonNegative':
       return nonNegative(v, what);
     case 'boolean':
