@@ -15,9 +15,10 @@
 // previous round's proposal, weighted p/q, and centres drawn ∝ w·mass^β with the largest β ≤ 1
 // that still leaves them `kernels`/4 effective points), until β reaches 1.
 //
-// The network's sinusoidal embedding repeats with half the box's width at every octave from the
-// second on, so a network that places a narrow feature somewhere is prone to spurious copies of it
-// half a box away along one or more axes, where |u| is small and the kernels drawn ∝ |u| rarely go.
+// Every octave k ≥ 2 of the network's sinusoidal embedding repeats with half the box's width (only
+// octaves 0 and 1 tell a point from the one half a box away), so a network that builds a narrow
+// feature from its fine octaves is prone to spurious copies of it half a box away along one or
+// more axes, where |u| is small and the kernels drawn ∝ |u| rarely go.
 // A share of the kernels (`imageShare`) are those images: a drawn centre shifted by half the box's
 // width along a random non-empty set of axes, each shift towards the box's interior. They are
 // ordinary kernels of q, so the weights stay exact.
