@@ -6,13 +6,12 @@
 // weighted by p/q. With TOP=1 it also lists the largest terms outside r = 4 (where, u, exact).
 import { NeuralIVP } from '../solver/neural-ivp';
 import type { NeuralIVPOptions } from '../solver/options';
-import { OU_DIFFUSION, ouMeans, ouRates } from './suite-concentrated';
+import { ouMoments } from './suite-concentrated';
 import { concentratedCases } from './suite-problems';
 
 const POINTS = 200_000;
 const WIDEN = 1.5;
 const RADII = [1, 2, 3, 4, Number.POSITIVE_INFINITY];
-const SIGMA0 = 0.12;
 
 function gaussian(): number {
   return Math.sqrt(-2 * Math.log(1 - Math.random())) * Math.cos(2 * Math.PI * Math.random());
@@ -24,11 +23,7 @@ async function main(): Promise<void> {
   const c = concentratedCases().find((s) => s.name === `ou-${d}d`);
   if (c === undefined) throw new Error(`no suite case ou-${d}d`);
   const T = end === undefined ? 0.25 : Number(end);
-  const a = ouRates(d);
-  const m0 = ouMeans(d);
-  const mean = (t: number) => m0.map((m, i) => m * Math.exp(-a[i] * t));
-  const variance = (t: number) =>
-    a.map((ai) => Math.exp(-2 * ai * t) * SIGMA0 ** 2 + (OU_DIFFUSION / ai) * (1 - Math.exp(-2 * ai * t)));
+  const sigma0 = c.problem.params.sigma0;
   const extra = json === undefined ? {} : (JSON.parse(json) as Omit<NeuralIVPOptions, 'problem'>);
   const ivp = new NeuralIVP({ ...c.options(T), seed: 0, device: 'cpu', ...extra, problem: c.problem });
   const fit = await ivp.fit();
@@ -37,8 +32,8 @@ async function main(): Promise<void> {
   const solution = await ivp.evolve(T, { saveAt });
   console.log(`${solution.stats.steps} steps (${solution.stats.rejectedSteps} rejected)`);
   for (const t of saveAt) {
-    const m = mean(t);
-    const sd = variance(t).map(Math.sqrt);
+    const { mean: m, variance } = ouMoments(d, sigma0, t);
+    const sd = variance.map(Math.sqrt);
     const points = new Float64Array(POINTS * d);
     const q = new Float64Array(POINTS);
     for (let k = 0; k < POINTS; k++) {

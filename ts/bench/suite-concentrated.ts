@@ -28,6 +28,15 @@ export const ouMeans = (dim: number): number[] => Array.from({ length: dim }, (_
 /** The diffusion constant D of the suite's Ornstein–Uhlenbeck problems. */
 export const OU_DIFFUSION = 0.01;
 
+/** Each axis's mean e^{−a_i t}m0_i and variance e^{−2a_i t}σ0² + (D/a_i)(1 − e^{−2a_i t}) at t. */
+export function ouMoments(dim: number, sigma0: number, t: number): { mean: number[]; variance: number[] } {
+  const a = ouRates(dim);
+  return {
+    mean: ouMeans(dim).map((m, i) => m * Math.exp(-a[i] * t)),
+    variance: a.map((ai) => Math.exp(-2 * ai * t) * sigma0 ** 2 + (OU_DIFFUSION / ai) * (1 - Math.exp(-2 * ai * t))),
+  };
+}
+
 /**
  * The Ornstein–Uhlenbeck Fokker–Planck equation p_t = ∇·(A x p) + DΔp on [-1, 1]^d, A = diag(a),
  * Dirichlet, from p0 = Π N(x_i; m0_i, σ0²). Each axis stays Gaussian with mean e^{-a_i t}m0_i and

@@ -200,16 +200,19 @@ async function failsAs<T>(i: number, evaluate: () => Promise<T>): Promise<T> {
  * for the first stage). `ks` holds at least the stages before i.
  */
 export function stageTerms<V>(tableau: ButcherTableau, i: number, h: number, ks: readonly V[]): [number, V][] {
-  const row = tableau.a[i];
-  const terms: [number, V][] = [];
-  for (let j = 0; j < i && j < row.length; j++) if (row[j] !== 0) terms.push([h * row[j], ks[j]]);
-  return terms;
+  return nonZeroTerms(tableau.a[i].slice(0, i), h, ks);
 }
 
 /** [h·w_j, k_j] for the non-zero weights w_j (at least one term, so `combine(null, …)` has a length). */
 function weighted<V>(w: readonly number[], h: number, ks: readonly V[]): [number, V][] {
+  const terms = nonZeroTerms(w, h, ks);
+  if (terms.length === 0) terms.push([0, ks[0]]);
+  return terms;
+}
+
+/** [h·w_j, k_j] for the non-zero weights w_j, j below both lengths. */
+function nonZeroTerms<V>(w: readonly number[], h: number, ks: readonly V[]): [number, V][] {
   const terms: [number, V][] = [];
   for (let j = 0; j < ks.length && j < w.length; j++) if (w[j] !== 0) terms.push([h * w[j], ks[j]]);
-  if (terms.length === 0) terms.push([0, ks[0]]);
   return terms;
 }
