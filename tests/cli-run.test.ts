@@ -210,7 +210,7 @@ describe('neural-ivp run (stand-in session)', () => {
     });
     expect(fake.sessions[0].config.sampling).toEqual({
       sequence: 'uniform',
-      importance: { uniformShare: 0.2, kernels: 256, pilot: 4096, imageShare: 0.25 },
+      importance: { uniformShare: 0.2, kernels: 256, pilot: 4096, imageShare: 0.5 },
     });
     expect(fake.sessions[0].lastFitConfig).toMatchObject({ method: 'gauss-newton', tol: 1e-4, maxSeconds: 5 });
     const bad = await cli(['run', 'heat', '--out', out, '--fit-tol', '0'], { createSession: fake.make });

@@ -32,6 +32,7 @@ describe('native defaults', () => {
       tol: d.linear.tol,
       maxIters: d.linear.maxIters,
       rank: d.linear.rank,
+      maxRank: d.linear.maxRank,
       mu: d.linear.mu,
       muScale: d.linear.muScale,
       mixedPrecision: d.linear.mixedPrecision,

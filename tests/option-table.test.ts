@@ -70,6 +70,7 @@ describe('the option tables', () => {
   it('the presets are the tables’ defaults', () => {
     expect(DEFAULT_OPTIONS.linear.rank).toBe(LINEAR.rank.defaults.default);
     expect(PAPER_OPTIONS.linear.rank).toBe(200);
+    expect(PAPER_OPTIONS.linear.maxRank).toBe(0); // the paper's fixed rank
     expect(DEFAULT_OPTIONS.linear.reusePreconditioner).toBe(true);
     expect(PAPER_OPTIONS.linear.reusePreconditioner).toBe(false);
     expect(DEFAULT_OPTIONS.network.width).toBe(48);
@@ -140,7 +141,7 @@ describe('the option tables', () => {
         sent++;
       }
     }
-    expect(sent).toBe(7 + 8 + 8 + 1 + 4);
+    expect(sent).toBe(7 + 9 + 8 + 1 + 4);
     expect(config.sampling?.importance).toEqual({ uniformShare: 0.5, kernels: 12, pilot: 300, imageShare: 0.1 });
     expect(config.network).toMatchObject({ width: 7, activation: 'tanh', decay: 0.25, embedding: false });
     expect(config.linear).toMatchObject({ maxIters: 77, rank: 9, muScale: 'absolute', reusePreconditioner: false });
@@ -205,7 +206,7 @@ describe('the option tables', () => {
       uniformShare: 1,
       kernels: 256,
       pilot: 4096,
-      imageShare: 0.25,
+      imageShare: 0.5,
     });
     expect(() => decodeSolution(patchedImportance(doc, { imageShare: 1 }))).toThrow('[0, 1)');
     expect(decodeSolution(patchedImportance(doc, { imageShare: 0 })).config.session.sampling?.importance).toMatchObject(
@@ -213,7 +214,7 @@ describe('the option tables', () => {
         imageShare: 0,
       },
     );
-    expect(forms).toBe(12);
+    expect(forms).toBe(13);
   });
 
   it('every flag in the tables is a documented run flag that SpecErrors name', async () => {

@@ -45,6 +45,7 @@ const defaults: Omit<ResolvedOptions, 'problem'> = {
     tol: 1e-8,
     maxIters: 1000,
     rank: 100,
+    maxRank: 400,
     mu: 1e-6,
     muScale: 'solution',
     mixedPrecision: false,
@@ -87,6 +88,7 @@ const paper: Omit<ResolvedOptions, 'problem'> = {
     tol: 1e-8,
     maxIters: 1000,
     rank: 200,
+    maxRank: 0,
     mu: 1e-6,
     muScale: 'absolute',
     mixedPrecision: false,
@@ -190,6 +192,7 @@ describe('resolveOptions: defaults', () => {
       tol: 1e-6,
       maxIters: 1000,
       rank: 0,
+      maxRank: 400,
       mu: 1e-6,
       muScale: 'solution',
       mixedPrecision: false,
@@ -225,7 +228,7 @@ describe('resolveOptions: defaults', () => {
       ...defaults.samples,
       sequence: 'uniform',
     });
-    const importance = { uniformShare: 0.2, kernels: 256, pilot: 4096, imageShare: 0.25 };
+    const importance = { uniformShare: 0.2, kernels: 256, pilot: 4096, imageShare: 0.5 };
     expect(resolveOptions({ problem, samples: { count: 700, importance: true } }).samples).toEqual({
       count: 700,
       sequence: 'sobol',

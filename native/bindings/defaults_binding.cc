@@ -45,8 +45,8 @@ Napi::Object structDefaults(Napi::Env env) {
   o.Set("linear",
         object(env, std::pair{"method", linear.method == LinearSolverConfig::Method::Dense ? "dense" : "pcg"},
                std::pair{"tol", linear.tol}, std::pair{"maxIters", linear.maxIters},
-               std::pair{"rank", linear.rank}, std::pair{"mu", linear.mu},
-               std::pair{"muScale", linear.muRelative ? "solution" : "absolute"},
+               std::pair{"rank", linear.rank}, std::pair{"maxRank", linear.maxRank},
+               std::pair{"mu", linear.mu}, std::pair{"muScale", linear.muRelative ? "solution" : "absolute"},
                std::pair{"mixedPrecision", linear.mixedPrecision},
                std::pair{"reusePreconditioner", linear.reusePreconditioner},
                std::pair{"memoryBudget", linear.memoryBudgetBytes}));

@@ -70,6 +70,9 @@ SessionConfig readSessionConfig(const Napi::Value& value) {
     c.linear.tol = numberArg(linear.Get("tol"), "linear.tol");
     c.linear.maxIters = countArg(linear.Get("maxIters"), "linear.maxIters", 0, kMaxCount);
     c.linear.rank = countArg(linear.Get("rank"), "linear.rank", 0, kMaxCount);
+    // Absent in configs written before it existed: a fixed rank.
+    c.linear.maxRank =
+        present(linear.Get("maxRank")) ? countArg(linear.Get("maxRank"), "linear.maxRank", 0, kMaxCount) : 0;
     c.linear.mixedPrecision = boolArg(linear.Get("mixedPrecision"), "linear.mixedPrecision");
     c.linear.reusePreconditioner = boolArg(linear.Get("reusePreconditioner"), "linear.reusePreconditioner");
     // Absent in configs written before it existed: the engine's choice per block.

@@ -23,6 +23,7 @@ inline constexpr std::string_view method = "pcg";
 inline constexpr double tol = 1e-8;
 inline constexpr int64_t maxIters = 1000;
 inline constexpr int64_t rank = 100;
+inline constexpr int64_t maxRank = 400;
 inline constexpr double mu = 1e-6;
 inline constexpr std::string_view muScale = "solution";
 inline constexpr bool mixedPrecision = false;
@@ -54,7 +55,7 @@ namespace importance {
 inline constexpr double uniformShare = 2e-1;
 inline constexpr int64_t kernels = 256;
 inline constexpr int64_t pilot = 4096;
-inline constexpr double imageShare = 2.5e-1;
+inline constexpr double imageShare = 5e-1;
 }  // namespace importance
 
 namespace top {

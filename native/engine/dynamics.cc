@@ -323,9 +323,9 @@ void Dynamics::solvePcg(Evaluation& ev, int64_t a, const at::Tensor& warmStart, 
     x0 = warmStart.reshape({net.parameterCount()}).narrow(0, net.fieldOffset(a), pa).to(opts).unsqueeze(1);
     if (!at::isfinite(x0).all().item<bool>()) x0 = at::Tensor();
   }
-  const auto build = [&](bool fullSketch) {
+  const auto build = [&](bool fullSketch, int64_t rank) {
     seconds.cg += ev.clock.lap();
-    KeptPreconditioner built = buildPreconditioner(lin, a, Ma, config_, mu, gen, fullSketch,
+    KeptPreconditioner built = buildPreconditioner(lin, a, Ma, config_, rank, mu, gen, fullSketch,
                                                    ev.gradient ? &*ev.gradient : nullptr, beta);
     seconds.preconditioner += ev.clock.lap();
     return built;

@@ -36,7 +36,10 @@ struct LinearSolverConfig {
   double tol = defaults::linear::tol;  // PCG: relative residual ‖F_a − (M_a + μ)θ̇_a‖/‖F_a‖ per block
   int64_t maxIters = defaults::linear::maxIters;  // PCG: iteration cap per block
   int64_t rank = defaults::linear::rank;  // PCG: preconditioner rank per block, clamped to p_a; 0 = plain CG
-  double mu = defaults::linear::mu;       // Tikhonov term μ ≥ 0 (both methods)
+  // PCG: the rank a block's preconditioner may grow to when its solves need many iterations
+  // (engine/preconditioning.h); at most `rank`: the rank stays fixed.
+  int64_t maxRank = defaults::linear::maxRank;
+  double mu = defaults::linear::mu;  // Tikhonov term μ ≥ 0 (both methods)
   // μ in units of the solution: the Tikhonov term is mu·mean(u²), the mean square of the network's
   // values on the samples (all fields; 1 when that is 0 or not finite). M scales with u² in the
   // directions that move the hidden layers, so a fixed μ damps a small solution's dynamics far

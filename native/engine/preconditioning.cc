@@ -42,12 +42,13 @@ double sketchIterations(int64_t n, int64_t pa, int64_t rank) {
 }  // namespace
 
 KeptPreconditioner buildPreconditioner(const Linearization& lin, int64_t field, const SpdOperator& M,
-                                       const LinearSolverConfig& config, double mu, at::Generator& gen,
-                                       bool fullSketch, const GradientRows* gradient, double beta) {
+                                       const LinearSolverConfig& config, int64_t blockRank, double mu,
+                                       at::Generator& gen, bool fullSketch, const GradientRows* gradient,
+                                       double beta) {
   KeptPreconditioner kept;
   const Network& net = lin.network();
   const int64_t pa = net.fieldParameterCount(), n = lin.samples();
-  const int64_t rank = std::min(config.rank, pa);
+  const int64_t rank = std::min(blockRank, pa);
   if (rank <= 0) return kept;
   // A graded block's products run over each point's value and 2D stencil rows; a row sample of it
   // holds each sampled point's value row and D gradient rows.
@@ -55,12 +56,26 @@ KeptPreconditioner buildPreconditioner(const Linearization& lin, int64_t field, 
   const int64_t D = net.config().dim;
   const int64_t productRows = graded ? 1 + 2 * D : 1, factorRows = graded ? 1 + D : 1;
   const int64_t nProducts = n * productRows;
-  int64_t m = 0;  // sampled points
-  if (!fullSketch) {
-    m = config.sketchRows >= 0
-            ? std::min(config.sketchRows, n)
-            : std::min(n, (sketchRowsFor(nProducts, pa, rank, -1) + factorRows - 1) / factorRows);
-  }
+  // Sampled points for a preconditioner of rank r (0: the full sketch).
+  const auto sampledPoints = [&](int64_t r) -> int64_t {
+    if (fullSketch) return 0;
+    return config.sketchRows >= 0
+               ? std::min(config.sketchRows, n)
+               : std::min(n, (sketchRowsFor(nProducts, pa, r, -1) + factorRows - 1) / factorRows);
+  };
+  // A build of rank r in CG iterations of this block.
+  const auto buildIterations = [&](int64_t r) {
+    const int64_t points = sampledPoints(r);
+    if (points == 0) return sketchIterations(nProducts, pa, r);
+    const double cached = static_cast<double>(points * productRows),
+                 factor = static_cast<double>(points * factorRows);
+    double gramFlops = 0;
+    for (const LinearLayer& L : net.layers())
+      gramFlops += 2.0 * cached * cached * static_cast<double>(L.in + L.out);
+    return (gramFlops + eighFlops(static_cast<int64_t>(factor)) + 2.0 * cached * pa) /
+           iterationFlops(nProducts, pa, 4.0 * cached * pa);
+  };
+  const int64_t m = sampledPoints(rank);
   if (m > 0) {
     // The sampled rows' caches are copied (float64 whatever the network's dtype: the Gram matrix
     // squares the condition number), so the preconditioner outlives this linearisation. Samples
@@ -82,35 +97,64 @@ KeptPreconditioner buildPreconditioner(const Linearization& lin, int64_t field, 
     auto P = std::make_shared<const SubsampledPreconditioner>(std::move(A), rank, mu);
     kept.rank = P->rank();
     kept.preconditioner = std::move(P);
-    const double cached = static_cast<double>(m * productRows), factor = static_cast<double>(m * factorRows);
-    double gramFlops = 0;
-    for (const LinearLayer& L : net.layers())
-      gramFlops += 2.0 * cached * cached * static_cast<double>(L.in + L.out);
-    kept.rebuildIterations = (gramFlops + eighFlops(static_cast<int64_t>(factor)) + 2.0 * cached * pa) /
-                             iterationFlops(nProducts, pa, 4.0 * cached * pa);
     kept.escalateIterations = sketchIterations(nProducts, pa, rank);
     kept.sampled = true;
-    return kept;
+  } else {
+    auto P = std::make_shared<const NystromPreconditioner>(M, rank, mu, gen);
+    kept.rank = P->rank();
+    kept.preconditioner = std::move(P);
   }
-  auto P = std::make_shared<const NystromPreconditioner>(M, rank, mu, gen);
-  kept.rank = P->rank();
-  kept.preconditioner = std::move(P);
-  kept.rebuildIterations = sketchIterations(nProducts, pa, rank);
+  kept.rebuildIterations = buildIterations(rank);
+  kept.grownRebuildIterations = buildIterations(std::min(2 * rank, pa));
+  kept.applyShare = 4.0 * static_cast<double>(pa * rank) / iterationFlops(nProducts, pa, 0);
   return kept;
 }
 
+namespace {
+
+// Growth (preconditioning.h) after a fresh preconditioner's solve of `iterations` CG iterations.
+void grow(KeptPreconditioner& P, const LinearSolverConfig& config, int64_t iterations) {
+  if (P.growthStopped || P.rank <= 0) return;
+  if (P.iterationsBeforeGrowth > 0) {
+    // The first fresh solve since a doubling measures what a doubling does on this block.
+    P.growthRatio = static_cast<double>(iterations) / static_cast<double>(P.iterationsBeforeGrowth);
+    P.iterationsBeforeGrowth = 0;
+    if (P.growthRatio > 0.9) {
+      P.growthStopped = true;
+      return;
+    }
+  }
+  // From the rank asked for: a sampled-rows preconditioner may hold fewer pairs (preconditioning.h).
+  const int64_t asked = P.blockRank > 0 ? P.blockRank : config.rank;
+  const int64_t grown = std::min(2 * asked, config.maxRank);
+  if (grown <= asked || P.grownRebuildIterations <= P.rebuildIterations) return;
+  const double k = static_cast<double>(iterations), solves = static_cast<double>(P.served);
+  const double saved = solves * k * (1.0 - P.growthRatio - P.applyShare);
+  if (saved <= P.grownRebuildIterations - P.rebuildIterations) return;
+  P.blockRank = grown;
+  P.iterationsBeforeGrowth = iterations;
+  P.preconditioner = nullptr;  // the next solve builds at the new rank
+}
+
+}  // namespace
+
 BlockSolve solvePreconditioned(
     KeptPreconditioner& P, const LinearSolverConfig& config, bool sampleParallel,
-    const std::function<KeptPreconditioner(bool fullSketch)>& build,
+    const std::function<KeptPreconditioner(bool fullSketch, int64_t rank)>& build,
     const std::function<PcgResult(const at::Tensor& x0, const Preconditioner* P, int64_t maxIters)>& cg,
     const at::Tensor& x0) {
   BlockSolve out;
-  // The block's mode (sampled rows, or the full sketch once sampled rows fell short) lasts for the
-  // state's life; the preconditioner itself only with reuse.
+  // The block's mode (sampled rows, or the full sketch once sampled rows fell short) and its rank
+  // last for the state's life; the preconditioner itself only with reuse.
   const auto rebuild = [&]() {
-    const bool fullSketch = P.fullSketch;
-    P = build(fullSketch || sampleParallel);
-    P.fullSketch = fullSketch;
+    const KeptPreconditioner mode = P;
+    P = build(mode.fullSketch || sampleParallel, mode.blockRank > 0 ? mode.blockRank : config.rank);
+    P.fullSketch = mode.fullSketch;
+    P.blockRank = mode.blockRank;
+    P.served = mode.preconditioner ? std::max<int64_t>(1, mode.age + 1) : mode.served;
+    P.iterationsBeforeGrowth = mode.iterationsBeforeGrowth;
+    P.growthRatio = mode.growthRatio;
+    P.growthStopped = mode.growthStopped;
     if (P.preconditioner) ++out.built;
   };
   const bool kept = config.reusePreconditioner && P.preconditioner != nullptr && config.rank > 0;
@@ -134,8 +178,10 @@ BlockSolve solvePreconditioned(
     out.solved = cg(out.solved.x, P.preconditioner.get(), config.maxIters - out.iterations);
     out.iterations += out.solved.iterations;
     P.freshIterations = out.solved.iterations;
+    grow(P, config, P.freshIterations);
   } else if (!kept) {
     P.freshIterations = out.solved.iterations;
+    grow(P, config, P.freshIterations);
   } else {
     ++P.age;
   }

@@ -23,6 +23,16 @@
 // it plus the cost of a rebuild counted in iterations. A solve that reaches the cap is continued with a fresh
 // preconditioner, so a stale one costs at most one rebuild's worth. Costs are counted in flops, not timed, so
 // that a seed gives one result bit for bit.
+//
+// Growth (linear.maxRank above linear.rank): a fresh preconditioner whose solve still needs many CG
+// iterations leaves much of M's spectrum to CG. Where that spectrum is flat beyond the rank,
+// doubling the rank roughly halves the condition number CG sees, so the iterations fall by about
+// √2; where it decays they fall faster. The block's rank doubles, up to maxRank, when the expected
+// saving over the solves one preconditioner serves pays for the dearer rebuild and the dearer
+// application; the kept preconditioner is then dropped so that the next solve builds at the new
+// rank. That solve's iterations against those before measure what a doubling does on this block
+// and replace the √2 for the next decision; a doubling that did not cut them by a tenth stops
+// growth for good.
 #pragma once
 #include <ATen/ATen.h>
 
@@ -51,6 +61,14 @@ struct KeptPreconditioner {
   int64_t freshIterations = 0;    // CG iterations of the solve it was built for
   double rebuildIterations = 0;   // a rebuild's cost in CG iterations of this block
   double escalateIterations = 0;  // sampled rows: the full sketch's cost in CG iterations
+  // Growth (above): the block's rank (0: linear.rank), and what is known for the next decision.
+  int64_t blockRank = 0;
+  double grownRebuildIterations = 0;         // a rebuild at twice the rank, in CG iterations
+  double applyShare = 0;                     // one application of P⁻¹ in CG iterations
+  int64_t served = 1;                        // solves the last replaced preconditioner served
+  int64_t iterationsBeforeGrowth = 0;        // the fresh solve that made the rank grow (0: none pending)
+  double growthRatio = 0.70710678118654752;  // iterations after a doubling over those before
+  bool growthStopped = false;
 };
 
 // Preconditioning state between evaluations: each block's mode and, with reuse, its
@@ -66,17 +84,19 @@ struct PreconditionerCache {
 // Nyström sketch's products go through it, so mixed precision and sample-parallel sums apply to
 // them); mu: the system's Tikhonov term. gradient (may be null) with beta > 0: the block is graded
 // (engine/gradient_rows.h), and a row sample takes each sampled point's value and gradient rows.
+// `rank`: the block's rank (KeptPreconditioner::blockRank, or linear.rank).
 KeptPreconditioner buildPreconditioner(const Linearization& lin, int64_t field, const SpdOperator& M,
-                                       const LinearSolverConfig& config, double mu, at::Generator& gen,
-                                       bool fullSketch, const GradientRows* gradient = nullptr,
-                                       double beta = 0.0);
+                                       const LinearSolverConfig& config, int64_t rank, double mu,
+                                       at::Generator& gen, bool fullSketch,
+                                       const GradientRows* gradient = nullptr, double beta = 0.0);
 
 // One field block's preconditioned CG under the policy above, on `P` (the block's state, updated):
 // a kept preconditioner when reuse allows, else a fresh one from `build`; CG under the cap of
 // what the preconditioner is expected to cost; when the cap is hit, escalation or a rebuild, and CG
-// continued from where it stopped. `build(fullSketch)` makes a preconditioner (the full sketch
-// when asked; sample-parallel runs always ask, since each process's sampled rows would give each
-// its own preconditioner where CG's replicated vectors need one); `cg(x0, P, maxIters)` runs CG.
+// continued from where it stopped; after a fresh preconditioner's solve, growth. `build(fullSketch,
+// rank)` makes a preconditioner (the full sketch when asked; sample-parallel runs always ask, since each
+// process's sampled rows would give each its own preconditioner where CG's replicated vectors need one);
+// `cg(x0, P, maxIters)` runs CG.
 struct BlockSolve {
   PcgResult solved;        // the last CG run (its x is the block's θ̇)
   int64_t iterations = 0;  // CG iterations, all runs
@@ -84,7 +104,7 @@ struct BlockSolve {
 };
 BlockSolve solvePreconditioned(
     KeptPreconditioner& P, const LinearSolverConfig& config, bool sampleParallel,
-    const std::function<KeptPreconditioner(bool fullSketch)>& build,
+    const std::function<KeptPreconditioner(bool fullSketch, int64_t rank)>& build,
     const std::function<PcgResult(const at::Tensor& x0, const Preconditioner* P, int64_t maxIters)>& cg,
     const at::Tensor& x0);
 

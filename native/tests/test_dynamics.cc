@@ -152,6 +152,7 @@ LinearSolverConfig pcgConfig(double tol, double mu, int64_t rank = 200, int64_t 
   c.tol = tol;
   c.mu = mu;
   c.rank = rank;
+  c.maxRank = 0;  // a fixed rank: growth has its own tests (test_preconditioning.cc)
   c.maxIters = maxIters;
   return c;
 }

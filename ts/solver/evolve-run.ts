@@ -153,7 +153,7 @@ function stageTraceLine(t: number, r: StageResult): string {
   const parts = Object.entries(r.seconds)
     .filter(([, s]) => s >= 0.0005)
     .map(([name, s]) => `${name} ${s.toFixed(3)}`);
-  return `neural-ivp: stage t=${t.toPrecision(6)} cg=${r.cgIterations} residual=${r.residual.toExponential(2)} seconds: ${parts.join(', ')}\n`;
+  return `neural-ivp: stage t=${t.toPrecision(6)} cg=${r.cgIterations} rank=${r.preconditionerRank} age=${r.preconditionerAge} residual=${r.residual.toExponential(2)} seconds: ${parts.join(', ')}\n`;
 }
 
 export class EvolveRun {

@@ -34,7 +34,7 @@ export type SavedForm =
   | { readonly type: 'share' }
   /** A number in [0, 1). */
   | { readonly type: 'partShare'; readonly legacy?: number }
-  | { readonly type: 'count'; readonly min?: number }
+  | { readonly type: 'count'; readonly min?: number; readonly legacy?: number }
   | { readonly type: 'boolean'; readonly legacy?: boolean }
   | { readonly type: 'choice'; readonly choices: readonly string[]; readonly legacy?: string };
 
@@ -223,6 +223,14 @@ export const LINEAR = {
     flag: '--rank',
     native: true,
     saved: { type: 'count' },
+  },
+  maxRank: {
+    doc: "the rank a block's preconditioner may grow to when its solves need many CG iterations; ≤ rank: fixed",
+    defaults: { default: 400, paper: 0 },
+    read: integer(0, 100_000, 'the largest Nyström rank a block may grow to; at most rank: a fixed rank'),
+    native: true,
+    // Files written before the option existed were solved at a fixed rank.
+    saved: { type: 'count', legacy: 0 },
   },
   mu: {
     doc: 'the regularization μ, scaled as muScale says',
@@ -415,7 +423,7 @@ export const IMPORTANCE = {
   },
   imageShare: {
     doc: "the share of the kernels at the embedding's images: half a box from a drawn centre, in [0, 1)",
-    defaults: both(0.25),
+    defaults: both(0.5),
     read: (path: string, v: unknown): number => {
       const share = nonNegative('the share of the kernels placed at images, in [0, 1)')(path, v);
       if (share >= 1) throw new SpecError(path, `expected a number in [0, 1), got ${share}`);

@@ -111,6 +111,12 @@ export interface PcgOptions {
   /** Preconditioner rank per field block; 0 = plain CG (default 100; 'paper': 200). */
   rank?: number;
   /**
+   * The rank a block's preconditioner may grow to, doubling, when its solves need many CG
+   * iterations and the saving pays for the dearer preconditioner; at most `rank`: a fixed rank
+   * (default 400; 'paper': 0).
+   */
+  maxRank?: number;
+  /**
    * Regularization μ in (M + μI) θ̇ = F, scaled as `muScale` says (default 1e-6). A problem with no
    * damping (transport) carries every step's projection residual to T: use a smaller μ such as 1e-8
    * there, at more CG iterations, after an accurate (Gauss–Newton) fit (docs/accuracy.md). For a
@@ -255,7 +261,7 @@ export interface ImportanceOptions {
   /**
    * The share of the kernels, in [0, 1), placed at the embedding's images: a drawn centre moved by
    * half the box's width along a random non-empty set of axes, where the network's periodic
-   * features put spurious copies of a narrow solution (default 0.25).
+   * features put spurious copies of a narrow solution (default 0.5).
    */
   imageShare?: number;
 }

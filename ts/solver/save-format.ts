@@ -490,6 +490,7 @@ function savedValue(form: SavedForm, v: unknown, what: string): unknown {
       return x;
     }
     case 'count': {
+      if (v === undefined && form.legacy !== undefined) return form.legacy;
       const n = count(v, what);
       if (n < (form.min ?? 0)) throw new SolutionFileError(`${what}: expected an integer ≥ ${form.min}`);
       return n;
