@@ -124,8 +124,10 @@ void grow(KeptPreconditioner& P, const LinearSolverConfig& config, int64_t itera
       return;
     }
   }
-  // From the rank asked for: a sampled-rows preconditioner may hold fewer pairs (preconditioning.h).
+  // A sampled-rows preconditioner that kept fewer pairs than asked found no more that it can
+  // resolve (preconditioning.h), so a larger rank would only cost a rebuild.
   const int64_t asked = P.blockRank > 0 ? P.blockRank : config.rank;
+  if (P.rank < asked) return;
   const int64_t grown = std::min(2 * asked, config.maxRank);
   if (grown <= asked || P.grownRebuildIterations <= P.rebuildIterations) return;
   const double k = static_cast<double>(iterations), solves = static_cast<double>(P.served);

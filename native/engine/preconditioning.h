@@ -32,7 +32,8 @@
 // application; the kept preconditioner is then dropped so that the next solve builds at the new
 // rank. That solve's iterations against those before measure what a doubling does on this block
 // and replace the √2 for the next decision; a doubling that did not cut them by a tenth stops
-// growth for good.
+// growth for good. A preconditioner holding fewer pairs than asked (sampled rows resolve no more)
+// does not grow.
 #pragma once
 #include <ATen/ATen.h>
 

@@ -33,12 +33,13 @@ struct ScriptedBlock {
   std::vector<int64_t> builtRanks;
   std::vector<int64_t> solvedRanks;
   double costPerRank = 0.01;
+  int64_t pairs = 1 << 20;  // the most eigenpairs a build resolves
 
   KeptPreconditioner build(bool, int64_t rank) {
     builtRanks.push_back(rank);
     KeptPreconditioner P;
     P.preconditioner = std::make_shared<const Identity>(rank);
-    P.rank = rank;
+    P.rank = std::min(rank, pairs);
     P.rebuildIterations = costPerRank * static_cast<double>(rank);
     P.grownRebuildIterations = 2 * costPerRank * static_cast<double>(rank);
     P.applyShare = 0.01;
@@ -126,6 +127,16 @@ TEST(PreconditionerGrowth, AMeasuredDoublingPredictsTheNext) {
   EXPECT_EQ(block.builtRanks, (std::vector<int64_t>{100, 200, 400}));
   EXPECT_NEAR(state.growthRatio, 1.0, 1e-12);  // 100 at rank 400 as at 200: it helped no more
   EXPECT_TRUE(state.growthStopped);
+}
+
+// A preconditioner that kept fewer pairs than asked (sampled rows resolve no more) does not grow,
+// however many iterations its solves need.
+TEST(PreconditionerGrowth, FewerPairsThanAskedKeepTheRank) {
+  ScriptedBlock block{flat, {}, {}, 0.01, 60};
+  KeptPreconditioner state;
+  for (int i = 0; i < 3; ++i) block.solve(state, growing(100, 400, false));
+  EXPECT_EQ(block.builtRanks, (std::vector<int64_t>{100, 100, 100}));
+  EXPECT_EQ(state.blockRank, 0);
 }
 
 // maxRank at most rank (the paper preset's 0) keeps the rank fixed however many iterations.
