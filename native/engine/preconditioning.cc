@@ -114,27 +114,28 @@ namespace {
 
 // Growth (preconditioning.h) after a fresh preconditioner's solve of `iterations` CG iterations.
 void grow(KeptPreconditioner& P, const LinearSolverConfig& config, int64_t iterations) {
-  if (P.growthStopped || P.rank <= 0) return;
-  if (P.iterationsBeforeGrowth > 0) {
+  RankGrowth& g = P.growth;
+  if (g.stopped || P.rank <= 0) return;
+  if (g.iterationsBefore > 0) {
     // The first fresh solve since a doubling measures what a doubling does on this block.
-    P.growthRatio = static_cast<double>(iterations) / static_cast<double>(P.iterationsBeforeGrowth);
-    P.iterationsBeforeGrowth = 0;
-    if (P.growthRatio > 0.9) {
-      P.growthStopped = true;
+    g.ratio = static_cast<double>(iterations) / static_cast<double>(g.iterationsBefore);
+    g.iterationsBefore = 0;
+    if (g.ratio > 0.9) {
+      g.stopped = true;
       return;
     }
   }
   // A sampled-rows preconditioner that kept fewer pairs than asked found no more that it can
   // resolve (preconditioning.h), so a larger rank would only cost a rebuild.
-  const int64_t asked = P.blockRank > 0 ? P.blockRank : config.rank;
+  const int64_t asked = g.asked(config.rank);
   if (P.rank < asked) return;
   const int64_t grown = std::min(2 * asked, config.maxRank);
   if (grown <= asked || P.grownRebuildIterations <= P.rebuildIterations) return;
-  const double k = static_cast<double>(iterations), solves = static_cast<double>(P.served);
-  const double saved = solves * k * (1.0 - P.growthRatio - P.applyShare);
+  const double k = static_cast<double>(iterations), solves = static_cast<double>(g.served);
+  const double saved = solves * k * (1.0 - g.ratio - P.applyShare);
   if (saved <= P.grownRebuildIterations - P.rebuildIterations) return;
-  P.blockRank = grown;
-  P.iterationsBeforeGrowth = iterations;
+  g.rank = grown;
+  g.iterationsBefore = iterations;
   P.preconditioner = nullptr;  // the next solve builds at the new rank
 }
 
@@ -149,14 +150,12 @@ BlockSolve solvePreconditioned(
   // The block's mode (sampled rows, or the full sketch once sampled rows fell short) and its rank
   // last for the state's life; the preconditioner itself only with reuse.
   const auto rebuild = [&]() {
-    const KeptPreconditioner mode = P;
-    P = build(mode.fullSketch || sampleParallel, mode.blockRank > 0 ? mode.blockRank : config.rank);
-    P.fullSketch = mode.fullSketch;
-    P.blockRank = mode.blockRank;
-    P.served = mode.preconditioner ? std::max<int64_t>(1, mode.age + 1) : mode.served;
-    P.iterationsBeforeGrowth = mode.iterationsBeforeGrowth;
-    P.growthRatio = mode.growthRatio;
-    P.growthStopped = mode.growthStopped;
+    const bool fullSketch = P.fullSketch;
+    RankGrowth growth = P.growth;
+    if (P.preconditioner) growth.served = std::max<int64_t>(1, P.age + 1);
+    P = build(fullSketch || sampleParallel, growth.asked(config.rank));
+    P.fullSketch = fullSketch;
+    P.growth = growth;
     if (P.preconditioner) ++out.built;
   };
   const bool kept = config.reusePreconditioner && P.preconditioner != nullptr && config.rank > 0;

@@ -52,24 +52,29 @@ class GradientRows;
 class Linearization;
 struct LinearSolverConfig;
 
+// Growth (above): what a block knows for its next decision, kept across rebuilds.
+struct RankGrowth {
+  int64_t rank = 0;                    // the block's rank (0: linear.rank)
+  int64_t served = 1;                  // solves the last replaced preconditioner served
+  int64_t iterationsBefore = 0;        // the fresh solve that made the rank grow (0: none pending)
+  double ratio = 0.70710678118654752;  // iterations after a doubling over those before
+  bool stopped = false;
+  int64_t asked(int64_t configured) const { return rank > 0 ? rank : configured; }
+};
+
 // One field block's preconditioner and what is known about it.
 struct KeptPreconditioner {
   std::shared_ptr<const Preconditioner> preconditioner;  // null: none (kept)
   bool sampled = false;                                  // built from sampled rows (not the full sketch)
-  bool fullSketch = false;        // the block's mode: sampled rows fell short once, so the full sketch
-  int64_t rank = 0;               // pairs it holds
-  int64_t age = 0;                // solves since it was built (0: built for the current one)
-  int64_t freshIterations = 0;    // CG iterations of the solve it was built for
-  double rebuildIterations = 0;   // a rebuild's cost in CG iterations of this block
-  double escalateIterations = 0;  // sampled rows: the full sketch's cost in CG iterations
-  // Growth (above): the block's rank (0: linear.rank), and what is known for the next decision.
-  int64_t blockRank = 0;
-  double grownRebuildIterations = 0;         // a rebuild at twice the rank, in CG iterations
-  double applyShare = 0;                     // one application of P⁻¹ in CG iterations
-  int64_t served = 1;                        // solves the last replaced preconditioner served
-  int64_t iterationsBeforeGrowth = 0;        // the fresh solve that made the rank grow (0: none pending)
-  double growthRatio = 0.70710678118654752;  // iterations after a doubling over those before
-  bool growthStopped = false;
+  bool fullSketch = false;            // the block's mode: sampled rows fell short once, so the full sketch
+  int64_t rank = 0;                   // pairs it holds
+  int64_t age = 0;                    // solves since it was built (0: built for the current one)
+  int64_t freshIterations = 0;        // CG iterations of the solve it was built for
+  double rebuildIterations = 0;       // a rebuild's cost in CG iterations of this block
+  double escalateIterations = 0;      // sampled rows: the full sketch's cost in CG iterations
+  double grownRebuildIterations = 0;  // a rebuild at twice the rank, in CG iterations
+  double applyShare = 0;              // one application of P⁻¹ in CG iterations
+  RankGrowth growth;                  // the block's, carried across rebuilds
 };
 
 // Preconditioning state between evaluations: each block's mode and, with reuse, its
@@ -85,7 +90,7 @@ struct PreconditionerCache {
 // Nyström sketch's products go through it, so mixed precision and sample-parallel sums apply to
 // them); mu: the system's Tikhonov term. gradient (may be null) with beta > 0: the block is graded
 // (engine/gradient_rows.h), and a row sample takes each sampled point's value and gradient rows.
-// `rank`: the block's rank (KeptPreconditioner::blockRank, or linear.rank).
+// `rank`: the block's rank (RankGrowth::asked).
 KeptPreconditioner buildPreconditioner(const Linearization& lin, int64_t field, const SpdOperator& M,
                                        const LinearSolverConfig& config, int64_t rank, double mu,
                                        at::Generator& gen, bool fullSketch,

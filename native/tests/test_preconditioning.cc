@@ -91,7 +91,7 @@ TEST(PreconditionerGrowth, ManyIterationsDoubleTheRankUpToMaxRank) {
   // 400 iterations at rank 100 save ≈ 113 against a rebuild dearer by 1: grow; 283 at 200 the same.
   EXPECT_EQ(block.builtRanks, (std::vector<int64_t>{100, 200, 400}));
   EXPECT_EQ(block.solvedRanks, (std::vector<int64_t>{100, 200, 400, 400, 400}));
-  EXPECT_EQ(state.blockRank, 400);
+  EXPECT_EQ(state.growth.rank, 400);
   EXPECT_EQ(state.age, 2);  // the rank-400 preconditioner was kept for the last two solves
 }
 
@@ -103,7 +103,7 @@ TEST(PreconditionerGrowth, FewIterationsKeepTheRank) {
   const LinearSolverConfig config = growing(100, 400, false);
   for (int i = 0; i < 3; ++i) block.solve(state, config);
   EXPECT_EQ(block.builtRanks, (std::vector<int64_t>{100, 100, 100}));
-  EXPECT_EQ(state.blockRank, 0);
+  EXPECT_EQ(state.growth.rank, 0);
 }
 
 // A doubling that did not cut the iterations by a tenth stops growth for good.
@@ -113,7 +113,7 @@ TEST(PreconditionerGrowth, GrowthThatDidNotHelpStops) {
   const LinearSolverConfig config = growing(100, 800, false);
   for (int i = 0; i < 4; ++i) block.solve(state, config);
   EXPECT_EQ(block.builtRanks, (std::vector<int64_t>{100, 200, 200, 200}));
-  EXPECT_TRUE(state.growthStopped);
+  EXPECT_TRUE(state.growth.stopped);
 }
 
 // The first doubling's effect predicts the next: 300 iterations at rank 100 and 100 at rank 200
@@ -125,8 +125,8 @@ TEST(PreconditionerGrowth, AMeasuredDoublingPredictsTheNext) {
   const LinearSolverConfig config = growing(100, 800, false);
   for (int i = 0; i < 3; ++i) block.solve(state, config);
   EXPECT_EQ(block.builtRanks, (std::vector<int64_t>{100, 200, 400}));
-  EXPECT_NEAR(state.growthRatio, 1.0, 1e-12);  // 100 at rank 400 as at 200: it helped no more
-  EXPECT_TRUE(state.growthStopped);
+  EXPECT_NEAR(state.growth.ratio, 1.0, 1e-12);  // 100 at rank 400 as at 200: it helped no more
+  EXPECT_TRUE(state.growth.stopped);
 }
 
 // A preconditioner that kept fewer pairs than asked (sampled rows resolve no more) does not grow,
@@ -136,7 +136,7 @@ TEST(PreconditionerGrowth, FewerPairsThanAskedKeepTheRank) {
   KeptPreconditioner state;
   for (int i = 0; i < 3; ++i) block.solve(state, growing(100, 400, false));
   EXPECT_EQ(block.builtRanks, (std::vector<int64_t>{100, 100, 100}));
-  EXPECT_EQ(state.blockRank, 0);
+  EXPECT_EQ(state.growth.rank, 0);
 }
 
 // maxRank at most rank (the paper preset's 0) keeps the rank fixed however many iterations.
@@ -159,11 +159,11 @@ TEST(PreconditionerGrowth, TheSavingCountsTheSolvesAPreconditionerServed) {
   KeptPreconditioner state;
   const LinearSolverConfig config = growing(2000, 4000, true);
   block.solve(state, config);  // fresh, served 1: no growth
-  EXPECT_EQ(state.blockRank, 0);
+  EXPECT_EQ(state.growth.rank, 0);
   block.solve(state, config);  // kept (age 1)
   block.solve(state, config);  // kept, hits its cap: rebuilt; the old one served 2 solves
-  EXPECT_EQ(state.served, 2);
-  EXPECT_EQ(state.blockRank, 4000);
+  EXPECT_EQ(state.growth.served, 2);
+  EXPECT_EQ(state.growth.rank, 4000);
 }
 
 }  // namespace
