@@ -483,6 +483,7 @@ function savedValues(
 }
 
 function savedValue(form: SavedForm, v: unknown, what: string): unknown {
+  if (v === undefined && 'legacy' in form && form.legacy !== undefined) return form.legacy;
   switch (form.type) {
     case 'positive': {
       const x = finite(v, what);
@@ -490,7 +491,6 @@ function savedValue(form: SavedForm, v: unknown, what: string): unknown {
       return x;
     }
     case 'count': {
-      if (v === undefined && form.legacy !== undefined) return form.legacy;
       const n = count(v, what);
       if (n < (form.min ?? 0)) throw new SolutionFileError(`${what}: expected an integer ≥ ${form.min}`);
       return n;
@@ -501,7 +501,6 @@ function savedValue(form: SavedForm, v: unknown, what: string): unknown {
       return x;
     }
     case 'partShare': {
-      if (v === undefined && form.legacy !== undefined) return form.legacy;
       const x = finite(v, what);
       if (!(x >= 0 && x < 1)) throw new SolutionFileError(`${what}: expected a number in [0, 1)`);
       return x;
@@ -509,11 +508,9 @@ function savedValue(form: SavedForm, v: unknown, what: string): unknown {
     case 'nonNegative':
       return nonNegative(v, what);
     case 'boolean':
-      if (v === undefined && form.legacy !== undefined) return form.legacy;
       if (typeof v !== 'boolean') throw new SolutionFileError(`${what}: expected true or false`);
       return v;
     case 'choice':
-      if (v === undefined && form.legacy !== undefined) return form.legacy;
       if (typeof v !== 'string' || !form.choices.includes(v)) {
         throw new SolutionFileError(`${what}: expected ${form.choices.map((c) => `"${c}"`).join(' or ')}`);
       }
