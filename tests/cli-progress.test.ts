@@ -51,6 +51,7 @@ describe('progress without a terminal', () => {
       restarts: 1,
       rejectedSteps: 2,
       residual: 0.01,
+      heldOutResidual: 0.02,
       errorNorm: 0.42,
       restarted: false,
       seconds: 3,

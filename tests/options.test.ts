@@ -38,7 +38,7 @@ const defaults: Omit<ResolvedOptions, 'problem'> = {
     embeddingScale: 1.5,
     embedding: true,
   },
-  samples: { count: 4000, sequence: 'sobol', importance: false },
+  samples: { count: 4000, heldOut: 1000, sequence: 'sobol', importance: false },
   margin: 0,
   linear: {
     method: 'pcg',
@@ -81,7 +81,7 @@ const defaults: Omit<ResolvedOptions, 'problem'> = {
 const paper: Omit<ResolvedOptions, 'problem'> = {
   preset: 'paper',
   network: { ...defaults.network, width: 100, frequencies: 5, decay: 1 },
-  samples: { count: 10_000, sequence: 'uniform', importance: false },
+  samples: { count: 10_000, heldOut: 0, sequence: 'uniform', importance: false },
   margin: 0,
   linear: {
     method: 'pcg',

@@ -108,7 +108,15 @@ describe('renderReport (HTML text)', () => {
 
   it('plots the seconds per step by part when the history records them', () => {
     expect(html).not.toContain('data-plot="cost"');
-    const cost = { sampling: 0.01, jets: 0.2, plan: 0.001, linearization: 0, preconditioner: 0.05, cg: 0.4 };
+    const cost = {
+      sampling: 0.01,
+      jets: 0.2,
+      plan: 0.001,
+      linearization: 0,
+      preconditioner: 0.05,
+      cg: 0.4,
+      heldOut: 0.002,
+    };
     const costed = renderReport(
       data({
         history: history().map((r, k) => ({

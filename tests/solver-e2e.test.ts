@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { problems } from '../ts/problems/index';
 import { NeuralIVP } from '../ts/solver/neural-ivp';
 import type { NeuralIVPOptions } from '../ts/solver/options';
+import { heldOutWarning } from '../ts/solver/projection-check';
 import { Solution } from '../ts/solver/solution';
 import { testDevice } from './helpers/device';
 
@@ -233,5 +234,43 @@ describe('NeuralIVP end to end (native session)', { timeout: 300_000 }, () => {
     expect(restarted.history.some((r) => r.restarted)).toBe(true);
     expect(plainMean).toBeGreaterThan(0);
     expect(restartedMean).toBeLessThan(plainMean);
+  });
+
+  it('the held-out residual stays at the step residual with many samples per parameter and far above it with few', async () => {
+    const T = 0.01;
+    // Undamped high octaves make the tangent space's kernel local: few points then pin θ̇ down
+    // on themselves only.
+    const base = ciOptions({
+      network: { width: 16, depth: 2, frequencies: 5, decay: 0 },
+      fit: { tol: 1e-4, maxIterations: 15, samples: 1000 },
+    });
+    const ivp = new NeuralIVP({ problem: heat, ...base, samples: { count: 4000, heldOut: 2000 } });
+    const p = ivp.parameterCount;
+    const ratios = (sol: Solution) => sol.history.map((r) => (r.heldOutResidual as number) / r.residual);
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+    const many = await ivp.evolve(T);
+    expect(4000).toBeGreaterThan(5 * p);
+    expect(many.history.every((r) => Number.isFinite(r.heldOutResidual))).toBe(true);
+    expect(Math.max(...ratios(many))).toBeLessThan(1.5);
+    expect(heldOutWarning(many.history)).toBeUndefined();
+    const few = await new NeuralIVP({ problem: heat, ...base, samples: { count: 40, heldOut: 2000 } }).evolve(T);
+    console.log(
+      `heat-2d, p = ${p}: held-out / step residual ${median(ratios(many)).toFixed(2)} at n = 4000, ` +
+        `${median(ratios(few)).toFixed(1)} at n = 40 (medians over the steps)`,
+    );
+    expect(median(ratios(few))).toBeGreaterThan(5);
+    expect(heldOutWarning(few.history)).toContain('held-out points');
+    const unmeasured = await new NeuralIVP({ problem: heat, ...base, samples: { count: 4000, heldOut: 0 } }).evolve(T);
+    expect(unmeasured.history.some((r) => 'heldOutResidual' in r)).toBe(false);
+  });
+
+  it("samples.sequence reaches the session: 'uniform' and 'sobol' draw different points, each the same again", async () => {
+    const residuals = async (sequence: 'uniform' | 'sobol') => {
+      const ivp = new NeuralIVP({ problem: heat, ...ciOptions({ samples: { count: 500, sequence } }) });
+      return (await ivp.evolve(0.005)).history.map((r) => r.residual);
+    };
+    const uniform = await residuals('uniform');
+    expect(await residuals('uniform')).toEqual(uniform);
+    expect(await residuals('sobol')).not.toEqual(uniform);
   });
 });

@@ -130,14 +130,23 @@ export class FakeSession implements NativeSession {
     const nan = this.options.nanAfterSolves !== undefined && this.solves > this.options.nanAfterSolves;
     const out = theta.map((x) => (nan ? Number.NaN : -rate * x));
     const cg = (this.options.cg ?? (() => 10))(this.age++);
-    const seconds = { sampling: resample ? 0.001 : 0, jets: 0.002, plan: 0, linearization: 0, preconditioner: 0.001 };
+    const seconds = {
+      sampling: resample ? 0.001 : 0,
+      jets: 0.002,
+      plan: 0,
+      linearization: 0,
+      preconditioner: 0.001,
+      heldOut: resample ? 0.001 : 0,
+    };
     return {
       handle: this.write(out),
       finite: !nan,
       cgIterations: cg,
       residual: 0.01,
+      // Measured by the stage that drew the attempt's samples only, as the native session does.
+      heldOutResidual: resample ? 0.03 : Number.NaN,
       converged: true,
-      seconds: { ...seconds, cg: 0.001 * cg, total: 0.004 + 0.001 * cg + seconds.sampling },
+      seconds: { ...seconds, cg: 0.001 * cg, total: 0.004 + 0.001 * cg + seconds.sampling + seconds.heldOut },
       preconditionerRank: 20,
       preconditionerAge: 0,
       preconditionersBuilt: 1,

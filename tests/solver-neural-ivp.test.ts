@@ -171,8 +171,8 @@ describe('NeuralIVP (fake session)', () => {
     expect(sol.stats.dynamicsEvaluations).toBe(4 * attempts); // rk23 without FSAL: 4 solves per attempt
     expect(sol.stats.cgIterations).toBe(10 * sol.stats.dynamicsEvaluations);
     expect(sol.history).toHaveLength(sol.stats.steps);
-    // The fake's stage seconds: sampling 1 ms on an attempt's first stage, jets 2 ms, one
-    // preconditioner built (1 ms), CG 1 ms per iteration.
+    // The fake's stage seconds: sampling and the held-out residual 1 ms each on an attempt's
+    // first stage, jets 2 ms, one preconditioner built (1 ms), CG 1 ms per iteration.
     const stage = (first: boolean) => ({
       sampling: first ? 0.001 : 0,
       jets: 0.002,
@@ -180,6 +180,7 @@ describe('NeuralIVP (fake session)', () => {
       linearization: 0,
       preconditioner: 0.001,
       cg: 0.01,
+      heldOut: first ? 0.001 : 0,
     });
     const close = (x: number) => expect.closeTo(x, 12);
     expect(sol.history[0]).toEqual({
@@ -187,6 +188,7 @@ describe('NeuralIVP (fake session)', () => {
       h: 20 * 1e-4,
       cgIterations: 40,
       residual: 0.01,
+      heldOutResidual: 0.03, // the first stage's: it drew the attempt's samples
       restarted: false,
       cost: {
         sampling: close(0.001),
@@ -195,6 +197,7 @@ describe('NeuralIVP (fake session)', () => {
         linearization: 0,
         preconditioner: close(0.004),
         cg: close(0.04),
+        heldOut: close(0.001),
         stages: [stage(true), stage(false), stage(false), stage(false)],
         preconditionerRank: 20,
         preconditionerAge: 0,
@@ -208,6 +211,7 @@ describe('NeuralIVP (fake session)', () => {
       linearization: 0,
       preconditioner: close(0.001 * evaluations),
       cg: close(0.01 * evaluations),
+      heldOut: close(0.001 * attempts),
     });
     expect(progress).toHaveLength(sol.stats.steps);
     expect(progress.map((p) => p.cost)).toEqual(sol.history.map((r) => r.cost));

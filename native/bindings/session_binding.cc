@@ -56,6 +56,10 @@ SessionConfig readSessionConfig(const Napi::Value& value) {
   c.jets.laplacian = boolArg(jets.Get("laplacian"), "plan.jets.laplacian");
   c.jets.pairs = parsePairs(jets.Get("pairs"), "plan.jets.pairs", c.network.dim);
   c.samples = countArg(o.Get("samples"), "samples", 1, kMaxCount);
+  // Absent in configs written before it existed: no held-out points.
+  c.heldOutSamples = present(o.Get("heldOutSamples"))
+                         ? countArg(o.Get("heldOutSamples"), "heldOutSamples", 0, kMaxCount)
+                         : 0;
   const Napi::Object linear = objectArg(o.Get("linear"), "linear");
   const Napi::Value method = linear.Get("method");
   c.linear.mu = numberArg(linear.Get("mu"), "linear.mu");
@@ -97,12 +101,15 @@ SessionConfig readSessionConfig(const Napi::Value& value) {
     c.network.device = at::Device(
         at::kCUDA, static_cast<c10::DeviceIndex>(countArg(o.Get("deviceIndex"), "deviceIndex", 0, 127)));
   // Absent in configs made before it existed: uniform points, no importance sampling.
+  c.sampling.sequence = PointSequence::Uniform;
   if (present(o.Get("sampling"))) {
     const Napi::Object sampling = objectArg(o.Get("sampling"), "sampling");
     const Napi::Value sequence = sampling.Get("sequence");
     if (sequence.StrictEquals(Napi::String::New(env, "sobol"))) {
       c.sampling.sequence = PointSequence::Sobol;
-    } else if (!sequence.StrictEquals(Napi::String::New(env, "uniform"))) {
+    } else if (sequence.StrictEquals(Napi::String::New(env, "uniform"))) {
+      c.sampling.sequence = PointSequence::Uniform;
+    } else {
       throwType(env, "sampling.sequence must be 'uniform' or 'sobol'");
     }
     if (present(sampling.Get("importance"))) {
@@ -353,16 +360,18 @@ Napi::Value SessionWrap::Stage(const Napi::CallbackInfo& info) {
           o.Set("finite", out.result.finite);
           o.Set("cgIterations", static_cast<double>(out.result.dynamics.cgIterations));
           o.Set("residual", out.result.dynamics.residual);
+          o.Set("heldOutResidual", out.result.heldOutResidual);
           o.Set("converged", out.result.dynamics.converged);
           const StageSeconds& s = out.result.dynamics.seconds;
           Napi::Object seconds = Napi::Object::New(env);
           seconds.Set("sampling", out.result.samplingSeconds);
+          seconds.Set("heldOut", out.result.heldOutSeconds);
           seconds.Set("jets", s.jets);
           seconds.Set("plan", s.plan);
           seconds.Set("linearization", s.linearization);
           seconds.Set("preconditioner", s.preconditioner);
           seconds.Set("cg", s.cg);
-          seconds.Set("total", out.result.samplingSeconds + s.total);
+          seconds.Set("total", out.result.samplingSeconds + s.total + out.result.heldOutSeconds);
           o.Set("seconds", seconds);
           o.Set("preconditionerRank", static_cast<double>(out.result.dynamics.preconditionerRank));
           o.Set("preconditionerAge", static_cast<double>(out.result.dynamics.preconditionerAge));

@@ -48,6 +48,7 @@ inline constexpr int64_t adamSteps = 50000;
 
 namespace samples {
 inline constexpr int64_t count = 4000;
+inline constexpr int64_t heldOut = 1000;
 inline constexpr std::string_view sequence = "sobol";
 }  // namespace samples
 

@@ -391,4 +391,31 @@ double Dynamics::residual(const at::Tensor& theta, double t, const SampleSet& sa
   return evaluate(theta, t, samples, at::Tensor(), gen).residual;
 }
 
+double Dynamics::heldOutResidual(const at::Tensor& theta, double t, const at::Tensor& thetaDot,
+                                 const SampleSet& samples) const {
+  checkArguments(theta, samples, thetaDot);
+  Evaluation ev(*this, theta, samples);
+  const Program& program = rhs_.program();
+  const StaticValues* statics = staticsUsable(program, samples.statics) ? &samples.statics : nullptr;
+  if (program.usesFields()) {
+    Jets jets;
+    ev.lin.emplace(*network_, ev.theta, ev.points, jets_, jets, ev.rowScale);
+    ev.result.f = rhs_.evaluate(ev.points, t, &jets, statics);
+  } else {
+    ev.lin.emplace(*network_, ev.theta, ev.points, ev.rowScale);
+    ev.result.f = rhs_.evaluate(ev.points, t, nullptr, statics);
+  }
+  const at::Tensor f = ev.result.f.to(network_->options());
+  const at::Tensor fw = ev.rowScale.defined() ? f * ev.rowScale.unsqueeze(1) : f;
+  const at::Tensor v = thetaDot.reshape({network_->parameterCount(), 1}).to(network_->options());
+  const at::Tensor Jv = ev.lin->jvp(v).squeeze(2);  // n×k, rows scaled like fw
+  at::Tensor sums = at::stack({(Jv - fw).square().sum(), fw.square().sum()});
+  sumOverRanks(ev.comm, {sums});
+  const at::Tensor host = toHost(sums);
+  const double num = host.data_ptr<double>()[0], den = host.data_ptr<double>()[1];
+  if (!std::isfinite(num) || !std::isfinite(den)) return std::numeric_limits<double>::quiet_NaN();
+  if (den > 0) return std::sqrt(num / den);
+  return num == 0 ? 0.0 : std::numeric_limits<double>::infinity();
+}
+
 }  // namespace nivp

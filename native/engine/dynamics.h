@@ -140,6 +140,14 @@ class Dynamics {
   // only DynamicsResult::residual.
   double residual(const at::Tensor& theta, double t, const SampleSet& samples, at::Generator& gen) const;
 
+  // The relative residual sqrt(Σ(Jθ̇ − f)² / Σ f²) of a given θ̇ on other samples than it was
+  // solved on (rows weighted as evaluate weighs them): how well the projection holds between its
+  // points. With fewer points than parameters, θ̇ can match f on its own points and miss it
+  // elsewhere; the paper validates on such samples. L² rows only (no gradient rows). NaN when θ̇,
+  // θ or f is not finite.
+  double heldOutResidual(const at::Tensor& theta, double t, const at::Tensor& thetaDot,
+                         const SampleSet& samples) const;
+
   // A sample-parallel run: the samples passed in are this process's share, and every sum over
   // points (M·v and the sketch, F, the residual's sums, a dense solve's JᵀJ) is completed over
   // all processes by `communicator` (null: one process).

@@ -21,6 +21,10 @@ at::Generator seeded(uint64_t seed) { return at::make_generator<at::CPUGenerator
 enum Stream : uint64_t { Sampling = 1, Sketch = 2, Fitting = 3, Evaluation = 4 };
 at::Generator stream(uint64_t seed, Stream which) { return seeded(seed * 4 + which); }
 
+// The held-out points' stream, apart from the four above (seed·4 + k covers every integer, so it
+// is spread by the share mix with a share index no run reaches).
+uint64_t heldOutSeed(uint64_t seed) { return shareSeed(seed * 4 + Sampling, int64_t{1} << 40); }
+
 JetRequest noJets() { return JetRequest{}; }
 
 // A set drawn in shares is solved with the full Nyström sketch, as a sample-parallel run must (each
@@ -54,6 +58,7 @@ Session::Session(SessionConfig config)
   sampling_ = streams(config_.seed * 4 + Sampling);
   fitting_ = streams(config_.seed * 4 + Fitting);
   evaluation_ = streams(config_.seed * 4 + Evaluation);
+  heldOut_ = streams(heldOutSeed(config_.seed));
   // The right-hand side is checked by Dynamics. Programs index their nodes and the fields' jets,
   // so these checks are memory safety, not option validation (which is TypeScript's).
   const auto& cfg = config_.network;
@@ -143,24 +148,47 @@ at::Tensor absoluteMass(const at::Tensor& values) {
 
 }  // namespace
 
-WeightedPoints Session::pointShares(int64_t total, Streams& streams, const Target& mass) {
+std::pair<WeightedPoints, WeightedPoints> Session::pointShares(int64_t total, Streams& streams,
+                                                               const Target& mass, int64_t heldOutTotal) {
   const SamplingConfig& sampling = config_.sampling;
-  const ShareSource source = [&](int64_t n, size_t, at::Generator& gen) {
+  std::vector<Batch> heldOutParts;
+  const ShareSource source = [&](int64_t n, size_t share, at::Generator& gen) {
     // Each share follows its own proposal, built from its own stream: every share's weights are
     // exact for its points, so the union stays unbiased and a one-process run drawing all shares
-    // reproduces a distributed one.
+    // reproduces a distributed one. The held-out points come from the same proposal, drawn from
+    // their own stream, so that measuring leaves the solve's points as they were.
+    const int64_t m = heldOutTotal > 0 ? config_.shares.size(heldOutTotal, config_.shares.drawn[share]) : 0;
     if (mass) {
       const auto mixture = proposal(mass, gen);
       if (mixture) {
         const WeightedPoints drawn = mixture->sample(n, sampling.sequence, gen);
+        if (m > 0) {
+          const WeightedPoints held = mixture->sample(m, sampling.sequence, heldOut_[share]);
+          heldOutParts.push_back(Batch{held.points, held.points, held.weights});
+        }
         return Batch{drawn.points, drawn.points, drawn.weights};
       }
+    }
+    if (m > 0) {
+      const at::Tensor held = plainPoints(m, heldOut_[share]);
+      heldOutParts.push_back(Batch{held, held, at::Tensor()});
     }
     const at::Tensor points = plainPoints(n, gen);
     return Batch{points, points, at::Tensor()};
   };
   const Batch drawn = drawShares(source, total, streams);
-  return WeightedPoints{drawn.points, drawn.weights};
+  WeightedPoints heldOut;
+  if (!heldOutParts.empty()) {
+    std::vector<at::Tensor> points, weights;
+    for (const Batch& b : heldOutParts) {
+      points.push_back(b.points);
+      if (b.weights.defined()) weights.push_back(b.weights);
+    }
+    heldOut.points = at::cat(points);
+    // Every share weighted or none: they share one importance setting and one mass.
+    if (weights.size() == heldOutParts.size()) heldOut.weights = at::cat(weights);
+  }
+  return {WeightedPoints{drawn.points, drawn.weights}, heldOut};
 }
 
 template <typename F>
@@ -189,6 +217,7 @@ void Session::join(const DistributedConfig& config) {
   sampling_ = streams(config_.seed * 4 + Sampling);
   fitting_ = streams(config_.seed * 4 + Fitting);
   evaluation_ = streams(config_.seed * 4 + Evaluation);
+  heldOut_ = streams(heldOutSeed(config_.seed));
   dynamics_.setCommunicator(comm);
   samples_.reset();
   preconditioners_.clear();
@@ -201,9 +230,16 @@ int64_t Session::checkReplicated(const at::Tensor& theta, double t, const std::s
 void Session::resample(const at::Tensor& theta) {
   Target mass;
   if (theta.defined()) mass = [this, theta](const at::Tensor& points) { return evaluate(theta, points); };
-  const WeightedPoints drawn = pointShares(config_.samples, sampling_, mass);
+  // Every share holds at least one held-out point, or none is drawn (its residual sums over shares).
+  const int64_t heldOutTotal = config_.heldOutSamples >= config_.shares.count ? config_.heldOutSamples : 0;
+  const auto [drawn, heldOut] = pointShares(config_.samples, sampling_, mass, heldOutTotal);
   samples_ = dynamics_.samples(drawn.points, drawn.weights);
   samples_->total = config_.samples;
+  heldOutSamples_.reset();
+  if (heldOut.points.defined()) {
+    heldOutSamples_ = dynamics_.samples(heldOut.points, heldOut.weights);
+    heldOutSamples_->total = heldOutTotal;
+  }
 }
 
 StageResult Session::stage(double t, const at::Tensor& base, const Terms& terms, bool resample,
@@ -221,6 +257,12 @@ StageResult Session::stage(double t, const at::Tensor& base, const Terms& terms,
     result.dynamics = dynamics_.evaluate(theta, t, *samples_, lastThetaDot_, sketch_, cancelled, reuse);
     result.finite = result.dynamics.thetaDot.isfinite().all().item<bool>();
     if (result.finite) lastThetaDot_ = result.dynamics.thetaDot;
+    if (resample && heldOutSamples_ && result.finite) {
+      const auto start = std::chrono::steady_clock::now();
+      result.heldOutResidual =
+          dynamics_.heldOutResidual(theta, t, result.dynamics.thetaDot, *heldOutSamples_);
+      result.heldOutSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    }
     return result;
   });
 }

@@ -44,6 +44,9 @@ struct SessionConfig {
   std::optional<Program> initial, exact;
   JetRequest jets;
   int64_t samples = defaults::samples::count;
+  // Points of a second set drawn with each new sample set, from the same proposal, on which the
+  // stage that drew them measures its θ̇'s residual (StageResult::heldOutResidual); 0: none.
+  int64_t heldOutSamples = defaults::samples::heldOut;
   SamplingConfig sampling;
   LinearSolverConfig linear;
   uint64_t seed = defaults::top::seed;
@@ -107,6 +110,10 @@ struct StageResult {
   DynamicsResult dynamics;
   bool finite = false;
   double samplingSeconds = 0;  // drawing the samples, when this stage did (steady clock)
+  // The stage that drew new samples, with SessionConfig::heldOutSamples: θ̇'s relative residual on
+  // the held-out set (Dynamics::heldOutResidual); else NaN.
+  double heldOutResidual = std::numeric_limits<double>::quiet_NaN();
+  double heldOutSeconds = 0;
 };
 
 // How finishStep measures the error estimate err (a change of θ): 'Parameters' ‖err‖₂;
@@ -206,8 +213,10 @@ class Session {
   using Streams = std::vector<at::Generator>;
   Streams streams(uint64_t seed) const;
   Batch drawShares(const ShareSource& source, int64_t total, Streams& streams);
-  // Points (and importance weights, proposal ∝ mass per share) for a set of `total`.
-  WeightedPoints pointShares(int64_t total, Streams& streams, const Target& mass);
+  // Points (and importance weights, proposal ∝ mass per share) for a set of `total`, and with
+  // heldOutTotal > 0 a second set of that many from the same proposals, drawn from heldOut_.
+  std::pair<WeightedPoints, WeightedPoints> pointShares(int64_t total, Streams& streams, const Target& mass,
+                                                        int64_t heldOutTotal = 0);
   // Plain points in the box (the configured sequence), float64 on the CPU.
   at::Tensor plainPoints(int64_t n, at::Generator& gen) const;
   // Runs a step of a distributed run; when it throws, this process leaves the run first, so that
@@ -233,8 +242,8 @@ class Session {
   std::optional<ProgramEvaluator> initial_, exact_;
   std::shared_ptr<Communicator> comm_;
   at::Generator sketch_;  // replicated: the same Nyström test matrices in every process
-  Streams sampling_, fitting_, evaluation_;
-  std::optional<SampleSet> samples_;
+  Streams sampling_, fitting_, evaluation_, heldOut_;
+  std::optional<SampleSet> samples_, heldOutSamples_;
   PreconditionerCache preconditioners_;  // kept across samples; cleared when θ is replaced
   at::Tensor lastThetaDot_;
   int64_t refits_ = 0;

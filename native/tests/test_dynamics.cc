@@ -859,6 +859,37 @@ TEST(Dynamics, WeightedSamplesSolveTheWeightedLeastSquares) {
   EXPECT_THROW(dyn.samples(pr.points, w.narrow(0, 0, n - 1)), std::invalid_argument);
 }
 
+// The held-out residual of a θ̇ solved on one point set, on another weighted set: the weighted
+// sqrt(Σ w(J_B θ̇ − f_B)² / Σ w f_B²) from the explicit J_B and autograd f_B; on the solve's own
+// points it is the residual the solve reported.
+TEST(Dynamics, HeldOutResidualIsTheResidualOnOtherPoints) {
+  for (const bool isWave : {false, true}) {
+    const Problem& pr = problem(isWave);
+    const at::Tensor thetaDot = pcgSolution(isWave).result.thetaDot;
+    Problem other = pr;
+    other.points = uniformPoints(pr.cfg, 300, 31);
+    const Truth tr = truthOf(other);
+    const int64_t n = other.points.size(0), pa = pr.net->fieldParameterCount();
+    const at::Tensor w =
+        at::rand({n}, seeded(32), at::TensorOptions().dtype(at::kDouble)).mul_(1.8).add_(0.2);
+    double num = 0, den = 0;
+    for (int64_t a = 0; a < pr.cfg.fields; ++a) {
+      const at::Tensor misfit = at::mv(tr.J[a], thetaDot.narrow(0, a * pa, pa)) - tr.f.select(1, a);
+      num += (w * misfit.square()).sum().item<double>();
+      den += (w * tr.f.select(1, a).square()).sum().item<double>();
+    }
+    const Dynamics dyn = makeDynamics(pr, pcgConfig(kTightTol, kMu));
+    const double heldOut = dyn.heldOutResidual(pr.theta, 0.0, thetaDot, dyn.samples(other.points, w));
+    std::printf("  [%s] held-out residual %.6f (by hand %.6f), on the solve's points %.6f\n", pr.name.c_str(),
+                heldOut, std::sqrt(num / den), pcgSolution(isWave).result.residual);
+    EXPECT_NEAR(heldOut, std::sqrt(num / den), 1e-10 * std::sqrt(num / den)) << pr.name;
+    const double own = dyn.heldOutResidual(pr.theta, 0.0, thetaDot, dyn.samples(pr.points));
+    EXPECT_NEAR(own, pcgSolution(isWave).result.residual, 1e-10) << pr.name;
+    const at::Tensor nan = at::full_like(thetaDot, std::numeric_limits<double>::quiet_NaN());
+    EXPECT_TRUE(std::isnan(dyn.heldOutResidual(pr.theta, 0.0, nan, dyn.samples(other.points))));
+  }
+}
+
 // μ in units of the solution under importance weights: μ·Σ w u²/(n·k), the domain's mean square
 // that the weights estimate, not the mean over points crowded where |u| is large.
 TEST(Dynamics, RelativeMuUsesTheWeightedMeanSquare) {

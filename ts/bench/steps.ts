@@ -57,6 +57,7 @@ async function main(): Promise<void> {
           `cg ${p.cgIterations}`,
           `rank ${p.cost.preconditionerRank}`,
           `res ${p.residual.toExponential(2)}`,
+          `held-out ${p.heldOutResidual.toExponential(2)}`,
           `wall ${((now - last) / 1000).toFixed(1)} s`,
           `solves ${solve.toFixed(1)} (lin ${linearization.toFixed(1)}, prec ${preconditioner.toFixed(1)}, cg ${cg.toFixed(1)})`,
           `restarts ${p.restarts}`,

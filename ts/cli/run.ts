@@ -17,6 +17,7 @@ import { type FitReport, fitWarning } from '../solver/fit-report';
 import { checkEvolveBudget, EvolveError, type EvolveProgress, NeuralIVP } from '../solver/neural-ivp';
 import { FIT, flagsOfPaths, INTEGRATOR, LINEAR, NETWORK, type OptionTable, SAMPLES, TOP } from '../solver/option-table';
 import type { NeuralIVPOptions } from '../solver/options';
+import { heldOutWarning } from '../solver/projection-check';
 import { writeFileAtomic } from '../solver/save-format';
 import type { SessionFactory, Solution } from '../solver/solution';
 import type { ParamValue } from './args';
@@ -411,14 +412,14 @@ function metricsRecord(
 ): Record<string, unknown> {
   const { solution, warning, stopped, fit } = run;
   const { problem: _problem, ...options } = setup.ivp.options;
-  const fitNote = fitWarning(fit);
+  const warnings = [fitWarning(fit), heldOutWarning(solution.history)].filter((w): w is string => w !== undefined);
   return {
     status: warning === undefined ? 'complete' : 'incomplete',
     ...(warning === undefined ? {} : { warning }),
     // Why an incomplete run stopped: the integrator's reason and the root cause in words.
     ...(stopped === undefined ? {} : { stopped }),
     // Not errors: the run completed (a fit that missed its tolerance, …).
-    warnings: fitNote === undefined ? [] : [fitNote],
+    warnings,
     problem: { ...data.problem, source: setup.source },
     T: extra.T,
     saveAt: setup.saveAt,
@@ -446,4 +447,6 @@ function summary(solution: Solution, data: ReportData, ctx: CliContext): void {
   ctx.stderr(
     `${s.steps} steps (${s.rejectedSteps} rejected), ${s.cgIterations} CG iterations, ${s.restarts} restarts; ${parts.join(', ')}\n`,
   );
+  const heldOut = heldOutWarning(solution.history);
+  if (heldOut !== undefined) ctx.stderr(`warning: ${heldOut}\n`);
 }

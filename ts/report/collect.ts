@@ -5,6 +5,7 @@
  */
 import type { Problem } from '../problem/define';
 import { fitWarning } from '../solver/fit-report';
+import { heldOutWarning } from '../solver/projection-check';
 import type { Solution, SolveSeconds } from '../solver/solution';
 import type { HeatmapSlice, ProfileSlice, ReportData, ReportRecord, ReportSlice, SavedTimeMetrics } from './types';
 
@@ -115,7 +116,9 @@ export async function collectReportData(
 
   const lastStep = solution.history.at(-1);
   const { fit, ...stats } = solution.stats;
-  const fitNote = fit === undefined ? undefined : fitWarning(fit);
+  const warnings = [fit === undefined ? undefined : fitWarning(fit), heldOutWarning(solution.history)].filter(
+    (w): w is string => w !== undefined,
+  );
   return {
     problem: {
       name: solution.name,
@@ -134,7 +137,7 @@ export async function collectReportData(
       solveSeconds: stats.solveSeconds && plain(stats.solveSeconds),
     },
     ...(fit === undefined ? {} : { fit: { ...fit } }),
-    ...(fitNote === undefined ? {} : { warnings: [fitNote] }),
+    ...(warnings.length === 0 ? {} : { warnings }),
     history: solution.history.map((r) => ({ ...r, cost: r.cost && { ...r.cost, stages: r.cost.stages.map(plain) } })),
     T: Math.max(lastStep === undefined ? 0 : lastStep.t + lastStep.h, solution.times.at(-1) ?? 0),
     saved,

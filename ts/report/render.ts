@@ -176,6 +176,7 @@ function convergencePlots(data: ReportData): string[] {
   const restarts = h.filter((r) => r.restarted).map((r) => r.t);
   const empty = 'no accepted steps';
   const savedResidual = data.saved.filter((s) => s.residual !== null);
+  const heldOut = h.filter((r) => r.heldOutResidual !== undefined);
   const plots = [
     linePlotSvg({
       name: 'residual',
@@ -188,6 +189,16 @@ function convergencePlots(data: ReportData): string[] {
       empty,
       series: [
         { label: 'per step', x: t, y: h.map((r) => r.residual), colour: '#1f77b4' },
+        ...(heldOut.length > 0
+          ? [
+              {
+                label: "the step's θ̇ on held-out points",
+                x: heldOut.map((r) => r.t),
+                y: heldOut.map((r) => r.heldOutResidual as number),
+                colour: '#17becf',
+              },
+            ]
+          : []),
         ...(savedResidual.length > 0
           ? [
               {
@@ -246,6 +257,7 @@ function convergencePlots(data: ReportData): string[] {
           part('preconditioner', '#d62728', (c) => c.preconditioner),
           part('linearisation', '#9467bd', (c) => c.linearization),
           part('sampling', '#7f7f7f', (c) => c.sampling),
+          part('held-out residual', '#17becf', (c) => c.heldOut),
         ],
       }),
     );

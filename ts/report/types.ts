@@ -42,6 +42,8 @@ export interface ReportStep {
   readonly h: number;
   readonly cgIterations: number;
   readonly residual: number;
+  /** The step's θ̇ on held-out points (absent when not measured). */
+  readonly heldOutResidual?: number;
   readonly restarted: boolean;
   /** Where the step's time went (absent in solutions saved before it was recorded). */
   readonly cost?: ReportStepCost;

@@ -75,6 +75,8 @@ export interface EvolveProgress {
   rejectedSteps: number;
   /** The step's relative PDE residual (see `StepHistoryRecord`). */
   residual: number;
+  /** Its residual on held-out points (see `StepHistoryRecord.heldOutResidual`); NaN when not measured. */
+  heldOutResidual: number;
   /** The accepted step's local error estimate over the tolerance (≤ 1; see `integrator.errorNorm`). */
   errorNorm: number;
   /** True when a restart (refit) replaced θ before this step. */
@@ -153,7 +155,8 @@ function stageTraceLine(t: number, r: StageResult): string {
   const parts = Object.entries(r.seconds)
     .filter(([, s]) => s >= 0.0005)
     .map(([name, s]) => `${name} ${s.toFixed(3)}`);
-  return `neural-ivp: stage t=${t.toPrecision(6)} cg=${r.cgIterations} rank=${r.preconditionerRank} age=${r.preconditionerAge} residual=${r.residual.toExponential(2)} seconds: ${parts.join(', ')}\n`;
+  const heldOut = Number.isNaN(r.heldOutResidual) ? '' : ` heldOut=${r.heldOutResidual.toExponential(2)}`;
+  return `neural-ivp: stage t=${t.toPrecision(6)} cg=${r.cgIterations} rank=${r.preconditionerRank} age=${r.preconditionerAge} residual=${r.residual.toExponential(2)}${heldOut} seconds: ${parts.join(', ')}\n`;
 }
 
 export class EvolveRun {
@@ -170,6 +173,7 @@ export class EvolveRun {
   private resamplePending = false;
   private attemptCg = 0;
   private attemptResidual = Number.NaN;
+  private attemptHeldOut = Number.NaN;
   private attemptSolves = 0;
   private attempts = 0;
   private attemptStages: StageResult[] = [];
@@ -248,7 +252,10 @@ export class EvolveRun {
       if (traceStages) process.stderr.write(stageTraceLine(t, r));
       this.cgIterations += r.cgIterations;
       this.attemptCg += r.cgIterations;
-      if (this.attemptSolves === 0) this.attemptResidual = r.residual;
+      if (this.attemptSolves === 0) {
+        this.attemptResidual = r.residual;
+        this.attemptHeldOut = r.heldOutResidual;
+      }
       this.attemptSolves++;
       this.scheduler?.observeSolve(r.cgIterations);
       this.attemptStages.push(r);
@@ -288,6 +295,7 @@ export class EvolveRun {
   private async beforeStep(t: number, theta: Handle): Promise<Handle | undefined> {
     this.attemptCg = 0;
     this.attemptResidual = Number.NaN;
+    this.attemptHeldOut = Number.NaN;
     this.attemptSolves = 0;
     this.attemptStages = [];
     let replacement: Handle | undefined;
@@ -379,6 +387,7 @@ export class EvolveRun {
       h: record.h,
       cgIterations: this.attemptCg,
       residual: this.attemptResidual,
+      ...(Number.isNaN(this.attemptHeldOut) ? {} : { heldOutResidual: this.attemptHeldOut }),
       restarted: this.restartPending,
       cost,
       ...(this.refinement === undefined ? {} : { refined: this.refinement }),
@@ -396,6 +405,7 @@ export class EvolveRun {
       restarts: this.restarts,
       rejectedSteps: this.rejected,
       residual: this.attemptResidual,
+      heldOutResidual: this.attemptHeldOut,
       errorNorm: record.errNorm,
       restarted: entry.restarted,
       seconds: wallClock() - this.input.started,
@@ -502,7 +512,7 @@ function reachedTime(tPlusH: number, saveAt: readonly number[], T: number): numb
 }
 
 function noSeconds(): SolveSeconds {
-  return { sampling: 0, jets: 0, plan: 0, linearization: 0, preconditioner: 0, cg: 0 };
+  return { sampling: 0, jets: 0, plan: 0, linearization: 0, preconditioner: 0, cg: 0, heldOut: 0 };
 }
 
 /** a + b by part (b may carry more keys, e.g. a stage's total, which are left out). */
@@ -514,6 +524,7 @@ function addSeconds(a: SolveSeconds, b: SolveSeconds): SolveSeconds {
     linearization: a.linearization + b.linearization,
     preconditioner: a.preconditioner + b.preconditioner,
     cg: a.cg + b.cg,
+    heldOut: a.heldOut + b.heldOut,
   };
 }
 

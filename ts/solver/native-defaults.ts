@@ -17,7 +17,7 @@ export const NATIVE_DEFAULTS_HEADER = 'native/common/option_defaults.h';
  * (`native: true`): the sample count and sequence, the fit's caps, the memory budget.
  */
 const MAPPED: Readonly<Record<string, readonly string[]>> = {
-  samples: ['count', 'sequence'],
+  samples: ['count', 'heldOut', 'sequence'],
   fit: ['tol', 'maxSeconds', 'maxIterations', 'warmupSteps'],
   '': ['memoryBudget'],
 };

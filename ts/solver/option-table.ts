@@ -448,6 +448,12 @@ export const SAMPLES = {
     read: count(16, 'Monte Carlo points per dynamics evaluation'),
     flag: '--samples',
   },
+  heldOut: {
+    doc: "points of a second set drawn with each step's samples, where the step's θ̇ residual is measured; 0: none",
+    defaults: { default: 1000, paper: 0 },
+    read: integer(0, MAX_COUNT, "points where each step's residual is measured apart from its samples"),
+    flag: '--held-out',
+  },
   sequence: {
     doc: 'scrambled Sobol points, a fresh scramble per set, or independent uniform draws',
     defaults: { default: 'sobol', paper: 'uniform' } as Record<Preset, 'uniform' | 'sobol'>,

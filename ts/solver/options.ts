@@ -271,6 +271,11 @@ export interface SampleOptions {
   /** Points per dynamics evaluation, n (default 4 000; 'paper': 10 000). */
   count?: number;
   /**
+   * Points of a second set drawn with each step's samples, from the same distribution, where the
+   * step's θ̇ is checked (`StepHistoryRecord.heldOutResidual`); 0: none (default 1 000; 'paper': 0).
+   */
+  heldOut?: number;
+  /**
    * 'sobol': scrambled Sobol points, a fresh scramble per set; 'uniform': independent draws
    * (default 'sobol'; 'paper': 'uniform').
    */
@@ -562,6 +567,7 @@ function checkDistributed(
 ): void {
   const counts: [string, number][] = [
     ['samples', samples.count],
+    ...(samples.heldOut > 0 ? ([['samples.heldOut', samples.heldOut]] as [string, number][]) : []),
     ['fit.batch', fit.batch],
     ['fit.samples', fit.samples],
     ['fit.headSamples', fit.headSamples],
@@ -706,7 +712,10 @@ function readSamples(
   if (v === undefined) return d;
   if (typeof v === 'number') return { ...d, count: SAMPLES.count.read('samples', v) };
   if (!isPlainObject(v)) {
-    throw new SpecError('samples', `expected a count or { count?, sequence?, importance? }, got ${describe(v)}`);
+    throw new SpecError(
+      'samples',
+      `expected a count or { count?, heldOut?, sequence?, importance? }, got ${describe(v)}`,
+    );
   }
   rejectUnknownKeys('samples', v, Object.keys(SAMPLES));
   const importance =

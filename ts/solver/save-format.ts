@@ -24,7 +24,7 @@
  *              restartLog?: [{ t, reason, refitError, kept }, …],  // absent when none happened
  *              solveSeconds?,              // seconds by part; absent in older files
  *              fit?: { relativeError, seconds, iterations, method, stopped, tol, message, … } },
- *   "history": [{ t, h, cgIterations, residual, restarted, cost?, refined? }, …]   // NaN residual
+ *   "history": [{ t, h, cgIterations, residual, heldOutResidual?, restarted, cost?, refined? }, …]   // NaN residual
  *                                      // is written null; cost (seconds by part, per stage) absent in
  *                                      // older files; refined only with integrator.refine
  * }
@@ -108,6 +108,8 @@ export interface SolveSeconds {
   readonly preconditioner: number;
   /** CG, F = Jᵀf/n and the residual. */
   readonly cg: number;
+  /** The residual on held-out points (`samples.heldOut`; 0 in files written before it existed). */
+  readonly heldOut: number;
 }
 
 /** What one accepted step's solves cost: the parts summed over its stages, and per stage. */
@@ -133,6 +135,12 @@ export interface StepHistoryRecord {
    * on the step's samples.
    */
   readonly residual: number;
+  /**
+   * The same θ̇'s relative residual on `samples.heldOut` points drawn with the step's samples from
+   * the same distribution: far above `residual`, θ̇ matches f on its points and misses it between
+   * them. Absent when not measured (and in files written before it existed).
+   */
+  readonly heldOutResidual?: number;
   /** True when a restart (refit) replaced θ before this step. */
   readonly restarted: boolean;
   /** Where the step's time went; absent in files written before it existed. */
@@ -297,6 +305,12 @@ export function decodeSolution(text: string): SolutionData {
       h: finite(r.h, `history[${i}].h`),
       cgIterations: count(r.cgIterations, `history[${i}].cgIterations`),
       residual: r.residual === null ? Number.NaN : finite(r.residual, `history[${i}].residual`),
+      ...(r.heldOutResidual === undefined
+        ? {}
+        : {
+            heldOutResidual:
+              r.heldOutResidual === null ? Number.NaN : finite(r.heldOutResidual, `history[${i}].heldOutResidual`),
+          }),
       restarted: r.restarted === true,
       ...(r.cost === undefined ? {} : { cost: stepCost(r.cost, `history[${i}].cost`) }),
       ...(r.refined === undefined ? {} : { refined: stepRefinement(r.refined, `history[${i}].refined`) }),
@@ -331,6 +345,7 @@ function solveSeconds(v: unknown, what: string): SolveSeconds {
     linearization: part('linearization'),
     preconditioner: part('preconditioner'),
     cg: part('cg'),
+    heldOut: r.heldOut === undefined ? 0 : part('heldOut'),
   };
 }
 
@@ -439,6 +454,7 @@ function readSession(v: unknown, plan: CompiledProblem): SessionConfig {
     network,
     plan,
     samples,
+    ...(s.heldOutSamples === undefined ? {} : { heldOutSamples: count(s.heldOutSamples, 'session.heldOutSamples') }),
     sampling: readSampling(s.sampling),
     linear: linearConfig,
     ...(savedValues(TOP, s, 'session') as Pick<SessionConfig, 'seed'>),

@@ -23,6 +23,7 @@ export function sessionConfigFor(options: ResolvedOptions, device: DeviceName): 
     },
     plan: problem.plan,
     samples: options.samples.count,
+    heldOutSamples: options.samples.heldOut,
     sampling: samplingConfig(options.samples),
     linear: linearConfig(options.linear, problem),
     ...(nativeValues(TOP, options) as NativeValues<typeof TOP>),

@@ -53,6 +53,8 @@ export interface SessionConfig {
   readonly network: NativeNetworkConfig;
   readonly plan: CompiledProblem;
   readonly samples: number;
+  /** Points drawn with each new sample set where the stage measures θ̇'s residual (absent: 0, none). */
+  readonly heldOutSamples?: number;
   readonly sampling?: SessionSamplingConfig;
   readonly linear: SessionLinearConfig;
   readonly seed: number;
@@ -105,6 +107,8 @@ export interface StageResult {
   cgIterations: number;
   /** sqrt(Σ(Jθ̇ − f)² / Σ f²) on the current samples. */
   residual: number;
+  /** The same θ̇'s residual on the held-out points drawn with the samples (NaN: not measured by this stage). */
+  heldOutResidual: number;
   /** Every block's CG met its tolerance (dense: true unless f or θ is not finite). */
   converged: boolean;
   /** Where the stage's time went (native steady clock; see native/engine/dynamics.h). */
@@ -133,6 +137,8 @@ export interface StageSeconds {
   preconditioner: number;
   /** CG, F = Jᵀf/n and the residual. */
   cg: number;
+  /** The residual on the held-out points (the first stage of an attempt). */
+  heldOut: number;
   total: number;
 }
 
