@@ -136,6 +136,19 @@ describe('neural-ivp run (stand-in session)', () => {
     expect(loud.stderr).toMatch(/fitting the initial condition/);
     expect(loud.stderr).toMatch(/evolving to T = 0\.1/);
     expect(loud.stderr).toMatch(/steps \(\d+ rejected\)/);
+    expect(loud.stderr).not.toMatch(/held-out/);
+  });
+
+  it('says after three steps, and again in the summary and metrics.json, when θ̇ misses f between its samples', async () => {
+    const out = path.join(root, 'held-out');
+    const r = await cli(['run', 'heat', '--T', '0.1', '--out', out, '--grid', '4'], {
+      createSession: fakeFactory({ heldOutResidual: 0.5 }).make,
+    });
+    expect(r.code).toBe(0);
+    const said = r.stderr.split('\n').filter((l) => l.includes('not on held-out points (median 5.00e-1)'));
+    expect(said).toHaveLength(2);
+    const m = await readJson<{ warnings: string[] }>(path.join(out, 'metrics.json'));
+    expect(m.warnings).toContainEqual(expect.stringContaining('median residual 1.00e-2'));
   });
 
   it('maps the solver flags onto the options', async () => {
@@ -194,6 +207,8 @@ describe('neural-ivp run (stand-in session)', () => {
         '5',
         '--samples',
         '600',
+        '--held-out',
+        '300',
         '--sequence',
         'uniform',
         '--importance',
@@ -205,13 +220,14 @@ describe('neural-ivp run (stand-in session)', () => {
     expect(m.options).toMatchObject({
       preset: 'paper',
       network: { width: 100 },
-      samples: { count: 600, sequence: 'uniform', importance: { uniformShare: 0.2 } },
+      samples: { count: 600, heldOut: 300, sequence: 'uniform', importance: { uniformShare: 0.2 } },
       fit: { method: 'gauss-newton', tol: 1e-4, maxSeconds: 5 },
     });
     expect(fake.sessions[0].config.sampling).toEqual({
       sequence: 'uniform',
       importance: { uniformShare: 0.2, kernels: 256, pilot: 4096, imageShare: 0.5 },
     });
+    expect(fake.sessions[0].config.heldOutSamples).toBe(300);
     expect(fake.sessions[0].lastFitConfig).toMatchObject({ method: 'gauss-newton', tol: 1e-4, maxSeconds: 5 });
     const bad = await cli(['run', 'heat', '--out', out, '--fit-tol', '0'], { createSession: fake.make });
     expect(bad.code).toBe(2);

@@ -231,6 +231,7 @@ describe('resolveOptions: defaults', () => {
     const importance = { uniformShare: 0.2, kernels: 256, pilot: 4096, imageShare: 0.5 };
     expect(resolveOptions({ problem, samples: { count: 700, importance: true } }).samples).toEqual({
       count: 700,
+      heldOut: 1000,
       sequence: 'sobol',
       importance,
     });
@@ -239,6 +240,9 @@ describe('resolveOptions: defaults', () => {
       importance: { ...importance, kernels: 32, uniformShare: 1 },
     });
     expect(resolveOptions({ problem, samples: { importance: false } }).samples.importance).toBe(false);
+    expect(resolveOptions({ problem, samples: { heldOut: 0 } }).samples.heldOut).toBe(0);
+    expect(() => resolveOptions({ problem, samples: { heldOut: -1 } })).toThrow(/samples\.heldOut/);
+    expect(() => resolveOptions({ problem, samples: { heldOut: 2.5 } })).toThrow(/samples\.heldOut/);
   });
 
   it('dense solves take only mu, its scale and the gradient weight', () => {

@@ -31,7 +31,7 @@ describe('NeuralIVP (fake session)', () => {
     expect(() => new NeuralIVP({} as NeuralIVPOptions, { createSession: make })).toThrow(SpecError);
     expect(sessions).toHaveLength(0);
     const ivp = new NeuralIVP(heat, { createSession: make });
-    expect(ivp.options.samples).toEqual({ count: 4000, sequence: 'sobol', importance: false });
+    expect(ivp.options.samples).toEqual({ count: 4000, heldOut: 1000, sequence: 'sobol', importance: false });
     expect(sessions).toHaveLength(0);
   });
 

@@ -63,6 +63,7 @@ export function createProgram(ctx: CliContext, onExit: (code: number) => void): 
       ).choices(['default', 'paper']),
     )
     .addOption(tableFlag('samples.count', 'n', integerIn(16)))
+    .addOption(tableFlag('samples.heldOut', 'n', integerIn(0)))
     .addOption(tableFlag('samples.sequence', 'name'))
     .option('--importance', 'importance sampling ∝ |u| (a defensive mixture with uniform points, weighted)')
     .option(

@@ -27,11 +27,15 @@ import { folderForIncompleteRun, prepareOutputDir } from './output-dir';
 import { DEFAULT_PROJECTED_LIMIT_SECONDS, EvolvePace, paceMessage } from './pace';
 import { barProgress, type RunProgress, silentProgress } from './progress';
 
+/** The accepted steps after which the held-out check is first said (ts/solver/projection-check.ts). */
+const EARLY_STEPS = 3;
+
 /** The parsed flags of `run` (undefined: the library default). */
 export interface RunFlags {
   T: number;
   preset?: 'default' | 'paper';
   samples?: number;
+  heldOut?: number;
   sequence?: 'sobol' | 'uniform';
   importance?: boolean;
   out?: string;
@@ -138,7 +142,7 @@ export function solverOptions(problem: Problem, f: RunFlags): NeuralIVPOptions {
     preset: f.preset,
     network: nonEmpty(network),
     // A plain count when only --samples is given (as before the sampling options).
-    samples: f.sequence === undefined && f.importance !== true ? f.samples : sampling,
+    samples: f.sequence === undefined && f.heldOut === undefined && f.importance !== true ? f.samples : sampling,
     linear: nonEmpty(linear),
     integrator: nonEmpty(integrator),
     fit: nonEmpty(fit),
@@ -308,12 +312,19 @@ async function fitAndEvolve(
 
     t0 = performance.now();
     progress.evolveStart(flags.T);
+    // Said once, after the first steps, so that a user can stop a run that will not be accurate.
+    const early: EvolveProgress[] = [];
     const options = {
       saveAt,
       signal: pace.signal,
       onProgress: (p: EvolveProgress) => {
         progress.evolveUpdate(p);
         pace.observe(p);
+        if (early.length < EARLY_STEPS) {
+          early.push(p);
+          const warning = early.length === EARLY_STEPS ? heldOutWarning(early) : undefined;
+          if (warning !== undefined) progress.note(`warning: ${warning}`);
+        }
       },
       maxSeconds: flags.maxSeconds,
     };

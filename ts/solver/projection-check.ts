@@ -8,6 +8,9 @@
  */
 import type { StepHistoryRecord } from './save-format';
 
+/** What the check reads of a step: a history record, or an `EvolveProgress` (NaN: not measured). */
+export type MeasuredStep = Pick<StepHistoryRecord, 'residual' | 'heldOutResidual'>;
+
 /** The median held-out residual above which a run is reported: θ̇ misses a tenth of f. */
 const HELD_OUT_ALARM = 0.1;
 /** How far above the step residual the held-out one must be: beyond sampling noise's factor of 2–3. */
@@ -20,7 +23,7 @@ function median(values: readonly number[]): number {
 }
 
 /** A warning for a run whose steps' θ̇ matched f on their samples but not on held-out points. */
-export function heldOutWarning(history: readonly StepHistoryRecord[]): string | undefined {
+export function heldOutWarning(history: readonly MeasuredStep[]): string | undefined {
   const measured = history.filter(
     (r) => r.heldOutResidual !== undefined && Number.isFinite(r.heldOutResidual) && Number.isFinite(r.residual),
   );
