@@ -23,6 +23,17 @@ import { fakeFactory } from './solver-fake-session';
 
 const P = 6;
 
+/** One stage's seconds by part (the history's one step has one stage). */
+const STAGE_SECONDS = {
+  sampling: 0.001,
+  jets: 0.02,
+  plan: 0.001,
+  linearization: 0,
+  preconditioner: 0.01,
+  cg: 0.1,
+  heldOut: 0.001,
+};
+
 /** A Solution of the 2D heat problem with hand-made θs, evaluated by the fake session. */
 function makeData(problem = problems.heat({ dim: 2 }), times = [0, 0.25, 0.5]): SolutionData {
   const resolved = resolveOptions({ problem, samples: 500, seed: 3, memoryBudget: 2 ** 30 });
@@ -66,31 +77,11 @@ function makeData(problem = problems.heat({ dim: 2 }), times = [0, 0.25, 0.5]): 
         h: 0.1,
         cgIterations: 40,
         residual: 0.01,
+        heldOutResidual: 0.02,
         restarted: false,
-        cost: {
-          sampling: 0.001,
-          jets: 0.02,
-          plan: 0.001,
-          linearization: 0,
-          preconditioner: 0.01,
-          cg: 0.1,
-          heldOut: 0.001,
-          stages: [
-            {
-              sampling: 0.001,
-              jets: 0.02,
-              plan: 0.001,
-              linearization: 0,
-              preconditioner: 0.01,
-              cg: 0.1,
-              heldOut: 0.001,
-            },
-          ],
-          preconditionerRank: 120,
-          preconditionerAge: 3,
-        },
+        cost: { ...STAGE_SECONDS, stages: [STAGE_SECONDS], preconditionerRank: 120, preconditionerAge: 3 },
       },
-      { t: 0.1, h: 0.15, cgIterations: 80, residual: Number.NaN, restarted: true },
+      { t: 0.1, h: 0.15, cgIterations: 80, residual: Number.NaN, heldOutResidual: Number.NaN, restarted: true },
     ],
   };
 }
@@ -222,6 +213,7 @@ describe('save format', () => {
     expect(back.stats).toEqual(data.stats);
     expect(back.history[0]).toEqual(data.history[0]);
     expect(back.history[1].residual).toBeNaN();
+    expect(back.history[1].heldOutResidual).toBeNaN();
     expect(back.config.plan).toEqual(data.config.plan);
     expect(back.config.session).toEqual(data.config.session);
     expect(back.config.options).toEqual(JSON.parse(JSON.stringify(data.config.options)));
@@ -261,6 +253,16 @@ describe('save format', () => {
     expect(() =>
       decodeSolution(bad({ stats: { ...doc.stats, solveSeconds: { ...doc.stats.solveSeconds, jets: null } } })),
     ).toThrow(/stats\.solveSeconds\.jets/);
+    expect(() => decodeSolution(bad({ history: [{ ...doc.history[0], heldOutResidual: 'x' }] }))).toThrow(
+      /history\[0\]\.heldOutResidual/,
+    );
+    // Files written before the held-out check: no held-out residual, and 0 seconds spent on it.
+    const { heldOutResidual: _unmeasured, ...older } = doc.history[0];
+    const { heldOut: _none, ...olderCost } = cost;
+    const read = decodeSolution(bad({ history: [{ ...older, cost: { ...olderCost, stages: [olderCost] } }] }));
+    expect('heldOutResidual' in read.history[0]).toBe(false);
+    expect(read.history[0].cost?.heldOut).toBe(0);
+    expect(read.history[0].cost?.stages[0].heldOut).toBe(0);
     for (const patch of [{ format: 'other' }, { version: 0 }]) {
       expect(() => decodeSolution(bad(patch))).toThrow(SolutionFileError);
     }

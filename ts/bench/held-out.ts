@@ -3,31 +3,17 @@
 // steps (default 3) and prints each step's residual on its own samples beside its θ̇'s residual on
 // held-out points (`samples.heldOut`, here 4,000): whether the projection holds between its points.
 import { NeuralIVP } from '../solver/neural-ivp';
-import type { NeuralIVPOptions } from '../solver/options';
-import { concentratedCases, oscillatoryCases, suiteCases } from './suite-problems';
-
-type Options = Omit<NeuralIVPOptions, 'problem'>;
-
-/** `over`'s sections merged into `base`'s (a section given in both: its keys merged). */
-function merge(base: Options, over: Options): Options {
-  const out: Record<string, unknown> = { ...base };
-  for (const [key, value] of Object.entries(over)) {
-    const prior = out[key];
-    const both = typeof prior === 'object' && prior !== null && typeof value === 'object' && value !== null;
-    out[key] = both ? { ...prior, ...value } : value;
-  }
-  return out as Options;
-}
+import { type CaseOptions, mergeOptions, suiteCase } from './case-options';
 
 async function main(): Promise<void> {
   const [name, json, stepsArg] = process.argv.slice(2);
-  const c = [...suiteCases(), ...concentratedCases(), ...oscillatoryCases()].find((s) => s.name === name);
+  const c = suiteCase(name);
   if (c === undefined) throw new Error(`usage: held-out.ts CASE [VARIANTS [STEPS]]; no case named ${name}`);
-  const variants = json === undefined ? [{}] : (JSON.parse(json) as Options[]);
+  const variants = json === undefined ? [{}] : (JSON.parse(json) as CaseOptions[]);
   const steps = stepsArg === undefined ? 3 : Number(stepsArg);
   for (const variant of variants) {
-    const options = merge(
-      merge({ ...c.options(c.T), seed: 0, device: 'cpu' }, { samples: { heldOut: 4000 } }),
+    const options = mergeOptions(
+      mergeOptions({ ...c.options(c.T), seed: 0, device: 'cpu' }, { samples: { heldOut: 4000 } }),
       variant,
     );
     const ivp = new NeuralIVP({ ...options, problem: c.problem });

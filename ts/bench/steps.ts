@@ -6,32 +6,18 @@
 // NEURAL_IVP_TRACE=stages every stage, rejected attempts' included, prints its own line too.
 import { performance } from 'node:perf_hooks';
 import { NeuralIVP } from '../solver/neural-ivp';
-import type { NeuralIVPOptions } from '../solver/options';
-import { concentratedCases, oscillatoryCases, suiteCases } from './suite-problems';
-
-type Options = Omit<NeuralIVPOptions, 'problem'>;
+import { type CaseOptions, mergeOptions, suiteCase } from './case-options';
 
 /** Fresh points per error: a concentrated density needs many more than a step's samples to be seen. */
 const ERROR_POINTS = 40_000;
 
-/** `over`'s sections merged into `base`'s (a section given in both: its keys merged). */
-function merge(base: Options, over: Options): Options {
-  const out: Record<string, unknown> = { ...base };
-  for (const [key, value] of Object.entries(over)) {
-    const prior = out[key];
-    const both = typeof prior === 'object' && prior !== null && typeof value === 'object' && value !== null;
-    out[key] = both ? { ...prior, ...value } : value;
-  }
-  return out as Options;
-}
-
 async function main(): Promise<void> {
   const [name, json, end] = process.argv.slice(2);
-  const c = [...suiteCases(), ...concentratedCases(), ...oscillatoryCases()].find((s) => s.name === name);
+  const c = suiteCase(name);
   if (c === undefined) throw new Error(`usage: steps.ts CASE [JSON options]; no case named ${name}`);
-  const extra = json === undefined ? {} : (JSON.parse(json) as Options);
+  const extra = json === undefined ? {} : (JSON.parse(json) as CaseOptions);
   const T = end === undefined ? c.T : Number(end);
-  const options = merge({ ...c.options(T), seed: 0, device: 'cpu' }, extra);
+  const options = mergeOptions({ ...c.options(T), seed: 0, device: 'cpu' }, extra);
   console.log(`${c.name}: T = ${T}, options ${JSON.stringify(options)}`);
   const ivp = new NeuralIVP({ ...options, problem: c.problem });
   const fit = await ivp.fit();
