@@ -94,7 +94,7 @@ describe('the defaults follow the shape', () => {
       samples: { count: 3000, importance: false },
       network: { decay: 1 },
     });
-    expect(own.samples).toEqual({ count: 3000, sequence: 'sobol', importance: false });
+    expect(own.samples).toEqual({ count: 3000, heldOut: 1000, sequence: 'sobol', importance: false });
     expect(own.network.decay).toBe(1);
     expect(resolveOptions({ problem: concentrated, samples: 3000 }).samples.importance).toEqual(DEFAULT_IMPORTANCE);
   });
