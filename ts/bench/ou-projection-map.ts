@@ -6,10 +6,9 @@
 // (share of ‖u‖²). Jθ̇ is a central difference of u along θ̇; f and f_exact are central
 // differences in x of the network's u and of the closed form: independent of the engine's jets.
 import { NeuralIVP } from '../solver/neural-ivp';
-import type { NeuralIVPOptions } from '../solver/options';
 import type { NativeSession } from '../solver/session';
+import { type CaseOptions, suiteCase } from './case-options';
 import { OU_DIFFUSION, ouMoments, ouRates } from './suite-concentrated';
-import { concentratedCases } from './suite-problems';
 
 const POINTS = 40_000;
 const WIDEN = 1.5;
@@ -46,9 +45,9 @@ function rhs(u: (x: Float64Array) => Float64Array, x: Float64Array, d: number): 
 async function main(): Promise<void> {
   const [dimArg, json] = process.argv.slice(2);
   const d = dimArg === undefined ? 8 : Number(dimArg);
-  const c = concentratedCases().find((s) => s.name === `ou-${d}d`);
+  const c = suiteCase(`ou-${d}d`);
   if (c === undefined) throw new Error(`no suite case ou-${d}d`);
-  const extra = json === undefined ? {} : (JSON.parse(json) as Omit<NeuralIVPOptions, 'problem'>);
+  const extra = json === undefined ? {} : (JSON.parse(json) as CaseOptions);
   const ivp = new NeuralIVP({ ...c.options(c.T), seed: 0, device: 'cpu', ...extra, problem: c.problem });
   const fit = await ivp.fit();
   // The engine's session and θ0 are internal; a bench may reach them to run one stage by hand.
