@@ -71,23 +71,29 @@ double numberArg(const Napi::Value& value, const std::string& name) {
   return v;
 }
 
+namespace {
+std::string propName(const std::string& prefix, const char* key) {
+  return prefix.empty() ? std::string(key) : prefix + "." + key;
+}
+}  // namespace
+
 int64_t intProp(const Napi::Object& obj, const std::string& prefix, const char* key, int64_t fallback,
                 int64_t min, int64_t max) {
   const Napi::Value v = obj.Get(key);
   if (v.IsUndefined()) return fallback;
-  return countArg(v, prefix + "." + key, min, max);
+  return countArg(v, propName(prefix, key), min, max);
 }
 
 double numberProp(const Napi::Object& obj, const std::string& prefix, const char* key, double fallback) {
   const Napi::Value v = obj.Get(key);
   if (v.IsUndefined()) return fallback;
-  return numberArg(v, prefix + "." + key);
+  return numberArg(v, propName(prefix, key));
 }
 
 bool boolProp(const Napi::Object& obj, const std::string& prefix, const char* key, bool fallback) {
   const Napi::Value v = obj.Get(key);
   if (v.IsUndefined()) return fallback;
-  if (!v.IsBoolean()) throwType(obj.Env(), prefix + "." + key + " must be a boolean");
+  if (!v.IsBoolean()) throwType(obj.Env(), propName(prefix, key) + " must be a boolean");
   return v.As<Napi::Boolean>().Value();
 }
 
@@ -95,7 +101,7 @@ std::string stringProp(const Napi::Object& obj, const std::string& prefix, const
                        const std::string& fallback, const std::vector<std::string>& allowed) {
   const Napi::Value v = obj.Get(key);
   if (v.IsUndefined()) return fallback;
-  const std::string name = prefix + "." + key;
+  const std::string name = propName(prefix, key);
   if (!v.IsString()) throwType(obj.Env(), name + " must be a string");
   const std::string s = v.As<Napi::String>().Utf8Value();
   std::string options;
@@ -108,7 +114,7 @@ std::string stringProp(const Napi::Object& obj, const std::string& prefix, const
 
 std::vector<double> numberArrayProp(const Napi::Object& obj, const std::string& prefix, const char* key) {
   const Napi::Value v = obj.Get(key);
-  const std::string name = prefix + "." + key;
+  const std::string name = propName(prefix, key);
   if (!v.IsArray()) throwType(obj.Env(), name + " must be an array of numbers");
   const Napi::Array arr = v.As<Napi::Array>();
   std::vector<double> out;

@@ -23,7 +23,8 @@ at::Tensor rowsArg(const Napi::Value& value, const std::string& name, int64_t ro
 int64_t countArg(const Napi::Value& value, const std::string& name, int64_t min, int64_t max);
 double numberArg(const Napi::Value& value, const std::string& name);
 
-// Optional object properties with defaults; the name in errors is `prefix.key`.
+// Optional object properties with defaults; the name in errors is `prefix.key` (`key` when the
+// prefix is empty).
 int64_t intProp(const Napi::Object& obj, const std::string& prefix, const char* key, int64_t fallback,
                 int64_t min, int64_t max);
 double numberProp(const Napi::Object& obj, const std::string& prefix, const char* key, double fallback);

@@ -57,9 +57,7 @@ SessionConfig readSessionConfig(const Napi::Value& value) {
   c.jets.pairs = parsePairs(jets.Get("pairs"), "plan.jets.pairs", c.network.dim);
   c.samples = countArg(o.Get("samples"), "samples", 1, kMaxCount);
   // Absent in configs written before it existed: no held-out points.
-  c.heldOutSamples = present(o.Get("heldOutSamples"))
-                         ? countArg(o.Get("heldOutSamples"), "heldOutSamples", 0, kMaxCount)
-                         : 0;
+  c.heldOutSamples = intProp(o, "", "heldOutSamples", 0, 0, kMaxCount);
   const Napi::Object linear = objectArg(o.Get("linear"), "linear");
   const Napi::Value method = linear.Get("method");
   c.linear.mu = numberArg(linear.Get("mu"), "linear.mu");
@@ -75,13 +73,11 @@ SessionConfig readSessionConfig(const Napi::Value& value) {
     c.linear.maxIters = countArg(linear.Get("maxIters"), "linear.maxIters", 0, kMaxCount);
     c.linear.rank = countArg(linear.Get("rank"), "linear.rank", 0, kMaxCount);
     // Absent in configs written before it existed: a fixed rank.
-    c.linear.maxRank =
-        present(linear.Get("maxRank")) ? countArg(linear.Get("maxRank"), "linear.maxRank", 0, kMaxCount) : 0;
+    c.linear.maxRank = intProp(linear, "linear", "maxRank", 0, 0, kMaxCount);
     c.linear.mixedPrecision = boolArg(linear.Get("mixedPrecision"), "linear.mixedPrecision");
     c.linear.reusePreconditioner = boolArg(linear.Get("reusePreconditioner"), "linear.reusePreconditioner");
     // Absent in configs written before it existed: the engine's choice per block.
-    if (present(linear.Get("sketchRows")))
-      c.linear.sketchRows = countArg(linear.Get("sketchRows"), "linear.sketchRows", -1, kMaxCount);
+    c.linear.sketchRows = intProp(linear, "linear", "sketchRows", c.linear.sketchRows, -1, kMaxCount);
   } else {
     throwType(env, "linear.method must be 'pcg' or 'dense'");
   }
@@ -95,7 +91,7 @@ SessionConfig readSessionConfig(const Napi::Value& value) {
   c.linear.memoryBudgetBytes = countArg(o.Get("memoryBudget"), "memoryBudget", 0, kMaxHandle);
   c.seed = static_cast<uint64_t>(countArg(o.Get("seed"), "seed", 0, std::numeric_limits<int32_t>::max()));
   c.shares = parseSampleShares(o.Get("sampleShares"));
-  if (present(o.Get("countLaunches"))) c.countLaunches = boolArg(o.Get("countLaunches"), "countLaunches");
+  c.countLaunches = boolProp(o, "", "countLaunches", c.countLaunches);
   // A distributed CUDA run: each local process on its own device (LOCAL_RANK).
   if (c.network.device.is_cuda() && present(o.Get("deviceIndex")))
     c.network.device = at::Device(
@@ -119,9 +115,7 @@ SessionConfig readSessionConfig(const Napi::Value& value) {
       ic.kernels = countArg(i.Get("kernels"), "sampling.importance.kernels", 1, kMaxCount);
       ic.pilot = countArg(i.Get("pilot"), "sampling.importance.pilot", 1, kMaxCount);
       // Absent in configs made before it existed: no kernels at images.
-      ic.imageShare = present(i.Get("imageShare"))
-                          ? numberArg(i.Get("imageShare"), "sampling.importance.imageShare")
-                          : 0.0;
+      ic.imageShare = numberProp(i, "sampling.importance", "imageShare", 0.0);
       c.sampling.importance = ic;
     }
   }

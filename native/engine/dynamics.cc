@@ -190,9 +190,8 @@ void Dynamics::checkArguments(const at::Tensor& theta, const SampleSet& samples,
                      nc.dtype, config_.memoryBudgetBytes);
 }
 
-// f at the samples, and J's caches from the same forward sweep; with gradient rows, both again at
-// the stencil points.
-void Dynamics::linearize(Evaluation& ev, double t, const SampleSet& samples) const {
+// f at the samples and, when f reads the network's jets, J's caches from the same forward sweep.
+void Dynamics::sweepSamples(Evaluation& ev, double t, const SampleSet& samples) const {
   const Program& program = rhs_.program();
   const StaticValues* statics = staticsUsable(program, samples.statics) ? &samples.statics : nullptr;
   StageSeconds& seconds = ev.result.seconds;
@@ -206,10 +205,15 @@ void Dynamics::linearize(Evaluation& ev, double t, const SampleSet& samples) con
   }
   ev.result.f = ev.result.f.to(network_->options());
   seconds.plan = ev.clock.lap();
+}
+
+// The sweep and, with gradient rows, f and J's caches again at the stencil points.
+void Dynamics::linearize(Evaluation& ev, double t, const SampleSet& samples) const {
+  sweepSamples(ev, t, samples);
   if (stencilRhs_) {
     ev.gradient.emplace(GradientRows::linearize(*network_, ev.theta, ev.points, config_.stencilStep,
                                                 *stencilRhs_, stencilJets_, t, ev.rowScale));
-    seconds.jets += ev.clock.lap();
+    ev.result.seconds.jets += ev.clock.lap();
   }
 }
 
@@ -228,17 +232,22 @@ bool Dynamics::allFinite(Evaluation& ev) const {
 // The caches when no jets were read, μ, the weighted f and the float32 caches of mixed precision.
 void Dynamics::prepareSolve(Evaluation& ev) const {
   const auto opts = network_->options();
-  if (!ev.lin) ev.lin.emplace(*network_, ev.theta, ev.points, ev.rowScale);
+  weighCaches(ev);
   ev.mu =
       config_.muRelative ? config_.mu * meanSquare(ev.lin->values(), ev.rowScale, ev.n, ev.comm) : config_.mu;
-  // Importance weights: J's rows and f scaled by √w (the residual is then the weighted one).
-  ev.fw = ev.rowScale.defined() ? ev.result.f * ev.rowScale.unsqueeze(1) : ev.result.f;
   const bool pcg = config_.method == LinearSolverConfig::Method::Pcg;
   if (pcg && config_.mixedPrecision && ev.lin->dtype() == at::kDouble)
     ev.lin32.emplace(ev.lin->castTo(at::kFloat));
   ev.result.seconds.linearization = ev.clock.lap();
   ev.result.thetaDot = at::empty({network_->parameterCount()}, opts);
   ev.misfit = at::zeros({}, opts);
+}
+
+// J's caches when the sweep read no jets, and f with its rows scaled like J's by √w (importance
+// weights: the residual is then the weighted one).
+void Dynamics::weighCaches(Evaluation& ev) const {
+  if (!ev.lin) ev.lin.emplace(*network_, ev.theta, ev.points, ev.rowScale);
+  ev.fw = ev.rowScale.defined() ? ev.result.f * ev.rowScale.unsqueeze(1) : ev.result.f;
 }
 
 double Dynamics::gradientWeight(int64_t field) const {
@@ -354,6 +363,18 @@ void Dynamics::solvePcg(Evaluation& ev, int64_t a, const at::Tensor& warmStart, 
   seconds.cg += ev.clock.lap();
 }
 
+// sqrt(Σ misfit / Σ f²) over all processes' points, in one host read: 0 for f = 0 matched exactly,
+// ∞ for f = 0 missed, NaN when Σ f² is not finite (and, through the quotient, when the misfit is NaN).
+double Dynamics::relativeResidual(Evaluation& ev, const at::Tensor& misfit) const {
+  at::Tensor sums = at::stack({misfit, ev.fw.square().sum()});
+  sumOverRanks(ev.comm, {sums});
+  const at::Tensor host = toHost(sums);
+  const double num = host.data_ptr<double>()[0], den = host.data_ptr<double>()[1];
+  if (!std::isfinite(den)) return std::numeric_limits<double>::quiet_NaN();
+  if (den > 0) return std::sqrt(num / den);
+  return num == 0 ? 0.0 : std::numeric_limits<double>::infinity();
+}
+
 // The relative residual over all fields, the totals, and the launch counts: the result.
 DynamicsResult Dynamics::finish(Evaluation& ev, bool solved) const {
   DynamicsResult& result = ev.result;
@@ -363,15 +384,7 @@ DynamicsResult Dynamics::finish(Evaluation& ev, bool solved) const {
     result.residual = std::numeric_limits<double>::quiet_NaN();
     result.converged = false;
   } else {
-    at::Tensor sums = at::stack({ev.misfit, ev.fw.square().sum()});
-    sumOverRanks(ev.comm, {sums});
-    const at::Tensor host = toHost(sums);
-    const double num = host.data_ptr<double>()[0], den = host.data_ptr<double>()[1];
-    if (den > 0) {
-      result.residual = std::sqrt(num / den);
-    } else {
-      result.residual = num == 0 ? 0.0 : std::numeric_limits<double>::infinity();
-    }
+    result.residual = relativeResidual(ev, ev.misfit);
     result.seconds.cg += ev.clock.lap();
   }
   result.seconds.total = ev.clock.total();
@@ -395,27 +408,11 @@ double Dynamics::heldOutResidual(const at::Tensor& theta, double t, const at::Te
                                  const SampleSet& samples) const {
   checkArguments(theta, samples, thetaDot);
   Evaluation ev(*this, theta, samples);
-  const Program& program = rhs_.program();
-  const StaticValues* statics = staticsUsable(program, samples.statics) ? &samples.statics : nullptr;
-  if (program.usesFields()) {
-    Jets jets;
-    ev.lin.emplace(*network_, ev.theta, ev.points, jets_, jets, ev.rowScale);
-    ev.result.f = rhs_.evaluate(ev.points, t, &jets, statics);
-  } else {
-    ev.lin.emplace(*network_, ev.theta, ev.points, ev.rowScale);
-    ev.result.f = rhs_.evaluate(ev.points, t, nullptr, statics);
-  }
-  const at::Tensor f = ev.result.f.to(network_->options());
-  const at::Tensor fw = ev.rowScale.defined() ? f * ev.rowScale.unsqueeze(1) : f;
+  sweepSamples(ev, t, samples);
+  weighCaches(ev);
   const at::Tensor v = thetaDot.reshape({network_->parameterCount(), 1}).to(network_->options());
   const at::Tensor Jv = ev.lin->jvp(v).squeeze(2);  // n×k, rows scaled like fw
-  at::Tensor sums = at::stack({(Jv - fw).square().sum(), fw.square().sum()});
-  sumOverRanks(ev.comm, {sums});
-  const at::Tensor host = toHost(sums);
-  const double num = host.data_ptr<double>()[0], den = host.data_ptr<double>()[1];
-  if (!std::isfinite(num) || !std::isfinite(den)) return std::numeric_limits<double>::quiet_NaN();
-  if (den > 0) return std::sqrt(num / den);
-  return num == 0 ? 0.0 : std::numeric_limits<double>::infinity();
+  return relativeResidual(ev, (Jv - ev.fw).square().sum());
 }
 
 }  // namespace nivp

@@ -164,15 +164,18 @@ class Dynamics {
   // evaluate's steps, in order, on one evaluation's state.
   struct Evaluation;
   void checkArguments(const at::Tensor& theta, const SampleSet& samples, const at::Tensor& warmStart) const;
+  void sweepSamples(Evaluation& ev, double t, const SampleSet& samples) const;
   void linearize(Evaluation& ev, double t, const SampleSet& samples) const;
   bool allFinite(Evaluation& ev) const;
   void prepareSolve(Evaluation& ev) const;
+  void weighCaches(Evaluation& ev) const;
   void solveDense(Evaluation& ev, int64_t field) const;
   void solvePcg(Evaluation& ev, int64_t field, const at::Tensor& warmStart, at::Generator& gen,
                 const std::function<bool()>& cancelled, KeptPreconditioner& state) const;
   // θ̇_a = x into the result, and ‖J_a x − f_a‖² (Jx, fa: n×1, rows scaled alike) into the misfit.
   void storeBlock(Evaluation& ev, int64_t field, const at::Tensor& x, const at::Tensor& Jx,
                   const at::Tensor& fa) const;
+  double relativeResidual(Evaluation& ev, const at::Tensor& misfit) const;
   DynamicsResult finish(Evaluation& ev, bool solved) const;
   double gradientWeight(int64_t field) const;
 

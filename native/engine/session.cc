@@ -150,45 +150,35 @@ at::Tensor absoluteMass(const at::Tensor& values) {
 
 std::pair<WeightedPoints, WeightedPoints> Session::pointShares(int64_t total, Streams& streams,
                                                                const Target& mass, int64_t heldOutTotal) {
-  const SamplingConfig& sampling = config_.sampling;
-  std::vector<Batch> heldOutParts;
+  // Each share follows its own proposal, built from its own stream: every share's weights are
+  // exact for its points, so the union stays unbiased and a one-process run drawing all shares
+  // reproduces a distributed one.
+  std::vector<std::optional<KernelMixture>> mixtures(config_.shares.drawn.size());
   const ShareSource source = [&](int64_t n, size_t share, at::Generator& gen) {
-    // Each share follows its own proposal, built from its own stream: every share's weights are
-    // exact for its points, so the union stays unbiased and a one-process run drawing all shares
-    // reproduces a distributed one. The held-out points come from the same proposal, drawn from
-    // their own stream, so that measuring leaves the solve's points as they were.
-    const int64_t m = heldOutTotal > 0 ? config_.shares.size(heldOutTotal, config_.shares.drawn[share]) : 0;
-    if (mass) {
-      const auto mixture = proposal(mass, gen);
-      if (mixture) {
-        const WeightedPoints drawn = mixture->sample(n, sampling.sequence, gen);
-        if (m > 0) {
-          const WeightedPoints held = mixture->sample(m, sampling.sequence, heldOut_[share]);
-          heldOutParts.push_back(Batch{held.points, held.points, held.weights});
-        }
-        return Batch{drawn.points, drawn.points, drawn.weights};
-      }
-    }
-    if (m > 0) {
-      const at::Tensor held = plainPoints(m, heldOut_[share]);
-      heldOutParts.push_back(Batch{held, held, at::Tensor()});
-    }
-    const at::Tensor points = plainPoints(n, gen);
-    return Batch{points, points, at::Tensor()};
+    if (mass) mixtures[share] = proposal(mass, gen);
+    return sharePoints(mixtures[share], n, gen);
   };
   const Batch drawn = drawShares(source, total, streams);
+  // The held-out points come from the same proposals, drawn from their own streams, so that
+  // measuring leaves the solve's points as they were.
   WeightedPoints heldOut;
-  if (!heldOutParts.empty()) {
-    std::vector<at::Tensor> points, weights;
-    for (const Batch& b : heldOutParts) {
-      points.push_back(b.points);
-      if (b.weights.defined()) weights.push_back(b.weights);
-    }
-    heldOut.points = at::cat(points);
-    // Every share weighted or none: they share one importance setting and one mass.
-    if (weights.size() == heldOutParts.size()) heldOut.weights = at::cat(weights);
+  if (heldOutTotal > 0) {
+    const ShareSource heldOutSource = [&](int64_t n, size_t share, at::Generator& gen) {
+      return sharePoints(mixtures[share], n, gen);
+    };
+    const Batch held = drawShares(heldOutSource, heldOutTotal, heldOut_);
+    heldOut = WeightedPoints{held.points, held.weights};
   }
   return {WeightedPoints{drawn.points, drawn.weights}, heldOut};
+}
+
+Batch Session::sharePoints(const std::optional<KernelMixture>& mixture, int64_t n, at::Generator& gen) const {
+  if (mixture) {
+    const WeightedPoints drawn = mixture->sample(n, config_.sampling.sequence, gen);
+    return Batch{drawn.points, drawn.points, drawn.weights};
+  }
+  const at::Tensor points = plainPoints(n, gen);
+  return Batch{points, points, at::Tensor()};
 }
 
 template <typename F>

@@ -219,6 +219,8 @@ class Session {
                                                         int64_t heldOutTotal = 0);
   // Plain points in the box (the configured sequence), float64 on the CPU.
   at::Tensor plainPoints(int64_t n, at::Generator& gen) const;
+  // n points of one share: from its proposal, weighted, or plain points when it has none.
+  Batch sharePoints(const std::optional<KernelMixture>& mixture, int64_t n, at::Generator& gen) const;
   // Runs a step of a distributed run; when it throws, this process leaves the run first, so that
   // its peers fail at once instead of waiting for the timeout.
   template <typename F>
