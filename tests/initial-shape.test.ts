@@ -1,10 +1,18 @@
 // The initial condition's shape (ts/solver/initial-shape.ts) against closed forms, and the defaults
 // it chooses: importance sampling and a lighter embedding decay for a concentrated u0 only, and the
-// embedding's highest octave two above u0's finest scale.
+// embedding's highest octave two above u0's finest scale, and no embedding where a concentrated u0
+// holds fewer than two samples per axis.
 import { describe, expect, it } from 'vitest';
 import { defineProblem, ops, type Problem } from '../ts/problem';
 import { heat } from '../ts/problems/heat';
-import { decayFor, frequenciesFor, initialShape } from '../ts/solver/initial-shape';
+import {
+  decayFor,
+  embeddingFor,
+  frequenciesFor,
+  initialShape,
+  occupiedSpacing,
+  occupiedWidth,
+} from '../ts/solver/initial-shape';
 import { DEFAULT_IMPORTANCE, resolveOptions } from '../ts/solver/options';
 
 /** An unnormalised Gaussian of width σ per axis at the centre c of [-1, 1]^d, Dirichlet. */
@@ -81,6 +89,39 @@ describe('initialShape', () => {
   });
 });
 
+describe('embedding by sample spacing', () => {
+  it("a Gaussian's width from its occupied share is σ√2, and n points over that share lie 2·(share/n)^(1/d) apart", () => {
+    for (const [dim, sigma] of [
+      [2, 0.1],
+      [3, 0.15],
+    ]) {
+      const shape = initialShape(bump(dim, sigma), ...box(dim));
+      expect(Math.abs(occupiedWidth(shape, dim) / (sigma * Math.SQRT2) - 1)).toBeLessThan(0.1);
+      // n points spread evenly over a cube of side 2·share^(1/d): n^(1/d) per axis.
+      const side = 2 * shape.occupiedFraction ** (1 / dim);
+      expect(occupiedSpacing(shape, dim, 1000)).toBeCloseTo(side / 1000 ** (1 / dim), 12);
+    }
+  });
+
+  it('off for a concentrated u0 under two samples per width along an axis (n^(1/d) < 2√(2π) for a Gaussian)', () => {
+    const threshold = 2 * Math.sqrt(2 * Math.PI); // ≈ 5.01 samples per axis
+    const gaussian = (dim: number, sigma: number) => ({
+      occupiedFraction: (sigma * Math.sqrt(Math.PI)) ** dim,
+      finestOctave: Math.log2(2 / (Math.PI * sigma * Math.SQRT2)),
+    });
+    for (const dim of [2, 4, 6, 8]) {
+      for (const sigma of [0.05, 0.1]) {
+        const below = Math.floor((0.98 * threshold) ** dim);
+        const above = Math.ceil((1.02 * threshold) ** dim);
+        expect(embeddingFor(gaussian(dim, sigma), dim, below)).toBe(false);
+        expect(embeddingFor(gaussian(dim, sigma), dim, above)).toBe(true);
+      }
+    }
+    // A broad u0 keeps it at any spacing.
+    expect(embeddingFor({ occupiedFraction: 0.3, finestOctave: 0.5 }, 8, 100)).toBe(true);
+  });
+});
+
 describe('the defaults follow the shape', () => {
   const concentrated = bump(4, 0.1);
 
@@ -107,6 +148,27 @@ describe('the defaults follow the shape', () => {
     expect(paper.samples.importance).toBe(false);
     expect(paper.network.decay).toBe(1);
     expect(paper.network.frequencies).toBe(5);
+  });
+
+  it('a 6D Gaussian at 4,000 points gets no embedding, a 4D one keeps it; the user and the paper preset decide', () => {
+    const narrow6d = bump(6, 0.15);
+    expect(resolveOptions({ problem: narrow6d }).network.embedding).toBe(false);
+    expect(resolveOptions({ problem: concentrated }).network.embedding).toBe(true);
+    expect(resolveOptions({ problem: heat({ dim: 8 }) }).network.embedding).toBe(true);
+    // 20,000 points: 5.2 per axis in 6D.
+    expect(resolveOptions({ problem: narrow6d, samples: 20_000 }).network.embedding).toBe(true);
+    expect(resolveOptions({ problem: narrow6d, network: { embedding: true } }).network.embedding).toBe(true);
+    expect(resolveOptions({ problem: narrow6d, preset: 'paper' }).network.embedding).toBe(true);
+  });
+
+  it('without the embedding the importance kernels go to no images, unless the user set imageShare', () => {
+    const narrow6d = bump(6, 0.15);
+    expect(resolveOptions({ problem: narrow6d }).samples.importance).toEqual({ ...DEFAULT_IMPORTANCE, imageShare: 0 });
+    expect(resolveOptions({ problem: concentrated }).samples.importance).toEqual(DEFAULT_IMPORTANCE);
+    const own = resolveOptions({ problem: narrow6d, samples: { importance: { imageShare: 0.25 } } });
+    expect(own.samples.importance).toEqual({ ...DEFAULT_IMPORTANCE, imageShare: 0.25 });
+    const again = resolveOptions({ ...resolveOptions({ problem: narrow6d }) });
+    expect(again.samples).toEqual(resolveOptions({ problem: narrow6d }).samples);
   });
 
   it("frequencies follow u0's finest scale: sin(1.5πx) is at octave log2 3, a narrow bump above 5", () => {

@@ -30,7 +30,7 @@ function patchedImportance(doc: { session: { sampling: { importance: object } } 
 }
 
 /** Options that depend on the problem: their preset default is not a value of their own reader. */
-const PER_PROBLEM = new Set(['network.decay', 'network.frequencies', 'linear.gradientWeight']);
+const PER_PROBLEM = new Set(['network.decay', 'network.frequencies', 'network.embedding', 'linear.gradientWeight']);
 
 const entries = (): [string, OptionTable[string]][] =>
   Object.entries(SECTIONS).flatMap(([section, table]) =>

@@ -330,6 +330,7 @@ describe('resolveOptions: defaults', () => {
       ...defaults.network,
       decay: 'derivativeOrder',
       frequencies: 'finestScale',
+      embedding: 'sampleSpacing',
     });
     expect({ ...DEFAULT_OPTIONS.linear, gradientWeight: { u: 0 } }).toEqual(defaults.linear);
     expect(DEFAULT_OPTIONS.integrator).toEqual(defaults.integrator);

@@ -107,6 +107,44 @@ export function decayFor(shape: InitialShape, derivativeOrder: number): number {
   return derivativeOrder * Math.min(1, Math.max(0, 1 - shape.finestOctave / 2));
 }
 
+/**
+ * The spacing of n points spread over the part of the box u0 occupies, in the network's
+ * coordinates (the box mapped to [-1, 1]^D): 2·(occupied share / n)^(1/D).
+ */
+export function occupiedSpacing(shape: InitialShape, dim: number, n: number): number {
+  return 2 * (shape.occupiedFraction / n) ** (1 / dim);
+}
+
+/**
+ * The width ℓ = σ√2 (as `finestOctave` measures it) of the Gaussian that occupies the same share
+ * of the box, in the network's coordinates: a Gaussian of width σ occupies (σ√π)^D of
+ * [-1, 1]^D, so ℓ = √(2/π)·share^(1/D). Read from the occupied share rather than from
+ * `finestOctave`, whose uniform pilot points in 6 or more dimensions fall in the tails, where
+ * |∇u|/|u| overstates the bulk's.
+ */
+export function occupiedWidth(shape: InitialShape, dim: number): number {
+  return Math.sqrt(2 / Math.PI) * shape.occupiedFraction ** (1 / dim);
+}
+
+/** Samples per feature width that pin a feature down between them (Nyquist's two). */
+export const SAMPLES_PER_FEATURE = 2;
+
+/**
+ * Whether the default network embeds its input: not for a concentrated u0 whose width holds
+ * fewer than `SAMPLES_PER_FEATURE` of the step's n samples along an axis. The embedding resolves
+ * such a u0 with octaves of about its width, and functions of those octaves are nearly independent
+ * from one sample to the next: least squares then matches f on its samples and misses it between
+ * them (the held-out residual). A raw-coordinate MLP is smooth between samples, and its first
+ * layer's tangent space holds every affine map of its input (the shifts, rotations and dilations
+ * that drift and transport apply to a density). For a Gaussian the share cancels: n^(1/D) < 2·√(2π)
+ * ≈ 5 per axis, so at 4,000 points 6D and above. A broad u0, or an unknown one, keeps the
+ * embedding: its octaves are what fits fine structure.
+ */
+export function embeddingFor(shape: InitialShape, dim: number, n: number): boolean {
+  if (!isConcentrated(shape)) return true;
+  return SAMPLES_PER_FEATURE * occupiedSpacing(shape, dim, n) <= occupiedWidth(shape, dim);
+}
+
 /** The embedding's highest octave where nothing is known of u0's scale: the table's fixed value. */
 export const MAX_DEFAULT_OCTAVE = 5;
 /** The fewest octaves the default gives: the box's lowest modes and two octaves above them. */

@@ -190,7 +190,13 @@ export const NETWORK = {
     read: positive(),
     native: true,
   },
-  embedding: { doc: 'use the sinusoidal embedding', defaults: both(true), read: boolean, native: true },
+  embedding: {
+    doc: "use the sinusoidal embedding ('sampleSpacing': unless u0 is concentrated and its width holds fewer than two samples per axis)",
+    // Resolved per problem by options.ts (initial-shape.ts, embeddingFor).
+    defaults: { default: 'sampleSpacing', paper: true } as Record<Preset, boolean | 'sampleSpacing'>,
+    read: boolean,
+    native: true,
+  },
 } satisfies OptionTable;
 
 /** The linear solve: every key of 'pcg'; 'dense' takes those in `DENSE_KEYS`. */

@@ -18,6 +18,7 @@ import { derivativeOrder } from '../problem/plan';
 import { deepFreeze, expectNonNegative, expectObject, isPlainObject, rejectUnknownKeys } from '../problem/validate';
 import {
   decayFor,
+  embeddingFor,
   frequenciesFor,
   type InitialShape,
   isConcentrated,
@@ -92,7 +93,16 @@ export interface NetworkOptions {
   decay?: number;
   /** Factor on γ before the MLP (default 1.5). */
   embeddingScale?: number;
-  /** Use the sinusoidal embedding (default true). */
+  /**
+   * Use the sinusoidal embedding; false: the MLP reads the point (mapped to [-1, 1]^D) itself.
+   * Default: true, except for a concentrated initial condition (under 5 % of the box) whose width
+   * holds fewer than two of `samples.count` points along an axis: for a Gaussian, fewer than
+   * about 5^D points (6D and above at 4,000). There the octaves that would resolve it are not
+   * pinned down between the samples, and the projection matches f on its samples and misses it
+   * between them; a raw-coordinate MLP's tangent space holds the shifts, rotations and dilations
+   * of its input that drift and transport apply to such a density (initial-shape.ts,
+   * docs/accuracy.md). The 'paper' preset: true.
+   */
   embedding?: boolean;
 }
 
@@ -261,7 +271,8 @@ export interface ImportanceOptions {
   /**
    * The share of the kernels, in [0, 1), placed at the embedding's images: a drawn centre moved by
    * half the box's width along a random non-empty set of axes, where the network's periodic
-   * features put spurious copies of a narrow solution (default 0.5).
+   * features put spurious copies of a narrow solution (default 0.5; 0 for a network without the
+   * embedding, which has no images).
    */
   imageShare?: number;
 }
@@ -432,7 +443,10 @@ export type PresetDefaults = Defaults<typeof TOP> & {
   readonly samples: Defaults<typeof SAMPLES>;
   readonly integrator: Defaults<typeof INTEGRATOR>;
   readonly fit: Defaults<typeof FIT>;
-  /** `decay: 'derivativeOrder'` and `frequencies: 'finestScale'`: resolved per problem (see `NetworkOptions`). */
+  /**
+   * `decay: 'derivativeOrder'`, `frequencies: 'finestScale'` and `embedding: 'sampleSpacing'`:
+   * resolved per problem (see `NetworkOptions`).
+   */
   readonly network: Defaults<typeof NETWORK>;
   /** `gradientWeight` is per problem (the L² projection unless `linear.gradientWeight` is given). */
   readonly linear: Omit<ResolvedPcg, 'gradientWeight'>;
@@ -535,11 +549,12 @@ export function resolveOptions(input: NeuralIVPInput, env: Environment = process
   const device = readTop('device', raw.device, D);
   const distributed = readDistributed(raw.distributed, env);
   if (distributed !== null) checkDistributed(distributed, samples, fit, device);
+  const network = readNetwork(raw.network, D, raw.problem, shape, samples.count);
   return deepFreeze({
     problem: raw.problem,
     preset,
-    network: readNetwork(raw.network, D, raw.problem, shape),
-    samples,
+    network,
+    samples: network.embedding ? samples : withoutImages(samples, raw.samples),
     margin,
     linear,
     integrator: readSection('integrator', INTEGRATOR, section('integrator', raw.integrator, INTEGRATOR), D.integrator),
@@ -601,6 +616,7 @@ function readNetwork(
   D: PresetDefaults,
   problem: Problem,
   shape: (() => InitialShape) | null,
+  sampleCount: number,
 ): ResolvedNetwork {
   const d = D.network;
   const order = Math.max(1, derivativeOrder(problem.plan.jets));
@@ -608,7 +624,10 @@ function readNetwork(
     d.decay !== 'derivativeOrder' ? d.decay : shape === null ? order : decayFor(shape(), order);
   const defaultFrequencies = () =>
     d.frequencies !== 'finestScale' ? d.frequencies : shape === null ? MAX_DEFAULT_OCTAVE : frequenciesFor(shape());
+  const defaultEmbedding = () =>
+    d.embedding !== 'sampleSpacing' ? d.embedding : shape === null || embeddingFor(shape(), problem.dim, sampleCount);
   return readSection('network', NETWORK, section('network', v, NETWORK), d, {
+    embedding: (x) => (x === undefined ? defaultEmbedding() : NETWORK.embedding.read('network.embedding', x)),
     decay: (x) => (x === undefined ? defaultDecay() : NETWORK.decay.read('network.decay', x)),
     frequencies: (x) => (x === undefined ? defaultFrequencies() : NETWORK.frequencies.read('network.frequencies', x)),
   });
@@ -727,6 +746,17 @@ function readSamples(
     );
   }
   return readSection('samples', SAMPLES, v, d, { importance: () => importance });
+}
+
+/**
+ * A network without the periodic embedding has no images of a narrow solution to sample: its
+ * importance kernels all go where |u| is, unless the user set `imageShare`.
+ */
+function withoutImages(samples: ResolvedSamples, given: unknown): ResolvedSamples {
+  const importance = samples.importance;
+  if (importance === false) return samples;
+  const own = isPlainObject(given) && isPlainObject(given.importance) ? given.importance.imageShare : undefined;
+  return own === undefined ? { ...samples, importance: { ...importance, imageShare: 0 } } : samples;
 }
 
 /** True when every output of the compiled initial condition is the constant 0. */
