@@ -34,7 +34,8 @@ export function heldOutWarning(history: readonly MeasuredStep[]): string | undef
   return (
     `the steps' θ̇ matched the right-hand side on their samples (median residual ${residual.toExponential(2)}) ` +
     `but not on held-out points (median ${heldOut.toExponential(2)}): the projection does not hold between the ` +
-    'samples, so the solution is less accurate than its step residuals suggest — more samples (samples.count) ' +
-    'or fewer parameters (network.width) narrow the gap (docs/accuracy.md, "Held-out residuals")'
+    'samples, so the solution is less accurate than its step residuals suggest — for a narrow solution a network ' +
+    'on the raw point (network.embedding: false), else more samples (samples.count), narrows the gap ' +
+    '(docs/accuracy.md, "Held-out residuals")'
   );
 }
