@@ -1,6 +1,7 @@
 // The paper's Figure 3 (middle, right): the EDNN configuration (Du & Zaki: 4 × 30 tanh MLP, no
-// embedding, dense least-squares solves, no restarts) against Neural IVP (sinusoidal embedding,
-// swish MLP, head tuning, preconditioned CG, restarts) on the Fokker–Planck equation in
+// embedding, dense least-squares solves, no restarts) against Neural IVP (the default network:
+// the sinusoidal embedding unless its samples cannot resolve a concentrated u0; swish MLP, head
+// tuning, preconditioned CG, restarts) on the Fokker–Planck equation in
 // 8D and the Vlasov equation in 6D, compared by the relative PDE residual over time, measured on
 // fresh samples at the saved times (the paper's validation for problems without a closed form).
 //
