@@ -20,11 +20,12 @@ describe('native defaults', () => {
     const d = DEFAULT_OPTIONS;
     const s = native().structDefaults();
     // Per problem in TypeScript; natively those of a first-order plan and a u0 of unknown shape.
-    const { decay: _decay, frequencies: _frequencies, ...network } = d.network;
+    const { decay: _decay, frequencies: _frequencies, embedding: _embedding, ...network } = d.network;
     expect(s.network).toEqual({
       ...network,
       decay: 1,
       frequencies: MAX_DEFAULT_OCTAVE,
+      embedding: true,
       memoryBudget: CPU_MEMORY_BUDGET,
     });
     expect(s.linear).toEqual({
