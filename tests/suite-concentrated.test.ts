@@ -200,7 +200,7 @@ describe('a concentrated density with the defaults at CI size', { timeout: 300_0
     expect(raw.options.network.embedding).toBe(false);
     expect(raw.options.samples.importance).toMatchObject({ imageShare: 0 });
     const plain = await firstSteps(raw);
-    // Its fit is capped where it is about as good as the raw-point one (5e-3): the embedded network
+    // Its fit is capped where it is about as good as the raw-point one: the embedded network
     // fits this u0 faster per iteration but its later iterations cost far more (larger batches).
     const embedded = await firstSteps(
       new NeuralIVP({
