@@ -41,6 +41,7 @@ Napi::Object structDefaults(Napi::Env env) {
                std::pair{"activation", network.activation == Activation::Tanh ? "tanh" : "swish"},
                std::pair{"frequencies", network.frequencies}, std::pair{"decay", network.decay},
                std::pair{"embeddingScale", network.embeddingScale}, std::pair{"embedding", network.embedding},
+               std::pair{"output", network.output == Output::Exp ? "exp" : "linear"},
                std::pair{"memoryBudget", network.memoryBudgetBytes}));
   o.Set("linear",
         object(env, std::pair{"method", linear.method == LinearSolverConfig::Method::Dense ? "dense" : "pcg"},

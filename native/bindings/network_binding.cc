@@ -30,6 +30,7 @@ NetworkConfig parseNetworkConfig(const Napi::Value& value) {
   c.activation = stringProp(o, p, "activation", "swish", {"swish", "tanh"}) == "tanh" ? Activation::Tanh
                                                                                       : Activation::Swish;
   c.embedding = boolProp(o, p, "embedding", c.embedding);
+  c.output = outputNamed(stringProp(o, p, "output", "linear", {"linear", "exp"}));
   c.frequencies = intProp(o, p, "frequencies", c.frequencies, 0, 30);
   c.decay = numberProp(o, p, "decay", c.decay);
   c.embeddingScale = numberProp(o, p, "embeddingScale", c.embeddingScale);

@@ -16,6 +16,7 @@ inline constexpr int64_t frequencies = 5;
 inline constexpr int64_t decay = 1;
 inline constexpr double embeddingScale = 1.5e+0;
 inline constexpr bool embedding = true;
+inline constexpr std::string_view output = "linear";
 }  // namespace network
 
 namespace linear {

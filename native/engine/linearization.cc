@@ -79,8 +79,9 @@ Linearization::Linearization(const Network& network, const at::Tensor& theta, co
       }
       const at::Tensor m = at::addmm(network.bias(th, a, depth), cache.inputs[depth].narrow(0, row0, c),
                                      network.weight(th, a, depth).t());
-      values_.narrow(0, row0, c).select(1, a).copy_((B * m).squeeze(1));
-      backwardChunk(th, a, row0, slopes, scale.defined() ? B * scale.narrow(0, row0, c) : B);
+      const FieldOutput u = network.output(m, B);
+      values_.narrow(0, row0, c).select(1, a).copy_(u.value.squeeze(1));
+      backwardChunk(th, a, row0, slopes, scale.defined() ? u.slope * scale.narrow(0, row0, c) : u.slope);
     }
   }
 }
@@ -102,13 +103,13 @@ Linearization::Linearization(const Network& network, const at::Tensor& theta, co
     const at::Tensor& scale;
     Tap(Linearization& l, const at::Tensor& t, const at::Tensor& r) : lin(l), theta(t), scale(r) {}
     void chunk(int64_t field, int64_t row0, const std::vector<at::Tensor>& inputs,
-               const std::vector<at::Tensor>& slopes, const at::Tensor& boundary) override {
-      const int64_t c = boundary.size(0);
+               const std::vector<at::Tensor>& slopes, const at::Tensor& outputSlope) override {
+      const int64_t c = outputSlope.size(0);
       FieldCache& cache = lin.caches_[field];
       if (field == 0) cache.inputs.front().narrow(0, row0, c).copy_(inputs.front());  // shared by the fields
       for (size_t l = 1; l < inputs.size(); ++l) cache.inputs[l].narrow(0, row0, c).copy_(inputs[l]);
       lin.backwardChunk(theta, field, row0, slopes,
-                        scale.defined() ? boundary * scale.narrow(0, row0, c) : boundary);
+                        scale.defined() ? outputSlope * scale.narrow(0, row0, c) : outputSlope);
     }
   } tap(*this, th, scale);
   jets = network.forward(th, points.to(opts_), request, &tap);
@@ -138,13 +139,13 @@ Linearization::~Linearization() {
   if (!buffers.empty()) network_.workspace()->recycle(std::move(buffers));
 }
 
-// The output is B·m, so δ_last = B, then δ_l = (δ_{l+1} W_{l+1}) ⊙ σ'(z_l), for rows [row0, row0 + c).
+// δ_last = ∂u/∂m (B·m: B; B·e^m: u), then δ_l = (δ_{l+1} W_{l+1}) ⊙ σ'(z_l), for rows [row0, row0 + c).
 void Linearization::backwardChunk(const at::Tensor& theta, int64_t field, int64_t row0,
-                                  const std::vector<at::Tensor>& slopes, const at::Tensor& boundary) {
-  const int64_t c = boundary.size(0);
+                                  const std::vector<at::Tensor>& slopes, const at::Tensor& outputSlope) {
+  const int64_t c = outputSlope.size(0);
   FieldCache& cache = caches_[field];
   const auto depth = static_cast<int64_t>(cache.sensitivities.size()) - 1;
-  cache.sensitivities[depth].narrow(0, row0, c).copy_(boundary);
+  cache.sensitivities[depth].narrow(0, row0, c).copy_(outputSlope);
   for (int64_t l = depth - 1; l >= 0; --l) {
     at::Tensor delta = cache.sensitivities[l].narrow(0, row0, c);
     at::mm_out(delta, cache.sensitivities[l + 1].narrow(0, row0, c), network_.weight(theta, field, l + 1));

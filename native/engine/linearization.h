@@ -80,9 +80,9 @@ class Linearization {
   // Empty caches for n_ rows (the features tensor shared by the fields).
   void allocateCaches();
   // The sensitivities of rows [row0, row0 + c) of one field, from the chunk's slopes σ'(z_l)
-  // (c×width each) and output sensitivity (c×1: the boundary factor, times the row scale if any).
+  // (c×width each) and output sensitivity (c×1: ∂u/∂m, times the row scale if any).
   void backwardChunk(const at::Tensor& theta, int64_t field, int64_t row0,
-                     const std::vector<at::Tensor>& slopes, const at::Tensor& boundary);
+                     const std::vector<at::Tensor>& slopes, const at::Tensor& outputSlope);
   void jvpChunk1(const FieldCache& cache, const at::Tensor& v, int64_t row0, int64_t rows, at::Tensor acc,
                  VectorWorkspace& ws) const;
   void vjpChunk1(const FieldCache& cache, const at::Tensor& u, int64_t row0, int64_t rows, at::Tensor& out,

@@ -160,6 +160,35 @@ at::Tensor Network::boundaryFactor(const at::Tensor& s) const {
   return (1 - s.square()).prod(1, /*keepdim=*/true);
 }
 
+FieldOutput Network::output(const at::Tensor& m, const at::Tensor& B) const {
+  if (config_.output == Output::Linear) return {B * m, B};
+  const at::Tensor u = B * at::exp(m);
+  return {u, u};
+}
+
+namespace {
+
+// The jets of e^m from those of m: ∂_i e^m = e^m ∂_i m, ∂_ij e^m = e^m (∂_ij m + ∂_i m ∂_j m),
+// Δe^m = e^m (Δm + |∇m|²).
+Channels exponentiate(const Channels& m, const JetRequest& request) {
+  Channels y;
+  y.value = at::exp(m.value);
+  if (!request.needsTangents()) return y;
+  y.tangent = m.tangent * y.value;
+  if (!request.pairs.empty()) {
+    y.pairs = at::empty_like(m.pairs);
+    for (size_t p = 0; p < request.pairs.size(); ++p) {
+      const auto [i, j] = request.pairs[p];
+      const auto q = static_cast<int64_t>(p);
+      y.pairs[q] = (m.pairs[q] + m.tangent[i] * m.tangent[j]) * y.value;
+    }
+  }
+  if (request.laplacian) y.lap = (m.lap + m.tangent.square().sum(0)) * y.value;
+  return y;
+}
+
+}  // namespace
+
 // Embedding features in the order (sin|cos, octave k, axis i): index = (t·(L+1) + k)·D + i.
 Channels Network::embed(const at::Tensor& s, const JetRequest& request) const {
   Channels e;
@@ -252,13 +281,19 @@ void Network::forwardChunk(const at::Tensor& theta, const at::Tensor& s, const J
       z = linear(h, weight(theta, a, l), bias(theta, a, l));
     }
     // z is now the subnetwork output m (every channel has a trailing width of 1).
+    if (config_.output == Output::Exp) z = exponentiate(z, request);
     const Channels y = config_.dirichlet ? applyBoundary(B, z, request) : z;
     out.values.narrow(0, row0, c).select(1, a).copy_(y.value.squeeze(1));
     if (request.gradient) out.gradients.narrow(0, row0, c).select(1, a).copy_(y.tangent.squeeze(2).t());
     if (!request.pairs.empty()) out.second.narrow(0, row0, c).select(1, a).copy_(y.pairs.squeeze(2).t());
     if (request.laplacian) out.laplacian.narrow(0, row0, c).select(1, a).copy_(y.lap.squeeze(1));
-    if (tap)
-      tap->chunk(a, row0, inputs, slopes, config_.dirichlet ? B.jets.value : at::ones({c, 1}, s.options()));
+    if (tap) {
+      // ∂u/∂m: B, or u itself under Output::Exp.
+      const at::Tensor slope = config_.output == Output::Exp ? y.value
+                               : config_.dirichlet           ? B.jets.value
+                                                             : at::ones({c, 1}, s.options());
+      tap->chunk(a, row0, inputs, slopes, slope);
+    }
   }
 }
 

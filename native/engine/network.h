@@ -35,9 +35,14 @@ class ForwardTap {
  public:
   virtual ~ForwardTap() = default;
   // One chunk (rows [row0, row0 + c)) of one field: each linear layer's input (c×in_l), each
-  // hidden layer's σ'(z_l) (c×width) and the boundary factor B (c×1, ones without a boundary).
+  // hidden layer's σ'(z_l) (c×width) and the output's slope ∂u/∂m (c×1, see Network::output).
   virtual void chunk(int64_t field, int64_t row0, const std::vector<at::Tensor>& inputs,
-                     const std::vector<at::Tensor>& slopes, const at::Tensor& boundary) = 0;
+                     const std::vector<at::Tensor>& slopes, const at::Tensor& outputSlope) = 0;
+};
+
+// A field's values at a chunk from its subnetwork's output m, and their slope ∂u/∂m (c×1 each).
+struct FieldOutput {
+  at::Tensor value, slope;
 };
 
 class Network {
@@ -81,6 +86,10 @@ class Network {
 
   // The boundary factor B(s) (c×1), ones when there is no Dirichlet boundary.
   at::Tensor boundaryFactor(const at::Tensor& s) const;
+
+  // u from the subnetwork's output m (c×1) and the boundary factor B (c×1): B·m, or B·e^m under
+  // Output::Exp; the slope is B, or u itself.
+  FieldOutput output(const at::Tensor& m, const at::Tensor& B) const;
 
   // Where this network's linearisations and products take their n-sized buffers from (shared by
   // copies of the network).

@@ -15,6 +15,12 @@ constexpr Activation activationNamed(std::string_view name) {
   return name == "tanh" ? Activation::Tanh : Activation::Swish;
 }
 
+// How the subnetwork's output m becomes the field: u = B·m, or u = B·e^m for a positive field
+// (a narrow Gaussian bump is then a quadratic m, which a raw-coordinate MLP fits and moves well).
+enum class Output { Linear, Exp };
+
+constexpr Output outputNamed(std::string_view name) { return name == "exp" ? Output::Exp : Output::Linear; }
+
 struct NetworkConfig {
   int64_t dim = 1;     // spatial dimension D
   int64_t fields = 1;  // k, one subnetwork each
@@ -27,6 +33,7 @@ struct NetworkConfig {
   int64_t frequencies = defaults::network::frequencies;
   double decay = defaults::network::decay;
   double embeddingScale = defaults::network::embeddingScale;
+  Output output = outputNamed(defaults::network::output);
   // Zero-Dirichlet boundaries: the output is multiplied by prod_i (1 - s_i^2).
   bool dirichlet = true;
   std::vector<double> lower, upper;  // the box; s = 2(x - lower)/(upper - lower) - 1

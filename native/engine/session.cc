@@ -139,9 +139,9 @@ at::Tensor Session::plainPoints(int64_t n, at::Generator& gen) const {
 
 namespace {
 
-// Σ_a |u_a| / mean|u_a|: every field counts alike whatever its scale.
-at::Tensor absoluteMass(const at::Tensor& values) {
-  const at::Tensor a = toHost(values.abs());
+// Σ_a |u_a|^q / mean|u_a|^q: every field counts alike whatever its scale.
+at::Tensor absoluteMass(const at::Tensor& values, double power) {
+  const at::Tensor a = toHost(values.abs().pow(power));
   const at::Tensor scale = a.mean(0, /*keepdim=*/true);
   return (a / scale.clamp_min(1e-300)).sum(1);
 }
@@ -362,6 +362,23 @@ void tuneHeadIfBetter(const Network& network, const Batch& batch, const Batch& h
   }
 }
 
+// A batch of a positive target as the subnetwork of an Output::Exp network sees it: m = log(u/B).
+// Values below 1e-8 of the batch's largest are raised to it, so that tails where u underflows or
+// vanishes ask for a plateau far below the peak rather than for −∞.
+Batch logTarget(const Network& network, const Batch& batch) {
+  const at::Tensor B = network.boundaryFactor(network.scaled(batch.points)).clamp_min(1e-300);
+  const at::Tensor ratio = batch.values / B;
+  const at::Tensor floor = ratio.amax(0, /*keepdim=*/true).clamp_min(1e-300) * 1e-8;
+  return Batch{batch.points, at::log(at::maximum(ratio, floor)), batch.weights};
+}
+
+// The network an Output::Exp network's subnetwork is pre-fitted as: the same θ layout, u = m.
+NetworkConfig logSpaceConfig(NetworkConfig config) {
+  config.output = Output::Linear;
+  config.dirichlet = false;
+  return config;
+}
+
 }  // namespace
 
 SessionFitResult Session::fit(const ShareSource& source, const ShareSource& heldOutSource, uint64_t seed,
@@ -384,6 +401,22 @@ SessionFitResult Session::fit(const ShareSource& source, const ShareSource& held
   return collective([&] {
     const Batch heldOut = drawShares(heldOutSource, config.errorSamples, evaluation_);
     if (from.defined()) result.initialError = fieldErrors(*network_, result.theta, heldOut, comm).relative();
+    if (!from.defined() && network_->config().output == Output::Exp) {
+      // A fresh θ under Output::Exp is first fitted in log space: Gauss–Newton on u = B·e^m from
+      // a random m (u ≈ B) meets residuals orders of magnitude beyond its linearisation, where
+      // m against log(u/B) is an ordinary fit of a smooth function. Half the budget, so that the
+      // fit in u starts from a θ it can linearise at.
+      const Network logNetwork(logSpaceConfig(network_->config()));
+      const BatchSource logShares = [&](int64_t n, at::Generator& gen) {
+        return logTarget(*network_, shares(n, gen));
+      };
+      GaussNewtonOptions gn = config.gaussNewton;
+      gn.maxIterations = std::max<int64_t>(1, config.maxIterations / 2);
+      gn.tol = config.tol;
+      gn.maxSeconds = config.maxSeconds > 0 ? remaining() / 2 : 0.0;
+      gn.cancelled = cancelled;
+      fitGaussNewton(logNetwork, result.theta, logShares, logTarget(*network_, heldOut), gn, sketches, comm);
+    }
     const bool adamOnly = config.method == SessionFitConfig::Method::Adam;
     const int64_t adamSteps = adamOnly ? config.maxIterations : config.warmupSteps;
     if (adamSteps > 0) {
@@ -424,7 +457,8 @@ SessionFitResult Session::fit(const ShareSource& source, const ShareSource& held
       recordGaussNewton(fitGaussNewton(*network_, result.theta, shares, heldOut, gn, sketches, comm), result);
     }
     result.relativeError = fieldErrors(*network_, result.theta, heldOut, comm).relative();
-    if (config.headTuning) {
+    // The head's least squares is linear in the output: under Output::Exp it is not.
+    if (config.headTuning && network_->config().output == Output::Linear) {
       tuneHeadIfBetter(*network_, drawShares(source, config.headSamples, fitting_), heldOut,
                        config.headLambda, comm, result);
     }
@@ -538,9 +572,14 @@ std::optional<KernelMixture> Session::proposal(const Target& mass, at::Generator
   const NetworkConfig& cfg = network_->config();
   const SamplingConfig& sampling = config_.sampling;
   if (!sampling.importance) return {};
+  // ∝ |u| as the paper samples, but ∝ u² under Output::Exp: e^m leaves tails at a small fraction
+  // of the peak that no relative L2 fit or projection lowers, and in six or more dimensions their
+  // volume outweighs a narrow density's in |u| (not in u², the measure the errors are taken in), so
+  // that kernels ∝ |u| would leave the density itself to the uniform share.
+  const double power = cfg.output == Output::Exp ? 2.0 : 1.0;
   return KernelMixture::adapt(
       cfg.lower, cfg.upper,
-      [&](const at::Tensor& points) { return absoluteMass(mass(points.to(network_->options()))); },
+      [&](const at::Tensor& points) { return absoluteMass(mass(points.to(network_->options())), power); },
       *sampling.importance, sampling.sequence, gen);
 }
 

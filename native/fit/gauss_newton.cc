@@ -192,7 +192,7 @@ class GaussNewtonFit {
   // An iteration's points and what is computed on them once.
   struct Iteration {
     at::Tensor points, rowScale, targets;
-    at::Tensor s, B;  // the scaled points; the boundary factor (times √w)
+    at::Tensor s, B;  // the scaled points; the boundary factor (n×1)
     std::unique_ptr<const Linearization> lin;
     at::Tensor res;                  // √w (u − y), n×k
     std::vector<double> sumSquares;  // Σ res² per field, over all processes
@@ -207,10 +207,9 @@ class GaussNewtonFit {
     it.rowScale = batch.weights.defined() ? batch.weights.to(opts_).sqrt() : at::Tensor();
     it.targets = batch.values.to(opts_);
     it.s = network_.scaled(it.points);
-    it.B = network_.boundaryFactor(it.s).squeeze(1);  // n
-    if (it.rowScale.defined()) it.B = it.B * it.rowScale;
+    it.B = network_.boundaryFactor(it.s);
     it.lin = std::make_unique<const Linearization>(network_, theta_, it.points, it.rowScale);
-    // r = √w·(y − u) per field (n×k), y = B·m the network's values.
+    // r = √w·(y − u) per field (n×k), y the network's values.
     it.res = it.lin->values() - it.targets;
     if (it.rowScale.defined()) it.res.mul_(it.rowScale.unsqueeze(1));
     // One message for the iteration's scalars: Σ r² per field, the point count, and whether any
@@ -231,12 +230,12 @@ class GaussNewtonFit {
     return it;
   }
 
-  // Φ_a at θ' on the iteration's points: Σ (√w (B m_a − u_a))² / 2n, summed over the processes.
+  // Φ_a at θ' on the iteration's points: Σ (√w (y_a − u_a))² / 2n, summed over the processes.
   double objective(const Iteration& it, const at::Tensor& th, int64_t a) const {
-    const at::Tensor m = network_.subnetworkValue(th, a, it.s, nullptr, nullptr).squeeze(1);
-    at::Tensor wt = it.targets.select(1, a);
-    if (it.rowScale.defined()) wt = wt * it.rowScale;
-    at::Tensor sum = (it.B * m - wt).square().sum().reshape({1});
+    const at::Tensor m = network_.subnetworkValue(th, a, it.s, nullptr, nullptr);
+    at::Tensor r = network_.output(m, it.B).value.squeeze(1) - it.targets.select(1, a);
+    if (it.rowScale.defined()) r = r * it.rowScale;
+    at::Tensor sum = r.square().sum().reshape({1});
     sumOverRanks(comm_, {sum});
     return sum.item<double>() / (2 * it.n);
   }

@@ -52,7 +52,8 @@ inline torch::Tensor referenceForward(const NetworkConfig& cfg, const torch::Ten
       if (l < cfg.depth) h = cfg.activation == Activation::Tanh ? torch::tanh(h) : h * torch::sigmoid(h);
       in = out;
     }
-    outputs.push_back(boundary * h.squeeze(1));
+    const torch::Tensor m = h.squeeze(1);
+    outputs.push_back(boundary * (cfg.output == Output::Exp ? torch::exp(m) : m));
   }
   return torch::stack(outputs, 1);
 }

@@ -34,9 +34,12 @@ at::Tensor points(int64_t n, uint64_t seed) {
 }
 
 TEST(Linearization, ValuesAndJacobianMatchAutograd) {
-  for (const Activation activation : {Activation::Swish, Activation::Tanh}) {
+  for (const auto& [activation, output] :
+       {std::pair{Activation::Swish, Output::Linear}, std::pair{Activation::Tanh, Output::Linear},
+        std::pair{Activation::Swish, Output::Exp}}) {
     NetworkConfig cfg = config();
     cfg.activation = activation;
+    cfg.output = output;
     Network net(cfg);
     const at::Tensor theta = net.initialParameters(11);
     const at::Tensor x = points(23, 1);
@@ -203,23 +206,27 @@ TEST(Linearization, SelectedRowsAreScaledRowsOfJ) {
 
 // One sweep for jets and caches gives network.forward's jets and the plain constructor's caches.
 TEST(Linearization, SharedSweepMatchesSeparateCalls) {
-  Network net(config(/*chunkRows=*/16));
-  const at::Tensor theta = net.initialParameters(15);
-  const at::Tensor x = points(41, 9);
-  JetRequest request;
-  request.gradient = true;
-  request.laplacian = true;
-  request.pairs = {{0, 1}, {2, 2}};
-  Jets jets;
-  const Linearization shared(net, theta, x, request, jets);
-  const Jets expected = net.forward(theta, x, request);
-  EXPECT_LT(relErr(jets.values, expected.values), 1e-15);
-  EXPECT_LT(relErr(jets.gradients, expected.gradients), 1e-15);
-  EXPECT_LT(relErr(jets.second, expected.second), 1e-15);
-  EXPECT_LT(relErr(jets.laplacian, expected.laplacian), 1e-15);
-  const Linearization plain(net, theta, x);
-  EXPECT_LT(relErr(shared.values(), plain.values()), 1e-15);
-  for (int64_t a = 0; a < 2; ++a) EXPECT_LT(relErr(shared.fieldJacobian(a), plain.fieldJacobian(a)), 1e-13);
+  for (const Output output : {Output::Linear, Output::Exp}) {
+    NetworkConfig cfg = config(/*chunkRows=*/16);
+    cfg.output = output;
+    Network net(cfg);
+    const at::Tensor theta = net.initialParameters(15);
+    const at::Tensor x = points(41, 9);
+    JetRequest request;
+    request.gradient = true;
+    request.laplacian = true;
+    request.pairs = {{0, 1}, {2, 2}};
+    Jets jets;
+    const Linearization shared(net, theta, x, request, jets);
+    const Jets expected = net.forward(theta, x, request);
+    EXPECT_LT(relErr(jets.values, expected.values), 1e-15);
+    EXPECT_LT(relErr(jets.gradients, expected.gradients), 1e-15);
+    EXPECT_LT(relErr(jets.second, expected.second), 1e-15);
+    EXPECT_LT(relErr(jets.laplacian, expected.laplacian), 1e-15);
+    const Linearization plain(net, theta, x);
+    EXPECT_LT(relErr(shared.values(), plain.values()), 1e-15);
+    for (int64_t a = 0; a < 2; ++a) EXPECT_LT(relErr(shared.fieldJacobian(a), plain.fieldJacobian(a)), 1e-13);
+  }
 }
 
 TEST(Linearization, RejectsWrongShapes) {

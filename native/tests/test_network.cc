@@ -12,8 +12,10 @@ namespace {
 
 constexpr auto relErr = testing::relativeError;
 
-NetworkConfig smallConfig(int64_t dim, bool embedding, bool dirichlet, Activation act) {
+NetworkConfig smallConfig(int64_t dim, bool embedding, bool dirichlet, Activation act,
+                          Output output = Output::Linear) {
   NetworkConfig cfg;
+  cfg.output = output;
   cfg.dim = dim;
   cfg.fields = 2;
   cfg.width = 12;
@@ -44,13 +46,14 @@ struct Case {
   int64_t dim;
   bool embedding, dirichlet;
   Activation act;
+  Output output = Output::Linear;
 };
 
 class NetworkJets : public ::testing::TestWithParam<Case> {};
 
 TEST_P(NetworkJets, MatchAutograd) {
   const Case c = GetParam();
-  const NetworkConfig cfg = smallConfig(c.dim, c.embedding, c.dirichlet, c.act);
+  const NetworkConfig cfg = smallConfig(c.dim, c.embedding, c.dirichlet, c.act, c.output);
   Network net(cfg);
   const at::Tensor theta = net.initialParameters(7);
   const at::Tensor x = samplePoints(cfg, 37, 3);
@@ -83,7 +86,9 @@ INSTANTIATE_TEST_SUITE_P(Architectures, NetworkJets,
                          ::testing::Values(Case{3, true, true, Activation::Swish},
                                            Case{2, false, false, Activation::Tanh},
                                            Case{1, true, false, Activation::Tanh},
-                                           Case{4, false, true, Activation::Swish}));
+                                           Case{4, false, true, Activation::Swish},
+                                           Case{3, false, true, Activation::Swish, Output::Exp},
+                                           Case{2, true, false, Activation::Tanh, Output::Exp}));
 
 TEST(NetworkJets, MatchFiniteDifferences) {
   const NetworkConfig cfg = smallConfig(3, true, true, Activation::Swish);
