@@ -1,8 +1,9 @@
 // The initial condition's shape (ts/solver/initial-shape.ts) against closed forms, and the defaults
 // it chooses: importance sampling and a lighter embedding decay for a concentrated u0 only, and the
 // embedding's highest octave two above u0's finest scale, and no embedding where a concentrated u0
-// holds fewer than two samples per axis.
+// holds fewer than two samples per axis, where a positive u0 gets the exp output.
 import { describe, expect, it } from 'vitest';
+import { SpecError } from '../ts/errors';
 import { defineProblem, ops, type Problem } from '../ts/problem';
 import { heat } from '../ts/problems/heat';
 import {
@@ -12,6 +13,7 @@ import {
   initialShape,
   occupiedSpacing,
   occupiedWidth,
+  outputFor,
 } from '../ts/solver/initial-shape';
 import { DEFAULT_IMPORTANCE, resolveOptions } from '../ts/solver/options';
 
@@ -73,19 +75,19 @@ describe('initialShape', () => {
   });
 
   it('decay: the derivative order for a broad u0, none for a feature at octave 2 or finer', () => {
-    expect(decayFor({ occupiedFraction: 0.5, finestOctave: 3 }, 2)).toBe(2);
-    expect(decayFor({ occupiedFraction: 0.01, finestOctave: 0 }, 2)).toBe(2);
-    expect(decayFor({ occupiedFraction: 0.01, finestOctave: 1 }, 2)).toBe(1);
-    expect(decayFor({ occupiedFraction: 0.01, finestOctave: 2.5 }, 2)).toBe(0);
+    expect(decayFor({ occupiedFraction: 0.5, finestOctave: 3, positive: true }, 2)).toBe(2);
+    expect(decayFor({ occupiedFraction: 0.01, finestOctave: 0, positive: true }, 2)).toBe(2);
+    expect(decayFor({ occupiedFraction: 0.01, finestOctave: 1, positive: true }, 2)).toBe(1);
+    expect(decayFor({ occupiedFraction: 0.01, finestOctave: 2.5, positive: true }, 2)).toBe(0);
   });
 
   it('frequencies: two octaves above the finest scale, within [3, 5]; unknown: 5', () => {
-    expect(frequenciesFor({ occupiedFraction: 0.5, finestOctave: 0.3 })).toBe(3);
-    expect(frequenciesFor({ occupiedFraction: 0.5, finestOctave: 1.5 })).toBe(4);
-    expect(frequenciesFor({ occupiedFraction: 0.01, finestOctave: 2.2 })).toBe(5);
-    expect(frequenciesFor({ occupiedFraction: 0.001, finestOctave: 4.7 })).toBe(5);
-    expect(frequenciesFor({ occupiedFraction: 1, finestOctave: Number.NEGATIVE_INFINITY })).toBe(3);
-    expect(frequenciesFor({ occupiedFraction: Number.NaN, finestOctave: Number.NaN })).toBe(5);
+    expect(frequenciesFor({ occupiedFraction: 0.5, finestOctave: 0.3, positive: true })).toBe(3);
+    expect(frequenciesFor({ occupiedFraction: 0.5, finestOctave: 1.5, positive: true })).toBe(4);
+    expect(frequenciesFor({ occupiedFraction: 0.01, finestOctave: 2.2, positive: true })).toBe(5);
+    expect(frequenciesFor({ occupiedFraction: 0.001, finestOctave: 4.7, positive: true })).toBe(5);
+    expect(frequenciesFor({ occupiedFraction: 1, finestOctave: Number.NEGATIVE_INFINITY, positive: true })).toBe(3);
+    expect(frequenciesFor({ occupiedFraction: Number.NaN, finestOctave: Number.NaN, positive: true })).toBe(5);
   });
 });
 
@@ -108,6 +110,7 @@ describe('embedding by sample spacing', () => {
     const gaussian = (dim: number, sigma: number) => ({
       occupiedFraction: (sigma * Math.sqrt(Math.PI)) ** dim,
       finestOctave: Math.log2(2 / (Math.PI * sigma * Math.SQRT2)),
+      positive: true,
     });
     for (const dim of [2, 4, 6, 8]) {
       for (const sigma of [0.05, 0.1]) {
@@ -118,7 +121,76 @@ describe('embedding by sample spacing', () => {
       }
     }
     // A broad u0 keeps it at any spacing.
-    expect(embeddingFor({ occupiedFraction: 0.3, finestOctave: 0.5 }, 8, 100)).toBe(true);
+    expect(embeddingFor({ occupiedFraction: 0.3, finestOctave: 0.5, positive: true }, 8, 100)).toBe(true);
+  });
+});
+
+describe('positivity and the output', () => {
+  it('a Gaussian is positive at every pilot point; a sine, or a Gaussian minus a constant, is not', () => {
+    expect(initialShape(bump(3, 0.1), ...box(3)).positive).toBe(true);
+    const signed = (shift: number) =>
+      defineProblem({
+        dim: 2,
+        domain: { lower: -1, upper: 1 },
+        boundary: 'dirichlet',
+        fields: ['u'],
+        initial: ({ x }) => ({ u: ops.exp(x[0].pow(2).add(x[1].pow(2)).mul(-2)).sub(shift) }),
+        rhs: ({ u }) => ({ u: ops.lap(u) }),
+      });
+    expect(initialShape(signed(0), ...box(2)).positive).toBe(true);
+    // e^{-2r²} falls to e^{-4} ≈ 0.018 at the corners: 0.05 below it there.
+    expect(initialShape(signed(0.05), ...box(2)).positive).toBe(false);
+  });
+
+  it('exp only for a positive u0 too concentrated for its samples, read without the embedding', () => {
+    // A Gaussian of σ = 0.12 in 8D at 4,000 points: 1.1 samples per width along an axis.
+    const sigma = 0.12;
+    const shape = {
+      occupiedFraction: (sigma * Math.sqrt(Math.PI)) ** 8,
+      finestOctave: Math.log2(2 / (Math.PI * sigma * Math.SQRT2)),
+      positive: true,
+    };
+    expect(outputFor(shape, false, 8, 4000)).toBe('exp');
+    expect(outputFor(shape, true, 8, 4000)).toBe('linear');
+    expect(outputFor({ ...shape, positive: false }, false, 8, 4000)).toBe('linear');
+    // 5^8 ≈ 400,000 points resolve it: a raw network then keeps the linear output.
+    expect(outputFor(shape, false, 8, 500_000)).toBe('linear');
+    // A broad positive u0 read without the embedding: linear.
+    expect(outputFor({ occupiedFraction: 0.3, finestOctave: 0.5, positive: true }, false, 2, 4000)).toBe('linear');
+  });
+
+  it("the defaults: a 6D Gaussian gets 'exp', a 4D one and a broad heat problem 'linear'; the user and the paper decide", () => {
+    const narrow6d = bump(6, 0.15);
+    expect(resolveOptions({ problem: narrow6d }).network.output).toBe('exp');
+    expect(resolveOptions({ problem: bump(4, 0.1) }).network.output).toBe('linear');
+    expect(resolveOptions({ problem: heat({ dim: 8 }) }).network.output).toBe('linear');
+    // The embedding, given: its MLP keeps the linear output.
+    expect(resolveOptions({ problem: narrow6d, network: { embedding: true } }).network.output).toBe('linear');
+    expect(resolveOptions({ problem: narrow6d, network: { output: 'linear' } }).network.output).toBe('linear');
+    expect(resolveOptions({ problem: narrow6d, preset: 'paper' }).network.output).toBe('linear');
+    expect(resolveOptions({ problem: bump(4, 0.1), network: { output: 'exp' } }).network.output).toBe('exp');
+    const again = resolveOptions({ ...resolveOptions({ problem: narrow6d }) });
+    expect(again.network).toEqual(resolveOptions({ problem: narrow6d }).network);
+  });
+
+  it("refuses a given 'exp' for a u0 that is not positive, naming network.output", () => {
+    const sine = defineProblem({
+      dim: 1,
+      domain: { lower: -1, upper: 1 },
+      boundary: 'dirichlet',
+      fields: ['u'],
+      initial: ({ x }) => ({ u: ops.sin(x[0].mul(Math.PI)) }),
+      rhs: ({ u }) => ({ u: ops.lap(u) }),
+    });
+    let error: unknown;
+    try {
+      resolveOptions({ problem: sine, network: { output: 'exp' } });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(SpecError);
+    expect((error as SpecError).path).toBe('network.output');
+    expect(() => resolveOptions({ problem: sine, network: { output: 'linear' } })).not.toThrow();
   });
 });
 

@@ -30,7 +30,13 @@ function patchedImportance(doc: { session: { sampling: { importance: object } } 
 }
 
 /** Options that depend on the problem: their preset default is not a value of their own reader. */
-const PER_PROBLEM = new Set(['network.decay', 'network.frequencies', 'network.embedding', 'linear.gradientWeight']);
+const PER_PROBLEM = new Set([
+  'network.decay',
+  'network.frequencies',
+  'network.embedding',
+  'network.output',
+  'linear.gradientWeight',
+]);
 
 const entries = (): [string, OptionTable[string]][] =>
   Object.entries(SECTIONS).flatMap(([section, table]) =>
@@ -141,7 +147,7 @@ describe('the option tables', () => {
         sent++;
       }
     }
-    expect(sent).toBe(7 + 9 + 8 + 1 + 4);
+    expect(sent).toBe(8 + 9 + 8 + 1 + 4);
     expect(config.sampling?.importance).toEqual({ uniformShare: 0.5, kernels: 12, pilot: 300, imageShare: 0.1 });
     expect(config.network).toMatchObject({ width: 7, activation: 'tanh', decay: 0.25, embedding: false });
     expect(config.linear).toMatchObject({ maxIters: 77, rank: 9, muScale: 'absolute', reusePreconditioner: false });

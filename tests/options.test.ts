@@ -37,6 +37,7 @@ const defaults: Omit<ResolvedOptions, 'problem'> = {
     decay: 2, // heat reads a Laplacian: its derivative order
     embeddingScale: 1.5,
     embedding: true,
+    output: 'linear', // heat's u0 is broad: it keeps the embedding
   },
   samples: { count: 4000, heldOut: 1000, sequence: 'sobol', importance: false },
   margin: 0,
@@ -331,6 +332,7 @@ describe('resolveOptions: defaults', () => {
       decay: 'derivativeOrder',
       frequencies: 'finestScale',
       embedding: 'sampleSpacing',
+      output: 'density',
     });
     expect({ ...DEFAULT_OPTIONS.linear, gradientWeight: { u: 0 } }).toEqual(defaults.linear);
     expect(DEFAULT_OPTIONS.integrator).toEqual(defaults.integrator);

@@ -161,7 +161,7 @@ describe('a concentrated density with the defaults at CI size', { timeout: 300_0
     expect(Math.abs(weighted / bruteForce - 1)).toBeLessThan(0.15);
   });
 
-  it("Vlasov-like 6D transport, σ = 0.15, 1,000 points: the raw point by default; its steps hold between their samples, the embedded network's do not", async () => {
+  it("Vlasov-like 6D transport, σ = 0.15, 1,000 points: the raw point and the exp output by default; its steps hold between their samples, the embedded network's do not", async () => {
     const problem = suiteVlasovLinear6d(0.15, 'ci-vlasov-6d');
     const T = 0.02;
     const base = {
@@ -198,6 +198,8 @@ describe('a concentrated density with the defaults at CI size', { timeout: 300_0
     // 1,000^(1/6) = 3.2 points per axis across the width, under the two per width the embedding needs.
     const raw = new NeuralIVP(base);
     expect(raw.options.network.embedding).toBe(false);
+    // A positive u0 the samples cannot resolve: the MLP fits its log, u = B·e^m.
+    expect(raw.options.network.output).toBe('exp');
     expect(raw.options.samples.importance).toMatchObject({ imageShare: 0 });
     const plain = await firstSteps(raw);
     // Its fit is capped where it is about as good as the raw-point one: the embedded network

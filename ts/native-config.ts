@@ -4,6 +4,8 @@
 
 /** The hidden layers' nonlinearity. */
 export type Activation = 'swish' | 'tanh';
+/** How a field comes from its subnetwork's output m: B·m, or B·e^m (a positive field). */
+export type NetworkOutput = 'linear' | 'exp';
 /** The floating point type of a network's parameters and of the solves. */
 export type DType = 'float64' | 'float32';
 /** A resolved device: where a network's tensors live. */
@@ -36,6 +38,8 @@ export interface NativeNetworkConfig {
   activation?: Activation;
   /** Whether the sinusoidal embedding γ of eq. (5) precedes the MLP. */
   embedding?: boolean;
+  /** u = B·m ('linear', the default) or u = B·e^m ('exp'). */
+  output?: NetworkOutput;
   /** Highest octave L of the embedding. */
   frequencies?: number;
   /** Octave k is damped by 2^(−decay·k). */

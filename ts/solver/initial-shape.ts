@@ -24,6 +24,8 @@ export interface InitialShape {
    * for the box's own lowest modes; NaN when u0 is zero everywhere.
    */
   readonly finestOctave: number;
+  /** Every field of u0 is finite and above 0 at every pilot point (false where u0 is unknown). */
+  readonly positive: boolean;
 }
 
 /** Pilot points of the estimate: enough for a share of 1e-3 of the box to hold a few of them. */
@@ -42,6 +44,11 @@ function magnitude(initial: Program, x: Float64Array, n: number): Float64Array {
   return s;
 }
 
+/** Whether every field of u0 is above 0 at the n points. */
+function everywherePositive(initial: Program, x: Float64Array, n: number): boolean {
+  return evaluateProgram(initial, { n, x, t: 0 }).every((f) => f.every((v) => v > 0 && Number.isFinite(v)));
+}
+
 /**
  * The shape of u0 on the box [lower, upper] (the sampled box: the domain grown by the margin),
  * from `SHAPE_PILOT_POINTS` uniform points and central differences of |u0| along each axis. A
@@ -49,7 +56,7 @@ function magnitude(initial: Program, x: Float64Array, n: number): Float64Array {
  * alone, once, on the fit's pool.
  */
 export function initialShape(problem: Problem, lower: readonly number[], upper: readonly number[]): InitialShape {
-  const unknown = { occupiedFraction: Number.NaN, finestOctave: Number.NaN };
+  const unknown = { occupiedFraction: Number.NaN, finestOctave: Number.NaN, positive: false };
   const initial = problem.plan.initial;
   if (initial === null) return unknown;
   const D = problem.dim;
@@ -87,7 +94,11 @@ export function initialShape(problem: Problem, lower: readonly number[], upper: 
     if (gradient > 0) finest = Math.min(finest, Math.sqrt(square / gradient));
   }
   const finestOctave = Number.isFinite(finest) ? Math.log2(2 / (Math.PI * finest)) : Number.NEGATIVE_INFINITY;
-  return { occupiedFraction: (mean * mean) / square, finestOctave };
+  return {
+    occupiedFraction: (mean * mean) / square,
+    finestOctave,
+    positive: everywherePositive(initial, x, n),
+  };
 }
 
 /** True when u0 occupies under `CONCENTRATED_FRACTION` of the box. */
@@ -143,6 +154,18 @@ export const SAMPLES_PER_FEATURE = 2;
 export function embeddingFor(shape: InitialShape, dim: number, n: number): boolean {
   if (!isConcentrated(shape)) return true;
   return SAMPLES_PER_FEATURE * occupiedSpacing(shape, dim, n) <= occupiedWidth(shape, dim);
+}
+
+/**
+ * The default output: u = B·e^m for a positive u0 too concentrated for its samples
+ * (`embeddingFor` false) when the network reads the raw point. The log of a narrow Gaussian is a
+ * quadratic, which an MLP of the raw point fits and moves smoothly; the density itself is a bump
+ * a few samples wide, which it fits only roughly, and whose fit error's Laplacian a diffusion term
+ * then amplifies. Everywhere else the linear output stays: e^m cannot change sign, and a broad or
+ * well-sampled u0 is fitted as it is.
+ */
+export function outputFor(shape: InitialShape, embedding: boolean, dim: number, n: number): 'linear' | 'exp' {
+  return shape.positive && !embedding && !embeddingFor(shape, dim, n) ? 'exp' : 'linear';
 }
 
 /** The embedding's highest octave where nothing is known of u0's scale: the table's fixed value. */

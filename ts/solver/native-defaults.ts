@@ -25,7 +25,7 @@ const MAPPED: Readonly<Record<string, readonly string[]>> = {
 /**
  * A default the tables resolve later, as native code sees it when nothing resolves it: null (no
  * limit) is 0; 'derivativeOrder' is the decay of a plan without derivatives, 'finestScale' the
- * octaves of a u0 of unknown shape, 'sampleSpacing' the embedding of such a u0; 'auto' memory is the
+ * octaves of a u0 of unknown shape, 'sampleSpacing' the embedding of such a u0, 'density' the linear output; 'auto' memory is the
  * CPU's budget.
  */
 function nativeValue(path: string, value: unknown): number | boolean | string {
@@ -33,6 +33,7 @@ function nativeValue(path: string, value: unknown): number | boolean | string {
   if (path === 'network.decay' && value === 'derivativeOrder') return 1;
   if (path === 'network.frequencies' && value === 'finestScale') return MAX_DEFAULT_OCTAVE;
   if (path === 'network.embedding' && value === 'sampleSpacing') return true;
+  if (path === 'network.output' && value === 'density') return 'linear';
   if (path === 'memoryBudget' && value === 'auto') return CPU_MEMORY_BUDGET;
   if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'string') return value;
   throw new Error(`no native form for the default of ${path}: ${String(value)}`);

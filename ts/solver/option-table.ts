@@ -10,7 +10,7 @@
  * keeps their keys equal to these tables'.
  */
 import { SpecError } from '../errors';
-import type { Activation, DType } from '../native-config';
+import type { Activation, DType, NetworkOutput } from '../native-config';
 import { describe } from '../problem/expr';
 import {
   expectFinite,
@@ -195,6 +195,13 @@ export const NETWORK = {
     // Resolved per problem by options.ts (initial-shape.ts, embeddingFor).
     defaults: { default: 'sampleSpacing', paper: true } as Record<Preset, boolean | 'sampleSpacing'>,
     read: boolean,
+    native: true,
+  },
+  output: {
+    doc: "the field from the MLP's output m: 'linear' u = B·m, or 'exp' u = B·e^m, a positive field whose log the MLP fits ('density': 'exp' for a positive u0 too concentrated for the embedding's default)",
+    // Resolved per problem by options.ts (initial-shape.ts, outputFor).
+    defaults: { default: 'density', paper: 'linear' } as Record<Preset, NetworkOutput | 'density'>,
+    read: choice<NetworkOutput>(['linear', 'exp']),
     native: true,
   },
 } satisfies OptionTable;

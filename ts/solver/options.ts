@@ -11,7 +11,7 @@ import {
   readDistributed,
 } from '../distributed/options';
 import { SpecError } from '../errors';
-import type { Activation, DType } from '../native-config';
+import type { Activation, DType, NetworkOutput } from '../native-config';
 import { isProblem, type Problem } from '../problem/define';
 import { describe } from '../problem/expr';
 import { derivativeOrder } from '../problem/plan';
@@ -24,6 +24,7 @@ import {
   isConcentrated,
   lazyInitialShape,
   MAX_DEFAULT_OCTAVE,
+  outputFor,
 } from './initial-shape';
 import {
   choice,
@@ -104,6 +105,16 @@ export interface NetworkOptions {
    * docs/accuracy.md). The 'paper' preset: true.
    */
   embedding?: boolean;
+  /**
+   * How each field comes from its MLP's output m (B the Dirichlet factor, 1 without a boundary):
+   * 'linear', u = B·m, or 'exp', u = B·e^m, a positive field whose logarithm the MLP fits (a
+   * Gaussian density's is a quadratic). Default: 'exp' when every field of u0 is positive and the
+   * network reads the raw point (`embedding` false by its default rule), where the density is
+   * narrower than the samples resolve and its fit error's derivatives would otherwise dominate the
+   * right-hand side; 'linear' elsewhere. 'exp' needs a positive u0, and a field that would change
+   * sign cannot follow it. The 'paper' preset: 'linear'.
+   */
+  output?: NetworkOutput;
 }
 
 /**
@@ -626,8 +637,18 @@ function readNetwork(
     d.frequencies !== 'finestScale' ? d.frequencies : shape === null ? MAX_DEFAULT_OCTAVE : frequenciesFor(shape());
   const defaultEmbedding = () =>
     d.embedding !== 'sampleSpacing' ? d.embedding : shape === null || embeddingFor(shape(), problem.dim, sampleCount);
-  return readSection('network', NETWORK, section('network', v, NETWORK), d, {
-    embedding: (x) => (x === undefined ? defaultEmbedding() : NETWORK.embedding.read('network.embedding', x)),
+  const o = section('network', v, NETWORK);
+  const embedding =
+    o.embedding === undefined ? defaultEmbedding() : NETWORK.embedding.read('network.embedding', o.embedding);
+  const defaultOutput = () =>
+    d.output !== 'density'
+      ? d.output
+      : shape === null
+        ? 'linear'
+        : outputFor(shape(), embedding, problem.dim, sampleCount);
+  return readSection('network', NETWORK, o, d, {
+    embedding: () => embedding,
+    output: (x) => (x === undefined ? defaultOutput() : readOutput(x, shape)),
     decay: (x) => (x === undefined ? defaultDecay() : NETWORK.decay.read('network.decay', x)),
     frequencies: (x) => (x === undefined ? defaultFrequencies() : NETWORK.frequencies.read('network.frequencies', x)),
   });
@@ -746,6 +767,21 @@ function readSamples(
     );
   }
   return readSection('samples', SAMPLES, v, d, { importance: () => importance });
+}
+
+/** A given `network.output`: 'exp' only for a u0 positive at every pilot point (or of unknown shape). */
+function readOutput(v: unknown, shape: (() => InitialShape) | null): NetworkOutput {
+  const output = NETWORK.output.read('network.output', v);
+  if (output === 'exp' && shape !== null) {
+    const s = shape();
+    if (!Number.isNaN(s.occupiedFraction) && !s.positive) {
+      throw new SpecError(
+        'network.output',
+        "'exp' makes every field positive, but the initial condition is zero or negative at some points: use 'linear'",
+      );
+    }
+  }
+  return output;
 }
 
 /**
