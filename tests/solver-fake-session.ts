@@ -33,8 +33,11 @@ export interface FakeSessionOptions {
   stageError?: () => Error;
   /** The initial fit's held-out error (default 1e-3; a refit reports 1e-4). */
   fitError?: number;
-  /** The held-out residual of an attempt's first stage (default 0.03, against every stage's 0.01). */
-  heldOutResidual?: number;
+  /**
+   * The held-out residual of an attempt's first stage (default 0.03, against every stage's 0.01),
+   * or a function of the attempt (1 for the run's first).
+   */
+  heldOutResidual?: number | ((attempt: number) => number);
 }
 
 export class FakeSession implements NativeSession {
@@ -146,13 +149,18 @@ export class FakeSession implements NativeSession {
       cgIterations: cg,
       residual: 0.01,
       // Measured by the stage that drew the attempt's samples only, as the native session does.
-      heldOutResidual: resample ? (this.options.heldOutResidual ?? 0.03) : Number.NaN,
+      heldOutResidual: resample ? this.heldOutResidual() : Number.NaN,
       converged: true,
       seconds: { ...seconds, cg: 0.001 * cg, total: 0.004 + 0.001 * cg + seconds.sampling + seconds.heldOut },
       preconditionerRank: 20,
       preconditionerAge: 0,
       preconditionersBuilt: 1,
     };
+  }
+
+  private heldOutResidual(): number {
+    const given = this.options.heldOutResidual ?? 0.03;
+    return typeof given === 'function' ? given(this.resamples) : given;
   }
 
   async finishStep(y: Handle, solution: HandleTerms, error: HandleTerms, norm?: ErrorNorm): Promise<StepEndResult> {

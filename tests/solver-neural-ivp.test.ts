@@ -147,6 +147,36 @@ describe('NeuralIVP (fake session)', () => {
     expect(pools[1].points).toEqual(pool.points); // seeded
   });
 
+  it('retries an attempt whose θ̇ misses f between its samples once, with fresh samples and a smaller step', async () => {
+    // The third attempt's first θ̇ misses f on its held-out points (0.5 against 0.01 on its samples).
+    const { ivp, sessions } = setup({}, { heldOutResidual: (attempt) => (attempt === 3 ? 0.5 : 0.03) });
+    const sol = await ivp.evolve(0.2);
+    const s = sessions[0];
+    expect(sol.stats.rejectedSteps).toBe(1);
+    expect(s.resamples).toBe(sol.stats.steps + 1);
+    // The retried attempt stopped at its first stage: three stages fewer than a whole rk23 attempt.
+    expect(sol.stats.dynamicsEvaluations).toBe(4 * sol.stats.steps + 1);
+    expect(sol.history.map((r) => r.heldOutResidual)).toEqual(sol.history.map(() => 0.03));
+    // The retry's step is a quarter of the one that missed: the third step of a run without it.
+    const plain = await setup().ivp.evolve(0.2);
+    expect(sol.history.slice(0, 2)).toEqual(plain.history.slice(0, 2));
+    expect(sol.history[2].h).toBeCloseTo(plain.history[2].h / 4, 12);
+    expect(
+      relativeError(
+        sol.theta(0.2),
+        sol.theta(0).map((x) => x * Math.exp(-0.2)),
+      ),
+    ).toBeLessThan(1e-3);
+    expect(s.store.size).toBeLessThanOrEqual(sol.times.length + 1); // the missed stage was released
+  });
+
+  it("stops retrying after three steps whose retry missed again: the gap is the network's", async () => {
+    const { ivp } = setup({}, { heldOutResidual: 0.5 });
+    const sol = await ivp.evolve(0.2);
+    expect(sol.stats.rejectedSteps).toBe(3);
+    expect(sol.history.every((r) => r.heldOutResidual === 0.5)).toBe(true);
+  });
+
   it('evolve integrates θ̇ = −θ, saves at saveAt, resamples before every attempt, no FSAL', async () => {
     const { ivp, sessions } = setup();
     const progress: EvolveProgress[] = [];

@@ -21,6 +21,11 @@
  * - Restarts (restarts.ts) are checked before each attempt, before the resampling; a restart is
  *   `session.refit(θ, fit options)` and its result replaces θ (the integrator then drops any
  *   reused stage). The next accepted step's history record has `restarted: true`.
+ * - Held-out misses. An attempt whose first θ̇ misses f on its held-out points (projection-check.ts)
+ *   while matching it on its samples is retried once, with fresh samples and a smaller step: a
+ *   Monte Carlo outlier does not repeat. A retry that misses again is kept (the run's held-out
+ *   warning reports it), and after `MAX_PERSISTENT_MISSES` such steps no step is retried: the gap
+ *   is the network's, not the sample set's.
  * - A run that cannot finish (persistent non-finite θ̇, step size underflow, …) rejects with an
  *   `EvolveError` whose `solution` holds every saved time reached plus the last accepted state.
  */
@@ -43,6 +48,7 @@ import {
 } from '../integrate/index';
 import type { FitReport } from './fit-report';
 import type { ResolvedOptions } from './options';
+import { HeldOutMiss, missesBetweenSamples } from './projection-check';
 import { abortError } from './queue';
 import { RestartScheduler, refitErrorBound, restartPolicies, wallClock } from './restarts';
 import type {
@@ -145,6 +151,9 @@ export interface EvolveRunInput {
   makeSession: SessionFactory;
 }
 
+/** Steps whose retry missed between samples again, after which held-out misses are not retried. */
+const MAX_PERSISTENT_MISSES = 3;
+
 /**
  * NEURAL_IVP_TRACE=stages: one stderr line per dynamics evaluation (its time, CG iterations, the
  * projection residual and where its seconds went), for finding where a slow run spends its time.
@@ -177,6 +186,9 @@ export class EvolveRun {
   private attemptSolves = 0;
   private attempts = 0;
   private attemptStages: StageResult[] = [];
+  /** Whether the step in progress was already retried for a held-out miss. */
+  private retriedMiss = false;
+  private persistentMisses = 0;
   private solveSeconds: SolveSeconds = noSeconds();
   /** The accepted step's refinement, recorded with it (`integrator.refine`). */
   private refinement: StepRefinement | undefined;
@@ -255,6 +267,7 @@ export class EvolveRun {
       if (this.attemptSolves === 0) {
         this.attemptResidual = r.residual;
         this.attemptHeldOut = r.heldOutResidual;
+        this.checkHeldOut(r);
       }
       this.attemptSolves++;
       this.scheduler?.observeSolve(r.cgIterations);
@@ -282,12 +295,27 @@ export class EvolveRun {
     };
   }
 
+  /** Throws `HeldOutMiss` (releasing the stage) for an attempt to retry; see the file's comment. */
+  private checkHeldOut(r: StageResult): void {
+    if (!missesBetweenSamples(r.residual, r.heldOutResidual)) return;
+    if (this.retriedMiss) {
+      this.persistentMisses++;
+      return;
+    }
+    if (this.persistentMisses >= MAX_PERSISTENT_MISSES) return;
+    this.retriedMiss = true;
+    this.session.release(r.handle);
+    throw new HeldOutMiss(r.residual, r.heldOutResidual);
+  }
+
   /**
    * A failed attempt that no smaller step can cure: memory that cannot be had, or a first stage
    * that fails on the fitted initial state (θ̇ at t = 0 does not depend on the step size).
    */
   private willRepeat(failure: StepFailure<Handle>, t: number): boolean {
-    if (innermostCause(failure) instanceof OutOfMemoryError) return true;
+    const cause = innermostCause(failure);
+    if (cause instanceof OutOfMemoryError) return true;
+    if (cause instanceof HeldOutMiss) return false;
     return failure.stage === 0 && t === 0 && this.history.length === 0 && this.restarts === 0;
   }
 
@@ -381,6 +409,7 @@ export class EvolveRun {
       this.rejected++;
       return;
     }
+    this.retriedMiss = false;
     const cost = stepCost(this.attemptStages);
     const entry: StepHistoryRecord = {
       t: record.t,

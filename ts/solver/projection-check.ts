@@ -22,6 +22,29 @@ function median(values: readonly number[]): number {
   return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
+/** Whether one θ̇ missed f between its samples: held-out residual at the run's alarm, far above its own. */
+export function missesBetweenSamples(residual: number, heldOut: number): boolean {
+  return heldOut >= HELD_OUT_ALARM && heldOut >= GAP_ALARM * residual;
+}
+
+/**
+ * A step attempt retried because its θ̇ missed f between its samples: a sample set that puts
+ * weight on a rare feature of u (a Monte Carlo outlier) gives a θ̇ that matches it and not the
+ * rest, which fresh samples do not repeat.
+ */
+export class HeldOutMiss extends Error {
+  constructor(
+    readonly residual: number,
+    readonly heldOut: number,
+  ) {
+    super(
+      `θ̇ matched f on its samples (residual ${residual.toExponential(2)}) but not on held-out points ` +
+        `(${heldOut.toExponential(2)}): retried with fresh samples`,
+    );
+    this.name = 'HeldOutMiss';
+  }
+}
+
 /** A warning for a run whose steps' θ̇ matched f on their samples but not on held-out points. */
 export function heldOutWarning(history: readonly MeasuredStep[]): string | undefined {
   const measured = history.filter(
@@ -30,7 +53,7 @@ export function heldOutWarning(history: readonly MeasuredStep[]): string | undef
   if (measured.length === 0) return undefined;
   const heldOut = median(measured.map((r) => r.heldOutResidual as number));
   const residual = median(measured.map((r) => r.residual));
-  if (!(heldOut >= HELD_OUT_ALARM && heldOut >= GAP_ALARM * residual)) return undefined;
+  if (!missesBetweenSamples(residual, heldOut)) return undefined;
   return (
     `the steps' θ̇ matched the right-hand side on their samples (median residual ${residual.toExponential(2)}) ` +
     `but not on held-out points (median ${heldOut.toExponential(2)}): the projection does not hold between the ` +
