@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { SpecError } from '../ts/errors';
 import { defineProblem, ops, type Problem } from '../ts/problem';
 import { heat } from '../ts/problems/heat';
+import { problems } from '../ts/problems/index';
 import {
   decayFor,
   embeddingFor,
@@ -75,19 +76,23 @@ describe('initialShape', () => {
   });
 
   it('decay: the derivative order for a broad u0, none for a feature at octave 2 or finer', () => {
-    expect(decayFor({ occupiedFraction: 0.5, finestOctave: 3, positive: true }, 2)).toBe(2);
-    expect(decayFor({ occupiedFraction: 0.01, finestOctave: 0, positive: true }, 2)).toBe(2);
-    expect(decayFor({ occupiedFraction: 0.01, finestOctave: 1, positive: true }, 2)).toBe(1);
-    expect(decayFor({ occupiedFraction: 0.01, finestOctave: 2.5, positive: true }, 2)).toBe(0);
+    expect(decayFor({ occupiedFraction: 0.5, finestOctave: 3, positive: true, faceShare: 0 }, 2)).toBe(2);
+    expect(decayFor({ occupiedFraction: 0.01, finestOctave: 0, positive: true, faceShare: 0 }, 2)).toBe(2);
+    expect(decayFor({ occupiedFraction: 0.01, finestOctave: 1, positive: true, faceShare: 0 }, 2)).toBe(1);
+    expect(decayFor({ occupiedFraction: 0.01, finestOctave: 2.5, positive: true, faceShare: 0 }, 2)).toBe(0);
   });
 
   it('frequencies: two octaves above the finest scale, within [3, 5]; unknown: 5', () => {
-    expect(frequenciesFor({ occupiedFraction: 0.5, finestOctave: 0.3, positive: true })).toBe(3);
-    expect(frequenciesFor({ occupiedFraction: 0.5, finestOctave: 1.5, positive: true })).toBe(4);
-    expect(frequenciesFor({ occupiedFraction: 0.01, finestOctave: 2.2, positive: true })).toBe(5);
-    expect(frequenciesFor({ occupiedFraction: 0.001, finestOctave: 4.7, positive: true })).toBe(5);
-    expect(frequenciesFor({ occupiedFraction: 1, finestOctave: Number.NEGATIVE_INFINITY, positive: true })).toBe(3);
-    expect(frequenciesFor({ occupiedFraction: Number.NaN, finestOctave: Number.NaN, positive: true })).toBe(5);
+    expect(frequenciesFor({ occupiedFraction: 0.5, finestOctave: 0.3, positive: true, faceShare: 0 })).toBe(3);
+    expect(frequenciesFor({ occupiedFraction: 0.5, finestOctave: 1.5, positive: true, faceShare: 0 })).toBe(4);
+    expect(frequenciesFor({ occupiedFraction: 0.01, finestOctave: 2.2, positive: true, faceShare: 0 })).toBe(5);
+    expect(frequenciesFor({ occupiedFraction: 0.001, finestOctave: 4.7, positive: true, faceShare: 0 })).toBe(5);
+    expect(
+      frequenciesFor({ occupiedFraction: 1, finestOctave: Number.NEGATIVE_INFINITY, positive: true, faceShare: 0 }),
+    ).toBe(3);
+    expect(
+      frequenciesFor({ occupiedFraction: Number.NaN, finestOctave: Number.NaN, positive: true, faceShare: 0 }),
+    ).toBe(5);
   });
 });
 
@@ -111,6 +116,7 @@ describe('embedding by sample spacing', () => {
       occupiedFraction: (sigma * Math.sqrt(Math.PI)) ** dim,
       finestOctave: Math.log2(2 / (Math.PI * sigma * Math.SQRT2)),
       positive: true,
+      faceShare: 0,
     });
     for (const dim of [2, 4, 6, 8]) {
       for (const sigma of [0.05, 0.1]) {
@@ -121,13 +127,22 @@ describe('embedding by sample spacing', () => {
       }
     }
     // A broad u0 keeps it at any spacing.
-    expect(embeddingFor({ occupiedFraction: 0.3, finestOctave: 0.5, positive: true }, 8, 100)).toBe(true);
+    expect(embeddingFor({ occupiedFraction: 0.3, finestOctave: 0.5, positive: true, faceShare: 0 }, 8, 100)).toBe(true);
   });
 });
 
 describe('positivity and the output', () => {
   it('a Gaussian is positive at every pilot point; a sine, or a Gaussian minus a constant, is not', () => {
     expect(initialShape(bump(3, 0.1), ...box(3)).positive).toBe(true);
+    // A Gaussian of σ centred at c on every axis: largest on a face at h = 1 − c from the centre,
+    // e^{−h²/2σ²} of its peak, in 2D and 8D alike (uniform pilot points in 8D miss its bulk).
+    for (const [dim, sigma] of [
+      [2, 0.2],
+      [8, 0.12],
+    ]) {
+      const share = initialShape(bump(dim, sigma, 0.3), ...box(dim)).faceShare;
+      expect(share / Math.exp(-(0.7 ** 2) / (2 * sigma ** 2))).toBeCloseTo(1, 3);
+    }
     const signed = (shift: number) =>
       defineProblem({
         dim: 2,
@@ -149,14 +164,20 @@ describe('positivity and the output', () => {
       occupiedFraction: (sigma * Math.sqrt(Math.PI)) ** 8,
       finestOctave: Math.log2(2 / (Math.PI * sigma * Math.SQRT2)),
       positive: true,
+      faceShare: 1e-7,
     };
-    expect(outputFor(shape, false, 8, 4000)).toBe('exp');
-    expect(outputFor(shape, true, 8, 4000)).toBe('linear');
-    expect(outputFor({ ...shape, positive: false }, false, 8, 4000)).toBe('linear');
+    const raw = { embedding: false, dirichlet: true };
+    expect(outputFor(shape, raw, 8, 4000)).toBe('exp');
+    expect(outputFor(shape, { ...raw, embedding: true }, 8, 4000)).toBe('linear');
+    expect(outputFor({ ...shape, positive: false }, raw, 8, 4000)).toBe('linear');
     // 5^8 ≈ 400,000 points resolve it: a raw network then keeps the linear output.
-    expect(outputFor(shape, false, 8, 500_000)).toBe('linear');
+    expect(outputFor(shape, raw, 8, 500_000)).toBe('linear');
     // A broad positive u0 read without the embedding: linear.
-    expect(outputFor({ occupiedFraction: 0.3, finestOctave: 0.5, positive: true }, false, 2, 4000)).toBe('linear');
+    const broad = { occupiedFraction: 0.3, finestOctave: 0.5, positive: true, faceShare: 0 };
+    expect(outputFor(broad, raw, 2, 4000)).toBe('linear');
+    // Not small on a Dirichlet face: e^m would need m = log(u0/B) → ∞ there; without the boundary it may.
+    expect(outputFor({ ...shape, faceShare: 1e-2 }, raw, 8, 4000)).toBe('linear');
+    expect(outputFor({ ...shape, faceShare: 1e-2 }, { ...raw, dirichlet: false }, 8, 4000)).toBe('exp');
   });
 
   it("the defaults: a 6D Gaussian gets 'exp', a 4D one and a broad heat problem 'linear'; the user and the paper decide", () => {
@@ -171,6 +192,10 @@ describe('positivity and the output', () => {
     expect(resolveOptions({ problem: bump(4, 0.1), network: { output: 'exp' } }).network.output).toBe('exp');
     const again = resolveOptions({ ...resolveOptions({ problem: narrow6d }) });
     expect(again.network).toEqual(resolveOptions({ problem: narrow6d }).network);
+    // The catalogue's Vlasov density (σ = 0.3, centred) is 3.9e-3 of its peak on a face's centre,
+    // where the Dirichlet factor vanishes: the raw point, with the linear output.
+    const catalogue = resolveOptions({ problem: problems.vlasov() });
+    expect(catalogue.network).toMatchObject({ embedding: false, output: 'linear' });
   });
 
   it("refuses a given 'exp' for a u0 that is not positive, naming network.output", () => {

@@ -26,6 +26,12 @@ export interface InitialShape {
   readonly finestOctave: number;
   /** Every field of u0 is finite and above 0 at every pilot point (false where u0 is unknown). */
   readonly positive: boolean;
+  /**
+   * The largest s = Σ_fields |u0| on the box's faces over its largest in the box (each found by a
+   * compass search from the best pilot point): e^{−h²/2σ²} for a Gaussian of width σ whose centre
+   * is h from the nearest face. NaN when unknown.
+   */
+  readonly faceShare: number;
 }
 
 /** Pilot points of the estimate: enough for a share of 1e-3 of the box to hold a few of them. */
@@ -44,6 +50,107 @@ function magnitude(initial: Program, x: Float64Array, n: number): Float64Array {
   return s;
 }
 
+/** Halvings of the compass search's step: from half the box to about 1e-6 of it. */
+const COMPASS_HALVINGS = 20;
+
+/**
+ * A local maximum of Σ_fields |u0| by compass search from `start`, moving along `axes` only and
+ * staying in the box: each round tries ±step along every axis, moves to the best point if it is
+ * higher and halves the step otherwise.
+ */
+function compassMaximum(
+  initial: Program,
+  start: Float64Array,
+  axes: readonly number[],
+  lower: readonly number[],
+  upper: readonly number[],
+): number {
+  const D = lower.length;
+  const x = Float64Array.from(start);
+  let best = magnitude(initial, x, 1)[0];
+  let step = 0.5;
+  for (let halvings = 0; halvings < COMPASS_HALVINGS; ) {
+    const trial = new Float64Array(2 * axes.length * D);
+    axes.forEach((axis, k) => {
+      for (const [side, sign] of [
+        [0, 1],
+        [1, -1],
+      ]) {
+        const row = (2 * k + side) * D;
+        trial.set(x, row);
+        const width = upper[axis] - lower[axis];
+        trial[row + axis] = Math.min(upper[axis], Math.max(lower[axis], x[axis] + sign * step * width));
+      }
+    });
+    const values = magnitude(initial, trial, 2 * axes.length);
+    let arg = -1;
+    for (let r = 0; r < values.length; r++) if (values[r] > best) [best, arg] = [values[r], r];
+    if (arg < 0) {
+      step /= 2;
+      halvings++;
+    } else {
+      x.set(trial.subarray(arg * D, (arg + 1) * D));
+    }
+  }
+  return best;
+}
+
+/** The row of the largest of `values`. */
+function argmax(values: Float64Array): number {
+  let arg = 0;
+  for (let i = 1; i < values.length; i++) if (values[i] > values[arg]) arg = i;
+  return arg;
+}
+
+/** The largest Σ_fields |u0| in the box: a compass search from the best of the n pilot points. */
+function largestInBox(
+  initial: Program,
+  x: Float64Array,
+  s: Float64Array,
+  lower: readonly number[],
+  upper: readonly number[],
+): number {
+  const D = lower.length;
+  const i = argmax(s);
+  return compassMaximum(
+    initial,
+    x.subarray(i * D, (i + 1) * D),
+    Array.from({ length: D }, (_, j) => j),
+    lower,
+    upper,
+  );
+}
+
+/**
+ * The largest Σ_fields |u0| on the box's faces: on each face, a compass search along the other axes
+ * from the pilot point of largest value there once moved onto that face.
+ */
+function largestOnFaces(
+  initial: Program,
+  x: Float64Array,
+  s: Float64Array,
+  lower: readonly number[],
+  upper: readonly number[],
+): number {
+  const D = lower.length;
+  const n = s.length;
+  let largest = 0;
+  for (let axis = 0; axis < D; axis++) {
+    for (const face of [lower[axis], upper[axis]]) {
+      const onFace = Float64Array.from(x);
+      for (let i = 0; i < n; i++) onFace[i * D + axis] = face;
+      const i = argmax(magnitude(initial, onFace, n));
+      const others = Array.from({ length: D }, (_, j) => j).filter((j) => j !== axis);
+      const start = onFace.subarray(i * D, (i + 1) * D);
+      largest = Math.max(
+        largest,
+        others.length === 0 ? magnitude(initial, start, 1)[0] : compassMaximum(initial, start, others, lower, upper),
+      );
+    }
+  }
+  return largest;
+}
+
 /** Whether every field of u0 is above 0 at the n points. */
 function everywherePositive(initial: Program, x: Float64Array, n: number): boolean {
   return evaluateProgram(initial, { n, x, t: 0 }).every((f) => f.every((v) => v > 0 && Number.isFinite(v)));
@@ -56,7 +163,7 @@ function everywherePositive(initial: Program, x: Float64Array, n: number): boole
  * alone, once, on the fit's pool.
  */
 export function initialShape(problem: Problem, lower: readonly number[], upper: readonly number[]): InitialShape {
-  const unknown = { occupiedFraction: Number.NaN, finestOctave: Number.NaN, positive: false };
+  const unknown = { occupiedFraction: Number.NaN, finestOctave: Number.NaN, positive: false, faceShare: Number.NaN };
   const initial = problem.plan.initial;
   if (initial === null) return unknown;
   const D = problem.dim;
@@ -98,6 +205,7 @@ export function initialShape(problem: Problem, lower: readonly number[], upper: 
     occupiedFraction: (mean * mean) / square,
     finestOctave,
     positive: everywherePositive(initial, x, n),
+    faceShare: largestOnFaces(initial, x, s, lower, upper) / largestInBox(initial, x, s, lower, upper),
   };
 }
 
@@ -157,15 +265,28 @@ export function embeddingFor(shape: InitialShape, dim: number, n: number): boole
 }
 
 /**
- * The default output: u = B·e^m for a positive u0 too concentrated for its samples
- * (`embeddingFor` false) when the network reads the raw point. The log of a narrow Gaussian is a
- * quadratic, which an MLP of the raw point fits and moves smoothly; the density itself is a bump
- * a few samples wide, which it fits only roughly, and whose fit error's Laplacian a diffusion term
- * then amplifies. Everywhere else the linear output stays: e^m cannot change sign, and a broad or
- * well-sampled u0 is fitted as it is.
+ * The largest `faceShare` of a Dirichlet problem's u0 that the exp output takes: u = B·e^m meets a
+ * u0 that does not vanish on the faces only through m = log(u0/B), which grows without bound there.
  */
-export function outputFor(shape: InitialShape, embedding: boolean, dim: number, n: number): 'linear' | 'exp' {
-  return shape.positive && !embedding && !embeddingFor(shape, dim, n) ? 'exp' : 'linear';
+export const EXP_FACE_SHARE = 1e-3;
+
+/**
+ * The default output: u = B·e^m for a positive u0 too concentrated for its samples
+ * (`embeddingFor` false) when the network reads the raw point, and (with a Dirichlet boundary)
+ * negligible on the faces. The log of a narrow Gaussian is a quadratic, which an MLP of the raw
+ * point fits and moves smoothly; the density itself is a bump a few samples wide, which it fits
+ * only roughly, and whose fit error's Laplacian a diffusion term then amplifies. Everywhere else the
+ * linear output stays: e^m cannot change sign, a broad or well-sampled u0 is fitted as it is, and
+ * one that is not small on a Dirichlet face would need a singular m.
+ */
+export function outputFor(
+  shape: InitialShape,
+  network: { embedding: boolean; dirichlet: boolean },
+  dim: number,
+  n: number,
+): 'linear' | 'exp' {
+  if (!shape.positive || network.embedding || embeddingFor(shape, dim, n)) return 'linear';
+  return network.dirichlet && !(shape.faceShare <= EXP_FACE_SHARE) ? 'linear' : 'exp';
 }
 
 /** The embedding's highest octave where nothing is known of u0's scale: the table's fixed value. */

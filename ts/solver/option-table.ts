@@ -198,7 +198,7 @@ export const NETWORK = {
     native: true,
   },
   output: {
-    doc: "the field from the MLP's output m: 'linear' u = B·m, or 'exp' u = B·e^m, a positive field whose log the MLP fits ('density': 'exp' for a positive u0 too concentrated for the embedding's default)",
+    doc: "the field from the MLP's output m: 'linear' u = B·m, or 'exp' u = B·e^m, a positive field whose log the MLP fits ('density': 'exp' for a positive u0 too concentrated for the embedding's default, small on Dirichlet faces)",
     // Resolved per problem by options.ts (initial-shape.ts, outputFor).
     defaults: { default: 'density', paper: 'linear' } as Record<Preset, NetworkOutput | 'density'>,
     read: choice<NetworkOutput>(['linear', 'exp']),

@@ -108,10 +108,11 @@ export interface NetworkOptions {
   /**
    * How each field comes from its MLP's output m (B the Dirichlet factor, 1 without a boundary):
    * 'linear', u = B·m, or 'exp', u = B·e^m, a positive field whose logarithm the MLP fits (a
-   * Gaussian density's is a quadratic). Default: 'exp' when every field of u0 is positive and the
-   * network reads the raw point (`embedding` false by its default rule), where the density is
-   * narrower than the samples resolve and its fit error's derivatives would otherwise dominate the
-   * right-hand side; 'linear' elsewhere. 'exp' needs a positive u0, and a field that would change
+   * Gaussian density's is a quadratic). Default: 'exp' when every field of u0 is positive, the
+   * network reads the raw point (`embedding` false by its default rule) and, with a Dirichlet
+   * boundary, u0 is under 1e-3 of its peak on the faces: there the density is narrower than the
+   * samples resolve and its fit error's derivatives would otherwise dominate the right-hand side;
+   * 'linear' elsewhere. 'exp' needs a positive u0, and a field that would change
    * sign cannot follow it. The 'paper' preset: 'linear'.
    */
   output?: NetworkOutput;
@@ -645,7 +646,7 @@ function readNetwork(
       ? d.output
       : shape === null
         ? 'linear'
-        : outputFor(shape(), embedding, problem.dim, sampleCount);
+        : outputFor(shape(), { embedding, dirichlet: problem.boundary === 'dirichlet' }, problem.dim, sampleCount);
   return readSection('network', NETWORK, o, d, {
     embedding: () => embedding,
     output: (x) => (x === undefined ? defaultOutput() : readOutput(x, shape)),
