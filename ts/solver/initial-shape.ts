@@ -95,30 +95,19 @@ function compassMaximum(
   return best;
 }
 
-/** The row of the largest of `values`. */
-function argmax(values: Float64Array): number {
-  let arg = 0;
-  for (let i = 1; i < values.length; i++) if (values[i] > values[arg]) arg = i;
-  return arg;
-}
-
-/** The largest Σ_fields |u0| in the box: a compass search from the best of the n pilot points. */
-function largestInBox(
+/** A compass search along `axes` from the row of `points` (n×D) where `values` is largest. */
+function climbFromBest(
   initial: Program,
-  x: Float64Array,
-  s: Float64Array,
-  lower: readonly number[],
-  upper: readonly number[],
+  points: Float64Array,
+  values: Float64Array,
+  axes: readonly number[],
+  bounds: { lower: readonly number[]; upper: readonly number[] },
 ): number {
-  const D = lower.length;
-  const i = argmax(s);
-  return compassMaximum(
-    initial,
-    x.subarray(i * D, (i + 1) * D),
-    Array.from({ length: D }, (_, j) => j),
-    lower,
-    upper,
-  );
+  let best = 0;
+  for (let i = 1; i < values.length; i++) if (values[i] > values[best]) best = i;
+  const D = bounds.lower.length;
+  if (axes.length === 0) return values[best];
+  return compassMaximum(initial, points.subarray(best * D, (best + 1) * D), axes, bounds.lower, bounds.upper);
 }
 
 /**
@@ -128,24 +117,17 @@ function largestInBox(
 function largestOnFaces(
   initial: Program,
   x: Float64Array,
-  s: Float64Array,
-  lower: readonly number[],
-  upper: readonly number[],
+  bounds: { lower: readonly number[]; upper: readonly number[] },
 ): number {
-  const D = lower.length;
-  const n = s.length;
+  const D = bounds.lower.length;
+  const n = x.length / D;
   let largest = 0;
   for (let axis = 0; axis < D; axis++) {
-    for (const face of [lower[axis], upper[axis]]) {
+    for (const face of [bounds.lower[axis], bounds.upper[axis]]) {
       const onFace = Float64Array.from(x);
       for (let i = 0; i < n; i++) onFace[i * D + axis] = face;
-      const i = argmax(magnitude(initial, onFace, n));
       const others = Array.from({ length: D }, (_, j) => j).filter((j) => j !== axis);
-      const start = onFace.subarray(i * D, (i + 1) * D);
-      largest = Math.max(
-        largest,
-        others.length === 0 ? magnitude(initial, start, 1)[0] : compassMaximum(initial, start, others, lower, upper),
-      );
+      largest = Math.max(largest, climbFromBest(initial, onFace, magnitude(initial, onFace, n), others, bounds));
     }
   }
   return largest;
@@ -205,7 +187,15 @@ export function initialShape(problem: Problem, lower: readonly number[], upper: 
     occupiedFraction: (mean * mean) / square,
     finestOctave,
     positive: everywherePositive(initial, x, n),
-    faceShare: largestOnFaces(initial, x, s, lower, upper) / largestInBox(initial, x, s, lower, upper),
+    faceShare:
+      largestOnFaces(initial, x, { lower, upper }) /
+      climbFromBest(
+        initial,
+        x,
+        s,
+        Array.from({ length: D }, (_, j) => j),
+        { lower, upper },
+      ),
   };
 }
 
