@@ -18,6 +18,7 @@ export type {
   NativeNetwork,
   NativeNetworkConfig,
   NetworkLayout,
+  NetworkOutput,
 } from './native';
 export { native } from './native';
 export type { LaunchCounts } from './native-config';

@@ -8,7 +8,7 @@ import type { DeviceName, DType, LaunchCounts, NativeNetworkConfig } from './nat
 import type { Program } from './problem/plan';
 import type { NativeSession, SessionConfig } from './solver/session';
 
-export type { Activation, DeviceName, DType, NativeNetworkConfig } from './native-config';
+export type { Activation, DeviceName, DType, NativeNetworkConfig, NetworkOutput } from './native-config';
 
 /** One linear layer's place in a field's block of θ: W (out × in, row-major), then b (out). */
 export interface LayerLayout {
