@@ -287,32 +287,25 @@ std::pair<Session::ShareSource, Session::ShareSource> Session::targetSources(con
   // Importance sampling ∝ |target|: one proposal per share, from the share's own fit stream.
   std::vector<std::optional<KernelMixture>> mixtures(config_.shares.drawn.size());
   for (size_t i = 0; i < mixtures.size(); ++i) mixtures[i] = proposal(target, fitting_[i]);
-  const PointSequence sequence = config_.sampling.sequence;
-  // n points from the share's proposal, with the target and the weights p/q at them.
-  const auto drawWeighted = [target, mixtures, sequence, opts](int64_t n, size_t share, at::Generator& gen) {
-    const WeightedPoints drawn = mixtures[share]->sample(n, sequence, gen);
+  // n points of a share as every point set draws them (sharePoints), on the network's device, with
+  // the target's values.
+  const auto drawWithTarget = [this, target, mixtures, opts](int64_t n, size_t share, at::Generator& gen) {
+    const Batch drawn = sharePoints(mixtures[share], n, gen);
     const at::Tensor points = drawn.points.to(opts);
-    return Batch{points, target(points), drawn.weights.to(opts)};
+    return Batch{points, target(points), drawn.weights.defined() ? drawn.weights.to(opts) : at::Tensor()};
   };
-  ShareSource weighted = [this, target, mixtures, opts, drawWeighted](int64_t n, size_t share,
-                                                                      at::Generator& gen) {
-    if (!mixtures[share]) {
-      const at::Tensor points = plainPoints(n, gen).to(opts);
-      return Batch{points, target(points), at::Tensor()};
-    }
-    return drawWeighted(n, share, gen);
-  };
+  const ShareSource weighted = drawWithTarget;
   // Held out: fresh points in the problem's domain, where the fit's error is reported; drawn from
   // the share's proposal (weighted) where the domain is the whole box, since uniform points miss
   // a concentrated target, and the relative error then compares noise in its tails.
   const bool domainIsBox = this->domainIsBox();
-  ShareSource heldOut = [this, target, mixtures, domainIsBox, drawWeighted](int64_t n, size_t share,
-                                                                            at::Generator& gen) {
+  const ShareSource heldOut = [this, target, mixtures, domainIsBox, drawWithTarget](int64_t n, size_t share,
+                                                                                    at::Generator& gen) {
     if (!mixtures[share] || !domainIsBox) {
       const at::Tensor points = domainPoints(n, gen);
       return Batch{points, target(points), at::Tensor()};
     }
-    return drawWeighted(n, share, gen);
+    return drawWithTarget(n, share, gen);
   };
   return {weighted, heldOut};
 }
