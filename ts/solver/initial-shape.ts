@@ -43,11 +43,16 @@ export const SHAPE_PILOT_POINTS = 4096;
  */
 export const CONCENTRATED_FRACTION = 0.05;
 
+/** Σ_fields |u_a| at each of n points, from the fields' values there. */
+function magnitudeOf(fields: readonly ArrayLike<number>[], n: number): Float64Array {
+  const s = new Float64Array(n);
+  for (const f of fields) for (let i = 0; i < n; i++) s[i] += Math.abs(f[i]);
+  return s;
+}
+
 /** Σ_fields |u0| at n points (row-major n×D) of a closed-form initial condition. */
 function magnitude(initial: Program, x: Float64Array, n: number): Float64Array {
-  const s = new Float64Array(n);
-  for (const f of evaluateProgram(initial, { n, x, t: 0 })) for (let i = 0; i < n; i++) s[i] += Math.abs(f[i]);
-  return s;
+  return magnitudeOf(evaluateProgram(initial, { n, x, t: 0 }), n);
 }
 
 /** Halvings of the compass search's step: from half the box to about 1e-6 of it. */
@@ -133,11 +138,6 @@ function largestOnFaces(
   return largest;
 }
 
-/** Whether every field of u0 is above 0 at the n points. */
-function everywherePositive(initial: Program, x: Float64Array, n: number): boolean {
-  return evaluateProgram(initial, { n, x, t: 0 }).every((f) => f.every((v) => v > 0 && Number.isFinite(v)));
-}
-
 /**
  * The shape of u0 on the box [lower, upper] (the sampled box: the domain grown by the margin),
  * from `SHAPE_PILOT_POINTS` uniform points and central differences of |u0| along each axis. A
@@ -156,7 +156,8 @@ export function initialShape(problem: Problem, lower: readonly number[], upper: 
   for (let i = 0; i < n; i++) {
     for (let j = 0; j < D; j++) x[i * D + j] = lower[j] + (upper[j] - lower[j]) * random();
   }
-  const s = magnitude(initial, x, n);
+  const fields = evaluateProgram(initial, { n, x, t: 0 });
+  const s = magnitudeOf(fields, n);
   let mean = 0;
   let square = 0;
   for (const v of s) {
@@ -186,7 +187,7 @@ export function initialShape(problem: Problem, lower: readonly number[], upper: 
   return {
     occupiedFraction: (mean * mean) / square,
     finestOctave,
-    positive: everywherePositive(initial, x, n),
+    positive: fields.every((f) => f.every((v) => v > 0 && Number.isFinite(v))),
     faceShare:
       largestOnFaces(initial, x, { lower, upper }) /
       climbFromBest(

@@ -25,8 +25,8 @@ const MAPPED: Readonly<Record<string, readonly string[]>> = {
 /**
  * A default the tables resolve later, as native code sees it when nothing resolves it: null (no
  * limit) is 0; 'derivativeOrder' is the decay of a plan without derivatives, 'finestScale' the
- * octaves of a u0 of unknown shape, 'sampleSpacing' the embedding of such a u0, 'density' the linear output; 'auto' memory is the
- * CPU's budget.
+ * octaves of a u0 of unknown shape, 'sampleSpacing' the embedding of such a u0, 'density' the
+ * linear output; 'auto' memory is the CPU's budget.
  */
 function nativeValue(path: string, value: unknown): number | boolean | string {
   if (value === null) return 0;
