@@ -7,6 +7,7 @@
 //
 //   node --import tsx examples/ednn-comparison.ts [--size small|medium|paper]
 //        [--problem fokker-planck|vlasov|both] [--out DIR] [--max-minutes M]
+//        [--mu-scale solution|absolute]
 //
 // Writes DIR/<problem>/index.html (the comparison) and one report per run beside it.
 // --runs ednn,neural-ivp picks the runs (default both).
@@ -34,6 +35,12 @@ const size = sizeFlag();
 const which = flag('problem', 'both');
 if (!['fokker-planck', 'vlasov', 'both'].includes(which)) {
   throw new RangeError(`--problem must be fokker-planck, vlasov or both, got ${which}`);
+}
+// Both runs' μ = 1e-6 is scaled the same way: not at all (the paper's text) or by mean(u²) on the
+// step's samples (the package's default).
+const muScale = flag('mu-scale', 'absolute');
+if (muScale !== 'solution' && muScale !== 'absolute') {
+  throw new RangeError(`--mu-scale must be solution or absolute, got ${muScale}`);
 }
 const evolveSeconds = evolveSecondsFlag();
 const out = path.resolve(flag('out', path.join('examples-out', 'ednn-comparison', size)));
@@ -74,7 +81,7 @@ const S = {
   },
 }[size];
 
-const runs = selectRuns(ednnAndNeuralIvp(S));
+const runs = selectRuns(ednnAndNeuralIvp(S, { muScale }));
 
 /** A log-scale plot over [0, T] with one series of (t, residual) points per run. */
 function residualPlot(

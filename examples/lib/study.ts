@@ -7,6 +7,7 @@ import { performance } from 'node:perf_hooks';
 import {
   EvolveError,
   type GradientWeight,
+  type MuScale,
   NeuralIVP,
   type NeuralIVPOptions,
   type Problem,
@@ -192,6 +193,8 @@ export interface NeuralIvpExtras {
   readonly samples?: Omit<Exclude<NeuralIVPOptions['samples'], number | undefined>, 'count'>;
   /** `linear.gradientWeight`: the projection's norm per field (a wave's energy norm). */
   readonly gradientWeight?: GradientWeight;
+  /** `linear.muScale` of both runs' μ = 1e-6 (default `'absolute'`). */
+  readonly muScale?: MuScale;
 }
 
 /**
@@ -215,7 +218,7 @@ export function ednnAndNeuralIvp(S: ComparisonSize, extras: NeuralIvpExtras = {}
         integrator,
         seed: 0,
         network: { width: 30, depth: 4, activation: 'tanh', embedding: false },
-        linear: { method: 'dense', mu: 1e-6, muScale: 'absolute' }, // the paper's fixed μ
+        linear: { method: 'dense', mu: 1e-6, muScale: extras.muScale ?? 'absolute' },
         fit: { method: 'adam', steps: S.steps, batch: S.batch, headTuning: false },
         restarts: false,
       },
@@ -234,7 +237,7 @@ export function ednnAndNeuralIvp(S: ComparisonSize, extras: NeuralIvpExtras = {}
           tol: 1e-8,
           maxIters: 1000,
           mu: 1e-6,
-          muScale: 'absolute',
+          muScale: extras.muScale ?? 'absolute',
           gradientWeight: extras.gradientWeight,
         },
         // A reproduction measures what the method does from the fit it got (its error is logged), as the
