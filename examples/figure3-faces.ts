@@ -6,6 +6,7 @@
 // the square root of that share as its relative residual, whatever the method.
 //
 //   node --import tsx examples/figure3-faces.ts [--points N] [--seed S]
+import { mulberry32 } from '../ts/util/random';
 import { flag } from './lib/study';
 
 const d = 8;
@@ -19,18 +20,6 @@ const points = Number(flag('points', '400000'));
 const seed = Number(flag('seed', '1'));
 if (!(Number.isInteger(points) && points > 0))
   throw new RangeError(`--points must be a positive integer, got ${points}`);
-
-/** mulberry32: a small seeded generator, so that the table reproduces to the digit. */
-function generator(s: number): () => number {
-  let state = s >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** f = DΔu − h·∇u − u ∇·h at x for u0 = (3/4)^d Π(1 − x_i²), h(x) = (a − x) + α(11ᵀ/d − I)x. */
 function rightHandSide(x: Float64Array): number {
@@ -48,7 +37,7 @@ function rightHandSide(x: Float64Array): number {
   return D * laplacian - drift - scale * product * divergence;
 }
 
-const random = generator(seed);
+const random = mulberry32(seed);
 const x = new Float64Array(d);
 let total = 0;
 const near = deltas.map(() => 0);
