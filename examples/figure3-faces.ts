@@ -1,28 +1,33 @@
-// Where the right-hand side of Figure 3's Fokker–Planck problem lives: the share of ‖f‖² (uniform
-// measure on [-1, 1]^8, at t = 0) within a distance δ of the box's faces. The paper's problem
-// (appendix B) keeps u = 0 on the faces, so every network output there is B·m with B vanishing
-// on them and every Jθ̇ vanishes too, while f = DΔu − ∇·(hu) does not (u0 vanishes there, its
-// derivatives do not). A projection that cannot follow f into a layer of width δ keeps at least
-// the square root of that share as its relative residual, whatever the method.
+// Where the right-hand sides of Figure 3's problems live: the share of ‖f‖² (uniform measure on
+// the box, at t = 0) within a distance δ of the box's faces. The paper's problems (appendix B)
+// keep u = 0 on the faces, so every network output there is B·m with B vanishing on them and
+// every Jθ̇ vanishes too, while f need not: Fokker–Planck's u0 vanishes on the faces but its
+// derivatives do not; Vlasov's u0 is small there but not zero. A projection that cannot follow f
+// into a layer of width δ keeps at least the square root of that share as its relative residual,
+// whatever the method.
 //
 //   node --import tsx examples/figure3-faces.ts [--points N] [--seed S]
 import { mulberry32 } from '../ts/util/random';
 import { flag } from './lib/study';
 
-const d = 8;
-const D = 0.01;
-const alpha = 0.25;
-const a = 0.2;
-const scale = 0.75 ** d;
 const deltas = [0.005, 0.0125, 0.025, 0.05, 0.1];
-
 const points = Number(flag('points', '400000'));
 const seed = Number(flag('seed', '1'));
 if (!(Number.isInteger(points) && points > 0))
   throw new RangeError(`--points must be a positive integer, got ${points}`);
 
-/** f = DΔu − h·∇u − u ∇·h at x for u0 = (3/4)^d Π(1 − x_i²), h(x) = (a − x) + α(11ᵀ/d − I)x. */
-function rightHandSide(x: Float64Array): number {
+interface Panel {
+  readonly name: string;
+  readonly dim: number;
+  /** f(x, 0) for the panel's u0 (closed form). */
+  readonly rightHandSide: (x: Float64Array) => number;
+}
+
+/** f = DΔu − h·∇u − u ∇·h for u0 = (3/4)^8 Π(1 − x_i²), h(x) = (a − x) + α(11ᵀ/d − I)x. */
+function fokkerPlanck(x: Float64Array): number {
+  const d = x.length;
+  const [D, alpha, a] = [0.01, 0.25, 0.2];
+  const scale = 0.75 ** d;
   let product = 1;
   for (const xi of x) product *= 1 - xi * xi;
   const mean = x.reduce((s, v) => s + v, 0) / d;
@@ -37,27 +42,53 @@ function rightHandSide(x: Float64Array): number {
   return D * laplacian - drift - scale * product * divergence;
 }
 
-const random = mulberry32(seed);
-const x = new Float64Array(d);
-let total = 0;
-const near = deltas.map(() => 0);
-for (let s = 0; s < points; s++) {
-  let distance = 1;
-  for (let i = 0; i < d; i++) {
-    x[i] = 2 * random() - 1;
-    distance = Math.min(distance, 1 - Math.abs(x[i]));
+/** f = −v·∇ₓu − E·∇ᵥu for u0 ∝ exp(−(|x|² + |v|²)/(2·0.3²)), E = ∇ₓ exp(−|x|²); x = first three axes. */
+function vlasov(z: Float64Array): number {
+  const s2 = 0.09;
+  let r2 = 0;
+  let x2 = 0;
+  for (let i = 0; i < 6; i++) r2 += z[i] * z[i];
+  for (let i = 0; i < 3; i++) x2 += z[i] * z[i];
+  const u = Math.exp(-r2 / (2 * s2));
+  const field = Math.exp(-x2);
+  let f = 0;
+  for (let i = 0; i < 3; i++) {
+    const [x, v] = [z[i], z[i + 3]];
+    f += -v * (-x / s2) * u - -2 * x * field * (-v / s2) * u;
   }
-  const f2 = rightHandSide(x) ** 2;
-  total += f2;
+  return f;
+}
+
+const panels: Panel[] = [
+  { name: 'Fokker–Planck 8D', dim: 8, rightHandSide: fokkerPlanck },
+  { name: 'Vlasov 6D', dim: 6, rightHandSide: vlasov },
+];
+
+for (const panel of panels) {
+  const random = mulberry32(seed);
+  const x = new Float64Array(panel.dim);
+  let total = 0;
+  const near = deltas.map(() => 0);
+  for (let s = 0; s < points; s++) {
+    let distance = 1;
+    for (let i = 0; i < panel.dim; i++) {
+      x[i] = 2 * random() - 1;
+      distance = Math.min(distance, 1 - Math.abs(x[i]));
+    }
+    const f2 = panel.rightHandSide(x) ** 2;
+    total += f2;
+    deltas.forEach((delta, k) => {
+      if (distance < delta) near[k] += f2;
+    });
+  }
+  console.log(`\n${panel.name} at t = 0, ${points} uniform points on [-1, 1]^${panel.dim}:`);
+  console.log('| δ | share of the box within δ of a face | share of ‖f‖² there | its square root |');
+  console.log('|---|---|---|---|');
   deltas.forEach((delta, k) => {
-    if (distance < delta) near[k] += f2;
+    const volume = 1 - (1 - delta) ** panel.dim;
+    const share = near[k] / total;
+    console.log(
+      `| ${delta} | ${volume.toFixed(3)} | ${share.toExponential(2)} | ${Math.sqrt(share).toExponential(2)} |`,
+    );
   });
 }
-console.log(`Fokker–Planck 8D at t = 0, ${points} uniform points: the share of ‖f‖² within δ of a face`);
-console.log('| δ | share of the box | share of ‖f‖² | its square root (a residual floor) |');
-console.log('|---|---|---|---|');
-deltas.forEach((delta, k) => {
-  const volume = 1 - (1 - delta) ** d;
-  const share = near[k] / total;
-  console.log(`| ${delta} | ${volume.toFixed(3)} | ${share.toExponential(2)} | ${Math.sqrt(share).toFixed(3)} |`);
-});
