@@ -161,9 +161,13 @@ at::Tensor Network::boundaryFactor(const at::Tensor& s) const {
 }
 
 FieldOutput Network::output(const at::Tensor& m, const at::Tensor& B) const {
-  if (config_.output == Output::Linear) return {B * m, B};
-  const at::Tensor u = B * at::exp(m);
-  return {u, u};
+  const at::Tensor u = config_.output == Output::Exp ? B * at::exp(m) : B * m;
+  return {u, outputSlope(u, B)};
+}
+
+at::Tensor Network::outputSlope(const at::Tensor& u, const at::Tensor& B) const {
+  if (config_.output == Output::Exp) return u;
+  return B.defined() ? B : at::ones_like(u);
 }
 
 namespace {
@@ -287,13 +291,9 @@ void Network::forwardChunk(const at::Tensor& theta, const at::Tensor& s, const J
     if (request.gradient) out.gradients.narrow(0, row0, c).select(1, a).copy_(y.tangent.squeeze(2).t());
     if (!request.pairs.empty()) out.second.narrow(0, row0, c).select(1, a).copy_(y.pairs.squeeze(2).t());
     if (request.laplacian) out.laplacian.narrow(0, row0, c).select(1, a).copy_(y.lap.squeeze(1));
-    if (tap) {
-      // ∂u/∂m: B, or u itself under Output::Exp.
-      const at::Tensor slope = config_.output == Output::Exp ? y.value
-                               : config_.dirichlet           ? B.jets.value
-                                                             : at::ones({c, 1}, s.options());
-      tap->chunk(a, row0, inputs, slopes, slope);
-    }
+    if (tap)
+      tap->chunk(a, row0, inputs, slopes,
+                 outputSlope(y.value, config_.dirichlet ? B.jets.value : at::Tensor()));
   }
 }
 

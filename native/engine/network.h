@@ -101,6 +101,9 @@ class Network {
                       const JetRequest& request) const;
   void forwardChunk(const at::Tensor& theta, const at::Tensor& s, const JetRequest& request, Jets& out,
                     int64_t row0, ForwardTap* tap) const;
+  // ∂u/∂m at the values u: u itself under Output::Exp, else the boundary factor B (ones where B is
+  // undefined: no Dirichlet boundary).
+  at::Tensor outputSlope(const at::Tensor& u, const at::Tensor& B) const;
 
   NetworkConfig config_;
   std::vector<LinearLayer> layers_;
