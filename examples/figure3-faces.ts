@@ -8,7 +8,7 @@
 //
 //   node --import tsx examples/figure3-faces.ts [--points N] [--seed S]
 import { mulberry32 } from '../ts/util/random';
-import { flag } from './lib/study';
+import { flag } from './lib/flags';
 
 const deltas = [0.005, 0.0125, 0.025, 0.05, 0.1];
 const points = Number(flag('points', '400000'));
@@ -28,13 +28,15 @@ function fokkerPlanck(x: Float64Array): number {
   const d = x.length;
   const [D, alpha, a] = [0.01, 0.25, 0.2];
   const scale = 0.75 ** d;
-  let product = 1;
-  for (const xi of x) product *= 1 - xi * xi;
+  const factors = Array.from(x, (xi) => 1 - xi * xi);
+  const product = factors.reduce((p, v) => p * v, 1);
   const mean = x.reduce((s, v) => s + v, 0) / d;
   let laplacian = 0;
   let drift = 0;
   for (let i = 0; i < d; i++) {
-    const others = (scale * product) / (1 - x[i] * x[i]);
+    // u0's product without axis i, taken directly: x_i = −1 (a draw of exactly 0) would make a
+    // quotient 0/0.
+    const others = scale * factors.reduce((p, v, j) => (j === i ? p : p * v), 1);
     laplacian += -2 * others;
     drift += (a - x[i] + alpha * (mean - x[i])) * (-2 * x[i] * others);
   }
@@ -54,7 +56,8 @@ function vlasov(z: Float64Array): number {
   let f = 0;
   for (let i = 0; i < 3; i++) {
     const [x, v] = [z[i], z[i + 3]];
-    f += -v * (-x / s2) * u - -2 * x * field * (-v / s2) * u;
+    const force = -2 * x * field;
+    f += -v * (-x / s2) * u - force * (-v / s2) * u;
   }
   return f;
 }

@@ -14,6 +14,9 @@ import {
   type Solution,
 } from '../../ts/index';
 import { collectReportData, renderReport, type SavedTimeMetrics } from '../../ts/report/index';
+import { flag } from './flags';
+
+export { flag };
 
 /** One configuration to compare (e.g. "EDNN" or "Neural IVP"). */
 export interface StudyRun {
@@ -139,12 +142,6 @@ export async function runStudy(problem: Problem, run: StudyRun, settings: StudyS
     saved: data.saved,
     report: `${run.slug}/report.html`,
   };
-}
-
-/** `--name value` from the command line, or `fallback`. */
-export function flag(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && i + 1 < process.argv.length ? process.argv[i + 1] : fallback;
 }
 
 /** `--max-minutes M`: each run's integration stops after M wall minutes (default: no limit). */
