@@ -22,6 +22,11 @@ export interface FokkerPlanckOptions {
  * u_t = DΔu - ∇·(hu), h(x) = (a - x) + α(11ᵀ/d - I)x, i.e. h_i = a_i - x_i + α(Σ_j x_j/d - x_i),
  * u0 = (3/4)^d Π(1 - x_i²) on [-1,1]^d with Dirichlet data. The drift ∇·(hu) = Σ_i ∂_i(h_i u) is
  * written with `d` on the product, so the DSL applies the product rule.
+ *
+ * u0 vanishes on the faces but f(u0) does not (the drift carries the zero boundary values inward),
+ * so the solution grows a layer at each face from t = 0: following it takes small early steps and
+ * many CG iterations (docs/accuracy.md, "Where it costs"). With `alpha: 0` the solution is a
+ * product of 1D solutions, which examples/fokker-planck-reference.ts measures against.
  */
 export function fokkerPlanck(options: FokkerPlanckOptions = {}): Problem {
   const o = readOptions(options, ['dim', 'D', 'alpha', 'a']);
