@@ -8,9 +8,10 @@
 //
 // e.g. --linear '{"rank":400,"maxRank":400}' or '{"tol":1e-6}'.
 
-import { Solution } from '../ts/index';
-import { createSession } from '../ts/solver/native-session';
-import type { SessionConfig, SessionPcgConfig } from '../ts/solver/session';
+import { readFile } from 'node:fs/promises';
+import { availableDevice, createSession } from '../ts/solver/native-session';
+import { decodeSolution } from '../ts/solver/save-format';
+import type { SessionPcgConfig } from '../ts/solver/session';
 import { flag } from './lib/flags';
 
 const file = process.argv[2];
@@ -19,30 +20,27 @@ if (!file || file.startsWith('--'))
 const solves = Number(flag('solves', '5'));
 const linear = JSON.parse(flag('linear', '{}')) as Partial<Omit<SessionPcgConfig, 'method'>>;
 
-let config: SessionConfig | undefined;
-const solution = await Solution.load(file, {
-  makeSession: (c) => {
-    config = c;
-    return createSession(c);
-  },
-});
-const index = Number(flag('time-index', String(solution.times.length - 1)));
-const t = solution.times[index];
-if (t === undefined) throw new RangeError(`--time-index must be below ${solution.times.length}`);
-// A small measurement makes the solution build its session, which hands over the configuration.
-await solution.residual(t, 64);
-if (!config) throw new Error('the solution built no session');
-if (config.linear.method !== 'pcg')
+const { config, times, thetas } = decodeSolution(await readFile(file, 'utf8'));
+const index = Number(flag('time-index', String(times.length - 1)));
+const t = times[index];
+if (t === undefined) throw new RangeError(`--time-index must be below ${times.length}`);
+const session = config.session;
+if (session.linear.method !== 'pcg')
   throw new Error('stage-solves patches PCG options; this solution was solved densely');
-const session = createSession({ ...config, linear: { ...config.linear, ...linear } });
-const theta = session.write(solution.theta(t));
-console.log(`t = ${t}, linear ${JSON.stringify({ ...config.linear, ...linear })}`);
+const patched = { ...session.linear, ...linear };
+const native = createSession({
+  ...session,
+  network: { ...session.network, device: availableDevice(session.network.device) },
+  linear: patched,
+});
+const theta = native.write(thetas[index]);
+console.log(`t = ${t}, linear ${JSON.stringify(patched)}`);
 for (let i = 0; i < solves; i++) {
   const started = performance.now();
-  const stage = await session.stage(t, theta, [], true);
+  const stage = await native.stage(t, theta, [], true);
   const seconds = (performance.now() - started) / 1000;
   console.log(
     `solve ${i + 1}: ${stage.cgIterations} CG iterations, residual ${stage.residual.toExponential(2)}, ${seconds.toFixed(1)} s`,
   );
-  session.release(stage.handle);
+  native.release(stage.handle);
 }

@@ -27,6 +27,8 @@ export interface FdFokkerPlanck1D {
   at(k: number, x: number): number;
   /** Π u1(x_i) at saved time index k for one point of any dimension. */
   product(k: number, point: ArrayLike<number>): number;
+  /** `product` at saved time index k for each row of `points` (n×dim, row-major). */
+  products(k: number, points: Float64Array, dim: number): Float64Array;
 }
 
 export function solveFokkerPlanck1D(options: FdFokkerPlanckOptions): FdFokkerPlanck1D {
@@ -67,5 +69,7 @@ export function solveFokkerPlanck1D(options: FdFokkerPlanckOptions): FdFokkerPla
     for (let i = 0; i < point.length; i++) value *= at(k, point[i]);
     return value;
   };
-  return { cells, times: [...saveAt], states, at, product };
+  const products = (k: number, points: Float64Array, dim: number): Float64Array =>
+    Float64Array.from({ length: points.length / dim }, (_, i) => product(k, points.subarray(i * dim, (i + 1) * dim)));
+  return { cells, times: [...saveAt], states, at, product, products };
 }
