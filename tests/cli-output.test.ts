@@ -114,6 +114,35 @@ describe('Solution files: errors name the path', () => {
     );
   });
 
+  it('load of a truncated or foreign file names the path and what is wrong', async () => {
+    const truncated = path.join(root, 'truncated.json');
+    await writeFile(truncated, '{"format": "neural-ivp-solution", "ver');
+    const error = await Solution.load(truncated, { makeSession: make }).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(SolutionFileError);
+    expect((error as SolutionFileError).file).toBe(truncated);
+    expect((error as Error).message).toMatch(new RegExp(`^${truncated}: not a neural-ivp solution file \\(not JSON: `));
+    const foreign = path.join(root, 'foreign.json');
+    await writeFile(foreign, '{"a": 1}');
+    await expect(Solution.load(foreign, { makeSession: make })).rejects.toThrow(
+      `${foreign}: not a neural-ivp solution file (format is undefined`,
+    );
+  });
+
+  it('save into a folder that exists and takes no files says so, not that it is missing', async () => {
+    const ivp = new NeuralIVP(
+      { problem: problems.heat({ dim: 2 }), device: 'cpu', restarts: false },
+      { createSession: fakeFactory().make },
+    );
+    const solution = await ivp.evolve(0.05);
+    // /proc refuses new files with ENOENT although the folder is there.
+    await expect(solution.save('/proc/solution.json')).rejects.toThrow(
+      'cannot write /proc/solution.json: the folder /proc does not accept new files',
+    );
+  });
+
   it('save into a missing folder names the requested path, not a temporary file', async () => {
     const ivp = new NeuralIVP(
       { problem: problems.heat({ dim: 2 }), device: 'cpu', restarts: false },

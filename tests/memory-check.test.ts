@@ -43,6 +43,18 @@ describe('the estimate', () => {
     expect(denseSolveBytes(2000, 85601, 8)).toBe(235854466240);
   });
 
+  it('counts the held-out check as a phase of its own, as large as a solve on as many points', () => {
+    const stage = (samples: { count: number; heldOut: number }) =>
+      estimateMemory(resolveOptions({ problem: heat, samples }), 'cpu').stage;
+    const withoutCheck = stage({ count: 4000, heldOut: 0 });
+    // Fewer held-out points than samples: the solve is the peak.
+    expect(stage({ count: 4000, heldOut: 1000 })).toBe(withoutCheck);
+    // Many more: the check is, growing with them as the solve grows with the samples.
+    const big = stage({ count: 4000, heldOut: 2_000_000 }) - stage({ count: 4000, heldOut: 1_000_000 });
+    const solveGrowth = stage({ count: 2_004_000, heldOut: 0 }) - stage({ count: 1_004_000, heldOut: 0 });
+    expect(big / solveGrowth).toBeCloseTo(1, 1);
+  });
+
   it('grows linearly in the samples once they dominate', () => {
     const at = (count: number) => estimateMemory(resolveOptions({ problem: heat, samples: count }), 'cpu').stage;
     const ratio = (at(4_000_000) - at(2_000_000)) / (at(2_000_000) - at(1_000_000));
@@ -55,6 +67,14 @@ describe('refused before any work, naming the option', () => {
     const e = refusal({ samples: 5e7 });
     expect(e.path).toBe('samples');
     expect(e.message).toMatch(/^samples: the run needs about \d+\.\d GB .* but only 17\.2 GB is free on this machine/);
+  });
+
+  it('samples.heldOut: each step sweeps its held-out points apart, and a billion of them do not fit', () => {
+    const e = refusal({ samples: { count: 4000, heldOut: 1e9 } });
+    expect(e.path).toBe('samples.heldOut');
+    expect(e.message).toMatch(
+      /^samples\.heldOut: the run needs about \d+\.\d TB \(each solver step; the largest part: the points, jets and Jacobian caches of 1000000000 held-out points/,
+    );
   });
 
   it('network.width: 65536 is a typed error, not a libtorch trace', () => {

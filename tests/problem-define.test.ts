@@ -100,6 +100,43 @@ const cases: [string, Record<string, unknown>, string, RegExp?][] = [
   ['initial uses a field', { initial: () => ({ u: foreignW, v: 0 }) }, 'initial.u', /field 'w'/],
   ['exact uses a field', { exact: () => ({ u: 0, v: foreignW }) }, 'exact.v', /field 'w'/],
   ['exact missing entry', { exact: () => ({ u: 0 }) }, 'exact.v'],
+  [
+    'rhs reads an undeclared field',
+    { rhs: ({ u, w }: { u: Expr; w: Expr }) => ({ u, v: w }) },
+    'rhs',
+    /the callback's argument has no 'w' \(it holds u, v, fields, x, t\)/,
+  ],
+  [
+    'rhs reads an undeclared field through fields',
+    { rhs: ({ fields }: { fields: Record<string, Expr> }) => ({ u: fields.u, v: fields.w }) },
+    'rhs',
+    /the callback's fields has no 'w' \(it holds u, v\)/,
+  ],
+  ['initial reads t', { initial: ({ t }: { t: Expr }) => ({ u: t, v: 0 }) }, 'initial', /has no 't' \(it holds x\)/],
+  [
+    'initial reads an axis past dim',
+    { initial: ({ x }: { x: Expr[] }) => ({ u: x[3], v: 0 }) },
+    'initial',
+    /x\[3\]: no such axis in dim 3 \(x\[0\] … x\[2\]\)/,
+  ],
+  [
+    'rhs reads a negative axis',
+    { rhs: ({ u, x }: { u: Expr; x: Expr[] }) => ({ u, v: x[-1] }) },
+    'rhs',
+    /x\[-1\]: no such axis/,
+  ],
+  [
+    'rhs uses a JavaScript operator',
+    { rhs: ({ u }: { u: Expr }) => ({ u, v: (u as unknown as number) * 2 }) },
+    'rhs',
+    /u was used with a JavaScript operator .* use its methods \(u\.mul\(2\), u\.add\(v\)\) or ops/,
+  ],
+  [
+    'exact adds a number with +',
+    { exact: ({ t }: { t: Expr }) => ({ u: (t as unknown as number) + 1, v: 0 }) },
+    'exact',
+    /JavaScript operator/,
+  ],
   ['params not an object', { params: [1, 2] }, 'params'],
   ['params non-finite', { params: { k: Number.NaN } }, 'params.k'],
   ['params string', { params: { k: '1' } }, 'params.k'],
@@ -233,5 +270,21 @@ describe('defineProblem result', () => {
     expect(Object.keys(seen).sort()).toEqual(['fields', 'p', 'q', 't', 'x']);
     expect((seen.x as Expr[]).length).toBe(2);
     expect(seen.p).toBe((seen.fields as Record<string, Expr>).p);
+  });
+
+  it('lets a template string show an expression and a loop read every axis', () => {
+    let shown = '';
+    defineProblem({
+      dim: 2,
+      domain: { lower: -1, upper: 1 },
+      boundary: 'none',
+      fields: ['p'],
+      initial: ({ x }) => {
+        shown = `${x[0].mul(2)}`;
+        return { p: ops.sum(x.map((xi) => xi.pow(2))) };
+      },
+      rhs: ({ p }) => ({ p: lap(p) }),
+    });
+    expect(shown).toMatch(/x\[?0\]?/);
   });
 });

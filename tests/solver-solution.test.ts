@@ -2,6 +2,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { OutOfMemoryError } from '../ts/errors';
 import { defineProblem } from '../ts/problem/define';
 import { ops } from '../ts/problem/ops';
 import { problems } from '../ts/problems/index';
@@ -164,6 +165,23 @@ describe('Solution: arguments', () => {
     await expect(sol.residual(0.4)).rejects.toThrow(RangeError);
     await expect(sol.error(0.5, 0)).rejects.toThrow(/samples/);
     await expect(sol.evaluateAsync(new Float64Array(3), 0)).rejects.toThrow(/D = 2/);
+  });
+
+  it('a measurement on too few points or on more than memory holds is refused before native work', async () => {
+    const calls = sessions.length;
+    await expect(sol.error(0.5, 3)).rejects.toThrow('Solution.error: samples must be an integer ≥ 16');
+    // 2·10⁹ points of a 2D heat run: 2.5 kB each (points, jets, Jacobian caches), about 5 TB.
+    const refusal = await sol.residual(0.5, 2e9).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(refusal).toBeInstanceOf(OutOfMemoryError);
+    expect((refusal as OutOfMemoryError).neededBytes).toBeGreaterThan(4e12);
+    expect((refusal as Error).message).toMatch(
+      /^Solution\.residual: 2000000000 points need about \d+\.\d TB but only .* is free on this machine; pass fewer samples$/,
+    );
+    await expect(sol.error(0.5, 2e9)).rejects.toThrow(OutOfMemoryError);
+    expect(sessions.length).toBe(calls);
   });
 
   it('error() rejects when the problem has no exact solution', async () => {

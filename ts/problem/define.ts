@@ -140,19 +140,20 @@ export function defineProblem<const F extends string>(spec: ProblemSpec<F>): Pro
   const exactFn = s.exact === undefined ? undefined : expectFunction('exact', s.exact);
   const params = s.params === undefined ? {} : expectParams('params', s.params);
 
-  const x = Object.freeze(Array.from({ length: dim }, (_, i) => coord(i)));
+  const x = coordinates(dim);
   const t = time();
-  const fieldExprs = Object.freeze(
+  const fieldExprs = strict(
+    'fields',
     Object.fromEntries(fields.map((f, k) => [f, fieldTerm(k, f, { term: 'value' })])) as Record<string, Expr>,
   );
 
   const initial =
     initialFn === undefined
       ? null
-      : readRecord('initial', invoke('initial', dim, initialFn, Object.freeze({ x })), fields, dim, 'initial');
+      : readRecord('initial', invoke('initial', dim, initialFn, strict('argument', { x })), fields, dim, 'initial');
   const rhs = readRecord(
     'rhs',
-    invoke('rhs', dim, rhsFn, Object.freeze({ ...fieldExprs, fields: fieldExprs, x, t })),
+    invoke('rhs', dim, rhsFn, strict('argument', { ...fieldExprs, fields: fieldExprs, x, t })),
     fields,
     dim,
     'rhs',
@@ -160,7 +161,7 @@ export function defineProblem<const F extends string>(spec: ProblemSpec<F>): Pro
   const exact =
     exactFn === undefined
       ? null
-      : readRecord('exact', invoke('exact', dim, exactFn, Object.freeze({ x, t })), fields, dim, 'exact');
+      : readRecord('exact', invoke('exact', dim, exactFn, strict('argument', { x, t })), fields, dim, 'exact');
 
   const plan = compileProblem({ dim, fields, lower, upper, boundary, rhs, initial, exact });
   const problem: Problem = {
@@ -223,6 +224,38 @@ function readFields(v: unknown): string[] {
     if (seen.has(f)) throw new SpecError(path, `duplicate field name '${f}'`);
     seen.add(f);
     return f;
+  });
+}
+
+// Names a caller may probe on any object (a thenable check, JSON.stringify) without meaning a field.
+const PROBES = new Set(['then', 'toJSON']);
+
+/**
+ * A callback's argument, frozen, that answers a name it does not hold with a SpecError listing
+ * the names it has: a misspelt or undeclared field would otherwise reach the callback as
+ * `undefined` and fail far from the cause.
+ */
+function strict<T extends object>(what: string, arg: T): T {
+  return new Proxy(Object.freeze(arg), {
+    get(target, key, receiver) {
+      if (typeof key === 'string' && !(key in target) && !PROBES.has(key)) {
+        const names = Object.keys(target).join(', ');
+        throw new SpecError(EXPRESSION_PATH, `the callback's ${what} has no '${key}' (it holds ${names})`);
+      }
+      return Reflect.get(target, key, receiver);
+    },
+  });
+}
+
+/** x[0] … x[D − 1], frozen; x[i] outside them is a SpecError naming i and D. */
+function coordinates(dim: number): readonly Expr[] {
+  return new Proxy(Object.freeze(Array.from({ length: dim }, (_, i) => coord(i))), {
+    get(target, key, receiver) {
+      if (typeof key === 'string' && /^-?\d+$/.test(key) && !(Number(key) >= 0 && Number(key) < dim)) {
+        throw new SpecError(EXPRESSION_PATH, `x[${key}]: no such axis in dim ${dim} (x[0] … x[${dim - 1}])`);
+      }
+      return Reflect.get(target, key, receiver);
+    },
   });
 }
 

@@ -127,6 +127,18 @@ export class Expr {
   toString(): string {
     return format(this);
   }
+
+  /**
+   * Refuses JavaScript's arithmetic and comparison operators, which cannot build expressions
+   * (`u * 2` would be NaN, `u + 1` a string); a template string still gets the infix form.
+   */
+  [Symbol.toPrimitive](hint: string): string {
+    if (hint === 'string') return this.toString();
+    throw new SpecError(
+      EXPRESSION_PATH,
+      `${format(this)} was used with a JavaScript operator (+, -, *, /, **, <, …), which cannot build expressions; use its methods (u.mul(2), u.add(v)) or ops`,
+    );
+  }
 }
 
 // ---------------------------------------------------------------------------------------------

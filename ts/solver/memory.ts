@@ -13,6 +13,8 @@
  *   on CUDA; at most memoryBudget); θ-sized vectors (16 of them: the state, the RK stages and
  *   the CG vectors); and the linear solver: the Nyström preconditioners (3·s·k·p_a·rank), or a
  *   dense block's solve (native/solvers/dense.cc: s(rows·p_a + 4p_a² + 4(rows + p_a)) + 1 MiB).
+ * - each step's held-out check (`samples.heldOut` points, after the solve): their points, jets and
+ *   Jacobian caches, beside the samples' points and jets and the preconditioners.
  * - the initial fit: the same caches for its largest Gauss–Newton batch (fit.maxSamples points)
  *   or Adam batch, its Nyström sketch, head tuning's system, and a pool for `initialValues`.
  * Not counted: libtorch's and Node's own footprint (a few hundred MB) and allocator slack; the
@@ -23,6 +25,7 @@ import { SpecError } from '../errors';
 import { native } from '../native';
 import type { DeviceName } from '../native-config';
 import type { ResolvedOptions } from './options';
+import type { SessionConfig } from './session';
 
 const GiB = 2 ** 30;
 const MiB = 2 ** 20;
@@ -115,6 +118,13 @@ export function estimateMemory(options: ResolvedOptions, device: DeviceName, pro
     option: 'network.width',
   };
 
+  const rank = linear.method === 'dense' ? 0 : linear.rank;
+  const preconditioners: MemoryPart = {
+    bytes: 3 * s * k * pa * rank,
+    what: `rank-${rank} Nyström preconditioners of p = ${p} parameters`,
+    option: 'network.width',
+  };
+
   const stageParts: MemoryPart[] = [
     {
       bytes: n * (8 * D + s * k * (2 + D + P)) + cachePerRow * n * rowsPerPoint * mixed,
@@ -129,11 +139,23 @@ export function estimateMemory(options: ResolvedOptions, device: DeviceName, pro
           what: `a dense solve of ${n * rowsPerPoint} rows × ${pa} parameters`,
           option: 'linear.method',
         }
-      : {
-          bytes: 3 * s * k * pa * linear.rank,
-          what: `rank-${linear.rank} Nyström preconditioners of p = ${p} parameters`,
-          option: 'network.width',
-        },
+      : preconditioners,
+  ];
+
+  // Each step's held-out check sweeps its own points after the solve, whose caches are freed by
+  // then: a phase of its own beside the solve, with the solve's points and preconditioners kept
+  // (a dense solve keeps nothing).
+  const h = options.samples.heldOut >= processes ? Math.ceil(options.samples.heldOut / processes) : 0;
+  const heldOutParts: MemoryPart[] = [
+    {
+      bytes: h * (8 * D + s * k * (2 + D + P)) + cachePerRow * h,
+      what: `the points, jets and Jacobian caches of ${h} held-out points`,
+      option: 'samples.heldOut',
+    },
+    { bytes: temporaries(h), what: 'the forward pass’s chunk temporaries', option: 'memoryBudget' },
+    { bytes: n * (8 * D + s * k * (2 + D + P)), what: `the points and jets of ${n} samples`, option: 'samples' },
+    vectors,
+    preconditioners,
   ];
 
   const fitPoints = fit.method === 'adam' ? fit.batch : Math.max(fit.maxSamples, fit.samples, fit.batch);
@@ -162,10 +184,35 @@ export function estimateMemory(options: ResolvedOptions, device: DeviceName, pro
     },
   ];
   const total = (parts: MemoryPart[]): number => parts.reduce((sum, part) => sum + part.bytes, 0);
-  const stage = total(stageParts);
+  const solve = total(stageParts);
+  const check = h > 0 ? total(heldOutParts) : 0;
+  const stage = Math.max(solve, check);
   const fitBytes = total(fitParts);
-  const parts = (stage >= fitBytes ? stageParts : fitParts).slice().sort((a, b) => b.bytes - a.bytes);
+  const peakParts = stage < fitBytes ? fitParts : solve >= check ? stageParts : heldOutParts;
+  const parts = peakParts.slice().sort((a, b) => b.bytes - a.bytes);
   return { stage, fit: fitBytes, parts };
+}
+
+/**
+ * Peak bytes of a saved solution's measurement on n fresh points (`Solution.residual`: a stage's
+ * solve on them; `Solution.error`: the network and the exact solution there), or null when the
+ * session's network does not say its size.
+ */
+export function measurementBytes(session: SessionConfig, n: number, kind: 'residual' | 'error'): number | null {
+  const { network, plan, linear } = session;
+  const { width: w, depth: L, fields: k = plan.fields.length } = network;
+  if (w === undefined || L === undefined) return null;
+  const s = network.dtype === 'float32' ? 4 : 8;
+  const D = network.dim;
+  const points = 8 * D * n;
+  // Points, the truth and the misfit (which the proposal follows), and one pass's temporaries.
+  if (kind === 'error') return points + 3 * 8 * k * n + Math.min(n, CHUNK_ROWS) * 4 * s * w;
+  const F = network.embedding === false ? D : 2 * ((network.frequencies ?? 0) + 1) * D;
+  const rows = (linear.gradientWeights ?? []).some((b) => b > 0) ? n * (1 + 2 * D) : n;
+  const cachePerRow = s * (F + k * (2 * L * w + 1));
+  const P = plan.jets.pairs.length;
+  const solve = linear.method === 'dense' ? denseSolveBytes(rows, fieldParameterCount(F, w, L), s) : 0;
+  return points + s * k * (2 + D + P) * n + cachePerRow * rows + solve;
 }
 
 /** "12.3 GB" (decimal units, as the native messages). */

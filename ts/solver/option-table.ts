@@ -81,6 +81,8 @@ const both = <T>(value: T): Readonly<Record<Preset, T>> => ({ default: value, pa
 
 /** Largest count option (samples, batch, …): 2^31 − 1. */
 export const MAX_COUNT = 2 ** 31 - 1;
+/** Fewest points of a Monte Carlo set (a step's samples, a fit's batch, a measurement). */
+export const MIN_POINTS = 16;
 const MiB = 2 ** 20;
 
 export function withHint<T>(hint: string | undefined, read: () => T): T {
@@ -364,13 +366,13 @@ export const FIT = {
   samples: {
     doc: 'Gauss–Newton: fresh points per iteration at the start',
     defaults: { default: 2000, paper: 10_000 },
-    read: count(16, 'points per Gauss–Newton iteration'),
+    read: count(MIN_POINTS, 'points per Gauss–Newton iteration'),
     native: true,
   },
   maxSamples: {
     doc: 'Gauss–Newton: the most points per iteration, doubled to on each stall',
     defaults: { default: 16_000, paper: 80_000 },
-    read: count(16, 'the most points per Gauss–Newton iteration the batch grows to'),
+    read: count(MIN_POINTS, 'the most points per Gauss–Newton iteration the batch grows to'),
     native: true,
   },
   rank: {
@@ -393,7 +395,7 @@ export const FIT = {
   headSamples: {
     doc: 'points of the head least-squares fit',
     defaults: { default: 20_000, paper: 50_000 },
-    read: count(16, 'points of the head least-squares fit'),
+    read: count(MIN_POINTS, 'points of the head least-squares fit'),
     native: true,
   },
   allowPoorFit: {
@@ -430,7 +432,7 @@ export const IMPORTANCE = {
   pilot: {
     doc: 'pilot points the kernel centres are drawn from',
     defaults: both(4096),
-    read: count(16, 'pilot points the kernels are drawn from'),
+    read: count(MIN_POINTS, 'pilot points the kernels are drawn from'),
     native: true,
     saved: { type: 'count', min: 1 },
   },
@@ -458,7 +460,7 @@ export const SAMPLES = {
   count: {
     doc: 'Monte Carlo points per dynamics evaluation',
     defaults: { default: 4000, paper: 10_000 },
-    read: count(16, 'Monte Carlo points per dynamics evaluation'),
+    read: count(MIN_POINTS, 'Monte Carlo points per dynamics evaluation'),
     flag: '--samples',
   },
   heldOut: {

@@ -34,6 +34,7 @@
  * (`session.plan` is omitted and restored from `problem.plan` on read).
  */
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { open, rename, unlink } from 'node:fs/promises';
 import { endianness } from 'node:os';
 import path from 'node:path';
@@ -57,9 +58,13 @@ export const FORMAT_VERSION = 1;
 
 /** A solution file that is not one (wrong format, unknown version, a malformed or missing entry). */
 export class SolutionFileError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
+  /** The file read or written, when the error is about one (`Solution.load`, `save`). */
+  readonly file: string | undefined;
+
+  constructor(message: string, options?: { cause?: unknown; file?: string }) {
     super(message, options);
     this.name = 'SolutionFileError';
+    this.file = options?.file;
   }
 }
 
@@ -589,7 +594,7 @@ export async function writeFileAtomic(target: string, content: string | Iterable
   try {
     file = await open(temp, 'wx');
   } catch (e) {
-    throw new SolutionFileError(`cannot write ${target}: ${fileProblem(e, dir)}`, { cause: e });
+    throw new SolutionFileError(`cannot write ${target}: ${fileProblem(e, dir)}`, { cause: e, file: target });
   }
   let closed = false;
   try {
@@ -605,7 +610,7 @@ export async function writeFileAtomic(target: string, content: string | Iterable
   } catch (e) {
     if (!closed) await file.close().catch(() => {});
     await unlink(temp).catch(() => {});
-    throw new SolutionFileError(`cannot write ${target}: ${fileProblem(e, dir)}`, { cause: e });
+    throw new SolutionFileError(`cannot write ${target}: ${fileProblem(e, dir)}`, { cause: e, file: target });
   }
 }
 
@@ -614,7 +619,9 @@ export function fileProblem(e: unknown, dir?: string): string {
   const code = (e as NodeJS.ErrnoException | null)?.code;
   switch (code) {
     case 'ENOENT':
-      return dir === undefined ? 'no such file' : `the folder ${dir} does not exist`;
+      if (dir === undefined) return 'no such file';
+      // A folder that exists and still says ENOENT to a new file (/proc, /sys) does not take files.
+      return existsSync(dir) ? `the folder ${dir} does not accept new files` : `the folder ${dir} does not exist`;
     case 'ENOTDIR':
       return 'a part of the path is a file, not a folder';
     case 'EISDIR':

@@ -15,8 +15,10 @@
  *   work, as `RangeError`s (`TypeError` for a wrong kind of value).
  */
 import { readFile } from 'node:fs/promises';
-import { fromNative } from '../errors';
+import { fromNative, OutOfMemoryError } from '../errors';
+import { formatBytes, freeMemory, measurementBytes } from './memory';
 import { availableDevice, createSession } from './native-session';
+import { MIN_POINTS } from './option-table';
 import {
   decodeSolution,
   encodeSolution,
@@ -254,9 +256,16 @@ export class Solution {
     try {
       text = await readFile(path, 'utf8');
     } catch (e) {
-      throw new SolutionFileError(`cannot read ${path}: ${fileProblem(e)}`, { cause: e });
+      throw new SolutionFileError(`cannot read ${path}: ${fileProblem(e)}`, { cause: e, file: path });
     }
-    return new Solution(decodeSolution(text), options.makeSession ?? createSession);
+    let data: SolutionData;
+    try {
+      data = decodeSolution(text);
+    } catch (e) {
+      if (!(e instanceof SolutionFileError)) throw e;
+      throw new SolutionFileError(`${path}: ${e.message}`, { cause: e, file: path });
+    }
+    return new Solution(data, options.makeSession ?? createSession);
   }
 
   // -------------------------------------------------------------------------------------------
@@ -336,10 +345,22 @@ export class Solution {
     }
   }
 
-  private sampleCount(samples: number | undefined, method: string): number {
+  /** The points of a measurement: the run's count, or a given one that fits the free memory. */
+  private sampleCount(samples: number | undefined, method: 'residual' | 'error'): number {
     if (samples === undefined) return this.config.session.samples;
-    if (!(Number.isInteger(samples) && samples >= 1)) {
-      throw new RangeError(`Solution.${method}: samples must be a positive integer, got ${samples}`);
+    if (!(Number.isInteger(samples) && samples >= MIN_POINTS)) {
+      throw new RangeError(
+        `Solution.${method}: samples must be an integer ≥ ${MIN_POINTS} (a Monte Carlo estimate on fewer points says nothing), got ${samples}`,
+      );
+    }
+    const needed = measurementBytes(this.config.session, samples, method);
+    const device = availableDevice(this.config.session.network.device);
+    const free = freeMemory(device);
+    if (needed !== null && free !== null && needed > free) {
+      throw new OutOfMemoryError(
+        `Solution.${method}: ${samples} points need about ${formatBytes(needed)} but only ${formatBytes(free)} is free ${device === 'cuda' ? 'on the CUDA device' : 'on this machine'}; pass fewer samples`,
+        { neededBytes: needed, limitBytes: free },
+      );
     }
     return samples;
   }
