@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 // `neural-ivp` argument handling: help text, and bad flags exiting 2 with the flag named, before
 // any output is written.
 import { existsSync } from 'node:fs';
@@ -121,6 +122,11 @@ describe('bad command lines exit 2 and name the flag', () => {
     // SpecErrors from the library: `path: message`, with the flag that set it.
     ['an unknown problem option', ['heat', '--param', 'foo=1'], /foo: .*unknown.*\(set by --param foo=/],
     ['a bad problem option', ['heat', '--param', 'diffusivity=-1'], /diffusivity: .*--param diffusivity=/],
+    [
+      '--dim and --param dim together',
+      ['heat', '--dim', '2', '--param', 'dim=3'],
+      /--param: dim is set twice, by --dim 2 and --param dim=…: give one/,
+    ],
     ['--rtol ≥ 1', ['heat', '--rtol', '2'], /integrator\.rtol: .*\(set by --rtol\)/],
     ['--refine above 100', ['heat', '--refine', '101'], /integrator\.refine: .*\(set by --refine\)/],
     ['--samples beyond the library cap', ['heat', '--samples', String(2 ** 40)], /samples: .*\(set by --samples\)/],
@@ -158,4 +164,21 @@ describe('bad command lines exit 2 and name the flag', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/unknown command 'solve'/);
   });
+});
+
+describe('the executable', () => {
+  it('ends quietly with status 0 when its reader closes early (run --help | head)', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'ts/cli/main.ts', 'run', '--help'], {
+      cwd: path.resolve(import.meta.dirname, '..'),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout.destroy(); // the reader is gone before the help is written
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(stderr).not.toMatch(/EPIPE|Error/);
+    expect(code).toBe(0);
+  }, 30_000);
 });

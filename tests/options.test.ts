@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SpecError } from '../ts/errors';
-import { defineProblem, ops } from '../ts/problem';
+import { defineProblem, type Expr, ops } from '../ts/problem';
 import { heat } from '../ts/problems/heat';
 import { wave as waveProblem } from '../ts/problems/wave';
 import { CPU_MEMORY_BUDGET, memoryBudgetFor } from '../ts/solver/device-budget';
@@ -351,6 +351,7 @@ describe('resolveOptions: errors', () => {
     ['network.width', { network: { width: '100' } }],
     ['network.depth', { network: { depth: 0 } }],
     ['network.activation', { network: { activation: 'relu' } }, /'swish', 'tanh'/],
+    ['network.decay', { network: { decay: -400 } }, /a damping: 0 weighs every octave alike/],
     ['network.frequencies', { network: { frequencies: 31 } }],
     ['network.frequencies', { network: { frequencies: -1 } }],
     ['network.decay', { network: { decay: Number.NaN } }],
@@ -459,6 +460,27 @@ describe('resolveOptions: errors', () => {
     expect(e.path).toBe('samples.importance');
     expect(e.message).toMatch(/zero everywhere/);
     expect(resolveOptions({ problem: zero }).samples.importance).toBe(false);
+  });
+
+  it('needs an initial condition finite wherever points are drawn, margin included', () => {
+    const spec = (boundary: 'dirichlet' | 'none', u: (x: readonly Expr[]) => Expr) =>
+      defineProblem({
+        dim: 1,
+        domain: { lower: -1, upper: 1 },
+        boundary,
+        fields: ['u'],
+        initial: ({ x }) => ({ u: u(x) }),
+        rhs: ({ u: v }) => ({ u: ops.lap(v) }),
+      });
+    const log = errorOf({ problem: spec('dirichlet', (x) => ops.log(x[0])) });
+    expect(log.path).toBe('problem.initial.u');
+    expect(log.message).toMatch(/u0 is NaN at x = \(-0\.\d+\), in the domain/);
+    // √(1 − x²) is finite on the domain but not in its margin.
+    const disc = (x: readonly Expr[]) => ops.sqrt(ops.constant(1).sub(x[0].pow(2)));
+    expect(errorOf({ problem: spec('none', disc) }).message).toMatch(
+      /in the sampled box \(the domain grown by margin 0\.5\)/,
+    );
+    expect(resolveOptions({ problem: spec('none', disc), margin: 0 }).margin).toBe(0);
   });
 
   it('needs a problem made by defineProblem', () => {

@@ -127,8 +127,18 @@ describe('checkFit', () => {
     expect(e.message).toMatch(/fit\.maxSeconds \(now 60\)/);
     expect(e.message).toMatch(/fit\.allowPoorFit: true/);
   });
-  it('refuses a non-finite fit', () => {
+  it('refuses a non-finite fit, pointing at the network rather than its width', () => {
     expect(() => checkFit(report({ relativeError: Number.NaN }), options(), shape, [])).toThrow(PoorFitError);
+    const gaussNewton = fitAdvice(report({ relativeError: Number.NaN, stopped: 'stalled' }), options(), shape, []);
+    expect(gaussNewton.map((a) => a.option)).toEqual(['network']);
+    expect(gaussNewton[0].reason).toMatch(/not finite: u0 is finite where points are drawn/);
+    const adam = fitAdvice(
+      report({ relativeError: Number.POSITIVE_INFINITY, method: 'adam' }),
+      options({ fit: { method: 'adam' } }),
+      shape,
+      [],
+    );
+    expect(adam.map((a) => a.option)).toEqual(['fit.lr']);
   });
   it('never refuses with fit.allowPoorFit or without a tolerance', () => {
     expect(() => checkFit(report(), options({ fit: { allowPoorFit: true } }), shape, [])).not.toThrow();

@@ -42,6 +42,9 @@ export interface ProblemArgs {
 const MODULE_EXTENSIONS = /\.(c|m)?(j|t)sx?$/;
 
 export async function loadProblem(arg: string, args: ProblemArgs): Promise<LoadedProblem> {
+  if (args.dim !== undefined && args.params !== undefined && Object.hasOwn(args.params, 'dim')) {
+    throw new UsageError('--param', `dim is set twice, by --dim ${args.dim} and --param dim=…: give one`);
+  }
   const name = catalogueName(arg);
   if (name !== undefined && !MODULE_EXTENSIONS.test(arg)) {
     const options: Record<string, unknown> = { ...(args.params ?? {}) };

@@ -10,6 +10,12 @@ process.on('SIGINT', () => {
   controller.abort(new Error('interrupted'));
 });
 
+// A reader that closed early (`neural-ivp run --help | head`) ends the output, not in a stack trace.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EPIPE') throw error;
+  process.exit(process.exitCode ?? 0);
+});
+
 runCommand(process.argv.slice(2), { signal: controller.signal }).then(
   (code) => {
     process.exitCode = code;

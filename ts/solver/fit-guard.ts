@@ -106,6 +106,24 @@ export function fitAdvice(
   shape: () => InitialShape,
   trace: readonly FitTracePoint[],
 ): FitAdvice[] {
+  if (!Number.isFinite(fit.relativeError)) {
+    // u0 is finite wherever points are drawn (checked with the options), so the network overflowed.
+    const { network } = options;
+    return [
+      fit.method === 'adam'
+        ? {
+            option: 'fit.lr',
+            now: options.fit.lr,
+            reason: "the fit's error is not finite: an Adam step this large can carry θ to where the network overflows",
+          }
+        : {
+            option: 'network',
+            now: `embeddingScale ${network.embeddingScale}, decay ${network.decay}, frequencies ${network.frequencies}`,
+            reason:
+              "the fit's error is not finite: u0 is finite where points are drawn, so the network's values overflowed at these settings",
+          },
+    ];
+  }
   const advice: FitAdvice[] = [];
   const bound = poorFitBound(options.fit.tol);
   const rate = recentRate(trace);

@@ -138,6 +138,36 @@ function largestOnFaces(
   return largest;
 }
 
+/** `SHAPE_PILOT_POINTS` uniform points of the box, row-major, from a fixed stream (never the run's seed). */
+function pilotPoints(lower: readonly number[], upper: readonly number[]): Float64Array {
+  const D = lower.length;
+  const random = mulberry32(0x5eed + D);
+  const x = new Float64Array(SHAPE_PILOT_POINTS * D);
+  for (let i = 0; i < SHAPE_PILOT_POINTS; i++) {
+    for (let j = 0; j < D; j++) x[i * D + j] = lower[j] + (upper[j] - lower[j]) * random();
+  }
+  return x;
+}
+
+/** Where u0 is NaN or infinite among the pilot points of the box: the first such field and point. */
+export function nonFiniteInitial(
+  problem: Problem,
+  lower: readonly number[],
+  upper: readonly number[],
+): { field: string; point: number[]; value: number } | null {
+  const initial = problem.plan.initial;
+  if (initial === null) return null;
+  const D = problem.dim;
+  const x = pilotPoints(lower, upper);
+  const fields = evaluateProgram(initial, { n: SHAPE_PILOT_POINTS, x, t: 0 });
+  for (const [k, values] of fields.entries()) {
+    const i = values.findIndex((v) => !Number.isFinite(v));
+    if (i >= 0)
+      return { field: problem.fields[k], point: Array.from(x.subarray(i * D, (i + 1) * D)), value: values[i] };
+  }
+  return null;
+}
+
 /**
  * The shape of u0 on the box [lower, upper] (the sampled box: the domain grown by the margin),
  * from `SHAPE_PILOT_POINTS` uniform points and central differences of |u0| along each axis. A
@@ -150,12 +180,7 @@ export function initialShape(problem: Problem, lower: readonly number[], upper: 
   if (initial === null) return unknown;
   const D = problem.dim;
   const n = SHAPE_PILOT_POINTS;
-  // A fixed stream, so that the defaults never depend on a run's seed.
-  const random = mulberry32(0x5eed + D);
-  const x = new Float64Array(n * D);
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j < D; j++) x[i * D + j] = lower[j] + (upper[j] - lower[j]) * random();
-  }
+  const x = pilotPoints(lower, upper);
   const fields = evaluateProgram(initial, { n, x, t: 0 });
   const s = magnitudeOf(fields, n);
   let mean = 0;

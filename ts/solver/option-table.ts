@@ -13,7 +13,6 @@ import { SpecError } from '../errors';
 import type { Activation, DType, NetworkOutput } from '../native-config';
 import { describe } from '../problem/expr';
 import {
-  expectFinite,
   expectInteger,
   expectNonNegative,
   expectPositive,
@@ -111,8 +110,6 @@ export const nonNegative =
   (path, v) =>
     withHint(hint, () => expectNonNegative(path, v));
 
-const finite: Reader<number> = (path, v) => expectFinite(path, v);
-
 /** A number in (0, 1). */
 export const fraction =
   (hint: string): Reader<number> =>
@@ -183,7 +180,7 @@ export const NETWORK = {
   decay: {
     doc: "α: octave k of the embedding is damped by 2^(−αk) ('derivativeOrder': per problem)",
     defaults: { default: 'derivativeOrder', paper: 1 } as Record<Preset, number | 'derivativeOrder'>,
-    read: finite,
+    read: nonNegative('a damping: 0 weighs every octave alike'),
     native: true,
   },
   embeddingScale: {

@@ -24,6 +24,7 @@ import {
   isConcentrated,
   lazyInitialShape,
   MAX_DEFAULT_OCTAVE,
+  nonFiniteInitial,
   outputFor,
 } from './initial-shape';
 import {
@@ -47,6 +48,7 @@ import {
   TOP,
   withHint,
 } from './option-table';
+import { sampledBox } from './session-config';
 
 export type { Activation, DType } from '../native-config';
 /** The Runge–Kutta pair: 'rk45' (Dormand–Prince) or 'rk23' (Bogacki–Shampine). */
@@ -553,6 +555,7 @@ export function resolveOptions(input: NeuralIVPInput, env: Environment = process
     );
   }
   const margin = readMargin(raw.margin, raw.problem.boundary);
+  checkInitialFinite(raw.problem, margin);
   // The default preset reads the initial condition's shape for the sampling and the decay it
   // leaves unset; the paper preset keeps the paper's fixed choices.
   const shape = preset === 'default' ? lazyInitialShape(raw.problem, margin) : null;
@@ -709,6 +712,19 @@ function readGradientWeight(v: unknown, fields: readonly string[]): Record<strin
 const MAX_MARGIN = 8;
 
 /** The default margin follows the boundary: 0.5 for 'none', 0 for 'dirichlet' (where only 0 is valid). */
+/** u0 must be finite wherever points are drawn: a NaN there reaches the fit as a NaN error. */
+function checkInitialFinite(problem: Problem, margin: number): void {
+  const box = sampledBox(problem.lower, problem.upper, margin);
+  const bad = nonFiniteInitial(problem, box.lower, box.upper);
+  if (bad === null) return;
+  const where = margin > 0 ? `the sampled box (the domain grown by margin ${margin})` : 'the domain';
+  const point = bad.point.map((v) => Number(v.toPrecision(4))).join(', ');
+  throw new SpecError(
+    `problem.initial.${bad.field}`,
+    `u0 is ${bad.value} at x = (${point}), in ${where}: the initial condition must be finite wherever points are drawn`,
+  );
+}
+
 function readMargin(v: unknown, boundary: 'dirichlet' | 'none'): number {
   const def = boundary === 'none' ? DEFAULT_MARGIN : 0;
   if (v === undefined) return def;
