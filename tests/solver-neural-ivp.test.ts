@@ -4,7 +4,7 @@ import { SpecError } from '../ts/errors';
 import { defineProblem } from '../ts/problem/define';
 import { ops } from '../ts/problem/ops';
 import { problems } from '../ts/problems/index';
-import { EvolveError, type EvolveProgress, NeuralIVP } from '../ts/solver/neural-ivp';
+import { EvolveError, type EvolveProgress, NeuralIVP, type NeuralIVPWarning } from '../ts/solver/neural-ivp';
 import type { NeuralIVPOptions } from '../ts/solver/options';
 import { relativeError } from './helpers/random';
 import { type FakeSessionOptions, fakeFactory } from './solver-fake-session';
@@ -462,5 +462,48 @@ describe('NeuralIVP (fake session)', () => {
     }
     expect(session.store.size).toBe(1);
     expect(session.measurements.size).toBe(0);
+  });
+});
+
+describe('warnings: said through the process, or the warn hook', () => {
+  const make = (fake: FakeSessionOptions, warn?: (w: NeuralIVPWarning) => void) =>
+    new NeuralIVP(
+      { problem: heat, device: 'cpu', restarts: false, fit: { allowPoorFit: true } },
+      { createSession: fakeFactory(fake).make, ...(warn === undefined ? {} : { warn }) },
+    );
+
+  it('a fit above its tolerance is a process warning NIVP_FIT_TOLERANCE with the figures', async () => {
+    const seen: Error[] = [];
+    const listener = (w: Error) => seen.push(w);
+    process.on('warning', listener);
+    try {
+      await make({ fitError: 3e-4 }).fit();
+      await new Promise((resolve) => setImmediate(resolve)); // warnings are emitted on the next tick
+    } finally {
+      process.off('warning', listener);
+    }
+    const fit = seen.filter((w) => (w as Error & { code?: string }).code === 'NIVP_FIT_TOLERANCE');
+    expect(fit).toHaveLength(1);
+    expect(fit[0].message).toMatch(/relative error of 3\.00e-4, above its tolerance 1\.0e-5/);
+  });
+
+  it('a fit within its tolerance says nothing', async () => {
+    const warnings: NeuralIVPWarning[] = [];
+    await make({ fitError: 5e-6 }, (w) => warnings.push(w)).fit();
+    expect(warnings).toEqual([]);
+  });
+
+  it('a held-out gap over the first steps is said once, when the third step is accepted', async () => {
+    const warnings: { warning: NeuralIVPWarning; stepsSeen: number }[] = [];
+    const steps: number[] = [];
+    const ivp = make({ fitError: 5e-6, heldOutResidual: 0.5 }, (warning) =>
+      warnings.push({ warning, stepsSeen: steps.length }),
+    );
+    await ivp.evolve(0.1, { onProgress: (p) => steps.push(p.step) });
+    expect(steps.length).toBeGreaterThan(3);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0].warning.code).toBe('NIVP_HELD_OUT_GAP');
+    expect(warnings[0].stepsSeen).toBe(2); // said before the third step's progress reaches the caller
+    expect(warnings[0].warning.message).toMatch(/not on held-out points \(median 5\.00e-1\)/);
   });
 });

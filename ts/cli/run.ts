@@ -14,7 +14,13 @@ import type { ReportData, ReportRecord } from '../report/types';
 import { runtimeInfo } from '../runtime';
 import { PoorFitError } from '../solver/fit-guard';
 import { type FitReport, fitWarning } from '../solver/fit-report';
-import { checkEvolveBudget, EvolveError, type EvolveProgress, NeuralIVP } from '../solver/neural-ivp';
+import {
+  checkEvolveBudget,
+  EvolveError,
+  type EvolveProgress,
+  NeuralIVP,
+  type NeuralIVPWarning,
+} from '../solver/neural-ivp';
 import { FIT, flagsOfPaths, INTEGRATOR, LINEAR, NETWORK, type OptionTable, SAMPLES, TOP } from '../solver/option-table';
 import type { NeuralIVPOptions } from '../solver/options';
 import { heldOutWarning } from '../solver/projection-check';
@@ -26,9 +32,6 @@ import { loadProblem } from './load-problem';
 import { folderForIncompleteRun, prepareOutputDir } from './output-dir';
 import { DEFAULT_PROJECTED_LIMIT_SECONDS, EvolvePace, paceMessage } from './pace';
 import { barProgress, type RunProgress, silentProgress } from './progress';
-
-/** The accepted steps after which the held-out check is first said (ts/solver/projection-check.ts). */
-const EARLY_STEPS = 3;
 
 /** The parsed flags of `run` (undefined: the library default). */
 export interface RunFlags {
@@ -206,6 +209,8 @@ interface Setup {
   source: string;
   ivp: NeuralIVP;
   saveAt: number[];
+  /** The solver's held-out warning once it is said, for the progress lines (not a process warning). */
+  heldOutWarnings: string[];
 }
 
 /** Everything up to the solver's constructor is checking: a failure is a usage error (exit 2). */
@@ -231,8 +236,16 @@ async function prepare(problemArg: string, flags: RunFlags, ctx: CliContext): Pr
   const late = saveAt.find((t) => t > T);
   if (late !== undefined) throw new UsageError('--save-at', `${late} is after the final time --T ${T}`);
   let ivp: NeuralIVP;
+  const heldOutWarnings: string[] = [];
+  // The solver's warnings go to the progress lines; the fit's is said with the fit's summary.
+  const warn = (w: NeuralIVPWarning): void => {
+    if (w.code === 'NIVP_HELD_OUT_GAP') heldOutWarnings.push(w.message);
+  };
   try {
-    ivp = new NeuralIVP(solverOptions(problem, flags), ctx.createSession ? { createSession: ctx.createSession } : {});
+    ivp = new NeuralIVP(solverOptions(problem, flags), {
+      warn,
+      ...(ctx.createSession ? { createSession: ctx.createSession } : {}),
+    });
   } catch (e) {
     if (!(e instanceof SpecError)) throw e;
     ctx.stderr(`error: ${describeSpecError(e, flagOfPath)}\n`);
@@ -244,7 +257,7 @@ async function prepare(problemArg: string, flags: RunFlags, ctx: CliContext): Pr
   } catch (e) {
     throw new UsageError('--max-seconds', (e as Error).message);
   }
-  return { problem, source, ivp, saveAt };
+  return { problem, source, ivp, saveAt, heldOutWarnings };
 }
 
 /** What the fit and the integration gave: a solution, complete or (with a warning) partial. */
@@ -297,7 +310,7 @@ function paceGuard(ivp: NeuralIVP, flags: RunFlags, signal: AbortSignal | undefi
 
 /** Fits, then evolves to T with progress; an interrupted run is its exit status. */
 async function fitAndEvolve(
-  { ivp, saveAt }: Setup,
+  { ivp, saveAt, heldOutWarnings }: Setup,
   flags: RunFlags,
   ctx: CliContext,
   progress: RunProgress,
@@ -312,19 +325,13 @@ async function fitAndEvolve(
 
     t0 = performance.now();
     progress.evolveStart(flags.T);
-    // Said once, after the first steps, so that a user can stop a run that will not be accurate.
-    const early: EvolveProgress[] = [];
     const options = {
       saveAt,
       signal: pace.signal,
       onProgress: (p: EvolveProgress) => {
         progress.evolveUpdate(p);
         pace.observe(p);
-        if (early.length < EARLY_STEPS) {
-          early.push(p);
-          const warning = early.length === EARLY_STEPS ? heldOutWarning(early) : undefined;
-          if (warning !== undefined) progress.note(`warning: ${warning}`);
-        }
+        for (const warning of heldOutWarnings.splice(0)) progress.note(`warning: ${warning}`);
       },
       maxSeconds: flags.maxSeconds,
     };

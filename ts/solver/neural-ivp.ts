@@ -19,11 +19,12 @@ import type { DeviceName } from '../native-config';
 import type { Problem } from '../problem/define';
 import { type EvolveProgress, EvolveRun } from './evolve-run';
 import { checkFit, type FitTracePoint } from './fit-guard';
-import { type FitReport, fitReport } from './fit-report';
+import { type FitReport, fitReport, fitWarning } from './fit-report';
 import { lazyInitialShape } from './initial-shape';
 import { checkMemory, freeMemory } from './memory';
 import { createSession, cudaAvailable } from './native-session';
 import { type NeuralIVPInput, type ResolvedOptions, resolveOptions } from './options';
+import { HELD_OUT_WARNING_STEPS, heldOutWarning } from './projection-check';
 import { abortError, ExclusiveQueue } from './queue';
 import { DEFAULT_MAX_RESTARTS, wallClock } from './restarts';
 import { uniformPoints } from './sampler';
@@ -78,7 +79,26 @@ export interface NeuralIVPHooks {
    * memory, or the CUDA device's free memory; null skips the check).
    */
   freeMemory?: (device: DeviceName) => number | null;
+  /**
+   * Receives the run's warnings (default: `process.emitWarning(message, { code })`, which Node
+   * prints to stderr once per call unless warnings are silenced).
+   */
+  warn?: (warning: NeuralIVPWarning) => void;
 }
+
+/**
+ * Something a run did that a caller should know, though it did not fail: a fit that stopped above
+ * its tolerance ('NIVP_FIT_TOLERANCE'), or steps whose θ̇ matched the right-hand side on their
+ * samples but not on held-out points ('NIVP_HELD_OUT_GAP', after `HELD_OUT_WARNING_STEPS` steps).
+ */
+export interface NeuralIVPWarning {
+  readonly code: 'NIVP_FIT_TOLERANCE' | 'NIVP_HELD_OUT_GAP';
+  readonly message: string;
+}
+
+const emitWarning = (warning: NeuralIVPWarning): void => {
+  process.emitWarning(warning.message, { code: warning.code });
+};
 
 /**
  * A Neural IVP solver for one problem: `fit()` fits θ to the initial condition, `evolve(T)`
@@ -90,6 +110,7 @@ export class NeuralIVP {
   private readonly makeSession: SessionFactory;
   private readonly maxRestarts: number;
   private readonly sampleShares: number;
+  private readonly warn: (warning: NeuralIVPWarning) => void;
   /** The rendezvous of a distributed run, once per instance. */
   private joined: Promise<void> | undefined;
   private readonly queue = new ExclusiveQueue(() => this.session?.cancel());
@@ -108,6 +129,7 @@ export class NeuralIVP {
     this.makeSession = hooks.createSession ?? createSession;
     this.maxRestarts = hooks.maxRestarts ?? DEFAULT_MAX_RESTARTS;
     this.sampleShares = hooks.sampleShares ?? 1;
+    this.warn = hooks.warn ?? emitWarning;
     if (!(Number.isInteger(this.sampleShares) && this.sampleShares >= 1)) {
       throw new RangeError(`sampleShares must be a positive integer, got ${this.sampleShares}`);
     }
@@ -263,6 +285,8 @@ export class NeuralIVP {
     this.fitSeconds = wallClock() - started;
     this.lastFit = fitReport(result, this.options.fit.method, this.options.fit.tol, this.fitSeconds);
     this.lastTrace = trace;
+    const warning = fitWarning(this.lastFit);
+    if (warning !== undefined) this.warn({ code: 'NIVP_FIT_TOLERANCE', message: warning });
     return this.lastFit;
   }
 
@@ -292,13 +316,26 @@ export class NeuralIVP {
       T,
       saveAt,
       signal,
-      onProgress,
+      onProgress: this.watchHeldOut(onProgress),
       maxSeconds,
       started,
       solutionConfig: this.solutionConfig(),
       makeSession: this.makeSession,
     });
     return run.run();
+  }
+
+  /** `onProgress`, and the held-out gap of the first steps said once through `warn`. */
+  private watchHeldOut(onProgress: ((p: EvolveProgress) => void) | undefined): (p: EvolveProgress) => void {
+    const early: EvolveProgress[] = [];
+    return (p) => {
+      if (early.length < HELD_OUT_WARNING_STEPS) {
+        early.push(p);
+        const warning = early.length === HELD_OUT_WARNING_STEPS ? heldOutWarning(early) : undefined;
+        if (warning !== undefined) this.warn({ code: 'NIVP_HELD_OUT_GAP', message: warning });
+      }
+      onProgress?.(p);
+    };
   }
 
   private solutionConfig(): SolutionConfig {

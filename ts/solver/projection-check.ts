@@ -45,6 +45,9 @@ export class HeldOutMiss extends Error {
   }
 }
 
+/** Accepted steps after which a run's held-out gap is reported, early enough to stop a run that will not be accurate. */
+export const HELD_OUT_WARNING_STEPS = 3;
+
 /** A warning for a run whose steps' θ̇ matched f on their samples but not on held-out points. */
 export function heldOutWarning(history: readonly MeasuredStep[]): string | undefined {
   const measured = history.filter(
