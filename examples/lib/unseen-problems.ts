@@ -1,0 +1,269 @@
+// Closed-form PDE problems outside the package's catalogue (ts/problems), written with the public
+// DSL (`defineProblem`, `ops`) only, to try the defaults as a new user would: each case is solved
+// by `new NeuralIVP(problem)` with no options in examples/unseen-problems.ts, and its `exact` is
+// checked against its own rhs by finite differences in tests/examples-unseen-problems.test.ts.
+// The six main cases are advDiff, fisher, heat3, rotSystem, source and ou4; nagumo, sourceLong,
+// advDiffNarrow and rotFast are harder variants.
+import { defineProblem, type Expr, ops, type Problem } from '../../ts/index';
+
+const { sin, cos, exp, lap, d, sum } = ops;
+const PI = Math.PI;
+
+/** One problem with its horizon and a one-line description. */
+export interface Case {
+  problem: Problem;
+  /** The final time. */
+  T: number;
+  summary: string;
+}
+
+// 1. 2D advection–diffusion of a Gaussian: u_t = -c·∇u + ν Δu, boundary 'none'.
+//    exact: (s²/S(t)) exp(-|x - x0 - c t|² / (2 S(t))), S(t) = s² + 2 ν t  (D = 2).
+function advDiff(nu = 0.02, s = 0.25): Case {
+  const c = [0.8, 0.6];
+  const x0 = [-0.2, -0.1];
+  const gauss = (x: readonly Expr[], t: Expr | null) => {
+    const S = t === null ? null : t.mul(2 * nu).add(s * s);
+    const r2 = sum(x.map((xi, i) => (t === null ? xi.sub(x0[i]) : xi.sub(x0[i]).sub(t.mul(c[i]))).pow(2)));
+    if (S === null) return exp(r2.mul(-1 / (2 * s * s)));
+    return exp(r2.neg().div(S.mul(2))).mul(S.pow(-1).mul(s * s));
+  };
+  return {
+    problem: defineProblem({
+      name: 'advdiff-2d',
+      dim: 2,
+      domain: { lower: -1, upper: 1 },
+      boundary: 'none',
+      fields: ['u'],
+      initial: ({ x }) => ({ u: gauss(x, null) }),
+      rhs: ({ u }) => ({ u: lap(u).mul(nu).sub(d(u, 0).mul(c[0])).sub(d(u, 1).mul(c[1])) }),
+      exact: ({ x, t }) => ({ u: gauss(x, t) }),
+    }),
+    T: 0.3,
+    summary: `u_t=-c·∇u+${nu}Δu, c=(0.8,0.6), Gaussian s=${s} at (-0.2,-0.1), [-1,1]², none`,
+  };
+}
+
+// 2. 2D Fisher–KPP oblique travelling front: u_t = Dif Δu + r u(1-u).
+//    exact (Ablowitz–Zeppetella): u = (1 + exp(λ (n·x - ξ0 - v t)))^-2, λ = sqrt(r/(6 Dif)), v = 5 sqrt(r Dif / 6).
+function fisher(): Case {
+  const Dif = 0.01;
+  const r = 1.5;
+  const lam = Math.sqrt(r / (6 * Dif)); // 5
+  const v = 5 * Math.sqrt((r * Dif) / 6); // 0.25
+  const n = [0.8, 0.6];
+  const xi0 = -0.4;
+  const front = (x: readonly Expr[], t: Expr | null) => {
+    let z = x[0].mul(n[0]).add(x[1].mul(n[1])).sub(xi0);
+    if (t !== null) z = z.sub(t.mul(v));
+    return exp(z.mul(lam)).add(1).pow(-2);
+  };
+  return {
+    problem: defineProblem({
+      name: 'fisher-2d',
+      dim: 2,
+      domain: { lower: -1, upper: 1 },
+      boundary: 'none',
+      fields: ['u'],
+      initial: ({ x }) => ({ u: front(x, null) }),
+      rhs: ({ u }) => ({
+        u: lap(u)
+          .mul(Dif)
+          .add(u.mul(u.neg().add(1)).mul(r)),
+      }),
+      exact: ({ x, t }) => ({ u: front(x, t) }),
+    }),
+    T: 2.4,
+    summary: 'u_t=0.01Δu+1.5u(1-u), front (1+e^{5(n·x+0.4-0.25t)})^-2, n=(0.8,0.6), [-1,1]², none; moves 0.6',
+  };
+}
+
+// 3. 3D heat, product of sines on [0,1]³, Dirichlet: u = e^{-κ 6π² t} sin(πx) sin(2πy) sin(πz).
+function heat3(): Case {
+  const kappa = 0.05;
+  const mode = (x: readonly Expr[]) =>
+    sin(x[0].mul(PI))
+      .mul(sin(x[1].mul(2 * PI)))
+      .mul(sin(x[2].mul(PI)));
+  return {
+    problem: defineProblem({
+      name: 'heat-3d-sines',
+      dim: 3,
+      domain: { lower: 0, upper: 1 },
+      boundary: 'dirichlet',
+      fields: ['u'],
+      initial: ({ x }) => ({ u: mode(x) }),
+      rhs: ({ u }) => ({ u: lap(u).mul(kappa) }),
+      exact: ({ x, t }) => ({ u: exp(t.mul(-kappa * 6 * PI * PI)).mul(mode(x)) }),
+    }),
+    T: 0.3,
+    summary: 'u_t=0.05Δu, sin(πx)sin(2πy)sin(πz) on [0,1]³, dirichlet',
+  };
+}
+
+// 4. 2D rotating/decaying two-field system, Dirichlet on [-1,1]²:
+//    u_t = νΔu - γu - ω v,  v_t = νΔv - γv + ω u,  u0 = φ, v0 = 0,
+//    φ = sin(πx) cos(πy/2), Δφ = -k²φ, k² = 5π²/4; u = e^{-λt} cos(ωt) φ, v = e^{-λt} sin(ωt) φ, λ = νk² + γ.
+function rotSystem(omega = 2): Case {
+  const nu = 0.05;
+  const gamma = 0.1;
+  const lamb = (nu * (5 * PI * PI)) / 4 + gamma;
+  const phi = (x: readonly Expr[]) => sin(x[0].mul(PI)).mul(cos(x[1].mul(PI / 2)));
+  return {
+    problem: defineProblem({
+      name: 'rotating-rd-2d',
+      dim: 2,
+      domain: { lower: -1, upper: 1 },
+      boundary: 'dirichlet',
+      fields: ['u', 'v'],
+      initial: ({ x }) => ({ u: phi(x), v: 0 }),
+      rhs: ({ u, v }) => ({
+        u: lap(u).mul(nu).sub(u.mul(gamma)).sub(v.mul(omega)),
+        v: lap(v).mul(nu).sub(v.mul(gamma)).add(u.mul(omega)),
+      }),
+      exact: ({ x, t }) => {
+        const a = exp(t.mul(-lamb));
+        return { u: a.mul(cos(t.mul(omega))).mul(phi(x)), v: a.mul(sin(t.mul(omega))).mul(phi(x)) };
+      },
+    }),
+    T: 1.0,
+    summary: `u_t=0.05Δu-0.1u-${omega}v, v_t=0.05Δv-0.1v+${omega}u, u0=sin(πx)cos(πy/2), v0=0, [-1,1]², dirichlet`,
+  };
+}
+
+// 5. 2D heat with a time-dependent source, manufactured, Dirichlet on [0,1]²:
+//    u = S cos(2t) + P sin(t), S = sin(πx) sin(πy), P = 16 x(1-x) y(1-y);
+//    f = u_t - κΔu = S(-2 sin 2t + 2κπ² cos 2t) + P cos t - κ sin t ΔP, ΔP = -32 (x(1-x) + y(1-y)).
+function source(): Case {
+  const kappa = 0.1;
+  const S = (x: readonly Expr[]) => sin(x[0].mul(PI)).mul(sin(x[1].mul(PI)));
+  const qx = (x: readonly Expr[]) => x[0].mul(x[0].neg().add(1));
+  const qy = (x: readonly Expr[]) => x[1].mul(x[1].neg().add(1));
+  const P = (x: readonly Expr[]) => qx(x).mul(qy(x)).mul(16);
+  const lapP = (x: readonly Expr[]) => qx(x).add(qy(x)).mul(-32);
+  return {
+    problem: defineProblem({
+      name: 'source-2d',
+      dim: 2,
+      domain: { lower: 0, upper: 1 },
+      boundary: 'dirichlet',
+      fields: ['u'],
+      initial: ({ x }) => ({ u: S(x) }),
+      rhs: ({ u, x, t }) => ({
+        u: lap(u)
+          .mul(kappa)
+          .add(
+            S(x).mul(
+              sin(t.mul(2))
+                .mul(-2)
+                .add(cos(t.mul(2)).mul(2 * kappa * PI * PI)),
+            ),
+          )
+          .add(P(x).mul(cos(t)))
+          .sub(lapP(x).mul(sin(t)).mul(kappa)),
+      }),
+      exact: ({ x, t }) => ({
+        u: S(x)
+          .mul(cos(t.mul(2)))
+          .add(P(x).mul(sin(t))),
+      }),
+    }),
+    T: 1.0,
+    summary: 'u_t=0.1Δu+f(x,t), u=sin(πx)sin(πy)cos2t+16x(1-x)y(1-y)sin t, [0,1]², dirichlet',
+  };
+}
+
+// 6. 4D Ornstein–Uhlenbeck Fokker–Planck: u_t = ∇·(x u) + DΔu = DΔu + x·∇u + 4u, boundary 'none'.
+//    exact: (s0²/σ²(t))² exp(-|x - m0 e^{-t}|²/(2σ²(t))), σ² = D + (s0² - D) e^{-2t}.
+function ou4(): Case {
+  const D = 0.04;
+  const s0 = 0.3;
+  const m0 = [0.3, 0, -0.2, 0.1];
+  const dim = 4;
+  return {
+    problem: defineProblem({
+      name: 'ou-4d',
+      dim,
+      domain: { lower: -1, upper: 1 },
+      boundary: 'none',
+      fields: ['u'],
+      initial: ({ x }) => ({ u: exp(sum(x.map((xi, i) => xi.sub(m0[i]).pow(2))).mul(-1 / (2 * s0 * s0))) }),
+      rhs: ({ u, x }) => ({
+        u: lap(u)
+          .mul(D)
+          .add(sum(x.map((xi, i) => xi.mul(d(u, i)))))
+          .add(u.mul(dim)),
+      }),
+      exact: ({ x, t }) => {
+        const e = exp(t.mul(-1));
+        const sig2 = exp(t.mul(-2))
+          .mul(s0 * s0 - D)
+          .add(D);
+        const r2 = sum(x.map((xi, i) => xi.sub(e.mul(m0[i])).pow(2)));
+        return { u: exp(r2.neg().div(sig2.mul(2))).mul(sig2.pow(-2).mul(s0 ** 4)) };
+      },
+    }),
+    T: 0.5,
+    summary: 'OU Fokker–Planck u_t=0.04Δu+x·∇u+4u, Gaussian s0=0.3 at (0.3,0,-0.2,0.1), [-1,1]⁴, none',
+  };
+}
+
+// Extra 7. 1D bistable (Nagumo / Allen–Cahn type) front: u_t = ε u_xx + k u(1-u)(u-a), boundary 'none'.
+//    exact: u = 1/(1 + exp(-(x - x0 - c t)/w)), w = sqrt(2ε/k), c = -sqrt(kε/2)(1-2a) (the u=1 state invades leftward).
+function nagumo(): Case {
+  const eps = 0.02;
+  const k = 5;
+  const a = 0;
+  const w = Math.sqrt((2 * eps) / k);
+  const c = -Math.sqrt((k * eps) / 2) * (1 - 2 * a);
+  const x0 = 0.3;
+  const front = (x: readonly Expr[], t: Expr | null) => {
+    let z = x[0].sub(x0);
+    if (t !== null) z = z.sub(t.mul(c));
+    return exp(z.mul(-1 / w))
+      .add(1)
+      .pow(-1);
+  };
+  return {
+    problem: defineProblem({
+      name: 'nagumo-1d',
+      dim: 1,
+      domain: { lower: -1, upper: 1 },
+      boundary: 'none',
+      fields: ['u'],
+      initial: ({ x }) => ({ u: front(x, null) }),
+      rhs: ({ u }) => ({
+        u: d(d(u, 0), 0)
+          .mul(eps)
+          .add(u.mul(u.neg().add(1)).mul(u.sub(a)).mul(k)),
+      }),
+      exact: ({ x, t }) => ({ u: front(x, t) }),
+    }),
+    T: 2.5,
+    summary: 'u_t=0.02u_xx+5u²(1-u), front 1/(1+e^{-(x-0.3+0.224t)/0.089}), [-1,1], none; moves 0.56',
+  };
+}
+
+// Extra 8. Problem 5 (source) over a long horizon, T = 6.
+function sourceLong(): Case {
+  return { ...source(), T: 6, summary: 'problem 5 with T = 6' };
+}
+
+/** The cases by name; each call builds a fresh problem. */
+export const cases: Record<string, () => Case> = {
+  advDiff: () => advDiff(),
+  fisher,
+  heat3,
+  rotSystem: () => rotSystem(),
+  source,
+  ou4,
+  nagumo,
+  sourceLong,
+  // Extra 9. Problem 1 with a narrow Gaussian (s = 0.08) and little diffusion (ν = 0.005).
+  advDiffNarrow: () => advDiff(0.005, 0.08),
+  // Extra 10. Problem 4 rotating five times faster (ω = 10).
+  rotFast: () => rotSystem(10),
+};
+
+/** The six main cases, in order. */
+export const mainCases = ['advDiff', 'fisher', 'heat3', 'rotSystem', 'source', 'ou4'] as const;

@@ -1,0 +1,70 @@
+// Neural IVP with its defaults on closed-form problems outside the catalogue
+// (examples/lib/unseen-problems.ts), as a new user would run it: `new NeuralIVP(problem)`, fit,
+// evolve to the case's T.
+//
+//   node --import tsx examples/unseen-problems.ts [case ...] [--max-seconds 600]
+//
+// Cases: advDiff fisher heat3 rotSystem source ou4 (the default), nagumo sourceLong advDiffNarrow
+// rotFast. One line per case: the fit's error, seconds and why it stopped; the error at T
+// (`solution.error`); the solution's own change ‖u*(T) − u*(0)‖/‖u*(T)‖ on 20,000 seeded uniform
+// points (an error near it means the run did not follow the solution); the evolve's wall seconds,
+// steps and rejected steps. A run that --max-seconds stops is measured at the last saved time.
+import { EvolveError, NeuralIVP, type Problem, type Solution } from '../ts/index';
+import { evaluateProgram } from '../ts/problem/evaluate';
+import { relativeError } from '../ts/util/compare';
+import { mulberry32 } from '../ts/util/random';
+import { flag } from './lib/flags';
+import { cases, mainCases } from './lib/unseen-problems';
+
+const maxSeconds = Number(flag('max-seconds', '600'));
+if (!(maxSeconds > 0)) throw new RangeError(`--max-seconds must be positive, got ${maxSeconds}`);
+const named = process.argv.slice(2).filter((a, i, all) => !a.startsWith('--') && !all[i - 1]?.startsWith('--'));
+const names = named.length > 0 ? named : [...mainCases];
+for (const name of names)
+  if (!Object.hasOwn(cases, name))
+    throw new RangeError(`unknown case '${name}'; the cases are ${Object.keys(cases).join(', ')}`);
+
+/** ‖u*(t) − u*(0)‖/‖u*(t)‖ from the exact solution on `points` seeded uniform points, fields together. */
+function change(problem: Problem, t: number, points = 20000): number {
+  const { dim, lower, upper, exact } = problem.plan;
+  if (exact === null) throw new Error(`${problem.name} has no exact solution`);
+  const random = mulberry32(1);
+  const x = Float64Array.from({ length: points * dim }, (_, i) => {
+    const a = i % dim;
+    return lower[a] + (upper[a] - lower[a]) * random();
+  });
+  const at = (s: number) => {
+    const columns = evaluateProgram(exact, { n: points, x, t: s });
+    const flat = new Float64Array(points * columns.length);
+    columns.forEach((column, f) => {
+      flat.set(column, f * points);
+    });
+    return flat;
+  };
+  return relativeError(at(0), at(t));
+}
+
+for (const name of names) {
+  const { problem, T } = cases[name]();
+  const ivp = new NeuralIVP(problem);
+  const fit = await ivp.fit();
+  const started = performance.now();
+  let solution: Solution;
+  let stopped = '';
+  try {
+    solution = await ivp.evolve(T, { maxSeconds });
+  } catch (error) {
+    if (!(error instanceof EvolveError)) throw error;
+    solution = error.solution;
+    stopped = ` (stopped at t = ${error.t.toPrecision(3)}: ${error.reason})`;
+  }
+  const wall = (performance.now() - started) / 1000;
+  const tEnd = solution.times.at(-1) ?? 0;
+  const error = await solution.error(tEnd);
+  const { steps, rejectedSteps } = solution.stats;
+  console.log(
+    `${name}: fit ${fit.relativeError.toExponential(2)} (${fit.seconds.toFixed(1)} s, ${fit.stopped}); ` +
+      `error(${Number(tEnd.toPrecision(3))}) ${error.toExponential(2)}, change ${change(problem, tEnd).toFixed(3)}; ` +
+      `evolve ${wall.toFixed(1)} s, ${steps} steps (${rejectedSteps} rejected)${stopped}`,
+  );
+}
