@@ -5,7 +5,7 @@
 //   node --import tsx examples/unseen-problems.ts [case ...] [--max-seconds 600]
 //
 // Cases: advDiff fisher heat3 rotSystem source ou4 (the default), nagumo sourceLong advDiffNarrow
-// rotFast. One line per case: the fit's error, seconds and why it stopped; the error at T
+// rotFast zeroStart. One line per case: the fit's error, seconds and why it stopped; the error at T
 // (`solution.error`); the solution's own change ‖u*(T) − u*(0)‖/‖u*(T)‖ on 20,000 seeded uniform
 // points (an error near it means the run did not follow the solution); the evolve's wall seconds,
 // steps and rejected steps. A run that --max-seconds stops is measured at the last saved time.

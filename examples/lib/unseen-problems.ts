@@ -3,7 +3,7 @@
 // by `new NeuralIVP(problem)` with no options in examples/unseen-problems.ts, and its `exact` is
 // checked against its own rhs by finite differences in tests/examples-unseen-problems.test.ts.
 // The six main cases are advDiff, fisher, heat3, rotSystem, source and ou4; nagumo, sourceLong,
-// advDiffNarrow and rotFast are harder variants.
+// advDiffNarrow and rotFast are harder variants, zeroStart a u0 that is zero everywhere.
 import { defineProblem, type Expr, ops, type Problem } from '../../ts/index';
 
 const { sin, cos, exp, lap, d, sum } = ops;
@@ -249,6 +249,34 @@ function sourceLong(): Case {
   return { ...source(), T: 6, summary: 'problem 5 with T = 6' };
 }
 
+// Extra 11. 2D heat driven from rest by a steady source, Dirichlet on [0,1]²: u0 = 0,
+//    u_t = κΔu + S, S = sin(πx) sin(πy); u = (1 − e^{−λt})/λ · S, λ = 2κπ².
+function zeroStart(): Case {
+  const kappa = 0.1;
+  const lambda = 2 * kappa * PI * PI;
+  const S = (x: readonly Expr[]) => sin(x[0].mul(PI)).mul(sin(x[1].mul(PI)));
+  return {
+    problem: defineProblem({
+      name: 'zero-start-2d',
+      dim: 2,
+      domain: { lower: 0, upper: 1 },
+      boundary: 'dirichlet',
+      fields: ['u'],
+      initial: () => ({ u: 0 }),
+      rhs: ({ u, x }) => ({ u: lap(u).mul(kappa).add(S(x)) }),
+      exact: ({ x, t }) => ({
+        u: ops
+          .constant(1)
+          .sub(exp(t.mul(-lambda)))
+          .mul(1 / lambda)
+          .mul(S(x)),
+      }),
+    }),
+    T: 0.5,
+    summary: 'u_t=0.1Δu+sin(πx)sin(πy), u0=0, [0,1]², dirichlet',
+  };
+}
+
 /** The cases by name; each call builds a fresh problem. */
 export const cases: Record<string, () => Case> = {
   advDiff: () => advDiff(),
@@ -263,6 +291,7 @@ export const cases: Record<string, () => Case> = {
   advDiffNarrow: () => advDiff(0.005, 0.08),
   // Extra 10. Problem 4 rotating five times faster (ω = 10).
   rotFast: () => rotSystem(10),
+  zeroStart,
 };
 
 /** The six main cases, in order. */
