@@ -4,7 +4,7 @@
 // holds fewer than two samples per axis, where a positive u0 gets the exp output.
 import { describe, expect, it } from 'vitest';
 import { SpecError } from '../ts/errors';
-import { defineProblem, ops, type Problem } from '../ts/problem';
+import { defineProblem, type Expr, ops, type Problem } from '../ts/problem';
 import { heat } from '../ts/problems/heat';
 import { problems } from '../ts/problems/index';
 import {
@@ -73,6 +73,50 @@ describe('initialShape', () => {
       rhs: ({ u }) => ({ u: ops.lap(u) }),
     });
     expect(initialShape(zero, ...box(2)).occupiedFraction).toBeNaN();
+    expect(initialShape(zero, ...box(2)).finestOctave).toBeNaN();
+  });
+
+  it('a zero u0 driven by a source takes its finest scale from the source, and nothing else', () => {
+    const driven = (source: (x: readonly Expr[]) => Expr) =>
+      defineProblem({
+        dim: 2,
+        domain: { lower: -1, upper: 1 },
+        boundary: 'dirichlet',
+        fields: ['u'],
+        initial: () => ({ u: 0 }),
+        rhs: ({ u, x }) => ({ u: ops.lap(u).mul(0.1).add(source(x)) }),
+      });
+    // The box's lowest mode: the same octave as the same function given as u0.
+    const mode = (x: readonly Expr[]) => ops.cos(x[0].mul(Math.PI / 2)).mul(ops.cos(x[1].mul(Math.PI / 2)));
+    const asSource = initialShape(driven(mode), ...box(2));
+    const asInitial = initialShape(
+      defineProblem({
+        dim: 2,
+        domain: { lower: -1, upper: 1 },
+        boundary: 'dirichlet',
+        fields: ['u'],
+        initial: ({ x }) => ({ u: mode(x) }),
+        rhs: ({ u }) => ({ u: ops.lap(u) }),
+      }),
+      ...box(2),
+    );
+    expect(asSource.finestOctave).toBeCloseTo(asInitial.finestOctave, 10);
+    expect(frequenciesFor(asSource)).toBe(3);
+    // A narrow source (σ = 0.03) is read as narrow.
+    const narrow = initialShape(
+      driven((x) => ops.exp(ops.sum(x.map((xi) => xi.pow(2))).mul(-1 / (2 * 0.03 ** 2)))),
+      ...box(2),
+    );
+    expect(frequenciesFor(narrow)).toBe(5);
+    // Neither concentrated nor positive: no importance sampling or exp output for a zero u0.
+    expect(narrow.occupiedFraction).toBeNaN();
+    expect(narrow.positive).toBe(false);
+    const options = resolveOptions({ problem: driven(mode) });
+    expect([options.network.frequencies, options.samples.importance, options.network.output]).toEqual([
+      3,
+      false,
+      'linear',
+    ]);
   });
 
   it('decay: the derivative order for a broad u0, none for a feature at octave 2 or finer', () => {

@@ -6,7 +6,7 @@
  * narrow feature are not damped away).
  */
 import type { Problem } from '../problem/define';
-import { evaluateProgram } from '../problem/evaluate';
+import { evaluateProgram, type FieldJets } from '../problem/evaluate';
 import type { Program } from '../problem/plan';
 import { mulberry32 } from '../util/random';
 
@@ -168,30 +168,31 @@ export function nonFiniteInitial(
   return null;
 }
 
-/**
- * The shape of u0 on the box [lower, upper] (the sampled box: the domain grown by the margin),
- * from `SHAPE_PILOT_POINTS` uniform points and central differences of |u0| along each axis. A
- * problem given by `initialValues` has no shape here (NaN): its function is called by the fit
- * alone, once, on the fit's pool.
- */
-export function initialShape(problem: Problem, lower: readonly number[], upper: readonly number[]): InitialShape {
-  const unknown = { occupiedFraction: Number.NaN, finestOctave: Number.NaN, positive: false, faceShare: Number.NaN };
-  const initial = problem.plan.initial;
-  if (initial === null) return unknown;
-  const D = problem.dim;
-  const n = SHAPE_PILOT_POINTS;
-  const x = pilotPoints(lower, upper);
-  const fields = evaluateProgram(initial, { n, x, t: 0 });
-  const s = magnitudeOf(fields, n);
+/** The mean and mean square of a sample. */
+function moments(s: Float64Array): { mean: number; square: number } {
   let mean = 0;
   let square = 0;
   for (const v of s) {
-    mean += v / n;
-    square += (v * v) / n;
+    mean += v / s.length;
+    square += (v * v) / s.length;
   }
-  if (!(square > 0) || !Number.isFinite(square)) return unknown;
-  // Central differences in the network's coordinates (half-width 1 per axis): a step of 1e-4 of
-  // the half-width resolves features far narrower than the embedding's highest octave.
+  return { mean, square };
+}
+
+/**
+ * The embedding octave of the finest scale of a magnitude g on the box: sqrt(mean g² / mean |∇g|²)
+ * by central differences in the network's coordinates (half-width 1 per axis), whose step of 1e-4
+ * of the half-width resolves features far narrower than the embedding's highest octave.
+ */
+function finestOctaveOf(
+  g: (points: Float64Array) => Float64Array,
+  x: Float64Array,
+  square: number,
+  lower: readonly number[],
+  upper: readonly number[],
+): number {
+  const D = lower.length;
+  const n = x.length / D;
   const step = 1e-4;
   let finest = Number.POSITIVE_INFINITY;
   for (let j = 0; j < D; j++) {
@@ -202,13 +203,51 @@ export function initialShape(problem: Problem, lower: readonly number[], upper: 
       plus[i * D + j] += step * halfWidth;
       minus[i * D + j] -= step * halfWidth;
     }
-    const up = magnitude(initial, plus, n);
-    const down = magnitude(initial, minus, n);
+    const up = g(plus);
+    const down = g(minus);
     let gradient = 0;
     for (let i = 0; i < n; i++) gradient += ((up[i] - down[i]) / (2 * step)) ** 2 / n;
     if (gradient > 0) finest = Math.min(finest, Math.sqrt(square / gradient));
   }
-  const finestOctave = Number.isFinite(finest) ? Math.log2(2 / (Math.PI * finest)) : Number.NEGATIVE_INFINITY;
+  return Number.isFinite(finest) ? Math.log2(2 / (Math.PI * finest)) : Number.NEGATIVE_INFINITY;
+}
+
+/** The right-hand side at u = 0 (every jet term zero) on n points: the source alone. */
+function rhsAtZero(problem: Problem, x: Float64Array, n: number): Float64Array[] {
+  const D = problem.dim;
+  const zero = new Float64Array(n);
+  const d2 = new Map<string, Float64Array>();
+  for (let i = 0; i < D; i++) for (let j = i; j < D; j++) d2.set(`${i},${j}`, zero);
+  const jet: FieldJets = { value: zero, d: Array.from({ length: D }, () => zero), d2, lap: zero };
+  return evaluateProgram(problem.plan.rhs, { n, x, t: 0, jets: problem.fields.map(() => jet) });
+}
+
+/**
+ * The shape of u0 on the box [lower, upper] (the sampled box: the domain grown by the margin),
+ * from `SHAPE_PILOT_POINTS` uniform points and central differences of |u0| along each axis. A
+ * problem given by `initialValues` has no shape here (NaN): its function is called by the fit
+ * alone, once, on the fit's pool.
+ */
+export function initialShape(problem: Problem, lower: readonly number[], upper: readonly number[]): InitialShape {
+  const unknown = { occupiedFraction: Number.NaN, finestOctave: Number.NaN, positive: false, faceShare: Number.NaN };
+  const initial = problem.plan.initial;
+  if (initial === null) return unknown;
+  const n = SHAPE_PILOT_POINTS;
+  const x = pilotPoints(lower, upper);
+  const fields = evaluateProgram(initial, { n, x, t: 0 });
+  const s = magnitudeOf(fields, n);
+  const { mean, square } = moments(s);
+  if (square === 0) {
+    // u0 = 0 at every pilot point: the solution starts as t·f(u0), so its first scale is the
+    // right-hand side's at u = 0 (a source). Nothing else is read from it: a zero u0 is neither
+    // concentrated nor positive, and importance sampling ∝ |u| has nothing to follow at t = 0.
+    const tendency = (points: Float64Array) => magnitudeOf(rhsAtZero(problem, points, n), n);
+    const start = moments(tendency(x));
+    if (!(start.square > 0) || !Number.isFinite(start.square)) return unknown;
+    return { ...unknown, finestOctave: finestOctaveOf(tendency, x, start.square, lower, upper) };
+  }
+  if (!Number.isFinite(square)) return unknown;
+  const finestOctave = finestOctaveOf((points) => magnitude(initial, points, n), x, square, lower, upper);
   return {
     occupiedFraction: (mean * mean) / square,
     finestOctave,
@@ -219,7 +258,7 @@ export function initialShape(problem: Problem, lower: readonly number[], upper: 
         initial,
         x,
         s,
-        Array.from({ length: D }, (_, j) => j),
+        Array.from({ length: problem.dim }, (_, j) => j),
         { lower, upper },
       ),
   };
