@@ -9,6 +9,7 @@ import type { Problem } from '../problem/define';
 import { evaluateProgram, type FieldJets } from '../problem/evaluate';
 import type { Program } from '../problem/plan';
 import { mulberry32 } from '../util/random';
+import { sampledBox } from './session-config';
 
 export interface InitialShape {
   /**
@@ -375,12 +376,8 @@ export function lazyInitialShape(problem: Problem, margin: number): () => Initia
   let shape: InitialShape | undefined;
   return () => {
     if (shape === undefined) {
-      const grow = problem.lower.map((l, i) => (margin * (problem.upper[i] - l)) / 2);
-      shape = initialShape(
-        problem,
-        problem.lower.map((l, i) => l - grow[i]),
-        problem.upper.map((u, i) => u + grow[i]),
-      );
+      const box = sampledBox(problem.lower, problem.upper, margin);
+      shape = initialShape(problem, box.lower, box.upper);
     }
     return shape;
   };

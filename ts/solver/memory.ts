@@ -89,6 +89,21 @@ export function freeMemory(device: DeviceName): number | null {
   return os.freemem();
 }
 
+/** The network's input features: the embedding's 2(L + 1)·D, or the D coordinates without it. */
+function inputFeatures(embedding: boolean, frequencies: number, D: number): number {
+  return embedding ? 2 * (frequencies + 1) * D : D;
+}
+
+/** Bytes a sweep keeps per point: the coordinates and the k fields' jets (value, time, D firsts, P pairs). */
+function pointBytes(D: number, k: number, P: number, s: number): number {
+  return 8 * D + s * k * (2 + D + P);
+}
+
+/** Bytes of the Jacobian caches a solve keeps per row: the features and each field's 2L layer caches and output. */
+function cacheRowBytes(F: number, k: number, L: number, w: number, s: number): number {
+  return s * (F + k * (2 * L * w + 1));
+}
+
 /** The estimate for `options` on `device`, with `processes` sharing the samples. */
 export function estimateMemory(options: ResolvedOptions, device: DeviceName, processes = 1): MemoryEstimate {
   const { problem, network, linear, fit } = options;
@@ -97,7 +112,7 @@ export function estimateMemory(options: ResolvedOptions, device: DeviceName, pro
   const k = problem.fields.length;
   const w = network.width;
   const L = network.depth;
-  const F = network.embedding ? 2 * (network.frequencies + 1) * D : D;
+  const F = inputFeatures(network.embedding, network.frequencies, D);
   const pa = fieldParameterCount(F, w, L);
   const p = k * pa;
   const P = problem.plan.jets.pairs.length;
@@ -106,7 +121,8 @@ export function estimateMemory(options: ResolvedOptions, device: DeviceName, pro
   const rowsPerPoint = graded ? 1 + 2 * D : 1;
   const n = Math.ceil(options.samples.count / processes);
   const mixed = linear.method === 'pcg' && linear.mixedPrecision ? 1.5 : 1;
-  const cachePerRow = s * (F + k * (2 * L * w + 1));
+  const cachePerRow = cacheRowBytes(F, k, L, w, s);
+  const perPoint = pointBytes(D, k, P, s);
   // A pass's rows: on a CPU at most CHUNK_ROWS (cache-sized passes), on CUDA the whole batch; both
   // within memoryBudget.
   const passRows = (points: number): number => (device === 'cuda' ? points : Math.min(points, CHUNK_ROWS));
@@ -127,7 +143,7 @@ export function estimateMemory(options: ResolvedOptions, device: DeviceName, pro
 
   const stageParts: MemoryPart[] = [
     {
-      bytes: n * (8 * D + s * k * (2 + D + P)) + cachePerRow * n * rowsPerPoint * mixed,
+      bytes: n * perPoint + cachePerRow * n * rowsPerPoint * mixed,
       what: `the points, jets and Jacobian caches of ${n} samples`,
       option: 'samples',
     },
@@ -148,12 +164,12 @@ export function estimateMemory(options: ResolvedOptions, device: DeviceName, pro
   const h = options.samples.heldOut >= processes ? Math.ceil(options.samples.heldOut / processes) : 0;
   const heldOutParts: MemoryPart[] = [
     {
-      bytes: h * (8 * D + s * k * (2 + D + P)) + cachePerRow * h,
+      bytes: h * (perPoint + cachePerRow),
       what: `the points, jets and Jacobian caches of ${h} held-out points`,
       option: 'samples.heldOut',
     },
     { bytes: temporaries(h), what: 'the forward pass’s chunk temporaries', option: 'memoryBudget' },
-    { bytes: n * (8 * D + s * k * (2 + D + P)), what: `the points and jets of ${n} samples`, option: 'samples' },
+    { bytes: n * perPoint, what: `the points and jets of ${n} samples`, option: 'samples' },
     vectors,
     preconditioners,
   ];
@@ -204,15 +220,12 @@ export function measurementBytes(session: SessionConfig, n: number, kind: 'resid
   if (w === undefined || L === undefined) return null;
   const s = network.dtype === 'float32' ? 4 : 8;
   const D = network.dim;
-  const points = 8 * D * n;
   // Points, the truth and the misfit (which the proposal follows), and one pass's temporaries.
-  if (kind === 'error') return points + 3 * 8 * k * n + Math.min(n, CHUNK_ROWS) * 4 * s * w;
-  const F = network.embedding === false ? D : 2 * ((network.frequencies ?? 0) + 1) * D;
+  if (kind === 'error') return 8 * D * n + 3 * 8 * k * n + Math.min(n, CHUNK_ROWS) * 4 * s * w;
+  const F = inputFeatures(network.embedding !== false, network.frequencies ?? 0, D);
   const rows = (linear.gradientWeights ?? []).some((b) => b > 0) ? n * (1 + 2 * D) : n;
-  const cachePerRow = s * (F + k * (2 * L * w + 1));
-  const P = plan.jets.pairs.length;
   const solve = linear.method === 'dense' ? denseSolveBytes(rows, fieldParameterCount(F, w, L), s) : 0;
-  return points + s * k * (2 + D + P) * n + cachePerRow * rows + solve;
+  return n * pointBytes(D, k, plan.jets.pairs.length, s) + cacheRowBytes(F, k, L, w, s) * rows + solve;
 }
 
 /** "12.3 GB" (decimal units, as the native messages). */
