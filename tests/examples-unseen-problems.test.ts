@@ -1,27 +1,24 @@
 // The closed-form cases of examples/unseen-problems.ts must be right before their errors mean
-// anything: each `exact` satisfies its own rhs (u_t by a central difference in t against the rhs
+// anything: each `exact` satisfies its own rhs (u_t by central differences in t against the rhs
 // of the compiled plan fed with the exact's jets by central differences in x), equals `initial`
 // at t = 0, and vanishes on the faces of a Dirichlet problem. No solve: the plan's reference
 // evaluator only. A sign flipped in any term of a case fails the first check by orders of magnitude.
 import { describe, expect, it } from 'vitest';
 import { cases } from '../examples/lib/unseen-problems';
 import type { Problem } from '../ts/index';
-import { evaluateProgram, type FieldJets } from '../ts/problem/evaluate';
-import { mulberry32 } from '../ts/util/random';
+import { evaluateProgram } from '../ts/problem/evaluate';
+import { residualAt } from './helpers/closed-form';
+import { uniform } from './helpers/random';
 
-const [n, hx, ht] = [64, 1e-3, 1e-4];
-// Central differences at these steps miss by at most 4e-5 of max|u_t| (the narrow Gaussian; 2e-7
-// to 6e-6 elsewhere); a term with a wrong sign misses by a fraction of one.
+const n = 64;
+// The closed-form helper's 4th-order central differences miss by far less than this; a term with
+// a wrong sign misses by a fraction of one.
 const PDE_BOUND = 1e-3;
 
 /** n seeded points inside the box, 5% off each face, row-major n×D. */
 function interior(problem: Problem): Float64Array {
   const { dim, lower, upper } = problem.plan;
-  const random = mulberry32(42);
-  return Float64Array.from({ length: n * dim }, (_, i) => {
-    const a = i % dim;
-    return lower[a] + (upper[a] - lower[a]) * (0.05 + 0.9 * random());
-  });
+  return uniform(n * dim, 0.05, 0.95, 42).map((v, i) => lower[i % dim] + (upper[i % dim] - lower[i % dim]) * v);
 }
 
 function checked(problem: Problem) {
@@ -32,59 +29,15 @@ function checked(problem: Problem) {
   return { plan, dim, exact: at, initial };
 }
 
-/** x with axis a moved by h (and axis b by g). */
-function shifted(x: Float64Array, dim: number, a: number, h: number, b = -1, g = 0): Float64Array {
-  const y = Float64Array.from(x);
-  for (let i = 0; i < y.length / dim; i++) {
-    y[i * dim + a] += h;
-    if (b >= 0) y[i * dim + b] += g;
-  }
-  return y;
-}
-
-/** max |u_t − rhs(u)| / max |u_t| over the points and fields at time t. */
+/** max |u_t − rhs(u)| / max |u_t| over the points and fields at time t (tests/helpers/closed-form.ts). */
 function pdeMismatch(problem: Problem, x: Float64Array, t: number): number {
-  const { plan, dim, exact } = checked(problem);
-  const u = exact(x, t);
-  const [up, um] = [exact(x, t + ht), exact(x, t - ht)];
-  const jets = u.map((value) => ({
-    value,
-    d: [] as Float64Array[],
-    d2: new Map<string, Float64Array>(),
-    lap: new Float64Array(n),
-  })) satisfies FieldJets[];
-  for (let a = 0; a < dim; a++) {
-    const [p, m] = [exact(shifted(x, dim, a, hx), t), exact(shifted(x, dim, a, -hx), t)];
-    jets.forEach((jet, f) => {
-      jet.d.push(p[f].map((v, i) => (v - m[f][i]) / (2 * hx)));
-      const second = p[f].map((v, i) => (v - 2 * u[f][i] + m[f][i]) / (hx * hx));
-      jet.d2.set(`${a},${a}`, second);
-      for (let i = 0; i < n; i++) jet.lap[i] += second[i];
-    });
-    for (let b = a + 1; b < dim; b++) {
-      const [pp, pm, mp, mm] = [
-        [hx, hx],
-        [hx, -hx],
-        [-hx, hx],
-        [-hx, -hx],
-      ].map(([h, g]) => exact(shifted(x, dim, a, h, b, g), t));
-      jets.forEach((jet, f) => {
-        jet.d2.set(
-          `${a},${b}`,
-          pp[f].map((v, i) => (v - pm[f][i] - mp[f][i] + mm[f][i]) / (4 * hx * hx)),
-        );
-      });
-    }
-  }
-  const rhs = evaluateProgram(plan.rhs, { n, x, t, jets });
+  const dim = problem.dim;
   let [miss, scale] = [0, 0];
-  rhs.forEach((column, f) => {
-    column.forEach((v, i) => {
-      const ut = (up[f][i] - um[f][i]) / (2 * ht);
-      miss = Math.max(miss, Math.abs(ut - v));
-      scale = Math.max(scale, Math.abs(ut));
-    });
-  });
+  for (let i = 0; i < n; i++) {
+    const r = residualAt(problem, Array.from(x.subarray(i * dim, (i + 1) * dim)), t);
+    miss = Math.max(miss, r.residual);
+    scale = Math.max(scale, r.scale);
+  }
   return miss / scale;
 }
 
