@@ -9,10 +9,8 @@
 // (`solution.error`); the solution's own change ‖u*(T) − u*(0)‖/‖u*(T)‖ on 20,000 seeded uniform
 // points (an error near it means the run did not follow the solution); the evolve's wall seconds,
 // steps and rejected steps. A run that --max-seconds stops is measured at the last saved time.
-import { EvolveError, NeuralIVP, type Problem, type Solution } from '../ts/index';
-import { evaluateProgram } from '../ts/problem/evaluate';
-import { relativeError } from '../ts/util/compare';
-import { mulberry32 } from '../ts/util/random';
+import { EvolveError, NeuralIVP, type Solution } from '../ts/index';
+import { exactChange } from '../ts/problem/exact-change';
 import { flag } from './lib/flags';
 import { cases, mainCases } from './lib/unseen-problems';
 
@@ -23,26 +21,6 @@ const names = named.length > 0 ? named : [...mainCases];
 for (const name of names)
   if (!Object.hasOwn(cases, name))
     throw new RangeError(`unknown case '${name}'; the cases are ${Object.keys(cases).join(', ')}`);
-
-/** ‖u*(t) − u*(0)‖/‖u*(t)‖ from the exact solution on `points` seeded uniform points, fields together. */
-function change(problem: Problem, t: number, points = 20000): number {
-  const { dim, lower, upper, exact } = problem.plan;
-  if (exact === null) throw new Error(`${problem.name} has no exact solution`);
-  const random = mulberry32(1);
-  const x = Float64Array.from({ length: points * dim }, (_, i) => {
-    const a = i % dim;
-    return lower[a] + (upper[a] - lower[a]) * random();
-  });
-  const at = (s: number) => {
-    const columns = evaluateProgram(exact, { n: points, x, t: s });
-    const flat = new Float64Array(points * columns.length);
-    columns.forEach((column, f) => {
-      flat.set(column, f * points);
-    });
-    return flat;
-  };
-  return relativeError(at(0), at(t));
-}
 
 for (const name of names) {
   const { problem, T } = cases[name]();
@@ -64,7 +42,7 @@ for (const name of names) {
   const { steps, rejectedSteps } = solution.stats;
   console.log(
     `${name}: fit ${fit.relativeError.toExponential(2)} (${fit.seconds.toFixed(1)} s, ${fit.stopped}); ` +
-      `error(${Number(tEnd.toPrecision(3))}) ${error.toExponential(2)}, change ${change(problem, tEnd).toFixed(3)}; ` +
+      `error(${Number(tEnd.toPrecision(3))}) ${error.toExponential(2)}, change ${exactChange(problem, tEnd).toFixed(3)}; ` +
       `evolve ${wall.toFixed(1)} s, ${steps} steps (${rejectedSteps} rejected)${stopped}`,
   );
 }

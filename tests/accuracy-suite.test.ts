@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { suiteCases } from '../ts/bench/suite-problems';
 import type { Problem } from '../ts/problem';
+import { exactChange } from '../ts/problem/exact-change';
 import { NeuralIVP } from '../ts/solver/neural-ivp';
 import type { NeuralIVPOptions } from '../ts/solver/options';
 import { exactAt, program, residualAt } from './helpers/closed-form';
@@ -60,26 +61,6 @@ const BOUNDS: Record<string, { fit: number; final: number }> = {
   'transport-1d': { fit: 1e-3, final: 1e-3 },
 };
 
-/**
- * ‖u*(T) − u*(0)‖/‖u*(T)‖ on random points of the domain: the error of a solver that did not move.
- * A bound must sit well below it, or a broken evolution could pass.
- */
-function change(problem: Problem, T: number): number {
-  const points = randomPoints(rng(5), 2000, problem.dim, -1, 1);
-  const exact = program(problem.plan.exact);
-  const end = run(exact, points, T);
-  const start = run(exact, points, 0);
-  let diff = 0;
-  let norm = 0;
-  for (let f = 0; f < end.length; f++) {
-    for (let i = 0; i < end[f].length; i++) {
-      diff += (end[f][i] - start[f][i]) ** 2;
-      norm += end[f][i] ** 2;
-    }
-  }
-  return Math.sqrt(diff / norm);
-}
-
 describe('suite at CI size: final error against the closed form', { timeout: 120_000 }, () => {
   it.each(cases.map((c) => [c.name, c] as const))('%s', async (_, c) => {
     const start = performance.now();
@@ -96,7 +77,7 @@ describe('suite at CI size: final error against the closed form', { timeout: 120
     console.log(
       `${c.name}: p=${ivp.parameterCount} fit ${fit.relativeError.toExponential(2)} (${fit.iterations} it, ${fit.stopped}, ${fitSeconds.toFixed(1)} s) error ${error.toExponential(2)} steps ${solution.stats.steps} CG/solve ${(solution.stats.cgIterations / solution.stats.dynamicsEvaluations).toFixed(0)} ${((performance.now() - start) / 1000).toFixed(1)} s`,
     );
-    expect(bound.final).toBeLessThan(change(c.problem, c.ciT) / 3);
+    expect(bound.final).toBeLessThan(exactChange(c.problem, c.ciT, { points: 2000, seed: 5 }) / 3);
     expect(fit.relativeError).toBeLessThan(bound.fit);
     expect(error).toBeLessThan(bound.final);
   });
