@@ -1,7 +1,8 @@
 // The initial condition's shape (ts/solver/initial-shape.ts) against closed forms, and the defaults
-// it chooses: importance sampling and a lighter embedding decay for a concentrated u0 only, and the
-// embedding's highest octave two above u0's finest scale, and no embedding where a concentrated u0
-// holds fewer than two samples per axis, where a positive u0 gets the exp output.
+// it chooses: importance sampling and a lighter embedding decay for a concentrated u0 only, the
+// embedding's highest octave two above u0's finest scale, the raw point and the exp output for a
+// density (a concentrated positive u0 whose equation keeps it positive), and no embedding where
+// any other concentrated u0 holds fewer than two samples per axis.
 import { describe, expect, it } from 'vitest';
 import { SpecError } from '../ts/errors';
 import { defineProblem, type Expr, ops, type Problem } from '../ts/problem';
@@ -12,6 +13,7 @@ import {
   embeddingFor,
   frequenciesFor,
   initialShape,
+  isDensity,
   occupiedSpacing,
   occupiedWidth,
   outputFor,
@@ -19,14 +21,29 @@ import {
 import { DEFAULT_IMPORTANCE, resolveOptions } from '../ts/solver/options';
 
 /** An unnormalised Gaussian of width σ per axis at the centre c of [-1, 1]^d, Dirichlet. */
-function bump(dim: number, sigma: number, c = 0.1): Problem {
+function bump(dim: number, sigma: number, c = 0.1, source = 0): Problem {
   return defineProblem({
     dim,
     domain: { lower: -1, upper: 1 },
     boundary: 'dirichlet',
     fields: ['u'],
     initial: ({ x }) => ({ u: ops.exp(ops.sum(x.map((xi) => xi.sub(c).pow(2))).mul(-1 / (2 * sigma * sigma))) }),
-    rhs: ({ u }) => ({ u: ops.lap(u).mul(0.01) }),
+    rhs: ({ u }) => ({ u: ops.lap(u).mul(0.01).add(source) }),
+  });
+}
+
+/** The same Gaussian in both fields of a wave written as a system: u_t = v, v_t = Δu. */
+function waveBump(dim: number, sigma: number): Problem {
+  return defineProblem({
+    dim,
+    domain: { lower: -1, upper: 1 },
+    boundary: 'dirichlet',
+    fields: ['u', 'v'],
+    initial: ({ x }) => {
+      const g = ops.exp(ops.sum(x.map((xi) => xi.sub(0.1).pow(2))).mul(-1 / (2 * sigma * sigma)));
+      return { u: g, v: g };
+    },
+    rhs: ({ u, v }) => ({ u: v, v: ops.lap(u) }),
   });
 }
 
@@ -120,22 +137,50 @@ describe('initialShape', () => {
   });
 
   it('decay: the derivative order for a broad u0, none for a feature at octave 2 or finer', () => {
-    expect(decayFor({ occupiedFraction: 0.5, finestOctave: 3, positive: true, faceShare: 0 }, 2)).toBe(2);
-    expect(decayFor({ occupiedFraction: 0.01, finestOctave: 0, positive: true, faceShare: 0 }, 2)).toBe(2);
-    expect(decayFor({ occupiedFraction: 0.01, finestOctave: 1, positive: true, faceShare: 0 }, 2)).toBe(1);
-    expect(decayFor({ occupiedFraction: 0.01, finestOctave: 2.5, positive: true, faceShare: 0 }, 2)).toBe(0);
+    expect(
+      decayFor({ occupiedFraction: 0.5, finestOctave: 3, positive: true, faceShare: 0, keepsPositive: true }, 2),
+    ).toBe(2);
+    expect(
+      decayFor({ occupiedFraction: 0.01, finestOctave: 0, positive: true, faceShare: 0, keepsPositive: true }, 2),
+    ).toBe(2);
+    expect(
+      decayFor({ occupiedFraction: 0.01, finestOctave: 1, positive: true, faceShare: 0, keepsPositive: true }, 2),
+    ).toBe(1);
+    expect(
+      decayFor({ occupiedFraction: 0.01, finestOctave: 2.5, positive: true, faceShare: 0, keepsPositive: true }, 2),
+    ).toBe(0);
   });
 
   it('frequencies: two octaves above the finest scale, within [3, 5]; unknown: 5', () => {
-    expect(frequenciesFor({ occupiedFraction: 0.5, finestOctave: 0.3, positive: true, faceShare: 0 })).toBe(3);
-    expect(frequenciesFor({ occupiedFraction: 0.5, finestOctave: 1.5, positive: true, faceShare: 0 })).toBe(4);
-    expect(frequenciesFor({ occupiedFraction: 0.01, finestOctave: 2.2, positive: true, faceShare: 0 })).toBe(5);
-    expect(frequenciesFor({ occupiedFraction: 0.001, finestOctave: 4.7, positive: true, faceShare: 0 })).toBe(5);
     expect(
-      frequenciesFor({ occupiedFraction: 1, finestOctave: Number.NEGATIVE_INFINITY, positive: true, faceShare: 0 }),
+      frequenciesFor({ occupiedFraction: 0.5, finestOctave: 0.3, positive: true, faceShare: 0, keepsPositive: true }),
     ).toBe(3);
     expect(
-      frequenciesFor({ occupiedFraction: Number.NaN, finestOctave: Number.NaN, positive: true, faceShare: 0 }),
+      frequenciesFor({ occupiedFraction: 0.5, finestOctave: 1.5, positive: true, faceShare: 0, keepsPositive: true }),
+    ).toBe(4);
+    expect(
+      frequenciesFor({ occupiedFraction: 0.01, finestOctave: 2.2, positive: true, faceShare: 0, keepsPositive: true }),
+    ).toBe(5);
+    expect(
+      frequenciesFor({ occupiedFraction: 0.001, finestOctave: 4.7, positive: true, faceShare: 0, keepsPositive: true }),
+    ).toBe(5);
+    expect(
+      frequenciesFor({
+        occupiedFraction: 1,
+        finestOctave: Number.NEGATIVE_INFINITY,
+        positive: true,
+        faceShare: 0,
+        keepsPositive: true,
+      }),
+    ).toBe(3);
+    expect(
+      frequenciesFor({
+        occupiedFraction: Number.NaN,
+        finestOctave: Number.NaN,
+        positive: true,
+        faceShare: 0,
+        keepsPositive: true,
+      }),
     ).toBe(5);
   });
 });
@@ -161,17 +206,22 @@ describe('embedding by sample spacing', () => {
       finestOctave: Math.log2(2 / (Math.PI * sigma * Math.SQRT2)),
       positive: true,
       faceShare: 0,
+      // Not a density: an equation that can drive it below zero.
+      keepsPositive: false,
     });
     for (const dim of [2, 4, 6, 8]) {
       for (const sigma of [0.05, 0.1]) {
         const below = Math.floor((0.98 * threshold) ** dim);
         const above = Math.ceil((1.02 * threshold) ** dim);
-        expect(embeddingFor(gaussian(dim, sigma), dim, below)).toBe(false);
-        expect(embeddingFor(gaussian(dim, sigma), dim, above)).toBe(true);
+        expect(embeddingFor(gaussian(dim, sigma), dim, below, true)).toBe(false);
+        expect(embeddingFor(gaussian(dim, sigma), dim, above, true)).toBe(true);
+        // A density is read at the raw point however many samples it has.
+        expect(embeddingFor({ ...gaussian(dim, sigma), keepsPositive: true }, dim, above, true)).toBe(false);
       }
     }
     // A broad u0 keeps it at any spacing.
-    expect(embeddingFor({ occupiedFraction: 0.3, finestOctave: 0.5, positive: true, faceShare: 0 }, 8, 100)).toBe(true);
+    const broad = { occupiedFraction: 0.3, finestOctave: 0.5, positive: true, faceShare: 0, keepsPositive: true };
+    expect(embeddingFor(broad, 8, 100, true)).toBe(true);
   });
 });
 
@@ -201,43 +251,84 @@ describe('positivity and the output', () => {
     expect(initialShape(signed(0.05), ...box(2)).positive).toBe(false);
   });
 
-  it('exp only for a positive u0 too concentrated for its samples, read without the embedding', () => {
-    // A Gaussian of σ = 0.12 in 8D at 4,000 points: 1.1 samples per width along an axis.
+  it('an equation keeps u positive when it has one field and its right-hand side at u = 0 is nowhere negative', () => {
+    expect(initialShape(bump(2, 0.1), ...box(2)).keepsPositive).toBe(true);
+    // A source that is positive pushes up from zero; a negative one pushes below it.
+    expect(initialShape(bump(2, 0.1, 0.1, 0.5), ...box(2)).keepsPositive).toBe(true);
+    expect(initialShape(bump(2, 0.1, 0.1, -0.5), ...box(2)).keepsPositive).toBe(false);
+    // A system: the wave's fields change sign whatever their start.
+    expect(initialShape(waveBump(2, 0.1), ...box(2)).keepsPositive).toBe(false);
+    // The Fokker–Planck form ∇·(x u) + Δu reads u only through its jets: zero at u = 0.
+    const drift = defineProblem({
+      dim: 2,
+      domain: { lower: -1, upper: 1 },
+      boundary: 'none',
+      fields: ['u'],
+      initial: ({ x }) => ({ u: ops.exp(x[0].pow(2).add(x[1].pow(2)).mul(-20)) }),
+      rhs: ({ u, x }) => ({
+        u: ops.lap(u).mul(0.01).add(ops.d(u, 0).mul(x[0])).add(ops.d(u, 1).mul(x[1])).add(u.mul(2)),
+      }),
+    });
+    expect(initialShape(drift, ...box(2)).keepsPositive).toBe(true);
+  });
+
+  it('exp for a density read at the raw point, linear for anything else', () => {
     const sigma = 0.12;
     const shape = {
-      occupiedFraction: (sigma * Math.sqrt(Math.PI)) ** 8,
+      occupiedFraction: (sigma * Math.sqrt(Math.PI)) ** 4,
       finestOctave: Math.log2(2 / (Math.PI * sigma * Math.SQRT2)),
       positive: true,
       faceShare: 1e-7,
+      keepsPositive: true,
     };
     const raw = { embedding: false, dirichlet: true };
-    expect(outputFor(shape, raw, 8, 4000)).toBe('exp');
-    expect(outputFor(shape, { ...raw, embedding: true }, 8, 4000)).toBe('linear');
-    expect(outputFor({ ...shape, positive: false }, raw, 8, 4000)).toBe('linear');
-    // 5^8 ≈ 400,000 points resolve it: a raw network then keeps the linear output.
-    expect(outputFor(shape, raw, 8, 500_000)).toBe('linear');
+    expect(isDensity(shape, true)).toBe(true);
+    expect(outputFor(shape, raw)).toBe('exp');
+    expect(outputFor(shape, { ...raw, embedding: true })).toBe('linear');
+    expect(outputFor({ ...shape, positive: false }, raw)).toBe('linear');
+    expect(outputFor({ ...shape, keepsPositive: false }, raw)).toBe('linear');
     // A broad positive u0 read without the embedding: linear.
-    const broad = { occupiedFraction: 0.3, finestOctave: 0.5, positive: true, faceShare: 0 };
-    expect(outputFor(broad, raw, 2, 4000)).toBe('linear');
+    const broad = { occupiedFraction: 0.3, finestOctave: 0.5, positive: true, faceShare: 0, keepsPositive: true };
+    expect(outputFor(broad, raw)).toBe('linear');
     // Not small on a Dirichlet face: e^m would need m = log(u0/B) → ∞ there; without the boundary it may.
-    expect(outputFor({ ...shape, faceShare: 1e-2 }, raw, 8, 4000)).toBe('linear');
-    expect(outputFor({ ...shape, faceShare: 1e-2 }, { ...raw, dirichlet: false }, 8, 4000)).toBe('exp');
+    expect(outputFor({ ...shape, faceShare: 1e-2 }, raw)).toBe('linear');
+    expect(outputFor({ ...shape, faceShare: 1e-2 }, { ...raw, dirichlet: false })).toBe('exp');
   });
 
-  it("the defaults: a 6D Gaussian gets 'exp', a 4D one and a broad heat problem 'linear'; the user and the paper decide", () => {
-    const narrow6d = bump(6, 0.15);
-    expect(resolveOptions({ problem: narrow6d }).network.output).toBe('exp');
-    expect(resolveOptions({ problem: bump(4, 0.1) }).network.output).toBe('linear');
-    expect(resolveOptions({ problem: heat({ dim: 8 }) }).network.output).toBe('linear');
+  it("the defaults: a concentrated Gaussian density gets the raw point and 'exp' in 2D to 6D; a system, a negative source and a broad heat problem do not; the user and the paper decide", () => {
+    for (const dim of [2, 4, 6]) {
+      expect(resolveOptions({ problem: bump(dim, 0.1) }).network).toMatchObject({ embedding: false, output: 'exp' });
+    }
+    expect(resolveOptions({ problem: bump(4, 0.1, 0.1, -0.5) }).network).toMatchObject({
+      embedding: true,
+      output: 'linear',
+    });
+    expect(resolveOptions({ problem: waveBump(2, 0.1) }).network).toMatchObject({ embedding: true, output: 'linear' });
+    expect(resolveOptions({ problem: heat({ dim: 8 }) }).network).toMatchObject({ embedding: true, output: 'linear' });
+    const narrow4d = bump(4, 0.1);
     // The embedding, given: its MLP keeps the linear output.
-    expect(resolveOptions({ problem: narrow6d, network: { embedding: true } }).network.output).toBe('linear');
-    expect(resolveOptions({ problem: narrow6d, network: { output: 'linear' } }).network.output).toBe('linear');
-    expect(resolveOptions({ problem: narrow6d, preset: 'paper' }).network.output).toBe('linear');
-    expect(resolveOptions({ problem: bump(4, 0.1), network: { output: 'exp' } }).network.output).toBe('exp');
-    const again = resolveOptions({ ...resolveOptions({ problem: narrow6d }) });
-    expect(again.network).toEqual(resolveOptions({ problem: narrow6d }).network);
+    expect(resolveOptions({ problem: narrow4d, network: { embedding: true } }).network.output).toBe('linear');
+    expect(resolveOptions({ problem: narrow4d, network: { output: 'linear' } }).network.output).toBe('linear');
+    expect(resolveOptions({ problem: narrow4d, preset: 'paper' }).network).toMatchObject({
+      embedding: true,
+      output: 'linear',
+    });
+    expect(resolveOptions({ problem: heat({ dim: 2 }), network: { output: 'exp' } }).network.output).toBe('exp');
+    // Under the log output the step's error is measured in u: its parameters say nothing of u's error.
+    expect(resolveOptions({ problem: narrow4d }).integrator.errorNorm).toBe('function');
+    expect(resolveOptions({ problem: narrow4d, network: { output: 'linear' } }).integrator.errorNorm).toBe(
+      'parameters',
+    );
+    expect(resolveOptions({ problem: narrow4d, integrator: { errorNorm: 'parameters' } }).integrator.errorNorm).toBe(
+      'parameters',
+    );
+    expect(resolveOptions({ problem: narrow4d, preset: 'paper' }).integrator.errorNorm).toBe('parameters');
+    expect(resolveOptions({ problem: heat({ dim: 2 }) }).integrator.errorNorm).toBe('parameters');
+    const again = resolveOptions({ ...resolveOptions({ problem: narrow4d }) });
+    expect(again.network).toEqual(resolveOptions({ problem: narrow4d }).network);
     // The catalogue's Vlasov density (σ = 0.3, centred) is 3.9e-3 of its peak on a face's centre,
-    // where the Dirichlet factor vanishes: the raw point, with the linear output.
+    // where the Dirichlet factor vanishes: not a density for the log output; its samples are too
+    // sparse for the embedding in 6D, so the raw point, with the linear output.
     const catalogue = resolveOptions({ problem: problems.vlasov() });
     expect(catalogue.network).toMatchObject({ embedding: false, output: 'linear' });
   });
@@ -264,7 +355,8 @@ describe('positivity and the output', () => {
 });
 
 describe('the defaults follow the shape', () => {
-  const concentrated = bump(4, 0.1);
+  // Concentrated, and not a density (a negative source): it keeps the embedding.
+  const concentrated = bump(4, 0.1, 0.1, -0.5);
 
   it('a concentrated u0 gets importance sampling and an undamped embedding', () => {
     const r = resolveOptions({ problem: concentrated });
@@ -291,15 +383,16 @@ describe('the defaults follow the shape', () => {
     expect(paper.network.frequencies).toBe(5);
   });
 
-  it('a 6D Gaussian at 4,000 points gets no embedding, a 4D one keeps it; the user and the paper preset decide', () => {
-    const narrow6d = bump(6, 0.15);
-    expect(resolveOptions({ problem: narrow6d }).network.embedding).toBe(false);
-    expect(resolveOptions({ problem: concentrated }).network.embedding).toBe(true);
+  it('a concentrated u0 that is not a density keeps the embedding where its samples resolve it (4D at 4,000 points), not in 6D; the user and the paper preset decide', () => {
+    const signed6d = bump(6, 0.15, 0.1, -0.5);
+    expect(resolveOptions({ problem: signed6d }).network.embedding).toBe(false);
+    expect(resolveOptions({ problem: bump(4, 0.1, 0.1, -0.5) }).network.embedding).toBe(true);
     expect(resolveOptions({ problem: heat({ dim: 8 }) }).network.embedding).toBe(true);
     // 20,000 points: 5.2 per axis in 6D.
-    expect(resolveOptions({ problem: narrow6d, samples: 20_000 }).network.embedding).toBe(true);
-    expect(resolveOptions({ problem: narrow6d, network: { embedding: true } }).network.embedding).toBe(true);
-    expect(resolveOptions({ problem: narrow6d, preset: 'paper' }).network.embedding).toBe(true);
+    expect(resolveOptions({ problem: signed6d, samples: 20_000 }).network.embedding).toBe(true);
+    expect(resolveOptions({ problem: signed6d, network: { embedding: true } }).network.embedding).toBe(true);
+    expect(resolveOptions({ problem: signed6d, preset: 'paper' }).network.embedding).toBe(true);
+    expect(resolveOptions({ problem: bump(4, 0.1), preset: 'paper' }).network.embedding).toBe(true);
   });
 
   it('without the embedding the importance kernels go to no images, unless the user set imageShare', () => {

@@ -35,6 +35,7 @@ const PER_PROBLEM = new Set([
   'network.frequencies',
   'network.embedding',
   'network.output',
+  'integrator.errorNorm',
   'linear.gradientWeight',
 ]);
 

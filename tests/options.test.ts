@@ -335,7 +335,7 @@ describe('resolveOptions: defaults', () => {
       output: 'density',
     });
     expect({ ...DEFAULT_OPTIONS.linear, gradientWeight: { u: 0 } }).toEqual(defaults.linear);
-    expect(DEFAULT_OPTIONS.integrator).toEqual(defaults.integrator);
+    expect(DEFAULT_OPTIONS.integrator).toEqual({ ...defaults.integrator, errorNorm: 'output' });
     expect(DEFAULT_OPTIONS.fit).toEqual(defaults.fit);
     expect(PAPER_OPTIONS.fit).toEqual(paper.fit);
     expect(PAPER_OPTIONS.network).toEqual(paper.network);

@@ -33,6 +33,14 @@ export interface InitialShape {
    * is h from the nearest face. NaN when unknown.
    */
   readonly faceShare: number;
+  /**
+   * The equation keeps a positive solution positive: one field, whose right-hand side at u = 0
+   * (every jet zero) is ≥ 0 at every pilot point at t = 0. For a second-order scalar equation
+   * (the most the DSL writes) this is the comparison principle's condition: where u reaches zero
+   * it cannot be pushed below. False for a system (a wave's or a Schrödinger equation's fields
+   * change sign whatever their start), for a negative source, and where u0 is unknown.
+   */
+  readonly keepsPositive: boolean;
 }
 
 /** Pilot points of the estimate: enough for a share of 1e-3 of the box to hold a few of them. */
@@ -230,7 +238,13 @@ function rhsAtZero(problem: Problem, x: Float64Array, n: number): Float64Array[]
  * alone, once, on the fit's pool.
  */
 export function initialShape(problem: Problem, lower: readonly number[], upper: readonly number[]): InitialShape {
-  const unknown = { occupiedFraction: Number.NaN, finestOctave: Number.NaN, positive: false, faceShare: Number.NaN };
+  const unknown = {
+    occupiedFraction: Number.NaN,
+    finestOctave: Number.NaN,
+    positive: false,
+    faceShare: Number.NaN,
+    keepsPositive: false,
+  };
   const initial = problem.plan.initial;
   if (initial === null) return unknown;
   const n = SHAPE_PILOT_POINTS;
@@ -262,6 +276,7 @@ export function initialShape(problem: Problem, lower: readonly number[], upper: 
         Array.from({ length: problem.dim }, (_, j) => j),
         { lower, upper },
       ),
+    keepsPositive: problem.fields.length === 1 && rhsAtZero(problem, x, n)[0].every((v) => v >= 0),
   };
 }
 
@@ -305,44 +320,52 @@ export function occupiedWidth(shape: InitialShape, dim: number): number {
 export const SAMPLES_PER_FEATURE = 2;
 
 /**
- * Whether the default network embeds its input: not for a concentrated u0 whose width holds
- * fewer than `SAMPLES_PER_FEATURE` of the step's n samples along an axis. The embedding resolves
- * such a u0 with octaves of about its width, and functions of those octaves are nearly independent
- * from one sample to the next: least squares then matches f on its samples and misses it between
- * them (the held-out residual). A raw-coordinate MLP is smooth between samples, and its first
- * layer's tangent space holds every affine map of its input (the shifts, rotations and dilations
- * that drift and transport apply to a density). For a Gaussian the share cancels: n^(1/D) < 2·√(2π)
- * ≈ 5 per axis, so at 4,000 points 6D and above. A broad u0, or an unknown one, keeps the
- * embedding: its octaves are what fits fine structure.
- */
-export function embeddingFor(shape: InitialShape, dim: number, n: number): boolean {
-  if (!isConcentrated(shape)) return true;
-  return SAMPLES_PER_FEATURE * occupiedSpacing(shape, dim, n) <= occupiedWidth(shape, dim);
-}
-
-/**
  * The largest `faceShare` of a Dirichlet problem's u0 that the exp output takes: u = B·e^m meets a
  * u0 that does not vanish on the faces only through m = log(u0/B), which grows without bound there.
  */
 export const EXP_FACE_SHARE = 1e-3;
 
 /**
- * The default output: u = B·e^m for a positive u0 too concentrated for its samples
- * (`embeddingFor` false) when the network reads the raw point, and (with a Dirichlet boundary)
- * negligible on the faces. The log of a narrow Gaussian is a quadratic, which an MLP of the raw
- * point fits and moves smoothly; the density itself is a bump a few samples wide, which it fits
- * only roughly, and whose fit error's Laplacian a diffusion term then amplifies. Everywhere else the
- * linear output stays: e^m cannot change sign, a broad or well-sampled u0 is fitted as it is, and
- * one that is not small on a Dirichlet face would need a singular m.
+ * A density: a concentrated u0, positive at every pilot point, of an equation that keeps it
+ * positive (`keepsPositive`), and, with a Dirichlet boundary, negligible on the faces
+ * (`EXP_FACE_SHARE`). Its default network reads the raw point and fits the log of u
+ * (`embeddingFor`, `outputFor`).
  */
-export function outputFor(
-  shape: InitialShape,
-  network: { embedding: boolean; dirichlet: boolean },
-  dim: number,
-  n: number,
-): 'linear' | 'exp' {
-  if (!shape.positive || network.embedding || embeddingFor(shape, dim, n)) return 'linear';
-  return network.dirichlet && !(shape.faceShare <= EXP_FACE_SHARE) ? 'linear' : 'exp';
+export function isDensity(shape: InitialShape, dirichlet: boolean): boolean {
+  return (
+    isConcentrated(shape) && shape.positive && shape.keepsPositive && (!dirichlet || shape.faceShare <= EXP_FACE_SHARE)
+  );
+}
+
+/**
+ * Whether the default network embeds its input: not for a density (`isDensity`), nor for a
+ * concentrated u0 whose width holds fewer than `SAMPLES_PER_FEATURE` of the step's n samples along
+ * an axis. The embedding resolves a narrow u0 with octaves of about its width: where samples are
+ * that sparse, functions of those octaves are nearly independent from one sample to the next, and
+ * least squares matches f on its samples and misses it between them (the held-out residual). A
+ * raw-coordinate MLP is smooth between samples, and its first layer's tangent space holds every
+ * affine map of its input (the shifts, rotations and dilations that drift and transport apply to
+ * a density); with the log output a Gaussian is a quadratic, which it fits and moves at any
+ * sampling density. For a Gaussian the share cancels in the spacing rule: n^(1/D) < 2·√(2π) ≈ 5
+ * per axis, so at 4,000 points 6D and above. A broad u0, or an unknown one, keeps the embedding:
+ * its octaves are what fits fine structure.
+ */
+export function embeddingFor(shape: InitialShape, dim: number, n: number, dirichlet: boolean): boolean {
+  if (!isConcentrated(shape)) return true;
+  if (isDensity(shape, dirichlet)) return false;
+  return SAMPLES_PER_FEATURE * occupiedSpacing(shape, dim, n) <= occupiedWidth(shape, dim);
+}
+
+/**
+ * The default output: u = B·e^m for a density (`isDensity`) read at the raw point. The log of a
+ * narrow Gaussian is a quadratic, which an MLP of the raw point fits and moves smoothly; the
+ * density itself is a bump a few samples wide, which it fits only roughly, and whose fit error's
+ * Laplacian a diffusion term then amplifies. Everywhere else the linear output stays: e^m cannot
+ * change sign (so not for a system or an equation that can drive u below zero), a broad u0 is
+ * fitted as it is, and one that is not small on a Dirichlet face would need a singular m.
+ */
+export function outputFor(shape: InitialShape, network: { embedding: boolean; dirichlet: boolean }): 'linear' | 'exp' {
+  return !network.embedding && isDensity(shape, network.dirichlet) ? 'exp' : 'linear';
 }
 
 /** The embedding's highest octave where nothing is known of u0's scale: the table's fixed value. */

@@ -190,14 +190,14 @@ export const NETWORK = {
     native: true,
   },
   embedding: {
-    doc: "use the sinusoidal embedding ('sampleSpacing': unless u0 is concentrated and its width holds fewer than two samples per axis)",
+    doc: "use the sinusoidal embedding ('sampleSpacing': unless u0 is a density, or concentrated with fewer than two samples per axis across its width)",
     // Resolved per problem by options.ts (initial-shape.ts, embeddingFor).
     defaults: { default: 'sampleSpacing', paper: true } as Record<Preset, boolean | 'sampleSpacing'>,
     read: boolean,
     native: true,
   },
   output: {
-    doc: "the field from the MLP's output m: 'linear' u = B·m, or 'exp' u = B·e^m, a positive field whose log the MLP fits ('density': 'exp' for a positive u0 too concentrated for the embedding's default, small on Dirichlet faces)",
+    doc: "the field from the MLP's output m: 'linear' u = B·m, or 'exp' u = B·e^m, a positive field whose log the MLP fits ('density': 'exp' for a density read at the raw point, small on Dirichlet faces)",
     // Resolved per problem by options.ts (initial-shape.ts, outputFor).
     defaults: { default: 'density', paper: 'linear' } as Record<Preset, NetworkOutput | 'density'>,
     read: choice<NetworkOutput>(['linear', 'exp']),
@@ -304,8 +304,9 @@ export const INTEGRATOR = {
     flag: '--rtol',
   },
   errorNorm: {
-    doc: "the step's error norm: of θ relative to ‖θ₀‖ ('parameters'), or of u relative to ‖u‖ ('function')",
-    defaults: both<'parameters' | 'function'>('parameters'),
+    doc: "the step's error norm: of θ relative to ‖θ₀‖ ('parameters'), or of u relative to ‖u‖ ('function'); ('output': 'function' under network.output 'exp', else 'parameters')",
+    // Resolved per problem by options.ts (readIntegrator).
+    defaults: { default: 'output', paper: 'parameters' } as Record<Preset, 'parameters' | 'function' | 'output'>,
     read: choice(['parameters', 'function']),
   },
   refine: {

@@ -98,24 +98,25 @@ export interface NetworkOptions {
   embeddingScale?: number;
   /**
    * Use the sinusoidal embedding; false: the MLP reads the point (mapped to [-1, 1]^D) itself.
-   * Default: true, except for a concentrated initial condition (under 5 % of the box) whose width
-   * holds fewer than two of `samples.count` points along an axis: for a Gaussian, fewer than
-   * about 5^D points (6D and above at 4,000). There the octaves that would resolve it are not
-   * pinned down between the samples, and the projection matches f on its samples and misses it
-   * between them; a raw-coordinate MLP's tangent space holds the shifts, rotations and dilations
-   * of its input that drift and transport apply to such a density (initial-shape.ts,
-   * docs/accuracy.md). The 'paper' preset: true.
+   * Default: true, except for a density (a concentrated initial condition, under 5 % of the box,
+   * positive, of one field whose equation cannot push it below zero: its right-hand side at u = 0
+   * is nowhere negative) and for any other concentrated initial condition whose width holds fewer
+   * than two of `samples.count` points along an axis (for a Gaussian, fewer than about 5^D points:
+   * 6D and above at 4,000). A raw-coordinate MLP's tangent space holds the shifts, rotations and
+   * dilations of its input that drift and transport apply to a density, and with the 'exp' output
+   * a Gaussian is a quadratic; where samples are sparse, the octaves that would resolve a narrow
+   * u0 are not pinned down between them, and the projection matches f on its samples and misses
+   * it between them (initial-shape.ts, docs/accuracy.md). The 'paper' preset: true.
    */
   embedding?: boolean;
   /**
    * How each field comes from its MLP's output m (B the Dirichlet factor, 1 without a boundary):
    * 'linear', u = B·m, or 'exp', u = B·e^m, a positive field whose logarithm the MLP fits (a
-   * Gaussian density's is a quadratic). Default: 'exp' when every field of u0 is positive, the
-   * network reads the raw point (`embedding` false by its default rule) and, with a Dirichlet
-   * boundary, u0 is under 1e-3 of its peak on the faces: there the density is narrower than the
-   * samples resolve and its fit error's derivatives would otherwise dominate the right-hand side;
-   * 'linear' elsewhere. 'exp' needs a positive u0, and a field that would change
-   * sign cannot follow it. The 'paper' preset: 'linear'.
+   * Gaussian density's is a quadratic). Default: 'exp' for a density (see `embedding`) read at
+   * the raw point that, with a Dirichlet boundary, is under 1e-3 of its peak on the faces: a
+   * narrow bump's fit error has derivatives that would otherwise dominate the right-hand side;
+   * 'linear' elsewhere. 'exp' needs a positive u0, and a field that would change sign cannot
+   * follow it. The 'paper' preset: 'linear'.
    */
   output?: NetworkOutput;
 }
@@ -203,7 +204,12 @@ export interface IntegratorOptions {
   method?: IntegratorMethod;
   /** ODE_TOL: a step is accepted when its error norm (`errorNorm`) is ≤ rtol (default 1e-4). */
   rtol?: number;
-  /** 'parameters': ‖err_θ‖₂ ≤ rtol·‖θ₀‖₂; 'function': ‖J·err_θ‖ ≤ rtol·‖u‖ on the samples (default 'parameters'). */
+  /**
+   * 'parameters': ‖err_θ‖₂ ≤ rtol·‖θ₀‖₂; 'function': ‖J·err_θ‖ ≤ rtol·‖u‖ on the samples.
+   * Default: 'function' under `network.output: 'exp'`, whose log-space parameters have no fixed
+   * relation to u's error (a density's steps grew to errors 20× the fit's under the parameter
+   * norm, docs/accuracy.md), else 'parameters'; the 'paper' preset: 'parameters'.
+   */
   errorNorm?: ErrorNorm;
   /**
    * Gauss–Newton iterations after each accepted step toward the step's target in function space,
@@ -455,11 +461,12 @@ export const DEFAULT_MARGIN = 0.5;
 /** Every option's default under one preset (the problem aside). */
 export type PresetDefaults = Defaults<typeof TOP> & {
   readonly samples: Defaults<typeof SAMPLES>;
+  /** `errorNorm: 'output'`: resolved from the network's output (see `IntegratorOptions`). */
   readonly integrator: Defaults<typeof INTEGRATOR>;
   readonly fit: Defaults<typeof FIT>;
   /**
-   * `decay: 'derivativeOrder'`, `frequencies: 'finestScale'` and `embedding: 'sampleSpacing'`:
-   * resolved per problem (see `NetworkOptions`).
+   * `decay: 'derivativeOrder'`, `frequencies: 'finestScale'`, `embedding: 'sampleSpacing'` and
+   * `output: 'density'`: resolved per problem (see `NetworkOptions`).
    */
   readonly network: Defaults<typeof NETWORK>;
   /** `gradientWeight` is per problem (the L² projection unless `linear.gradientWeight` is given). */
@@ -572,7 +579,7 @@ export function resolveOptions(input: NeuralIVPInput, env: Environment = process
     samples: network.embedding ? samples : withoutImages(samples, raw.samples),
     margin,
     linear,
-    integrator: readSection('integrator', INTEGRATOR, section('integrator', raw.integrator, INTEGRATOR), D.integrator),
+    integrator: readIntegrator(raw.integrator, D, network),
     fit,
     restarts: readRestarts(raw.restarts, D),
     dtype,
@@ -581,6 +588,13 @@ export function resolveOptions(input: NeuralIVPInput, env: Environment = process
     seed: readTop('seed', raw.seed, D),
     memoryBudget: readTop('memoryBudget', raw.memoryBudget, D),
   });
+}
+
+/** The integrator; its error norm's default follows the network's output. */
+function readIntegrator(v: unknown, D: PresetDefaults, network: ResolvedNetwork): ResolvedIntegrator {
+  const norm = D.integrator.errorNorm;
+  const errorNorm = norm !== 'output' ? norm : network.output === 'exp' ? 'function' : 'parameters';
+  return readSection('integrator', INTEGRATOR, section('integrator', v, INTEGRATOR), { ...D.integrator, errorNorm });
 }
 
 /** A top-level option: its default when absent, else read. */
@@ -640,7 +654,9 @@ function readNetwork(
   const defaultFrequencies = () =>
     d.frequencies !== 'finestScale' ? d.frequencies : shape === null ? MAX_DEFAULT_OCTAVE : frequenciesFor(shape());
   const defaultEmbedding = () =>
-    d.embedding !== 'sampleSpacing' ? d.embedding : shape === null || embeddingFor(shape(), problem.dim, sampleCount);
+    d.embedding !== 'sampleSpacing'
+      ? d.embedding
+      : shape === null || embeddingFor(shape(), problem.dim, sampleCount, problem.boundary === 'dirichlet');
   const o = section('network', v, NETWORK);
   const embedding =
     o.embedding === undefined ? defaultEmbedding() : NETWORK.embedding.read('network.embedding', o.embedding);
@@ -649,7 +665,7 @@ function readNetwork(
       ? d.output
       : shape === null
         ? 'linear'
-        : outputFor(shape(), { embedding, dirichlet: problem.boundary === 'dirichlet' }, problem.dim, sampleCount);
+        : outputFor(shape(), { embedding, dirichlet: problem.boundary === 'dirichlet' });
   return readSection('network', NETWORK, o, d, {
     embedding: () => embedding,
     output: (x) => (x === undefined ? defaultOutput() : readOutput(x, shape)),
