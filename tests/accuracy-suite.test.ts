@@ -4,7 +4,6 @@
 // then each problem fitted and evolved small, its final error against the closed form bounded.
 import { describe, expect, it } from 'vitest';
 import { suiteCases } from '../ts/bench/suite-problems';
-import type { Problem } from '../ts/problem';
 import { exactChange } from '../ts/problem/exact-change';
 import { NeuralIVP } from '../ts/solver/neural-ivp';
 import type { NeuralIVPOptions } from '../ts/solver/options';

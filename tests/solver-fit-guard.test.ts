@@ -38,7 +38,13 @@ const report = (over: Partial<FitReport> = {}): FitReport => ({
   ...over,
 });
 
-const broad: InitialShape = { occupiedFraction: 0.5, finestOctave: 0, positive: true, faceShare: 0, keepsPositive: true };
+const broad: InitialShape = {
+  occupiedFraction: 0.5,
+  finestOctave: 0,
+  positive: true,
+  faceShare: 0,
+  keepsPositive: true,
+};
 const options = (input: Omit<NeuralIVPInput, 'problem'> = {}) =>
   resolveOptions({ problem: problems.heat({ dim: 2 }), device: 'cpu', ...input });
 
@@ -84,7 +90,13 @@ describe('fitAdvice', () => {
     expect(advice.map((a) => a.option)).toEqual(['fit.maxIterations']);
   });
   it('a stall on a concentrated u0 finer than the embedding: sampling, octaves, width, points', () => {
-    const shape: InitialShape = { occupiedFraction: 2e-3, finestOctave: 6.3, positive: true, faceShare: 0, keepsPositive: true };
+    const shape: InitialShape = {
+      occupiedFraction: 2e-3,
+      finestOctave: 6.3,
+      positive: true,
+      faceShare: 0,
+      keepsPositive: true,
+    };
     const o = options({ samples: { count: 2000, importance: false }, network: { frequencies: 5 } });
     const fit = report({ stopped: 'stalled', samples: o.fit.maxSamples });
     const advice = fitAdvice(fit, o, () => shape, geometric(0.5, 60));

@@ -1,9 +1,9 @@
 // The suite's concentrated cases (ts/bench/suite-concentrated.ts): their closed forms solve their
 // problems (finite differences, at points where the density is: uniform points of an 8D box miss a
 // Gaussian of width 0.12), the Ornstein–Uhlenbeck moments follow their ODEs, a CI-sized 2D
-// Ornstein–Uhlenbeck run with the defaults' sampling and embedding choice ends near the closed form,
-// and a CI-sized 6D transport, whose samples cannot resolve the embedding's octaves, gets the
-// raw-point network, whose steps hold between their samples where the embedded one's do not.
+// Ornstein–Uhlenbeck run with the defaults a density gets (importance sampling, the raw point, the
+// log output) ends near the closed form, and a CI-sized 6D transport gets the raw-point network,
+// whose steps hold between their samples where the embedded one's do not.
 import { describe, expect, it } from 'vitest';
 import {
   OU_DIFFUSION,
@@ -13,7 +13,6 @@ import {
   suiteVlasovLinear6d,
 } from '../ts/bench/suite-concentrated';
 import { concentratedCases } from '../ts/bench/suite-problems';
-import type { Problem } from '../ts/problem';
 import { exactChange } from '../ts/problem/exact-change';
 import { NeuralIVP } from '../ts/solver/neural-ivp';
 import { exactAt, program, residualAt } from './helpers/closed-form';

@@ -3,7 +3,8 @@
 // by `new NeuralIVP(problem)` with no options in examples/unseen-problems.ts, and its `exact` is
 // checked against its own rhs by finite differences in tests/examples-unseen-problems.test.ts.
 // The six main cases are advDiff, fisher, heat3, rotSystem, source and ou4; nagumo, sourceLong,
-// advDiffNarrow and rotFast are harder variants, zeroStart a u0 that is zero everywhere.
+// advDiffNarrow and rotFast are harder variants, zeroStart a u0 that is zero everywhere, and
+// ouNarrow4, ou6, ou8 and spread4 densities in 4D to 8D.
 import { defineProblem, type Expr, ops, type Problem } from '../../ts/index';
 
 const { sin, cos, exp, lap, d, sum } = ops;
@@ -173,16 +174,19 @@ function source(): Case {
   };
 }
 
-// 6. 4D Ornstein–Uhlenbeck Fokker–Planck: u_t = ∇·(x u) + DΔu = DΔu + x·∇u + 4u, boundary 'none'.
-//    exact: (s0²/σ²(t))² exp(-|x - m0 e^{-t}|²/(2σ²(t))), σ² = D + (s0² - D) e^{-2t}.
-function ou4(): Case {
-  const D = 0.04;
-  const s0 = 0.3;
-  const m0 = [0.3, 0, -0.2, 0.1];
-  const dim = 4;
+// 6. 4D Ornstein–Uhlenbeck Fokker–Planck: u_t = ∇·(k x u) + DΔu = DΔu + k x·∇u + k d u, boundary
+//    'none'. exact: (s0²/σ²(t))^(d/2) exp(-|x - m0 e^{-kt}|²/(2σ²(t))), σ² = D/k + (s0² - D/k) e^{-2kt}
+//    (k = 0, pure diffusion: σ² = s0² + 2Dt).
+function ornsteinUhlenbeck(dim: number, s0: number, D: number, m0: readonly number[], k = 1): Case {
+  const variance = (t: Expr) =>
+    k === 0
+      ? t.mul(2 * D).add(s0 * s0)
+      : exp(t.mul(-2 * k))
+          .mul(s0 * s0 - D / k)
+          .add(D / k);
   return {
     problem: defineProblem({
-      name: 'ou-4d',
+      name: k === 0 ? `spread-${dim}d` : `ou-${dim}d`,
       dim,
       domain: { lower: -1, upper: 1 },
       boundary: 'none',
@@ -191,21 +195,26 @@ function ou4(): Case {
       rhs: ({ u, x }) => ({
         u: lap(u)
           .mul(D)
-          .add(sum(x.map((xi, i) => xi.mul(d(u, i)))))
-          .add(u.mul(dim)),
+          .add(sum(x.map((xi, i) => xi.mul(d(u, i)))).mul(k))
+          .add(u.mul(k * dim)),
       }),
       exact: ({ x, t }) => {
-        const e = exp(t.mul(-1));
-        const sig2 = exp(t.mul(-2))
-          .mul(s0 * s0 - D)
-          .add(D);
+        const e = exp(t.mul(-k));
+        const sig2 = variance(t);
         const r2 = sum(x.map((xi, i) => xi.sub(e.mul(m0[i])).pow(2)));
-        return { u: exp(r2.neg().div(sig2.mul(2))).mul(sig2.pow(-2).mul(s0 ** 4)) };
+        return { u: exp(r2.neg().div(sig2.mul(2))).mul(sig2.pow(-dim / 2).mul(s0 ** dim)) };
       },
     }),
     T: 0.5,
-    summary: 'OU Fokker–Planck u_t=0.04Δu+x·∇u+4u, Gaussian s0=0.3 at (0.3,0,-0.2,0.1), [-1,1]⁴, none',
+    summary:
+      k === 0
+        ? `diffusion u_t=${D}Δu of a Gaussian s0=${s0} at (${m0.join(',')}), [-1,1]^${dim}, none`
+        : `OU Fokker–Planck u_t=${D}Δu+x·∇u+${dim}u, Gaussian s0=${s0} at (${m0.join(',')}), [-1,1]^${dim}, none`,
   };
+}
+
+function ou4(): Case {
+  return ornsteinUhlenbeck(4, 0.3, 0.04, [0.3, 0, -0.2, 0.1]);
 }
 
 // Extra 7. 1D bistable (Nagumo / Allen–Cahn type) front: u_t = ε u_xx + k u(1-u)(u-a), boundary 'none'.
@@ -292,6 +301,12 @@ export const cases: Record<string, () => Case> = {
   // Extra 10. Problem 4 rotating five times faster (ω = 10).
   rotFast: () => rotSystem(10),
   zeroStart,
+  // Extra 12–15. Densities: OU in 4D narrower (s0 = 0.15, contracting to 0.1), in 6D and 8D, and
+  // pure diffusion spreading a narrow 4D Gaussian (s0 = 0.1 to 0.17 at T).
+  ouNarrow4: () => ornsteinUhlenbeck(4, 0.15, 0.01, [0.3, 0, -0.2, 0.1]),
+  ou6: () => ornsteinUhlenbeck(6, 0.2, 0.02, [0.2, -0.1, 0, 0.1, 0, -0.2]),
+  ou8: () => ornsteinUhlenbeck(8, 0.25, 0.03, [0.2, 0, -0.1, 0, 0.1, 0, 0, -0.15]),
+  spread4: () => ornsteinUhlenbeck(4, 0.1, 0.02, [0.1, 0, 0, -0.1], 0),
 };
 
 /** The six main cases, in order. */
