@@ -207,8 +207,9 @@ export interface IntegratorOptions {
   /**
    * 'parameters': ‖err_θ‖₂ ≤ rtol·‖θ₀‖₂; 'function': ‖J·err_θ‖ ≤ rtol·‖u‖ on the samples.
    * Default: 'function' under `network.output: 'exp'`, whose log-space parameters have no fixed
-   * relation to u's error (a density's steps grew to errors 20× the fit's under the parameter
-   * norm, docs/accuracy.md), else 'parameters'; the 'paper' preset: 'parameters'.
+   * relation to u's error, so that the parameter norm lets a density's steps grow past its
+   * accuracy (docs/accuracy.md, "A density in any dimension"); else 'parameters'. The 'paper'
+   * preset: 'parameters'.
    */
   errorNorm?: ErrorNorm;
   /**
