@@ -650,6 +650,7 @@ function readNetwork(
 ): ResolvedNetwork {
   const d = D.network;
   const order = Math.max(1, derivativeOrder(problem.plan.jets));
+  const dirichlet = problem.boundary === 'dirichlet';
   const defaultDecay = () =>
     d.decay !== 'derivativeOrder' ? d.decay : shape === null ? order : decayFor(shape(), order);
   const defaultFrequencies = () =>
@@ -657,16 +658,12 @@ function readNetwork(
   const defaultEmbedding = () =>
     d.embedding !== 'sampleSpacing'
       ? d.embedding
-      : shape === null || embeddingFor(shape(), problem.dim, sampleCount, problem.boundary === 'dirichlet');
+      : shape === null || embeddingFor(shape(), problem.dim, sampleCount, dirichlet);
   const o = section('network', v, NETWORK);
   const embedding =
     o.embedding === undefined ? defaultEmbedding() : NETWORK.embedding.read('network.embedding', o.embedding);
   const defaultOutput = () =>
-    d.output !== 'density'
-      ? d.output
-      : shape === null
-        ? 'linear'
-        : outputFor(shape(), { embedding, dirichlet: problem.boundary === 'dirichlet' });
+    d.output !== 'density' ? d.output : shape === null ? 'linear' : outputFor(shape(), { embedding, dirichlet });
   return readSection('network', NETWORK, o, d, {
     embedding: () => embedding,
     output: (x) => (x === undefined ? defaultOutput() : readOutput(x, shape)),
