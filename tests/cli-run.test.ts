@@ -192,6 +192,20 @@ describe('neural-ivp run (stand-in session)', () => {
     expect(fake.sessions[0].lastFitConfig?.maxIterations).toBe(11);
   });
 
+  it("a boundary-'none' problem's margin covers what flows into the domain by --T", async () => {
+    // The catalogue's advection moves at speed 1 on [-1, 1]: by T = 2 it reads 2 half-widths out.
+    const fake = fakeFactory();
+    const out = path.join(root, 'inflow');
+    const r = await cli(['run', 'advection', '--T', '2', '--out', out, '--grid', '4', '--quiet'], {
+      createSession: fake.make,
+    });
+    expect(r.code).toBe(0);
+    const m = await readJson<Metrics & { options: Record<string, unknown> }>(path.join(out, 'metrics.json'));
+    expect(m.options.margin).toBe(2);
+    expect(fake.sessions[0].config.network).toMatchObject({ lower: [-3, -3], upper: [3, 3] });
+    expect(r.stderr).not.toContain('NIVP_MARGIN');
+  });
+
   it('maps the fit and sampling flags onto the options', async () => {
     const fake = fakeFactory();
     const out = path.join(root, 'fit-flags');

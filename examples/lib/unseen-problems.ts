@@ -4,7 +4,8 @@
 // checked against its own rhs by finite differences in tests/examples-unseen-problems.test.ts.
 // The six main cases are advDiff, fisher, heat3, rotSystem, source and ou4; nagumo, sourceLong,
 // advDiffNarrow and rotFast are harder variants, zeroStart a u0 that is zero everywhere, and
-// ouNarrow4, ou6, ou8 and spread4 densities in 4D to 8D.
+// ouNarrow4, ou6, ou8 and spread4 densities in 4D to 8D; burgers (a front whose plateau flows in),
+// rotGauss, heatModes, rect and nls (a soliton) came after.
 import { defineProblem, type Expr, ops, type Problem } from '../../ts/index';
 
 const { sin, cos, exp, lap, d, sum } = ops;
@@ -286,6 +287,147 @@ function zeroStart(): Case {
   };
 }
 
+// Extra 16. 1D viscous Burgers front, u_t = ν u_xx − u u_x, from u = 1 (left) to 0 (right):
+//    u = ½(1 − tanh((x − x0 − t/2)/(4ν))), speed ½; boundary 'none', so u = 1 flows in at speed 1.
+function burgers(): Case {
+  const nu = 0.02;
+  const x0 = -0.3;
+  const front = (x: Expr, t: Expr | null) => {
+    const z = t === null ? x.sub(x0) : x.sub(x0).sub(t.mul(0.5));
+    return ops
+      .tanh(z.mul(1 / (4 * nu)))
+      .neg()
+      .add(1)
+      .mul(0.5);
+  };
+  return {
+    problem: defineProblem({
+      name: 'burgers-front-1d',
+      dim: 1,
+      domain: { lower: -1, upper: 1 },
+      boundary: 'none',
+      fields: ['u'],
+      initial: ({ x }) => ({ u: front(x[0], null) }),
+      rhs: ({ u }) => ({
+        u: lap(u)
+          .mul(nu)
+          .sub(u.mul(d(u, 0))),
+      }),
+      exact: ({ x, t }) => ({ u: front(x[0], t) }),
+    }),
+    T: 1,
+    summary: 'u_t=0.02u_xx-u u_x, front ½(1-tanh((x+0.3-t/2)/0.08)), [-1,1], none; moves 0.5',
+  };
+}
+
+// Extra 17. Solid-body rotation of a Gaussian, u_t = y u_x − x u_y, a quarter turn:
+//    u = exp(−|x − c(t)|²/(2s²)), c(t) = 0.45(cos t, sin t).
+function rotGauss(): Case {
+  const s = 0.15;
+  const r0 = 0.45;
+  const gauss = (x: readonly Expr[], t: Expr | null) => {
+    const cx = t === null ? ops.constant(r0) : cos(t).mul(r0);
+    const cy = t === null ? ops.constant(0) : sin(t).mul(r0);
+    return exp(
+      x[0]
+        .sub(cx)
+        .pow(2)
+        .add(x[1].sub(cy).pow(2))
+        .mul(-1 / (2 * s * s)),
+    );
+  };
+  return {
+    problem: defineProblem({
+      name: 'rotating-gaussian-2d',
+      dim: 2,
+      domain: { lower: -1, upper: 1 },
+      boundary: 'none',
+      fields: ['u'],
+      initial: ({ x }) => ({ u: gauss(x, null) }),
+      rhs: ({ u, x }) => ({ u: d(u, 0).mul(x[1]).sub(d(u, 1).mul(x[0])) }),
+      exact: ({ x, t }) => ({ u: gauss(x, t) }),
+    }),
+    T: PI / 2,
+    summary: 'u_t=y u_x-x u_y, Gaussian s=0.15 at radius 0.45, a quarter turn, [-1,1]², none',
+  };
+}
+
+// Extra 18. 1D heat with a fine mode, Dirichlet on [0, 1]:
+//    u = e^{−νπ²t} sin(πx) + 0.3 e^{−64νπ²t} sin(8πx), ν = 0.01.
+function heatModes(): Case {
+  const nu = 0.01;
+  const modes = (x: Expr, t: Expr | null) => {
+    const slow = sin(x.mul(PI));
+    const fast = sin(x.mul(8 * PI)).mul(0.3);
+    if (t === null) return slow.add(fast);
+    return slow.mul(exp(t.mul(-nu * PI * PI))).add(fast.mul(exp(t.mul(-64 * nu * PI * PI))));
+  };
+  return {
+    problem: defineProblem({
+      name: 'heat-modes-1d',
+      dim: 1,
+      domain: { lower: 0, upper: 1 },
+      boundary: 'dirichlet',
+      fields: ['u'],
+      initial: ({ x }) => ({ u: modes(x[0], null) }),
+      rhs: ({ u }) => ({ u: lap(u).mul(nu) }),
+      exact: ({ x, t }) => ({ u: modes(x[0], t) }),
+    }),
+    T: 1,
+    summary: 'u_t=0.01u_xx, sin(πx)+0.3sin(8πx), [0,1], dirichlet',
+  };
+}
+
+// Extra 19. Anisotropic heat on the rectangle [0, 2] × [0, 1], u_t = 0.2 u_xx + 0.05 u_yy:
+//    u = e^{−kt} sin(πx/2) sin(πy), k = 0.2(π/2)² + 0.05π².
+function rect(): Case {
+  const k = 0.2 * (PI / 2) ** 2 + 0.05 * PI ** 2;
+  const mode = (x: readonly Expr[]) => sin(x[0].mul(PI / 2)).mul(sin(x[1].mul(PI)));
+  return {
+    problem: defineProblem({
+      name: 'rectangle-heat-2d',
+      dim: 2,
+      domain: { lower: [0, 0], upper: [2, 1] },
+      boundary: 'dirichlet',
+      fields: ['u'],
+      initial: ({ x }) => ({ u: mode(x) }),
+      rhs: ({ u }) => ({
+        u: d(d(u, 0), 0)
+          .mul(0.2)
+          .add(d(d(u, 1), 1).mul(0.05)),
+      }),
+      exact: ({ x, t }) => ({ u: mode(x).mul(exp(t.mul(-k))) }),
+    }),
+    T: 1,
+    summary: 'u_t=0.2u_xx+0.05u_yy, sin(πx/2)sin(πy), [0,2]×[0,1], dirichlet',
+  };
+}
+
+// Extra 20. The focusing nonlinear Schrödinger soliton, iψ_t = −½ψ_xx − |ψ|²ψ, ψ = a + ib:
+//    ψ = sech(x − x0 − t) e^{ix} (speed 1, amplitude 1), on [−10, 10], boundary 'none'.
+function nls(): Case {
+  const x0 = -3;
+  const sech = (z: Expr) => exp(z).add(exp(z.neg())).pow(-1).mul(2);
+  const envelope = (x: Expr, t: Expr | null) => sech(t === null ? x.sub(x0) : x.sub(x0).sub(t));
+  return {
+    problem: defineProblem({
+      name: 'nls-soliton-1d',
+      dim: 1,
+      domain: { lower: -10, upper: 10 },
+      boundary: 'none',
+      fields: ['a', 'b'],
+      initial: ({ x }) => ({ a: envelope(x[0], null).mul(cos(x[0])), b: envelope(x[0], null).mul(sin(x[0])) }),
+      rhs: ({ a, b }) => {
+        const density = a.mul(a).add(b.mul(b));
+        return { a: lap(b).mul(-0.5).sub(density.mul(b)), b: lap(a).mul(0.5).add(density.mul(a)) };
+      },
+      exact: ({ x, t }) => ({ a: envelope(x[0], t).mul(cos(x[0])), b: envelope(x[0], t).mul(sin(x[0])) }),
+    }),
+    T: 4,
+    summary: 'iψ_t=-½ψ_xx-|ψ|²ψ, soliton sech(x+3-t)e^{ix}, [-10,10], none; moves 4',
+  };
+}
+
 /** The cases by name; each call builds a fresh problem. */
 export const cases: Record<string, () => Case> = {
   advDiff: () => advDiff(),
@@ -307,6 +449,11 @@ export const cases: Record<string, () => Case> = {
   ou6: () => ornsteinUhlenbeck(6, 0.2, 0.02, [0.2, -0.1, 0, 0.1, 0, -0.2]),
   ou8: () => ornsteinUhlenbeck(8, 0.25, 0.03, [0.2, 0, -0.1, 0, 0.1, 0, 0, -0.15]),
   spread4: () => ornsteinUhlenbeck(4, 0.1, 0.02, [0.1, 0, 0, -0.1], 0),
+  burgers,
+  rotGauss,
+  heatModes,
+  rect,
+  nls,
 };
 
 /** The six main cases, in order. */

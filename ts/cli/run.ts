@@ -14,6 +14,7 @@ import type { ReportData, ReportRecord } from '../report/types';
 import { runtimeInfo } from '../runtime';
 import { PoorFitError } from '../solver/fit-guard';
 import { type FitReport, fitWarning } from '../solver/fit-report';
+import { marginFor } from '../solver/inflow';
 import {
   checkEvolveBudget,
   EvolveError,
@@ -209,7 +210,7 @@ interface Setup {
   source: string;
   ivp: NeuralIVP;
   saveAt: number[];
-  /** The solver's held-out warning once it is said, for the progress lines (not a process warning). */
+  /** The solver's warnings but the fit's, once said, for the progress lines (not process warnings). */
   heldOutWarnings: string[];
 }
 
@@ -239,13 +240,15 @@ async function prepare(problemArg: string, flags: RunFlags, ctx: CliContext): Pr
   const heldOutWarnings: string[] = [];
   // The solver's warnings go to the progress lines; the fit's is said with the fit's summary.
   const warn = (w: NeuralIVPWarning): void => {
-    if (w.code === 'NIVP_HELD_OUT_GAP') heldOutWarnings.push(w.message);
+    if (w.code !== 'NIVP_FIT_TOLERANCE') heldOutWarnings.push(w.message);
   };
   try {
-    ivp = new NeuralIVP(solverOptions(problem, flags), {
-      warn,
-      ...(ctx.createSession ? { createSession: ctx.createSession } : {}),
-    });
+    const options = solverOptions(problem, flags);
+    const hooks = { warn, ...(ctx.createSession ? { createSession: ctx.createSession } : {}) };
+    ivp = new NeuralIVP(options, hooks);
+    // T is known before the fit: the margin covers what flows into the domain by then.
+    const margin = marginFor(ivp.options, T);
+    if (margin > ivp.options.margin) ivp = new NeuralIVP({ ...options, margin }, hooks);
   } catch (e) {
     if (!(e instanceof SpecError)) throw e;
     ctx.stderr(`error: ${describeSpecError(e, flagOfPath)}\n`);

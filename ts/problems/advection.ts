@@ -22,7 +22,8 @@ export interface AdvectionOptions {
  * Linear advection u_t = -c·∇u on [-1,1]^D with no boundary constraint. The initial condition is
  * the Gaussian u0(x) = exp(-|x - x0|²/(2w²)); the solution is u0(x - ct). What enters the box by
  * time T comes from up to |c|·T outside it, which the solver must sample: its `margin` option
- * (0.5 of the half-width by default) covers |c|·T ≤ 0.5 here.
+ * (0.5 of the half-width by default) grows to |c|·T where `evolve(T)` fits first, and in the CLI
+ * (`marginFor`, ts/solver/inflow.ts).
  */
 export function advection(options: AdvectionOptions = {}): Problem {
   const o = readOptions(options, ['dim', 'velocity', 'center', 'width']);

@@ -16,10 +16,11 @@ import { fromNative, SpecError } from '../errors';
 import { checkMaxSeconds, checkSaveAt } from '../integrate/times';
 import { native } from '../native';
 import type { DeviceName } from '../native-config';
-import type { Problem } from '../problem/define';
+import { isProblem, type Problem } from '../problem/define';
 import { type EvolveProgress, EvolveRun } from './evolve-run';
 import { checkFit, type FitTracePoint } from './fit-guard';
 import { type FitReport, fitReport, fitWarning } from './fit-report';
+import { inflowWarning, marginFor } from './inflow';
 import { lazyInitialShape } from './initial-shape';
 import { checkMemory, freeMemory } from './memory';
 import { createSession, cudaAvailable } from './native-session';
@@ -88,11 +89,13 @@ export interface NeuralIVPHooks {
 
 /**
  * Something a run did that a caller should know, though it did not fail: a fit that stopped above
- * its tolerance ('NIVP_FIT_TOLERANCE'), or steps whose θ̇ matched the right-hand side on their
- * samples but not on held-out points ('NIVP_HELD_OUT_GAP', after `HELD_OUT_WARNING_STEPS` steps).
+ * its tolerance ('NIVP_FIT_TOLERANCE'), steps whose θ̇ matched the right-hand side on their
+ * samples but not on held-out points ('NIVP_HELD_OUT_GAP', after `HELD_OUT_WARNING_STEPS` steps),
+ * or a boundary-'none' run whose `margin` does not cover what flows into the domain by T
+ * ('NIVP_MARGIN', said by `evolve` before it starts).
  */
 export interface NeuralIVPWarning {
-  readonly code: 'NIVP_FIT_TOLERANCE' | 'NIVP_HELD_OUT_GAP';
+  readonly code: 'NIVP_FIT_TOLERANCE' | 'NIVP_HELD_OUT_GAP' | 'NIVP_MARGIN';
   readonly message: string;
 }
 
@@ -105,8 +108,8 @@ const emitWarning = (warning: NeuralIVPWarning): void => {
  * integrates θ to T and returns a `Solution` (docs/api.md §2).
  */
 export class NeuralIVP {
-  /** The validated options, every default filled in (deeply frozen). */
-  readonly options: ResolvedOptions;
+  private resolved: ResolvedOptions;
+  private readonly input: NeuralIVPInput;
   private readonly makeSession: SessionFactory;
   private readonly maxRestarts: number;
   private readonly sampleShares: number;
@@ -125,7 +128,8 @@ export class NeuralIVP {
 
   /** Validates the options (a `SpecError` for bad ones) before any native work. */
   constructor(input: NeuralIVPInput, hooks: NeuralIVPHooks = {}) {
-    this.options = resolveOptions(input);
+    this.resolved = resolveOptions(input);
+    this.input = input;
     this.makeSession = hooks.createSession ?? createSession;
     this.maxRestarts = hooks.maxRestarts ?? DEFAULT_MAX_RESTARTS;
     this.sampleShares = hooks.sampleShares ?? 1;
@@ -146,6 +150,14 @@ export class NeuralIVP {
     const device = this.device;
     const processes = this.options.distributed?.worldSize ?? 1;
     checkMemory(this.options, { free: (hooks.freeMemory ?? freeMemory)(device), device }, processes);
+  }
+
+  /**
+   * The validated options, every default filled in (deeply frozen). A boundary-'none' problem's
+   * default `margin` may grow when `evolve(T)` fits: see `coverInflow`.
+   */
+  get options(): ResolvedOptions {
+    return this.resolved;
   }
 
   /** The problem being solved. */
@@ -298,6 +310,7 @@ export class NeuralIVP {
     maxSeconds: number | undefined,
   ): Promise<Solution> {
     const started = wallClock();
+    this.coverInflow(T);
     const session = await this.ready();
     if (this.theta0 === undefined) await this.fitNow(signal, 'evolve');
     checkFit(
@@ -323,6 +336,27 @@ export class NeuralIVP {
       makeSession: this.makeSession,
     });
     return run.run();
+  }
+
+  /**
+   * With boundary 'none', what flows into the domain by T comes from up to `marginFor`
+   * half-widths outside it. A default margin short of that grows to cover it while nothing is fitted (a
+   * fresh session: the network's box is fixed by its first fit); otherwise the run goes on with
+   * the margin it has, and `warn` says what it would need.
+   */
+  private coverInflow(T: number): void {
+    const { margin } = this.resolved;
+    const needed = marginFor(this.resolved, T);
+    if (needed <= margin) return;
+    const given = !isProblem(this.input) && this.input.margin !== undefined;
+    if (!given && this.theta0 === undefined && this.joined === undefined) {
+      const options = isProblem(this.input) ? { problem: this.input } : this.input;
+      this.resolved = resolveOptions({ ...options, margin: needed });
+      this.session = undefined;
+      this.sessionConfig = undefined;
+      return;
+    }
+    this.warn({ code: 'NIVP_MARGIN', message: inflowWarning(margin, needed, T) });
   }
 
   /** `onProgress`, and the held-out gap of the first steps said once through `warn`. */

@@ -723,7 +723,7 @@ function readGradientWeight(v: unknown, fields: readonly string[]): Record<strin
 }
 
 /** Largest margin: the sampled box at most 9 times the domain's width per axis. */
-const MAX_MARGIN = 8;
+export const MAX_MARGIN = 8;
 
 /** The default margin follows the boundary: 0.5 for 'none', 0 for 'dirichlet' (where only 0 is valid). */
 /** u0 must be finite wherever points are drawn: a NaN there reaches the fit as a NaN error. */

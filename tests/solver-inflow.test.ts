@@ -1,0 +1,130 @@
+// How far outside the domain a boundary-'none' run reads by T (ts/solver/inflow.ts), against
+// characteristics solved by hand, and how NeuralIVP and the CLI apply it.
+import { describe, expect, it } from 'vitest';
+import { defineProblem } from '../ts/problem/define';
+import type { Expr } from '../ts/problem/expr';
+import { ops } from '../ts/problem/ops';
+import { inflowMargin, marginFor } from '../ts/solver/inflow';
+import { NeuralIVP, type NeuralIVPWarning } from '../ts/solver/neural-ivp';
+import { resolveOptions } from '../ts/solver/options';
+import { fakeFactory } from './solver-fake-session';
+
+const { d, lap, exp, tanh } = ops;
+const gaussian = (x: readonly Expr[]) =>
+  exp(
+    x
+      .map((xi) => xi.pow(2))
+      .reduce((a, b) => a.add(b))
+      .mul(-8),
+  );
+
+/** u_t = −c·∇u (+ ν Δu) on [lower, upper]^D. */
+function advection(c: number[], { lower = -1, upper = 1, nu = 0 } = {}) {
+  return defineProblem({
+    dim: c.length,
+    domain: { lower, upper },
+    boundary: 'none',
+    fields: ['u'],
+    initial: ({ x }) => ({ u: gaussian(x) }),
+    rhs: ({ u }) => ({ u: c.reduce((f: Expr, ci, i) => f.sub(d(u, i).mul(ci)), lap(u).mul(nu)) }),
+  });
+}
+
+/** Viscous Burgers, u_t = ν u_xx − u u_x, a front from u = 1 (left) to 0 (right). */
+const burgers = defineProblem({
+  dim: 1,
+  domain: { lower: -1, upper: 1 },
+  boundary: 'none',
+  fields: ['u'],
+  initial: ({ x }) => ({ u: tanh(x[0].add(0.3).mul(12.5)).neg().add(1).mul(0.5) }),
+  rhs: ({ u }) => ({
+    u: lap(u)
+      .mul(0.02)
+      .sub(u.mul(d(u, 0))),
+  }),
+});
+
+describe('inflowMargin: the characteristics of the rhs at u0, traced back from the faces', () => {
+  it('constant transport reaches speed·T, in half-widths of each axis', () => {
+    // Half-widths 1 and 2 ([-1, 1] and [0, 4]): 0.8·0.5 = 0.4 of the first, 1.2·0.5/2 = 0.3 of the second.
+    const p = defineProblem({
+      dim: 2,
+      domain: { lower: [-1, 0], upper: [1, 4] },
+      boundary: 'none',
+      fields: ['u'],
+      initial: ({ x }) => ({ u: exp(x[0].pow(2).add(x[1].sub(2).pow(2)).neg()) }),
+      rhs: ({ u }) => ({ u: d(u, 0).mul(-0.8).add(d(u, 1).mul(1.2)) }),
+    });
+    expect(inflowMargin(p, 0.5)).toBeCloseTo(0.4, 10);
+    expect(inflowMargin(advection([0.6]), 2)).toBeCloseTo(1.2, 10);
+    // Diffusion alone, or a reaction, transports nothing.
+    expect(inflowMargin(advection([0, 0], { nu: 0.1 }), 1)).toBe(0);
+  });
+
+  it("a nonlinear speed is read at u0's jets: Burgers' plateau u = 1 moves at speed 1", () => {
+    expect(inflowMargin(burgers, 1)).toBeCloseTo(1, 3);
+    expect(inflowMargin(burgers, 0.25)).toBeCloseTo(0.25, 3);
+  });
+
+  it('a rotation: the farthest any characteristic goes outside, at any time, not only at t = 0', () => {
+    // u_t = y u_x − x u_y turns the square; a quarter turn maps it onto itself, but the corner's
+    // path passes through radius √2 on an axis: √2 − 1 outside at the half-way time.
+    const p = defineProblem({
+      dim: 2,
+      domain: { lower: -1, upper: 1 },
+      boundary: 'none',
+      fields: ['u'],
+      initial: ({ x }) => ({ u: gaussian(x) }),
+      rhs: ({ u, x }) => ({ u: d(u, 0).mul(x[1]).sub(d(u, 1).mul(x[0])) }),
+    });
+    const reach = inflowMargin(p, Math.PI / 2);
+    expect(reach).toBeGreaterThan(0.3);
+    expect(reach).toBeLessThanOrEqual(Math.SQRT2 - 1 + 1e-3);
+  });
+
+  it('marginFor keeps the margin where it suffices, and asks only of a linear output without a boundary', () => {
+    expect(marginFor(resolveOptions(advection([1])), 0.3)).toBe(0.5);
+    expect(marginFor(resolveOptions(advection([1])), 1.234)).toBe(1.24);
+    expect(marginFor(resolveOptions({ problem: advection([1]), network: { output: 'exp' } }), 2)).toBe(0.5);
+    expect(marginFor(resolveOptions({ problem: advection([1]), margin: 8 }), 100)).toBe(8);
+  });
+});
+
+describe('NeuralIVP covers the inflow by T', () => {
+  const hooks = (warnings: NeuralIVPWarning[]) => {
+    const { make, sessions } = fakeFactory();
+    return { sessions, hooks: { createSession: make, warn: (w: NeuralIVPWarning) => warnings.push(w) } };
+  };
+
+  it('evolve(T) that fits first grows a default margin before the session opens, and saves it', async () => {
+    const warnings: NeuralIVPWarning[] = [];
+    const { sessions, hooks: h } = hooks(warnings);
+    const ivp = new NeuralIVP({ problem: advection([1]), device: 'cpu', restarts: false }, h);
+    expect(ivp.options.margin).toBe(0.5);
+    expect(ivp.parameterCount).toBeGreaterThan(0); // a session opened before evolve is replaced
+    const solution = await ivp.evolve(1.5);
+    expect(ivp.options.margin).toBe(1.5);
+    expect(solution.options.margin).toBe(1.5);
+    expect(sessions.at(-1)?.config.network).toMatchObject({ lower: [-2.5], upper: [2.5] });
+    expect(warnings.filter((w) => w.code === 'NIVP_MARGIN')).toEqual([]);
+  });
+
+  it('a given margin, or one already fitted, stays, and the run is warned with what it needs', async () => {
+    const given: NeuralIVPWarning[] = [];
+    const a = new NeuralIVP(
+      { problem: advection([1]), margin: 0.2, device: 'cpu', restarts: false },
+      hooks(given).hooks,
+    );
+    await a.evolve(1);
+    expect(a.options.margin).toBe(0.2);
+    expect(given.map((w) => w.code)).toContain('NIVP_MARGIN');
+    expect(given.find((w) => w.code === 'NIVP_MARGIN')?.message).toMatch(/^margin 0\.2 .* Pass margin: 1 /);
+
+    const fitted: NeuralIVPWarning[] = [];
+    const b = new NeuralIVP({ problem: advection([1]), device: 'cpu', restarts: false }, hooks(fitted).hooks);
+    await b.fit();
+    await b.evolve(1);
+    expect(b.options.margin).toBe(0.5);
+    expect(fitted.map((w) => w.code)).toContain('NIVP_MARGIN');
+  });
+});

@@ -1,0 +1,204 @@
+/**
+ * How far outside the domain the solution at time T depends on the initial condition through
+ * transport. With boundary 'none' nothing holds the network on the sampled box's faces: what flows
+ * in across them was never fitted, and a disturbance born there is carried into the domain at the
+ * transport speed. The margin must cover that distance (docs/api.md, `margin`).
+ *
+ * The speed is read from the right-hand side itself: for field a, c_i = −∂f_a/∂(∂_i u_a) at u0's
+ * jets (u_t + c·∇u = … has c there; Burgers' u·u_x gives c = u). Characteristics traced backward
+ * from the domain's faces for T under that speed, frozen at u0, show how far out the solution
+ * inside reads. Coupling between fields through first derivatives (a wave written as a first-order
+ * system) and spreading by diffusion are not counted.
+ */
+import type { Problem } from '../problem/define';
+import { evaluateProgram, type FieldJets } from '../problem/evaluate';
+import type { CompiledProblem } from '../problem/plan';
+import { mulberry32 } from '../util/random';
+import { MAX_MARGIN, type ResolvedOptions } from './options';
+
+/** Points traced backward from each face of the domain. */
+const POINTS_PER_FACE = 24;
+/** Midpoint steps of the backward trace over [0, T]. */
+const TRACE_STEPS = 24;
+/**
+ * The margin (a fraction of each axis's half-width, as `margin`) that keeps the solution inside
+ * the domain up to time T independent of what the sampled box's faces let in: the largest
+ * distance, over axes, that a characteristic ending on the domain at T lies outside it at any
+ * earlier time
+ * (the documented rule margin·half-width ≥ speed·T, for any speed field). 0 when the right-hand side reads no first derivative. A u0 given by
+ * `initialValues` is not known here: its jets are taken as zero (exact for a linear equation).
+ */
+export function inflowMargin(problem: Problem, T: number): number {
+  const plan = problem.plan;
+  if (!plan.jets.gradient || !(T > 0)) return 0;
+  const D = plan.dim;
+  const half = plan.upper.map((u, j) => (u - plan.lower[j]) / 2);
+  let reach = 0;
+  for (let field = 0; field < plan.fields.length; field++) {
+    const x = facePoints(plan);
+    const n = x.length / D;
+    const dt = T / TRACE_STEPS;
+    for (let k = 0; k < TRACE_STEPS; k++) {
+      const t = T - k * dt;
+      // Backward midpoint step: x ← x − dt·c(x − dt/2·c(x)).
+      const c1 = speed(plan, field, x, n, t);
+      const mid = x.map((v, i) => v - 0.5 * dt * c1[i]);
+      const c2 = speed(plan, field, mid, n, t - 0.5 * dt);
+      for (let i = 0; i < x.length; i++) x[i] -= dt * c2[i];
+      reach = Math.max(reach, outside(plan, x, half));
+    }
+  }
+  return reach;
+}
+
+/** The farthest that n points (n×D) lie outside the domain along an axis, in half-widths. */
+function outside(plan: CompiledProblem, x: Float64Array, half: readonly number[]): number {
+  const D = plan.dim;
+  let most = 0;
+  for (let i = 0; i < x.length; i++) {
+    const j = i % D;
+    const beyond = Math.max(plan.lower[j] - x[i], x[i] - plan.upper[j], 0) / half[j];
+    if (Number.isFinite(beyond)) most = Math.max(most, beyond);
+  }
+  return most;
+}
+
+/** `POINTS_PER_FACE` seeded points on each of the domain's 2D faces, n×D row-major. */
+function facePoints(plan: CompiledProblem): Float64Array {
+  const D = plan.dim;
+  const random = mulberry32(0x1f10 + D);
+  const n = 2 * D * POINTS_PER_FACE;
+  const x = new Float64Array(n * D);
+  for (let face = 0; face < 2 * D; face++) {
+    const axis = face >> 1;
+    for (let p = 0; p < POINTS_PER_FACE; p++) {
+      const row = (face * POINTS_PER_FACE + p) * D;
+      for (let j = 0; j < D; j++) x[row + j] = plan.lower[j] + (plan.upper[j] - plan.lower[j]) * random();
+      x[row + axis] = face % 2 === 0 ? plan.lower[axis] : plan.upper[axis];
+    }
+  }
+  return x;
+}
+
+/**
+ * c_i = −∂f_field/∂(∂_i u_field) at u0's jets on n points (n×D), by central differences in that
+ * jet term; 0 where it is not finite (u0 undefined there), so a trace stops rather than runs off.
+ */
+function speed(plan: CompiledProblem, field: number, x: Float64Array, n: number, t: number): Float64Array {
+  const D = plan.dim;
+  const jets = initialJets(plan, x, n);
+  const c = new Float64Array(n * D);
+  for (let i = 0; i < D; i++) {
+    const gradient = jets[field].d?.[i] ?? new Float64Array(n);
+    const step = gradient.map((g) => 1e-4 * (1 + Math.abs(g)));
+    const shifted = (sign: number) => {
+      const d = [...(jets[field].d ?? [])];
+      d[i] = gradient.map((g, p) => g + sign * step[p]);
+      const moved = jets.map((jet, k) => (k === field ? { ...jet, d } : jet));
+      return evaluateProgram(plan.rhs, { n, x, t, jets: moved })[field];
+    };
+    const up = shifted(1);
+    const down = shifted(-1);
+    for (let p = 0; p < n; p++) {
+      const v = -(up[p] - down[p]) / (2 * step[p]);
+      c[p * D + i] = Number.isFinite(v) ? v : 0;
+    }
+  }
+  return c;
+}
+
+/**
+ * u0's jets at n points: values from the initial program, the derivatives the rhs reads by
+ * central differences (steps of 1e-4 and 1e-3 of each axis's half-width); all zero where u0 is
+ * not given as an expression.
+ */
+function initialJets(plan: CompiledProblem, x: Float64Array, n: number): FieldJets[] {
+  const D = plan.dim;
+  const k = plan.fields.length;
+  const initial = plan.initial;
+  const zero = (): Float64Array => new Float64Array(n);
+  const u0 = (points: Float64Array): Float64Array[] =>
+    initial === null ? plan.fields.map(zero) : evaluateProgram(initial, { n, x: points, t: 0 });
+  const at = (shifts: [number, number][]): Float64Array[] => {
+    const moved = Float64Array.from(x);
+    for (let p = 0; p < n; p++) for (const [axis, by] of shifts) moved[p * D + axis] += by;
+    return u0(moved);
+  };
+  const half = plan.upper.map((u, j) => (u - plan.lower[j]) / 2);
+  const value = u0(x);
+  const first = (j: number): Float64Array[] => {
+    const h = 1e-4 * half[j];
+    const up = at([[j, h]]);
+    const down = at([[j, -h]]);
+    return up.map((u, a) => u.map((v, p) => (v - down[a][p]) / (2 * h)));
+  };
+  const second = (i: number, j: number): Float64Array[] => {
+    const hi = 1e-3 * half[i];
+    const hj = 1e-3 * half[j];
+    if (i === j) {
+      const up = at([[i, hi]]);
+      const down = at([[i, -hi]]);
+      return value.map((v, a) => v.map((c, p) => (up[a][p] - 2 * c + down[a][p]) / (hi * hi)));
+    }
+    const pp = at([
+      [i, hi],
+      [j, hj],
+    ]);
+    const pm = at([
+      [i, hi],
+      [j, -hj],
+    ]);
+    const mp = at([
+      [i, -hi],
+      [j, hj],
+    ]);
+    const mm = at([
+      [i, -hi],
+      [j, -hj],
+    ]);
+    return pp.map((u, a) => u.map((v, p) => (v - pm[a][p] - mp[a][p] + mm[a][p]) / (4 * hi * hj)));
+  };
+  const gradients = Array.from({ length: D }, (_, j) => first(j));
+  const pairs = new Map<string, Float64Array[]>();
+  const wanted = new Set(plan.jets.pairs.map(([i, j]) => `${i},${j}`));
+  if (plan.jets.laplacian) for (let j = 0; j < D; j++) wanted.add(`${j},${j}`);
+  for (const key of wanted) {
+    const [i, j] = key.split(',').map(Number);
+    pairs.set(key, second(i, j));
+  }
+  return Array.from({ length: k }, (_, a) => {
+    const d2 = new Map<string, Float64Array>();
+    for (const [key, values] of pairs) d2.set(key, values[a]);
+    const lap = zero();
+    if (plan.jets.laplacian) {
+      for (let j = 0; j < D; j++) {
+        const diag = d2.get(`${j},${j}`) ?? zero();
+        for (let p = 0; p < n; p++) lap[p] += diag[p];
+      }
+    }
+    return { value: value[a], d: gradients.map((g) => g[a]), d2, lap };
+  });
+}
+
+/**
+ * The margin a run of these options to T needs: theirs, or `inflowMargin` rounded up to
+ * hundredths (at most `MAX_MARGIN`) where that is more. Only a linear output with boundary
+ * 'none' asks: a Dirichlet network is held on the faces, and the log output's u = B·e^m turns a
+ * disturbance of m at the faces into one of the density's negligible tail there (a density is
+ * that output's default, `outputFor`).
+ */
+export function marginFor(options: ResolvedOptions, T: number): number {
+  const { problem, margin, network } = options;
+  if (problem.boundary !== 'none' || network.output === 'exp') return margin;
+  return Math.max(margin, Math.min(MAX_MARGIN, Math.ceil(inflowMargin(problem, T) * 100 - 1e-6) / 100));
+}
+
+/** What a margin short of `needed` for a run to T means, and what to do. */
+export function inflowWarning(margin: number, needed: number, T: number): string {
+  return (
+    `margin ${margin} may let the sampled box's faces into the domain before T = ${T}: the ` +
+    `right-hand side transports u0 from up to ${needed} half-widths outside the domain by then ` +
+    '(its first-derivative terms, traced back from the faces), where nothing was fitted. ' +
+    `Pass margin: ${needed} (the default when evolve fits first, and the CLI's)`
+  );
+}
