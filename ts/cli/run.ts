@@ -211,7 +211,7 @@ interface Setup {
   ivp: NeuralIVP;
   saveAt: number[];
   /** The solver's warnings but the fit's, once said, for the progress lines (not process warnings). */
-  heldOutWarnings: string[];
+  solverWarnings: string[];
 }
 
 /** Everything up to the solver's constructor is checking: a failure is a usage error (exit 2). */
@@ -237,10 +237,10 @@ async function prepare(problemArg: string, flags: RunFlags, ctx: CliContext): Pr
   const late = saveAt.find((t) => t > T);
   if (late !== undefined) throw new UsageError('--save-at', `${late} is after the final time --T ${T}`);
   let ivp: NeuralIVP;
-  const heldOutWarnings: string[] = [];
+  const solverWarnings: string[] = [];
   // The solver's warnings go to the progress lines; the fit's is said with the fit's summary.
   const warn = (w: NeuralIVPWarning): void => {
-    if (w.code !== 'NIVP_FIT_TOLERANCE') heldOutWarnings.push(w.message);
+    if (w.code !== 'NIVP_FIT_TOLERANCE') solverWarnings.push(w.message);
   };
   try {
     const options = solverOptions(problem, flags);
@@ -260,7 +260,7 @@ async function prepare(problemArg: string, flags: RunFlags, ctx: CliContext): Pr
   } catch (e) {
     throw new UsageError('--max-seconds', (e as Error).message);
   }
-  return { problem, source, ivp, saveAt, heldOutWarnings };
+  return { problem, source, ivp, saveAt, solverWarnings };
 }
 
 /** What the fit and the integration gave: a solution, complete or (with a warning) partial. */
@@ -313,7 +313,7 @@ function paceGuard(ivp: NeuralIVP, flags: RunFlags, signal: AbortSignal | undefi
 
 /** Fits, then evolves to T with progress; an interrupted run is its exit status. */
 async function fitAndEvolve(
-  { ivp, saveAt, heldOutWarnings }: Setup,
+  { ivp, saveAt, solverWarnings }: Setup,
   flags: RunFlags,
   ctx: CliContext,
   progress: RunProgress,
@@ -334,7 +334,7 @@ async function fitAndEvolve(
       onProgress: (p: EvolveProgress) => {
         progress.evolveUpdate(p);
         pace.observe(p);
-        for (const warning of heldOutWarnings.splice(0)) progress.note(`warning: ${warning}`);
+        for (const warning of solverWarnings.splice(0)) progress.note(`warning: ${warning}`);
       },
       maxSeconds: flags.maxSeconds,
     };
