@@ -18,6 +18,9 @@ const gaussian = (x: readonly Expr[]) =>
       .mul(-8),
   );
 
+/** A u0 that changes sign on any box: never a density, so the output stays linear. */
+const wave = (x: readonly Expr[]) => ops.sin(x.reduce((a, b) => a.add(b)).mul(1.3));
+
 /** u_t = −c·∇u (+ ν Δu) on [lower, upper]^D. */
 function advection(c: number[], { lower = -1, upper = 1, nu = 0 } = {}) {
   return defineProblem({
@@ -25,10 +28,20 @@ function advection(c: number[], { lower = -1, upper = 1, nu = 0 } = {}) {
     domain: { lower, upper },
     boundary: 'none',
     fields: ['u'],
-    initial: ({ x }) => ({ u: gaussian(x) }),
+    initial: ({ x }) => ({ u: wave(x) }),
     rhs: ({ u }) => ({ u: c.reduce((f: Expr, ci, i) => f.sub(d(u, i).mul(ci)), lap(u).mul(nu)) }),
   });
 }
+
+/** u_t = −u_x of a positive Gaussian (σ = 0.25: broad on the sampled box, so linear by default). */
+const gaussianAdvection = defineProblem({
+  dim: 1,
+  domain: { lower: -1, upper: 1 },
+  boundary: 'none',
+  fields: ['u'],
+  initial: ({ x }) => ({ u: gaussian(x) }),
+  rhs: ({ u }) => ({ u: d(u, 0).neg() }),
+});
 
 /** Viscous Burgers, u_t = ν u_xx − u u_x, a front from u = 1 (left) to 0 (right). */
 const burgers = defineProblem({
@@ -85,8 +98,10 @@ describe('inflowMargin: the characteristics of the rhs at u0, traced back from t
   it('marginFor keeps the margin where it suffices, and asks only of a linear output without a boundary', () => {
     expect(marginFor(resolveOptions(advection([1])), 0.3)).toBe(0.5);
     expect(marginFor(resolveOptions(advection([1])), 1.234)).toBe(1.24);
-    expect(marginFor(resolveOptions({ problem: advection([1]), network: { output: 'exp' } }), 2)).toBe(0.5);
-    expect(marginFor(resolveOptions({ problem: advection([1]), margin: 8 }), 100)).toBe(8);
+    expect(marginFor(resolveOptions({ problem: gaussianAdvection, network: { output: 'exp' } }), 2)).toBe(0.5);
+    expect(marginFor(resolveOptions({ problem: gaussianAdvection }), 2)).toBe(2);
+    // Beyond the most a run can be given (8): the need as it is, for the warning to say.
+    expect(marginFor(resolveOptions({ problem: advection([1]), margin: 8 }), 100)).toBe(100);
   });
 });
 
@@ -126,5 +141,13 @@ describe('NeuralIVP covers the inflow by T', () => {
     await b.evolve(1);
     expect(b.options.margin).toBe(0.5);
     expect(fitted.map((w) => w.code)).toContain('NIVP_MARGIN');
+  });
+
+  it('a need beyond the largest margin grows it to 8 and still warns', async () => {
+    const warnings: NeuralIVPWarning[] = [];
+    const ivp = new NeuralIVP({ problem: advection([1]), device: 'cpu', restarts: false }, hooks(warnings).hooks);
+    await ivp.evolve(10);
+    expect(ivp.options.margin).toBe(8);
+    expect(warnings.find((w) => w.code === 'NIVP_MARGIN')?.message).toMatch(/^margin 8 .* Pass margin: 10 /);
   });
 });

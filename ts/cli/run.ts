@@ -14,7 +14,7 @@ import type { ReportData, ReportRecord } from '../report/types';
 import { runtimeInfo } from '../runtime';
 import { PoorFitError } from '../solver/fit-guard';
 import { type FitReport, fitWarning } from '../solver/fit-report';
-import { marginFor } from '../solver/inflow';
+import { givenMargin, marginFor } from '../solver/inflow';
 import {
   checkEvolveBudget,
   EvolveError,
@@ -247,7 +247,7 @@ async function prepare(problemArg: string, flags: RunFlags, ctx: CliContext): Pr
     const hooks = { warn, ...(ctx.createSession ? { createSession: ctx.createSession } : {}) };
     ivp = new NeuralIVP(options, hooks);
     // T is known before the fit: the margin covers what flows into the domain by then.
-    const margin = marginFor(ivp.options, T);
+    const margin = givenMargin(marginFor(ivp.options, T));
     if (margin > ivp.options.margin) ivp = new NeuralIVP({ ...options, margin }, hooks);
   } catch (e) {
     if (!(e instanceof SpecError)) throw e;

@@ -182,15 +182,20 @@ function initialJets(plan: CompiledProblem, x: Float64Array, n: number): FieldJe
 
 /**
  * The margin a run of these options to T needs: theirs, or `inflowMargin` rounded up to
- * hundredths (at most `MAX_MARGIN`) where that is more. Only a linear output with boundary
- * 'none' asks: a Dirichlet network is held on the faces, and the log output's u = B·e^m turns a
- * disturbance of m at the faces into one of the density's negligible tail there (a density is
- * that output's default, `outputFor`).
+ * hundredths where that is more (it may exceed `MAX_MARGIN`, the most a run can be given). Only a
+ * linear output with boundary 'none' asks: a Dirichlet network is held on the faces, and the log
+ * output's u = B·e^m turns a disturbance of m at the faces into one of the density's negligible
+ * tail there (a density is that output's default, `outputFor`).
  */
 export function marginFor(options: ResolvedOptions, T: number): number {
   const { problem, margin, network } = options;
   if (problem.boundary !== 'none' || network.output === 'exp') return margin;
-  return Math.max(margin, Math.min(MAX_MARGIN, Math.ceil(inflowMargin(problem, T) * 100 - 1e-6) / 100));
+  return Math.max(margin, Math.ceil(inflowMargin(problem, T) * 100 - 1e-6) / 100);
+}
+
+/** The margin a run can be given towards `needed`: `MAX_MARGIN` at most. */
+export function givenMargin(needed: number): number {
+  return Math.min(MAX_MARGIN, needed);
 }
 
 /** What a margin short of `needed` for a run to T means, and what to do. */

@@ -20,7 +20,7 @@ import { isProblem, type Problem } from '../problem/define';
 import { type EvolveProgress, EvolveRun } from './evolve-run';
 import { checkFit, type FitTracePoint } from './fit-guard';
 import { type FitReport, fitReport, fitWarning } from './fit-report';
-import { inflowWarning, marginFor } from './inflow';
+import { givenMargin, inflowWarning, marginFor } from './inflow';
 import { lazyInitialShape } from './initial-shape';
 import { checkMemory, freeMemory } from './memory';
 import { createSession, cudaAvailable } from './native-session';
@@ -345,18 +345,18 @@ export class NeuralIVP {
    * the margin it has, and `warn` says what it would need.
    */
   private coverInflow(T: number): void {
-    const { margin } = this.resolved;
     const needed = marginFor(this.resolved, T);
-    if (needed <= margin) return;
+    if (needed <= this.resolved.margin) return;
     const given = !isProblem(this.input) && this.input.margin !== undefined;
     if (!given && this.theta0 === undefined && this.joined === undefined) {
       const options = isProblem(this.input) ? { problem: this.input } : this.input;
-      this.resolved = resolveOptions({ ...options, margin: needed });
+      this.resolved = resolveOptions({ ...options, margin: givenMargin(needed) });
       this.session = undefined;
       this.sessionConfig = undefined;
-      return;
     }
-    this.warn({ code: 'NIVP_MARGIN', message: inflowWarning(margin, needed, T) });
+    if (needed > this.resolved.margin) {
+      this.warn({ code: 'NIVP_MARGIN', message: inflowWarning(this.resolved.margin, needed, T) });
+    }
   }
 
   /** `onProgress`, and the held-out gap of the first steps said once through `warn`. */
