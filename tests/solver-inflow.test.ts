@@ -22,26 +22,19 @@ const gaussian = (x: readonly Expr[]) =>
 const wave = (x: readonly Expr[]) => ops.sin(x.reduce((a, b) => a.add(b)).mul(1.3));
 
 /** u_t = −c·∇u (+ ν Δu) on [lower, upper]^D. */
-function advection(c: number[], { lower = -1, upper = 1, nu = 0 } = {}) {
+function advection(c: number[], { lower = -1, upper = 1, nu = 0, initial = wave } = {}) {
   return defineProblem({
     dim: c.length,
     domain: { lower, upper },
     boundary: 'none',
     fields: ['u'],
-    initial: ({ x }) => ({ u: wave(x) }),
+    initial: ({ x }) => ({ u: initial(x) }),
     rhs: ({ u }) => ({ u: c.reduce((f: Expr, ci, i) => f.sub(d(u, i).mul(ci)), lap(u).mul(nu)) }),
   });
 }
 
 /** u_t = −u_x of a positive Gaussian (σ = 0.25: broad on the sampled box, so linear by default). */
-const gaussianAdvection = defineProblem({
-  dim: 1,
-  domain: { lower: -1, upper: 1 },
-  boundary: 'none',
-  fields: ['u'],
-  initial: ({ x }) => ({ u: gaussian(x) }),
-  rhs: ({ u }) => ({ u: d(u, 0).neg() }),
-});
+const gaussianAdvection = advection([1], { initial: gaussian });
 
 /** Viscous Burgers, u_t = ν u_xx − u u_x, a front from u = 1 (left) to 0 (right). */
 const burgers = defineProblem({
