@@ -24,9 +24,9 @@ const TRACE_STEPS = 24;
  * The margin (a fraction of each axis's half-width, as `margin`) that keeps the solution inside
  * the domain up to time T independent of what the sampled box's faces let in: the largest
  * distance, over axes, that a characteristic ending on the domain at T lies outside it at any
- * earlier time
- * (the documented rule margin·half-width ≥ speed·T, for any speed field). 0 when the right-hand side reads no first derivative. A u0 given by
- * `initialValues` is not known here: its jets are taken as zero (exact for a linear equation).
+ * earlier time (the rule margin·half-width ≥ speed·T, for any speed field). 0 when the
+ * right-hand side reads no first derivative. A u0 given by `initialValues` is not known here: its
+ * jets are taken as zero (exact for a linear equation).
  */
 export function inflowMargin(problem: Problem, T: number): number {
   const plan = problem.plan;
