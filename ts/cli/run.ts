@@ -23,7 +23,7 @@ import {
   type NeuralIVPWarning,
 } from '../solver/neural-ivp';
 import { FIT, flagsOfPaths, INTEGRATOR, LINEAR, NETWORK, type OptionTable, SAMPLES, TOP } from '../solver/option-table';
-import type { NeuralIVPOptions } from '../solver/options';
+import { type NeuralIVPOptions, resolveOptions } from '../solver/options';
 import { heldOutWarning } from '../solver/projection-check';
 import { writeFileAtomic } from '../solver/save-format';
 import type { SessionFactory, Solution } from '../solver/solution';
@@ -244,11 +244,13 @@ async function prepare(problemArg: string, flags: RunFlags, ctx: CliContext): Pr
   };
   try {
     const options = solverOptions(problem, flags);
-    const hooks = { warn, ...(ctx.createSession ? { createSession: ctx.createSession } : {}) };
-    ivp = new NeuralIVP(options, hooks);
     // T is known before the fit: the margin covers what flows into the domain by then.
-    const margin = givenMargin(marginFor(ivp.options, T));
-    if (margin > ivp.options.margin) ivp = new NeuralIVP({ ...options, margin }, hooks);
+    const resolved = resolveOptions(options);
+    const margin = givenMargin(marginFor(resolved, T));
+    ivp = new NeuralIVP(margin > resolved.margin ? { ...options, margin } : options, {
+      warn,
+      ...(ctx.createSession ? { createSession: ctx.createSession } : {}),
+    });
   } catch (e) {
     if (!(e instanceof SpecError)) throw e;
     ctx.stderr(`error: ${describeSpecError(e, flagOfPath)}\n`);

@@ -31,24 +31,29 @@ const TRACE_STEPS = 24;
 export function inflowMargin(problem: Problem, T: number): number {
   const plan = problem.plan;
   if (!plan.jets.gradient || !(T > 0)) return 0;
-  const D = plan.dim;
-  const half = plan.upper.map((u, j) => (u - plan.lower[j]) / 2);
+  const half = halfWidths(plan);
+  const start = facePoints(plan);
+  const n = start.length / plan.dim;
+  const dt = T / TRACE_STEPS;
   let reach = 0;
   for (let field = 0; field < plan.fields.length; field++) {
-    const x = facePoints(plan);
-    const n = x.length / D;
-    const dt = T / TRACE_STEPS;
+    const x = Float64Array.from(start);
     for (let k = 0; k < TRACE_STEPS; k++) {
       const t = T - k * dt;
       // Backward midpoint step: x ← x − dt·c(x − dt/2·c(x)).
-      const c1 = speed(plan, field, x, n, t);
+      const c1 = speed(plan, field, x, n, t, half);
       const mid = x.map((v, i) => v - 0.5 * dt * c1[i]);
-      const c2 = speed(plan, field, mid, n, t - 0.5 * dt);
+      const c2 = speed(plan, field, mid, n, t - 0.5 * dt, half);
       for (let i = 0; i < x.length; i++) x[i] -= dt * c2[i];
       reach = Math.max(reach, outside(plan, x, half));
     }
   }
   return reach;
+}
+
+/** Each axis's half-width of the domain. */
+function halfWidths(plan: CompiledProblem): number[] {
+  return plan.upper.map((u, j) => (u - plan.lower[j]) / 2);
 }
 
 /** The farthest that n points (n×D) lie outside the domain along an axis, in half-widths. */
@@ -84,9 +89,16 @@ function facePoints(plan: CompiledProblem): Float64Array {
  * c_i = −∂f_field/∂(∂_i u_field) at u0's jets on n points (n×D), by central differences in that
  * jet term; 0 where it is not finite (u0 undefined there), so a trace stops rather than runs off.
  */
-function speed(plan: CompiledProblem, field: number, x: Float64Array, n: number, t: number): Float64Array {
+function speed(
+  plan: CompiledProblem,
+  field: number,
+  x: Float64Array,
+  n: number,
+  t: number,
+  half: readonly number[],
+): Float64Array {
   const D = plan.dim;
-  const jets = initialJets(plan, x, n);
+  const jets = initialJets(plan, x, n, half);
   const c = new Float64Array(n * D);
   for (let i = 0; i < D; i++) {
     const gradient = jets[field].d?.[i] ?? new Float64Array(n);
@@ -112,7 +124,7 @@ function speed(plan: CompiledProblem, field: number, x: Float64Array, n: number,
  * central differences (steps of 1e-4 and 1e-3 of each axis's half-width); all zero where u0 is
  * not given as an expression.
  */
-function initialJets(plan: CompiledProblem, x: Float64Array, n: number): FieldJets[] {
+function initialJets(plan: CompiledProblem, x: Float64Array, n: number, half: readonly number[]): FieldJets[] {
   const D = plan.dim;
   const k = plan.fields.length;
   const initial = plan.initial;
@@ -124,7 +136,6 @@ function initialJets(plan: CompiledProblem, x: Float64Array, n: number): FieldJe
     for (let p = 0; p < n; p++) for (const [axis, by] of shifts) moved[p * D + axis] += by;
     return u0(moved);
   };
-  const half = plan.upper.map((u, j) => (u - plan.lower[j]) / 2);
   const value = u0(x);
   const first = (j: number): Float64Array[] => {
     const h = 1e-4 * half[j];

@@ -340,9 +340,9 @@ export class NeuralIVP {
 
   /**
    * With boundary 'none', what flows into the domain by T comes from up to `marginFor`
-   * half-widths outside it. A default margin short of that grows to cover it while nothing is fitted (a
-   * fresh session: the network's box is fixed by its first fit); otherwise the run goes on with
-   * the margin it has, and `warn` says what it would need.
+   * half-widths outside it. A default margin short of that grows to cover it while nothing is
+   * fitted (a fresh session: the network's box is fixed by its first fit); otherwise the run goes
+   * on with the margin it has, and `warn` says what it would need.
    */
   private coverInflow(T: number): void {
     const needed = marginFor(this.resolved, T);
