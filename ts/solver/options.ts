@@ -725,7 +725,6 @@ function readGradientWeight(v: unknown, fields: readonly string[]): Record<strin
 /** Largest margin: the sampled box at most 9 times the domain's width per axis. */
 export const MAX_MARGIN = 8;
 
-/** The default margin follows the boundary: 0.5 for 'none', 0 for 'dirichlet' (where only 0 is valid). */
 /** u0 must be finite wherever points are drawn: a NaN there reaches the fit as a NaN error. */
 function checkInitialFinite(problem: Problem, margin: number): void {
   const box = sampledBox(problem.lower, problem.upper, margin);
@@ -739,6 +738,7 @@ function checkInitialFinite(problem: Problem, margin: number): void {
   );
 }
 
+/** The default margin follows the boundary: 0.5 for 'none', 0 for 'dirichlet' (where only 0 is valid). */
 function readMargin(v: unknown, boundary: 'dirichlet' | 'none'): number {
   const def = boundary === 'none' ? DEFAULT_MARGIN : 0;
   if (v === undefined) return def;
