@@ -263,7 +263,11 @@ describe('resolveOptions: defaults', () => {
     const wave = waveProblem();
     const weights = (gradientWeight: unknown) =>
       resolveOptions({ problem: wave, linear: { gradientWeight } as PcgOptions }).linear.gradientWeight;
-    expect(weights(undefined)).toEqual({ phi: 0, psi: 0 });
+    // The default: the wave's energy norm, H¹ on phi (phi_t = psi, psi_t = Δphi) with β the
+    // squared half-width of [-1, 1]³; 'paper' keeps the paper's L² projection; 0 asks for it.
+    expect(weights(undefined)).toEqual({ phi: 1, psi: 0 });
+    expect(resolveOptions({ problem: wave, preset: 'paper' }).linear.gradientWeight).toEqual({ phi: 0, psi: 0 });
+    expect(weights(0)).toEqual({ phi: 0, psi: 0 });
     expect(weights(0.5)).toEqual({ phi: 0.5, psi: 0.5 });
     expect(weights({ phi: 2 })).toEqual({ phi: 2, psi: 0 });
     expect(weights({ psi: 0.1, phi: 0 })).toEqual({ phi: 0, psi: 0.1 });

@@ -215,7 +215,8 @@ describe('NeuralIVP end to end (native session)', { timeout: 300_000 }, () => {
       samples: 1000,
       fit: { tol: 1e-4, maxIterations: 15, samples: 800, rank: 30, headSamples: 4000 },
       // The paper's fixed μ: μ·mean(u²) (the default) is below it here, which costs CG iterations.
-      linear: { method: 'pcg', rank: 20, muScale: 'absolute' },
+      // The paper's L² projection too (the default grades phi, the wave's energy norm).
+      linear: { method: 'pcg', rank: 20, muScale: 'absolute', gradientWeight: 0 },
       integrator: { method: 'rk23', rtol: 1e-3 },
     });
     const plain = await new NeuralIVP({ problem: wave, ...base }).evolve(0.1);

@@ -5,7 +5,8 @@
 // The six main cases are advDiff, fisher, heat3, rotSystem, source and ou4; nagumo, sourceLong,
 // advDiffNarrow and rotFast are harder variants, zeroStart a u0 that is zero everywhere, and
 // ouNarrow4, ou6, ou8 and spread4 densities in 4D to 8D; burgers (a front whose plateau flows in),
-// rotGauss, heatModes, rect and nls (a soliton) came after.
+// rotGauss, heatModes, rect and nls (a soliton) came after, then four waves written as first-order
+// systems: string, kleinGordon, pulse and dampedWave.
 import { defineProblem, type Expr, ops, type Problem } from '../../ts/index';
 
 const { sin, cos, exp, lap, d, sum } = ops;
@@ -428,6 +429,127 @@ function nls(): Case {
   };
 }
 
+// Extra 21. A 1D string, two standing modes, Dirichlet on [0, 1], written as u_t = v, v_t = u_xx:
+//    u = sin(πx) cos(πt) + 0.3 sin(3πx) cos(3πt), v = u_t (zero at t = 0).
+function string(): Case {
+  const u = (x: Expr, t: Expr) =>
+    sin(x.mul(PI))
+      .mul(cos(t.mul(PI)))
+      .add(
+        sin(x.mul(3 * PI))
+          .mul(cos(t.mul(3 * PI)))
+          .mul(0.3),
+      );
+  const v = (x: Expr, t: Expr) =>
+    sin(x.mul(PI))
+      .mul(sin(t.mul(PI)))
+      .mul(-PI)
+      .add(
+        sin(x.mul(3 * PI))
+          .mul(sin(t.mul(3 * PI)))
+          .mul(-0.9 * PI),
+      );
+  return {
+    problem: defineProblem({
+      name: 'string-1d',
+      dim: 1,
+      domain: { lower: 0, upper: 1 },
+      boundary: 'dirichlet',
+      fields: ['u', 'v'],
+      initial: ({ x }) => ({ u: u(x[0], ops.constant(0)), v: 0 }),
+      rhs: ({ u, v }) => ({ u: v, v: lap(u) }),
+      exact: ({ x, t }) => ({ u: u(x[0], t), v: v(x[0], t) }),
+    }),
+    T: 1,
+    summary: 'u_tt=u_xx as (u, v), sin(πx)cos(πt)+0.3sin(3πx)cos(3πt), [0,1], dirichlet',
+  };
+}
+
+// Extra 22. 2D Klein–Gordon, u_tt = Δu − m²u (m = 2) as (p, q), Dirichlet on [0, 1]²:
+//    p = sin(πx) sin(2πy) cos(ωt), ω² = 5π² + m², q = p_t.
+function kleinGordon(): Case {
+  const m = 2;
+  const w = Math.sqrt(5 * PI * PI + m * m);
+  const mode = (x: readonly Expr[]) => sin(x[0].mul(PI)).mul(sin(x[1].mul(2 * PI)));
+  return {
+    problem: defineProblem({
+      name: 'klein-gordon-2d',
+      dim: 2,
+      domain: { lower: 0, upper: 1 },
+      boundary: 'dirichlet',
+      fields: ['p', 'q'],
+      initial: ({ x }) => ({ p: mode(x), q: 0 }),
+      rhs: ({ p, q }) => ({ p: q, q: lap(p).sub(p.mul(m * m)) }),
+      exact: ({ x, t }) => ({
+        p: mode(x).mul(cos(t.mul(w))),
+        q: mode(x)
+          .mul(sin(t.mul(w)))
+          .mul(-w),
+      }),
+    }),
+    T: 0.5,
+    summary: 'p_tt=Δp-4p as (p, q), sin(πx)sin(2πy)cos(ωt), [0,1]², dirichlet',
+  };
+}
+
+// Extra 23. A 1D pulse travelling right, u_t = v, v_t = u_xx, boundary 'none' on [−1, 1]:
+//    u = G(x + 0.4 − t), v = −G'(x + 0.4 − t), G a Gaussian of width 0.15.
+function pulse(): Case {
+  const s = 0.15;
+  const g = (z: Expr) => exp(z.pow(2).mul(-1 / (2 * s * s)));
+  const slope = (z: Expr) =>
+    g(z)
+      .mul(z)
+      .mul(1 / (s * s));
+  const at = (x: Expr, t: Expr | null) => (t === null ? x.add(0.4) : x.add(0.4).sub(t));
+  return {
+    problem: defineProblem({
+      name: 'pulse-1d',
+      dim: 1,
+      domain: { lower: -1, upper: 1 },
+      boundary: 'none',
+      fields: ['u', 'v'],
+      initial: ({ x }) => ({ u: g(at(x[0], null)), v: slope(at(x[0], null)) }),
+      rhs: ({ u, v }) => ({ u: v, v: lap(u) }),
+      exact: ({ x, t }) => ({ u: g(at(x[0], t)), v: slope(at(x[0], t)) }),
+    }),
+    T: 0.8,
+    summary: 'u_tt=u_xx as (u, v), Gaussian s=0.15 from -0.4 moving right 0.8, [-1,1], none',
+  };
+}
+
+// Extra 24. 2D damped wave u_tt + γu_t = c²Δu (c² = 0.5, γ = 0.4) as (u, v), Dirichlet on [0, 1]²:
+//    u = e^{−γt/2} cos(Ωt) sin(πx) sin(πy), Ω² = 2π²c² − γ²/4, v = u_t.
+function dampedWave(): Case {
+  const [c2, g] = [0.5, 0.4];
+  const W = Math.sqrt(c2 * 2 * PI * PI - (g * g) / 4);
+  const mode = (x: readonly Expr[]) => sin(x[0].mul(PI)).mul(sin(x[1].mul(PI)));
+  return {
+    problem: defineProblem({
+      name: 'damped-wave-2d',
+      dim: 2,
+      domain: { lower: 0, upper: 1 },
+      boundary: 'dirichlet',
+      fields: ['u', 'v'],
+      initial: ({ x }) => ({ u: mode(x), v: mode(x).mul(-g / 2) }),
+      rhs: ({ u, v }) => ({ u: v, v: lap(u).mul(c2).sub(v.mul(g)) }),
+      exact: ({ x, t }) => {
+        const decay = mode(x).mul(exp(t.mul(-g / 2)));
+        return {
+          u: decay.mul(cos(t.mul(W))),
+          v: decay.mul(
+            cos(t.mul(W))
+              .mul(-g / 2)
+              .sub(sin(t.mul(W)).mul(W)),
+          ),
+        };
+      },
+    }),
+    T: 1,
+    summary: 'u_tt+0.4u_t=0.5Δu as (u, v), sin(πx)sin(πy) mode, [0,1]², dirichlet',
+  };
+}
+
 /** The cases by name; each call builds a fresh problem. */
 export const cases: Record<string, () => Case> = {
   advDiff: () => advDiff(),
@@ -454,6 +576,10 @@ export const cases: Record<string, () => Case> = {
   heatModes,
   rect,
   nls,
+  string,
+  kleinGordon,
+  pulse,
+  dampedWave,
 };
 
 /** The six main cases, in order. */

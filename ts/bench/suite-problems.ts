@@ -290,12 +290,6 @@ const defaults = (): Omit<NeuralIVPOptions, 'problem'> => ({});
 const UNDAMPED_MU = 1e-8;
 const UNDAMPED_SETTING = `linear.mu = ${UNDAMPED_MU}, the documented value for an undamped problem`;
 
-/**
- * A wave written as u_t = v, v_t = c²Δu is projected in its energy norm: u's step in H¹
- * (`linear.gradientWeight`), so that the Laplacian v's equation reads stays controlled.
- */
-const WAVE_SETTING = 'linear.gradientWeight = { u: 1 }, the energy norm of a wave (H¹ for u)';
-
 /** The suite: every case with the defaults but its one documented setting. */
 export function suiteCases(): SuiteCase[] {
   const common = { options: defaults, setting: 'defaults' };
@@ -307,8 +301,7 @@ export function suiteCases(): SuiteCase[] {
       problem: suiteWave2d(),
       T: 0.5,
       ciT: 0.1,
-      options: () => ({ linear: { gradientWeight: { u: 1 } } }),
-      setting: WAVE_SETTING,
+      ...common,
     },
     { name: 'burgers-2d', kind: 'nonlinear', problem: suiteBurgers2d(), T: 0.5, ciT: 0.2, ...common },
     { name: 'heat-6d', kind: 'high-dimension', problem: suiteHeat6d(), T: 0.1, ciT: 0.05, ...common },

@@ -274,9 +274,10 @@ export const LINEAR = {
     saved: { type: 'boolean', legacy: false },
   },
   gradientWeight: {
-    doc: "β: project a field's step in ‖·‖² + β‖∇·‖² instead of L² (a number, or by field)",
-    // Resolved per problem (β for every field) by options.ts; sent as gradient rows (session-config.ts).
-    defaults: both(0),
+    doc: "β: project a field's step in ‖·‖² + β‖∇·‖² instead of L² (a number, or by field; 'energyNorm': per problem)",
+    // Resolved per problem (β for every field) by options.ts (energy-norm.ts); sent as gradient
+    // rows (session-config.ts).
+    defaults: { default: 'energyNorm', paper: 0 } as Record<Preset, number | 'energyNorm'>,
     read: nonNegative('a squared length'),
     flag: '--gradient-weight',
   },

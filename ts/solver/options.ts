@@ -14,8 +14,9 @@ import { SpecError } from '../errors';
 import type { Activation, DType, NetworkOutput } from '../native-config';
 import { isProblem, type Problem } from '../problem/define';
 import { describe } from '../problem/expr';
-import { derivativeOrder } from '../problem/plan';
+import { type CompiledProblem, derivativeOrder } from '../problem/plan';
 import { deepFreeze, expectNonNegative, expectObject, isPlainObject, rejectUnknownKeys } from '../problem/validate';
+import { energyNormWeights } from './energy-norm';
 import {
   decayFor,
   embeddingFor,
@@ -144,8 +145,9 @@ export interface PcgOptions {
   /**
    * Regularization μ in (M + μI) θ̇ = F, scaled as `muScale` says (default 1e-6). A problem with no
    * damping (transport) carries every step's projection residual to T: use a smaller μ such as 1e-8
-   * there, at more CG iterations, after an accurate (Gauss–Newton) fit (docs/accuracy.md). For a
-   * wave written as u_t = v, v_t = Δu, `gradientWeight: { u: 1 }` does more (below).
+   * there, at more CG iterations, after an accurate (Gauss–Newton) fit (docs/accuracy.md). A
+   * wave written as u_t = v, v_t = Δu is projected in its energy norm by default (`gradientWeight`,
+   * below), which does more.
    */
   mu?: number;
   /** 'solution': μ times the mean square of u on the samples; 'absolute' (default 'solution'; 'paper': 'absolute'). */
@@ -172,10 +174,14 @@ export interface PcgOptions {
    * the field's θ̇ minimises ‖J θ̇ − f‖² + β·Σ_k ‖∂_k(J θ̇ − f)‖² on the samples instead of the
    * paper's ‖J θ̇ − f‖², so the step also matches the gradient of the field's time derivative and
    * the derivatives another field's equation reads stay controlled. For a wave written as
-   * u_t = v, v_t = Δu, `{ u: 1 }` is its energy norm (H¹ for u, L² for v; docs/accuracy.md weighs
-   * its gain against its cost). β is a squared length: a number applies to every field, an
-   * object to the fields it names (others: 0). ∂_k is a central difference, so such a block costs
-   * 1 + 2·dim times the rows (default 0: the L² projection).
+   * u_t = v, v_t = Δu, `{ u: 1 }` on [−1, 1]^D is its energy norm (H¹ for u, L² for v;
+   * docs/accuracy.md weighs its gain against its cost). β is a squared length: a number applies
+   * to every field, an object to the fields it names (others: 0). ∂_k is a central difference,
+   * so such a block costs 1 + 2·dim times the rows. Default (the default preset): the energy norm
+   * where the right-hand side is a second-order equation in time written as a system (u_t reads
+   * v and no spatial derivative, v_t reads u's second derivatives: β = the domain's smallest
+   * half-width² on u, energy-norm.ts), 0 for every other field and problem; 'paper': 0, the
+   * paper's L² projection, which `gradientWeight: 0` also asks for.
    */
   gradientWeight?: GradientWeight;
 }
@@ -188,7 +194,7 @@ export interface DenseOptions {
   mu?: number;
   /** As for 'pcg' (default 'solution'). */
   muScale?: MuScale;
-  /** As for 'pcg' (default 0). */
+  /** As for 'pcg' (the same per-problem default). */
   gradientWeight?: GradientWeight;
 }
 
@@ -470,7 +476,7 @@ export type PresetDefaults = Defaults<typeof TOP> & {
    * `output: 'density'`: resolved per problem (see `NetworkOptions`).
    */
   readonly network: Defaults<typeof NETWORK>;
-  /** `gradientWeight` is per problem (the L² projection unless `linear.gradientWeight` is given). */
+  /** `gradientWeight` is per problem (energy-norm.ts; the L² projection under 'paper'). */
   readonly linear: Omit<ResolvedPcg, 'gradientWeight'>;
   readonly dense: Omit<ResolvedDense, 'gradientWeight'>;
   readonly restarts: ResolvedRestarts;
@@ -554,7 +560,7 @@ export function resolveOptions(input: NeuralIVPInput, env: Environment = process
   }
   const preset = raw.preset === undefined ? 'default' : choice<Preset>(['default', 'paper'])('preset', raw.preset);
   const D = PRESETS[preset];
-  const linear = readLinear(raw.linear, D, raw.problem.fields);
+  const linear = readLinear(raw.linear, D, raw.problem.plan, LINEAR.gradientWeight.defaults[preset]);
   const dtype = readTop('dtype', raw.dtype, D);
   if (linear.method === 'pcg' && linear.mixedPrecision && dtype !== 'float64') {
     throw new SpecError(
@@ -672,11 +678,19 @@ function readNetwork(
   });
 }
 
-function readLinear(v: unknown, D: PresetDefaults, fields: readonly string[]): ResolvedLinear {
+function readLinear(
+  v: unknown,
+  D: PresetDefaults,
+  plan: CompiledProblem,
+  weightDefault: number | 'energyNorm',
+): ResolvedLinear {
   if (v !== undefined) expectObject('linear', v);
   const given = (v as Record<string, unknown> | undefined)?.method;
   const method = given === undefined ? 'pcg' : LINEAR.method.read('linear.method', given);
-  const gradientWeight = (x: unknown) => readGradientWeight(x, fields);
+  const gradientWeight = (x: unknown) =>
+    x === undefined && weightDefault === 'energyNorm'
+      ? energyNormWeights(plan)
+      : readGradientWeight(x ?? weightDefault, plan.fields);
   if (method === 'dense') {
     const { mu, muScale } = LINEAR;
     const o = section('linear', v, DENSE_KEYS);

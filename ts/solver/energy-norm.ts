@@ -1,0 +1,40 @@
+import type { CompiledProblem } from '../problem/plan';
+import { fieldReads } from '../problem/reads';
+
+/**
+ * The second-order equations in time written as systems: pairs [u, v] (field indices) with
+ * u_t = g(v, …), g reading no spatial derivative of any field, and v_t reading u's second
+ * derivatives (v_t = Δu; a Klein–Gordon or damped wave alike).
+ */
+export function secondOrderPairs(plan: CompiledProblem): [number, number][] {
+  const reads = fieldReads(plan.rhs, plan.fields.length);
+  const pairs: [number, number][] = [];
+  reads.forEach((readsOfU, u) => {
+    if (readsOfU.some((order) => order > 0)) return;
+    reads.forEach((readsOfV, v) => {
+      if (v !== u && readsOfU[v] === 0 && readsOfV[u] === 2) pairs.push([u, v]);
+    });
+  });
+  return pairs;
+}
+
+/**
+ * The fields the default projection grades (docs/accuracy.md, "The projection's norm"): u of each
+ * `secondOrderPairs` pair. Projected in L², u_t = v leaves u with Laplacian errors that v_t reads,
+ * and a wave carries them to T; the energy norm (H¹ for u, L² for v) controls them.
+ */
+export function energyNormFields(plan: CompiledProblem): string[] {
+  const graded = new Set(secondOrderPairs(plan).map(([u]) => u));
+  return plan.fields.filter((_, u) => graded.has(u));
+}
+
+/**
+ * `linear.gradientWeight`'s default: β = (the domain's smallest half-width)² for the energy
+ * norm's fields, 0 for the rest. β is a squared length, so the gradient term outweighs the value
+ * term for every mode the domain holds, whatever the domain's units.
+ */
+export function energyNormWeights(plan: CompiledProblem): Record<string, number> {
+  const halfWidth = Math.min(...plan.upper.map((u, i) => (u - plan.lower[i]) / 2));
+  const graded = new Set(energyNormFields(plan));
+  return Object.fromEntries(plan.fields.map((f) => [f, graded.has(f) ? halfWidth * halfWidth : 0]));
+}
