@@ -88,6 +88,46 @@ describe('inflowMargin: the characteristics of the rhs at u0, traced back from t
     expect(reach).toBeLessThanOrEqual(Math.SQRT2 - 1 + 1e-3);
   });
 
+  it('a wave written as a system travels at √(ab) along each axis, both ways: u_t = a·v, v_t = b·∂²u', () => {
+    // Half-widths 1 and 2: c_x = √(2·0.5) = 1 and c_y = √(2·0.125) = 0.5, so 0.6 and 0.15 at T = 0.6.
+    const anisotropic = defineProblem({
+      dim: 2,
+      domain: { lower: [-1, -2], upper: [1, 2] },
+      boundary: 'none',
+      fields: ['u', 'v'],
+      initial: ({ x }) => ({ u: gaussian(x), v: 0 }),
+      rhs: ({ u, v }) => ({
+        u: v.mul(2),
+        v: ops
+          .d2(u, 0, 0)
+          .mul(0.5)
+          .add(ops.d2(u, 1, 1).mul(0.125)),
+      }),
+    });
+    expect(inflowMargin(anisotropic, 0.6)).toBeCloseTo(0.6, 6);
+    // Klein–Gordon with damping: the mass and damping terms change no speed; c = √0.25 through Δu.
+    const kleinGordon = defineProblem({
+      dim: 1,
+      domain: { lower: -1, upper: 1 },
+      boundary: 'none',
+      fields: ['u', 'v'],
+      initial: ({ x }) => ({ u: gaussian(x), v: 0 }),
+      rhs: ({ u, v }) => ({ u: v, v: lap(u).mul(0.25).sub(u.mul(4)).sub(v.mul(0.3)) }),
+    });
+    expect(inflowMargin(kleinGordon, 1)).toBeCloseTo(0.5, 6);
+    expect(marginFor(resolveOptions(kleinGordon), 3)).toBe(1.5);
+    // The same equations with u_t = −v and v_t = Δu: a·b < 0, an elliptic system, no wave.
+    const elliptic = defineProblem({
+      dim: 1,
+      domain: { lower: -1, upper: 1 },
+      boundary: 'none',
+      fields: ['u', 'v'],
+      initial: ({ x }) => ({ u: gaussian(x), v: 0 }),
+      rhs: ({ u, v }) => ({ u: v.neg(), v: lap(u) }),
+    });
+    expect(inflowMargin(elliptic, 1)).toBe(0);
+  });
+
   it('marginFor keeps the margin where it suffices, and asks only of a linear output without a boundary', () => {
     expect(marginFor(resolveOptions(advection([1])), 0.3)).toBe(0.5);
     expect(marginFor(resolveOptions(advection([1])), 1.234)).toBe(1.24);
@@ -141,6 +181,8 @@ describe('NeuralIVP covers the inflow by T', () => {
     const ivp = new NeuralIVP({ problem: advection([1]), device: 'cpu', restarts: false }, hooks(warnings).hooks);
     await ivp.evolve(10);
     expect(ivp.options.margin).toBe(8);
-    expect(warnings.find((w) => w.code === 'NIVP_MARGIN')?.message).toMatch(/^margin 8 .* Pass margin: 10 /);
+    const message = warnings.find((w) => w.code === 'NIVP_MARGIN')?.message;
+    expect(message).toMatch(/^margin 8 .* up to 10 half-widths .* beyond the largest margin \(8\)/);
+    expect(message).not.toMatch(/Pass margin/);
   });
 });

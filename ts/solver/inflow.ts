@@ -7,13 +7,15 @@
  * The speed is read from the right-hand side itself: for field a, c_i = −∂f_a/∂(∂_i u_a) at u0's
  * jets (u_t + c·∇u = … has c there; Burgers' u·u_x gives c = u). Characteristics traced backward
  * from the domain's faces for T under that speed, frozen at u0, show how far out the solution
- * inside reads. Coupling between fields through first derivatives (a wave written as a first-order
- * system) and spreading by diffusion are not counted.
+ * inside reads. A second-order equation written as a system, u_t = a·v, v_t = b·∂²u/∂x_i² + …,
+ * carries u0 both ways along axis i at c_i = √(ab), at u0's jets on the faces. Spreading by
+ * diffusion is not counted.
  */
 import type { Problem } from '../problem/define';
 import { evaluateProgram, type FieldJets } from '../problem/evaluate';
 import type { CompiledProblem } from '../problem/plan';
 import { mulberry32 } from '../util/random';
+import { secondOrderPairs } from './energy-norm';
 import { MAX_MARGIN, type ResolvedOptions } from './options';
 
 /** Points traced backward from each face of the domain. */
@@ -24,15 +26,21 @@ const TRACE_STEPS = 24;
  * The margin (a fraction of each axis's half-width, as `margin`) that keeps the solution inside
  * the domain up to time T independent of what the sampled box's faces let in: the largest
  * distance, over axes, that a characteristic ending on the domain at T lies outside it at any
- * earlier time (the rule margin·half-width ≥ speed·T, for any speed field). 0 when the
- * right-hand side reads no first derivative. A u0 given by `initialValues` is not known here: its
- * jets are taken as zero (exact for a linear equation).
+ * earlier time (the rule margin·half-width ≥ speed·T, for any speed field), or that a wave
+ * travels in T. 0 when the right-hand side reads no first derivative and holds no wave. A u0 given
+ * by `initialValues` is not known here: its jets are taken as zero (exact for a linear equation).
  */
 export function inflowMargin(problem: Problem, T: number): number {
   const plan = problem.plan;
-  if (!plan.jets.gradient || !(T > 0)) return 0;
+  if (!(T > 0)) return 0;
   const half = halfWidths(plan);
   const start = facePoints(plan);
+  return Math.max(transportReach(plan, T, start, half), waveReach(plan, T, start, half));
+}
+
+/** How far outside the domain, in half-widths, the characteristics ending on its faces at T start. */
+function transportReach(plan: CompiledProblem, T: number, start: Float64Array, half: readonly number[]): number {
+  if (!plan.jets.gradient) return 0;
   const n = start.length / plan.dim;
   const dt = T / TRACE_STEPS;
   let reach = 0;
@@ -49,6 +57,74 @@ export function inflowMargin(problem: Problem, T: number): number {
     }
   }
   return reach;
+}
+
+/**
+ * The distance, in half-widths, that the waves of `secondOrderPairs` travel in T: u_t = a·v,
+ * v_t = b_i·∂²u/∂x_i² + … moves u at c_i = √(ab_i) along axis i, both ways. a and b_i are the
+ * right-hand side's slopes in those jet terms (b_i through ∂²u/∂x_i² and Δu alike) at u0's jets
+ * on the domain's faces.
+ */
+function waveReach(plan: CompiledProblem, T: number, x: Float64Array, half: readonly number[]): number {
+  const pairs = secondOrderPairs(plan);
+  if (pairs.length === 0) return 0;
+  const D = plan.dim;
+  const n = x.length / D;
+  const jets = initialJets(plan, x, n, half);
+  const slope = (out: number, field: number, term: (jet: FieldJets) => Float64Array | undefined) =>
+    rhsSlope(plan, out, x, n, jets, field, term);
+  let reach = 0;
+  for (const [u, v] of pairs) {
+    const a = slope(u, v, (jet) => jet.value);
+    const lap = slope(v, u, (jet) => jet.lap);
+    for (let i = 0; i < D; i++) {
+      const b = slope(v, u, (jet) => jet.d2?.get(`${i},${i}`));
+      for (let p = 0; p < n; p++) {
+        const c = Math.sqrt(Math.max(0, a[p] * (b[p] + lap[p])));
+        if (Number.isFinite(c)) reach = Math.max(reach, (c * T) / half[i]);
+      }
+    }
+  }
+  return reach;
+}
+
+/**
+ * ∂f_out/∂(one jet term of `field`) at n points at t = 0, by central differences in that term
+ * (`term` picks it from a field's jets; absent: 0).
+ */
+function rhsSlope(
+  plan: CompiledProblem,
+  out: number,
+  x: Float64Array,
+  n: number,
+  jets: FieldJets[],
+  field: number,
+  term: (jet: FieldJets) => Float64Array | undefined,
+): Float64Array {
+  const base = term(jets[field]);
+  if (base === undefined) return new Float64Array(n);
+  const step = base.map((v) => 1e-4 * (1 + Math.abs(v)));
+  const at = (sign: number): Float64Array => {
+    const shifted = Float64Array.from(base, (v, p) => v + sign * step[p]);
+    const moved = jets.map((jet, k) => (k === field ? withTerm(jet, base, shifted) : jet));
+    return evaluateProgram(plan.rhs, { n, x, t: 0, jets: moved })[out];
+  };
+  const up = at(1);
+  const down = at(-1);
+  return up.map((v, p) => (v - down[p]) / (2 * step[p]));
+}
+
+/** A copy of `jet` with the array `from` (one of its terms) replaced by `to`. */
+function withTerm(jet: FieldJets, from: Float64Array, to: Float64Array): FieldJets {
+  const swap = (v: Float64Array) => (v === from ? to : v);
+  const d2 = jet.d2 === undefined ? undefined : new Map([...jet.d2].map(([key, v]) => [key, swap(v)]));
+  return {
+    ...jet,
+    value: swap(jet.value),
+    d: jet.d?.map(swap),
+    d2,
+    lap: jet.lap === undefined ? undefined : swap(jet.lap),
+  };
 }
 
 /** Each axis's half-width of the domain. */
@@ -211,10 +287,15 @@ export function givenMargin(needed: number): number {
 
 /** What a margin short of `needed` for a run to T means, and what to do. */
 export function inflowWarning(margin: number, needed: number, T: number): string {
-  return (
+  const said =
     `margin ${margin} may let the sampled box's faces into the domain before T = ${T}: the ` +
     `right-hand side transports u0 from up to ${needed} half-widths outside the domain by then ` +
-    '(its first-derivative terms, traced back from the faces), where nothing was fitted. ' +
-    `Pass margin: ${needed} (the default when evolve fits first, and the CLI's)`
-  );
+    '(its first-derivative terms traced back from the faces, or its waves), where nothing was fitted. ';
+  if (needed > MAX_MARGIN) {
+    return (
+      `${said}That is beyond the largest margin (${MAX_MARGIN}): evolve to an earlier T, or widen ` +
+      'the domain to hold what arrives by T'
+    );
+  }
+  return `${said}Pass margin: ${needed} (the default when evolve fits first, and the CLI's)`;
 }
