@@ -263,11 +263,17 @@ describe('resolveOptions: defaults', () => {
     const wave = waveProblem();
     const weights = (gradientWeight: unknown) =>
       resolveOptions({ problem: wave, linear: { gradientWeight } as PcgOptions }).linear.gradientWeight;
-    // The default: the wave's energy norm, H¹ on phi (phi_t = psi, psi_t = Δphi) with β the
-    // squared half-width of [-1, 1]³; 'paper' keeps the paper's L² projection; 0 asks for it.
-    expect(weights(undefined)).toEqual({ phi: 1, psi: 0 });
-    expect(resolveOptions({ problem: wave, preset: 'paper' }).linear.gradientWeight).toEqual({ phi: 0, psi: 0 });
-    expect(weights(0)).toEqual({ phi: 0, psi: 0 });
+    // The default: in 2D the wave's energy norm, H¹ on phi (phi_t = psi, psi_t = Δphi) with β the
+    // squared half-width of [-1, 1]²; in 3D (the catalogue's pulse) L², whose rows a CPU affords;
+    // 'paper' keeps the paper's L² projection; 0 asks for it.
+    const wave2d = waveProblem({ dim: 2 });
+    expect(resolveOptions({ problem: wave2d }).linear.gradientWeight).toEqual({ phi: 1, psi: 0 });
+    expect(weights(undefined)).toEqual({ phi: 0, psi: 0 });
+    expect(resolveOptions({ problem: wave2d, preset: 'paper' }).linear.gradientWeight).toEqual({ phi: 0, psi: 0 });
+    expect(resolveOptions({ problem: wave2d, linear: { gradientWeight: 0 } }).linear.gradientWeight).toEqual({
+      phi: 0,
+      psi: 0,
+    });
     expect(weights(0.5)).toEqual({ phi: 0.5, psi: 0.5 });
     expect(weights({ phi: 2 })).toEqual({ phi: 2, psi: 0 });
     expect(weights({ psi: 0.1, phi: 0 })).toEqual({ phi: 0, psi: 0.1 });

@@ -94,4 +94,17 @@ describe('the default gradientWeight', () => {
     const heat = system(({ u, v }) => ({ u: lap(u), v: lap(v) }));
     expect(resolveOptions({ problem: heat }).linear.gradientWeight).toEqual({ u: 0, v: 0 });
   });
+
+  it('grades up to 2D: a 3D wave keeps L² (its 7 rows per point), unless the weight is given', () => {
+    const wave1d = system(({ u, v }) => ({ u: v, v: lap(u) }), 1, { lower: -2, upper: 2 });
+    expect(energyNormWeights(wave1d.plan)).toEqual({ u: 4, v: 0 });
+    const wave3d = system(({ u, v }) => ({ u: v, v: lap(u) }), 3);
+    expect(energyNormFields(wave3d.plan)).toEqual(['u']);
+    expect(energyNormWeights(wave3d.plan)).toEqual({ u: 0, v: 0 });
+    expect(energyNormWeights(wave().plan)).toEqual({ phi: 0, psi: 0 });
+    expect(resolveOptions({ problem: wave3d, linear: { gradientWeight: { u: 1 } } }).linear.gradientWeight).toEqual({
+      u: 1,
+      v: 0,
+    });
+  });
 });

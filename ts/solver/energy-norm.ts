@@ -29,12 +29,21 @@ export function energyNormFields(plan: CompiledProblem): string[] {
 }
 
 /**
+ * The most dimensions the default grades in. A graded block's products run on 1 + 2·dim rows per
+ * point (a central difference per axis), and the default preset is sized for a CPU: up to 2D that
+ * is at most 5 rows, beyond it the rows, not the accuracy, decide a run (docs/suite.md, "Waves
+ * written as first-order systems").
+ */
+export const MAX_DEFAULT_GRADED_DIM = 2;
+
+/**
  * `linear.gradientWeight`'s default: β = (the domain's smallest half-width)² for the energy
- * norm's fields, 0 for the rest. β is a squared length, so the gradient term outweighs the value
- * term for every mode the domain holds, whatever the domain's units.
+ * norm's fields up to `MAX_DEFAULT_GRADED_DIM` dimensions, 0 for the rest. β is a squared length,
+ * so the gradient term outweighs the value term for every mode the domain holds, whatever the
+ * domain's units.
  */
 export function energyNormWeights(plan: CompiledProblem): Record<string, number> {
   const halfWidth = Math.min(...plan.upper.map((u, i) => (u - plan.lower[i]) / 2));
-  const graded = new Set(energyNormFields(plan));
+  const graded = new Set(plan.dim <= MAX_DEFAULT_GRADED_DIM ? energyNormFields(plan) : []);
   return Object.fromEntries(plan.fields.map((f) => [f, graded.has(f) ? halfWidth * halfWidth : 0]));
 }

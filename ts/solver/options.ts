@@ -180,8 +180,9 @@ export interface PcgOptions {
    * so such a block costs 1 + 2·dim times the rows. Default (the default preset): the energy norm
    * where the right-hand side is a second-order equation in time written as a system (u_t reads
    * v and no spatial derivative, v_t reads u's second derivatives: β = the domain's smallest
-   * half-width² on u, energy-norm.ts), 0 for every other field and problem; 'paper': 0, the
-   * paper's L² projection, which `gradientWeight: 0` also asks for.
+   * half-width² on u, energy-norm.ts) in one or two dimensions, 0 for every other field and
+   * problem (in 3D and up the rows cost more than a CPU-sized run affords: give the weight);
+   * 'paper': 0, the paper's L² projection, which `gradientWeight: 0` also asks for.
    */
   gradientWeight?: GradientWeight;
 }
