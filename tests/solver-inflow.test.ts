@@ -33,6 +33,18 @@ function advection(c: number[], { lower = -1, upper = 1, nu = 0, initial = wave 
   });
 }
 
+/** Two fields (u, v) on [-1, 1] with boundary 'none', u0 a Gaussian and v0 = 0. */
+function pair1d(rhs: (f: { u: Expr; v: Expr }) => { u: Expr; v: Expr }) {
+  return defineProblem({
+    dim: 1,
+    domain: { lower: -1, upper: 1 },
+    boundary: 'none',
+    fields: ['u', 'v'],
+    initial: ({ x }) => ({ u: gaussian(x), v: 0 }),
+    rhs,
+  });
+}
+
 /** u_t = −u_x of a positive Gaussian (σ = 0.25: broad on the sampled box, so linear by default). */
 const gaussianAdvection = advection([1], { initial: gaussian });
 
@@ -106,25 +118,11 @@ describe('inflowMargin: the characteristics of the rhs at u0, traced back from t
     });
     expect(inflowMargin(anisotropic, 0.6)).toBeCloseTo(0.6, 6);
     // Klein–Gordon with damping: the mass and damping terms change no speed; c = √0.25 through Δu.
-    const kleinGordon = defineProblem({
-      dim: 1,
-      domain: { lower: -1, upper: 1 },
-      boundary: 'none',
-      fields: ['u', 'v'],
-      initial: ({ x }) => ({ u: gaussian(x), v: 0 }),
-      rhs: ({ u, v }) => ({ u: v, v: lap(u).mul(0.25).sub(u.mul(4)).sub(v.mul(0.3)) }),
-    });
+    const kleinGordon = pair1d(({ u, v }) => ({ u: v, v: lap(u).mul(0.25).sub(u.mul(4)).sub(v.mul(0.3)) }));
     expect(inflowMargin(kleinGordon, 1)).toBeCloseTo(0.5, 6);
     expect(marginFor(resolveOptions(kleinGordon), 3)).toBe(1.5);
     // The same equations with u_t = −v and v_t = Δu: a·b < 0, an elliptic system, no wave.
-    const elliptic = defineProblem({
-      dim: 1,
-      domain: { lower: -1, upper: 1 },
-      boundary: 'none',
-      fields: ['u', 'v'],
-      initial: ({ x }) => ({ u: gaussian(x), v: 0 }),
-      rhs: ({ u, v }) => ({ u: v.neg(), v: lap(u) }),
-    });
+    const elliptic = pair1d(({ u, v }) => ({ u: v.neg(), v: lap(u) }));
     expect(inflowMargin(elliptic, 1)).toBe(0);
   });
 

@@ -1,5 +1,6 @@
 import type { CompiledProblem } from '../problem/plan';
 import { fieldReads } from '../problem/reads';
+import { smallestHalfWidth } from './session-config';
 
 /**
  * The second-order equations in time written as systems: pairs [u, v] (field indices) with
@@ -43,7 +44,7 @@ export const MAX_DEFAULT_GRADED_DIM = 2;
  * domain's units.
  */
 export function energyNormWeights(plan: CompiledProblem): Record<string, number> {
-  const halfWidth = Math.min(...plan.upper.map((u, i) => (u - plan.lower[i]) / 2));
+  const halfWidth = smallestHalfWidth(plan.lower, plan.upper);
   const graded = new Set(plan.dim <= MAX_DEFAULT_GRADED_DIM ? energyNormFields(plan) : []);
   return Object.fromEntries(plan.fields.map((f) => [f, graded.has(f) ? halfWidth * halfWidth : 0]));
 }

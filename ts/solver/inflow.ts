@@ -72,7 +72,7 @@ function waveReach(plan: CompiledProblem, T: number, x: Float64Array, half: read
   const n = x.length / D;
   const jets = initialJets(plan, x, n, half);
   const slope = (out: number, field: number, term: (jet: FieldJets) => Float64Array | undefined) =>
-    rhsSlope(plan, out, x, n, jets, field, term);
+    rhsSlope(plan, out, x, n, 0, jets, field, term);
   let reach = 0;
   for (const [u, v] of pairs) {
     const a = slope(u, v, (jet) => jet.value);
@@ -89,14 +89,15 @@ function waveReach(plan: CompiledProblem, T: number, x: Float64Array, half: read
 }
 
 /**
- * ∂f_out/∂(one jet term of `field`) at n points at t = 0, by central differences in that term
- * (`term` picks it from a field's jets; absent: 0).
+ * ∂f_out/∂(one jet term of `field`) at n points at time t, by central differences in that term
+ * (`term` picks it from a field's jets, whose arrays are distinct; absent: 0).
  */
 function rhsSlope(
   plan: CompiledProblem,
   out: number,
   x: Float64Array,
   n: number,
+  t: number,
   jets: FieldJets[],
   field: number,
   term: (jet: FieldJets) => Float64Array | undefined,
@@ -107,7 +108,7 @@ function rhsSlope(
   const at = (sign: number): Float64Array => {
     const shifted = Float64Array.from(base, (v, p) => v + sign * step[p]);
     const moved = jets.map((jet, k) => (k === field ? withTerm(jet, base, shifted) : jet));
-    return evaluateProgram(plan.rhs, { n, x, t: 0, jets: moved })[out];
+    return evaluateProgram(plan.rhs, { n, x, t, jets: moved })[out];
   };
   const up = at(1);
   const down = at(-1);
@@ -162,8 +163,8 @@ function facePoints(plan: CompiledProblem): Float64Array {
 }
 
 /**
- * c_i = −∂f_field/∂(∂_i u_field) at u0's jets on n points (n×D), by central differences in that
- * jet term; 0 where it is not finite (u0 undefined there), so a trace stops rather than runs off.
+ * c_i = −∂f_field/∂(∂_i u_field) at u0's jets on n points (n×D); 0 where it is not finite (u0
+ * undefined there), so a trace stops rather than runs off.
  */
 function speed(
   plan: CompiledProblem,
@@ -177,20 +178,8 @@ function speed(
   const jets = initialJets(plan, x, n, half);
   const c = new Float64Array(n * D);
   for (let i = 0; i < D; i++) {
-    const gradient = jets[field].d?.[i] ?? new Float64Array(n);
-    const step = gradient.map((g) => 1e-4 * (1 + Math.abs(g)));
-    const shifted = (sign: number) => {
-      const d = [...(jets[field].d ?? [])];
-      d[i] = gradient.map((g, p) => g + sign * step[p]);
-      const moved = jets.map((jet, k) => (k === field ? { ...jet, d } : jet));
-      return evaluateProgram(plan.rhs, { n, x, t, jets: moved })[field];
-    };
-    const up = shifted(1);
-    const down = shifted(-1);
-    for (let p = 0; p < n; p++) {
-      const v = -(up[p] - down[p]) / (2 * step[p]);
-      c[p * D + i] = Number.isFinite(v) ? v : 0;
-    }
+    const slope = rhsSlope(plan, field, x, n, t, jets, field, (jet) => jet.d?.[i]);
+    for (let p = 0; p < n; p++) c[p * D + i] = Number.isFinite(slope[p]) ? -slope[p] : 0;
   }
   return c;
 }

@@ -70,8 +70,12 @@ function gradientRows(
   upper: readonly number[],
 ): { gradientWeights?: readonly number[]; stencilStep?: number } {
   if (!weights.some((w) => w > 0)) return {};
-  const halfWidth = Math.min(...lower.map((l, i) => (upper[i] - l) / 2));
-  return { gradientWeights: [...weights], stencilStep: STENCIL_STEP * halfWidth };
+  return { gradientWeights: [...weights], stencilStep: STENCIL_STEP * smallestHalfWidth(lower, upper) };
+}
+
+/** The smallest half-width over the axes of the box [lower, upper]: the length gradient rows scale with. */
+export function smallestHalfWidth(lower: readonly number[], upper: readonly number[]): number {
+  return Math.min(...lower.map((l, i) => (upper[i] - l) / 2));
 }
 
 /** How the points are drawn: the sequence, and importance sampling or null. */
