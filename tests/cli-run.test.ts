@@ -167,6 +167,8 @@ describe('neural-ivp run (stand-in session)', () => {
           '7',
           '--gradient-weight',
           'phi=2',
+          '--gradient-directions',
+          'axes',
           '--fit-steps',
           '11',
           '--fit-batch',
@@ -180,7 +182,7 @@ describe('neural-ivp run (stand-in session)', () => {
     const m = await readJson<Metrics & { options: Record<string, unknown> }>(path.join(out, 'metrics.json'));
     expect(m.options).toMatchObject({
       integrator: { method: 'rk23', rtol: 0.001 },
-      linear: { method: 'pcg', rank: 7, gradientWeight: { phi: 2, psi: 0 } },
+      linear: { method: 'pcg', rank: 7, gradientWeight: { phi: 2, psi: 0 }, gradientDirections: 'axes' },
       fit: { steps: 11, batch: 99 },
       dtype: 'float32',
       device: 'cpu',
@@ -189,6 +191,8 @@ describe('neural-ivp run (stand-in session)', () => {
     expect(fake.sessions[0].config.network.dtype).toBe('float32');
     // φ's weight reaches the native config, with a stencil step of 1e-4 times the half-width (1).
     expect(fake.sessions[0].config.linear).toMatchObject({ gradientWeights: [2, 0], stencilStep: 1e-4 });
+    // Every axis, as asked (a 3D problem's default is one sampled direction per point).
+    expect(fake.sessions[0].config.linear).not.toHaveProperty('stencilDirections');
     expect(fake.sessions[0].lastFitConfig?.maxIterations).toBe(11);
   });
 

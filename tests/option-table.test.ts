@@ -37,6 +37,7 @@ const PER_PROBLEM = new Set([
   'network.output',
   'integrator.errorNorm',
   'linear.gradientWeight',
+  'linear.gradientDirections',
 ]);
 
 const entries = (): [string, OptionTable[string]][] =>

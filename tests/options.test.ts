@@ -52,6 +52,7 @@ const defaults: Omit<ResolvedOptions, 'problem'> = {
     mixedPrecision: false,
     reusePreconditioner: true,
     gradientWeight: { u: 0 },
+    gradientDirections: 'axes', // heat is 1D
   },
   integrator: { method: 'rk45', rtol: 1e-4, errorNorm: 'parameters', refine: 0 },
   fit: {
@@ -95,6 +96,7 @@ const paper: Omit<ResolvedOptions, 'problem'> = {
     mixedPrecision: false,
     reusePreconditioner: false,
     gradientWeight: { u: 0 },
+    gradientDirections: 'axes', // heat is 1D
   },
   integrator: { method: 'rk45', rtol: 1e-4, errorNorm: 'parameters', refine: 0 },
   fit: {
@@ -199,6 +201,7 @@ describe('resolveOptions: defaults', () => {
       mixedPrecision: false,
       reusePreconditioner: true,
       gradientWeight: { u: 0 },
+      gradientDirections: 'axes', // heat is 1D
     });
     expect(r.integrator).toEqual({ method: 'rk23', rtol: 1e-4, errorNorm: 'parameters', refine: 0 });
     expect(r.fit).toEqual({ ...defaults.fit, steps: 0, headTuning: false });
@@ -246,14 +249,21 @@ describe('resolveOptions: defaults', () => {
     expect(() => resolveOptions({ problem, samples: { heldOut: 2.5 } })).toThrow(/samples\.heldOut/);
   });
 
-  it('dense solves take only mu, its scale and the gradient weight', () => {
+  it('dense solves take only mu, its scale and the gradient norm', () => {
     const dense = (linear: object) => resolveOptions({ problem, linear: { method: 'dense', ...linear } }).linear;
-    expect(dense({})).toEqual({ method: 'dense', mu: 1e-6, muScale: 'solution', gradientWeight: { u: 0 } });
+    expect(dense({})).toEqual({
+      method: 'dense',
+      mu: 1e-6,
+      muScale: 'solution',
+      gradientWeight: { u: 0 },
+      gradientDirections: 'axes',
+    });
     expect(dense({ mu: 0, muScale: 'absolute' })).toEqual({
       method: 'dense',
       mu: 0,
       muScale: 'absolute',
       gradientWeight: { u: 0 },
+      gradientDirections: 'axes',
     });
     const e = errorOf({ problem, linear: { method: 'dense', rank: 10 } });
     expect(e.path).toBe('linear.rank');
@@ -344,7 +354,9 @@ describe('resolveOptions: defaults', () => {
       embedding: 'sampleSpacing',
       output: 'density',
     });
-    expect({ ...DEFAULT_OPTIONS.linear, gradientWeight: { u: 0 } }).toEqual(defaults.linear);
+    expect({ ...DEFAULT_OPTIONS.linear, gradientWeight: { u: 0 }, gradientDirections: 'axes' }).toEqual(
+      defaults.linear,
+    );
     expect(DEFAULT_OPTIONS.integrator).toEqual({ ...defaults.integrator, errorNorm: 'output' });
     expect(DEFAULT_OPTIONS.fit).toEqual(defaults.fit);
     expect(PAPER_OPTIONS.fit).toEqual(paper.fit);

@@ -7,6 +7,7 @@ import { fieldReads } from '../ts/problem/reads';
 import { wave } from '../ts/problems/wave';
 import { energyNormFields, energyNormWeights } from '../ts/solver/energy-norm';
 import { resolveOptions } from '../ts/solver/options';
+import { linearConfig } from '../ts/solver/session-config';
 
 const { lap, d, d2, sin } = ops;
 
@@ -106,5 +107,37 @@ describe('the default gradientWeight', () => {
       u: 1,
       v: 0,
     });
+  });
+});
+
+describe('the default gradientDirections', () => {
+  const waveIn = (dim: number) => system(({ u, v }) => ({ u: v, v: lap(u) }), dim);
+  const directions = (options: Record<string, unknown>) =>
+    resolveOptions({ problem: waveIn(3), ...options }).linear.gradientDirections;
+
+  it('differences every axis up to 2D and one sampled direction per point above; a given value is kept', () => {
+    expect(resolveOptions({ problem: waveIn(1) }).linear.gradientDirections).toBe('axes');
+    expect(resolveOptions({ problem: waveIn(2) }).linear.gradientDirections).toBe('axes');
+    expect(directions({})).toBe('sampled');
+    expect(directions({ linear: { method: 'dense' } })).toBe('sampled');
+    expect(directions({ linear: { gradientDirections: 'axes' } })).toBe('axes');
+    expect(
+      resolveOptions({ problem: waveIn(2), linear: { gradientDirections: 'sampled' } }).linear.gradientDirections,
+    ).toBe('sampled');
+    expect(directions({ preset: 'paper' })).toBe('axes');
+    expect(() => directions({ linear: { gradientDirections: 'diagonal' } })).toThrow(/linear\.gradientDirections/);
+  });
+
+  it('reaches native code with the gradient rows, and only when sampled', () => {
+    const problem = waveIn(3);
+    const config = (linear: Record<string, unknown>) =>
+      linearConfig(resolveOptions({ problem, linear }).linear, problem.plan) as unknown as Record<string, unknown>;
+    expect(config({ gradientWeight: { u: 1 } })).toMatchObject({
+      gradientWeights: [1, 0],
+      stencilDirections: 'sampled',
+    });
+    expect(config({ gradientWeight: { u: 1 }, gradientDirections: 'axes' })).not.toHaveProperty('stencilDirections');
+    expect(config({ gradientWeight: 0 })).not.toHaveProperty('stencilDirections');
+    expect(config({ gradientWeight: 0 })).not.toHaveProperty('gradientWeights');
   });
 });

@@ -328,6 +328,17 @@ describe('save format', () => {
     expect(() => decodeSolution(linear({ gradientWeights: Array(fields).fill(1), stencilStep: 0 }))).toThrow(
       /session\.linear\.stencilStep/,
     );
+    // One sampled direction per point is kept; absent, every axis (files written before it).
+    const sampled = decodeSolution(
+      linear({ gradientWeights: Array(fields).fill(0.5), stencilStep: 1e-4, stencilDirections: 'sampled' }),
+    );
+    expect(sampled.config.session.linear).toMatchObject({ stencilDirections: 'sampled' });
+    expect(graded.config.session.linear).not.toHaveProperty('stencilDirections');
+    expect(() =>
+      decodeSolution(
+        linear({ gradientWeights: Array(fields).fill(1), stencilStep: 1e-4, stencilDirections: 'diagonal' }),
+      ),
+    ).toThrow(/session\.linear\.stencilDirections/);
   });
 });
 

@@ -64,6 +64,7 @@ export type {
   ErrorNorm,
   FitMethod,
   FitOptions,
+  GradientDirections,
   GradientWeight,
   ImportanceOptions,
   IntegratorMethod,

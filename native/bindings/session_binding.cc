@@ -87,6 +87,12 @@ SessionConfig readSessionConfig(const Napi::Value& value) {
     if (c.linear.gradientWeights.size() != static_cast<size_t>(c.network.fields))
       throwRange(env, "linear.gradientWeights must have network.fields entries");
     c.linear.stencilStep = numberArg(linear.Get("stencilStep"), "linear.stencilStep");
+    // Absent in configs made before sampled directions existed: every axis.
+    if (present(linear.Get("stencilDirections")))
+      c.linear.stencilDirections =
+          stringProp(linear, "linear", "stencilDirections", "axes", {"axes", "sampled"}) == "sampled"
+              ? StencilDirections::Sampled
+              : StencilDirections::Axes;
   }
   c.linear.memoryBudgetBytes = countArg(o.Get("memoryBudget"), "memoryBudget", 0, kMaxHandle);
   c.seed = static_cast<uint64_t>(countArg(o.Get("seed"), "seed", 0, std::numeric_limits<int32_t>::max()));

@@ -184,10 +184,11 @@ void Dynamics::checkArguments(const at::Tensor& theta, const SampleSet& samples,
     throw std::invalid_argument("samples.points: expected shape [n, " + std::to_string(nc.dim) + "], n >= 1");
   if (warmStart.defined() && warmStart.numel() != p)
     throw std::invalid_argument("warmStart: expected " + std::to_string(p) + " values");
-  // Before any work, in particular before a J is built (the gradient rows add 2D·n rows).
+  // Before any work, in particular before a J is built (the gradient rows add 2K·n rows).
   if (config_.method == LinearSolverConfig::Method::Dense)
-    checkDenseBudget(X.size(0) * (stencilRhs_ ? 1 + 2 * nc.dim : 1), network_->fieldParameterCount(),
-                     nc.dtype, config_.memoryBudgetBytes);
+    checkDenseBudget(
+        X.size(0) * (stencilRhs_ ? 1 + 2 * directionCount(config_.stencilDirections, nc.dim) : 1),
+        network_->fieldParameterCount(), nc.dtype, config_.memoryBudgetBytes);
 }
 
 // f at the samples and, when f reads the network's jets, J's caches from the same forward sweep.
@@ -212,7 +213,8 @@ void Dynamics::linearize(Evaluation& ev, double t, const SampleSet& samples) con
   sweepSamples(ev, t, samples);
   if (stencilRhs_) {
     ev.gradient.emplace(GradientRows::linearize(*network_, ev.theta, ev.points, config_.stencilStep,
-                                                *stencilRhs_, stencilJets_, t, ev.rowScale));
+                                                config_.stencilDirections, *stencilRhs_, stencilJets_, t,
+                                                ev.rowScale));
     ev.result.seconds.jets += ev.clock.lap();
   }
 }

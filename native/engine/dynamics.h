@@ -23,6 +23,7 @@
 #include "common/launches.h"
 #include "common/option_defaults.h"
 #include "distributed/communicator.h"
+#include "engine/gradient_rows.h"
 #include "engine/jets.h"
 #include "engine/network.h"
 #include "engine/preconditioning.h"
@@ -64,6 +65,8 @@ struct LinearSolverConfig {
   // cancel to h); its preconditioner's row sample takes each point's value and gradient rows.
   std::vector<double> gradientWeights;
   double stencilStep = 1e-4;  // h of the central differences, in the input's units
+  // The differences along every axis, or along one sampled direction per point (gradient_rows.h).
+  StencilDirections stencilDirections = StencilDirections::Axes;
 };
 
 // A point set with the right-hand side's static (t- and field-independent) nodes evaluated.

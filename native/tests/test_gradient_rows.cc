@@ -99,8 +99,9 @@ std::vector<FieldTruth> autogradTruth(const Wave& w) {
   return out;
 }
 
+// With `directions` (n×D) the gradient rows are the one directional derivative ξ_i·∇ per point.
 at::Tensor truthThetaDot(const Wave& w, const std::vector<FieldTruth>& truth, const std::vector<double>& beta,
-                         const at::Tensor& weights) {
+                         const at::Tensor& weights, const at::Tensor& directions = at::Tensor()) {
   const double invN = 1.0 / kPoints;
   const int64_t pa = w.net->fieldParameterCount();
   std::vector<at::Tensor> blocks;
@@ -109,10 +110,17 @@ at::Tensor truthThetaDot(const Wave& w, const std::vector<FieldTruth>& truth, co
     const at::Tensor s = weights.sqrt().unsqueeze(1);
     const at::Tensor J = t.J * s, f = t.f * weights.sqrt();
     at::Tensor M = at::mm(J.t(), J), F = at::mv(J.t(), f);
-    for (int64_t k = 0; k < 2; ++k) {
-      const at::Tensor Jk = t.Jk[k] * s, fk = t.fk[k] * weights.sqrt();
+    if (directions.defined()) {
+      const at::Tensor xi = directions.t().unsqueeze(2);  // D×n×1
+      const at::Tensor Jk = (t.Jk * xi).sum(0) * s, fk = (t.fk * xi.squeeze(2)).sum(0) * weights.sqrt();
       M.add_(at::mm(Jk.t(), Jk), beta[a]);
       F.add_(at::mv(Jk.t(), fk), beta[a]);
+    } else {
+      for (int64_t k = 0; k < 2; ++k) {
+        const at::Tensor Jk = t.Jk[k] * s, fk = t.fk[k] * weights.sqrt();
+        M.add_(at::mm(Jk.t(), Jk), beta[a]);
+        F.add_(at::mv(Jk.t(), fk), beta[a]);
+      }
     }
     M.mul_(invN).add_(at::eye(pa, M.options()), kMu);
     blocks.push_back(at::linalg_solve(M, F.mul_(invN)));
@@ -153,7 +161,7 @@ DynamicsResult solve(const LinearSolverConfig& c, const at::Tensor& weights = at
 TEST(GradientRows, StencilDifferencesAreCentralDifferences) {
   const at::Tensor X = at::rand({5, 3}, seeded(2), at::TensorOptions().dtype(at::kDouble));
   const double h = 0.01;
-  const at::Tensor S = stencilPoints(X, h);
+  const at::Tensor S = stencilPoints(X, h, StencilDirections::Axes);
   ASSERT_EQ(S.size(0), 30);
   // A quadratic's central differences are exact: ∂_k of Σ_j (j + 1)·x_j² is 2(k + 1)x_k.
   const at::Tensor coef = at::arange(1, 4, X.options());
@@ -167,6 +175,25 @@ TEST(GradientRows, StencilDifferencesAreCentralDifferences) {
   EXPECT_NEAR(lhs, rhs, 1e-12 * std::abs(lhs));
 }
 
+// One direction per point: of length √D, the same for the same n (every stage of a step), and
+// E[ξξᵀ] = I, so that β(ξ·∇r)² estimates β‖∇r‖²; its difference is the directional derivative.
+TEST(GradientRows, SampledDirectionsEstimateTheGradientNorm) {
+  const int64_t D = 3;
+  const at::Tensor xi = sampledDirections(20000, D);
+  EXPECT_LT((xi.norm(2, {1}) - std::sqrt(3.0)).abs().max().item<double>(), 1e-12);
+  EXPECT_TRUE(at::equal(xi, sampledDirections(20000, D)));
+  const at::Tensor second = at::mm(xi.t(), xi).div_(20000);
+  EXPECT_LT((second - at::eye(D, at::kDouble)).abs().max().item<double>(), 0.05);
+  const at::Tensor X = at::rand({5, D}, seeded(2), at::TensorOptions().dtype(at::kDouble));
+  const double h = 0.01;
+  const at::Tensor S = stencilPoints(X, h, StencilDirections::Sampled);
+  ASSERT_EQ(S.size(0), 10);
+  const at::Tensor coef = at::arange(1, 4, X.options());
+  const at::Tensor q = (S.square() * coef).sum(1, true);
+  const at::Tensor directional = (X * coef * 2 * sampledDirections(5, D)).sum(1, true);
+  EXPECT_LT(relErr(stencilDifference(q, 1, h), directional), 1e-12);
+}
+
 // β on φ only: the wave's energy norm (H¹ for φ, L² for ψ).
 TEST(GradientRows, DenseSolvesTheGradientLeastSquares) {
   const std::vector<double> beta = {0.3, 0.0};
@@ -178,6 +205,22 @@ TEST(GradientRows, DenseSolvesTheGradientLeastSquares) {
   const at::Tensor l2 =
       truthThetaDot(sharedWave(), sharedTruth(), {0.0, 0.0}, at::ones({kPoints}, at::kDouble));
   EXPECT_GT(relErr(l2, truth), 1e-2);
+}
+
+// With one sampled direction per point, dense and PCG solve the least squares whose gradient rows
+// are the autograd rows' combination ξ_i·∇ at each point.
+TEST(GradientRows, SampledDirectionSolvesItsLeastSquares) {
+  const std::vector<double> beta = {0.3, 0.0};
+  const at::Tensor truth = truthThetaDot(sharedWave(), sharedTruth(), beta, at::ones({kPoints}, at::kDouble),
+                                         sampledDirections(kPoints, 2));
+  for (const auto method : {LinearSolverConfig::Method::Dense, LinearSolverConfig::Method::Pcg}) {
+    LinearSolverConfig c = config(method, beta);
+    c.stencilDirections = StencilDirections::Sampled;
+    EXPECT_LT(relErr(solve(c).thetaDot, truth), 1e-5);
+  }
+  // It is not the every-axis answer.
+  const at::Tensor axes = truthThetaDot(sharedWave(), sharedTruth(), beta, at::ones({kPoints}, at::kDouble));
+  EXPECT_GT(relErr(axes, truth), 1e-3);
 }
 
 TEST(GradientRows, PcgSolvesTheWeightedGradientLeastSquares) {
@@ -203,7 +246,7 @@ TEST(GradientRows, PcgSolvesTheWeightedGradientLeastSquares) {
 // The stencil evaluates the graded fields' right-hand side alone, with the jets it reads.
 TEST(GradientRows, StencilRhsKeepsTheGradedOutputsAndTheirJets) {
   const Wave& w = sharedWave();
-  const at::Tensor X = stencilPoints(w.points.narrow(0, 0, 7), 1e-3);
+  const at::Tensor X = stencilPoints(w.points.narrow(0, 0, 7), 1e-3, StencilDirections::Axes);
   Jets full = w.net->forward(w.theta, X, w.jets);
   const at::Tensor f = ProgramEvaluator(w.program, w.jets.pairs).evaluate(X, 0.0, &full, nullptr);
   // φ graded: φ_t = ψ reads values only.
@@ -229,8 +272,9 @@ TEST(GradientRows, SampledFactorEstimatesTheGradedBlock) {
   const FieldTruth& t = sharedTruth()[0];
   const double beta = 0.3;
   const Linearization lin(*w.net, w.theta, w.points);
-  const GradientRows rows = GradientRows::linearize(
-      *w.net, w.theta, w.points, 1e-4, ProgramEvaluator(w.program, w.jets.pairs), w.jets, 0.0, at::Tensor());
+  const GradientRows rows =
+      GradientRows::linearize(*w.net, w.theta, w.points, 1e-4, StencilDirections::Axes,
+                              ProgramEvaluator(w.program, w.jets.pairs), w.jets, 0.0, at::Tensor());
   const at::Tensor index = at::tensor({5, 17, 3, 200, 41}, at::kLong);
   const RowFactor A = rows.sampledFactor(lin, 0, beta, index);
   const int64_t m = index.size(0), pa = w.net->fieldParameterCount();
@@ -249,6 +293,27 @@ TEST(GradientRows, SampledFactorEstimatesTheGradedBlock) {
   EXPECT_LT(relErr(A.apply(at::eye(pa, at::kDouble)), dense.t()), 1e-12);
   // (The differences magnify the Gram's rounding by 1/h².)
   EXPECT_LT(relErr(A.gram, at::mm(dense.t(), dense)), 1e-8);
+}
+
+// With one sampled direction per point the row sample holds each point's value row and its one
+// directional row: AᵀA/rows is (JᵀJ + β J_ξᵀJ_ξ)/m.
+TEST(GradientRows, SampledFactorTakesOneDirectionalRowPerPoint) {
+  const Wave& w = sharedWave();
+  const FieldTruth& t = sharedTruth()[0];
+  const double beta = 0.3;
+  const Linearization lin(*w.net, w.theta, w.points);
+  const GradientRows rows =
+      GradientRows::linearize(*w.net, w.theta, w.points, 1e-4, StencilDirections::Sampled,
+                              ProgramEvaluator(w.program, w.jets.pairs), w.jets, 0.0, at::Tensor());
+  const at::Tensor index = at::tensor({5, 17, 3, 200, 41}, at::kLong);
+  const RowFactor A = rows.sampledFactor(lin, 0, beta, index);
+  const int64_t m = index.size(0);
+  ASSERT_EQ(A.rows, 2 * m);
+  const at::Tensor dense = A.applyT(at::eye(A.rows, at::kDouble));
+  const at::Tensor xi = sampledDirections(kPoints, 2).index_select(0, index).t().unsqueeze(2);  // D×m×1
+  const at::Tensor J = t.J.index_select(0, index), Jxi = (t.Jk.index_select(1, index) * xi).sum(0);
+  const at::Tensor truth = (at::mm(J.t(), J) + beta * at::mm(Jxi.t(), Jxi)).div_(m);
+  EXPECT_LT(relErr(at::mm(dense, dense.t()).div_(A.rows), truth), 1e-5);
 }
 
 // The graded block's sampled-rows preconditioner and the full Nyström sketch give one answer,

@@ -10,8 +10,8 @@ import type { NativeSession, StageSeconds } from '../solver/session';
 import { linearConfig } from '../solver/session-config';
 import { relativeError } from '../util/compare';
 
-const PAPER_LINEAR = { ...PAPER_OPTIONS.linear, gradientWeight: {} };
-const PAPER_DENSE = { ...PAPER_OPTIONS.dense, gradientWeight: {} };
+const PAPER_LINEAR = { ...PAPER_OPTIONS.linear, gradientWeight: {}, gradientDirections: 'axes' as const };
+const PAPER_DENSE = { ...PAPER_OPTIONS.dense, gradientWeight: {}, gradientDirections: 'axes' as const };
 
 export interface SolveRow {
   p: number;

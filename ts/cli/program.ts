@@ -83,6 +83,7 @@ export function createProgram(ctx: CliContext, onExit: (code: number) => void): 
       "project a field's step in ‖·‖² + β‖∇·‖² instead of L², repeatable (e.g. u=1 for a wave u_t = v, v_t = Δu: its energy norm); a bare β applies to every field (default: in 1D and 2D the energy norm where the problem is a second-order equation written as u_t = v, v_t = Δu, β = the smallest half-width² on u; elsewhere 0, L²; 0 gives the paper's L² everywhere)",
       gradientWeight,
     )
+    .addOption(tableFlag('linear.gradientDirections', 'name'))
     .addOption(tableFlag('fit.method', 'name'))
     .addOption(tableFlag('fit.tol', 'e', positiveNumber))
     .addOption(tableFlag('fit.maxSeconds', 's', positiveNumber))

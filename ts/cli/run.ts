@@ -51,6 +51,7 @@ export interface RunFlags {
   linear?: 'pcg' | 'dense';
   rank?: number;
   gradientWeight?: number | Record<string, number>;
+  gradientDirections?: 'axes' | 'sampled';
   fitMethod?: 'gauss-newton' | 'adam';
   fitTol?: number;
   fitSeconds?: number;

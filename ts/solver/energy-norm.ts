@@ -48,3 +48,14 @@ export function energyNormWeights(plan: CompiledProblem): Record<string, number>
   const graded = new Set(plan.dim <= MAX_DEFAULT_GRADED_DIM ? energyNormFields(plan) : []);
   return Object.fromEntries(plan.fields.map((f) => [f, graded.has(f) ? halfWidth * halfWidth : 0]));
 }
+
+/**
+ * The most dimensions whose gradient norm differences every axis by default: 1 + 2·dim rows per
+ * point up to 2D (at most 5), one sampled direction (3 rows) above.
+ */
+export const MAX_AXES_DIM = 2;
+
+/** `linear.gradientDirections`' default for a problem in `dim` dimensions. */
+export function defaultGradientDirections(dim: number): 'axes' | 'sampled' {
+  return dim <= MAX_AXES_DIM ? 'axes' : 'sampled';
+}

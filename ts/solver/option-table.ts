@@ -281,6 +281,13 @@ export const LINEAR = {
     read: nonNegative('a squared length'),
     flag: '--gradient-weight',
   },
+  gradientDirections: {
+    doc: "the gradient norm's differences: along every axis ('axes', 1 + 2D rows per point) or one random direction per point ('sampled', 3 rows; unbiased); 'dimension': axes up to 2D",
+    // Resolved per problem by options.ts; sent with the gradient rows (session-config.ts).
+    defaults: { default: 'dimension', paper: 'axes' } as Record<Preset, 'axes' | 'sampled' | 'dimension'>,
+    read: choice(['axes', 'sampled']),
+    flag: '--gradient-directions',
+  },
 } satisfies OptionTable;
 
 /** The options a dense solve takes. */
@@ -289,6 +296,7 @@ export const DENSE_KEYS = [
   'mu',
   'muScale',
   'gradientWeight',
+  'gradientDirections',
 ] as const satisfies readonly (keyof typeof LINEAR)[];
 
 export const INTEGRATOR = {

@@ -16,7 +16,7 @@ import { isProblem, type Problem } from '../problem/define';
 import { describe } from '../problem/expr';
 import { type CompiledProblem, derivativeOrder } from '../problem/plan';
 import { deepFreeze, expectNonNegative, expectObject, isPlainObject, rejectUnknownKeys } from '../problem/validate';
-import { energyNormWeights } from './energy-norm';
+import { defaultGradientDirections, energyNormWeights } from './energy-norm';
 import {
   decayFor,
   embeddingFor,
@@ -185,6 +185,13 @@ export interface PcgOptions {
    * 'paper': 0, the paper's L² projection, which `gradientWeight: 0` also asks for.
    */
   gradientWeight?: GradientWeight;
+  /**
+   * The central differences of the gradient norm: along every axis ('axes', 1 + 2·dim rows per
+   * point), or along one random direction per point ('sampled', 3 rows), ξ uniform on the sphere
+   * of radius √dim so that E[(ξ·∇r)²] = ‖∇r‖²: the same norm on average, for more sampling noise.
+   * Default: 'axes' in one and two dimensions, 'sampled' above; 'paper': 'axes'.
+   */
+  gradientDirections?: GradientDirections;
 }
 
 /** A dense Cholesky solve of (M + μI) θ̇ = F (small networks only). */
@@ -197,7 +204,12 @@ export interface DenseOptions {
   muScale?: MuScale;
   /** As for 'pcg' (the same per-problem default). */
   gradientWeight?: GradientWeight;
+  /** As for 'pcg'. */
+  gradientDirections?: GradientDirections;
 }
+
+/** `linear.gradientDirections`: the directions of the gradient norm's differences. */
+export type GradientDirections = 'axes' | 'sampled';
 
 /** `linear.gradientWeight`: one β for every field, or β by field name. */
 export type GradientWeight = number | Readonly<Record<string, number>>;
@@ -408,15 +420,17 @@ export type ResolvedNetwork = Resolved<typeof NETWORK>;
 
 type ResolvedLinearTable = Resolved<typeof LINEAR>;
 
-export interface ResolvedPcg extends Omit<ResolvedLinearTable, 'method' | 'gradientWeight'> {
+export interface ResolvedPcg extends Omit<ResolvedLinearTable, 'method' | 'gradientWeight' | 'gradientDirections'> {
   readonly method: 'pcg';
   /** β by field name, every field (all 0: the L² projection). */
   readonly gradientWeight: Readonly<Record<string, number>>;
+  readonly gradientDirections: GradientDirections;
 }
 
 export interface ResolvedDense extends Pick<ResolvedLinearTable, 'mu' | 'muScale'> {
   readonly method: 'dense';
   readonly gradientWeight: Readonly<Record<string, number>>;
+  readonly gradientDirections: GradientDirections;
 }
 
 export type ResolvedLinear = ResolvedPcg | ResolvedDense;
@@ -477,9 +491,9 @@ export type PresetDefaults = Defaults<typeof TOP> & {
    * `output: 'density'`: resolved per problem (see `NetworkOptions`).
    */
   readonly network: Defaults<typeof NETWORK>;
-  /** `gradientWeight` is per problem (energy-norm.ts; the L² projection under 'paper'). */
-  readonly linear: Omit<ResolvedPcg, 'gradientWeight'>;
-  readonly dense: Omit<ResolvedDense, 'gradientWeight'>;
+  /** `gradientWeight` and `gradientDirections` are per problem (energy-norm.ts; L² under 'paper'). */
+  readonly linear: Omit<ResolvedPcg, 'gradientWeight' | 'gradientDirections'>;
+  readonly dense: Omit<ResolvedDense, 'gradientWeight' | 'gradientDirections'>;
   readonly restarts: ResolvedRestarts;
   /** `fit.maxIterations` when `fit.method` is 'adam'. */
   readonly adamIterations: number;
@@ -487,7 +501,7 @@ export type PresetDefaults = Defaults<typeof TOP> & {
 
 /** One preset's defaults, from the tables. */
 function presetDefaults(preset: Preset): PresetDefaults {
-  const { gradientWeight: _perProblem, ...linear } = defaultsOf(LINEAR, preset);
+  const { gradientWeight: _perProblem, gradientDirections: _perDimension, ...linear } = defaultsOf(LINEAR, preset);
   return deepFreeze({
     network: defaultsOf(NETWORK, preset),
     samples: defaultsOf(SAMPLES, preset),
@@ -561,7 +575,7 @@ export function resolveOptions(input: NeuralIVPInput, env: Environment = process
   }
   const preset = raw.preset === undefined ? 'default' : choice<Preset>(['default', 'paper'])('preset', raw.preset);
   const D = PRESETS[preset];
-  const linear = readLinear(raw.linear, D, raw.problem.plan, LINEAR.gradientWeight.defaults[preset]);
+  const linear = readLinear(raw.linear, D, raw.problem.plan, preset);
   const dtype = readTop('dtype', raw.dtype, D);
   if (linear.method === 'pcg' && linear.mixedPrecision && dtype !== 'float64') {
     throw new SpecError(
@@ -679,41 +693,52 @@ function readNetwork(
   });
 }
 
-function readLinear(
-  v: unknown,
-  D: PresetDefaults,
-  plan: CompiledProblem,
-  weightDefault: number | 'energyNorm',
-): ResolvedLinear {
+function readLinear(v: unknown, D: PresetDefaults, plan: CompiledProblem, preset: Preset): ResolvedLinear {
   if (v !== undefined) expectObject('linear', v);
   const given = (v as Record<string, unknown> | undefined)?.method;
   const method = given === undefined ? 'pcg' : LINEAR.method.read('linear.method', given);
+  const weightDefault = LINEAR.gradientWeight.defaults[preset];
   const gradientWeight = (x: unknown) =>
     x === undefined && weightDefault === 'energyNorm'
       ? energyNormWeights(plan)
       : readGradientWeight(x ?? weightDefault, plan.fields);
+  const directionsDefault = LINEAR.gradientDirections.defaults[preset];
+  const gradientDirections = (x: unknown) =>
+    x !== undefined
+      ? LINEAR.gradientDirections.read('linear.gradientDirections', x)
+      : directionsDefault === 'dimension'
+        ? defaultGradientDirections(plan.dim)
+        : directionsDefault;
   if (method === 'dense') {
     const { mu, muScale } = LINEAR;
     const o = section('linear', v, DENSE_KEYS);
     return readSection(
       'linear',
-      { method: LINEAR.method, mu, muScale, gradientWeight: LINEAR.gradientWeight },
+      {
+        method: LINEAR.method,
+        mu,
+        muScale,
+        gradientWeight: LINEAR.gradientWeight,
+        gradientDirections: LINEAR.gradientDirections,
+      },
       o,
       {
         ...D.dense,
         gradientWeight: 0,
+        gradientDirections: 'axes',
       },
-      { method: () => method, gradientWeight },
+      { method: () => method, gradientWeight, gradientDirections },
     );
   }
   return readSection(
     'linear',
     LINEAR,
     section('linear', v, LINEAR),
-    { ...D.linear, gradientWeight: 0 },
+    { ...D.linear, gradientWeight: 0, gradientDirections: 'axes' },
     {
       method: () => method,
       gradientWeight,
+      gradientDirections,
     },
   );
 }

@@ -471,7 +471,7 @@ function readSession(v: unknown, plan: CompiledProblem): SessionConfig {
 function readGradientRows(
   linear: Record<string, unknown>,
   fields: number,
-): { gradientWeights?: number[]; stencilStep?: number } {
+): { gradientWeights?: number[]; stencilStep?: number; stencilDirections?: 'sampled' } {
   if (linear.gradientWeights === undefined) return {};
   const w = linear.gradientWeights;
   if (!Array.isArray(w) || w.length !== fields) {
@@ -479,9 +479,14 @@ function readGradientRows(
   }
   const stencilStep = finite(linear.stencilStep, 'session.linear.stencilStep');
   if (!(stencilStep > 0)) throw new SolutionFileError('session.linear.stencilStep: expected a positive number');
+  const directions = linear.stencilDirections;
+  if (directions !== undefined && directions !== 'sampled') {
+    throw new SolutionFileError('session.linear.stencilDirections: expected "sampled" or no entry (every axis)');
+  }
   return {
     gradientWeights: w.map((x, i) => nonNegative(x, `session.linear.gradientWeights[${i}]`)),
     stencilStep,
+    ...(directions === undefined ? {} : { stencilDirections: directions }),
   };
 }
 

@@ -51,7 +51,7 @@ export function linearConfig(
   problem: { readonly fields: readonly string[]; readonly lower: readonly number[]; readonly upper: readonly number[] },
 ): SessionLinearConfig {
   const weights = problem.fields.map((name) => linear.gradientWeight[name] ?? 0);
-  const graded = gradientRows(weights, problem.lower, problem.upper);
+  const graded = gradientRows(weights, linear.gradientDirections, problem.lower, problem.upper);
   const keys = linear.method === 'dense' ? DENSE_KEYS : undefined;
   return { ...nativeValues(LINEAR, linear, keys), ...graded } as SessionLinearConfig;
 }
@@ -66,11 +66,17 @@ const STENCIL_STEP = 1e-4;
  */
 function gradientRows(
   weights: readonly number[],
+  directions: 'axes' | 'sampled',
   lower: readonly number[],
   upper: readonly number[],
-): { gradientWeights?: readonly number[]; stencilStep?: number } {
+): { gradientWeights?: readonly number[]; stencilStep?: number; stencilDirections?: 'sampled' } {
   if (!weights.some((w) => w > 0)) return {};
-  return { gradientWeights: [...weights], stencilStep: STENCIL_STEP * smallestHalfWidth(lower, upper) };
+  return {
+    gradientWeights: [...weights],
+    stencilStep: STENCIL_STEP * smallestHalfWidth(lower, upper),
+    // Absent: every axis, as in files written before sampled directions existed.
+    ...(directions === 'sampled' ? { stencilDirections: directions } : {}),
+  };
 }
 
 /** The smallest half-width over the axes of the box [lower, upper]: the length gradient rows scale with. */

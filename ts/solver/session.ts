@@ -23,6 +23,8 @@ type NativeLinear = NativeValues<typeof LINEAR>;
 interface GradientRows {
   readonly gradientWeights?: readonly number[];
   readonly stencilStep?: number;
+  /** The gradient rows' differences along one sampled direction per point (absent: every axis). */
+  readonly stencilDirections?: 'sampled';
 }
 
 /** Preconditioned CG per field block. */
