@@ -265,18 +265,29 @@ TEST(GradientRows, StencilRhsKeepsTheGradedOutputsAndTheirJets) {
   EXPECT_EQ(fPsi.select(1, 0).abs().max().item<double>(), 0.0);
 }
 
+constexpr double kFactorBeta = 0.3;
+
+// The points of the row samples below.
+at::Tensor factorIndex() { return at::tensor({5, 17, 3, 200, 41}, at::kLong); }
+
+// φ's row sample at factorIndex(), with the stencil's directions.
+RowFactor phiRowSample(StencilDirections directions) {
+  const Wave& w = sharedWave();
+  const Linearization lin(*w.net, w.theta, w.points);
+  const GradientRows rows =
+      GradientRows::linearize(*w.net, w.theta, w.points, 1e-4, directions,
+                              ProgramEvaluator(w.program, w.jets.pairs), w.jets, 0.0, at::Tensor());
+  return rows.sampledFactor(lin, 0, kFactorBeta, factorIndex());
+}
+
 // The preconditioner's row sample of a graded block: AᵀA/rows is the sampled points' (JᵀJ +
 // β Σ_k J_kᵀJ_k)/m, built here from the autograd Jacobians, and its Gram matrix is A Aᵀ.
 TEST(GradientRows, SampledFactorEstimatesTheGradedBlock) {
   const Wave& w = sharedWave();
   const FieldTruth& t = sharedTruth()[0];
-  const double beta = 0.3;
-  const Linearization lin(*w.net, w.theta, w.points);
-  const GradientRows rows =
-      GradientRows::linearize(*w.net, w.theta, w.points, 1e-4, StencilDirections::Axes,
-                              ProgramEvaluator(w.program, w.jets.pairs), w.jets, 0.0, at::Tensor());
-  const at::Tensor index = at::tensor({5, 17, 3, 200, 41}, at::kLong);
-  const RowFactor A = rows.sampledFactor(lin, 0, beta, index);
+  const double beta = kFactorBeta;
+  const at::Tensor index = factorIndex();
+  const RowFactor A = phiRowSample(StencilDirections::Axes);
   const int64_t m = index.size(0), pa = w.net->fieldParameterCount();
   ASSERT_EQ(A.rows, 3 * m);
   const at::Tensor dense = A.applyT(at::eye(A.rows, at::kDouble));  // Aᵀ, p_a×rows
@@ -298,15 +309,10 @@ TEST(GradientRows, SampledFactorEstimatesTheGradedBlock) {
 // With one sampled direction per point the row sample holds each point's value row and its one
 // directional row: AᵀA/rows is (JᵀJ + β J_ξᵀJ_ξ)/m.
 TEST(GradientRows, SampledFactorTakesOneDirectionalRowPerPoint) {
-  const Wave& w = sharedWave();
   const FieldTruth& t = sharedTruth()[0];
-  const double beta = 0.3;
-  const Linearization lin(*w.net, w.theta, w.points);
-  const GradientRows rows =
-      GradientRows::linearize(*w.net, w.theta, w.points, 1e-4, StencilDirections::Sampled,
-                              ProgramEvaluator(w.program, w.jets.pairs), w.jets, 0.0, at::Tensor());
-  const at::Tensor index = at::tensor({5, 17, 3, 200, 41}, at::kLong);
-  const RowFactor A = rows.sampledFactor(lin, 0, beta, index);
+  const double beta = kFactorBeta;
+  const at::Tensor index = factorIndex();
+  const RowFactor A = phiRowSample(StencilDirections::Sampled);
   const int64_t m = index.size(0);
   ASSERT_EQ(A.rows, 2 * m);
   const at::Tensor dense = A.applyT(at::eye(A.rows, at::kDouble));
