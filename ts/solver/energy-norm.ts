@@ -30,10 +30,9 @@ export function energyNormFields(plan: CompiledProblem): string[] {
 }
 
 /**
- * The most dimensions the default grades in. A graded block's products run on 1 + 2·dim rows per
- * point (a central difference per axis), and the default preset is sized for a CPU: up to 2D that
- * is at most 5 rows, beyond it the rows, not the accuracy, decide a run (docs/suite.md, "Waves
- * written as first-order systems").
+ * The most dimensions the default grades in. The default preset is sized for a CPU: beyond 2D,
+ * even with one sampled direction per point, the graded block's CG work, not the accuracy,
+ * decides a run (docs/accuracy.md, "One sampled direction per point").
  */
 export const MAX_DEFAULT_GRADED_DIM = 2;
 

@@ -177,12 +177,13 @@ export interface PcgOptions {
    * u_t = v, v_t = Δu, `{ u: 1 }` on [−1, 1]^D is its energy norm (H¹ for u, L² for v;
    * docs/accuracy.md weighs its gain against its cost). β is a squared length: a number applies
    * to every field, an object to the fields it names (others: 0). ∂_k is a central difference,
-   * so such a block costs 1 + 2·dim times the rows. Default (the default preset): the energy norm
-   * where the right-hand side is a second-order equation in time written as a system (u_t reads
-   * v and no spatial derivative, v_t reads u's second derivatives: β = the domain's smallest
-   * half-width² on u, energy-norm.ts) in one or two dimensions, 0 for every other field and
-   * problem (in 3D and up the rows cost more than a CPU-sized run affords: give the weight);
-   * 'paper': 0, the paper's L² projection, which `gradientWeight: 0` also asks for.
+   * so such a block costs 1 + 2·dim times the rows (3 with `gradientDirections: 'sampled'`).
+   * Default (the default preset): the energy norm where the right-hand side is a second-order
+   * equation in time written as a system (u_t reads v and no spatial derivative, v_t reads u's
+   * second derivatives: β = the domain's smallest half-width² on u, energy-norm.ts) in one or two
+   * dimensions, 0 for every other field and problem (in 3D and up its solves cost several times
+   * L²'s, more than a CPU-sized run affords: give the weight); 'paper': 0, the paper's L²
+   * projection, which `gradientWeight: 0` also asks for.
    */
   gradientWeight?: GradientWeight;
   /**
