@@ -1,5 +1,6 @@
 import type { CompiledProblem } from '../problem/plan';
 import { fieldReads } from '../problem/reads';
+import type { GradientDirections } from './options';
 import { smallestHalfWidth } from './session-config';
 
 /**
@@ -49,12 +50,14 @@ export function energyNormWeights(plan: CompiledProblem): Record<string, number>
 }
 
 /**
- * The most dimensions whose gradient norm differences every axis by default: 1 + 2·dim rows per
- * point up to 2D (at most 5), one sampled direction (3 rows) above.
+ * The most dimensions whose gradient norm differences every axis by default. Up to 2D that is at
+ * most 5 rows per point against the sampled direction's 3, and the sampled rows' noise costs CG
+ * iterations that take back what they save; above, every axis costs 1 + 2·dim rows
+ * (docs/accuracy.md, "One sampled direction per point").
  */
 export const MAX_AXES_DIM = 2;
 
 /** `linear.gradientDirections`' default for a problem in `dim` dimensions. */
-export function defaultGradientDirections(dim: number): 'axes' | 'sampled' {
+export function defaultGradientDirections(dim: number): GradientDirections {
   return dim <= MAX_AXES_DIM ? 'axes' : 'sampled';
 }

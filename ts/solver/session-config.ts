@@ -4,7 +4,7 @@
 import type { DeviceName } from '../native-config';
 import { memoryBudgetFor } from './device-budget';
 import { DENSE_KEYS, FIT, IMPORTANCE, LINEAR, type NativeValues, NETWORK, nativeValues, TOP } from './option-table';
-import type { ResolvedLinear, ResolvedOptions, ResolvedSamples } from './options';
+import type { GradientDirections, ResolvedLinear, ResolvedOptions, ResolvedSamples } from './options';
 import type { FitConfig, SessionConfig, SessionLinearConfig, SessionSamplingConfig } from './session';
 
 export function sessionConfigFor(options: ResolvedOptions, device: DeviceName): SessionConfig {
@@ -66,7 +66,7 @@ const STENCIL_STEP = 1e-4;
  */
 function gradientRows(
   weights: readonly number[],
-  directions: 'axes' | 'sampled',
+  directions: GradientDirections,
   lower: readonly number[],
   upper: readonly number[],
 ): { gradientWeights?: readonly number[]; stencilStep?: number; stencilDirections?: 'sampled' } {
