@@ -53,6 +53,7 @@ describe('progress without a terminal', () => {
       residual: 0.01,
       heldOutResidual: 0.02,
       errorNorm: 0.42,
+      stiffness: 0.5,
       restarted: false,
       seconds: 3,
       cost: {} as never,

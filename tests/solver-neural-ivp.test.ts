@@ -493,6 +493,29 @@ describe('warnings: said through the process, or the warn hook', () => {
     expect(warnings).toEqual([]);
   });
 
+  it('steps held at the stability limit are said once (NIVP_STIFF) with the dynamics rate; a smooth run says nothing', async () => {
+    const stiffWarnings = async (rate: number) => {
+      const warnings: NeuralIVPWarning[] = [];
+      const progress: EvolveProgress[] = [];
+      await make({ fitError: 5e-6, rate }, (w) => warnings.push(w)).evolve(0.1, {
+        onProgress: (p) => progress.push(p),
+      });
+      return { said: warnings.filter((w) => w.code === 'NIVP_STIFF'), progress };
+    };
+    // θ̇ = −2000·θ: RK45 is held near h = 3.3/2000 whatever rtol.
+    const stiff = await stiffWarnings(2000);
+    expect(stiff.said).toHaveLength(1);
+    const rate = Number(/ρ ≈ ([0-9.e+-]+)/.exec(stiff.said[0].message)?.[1]);
+    expect(rate).toBe(2000);
+    expect(stiff.said[0].message).toMatch(/rk45's stability limit/);
+    const late = stiff.progress.slice(-20);
+    for (const p of late) expect(p.stiffness / p.h).toBeCloseTo(2000, 6);
+    expect(stiff.progress.length).toBeGreaterThan(50);
+    const smooth = await stiffWarnings(1);
+    expect(smooth.said).toEqual([]);
+    for (const p of smooth.progress) expect(p.stiffness).toBeLessThan(1);
+  });
+
   it('a held-out gap over the first steps is said once, when the third step is accepted', async () => {
     const warnings: { warning: NeuralIVPWarning; stepsSeen: number }[] = [];
     const steps: number[] = [];

@@ -79,10 +79,19 @@ function makeData(problem = problems.heat({ dim: 2 }), times = [0, 0.25, 0.5]): 
         cgIterations: 40,
         residual: 0.01,
         heldOutResidual: 0.02,
+        stiffness: 3.27,
         restarted: false,
         cost: { ...STAGE_SECONDS, stages: [STAGE_SECONDS], preconditionerRank: 120, preconditionerAge: 3 },
       },
-      { t: 0.1, h: 0.15, cgIterations: 80, residual: Number.NaN, heldOutResidual: Number.NaN, restarted: true },
+      {
+        t: 0.1,
+        h: 0.15,
+        cgIterations: 80,
+        residual: Number.NaN,
+        heldOutResidual: Number.NaN,
+        stiffness: Number.NaN,
+        restarted: true,
+      },
     ],
   };
 }
@@ -232,6 +241,7 @@ describe('save format', () => {
     expect(back.history[0]).toEqual(data.history[0]);
     expect(back.history[1].residual).toBeNaN();
     expect(back.history[1].heldOutResidual).toBeNaN();
+    expect(back.history[1].stiffness).toBeNaN();
     expect(back.config.plan).toEqual(data.config.plan);
     expect(back.config.session).toEqual(data.config.session);
     expect(back.config.options).toEqual(JSON.parse(JSON.stringify(data.config.options)));
@@ -274,11 +284,15 @@ describe('save format', () => {
     expect(() => decodeSolution(bad({ history: [{ ...doc.history[0], heldOutResidual: 'x' }] }))).toThrow(
       /history\[0\]\.heldOutResidual/,
     );
-    // Files written before the held-out check: no held-out residual, and 0 seconds spent on it.
-    const { heldOutResidual: _unmeasured, ...older } = doc.history[0];
+    expect(() => decodeSolution(bad({ history: [{ ...doc.history[0], stiffness: 'x' }] }))).toThrow(
+      /history\[0\]\.stiffness/,
+    );
+    // Files written before the held-out check and the stiffness estimate: neither, and 0 seconds spent on the check.
+    const { heldOutResidual: _unmeasured, stiffness: _unestimated, ...older } = doc.history[0];
     const { heldOut: _none, ...olderCost } = cost;
     const read = decodeSolution(bad({ history: [{ ...older, cost: { ...olderCost, stages: [olderCost] } }] }));
     expect('heldOutResidual' in read.history[0]).toBe(false);
+    expect('stiffness' in read.history[0]).toBe(false);
     expect(read.history[0].cost?.heldOut).toBe(0);
     expect(read.history[0].cost?.stages[0].heldOut).toBe(0);
     for (const patch of [{ format: 'other' }, { version: 0 }]) {

@@ -6,10 +6,11 @@
 // advDiffNarrow and rotFast are harder variants, zeroStart a u0 that is zero everywhere, and
 // ouNarrow4, ou6, ou8 and spread4 densities in 4D to 8D; burgers (a front whose plateau flows in),
 // rotGauss, heatModes, rect and nls (a soliton) came after, then four waves written as first-order
-// systems: string, kleinGordon, pulse and dampedWave.
+// systems: string, kleinGordon, pulse and dampedWave; then varCoef (a stiff variable-coefficient
+// diffusion), heat6, advSine, diffuse5 and packet (a free Schrödinger packet with a fine carrier).
 import { defineProblem, type Expr, ops, type Problem } from '../../ts/index';
 
-const { sin, cos, exp, lap, d, sum } = ops;
+const { sin, cos, exp, lap, d, sum, sqrt } = ops;
 const PI = Math.PI;
 
 /** One problem with its horizon and a one-line description. */
@@ -550,6 +551,154 @@ function dampedWave(): Case {
   };
 }
 
+// Extra 25. 2D diffusion with a variable coefficient, u_t = ∇·(a∇u) + f, a = 1 + x/2, written with
+//    d(a·d(u)) as a user would, Dirichlet on [0, 1]²: u = e^{−t} sin(πx) sin(πy), f its residual.
+//    The unit diffusivity makes it stiff: RK45's steps are held by stability (docs/accuracy.md).
+function varCoef(): Case {
+  const U = (x: readonly Expr[], t: Expr) =>
+    exp(t.neg())
+      .mul(sin(x[0].mul(PI)))
+      .mul(sin(x[1].mul(PI)));
+  const a = (x: readonly Expr[]) => x[0].mul(0.5).add(1);
+  return {
+    problem: defineProblem({
+      name: 'varcoef-2d',
+      dim: 2,
+      domain: { lower: 0, upper: 1 },
+      boundary: 'dirichlet',
+      fields: ['u'],
+      initial: ({ x }) => ({ u: U(x, ops.constant(0)) }),
+      rhs: ({ u, x, t }) => {
+        // f = u_t − ∇·(a∇u) at the exact u = −u + 2π²a·u − ½u_x.
+        const exact = U(x, t);
+        const f = exact
+          .neg()
+          .add(
+            a(x)
+              .mul(exact)
+              .mul(2 * PI * PI),
+          )
+          .sub(d(exact, 0).mul(0.5));
+        return {
+          u: d(a(x).mul(d(u, 0)), 0)
+            .add(d(a(x).mul(d(u, 1)), 1))
+            .add(f),
+        };
+      },
+      exact: ({ x, t }) => ({ u: U(x, t) }),
+    }),
+    T: 1,
+    summary: 'u_t=∇·((1+x/2)∇u)+f, u=e^{-t}sin(πx)sin(πy), [0,1]², dirichlet',
+  };
+}
+
+// Extra 26. 6D heat, Π cos(πx_i/2) on [−1, 1]⁶, Dirichlet, κ = 0.1.
+function heat6(): Case {
+  const [D, k] = [6, 0.1];
+  const rate = (k * D * PI * PI) / 4;
+  const product = (x: readonly Expr[]) => x.map((xi) => cos(xi.mul(PI / 2))).reduce((p, c) => p.mul(c));
+  return {
+    problem: defineProblem({
+      name: 'heat-6d',
+      dim: D,
+      domain: { lower: -1, upper: 1 },
+      boundary: 'dirichlet',
+      fields: ['u'],
+      initial: ({ x }) => ({ u: product(x) }),
+      rhs: ({ u }) => ({ u: lap(u).mul(k) }),
+      exact: ({ x, t }) => ({ u: product(x).mul(exp(t.mul(-rate))) }),
+    }),
+    T: 0.5,
+    summary: 'u_t=0.1Δu, Πcos(πx_i/2), [-1,1]^6, dirichlet',
+  };
+}
+
+// Extra 27. 1D advection of a sine, u_t = −u_x on [0, 1], boundary 'none': u = sin 2π(x − t).
+function advSine(): Case {
+  const w = 2 * PI;
+  return {
+    problem: defineProblem({
+      name: 'adv-sine-1d',
+      dim: 1,
+      domain: { lower: 0, upper: 1 },
+      boundary: 'none',
+      fields: ['u'],
+      initial: ({ x }) => ({ u: sin(x[0].mul(w)) }),
+      rhs: ({ u }) => ({ u: d(u, 0).neg() }),
+      exact: ({ x, t }) => ({ u: sin(x[0].sub(t).mul(w)) }),
+    }),
+    T: 0.5,
+    summary: 'u_t=-u_x, sin 2π(x-t), [0,1], none; moves half a box',
+  };
+}
+
+// Extra 28. A broad 5D Gaussian spreading by diffusion (σ0 = 0.4, ν = 0.05) on [−1.5, 1.5]⁵, 'none'.
+function diffuse5(): Case {
+  const [D, s, nu] = [5, 0.4, 0.05];
+  const gauss = (x: readonly Expr[], t: Expr) => {
+    const S = t.mul(2 * nu).add(s * s);
+    return exp(
+      sum(x.map((xi) => xi.pow(2)))
+        .neg()
+        .div(S.mul(2)),
+    ).mul(S.pow(-D / 2).mul(s ** D));
+  };
+  return {
+    problem: defineProblem({
+      name: 'diffuse-5d',
+      dim: D,
+      domain: { lower: -1.5, upper: 1.5 },
+      boundary: 'none',
+      fields: ['u'],
+      initial: ({ x }) => ({ u: gauss(x, ops.constant(0)) }),
+      rhs: ({ u }) => ({ u: lap(u).mul(nu) }),
+      exact: ({ x, t }) => ({ u: gauss(x, t) }),
+    }),
+    T: 0.5,
+    summary: 'u_t=0.05Δu, 5D Gaussian σ0=0.4, [-1.5,1.5]^5, none',
+  };
+}
+
+// Extra 29. A free Schrödinger packet, iψ_t = −½ψ_xx as ψ = a + ib on [−6, 6], 'none': a Gaussian
+//    (s = 0.7) with carrier e^{3ix} from x0 = −2, moving at 3 and spreading (width 1.6s at T = 1).
+//    ψ = (1 + iτ)^{−1/2} exp(−(x − x0 − kt)²/(2s²(1 + iτ)) + i(kx − k²t/2)), τ = t/s².
+function packet(): Case {
+  const [s, k, x0] = [0.7, 3, -2];
+  const psi = (x: Expr, t: Expr) => {
+    const tau = t.mul(1 / (s * s));
+    const q = tau.mul(tau).add(1);
+    const y = x.sub(x0).sub(t.mul(k));
+    const g = y.mul(y).mul(1 / (2 * s * s));
+    const phase = g
+      .mul(tau)
+      .div(q)
+      .add(x.mul(k))
+      .sub(t.mul((k * k) / 2));
+    const amplitude = q.pow(-0.25).mul(exp(g.neg().div(q)));
+    // (1 + iτ)^{−1/2} = |·|·(cos φ/2 − i sin φ/2), φ = atan τ ∈ [0, π/2): half-angles from cos φ = q^{−1/2}.
+    const cosPhi = q.pow(-0.5);
+    const [ch, sh] = [sqrt(cosPhi.add(1).mul(0.5)), sqrt(cosPhi.neg().add(1).mul(0.5))];
+    return {
+      a: amplitude.mul(ch.mul(cos(phase)).add(sh.mul(sin(phase)))),
+      b: amplitude.mul(ch.mul(sin(phase)).sub(sh.mul(cos(phase)))),
+    };
+  };
+  return {
+    problem: defineProblem({
+      name: 'packet-1d',
+      dim: 1,
+      domain: { lower: -6, upper: 6 },
+      boundary: 'none',
+      fields: ['a', 'b'],
+      initial: ({ x }) => psi(x[0], ops.constant(0)),
+      rhs: ({ a, b }) => ({ a: lap(b).mul(-0.5), b: lap(a).mul(0.5) }),
+      exact: ({ x, t }) => psi(x[0], t),
+    }),
+    T: 1,
+    summary: 'iψ_t=-½ψ_xx, Gaussian packet s=0.7, carrier e^{3ix}, [-6,6], none; moves 3',
+  };
+}
+
 /** The cases by name; each call builds a fresh problem. */
 export const cases: Record<string, () => Case> = {
   advDiff: () => advDiff(),
@@ -580,6 +729,11 @@ export const cases: Record<string, () => Case> = {
   kleinGordon,
   pulse,
   dampedWave,
+  varCoef,
+  heat6,
+  advSine,
+  diffuse5,
+  packet,
 };
 
 /** The six main cases, in order. */

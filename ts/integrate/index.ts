@@ -7,6 +7,7 @@ export { integrate } from './integrate';
 export type { IntegrationProgress, IntegrationStats, StepFailureReason, StepRecord } from './progress';
 export type { RkStepOptions, RkStepResult } from './rk';
 export { rkStep, stageTerms } from './rk';
+export { STIFF_STEPS, StiffnessWatch } from './stiffness';
 export type { ButcherTableau, TableauName } from './tableaus';
 export { checkTableau, rk23, rk45, tableaus } from './tableaus';
 export type { Awaitable, OdeSystem, StageOutput, StepEnd, Terms, VectorOps } from './vector';

@@ -270,7 +270,13 @@ class Integration<V> {
     }
     this.release(result.err);
     const decision = this.controller.decide(h, result.errNorm);
-    const record: StepRecord = { t: this.t, h, errNorm: result.errNorm, accepted: decision.accept };
+    const record: StepRecord = {
+      t: this.t,
+      h,
+      errNorm: result.errNorm,
+      accepted: decision.accept,
+      ...(result.stiffness === undefined ? {} : { stiffness: result.stiffness }),
+    };
     this.steps.push(record);
     if (decision.accept) {
       const refined = await this.afterAccepted(result, h);

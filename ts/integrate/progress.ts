@@ -13,6 +13,12 @@ export interface StepRecord {
   readonly errNorm: number;
   /** Whether the step was accepted. */
   readonly accepted: boolean;
+  /**
+   * h·ρ, ρ the step's estimate of the largest rate of f's Jacobian (`RkStepResult.stiffness`):
+   * near the tableau's `stabilityLimit` the step size is held by stability. Absent when the
+   * tableau gives no estimate or the step failed.
+   */
+  readonly stiffness?: number;
   /** Present when the step failed rather than being rejected by the error test. */
   readonly failure?: StepFailureReason;
 }

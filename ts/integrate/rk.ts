@@ -32,6 +32,12 @@ export interface RkStepResult<V> {
    * valid only while the caller defers releasing them (as the driver does until the attempt ends).
    */
   stages: readonly V[];
+  /**
+   * h·ρ, ρ the tableau's estimate of the largest rate of f's Jacobian along the step
+   * (`ButcherTableau.stiffnessStages`); undefined for a tableau without one, NaN where the two
+   * stage inputs coincide.
+   */
+  stiffness?: number;
 }
 
 /**
@@ -95,8 +101,10 @@ class RkAttempt<V> {
     try {
       await this.stages();
       const errNorm = await this.finish();
+      const stiffness = await this.stiffness();
       for (let i = 1; i < s - 1; i++) this.release(ks[i]);
-      return { y1: this.y1 as V, err: this.err, errNorm, k1: ks[0], kLast: ks[s - 1], stages: ks.slice() };
+      const result = { y1: this.y1 as V, err: this.err, errNorm, k1: ks[0], kLast: ks[s - 1], stages: ks.slice() };
+      return stiffness === undefined ? result : { ...result, stiffness };
     } catch (e) {
       throw this.failed(e);
     }
@@ -164,6 +172,35 @@ class RkAttempt<V> {
     }
     if (!Number.isFinite(errNorm)) throw new StepFailure('nonfinite', s);
     return errNorm;
+  }
+
+  /**
+   * h·‖k_j − k_i‖/‖Y_j − Y_i‖ for the tableau's stiffness stages, whose inputs differ by
+   * Y_j − Y_i = h·Σ_m (a_jm − a_im)·k_m.
+   */
+  private async stiffness(): Promise<number | undefined> {
+    const { tableau, ops, h, ks } = this;
+    if (tableau.stiffnessStages === undefined) return undefined;
+    const [i, j] = tableau.stiffnessStages;
+    const inputs = nonZeroTerms(
+      tableau.a[j].map((a, m) => a - (tableau.a[i][m] ?? 0)),
+      h,
+      ks,
+    );
+    if (inputs.length === 0) return Number.NaN;
+    const norm = async (terms: [number, V][]): Promise<number> => {
+      const v = await ops.combine(null, terms);
+      try {
+        return await ops.norm(v);
+      } finally {
+        this.release(v);
+      }
+    };
+    const rates = await norm([
+      [1, ks[j]],
+      [-1, ks[i]],
+    ]);
+    return (h * rates) / (await norm(inputs));
   }
 
   /** Releases what the step computed; a finite k1 rides along on a `StepFailure`. */

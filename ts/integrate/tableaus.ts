@@ -25,6 +25,16 @@ export interface ButcherTableau {
    * is the next step's first stage. Requires c[s−1] = 1, a[s−1] = b[0..s−2] and b[s−1] = 0.
    */
   readonly fsal: boolean;
+  /**
+   * Two stages i < j evaluated at the same time (c[i] = c[j]), for the stiffness estimate: their
+   * derivatives' difference over their inputs' difference, ‖k_j − k_i‖/‖Y_j − Y_i‖, is a lower
+   * estimate of the largest rate ρ of f's Jacobian along the step (Hairer & Wanner's test for
+   * Dormand–Prince), and h·ρ near the stability limit says the step is held by stability, not
+   * accuracy. Absent: no estimate.
+   */
+  readonly stiffnessStages?: readonly [number, number];
+  /** Where the method's stability region meets the negative real axis: h·ρ beyond it is unstable. */
+  readonly stabilityLimit?: number;
 }
 
 function freezeTableau(t: ButcherTableau): ButcherTableau {
@@ -47,6 +57,7 @@ export const rk23: ButcherTableau = freezeTableau({
   order: 3,
   errorOrder: 2,
   fsal: true,
+  stabilityLimit: 2.5,
 });
 
 /** Dormand–Prince 5(4): 5th-order solution, embedded 4th order, FSAL (7 stages, 6 new per step). */
@@ -68,6 +79,8 @@ export const rk45: ButcherTableau = freezeTableau({
   order: 5,
   errorOrder: 4,
   fsal: true,
+  stiffnessStages: [5, 6],
+  stabilityLimit: 3.3,
 });
 
 export type TableauName = 'rk23' | 'rk45';
@@ -97,6 +110,12 @@ export function checkTableau(t: ButcherTableau, tol = 1e-14): void {
   if (Math.abs(se) > tol) throw new RangeError(`${t.name}: bError sums to ${se}, not 0`);
   if (!(t.order >= 1) || !(t.errorOrder >= 1) || t.errorOrder >= t.order) {
     throw new RangeError(`${t.name}: need 1 ≤ errorOrder < order`);
+  }
+  if (t.stiffnessStages !== undefined) {
+    const [i, j] = t.stiffnessStages;
+    if (!(Number.isInteger(i) && Number.isInteger(j) && 0 <= i && i < j && j < s && t.c[i] === t.c[j])) {
+      throw new RangeError(`${t.name}: stiffnessStages needs two stages i < j with c[i] = c[j]`);
+    }
   }
   if (t.fsal) {
     if (t.c[s - 1] !== 1 || t.b[s - 1] !== 0 || t.a[s - 1].some((x, j) => x !== t.b[j])) {

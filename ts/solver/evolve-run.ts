@@ -85,6 +85,8 @@ export interface EvolveProgress {
   heldOutResidual: number;
   /** The accepted step's local error estimate over the tolerance (≤ 1; see `integrator.errorNorm`). */
   errorNorm: number;
+  /** h·ρ, the step size times the dynamics' fastest rate (see `StepHistoryRecord.stiffness`); NaN without an estimate. */
+  stiffness: number;
   /** True when a restart (refit) replaced θ before this step. */
   restarted: boolean;
   /** Wall seconds since `evolve` began. */
@@ -417,6 +419,7 @@ export class EvolveRun {
       cgIterations: this.attemptCg,
       residual: this.attemptResidual,
       ...(Number.isNaN(this.attemptHeldOut) ? {} : { heldOutResidual: this.attemptHeldOut }),
+      ...(record.stiffness === undefined ? {} : { stiffness: record.stiffness }),
       restarted: this.restartPending,
       cost,
       ...(this.refinement === undefined ? {} : { refined: this.refinement }),
@@ -436,6 +439,7 @@ export class EvolveRun {
       residual: this.attemptResidual,
       heldOutResidual: this.attemptHeldOut,
       errorNorm: record.errNorm,
+      stiffness: record.stiffness ?? Number.NaN,
       restarted: entry.restarted,
       seconds: wallClock() - this.input.started,
       cost,

@@ -33,6 +33,7 @@ import type { SolutionConfig, StoredOptions } from './save-format';
 import type { FitProgress, Handle, NativeSession, SessionConfig } from './session';
 import { fitConfigFor, sampledBox, sessionConfigFor } from './session-config';
 import type { SessionFactory, Solution } from './solution';
+import { stiffnessWatcher } from './stiffness-warning';
 
 export { EvolveError, type EvolveProgress } from './evolve-run';
 
@@ -91,11 +92,12 @@ export interface NeuralIVPHooks {
  * Something a run did that a caller should know, though it did not fail: a fit that stopped above
  * its tolerance ('NIVP_FIT_TOLERANCE'), steps whose θ̇ matched the right-hand side on their
  * samples but not on held-out points ('NIVP_HELD_OUT_GAP', after `HELD_OUT_WARNING_STEPS` steps),
- * or a boundary-'none' run whose `margin` does not cover what flows into the domain by T
- * ('NIVP_MARGIN', said by `evolve` before it starts).
+ * a boundary-'none' run whose `margin` does not cover what flows into the domain by T
+ * ('NIVP_MARGIN', said by `evolve` before it starts), or steps held at the integrator's stability
+ * limit rather than by rtol ('NIVP_STIFF', after `STIFF_STEPS` such steps: a stiff problem).
  */
 export interface NeuralIVPWarning {
-  readonly code: 'NIVP_FIT_TOLERANCE' | 'NIVP_HELD_OUT_GAP' | 'NIVP_MARGIN';
+  readonly code: 'NIVP_FIT_TOLERANCE' | 'NIVP_HELD_OUT_GAP' | 'NIVP_MARGIN' | 'NIVP_STIFF';
   readonly message: string;
 }
 
@@ -329,7 +331,7 @@ export class NeuralIVP {
       T,
       saveAt,
       signal,
-      onProgress: this.watchHeldOut(onProgress),
+      onProgress: this.watchSteps(onProgress),
       maxSeconds,
       started,
       solutionConfig: this.solutionConfig(),
@@ -359,15 +361,21 @@ export class NeuralIVP {
     }
   }
 
-  /** `onProgress`, and the held-out gap of the first steps said once through `warn`. */
-  private watchHeldOut(onProgress: ((p: EvolveProgress) => void) | undefined): (p: EvolveProgress) => void {
+  /**
+   * `onProgress`, and what the steps show said once each through `warn`: the held-out gap of the
+   * first steps, and steps held at the integrator's stability limit.
+   */
+  private watchSteps(onProgress: ((p: EvolveProgress) => void) | undefined): (p: EvolveProgress) => void {
     const early: EvolveProgress[] = [];
+    const stiff = stiffnessWatcher(this.options.integrator.method);
     return (p) => {
       if (early.length < HELD_OUT_WARNING_STEPS) {
         early.push(p);
         const warning = early.length === HELD_OUT_WARNING_STEPS ? heldOutWarning(early) : undefined;
         if (warning !== undefined) this.warn({ code: 'NIVP_HELD_OUT_GAP', message: warning });
       }
+      const stiffWarning = stiff(p);
+      if (stiffWarning !== undefined) this.warn({ code: 'NIVP_STIFF', message: stiffWarning });
       onProgress?.(p);
     };
   }

@@ -24,7 +24,7 @@
  *              restartLog?: [{ t, reason, refitError, kept }, …],  // absent when none happened
  *              solveSeconds?,              // seconds by part; absent in older files
  *              fit?: { relativeError, seconds, iterations, method, stopped, tol, message, … } },
- *   "history": [{ t, h, cgIterations, residual, heldOutResidual?, restarted, cost?, refined? }, …]   // NaN residual
+ *   "history": [{ t, h, cgIterations, residual, heldOutResidual?, stiffness?, restarted, cost?, refined? }, …]   // NaN residual
  *                                      // is written null; cost (seconds by part, per stage) absent in
  *                                      // older files; refined only with integrator.refine
  * }
@@ -146,6 +146,12 @@ export interface StepHistoryRecord {
    * them. Absent when not measured (and in files written before it existed).
    */
   readonly heldOutResidual?: number;
+  /**
+   * h·ρ, ρ the fastest rate of θ's dynamics along the step, estimated from the last two stages of
+   * Dormand–Prince (absent for rk23 and in files written before it existed). Near 3.3, RK45's
+   * stability limit, the step size is held by stability, not by rtol: a stiff problem.
+   */
+  readonly stiffness?: number;
   /** True when a restart (refit) replaced θ before this step. */
   readonly restarted: boolean;
   /** Where the step's time went; absent in files written before it existed. */
@@ -316,6 +322,9 @@ export function decodeSolution(text: string): SolutionData {
             heldOutResidual:
               r.heldOutResidual === null ? Number.NaN : finite(r.heldOutResidual, `history[${i}].heldOutResidual`),
           }),
+      ...(r.stiffness === undefined
+        ? {}
+        : { stiffness: r.stiffness === null ? Number.NaN : finite(r.stiffness, `history[${i}].stiffness`) }),
       restarted: r.restarted === true,
       ...(r.cost === undefined ? {} : { cost: stepCost(r.cost, `history[${i}].cost`) }),
       ...(r.refined === undefined ? {} : { refined: stepRefinement(r.refined, `history[${i}].refined`) }),
