@@ -50,7 +50,7 @@ describe('neural-ivp --help', () => {
     const r = await cli(['run', '--help']);
     expect(r.code).toBe(0);
     for (const flag of RUN_FLAGS) expect(r.stdout).toMatch(new RegExp(`(^|[\\s,])${flag}\\b`, 'm'));
-    for (const choice of ['rk23', 'rk45', 'pcg', 'dense', 'float64', 'float32', 'auto', 'cpu', 'cuda']) {
+    for (const choice of ['rk23', 'rk45', 'rkc', 'pcg', 'dense', 'float64', 'float32', 'auto', 'cpu', 'cuda']) {
       expect(r.stdout).toContain(`"${choice}"`);
     }
     for (const name of ['heat', 'advection', 'wave', 'vlasov', 'fokkerPlanck', 'waveMaps', 'wavePacket']) {

@@ -106,7 +106,7 @@ describe('the native RK path', { timeout: 300_000 }, () => {
     expect(fast.storedVectors?.()).toBe(before); // every stage released
   });
 
-  it('one RK45 step attempt makes 9 addon calls, all but the release on the worker pool', async () => {
+  it('one accepted RK45 step attempt makes 13 addon calls (4 of them the stiffness estimate), all but the release on the worker pool', async () => {
     const sessions: ReturnType<typeof counted>[] = [];
     const ivp = new NeuralIVP(
       { ...small, linear: { method: 'pcg', rank: 20 } },
@@ -144,7 +144,7 @@ describe('the native RK path', { timeout: 300_000 }, () => {
     expect(perAttempt.length).toBeGreaterThan(0);
     console.log(`addon calls per RK45 attempt: ${JSON.stringify(perAttempt[0])}`);
     for (const count of perAttempt) {
-      expect(count).toEqual({ total: 9, sync: 1, stage: 7, finishStep: 1, releaseMany: 1 });
+      expect(count).toEqual({ total: 13, sync: 1, stage: 7, finishStep: 1, combine: 2, norm: 2, releaseMany: 1 });
     }
     expect(sessions).toHaveLength(1);
     // Each accepted step's cost: seven stages, the samples drawn by the first, every part ≥ 0 and

@@ -258,6 +258,22 @@ describe('NeuralIVP (fake session)', () => {
     expect(sol.stats.dynamicsEvaluations).toBe(7 * (sol.stats.steps + sol.stats.rejectedSteps));
   });
 
+  it("integrator.method 'rkc': one sample draw per attempt for f, ρ and the stages; θ̇ = −50θ followed", async () => {
+    const { ivp, sessions } = setup({ integrator: { method: 'rkc', rtol: 1e-4 } }, { rate: 50 });
+    const sol = await ivp.evolve(0.04, { saveAt: [0, 0.02, 0.04] });
+    const s = sessions[0];
+    const theta0 = sol.theta(0);
+    // A second-order method's global error: within 10·rtol of ‖θ0‖ (the error scale).
+    for (const t of [0.02, 0.04]) {
+      const exact = theta0.map((x) => x * Math.exp(-50 * t));
+      expect(relativeError(sol.theta(t), exact) * Math.exp(-50 * t)).toBeLessThan(1e-3);
+    }
+    expect(s.resamples).toBe(sol.stats.steps + sol.stats.rejectedSteps);
+    // Power iteration on θ̇ = −50θ finds 50 exactly; each step records h·ρ.
+    for (const r of sol.history) expect((r.stiffness as number) / r.h).toBeCloseTo(50, 6);
+    expect(s.store.size).toBe(1 + sol.times.length);
+  });
+
   it("integrator.errorNorm 'function': the session's relative norm is compared with rtol itself", async () => {
     const run = async (errorNorm: 'parameters' | 'function') => {
       const { ivp, sessions } = setup({ integrator: { method: 'rk23', rtol: 1e-4, errorNorm } });

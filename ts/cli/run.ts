@@ -23,7 +23,7 @@ import {
   type NeuralIVPWarning,
 } from '../solver/neural-ivp';
 import { FIT, flagsOfPaths, INTEGRATOR, LINEAR, NETWORK, type OptionTable, SAMPLES, TOP } from '../solver/option-table';
-import { type NeuralIVPOptions, resolveOptions } from '../solver/options';
+import { type IntegratorMethod, type NeuralIVPOptions, resolveOptions } from '../solver/options';
 import { heldOutWarning } from '../solver/projection-check';
 import { writeFileAtomic } from '../solver/save-format';
 import type { SessionFactory, Solution } from '../solver/solution';
@@ -46,7 +46,7 @@ export interface RunFlags {
   width?: number;
   depth?: number;
   rtol?: number;
-  method?: 'rk23' | 'rk45';
+  method?: IntegratorMethod;
   refine?: number;
   linear?: 'pcg' | 'dense';
   rank?: number;

@@ -3,7 +3,8 @@ import { adaptiveController, type StepSizeController } from './controller';
 import { AbortError, IntegrationError, isAbortError, StepFailure, throwIfAborted } from './errors';
 import type { IntegrationProgress, IntegrationStats, StepRecord } from './progress';
 import { type RkStepResult, rkStep } from './rk';
-import type { ButcherTableau } from './tableaus';
+import { spectralRadius } from './spectral-radius';
+import { type ButcherTableau, isStabilized, type StabilizedMethod } from './tableaus';
 import { checkMaxSeconds, checkSaveAt } from './times';
 import { type Awaitable, type OdeSystem, releaseAll, type VectorOps } from './vector';
 
@@ -13,7 +14,12 @@ export type { IntegrationProgress, IntegrationStats, StepRecord } from './progre
 export type IntegrateResult<V> = IntegrationProgress<V>;
 
 export interface IntegrateOptions<V> {
-  tableau: ButcherTableau;
+  /**
+   * The method: one tableau, or a stabilized family whose member follows h·ρ, ρ the spectral radius
+   * of f's Jacobian estimated by power iteration (`spectral-radius.ts`) at the first step, every
+   * `RHO_REFRESH` accepted steps and after a rejected attempt.
+   */
+  tableau: ButcherTableau | StabilizedMethod;
   system: OdeSystem<V>;
   ops: VectorOps<V>;
   /** The initial state; borrowed (never released; returned as `states[0]` when t0 is saved). */
@@ -99,6 +105,8 @@ export interface AcceptedStep<V> {
 const STRETCH = 0.01;
 /** Factor applied to h after a failed attempt. */
 const FAILURE_SHRINK = 0.25;
+/** A stabilized method re-estimates ρ after this many accepted steps (RKC's own code: 25). */
+const RHO_REFRESH = 25;
 
 /**
  * Integrates y' = f(t, y) from t0 to T with an embedded explicit RK pair and adaptive steps.
@@ -188,6 +196,10 @@ class Integration<V> {
   private readonly unused: V[] = [];
   private readonly system: OdeSystem<V>;
   private readonly controller: StepSizeController;
+  /** The tableau of the attempt in progress (a stabilized method's member). */
+  private current: ButcherTableau | undefined;
+  /** A stabilized method's ρ estimate, its age in accepted steps, and its last direction (owned). */
+  private rho: { value: number; age: number; direction: V } | undefined;
   /** Aborted when `maxSeconds` runs out: stops the attempt in progress. */
   private readonly budget = new AbortController();
   /** What the attempts check between stages: the caller's signal and the budget's. */
@@ -225,6 +237,7 @@ class Integration<V> {
       clearTimeout(timer);
     }
     this.release(this.k1);
+    this.release(this.rho?.direction);
     this.flush();
     return this.progress();
   }
@@ -275,7 +288,7 @@ class Integration<V> {
       h,
       errNorm: result.errNorm,
       accepted: decision.accept,
-      ...(result.stiffness === undefined ? {} : { stiffness: result.stiffness }),
+      ...this.stiffness(result, h),
     };
     this.steps.push(record);
     if (decision.accept) {
@@ -285,6 +298,12 @@ class Integration<V> {
       this.reject(result, decision.hNext);
     }
     await this.report(record);
+  }
+
+  /** The step's h·ρ: the tableau's estimate, or the ρ a stabilized member was chosen by. */
+  private stiffness(result: RkStepResult<V>, h: number): { stiffness?: number } {
+    if (result.stiffness !== undefined) return { stiffness: result.stiffness };
+    return isStabilized(this.o.tableau) && this.rho !== undefined ? { stiffness: h * this.rho.value } : {};
   }
 
   /** `beforeStep`'s replacement state, if any, drops the kept first stage. */
@@ -309,11 +328,47 @@ class Integration<V> {
     if (performance.now() > deadline) throw this.budgetError();
   }
 
-  private attempt(h: number): Promise<RkStepResult<V>> {
-    const { tableau, ops } = this.o;
+  private async attempt(h: number): Promise<RkStepResult<V>> {
+    const method = this.o.tableau;
+    const tableau = isStabilized(method) ? await this.member(method, h) : method;
+    this.current = tableau;
     const { k1, errorScale, release } = this;
     const signal = this.attemptSignal;
-    return rkStep(tableau, this.system, ops, this.t, this.y, h, { k1, errorScale, signal, release });
+    return rkStep(tableau, this.system, this.o.ops, this.t, this.y, h, { k1, errorScale, signal, release });
+  }
+
+  /**
+   * A stabilized method's member for this step: f(t, y) first (kept as the attempt's k1, so that
+   * the estimate and the stages see the same f), then ρ when it is due.
+   */
+  private async member(method: StabilizedMethod, h: number): Promise<ButcherTableau> {
+    const { ops } = this.o;
+    if (this.k1 === undefined) {
+      const stage = this.system.stage;
+      const first = await (async () => {
+        try {
+          if (stage !== undefined) return await stage.call(this.system, this.t, this.y, []);
+          const k = await this.system.derivative(this.t, this.y);
+          return { k, finite: await ops.isFinite(k) };
+        } catch (e) {
+          if (isAbortError(e)) throw e;
+          throw new StepFailure('derivative', 0, { cause: e });
+        }
+      })();
+      if (!first.finite) {
+        this.release(first.k);
+        throw new StepFailure('nonfinite', 0);
+      }
+      this.k1 = first.k;
+    }
+    if (this.rho === undefined || this.rho.age >= RHO_REFRESH || this.rho.age < 0) {
+      throwIfAborted(this.attemptSignal);
+      const start = this.rho?.direction;
+      const estimate = await spectralRadius(this.system, ops, this.t, this.y, this.k1, start, this.release);
+      this.release(start);
+      this.rho = { value: estimate.rho, age: 0, direction: estimate.direction };
+    }
+    return method.member(h * this.rho.value);
   }
 
   /**
@@ -327,7 +382,7 @@ class Integration<V> {
     const { y1, k1, kLast, stages } = result;
     let replacement: V | undefined;
     try {
-      replacement = await hook({ tableau: this.o.tableau, t: this.t, y: this.y, h, stages, y1 });
+      replacement = await hook({ tableau: this.current as ButcherTableau, t: this.t, y: this.y, h, stages, y1 });
     } catch (e) {
       this.release(y1);
       if (k1 !== kLast) this.release(kLast);
@@ -351,7 +406,8 @@ class Integration<V> {
     this.dropState(this.y);
     this.y = y1;
     this.t = tNext;
-    if (this.limits.reuse && this.o.tableau.fsal && !replaced) {
+    if (this.rho !== undefined) this.rho.age++;
+    if (this.limits.reuse && this.current?.fsal === true && !replaced) {
       this.k1 = kLast;
     } else {
       this.release(kLast);
@@ -365,6 +421,8 @@ class Integration<V> {
   private reject(result: RkStepResult<V>, hNext: number): void {
     const { y1, k1, kLast } = result;
     this.stats.rejectedSteps++;
+    // An estimate older than this attempt is due again (ρ may have grown).
+    if (this.rho !== undefined && this.rho.age > 0) this.rho.age = -1;
     this.release(y1);
     if (k1 !== kLast) this.release(kLast);
     this.keepFirstStage(k1);
@@ -416,6 +474,8 @@ class Integration<V> {
   private stopped(e: unknown): Error {
     this.release(this.k1);
     this.k1 = undefined;
+    this.release(this.rho?.direction);
+    this.rho = undefined;
     this.flush();
     if (e instanceof IntegrationError) return e;
     // The budget ran out in the middle of an attempt (the caller's own abort takes precedence).

@@ -34,8 +34,8 @@ export interface RkStepResult<V> {
   stages: readonly V[];
   /**
    * h·ρ, ρ the tableau's estimate of the largest rate of f's Jacobian along the step
-   * (`ButcherTableau.stiffnessStages`); undefined for a tableau without one, NaN where the two
-   * stage inputs coincide.
+   * (`ButcherTableau.stiffnessStages`); undefined for a tableau without one or a step whose error
+   * fails its test (errNorm > 1), NaN where the two stage inputs coincide.
    */
   stiffness?: number;
 }
@@ -101,7 +101,8 @@ class RkAttempt<V> {
     try {
       await this.stages();
       const errNorm = await this.finish();
-      const stiffness = await this.stiffness();
+      // Only a step that passes its error test needs the estimate (the controller accepts iff ≤ 1).
+      const stiffness = errNorm <= 1 ? await this.stiffness() : undefined;
       for (let i = 1; i < s - 1; i++) this.release(ks[i]);
       const result = { y1: this.y1 as V, err: this.err, errNorm, k1: ks[0], kLast: ks[s - 1], stages: ks.slice() };
       return stiffness === undefined ? result : { ...result, stiffness };

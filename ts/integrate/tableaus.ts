@@ -18,7 +18,10 @@ export interface ButcherTableau {
   readonly c: readonly number[];
   /** Order of the propagated solution. */
   readonly order: number;
-  /** Order of the embedded solution b̂; the error estimate is O(h^(errorOrder+1)). */
+  /**
+   * The error estimate is O(h^(errorOrder+1)): the order of the embedded solution b̂ of a pair, or
+   * the solution's own order for an estimate of its local error (RKC, `rkc.ts`).
+   */
   readonly errorOrder: number;
   /**
    * First Same As Last: the last stage is evaluated at (t + h, y1), so after an accepted step it
@@ -35,6 +38,22 @@ export interface ButcherTableau {
   readonly stiffnessStages?: readonly [number, number];
   /** Where the method's stability region meets the negative real axis: h·ρ beyond it is unstable. */
   readonly stabilityLimit?: number;
+}
+
+/**
+ * A family of stabilized explicit methods (Runge–Kutta–Chebyshev, `rkc.ts`): each step takes the
+ * member whose stability interval holds h·ρ, ρ the spectral radius of f's Jacobian.
+ */
+export interface StabilizedMethod {
+  readonly name: string;
+  /** The error estimate is O(h^(errorOrder+1)) for every member (the controller's exponent). */
+  readonly errorOrder: number;
+  /** The member for a step of size h on a problem of spectral radius ρ, given h·ρ. */
+  member(hRho: number): ButcherTableau;
+}
+
+export function isStabilized(method: ButcherTableau | StabilizedMethod): method is StabilizedMethod {
+  return 'member' in method;
 }
 
 function freezeTableau(t: ButcherTableau): ButcherTableau {
@@ -108,8 +127,8 @@ export function checkTableau(t: ButcherTableau, tol = 1e-14): void {
   if (Math.abs(sb - 1) > tol) throw new RangeError(`${t.name}: b sums to ${sb}, not 1`);
   const se = t.bError.reduce((acc, x) => acc + x, 0);
   if (Math.abs(se) > tol) throw new RangeError(`${t.name}: bError sums to ${se}, not 0`);
-  if (!(t.order >= 1) || !(t.errorOrder >= 1) || t.errorOrder >= t.order) {
-    throw new RangeError(`${t.name}: need 1 ≤ errorOrder < order`);
+  if (!(t.order >= 1) || !(t.errorOrder >= 1) || t.errorOrder > t.order) {
+    throw new RangeError(`${t.name}: need 1 ≤ errorOrder ≤ order`);
   }
   if (t.stiffnessStages !== undefined) {
     const [i, j] = t.stiffnessStages;

@@ -39,11 +39,11 @@ import {
   type IntegrationErrorReason,
   type IntegrationProgress,
   integrate,
+  methods,
   type OdeSystem,
   StepFailure,
   type StepRecord,
   stageTerms,
-  tableaus,
   type VectorOps,
 } from '../integrate/index';
 import type { FitReport } from './fit-report';
@@ -215,7 +215,7 @@ export class EvolveRun {
     let result: IntegrateResult<Handle>;
     try {
       result = await integrate<Handle>({
-        tableau: tableaus[options.integrator.method],
+        tableau: methods[options.integrator.method],
         system: this.system(),
         ops: this.ops(),
         y0: this.input.theta0,

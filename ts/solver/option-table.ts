@@ -10,6 +10,7 @@
  * keeps their keys equal to these tables'.
  */
 import { SpecError } from '../errors';
+import type { MethodName } from '../integrate/methods';
 import type { Activation, DType, NetworkOutput } from '../native-config';
 import { describe } from '../problem/expr';
 import {
@@ -301,9 +302,9 @@ export const DENSE_KEYS = [
 
 export const INTEGRATOR = {
   method: {
-    doc: "the Runge–Kutta pair: 'rk45' (Dormand–Prince) or 'rk23' (Bogacki–Shampine)",
-    defaults: both<'rk23' | 'rk45'>('rk45'),
-    read: choice(['rk23', 'rk45']),
+    doc: "the integrator: 'rk45' (Dormand–Prince), 'rk23' (Bogacki–Shampine) or 'rkc' (Runge–Kutta–Chebyshev, for stiff problems)",
+    defaults: both<MethodName>('rk45'),
+    read: choice(['rk23', 'rk45', 'rkc']),
     flag: '--method',
   },
   rtol: {

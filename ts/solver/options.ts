@@ -11,6 +11,7 @@ import {
   readDistributed,
 } from '../distributed/options';
 import { SpecError } from '../errors';
+import type { MethodName } from '../integrate/methods';
 import type { Activation, DType, NetworkOutput } from '../native-config';
 import { isProblem, type Problem } from '../problem/define';
 import { describe } from '../problem/expr';
@@ -52,8 +53,11 @@ import {
 import { sampledBox } from './session-config';
 
 export type { Activation, DType } from '../native-config';
-/** The Runge–Kutta pair: 'rk45' (Dormand–Prince) or 'rk23' (Bogacki–Shampine). */
-export type IntegratorMethod = 'rk23' | 'rk45';
+/**
+ * The integrator: 'rk45' (Dormand–Prince), 'rk23' (Bogacki–Shampine), or 'rkc' (second-order
+ * Runge–Kutta–Chebyshev, whose stage count follows the dynamics' stiffness).
+ */
+export type IntegratorMethod = MethodName;
 /** Where a session runs: 'auto' (CUDA when the loaded libtorch finds a device), 'cpu' or 'cuda'. */
 export type DeviceOption = 'auto' | 'cpu' | 'cuda';
 /**
@@ -220,7 +224,10 @@ export type LinearOptions = PcgOptions | DenseOptions;
 
 /** The adaptive Runge–Kutta integration of θ. */
 export interface IntegratorOptions {
-  /** 'rk45' (Dormand–Prince, default) or 'rk23' (Bogacki–Shampine; the paper's wave maps). */
+  /**
+   * 'rk45' (Dormand–Prince, default), 'rk23' (Bogacki–Shampine; the paper's wave maps) or 'rkc'
+   * (Runge–Kutta–Chebyshev: for a stiff problem, whose RK45 steps are held at its stability limit).
+   */
   method?: IntegratorMethod;
   /** ODE_TOL: a step is accepted when its error norm (`errorNorm`) is ≤ rtol (default 1e-4). */
   rtol?: number;

@@ -1,0 +1,11 @@
+import { rkc } from './rkc';
+import { type ButcherTableau, rk23, rk45, type StabilizedMethod, type TableauName } from './tableaus';
+
+/** The integrators by name: the two embedded pairs and the stabilized RKC family. */
+export type MethodName = TableauName | 'rkc';
+
+export const methods: Readonly<Record<MethodName, ButcherTableau | StabilizedMethod>> = Object.freeze({
+  rk23,
+  rk45,
+  rkc,
+});

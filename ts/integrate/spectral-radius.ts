@@ -1,0 +1,107 @@
+/**
+ * The spectral radius ρ of f's Jacobian at (t, y), by the nonlinear power method of RKC's own
+ * code (Sommeijer, Shampine and Verwer): d ← f(t, y + d) − f(t, y), rescaled to a fixed small
+ * size, until the ratio ‖f(t, y + d) − f(t, y)‖/‖d‖ settles. Each iteration is one evaluation of f,
+ * so the last direction is handed back as the next estimate's start.
+ */
+import { isAbortError, StepFailure } from './errors';
+import type { OdeSystem, StageOutput, VectorOps } from './vector';
+
+/** Most evaluations of f per estimate. */
+const MAX_ITERATIONS = 20;
+/** Stop when two successive ratios agree to this. */
+const SETTLED = 0.01;
+/** The perturbation's size relative to ‖y‖: above the solves' noise, below f's curvature. */
+const RELATIVE_SIZE = 1e-5;
+
+export interface SpectralRadius<V> {
+  /** The estimate (the last ratio: a lower bound for a normal Jacobian, exact for its top mode). */
+  readonly rho: number;
+  /** The last direction d (owned by the caller): the next estimate's start. */
+  readonly direction: V;
+  /** Evaluations of f spent. */
+  readonly evaluations: number;
+}
+
+/**
+ * ρ at (t, y), given f(t, y) = `fy` (borrowed) and a start direction (borrowed; default fy). Throws
+ * `StepFailure` when an evaluation rejects or is not finite, after releasing what it made.
+ */
+export async function spectralRadius<V>(
+  system: OdeSystem<V>,
+  ops: VectorOps<V>,
+  t: number,
+  y: V,
+  fy: V,
+  start: V | undefined,
+  release: (v: V) => void,
+): Promise<SpectralRadius<V>> {
+  const yNorm = await ops.norm(y);
+  const size = RELATIVE_SIZE * (yNorm > 0 ? yNorm : 1);
+  let direction = await scaled(ops, start ?? fy, size);
+  let rho = 0;
+  let evaluations = 0;
+  try {
+    for (let k = 0; k < MAX_ITERATIONS; k++) {
+      const fv = await evaluate(system, ops, t, y, direction, release);
+      evaluations++;
+      const change = await ops.combine(null, [
+        [1, fv],
+        [-1, fy],
+      ]);
+      release(fv);
+      const ratio = (await ops.norm(change)) / (await ops.norm(direction));
+      release(direction);
+      direction = change;
+      if (!Number.isFinite(ratio)) throw new StepFailure('nonfinite', 0);
+      const settled = k > 0 && Math.abs(ratio - rho) <= SETTLED * ratio;
+      rho = ratio;
+      if (settled || ratio === 0) break;
+      const next = await scaled(ops, direction, size);
+      release(direction);
+      direction = next;
+    }
+    return { rho, direction, evaluations };
+  } catch (e) {
+    release(direction);
+    throw e;
+  }
+}
+
+/** v rescaled to norm `size` (a new vector); a zero v gives itself, copied. */
+async function scaled<V>(ops: VectorOps<V>, v: V, size: number): Promise<V> {
+  const norm = await ops.norm(v);
+  return ops.combine(null, [[norm > 0 ? size / norm : 1, v]]);
+}
+
+async function evaluate<V>(
+  system: OdeSystem<V>,
+  ops: VectorOps<V>,
+  t: number,
+  y: V,
+  d: V,
+  release: (v: V) => void,
+): Promise<V> {
+  let out: StageOutput<V>;
+  try {
+    if (system.stage !== undefined) {
+      out = await system.stage(t, y, [[1, d]]);
+    } else {
+      const input = await ops.combine(y, [[1, d]]);
+      try {
+        const k = await system.derivative(t, input);
+        out = { k, finite: await ops.isFinite(k) };
+      } finally {
+        release(input);
+      }
+    }
+  } catch (e) {
+    if (isAbortError(e)) throw e;
+    throw new StepFailure('derivative', 0, { cause: e });
+  }
+  if (!out.finite) {
+    release(out.k);
+    throw new StepFailure('nonfinite', 0);
+  }
+  return out.k;
+}
