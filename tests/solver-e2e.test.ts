@@ -79,6 +79,29 @@ describe('NeuralIVP end to end (native session)', { timeout: 300_000 }, () => {
     first ??= sol;
   });
 
+  it("a stiff heat equation: rk45 held at its stability limit says NIVP_STIFF; 'rkc' reaches T in under half the solves", async () => {
+    // κ = 4 on [−1, 1]²: u decays as e^{−2π²t}, by e² at T, while θ's fastest rate is far above it.
+    const stiffHeat = problems.heat({ dim: 2, diffusivity: 4 });
+    const run = async (method: 'rk45' | 'rkc') => {
+      const codes: string[] = [];
+      const ivp = new NeuralIVP(
+        { problem: stiffHeat, ...ciOptions({ integrator: { method, rtol: 1e-3 } }) },
+        { warn: (w) => codes.push(w.code) },
+      );
+      const sol = await ivp.evolve(0.1);
+      return { sol, codes, error: await sol.error(0.1) };
+    };
+    const rk45 = await run('rk45');
+    expect(rk45.codes.filter((c) => c === 'NIVP_STIFF')).toHaveLength(1);
+    const held = rk45.sol.history.slice(2, -1).map((r) => r.stiffness as number);
+    expect(held.filter((x) => x >= 3).length).toBeGreaterThan(held.length / 2);
+    const rkc = await run('rkc');
+    expect(rkc.codes).not.toContain('NIVP_STIFF');
+    expect(rkc.error).toBeLessThan(1e-2);
+    expect(rkc.sol.stats.dynamicsEvaluations).toBeLessThan(rk45.sol.stats.dynamicsEvaluations / 2);
+    expect(Math.max(...rkc.sol.history.map((r) => r.stiffness as number))).toBeGreaterThan(4);
+  });
+
   it('mixed precision (float32 products, float64 CG) solves the 2D heat equation as accurately', async () => {
     const ivp = new NeuralIVP({
       problem: heat,
