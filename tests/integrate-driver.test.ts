@@ -8,6 +8,7 @@ import {
   type OdeSystem,
   rk23,
   rk45,
+  rkc,
   type VectorOps,
 } from '../ts/integrate';
 import { fused } from './integrate-fused';
@@ -711,4 +712,53 @@ describe('integrate: fused capabilities', () => {
       }
     }
   }
+});
+
+describe('integrate: a stabilized method (rkc) owns what its ρ estimate makes', () => {
+  // y′ = −diag(400, 1)·y: stiff enough for several stages, ρ re-estimated every 25 steps.
+  const stiff = (failAfter = Number.POSITIVE_INFINITY): OdeSystem<Vec> => {
+    let evaluations = 0;
+    return {
+      derivative: async (_t, y) =>
+        evaluations++ >= failAfter ? y.map(() => Number.NaN) : Float64Array.of(-400 * y[0], -y[1]),
+    };
+  };
+
+  for (const fsal of [true, false]) {
+    it(`leaves only the states it returns, with fsal ${fsal}, and follows the slow mode`, async () => {
+      const { ops, live, wrap } = trackedOps();
+      const r = await integrate({
+        tableau: rkc,
+        system: wrap(stiff()),
+        ops,
+        y0: Float64Array.of(1, 1),
+        T: 2,
+        rtol: 1e-5,
+        saveAt: [0, 1, 2],
+        fsal,
+      });
+      expect(r.y[1]).toBeCloseTo(Math.exp(-2), 3);
+      expect(Math.abs(r.y[0])).toBeLessThan(1e-6);
+      expect(r.stats.steps).toBeGreaterThan(25); // at least one re-estimate
+      for (const v of live) expect(v === r.y || r.states.includes(v)).toBe(true);
+    });
+  }
+
+  it('a non-finite value during the estimate or the stages is a failed attempt; nothing leaks when it stops the run', async () => {
+    for (const failAfter of [1, 3, 30]) {
+      const { ops, live, wrap } = trackedOps();
+      const e = await integrate({
+        tableau: rkc,
+        system: wrap(stiff(failAfter)),
+        ops,
+        y0: Float64Array.of(1, 1),
+        T: 2,
+        rtol: 1e-5,
+      }).catch((x: unknown) => x);
+      expect(e).toBeInstanceOf(IntegrationError);
+      const err = e as IntegrationError<Vec>;
+      expect(err.reason).toBe('rejections');
+      for (const v of live) expect(v === err.y || err.states.includes(v)).toBe(true);
+    }
+  });
 });

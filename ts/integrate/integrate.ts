@@ -6,7 +6,7 @@ import { type RkStepResult, rkStep } from './rk';
 import { spectralRadius } from './spectral-radius';
 import { type ButcherTableau, isStabilized, type StabilizedMethod } from './tableaus';
 import { checkMaxSeconds, checkSaveAt } from './times';
-import { type Awaitable, type OdeSystem, releaseAll, type VectorOps } from './vector';
+import { type Awaitable, type OdeSystem, releaseAll, type StageOutput, type VectorOps } from './vector';
 
 export type { IntegrationProgress, IntegrationStats, StepRecord } from './progress';
 
@@ -306,6 +306,28 @@ class Integration<V> {
     return isStabilized(this.o.tableau) && this.rho !== undefined ? { stiffness: h * this.rho.value } : {};
   }
 
+  /** f(t, y), checked finite; a rejection or a non-finite value is the attempt's `StepFailure`. */
+  private async firstStage(): Promise<V> {
+    const { system, t, y } = this;
+    let first: StageOutput<V>;
+    try {
+      if (system.stage !== undefined) {
+        first = await system.stage(t, y, []);
+      } else {
+        const k = await system.derivative(t, y);
+        first = { k, finite: await this.o.ops.isFinite(k) };
+      }
+    } catch (e) {
+      if (isAbortError(e)) throw e;
+      throw new StepFailure('derivative', 0, { cause: e });
+    }
+    if (!first.finite) {
+      this.release(first.k);
+      throw new StepFailure('nonfinite', 0);
+    }
+    return first.k;
+  }
+
   /** `beforeStep`'s replacement state, if any, drops the kept first stage. */
   private async beforeAttempt(): Promise<void> {
     if (this.o.beforeStep === undefined) return;
@@ -343,24 +365,7 @@ class Integration<V> {
    */
   private async member(method: StabilizedMethod, h: number): Promise<ButcherTableau> {
     const { ops } = this.o;
-    if (this.k1 === undefined) {
-      const stage = this.system.stage;
-      const first = await (async () => {
-        try {
-          if (stage !== undefined) return await stage.call(this.system, this.t, this.y, []);
-          const k = await this.system.derivative(this.t, this.y);
-          return { k, finite: await ops.isFinite(k) };
-        } catch (e) {
-          if (isAbortError(e)) throw e;
-          throw new StepFailure('derivative', 0, { cause: e });
-        }
-      })();
-      if (!first.finite) {
-        this.release(first.k);
-        throw new StepFailure('nonfinite', 0);
-      }
-      this.k1 = first.k;
-    }
+    this.k1 ??= await this.firstStage();
     if (this.rho === undefined || this.rho.age >= RHO_REFRESH || this.rho.age < 0) {
       throwIfAborted(this.attemptSignal);
       const start = this.rho?.direction;
