@@ -25,7 +25,8 @@ function stiffWarning(method: MethodName, p: EvolveProgress): string {
     `h = ${p.h.toExponential(2)}, ρ ≈ ${rate.toPrecision(3)} the fastest rate of θ's dynamics): the problem is ` +
     'stiff on the scales the network resolves (diffusion or decay much faster than the solution changes), so ' +
     `reaching T = ${p.T} takes about ${left} more step${left === 1 ? '' : 's'} whatever rtol; ` +
-    "integrator: { method: 'rkc' } (Runge–Kutta–Chebyshev, --method rkc) takes as many stages per step as " +
-    'the stiffness needs and steps past the limit (docs/accuracy.md, "Stiff problems")'
+    "where ρ is a diffusion's or a decay's, integrator: { method: 'rkc' } (Runge–Kutta–Chebyshev, " +
+    '--method rkc) takes as many stages per step as it needs and steps past the limit, which it does not ' +
+    'for an oscillation as fast (docs/accuracy.md, "Stiff problems")'
   );
 }
