@@ -5,10 +5,12 @@ import {
   constantController,
   IntegrationError,
   integrate,
+  MIN_DECAY,
   type OdeSystem,
   rk23,
   rk45,
   rkc,
+  SWITCH_STEPS_LEFT,
   type VectorOps,
 } from '../ts/integrate';
 import { fused } from './integrate-fused';
@@ -760,5 +762,78 @@ describe('integrate: a stabilized method (rkc) owns what its ρ estimate makes',
       expect(err.reason).toBe('rejections');
       for (const v of live) expect(v === err.y || err.states.includes(v)).toBe(true);
     }
+  });
+});
+
+describe('integrate: a stiff run switches to the stabilized method (stiffSwitch)', () => {
+  const exactSlow = (t: number) => (Math.cos(t) + Math.sin(t)) / 2 + Math.exp(-t) / 2;
+  // y′ = −diag(1000, 300, 1)·y + (0, 0, cos t).
+  const diffusive: OdeSystem<Vec> = {
+    derivative: async (t, y) => Float64Array.of(-1000 * y[0], -300 * y[1], -y[2] + Math.cos(t)),
+  };
+
+  it('once RK45 is held by a decay with many steps left: far fewer evaluations, the same slow mode, nothing leaked', async () => {
+    const run = async (stiffSwitch: boolean) => {
+      const { ops, live, wrap } = trackedOps();
+      const r = await integrate({
+        tableau: rk45,
+        ...(stiffSwitch ? { stiffSwitch: rkc } : {}),
+        system: wrap(diffusive),
+        ops,
+        y0: Float64Array.of(1, 1, 1),
+        T: 2,
+        rtol: 1e-5,
+      });
+      for (const v of live) expect(v === r.y || r.states.includes(v)).toBe(true);
+      return r;
+    };
+    const [kept, switched] = [await run(false), await run(true)];
+    const findings = (r: typeof kept) => r.steps.filter((s) => s.stiff !== undefined).map((s) => s.stiff);
+    expect(findings(kept)).toEqual([{ rho: expect.any(Number), decay: Number.NaN, stepsLeft: expect.any(Number) }]);
+    const [found] = findings(switched);
+    expect(found?.switchedTo).toBe('rkc');
+    expect(Math.abs((found?.rho as number) / 1000 - 1)).toBeLessThan(0.01);
+    expect(found?.decay).toBeGreaterThan(0.99);
+    expect(found?.stepsLeft).toBeGreaterThan(SWITCH_STEPS_LEFT);
+    expect(switched.stats.derivativeEvaluations).toBeLessThan(kept.stats.derivativeEvaluations / 4);
+    expect(Math.abs(switched.y[2] - exactSlow(2))).toBeLessThan(1e-3);
+    expect(Math.abs(kept.y[2] - exactSlow(2))).toBeLessThan(1e-6);
+  });
+
+  it('keeps its method when few steps are left, or when the rate holding it is an oscillation', async () => {
+    // The same decay to T = 0.15: held after 15 steps with fewer than 50 left.
+    const short = await integrate({
+      tableau: rk45,
+      stiffSwitch: rkc,
+      system: diffusive,
+      ops: arrayOps,
+      y0: Float64Array.of(1, 1, 1),
+      T: 0.15,
+      rtol: 1e-5,
+    });
+    const shortFinding = short.steps.find((s) => s.stiff !== undefined)?.stiff;
+    expect(shortFinding?.stepsLeft).toBeLessThanOrEqual(SWITCH_STEPS_LEFT);
+    expect(shortFinding?.switchedTo).toBeUndefined();
+    // A fast, damped rotation (eigenvalues −300 ± 1000i) beside the slow mode: RK45 is held near
+    // the real axis's limit (a lighter damping holds it lower, where the test does not count), and
+    // the rate is 29 % decay.
+    const oscillating: OdeSystem<Vec> = {
+      derivative: async (t, y) =>
+        Float64Array.of(-300 * y[0] - 1000 * y[1], 1000 * y[0] - 300 * y[1], -y[2] + Math.cos(t)),
+    };
+    const wave = await integrate({
+      tableau: rk45,
+      stiffSwitch: rkc,
+      system: oscillating,
+      ops: arrayOps,
+      y0: Float64Array.of(1, 1, 1),
+      T: 1,
+      rtol: 1e-5,
+    });
+    const waveFinding = wave.steps.find((s) => s.stiff !== undefined)?.stiff;
+    expect(waveFinding).toBeDefined();
+    expect(waveFinding?.decay).toBeLessThan(MIN_DECAY);
+    expect(waveFinding?.switchedTo).toBeUndefined();
+    expect(Math.abs(wave.y[2] - exactSlow(1))).toBeLessThan(1e-5);
   });
 });

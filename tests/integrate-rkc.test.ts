@@ -92,6 +92,21 @@ describe('spectralRadius: power iteration on f', () => {
     const again = await spectralRadius(sys, arrayOps, 0, y, fy, est.direction, () => {});
     expect(again.evaluations).toBeLessThanOrEqual(2);
     expect(Math.abs(again.rho / 1000 - 1)).toBeLessThan(0.01);
+    expect(est.decay).toBeGreaterThan(0.99); // a real negative rate
+  });
+
+  it('tells a decay from an oscillation and a growth by the angle between d and f’s change along it', async () => {
+    const y = Float64Array.of(1, 2, 3);
+    const rate = async (f: (y: Float64Array) => Float64Array) => {
+      const sys: OdeSystem<Float64Array> = { derivative: async (_t, v) => f(v) };
+      return spectralRadius(sys, arrayOps, 0, y, f(y), undefined, () => {});
+    };
+    // y′ = ω·(−y₂, y₁, 0) − 0.1·y: eigenvalues ±50i − 0.1 and −0.1.
+    const wave = await rate((v) => Float64Array.of(-50 * v[1] - 0.1 * v[0], 50 * v[0] - 0.1 * v[1], -0.1 * v[2]));
+    expect(Math.abs(wave.rho / Math.hypot(50, 0.1) - 1)).toBeLessThan(0.01);
+    expect(Math.abs(wave.decay)).toBeLessThan(0.01);
+    const growth = await rate((v) => v.map((x, i) => (i === 0 ? 200 * x : -x)));
+    expect(growth.decay).toBeLessThan(-0.99);
   });
 });
 

@@ -532,6 +532,38 @@ describe('warnings: said through the process, or the warn hook', () => {
     for (const p of smooth.progress) expect(p.stiffness).toBeLessThan(1);
   });
 
+  it("a stiff run with many steps left goes on with 'rkc' and says so; integrator.stiffSwitch: false keeps rk45", async () => {
+    const run = async (stiffSwitch: boolean) => {
+      const warnings: NeuralIVPWarning[] = [];
+      const progress: EvolveProgress[] = [];
+      const ivp = new NeuralIVP(
+        {
+          problem: heat,
+          device: 'cpu',
+          restarts: false,
+          fit: { allowPoorFit: true },
+          integrator: { stiffSwitch },
+        },
+        { createSession: fakeFactory({ fitError: 5e-6, rate: 2000 }).make, warn: (w) => warnings.push(w) },
+      );
+      const sol = await ivp.evolve(0.5, { onProgress: (p) => progress.push(p) });
+      return { sol, said: warnings.filter((w) => w.code === 'NIVP_STIFF'), found: progress.filter((p) => p.stiff) };
+    };
+    const switched = await run(true);
+    expect(switched.said).toHaveLength(1);
+    expect(switched.said[0].message).toMatch(/goes on with 'rkc'/);
+    expect(switched.found).toHaveLength(1);
+    expect(switched.found[0].stiff).toMatchObject({ switchedTo: 'rkc', decay: expect.closeTo(1, 6) });
+    expect((switched.found[0].stiff?.rho as number) / 2000).toBeCloseTo(1, 6);
+    const kept = await run(false);
+    expect(kept.said).toHaveLength(1);
+    expect(kept.said[0].message).toMatch(/integrator: \{ stiffSwitch: true \} would go on with 'rkc'/);
+    expect(kept.found[0].stiff?.switchedTo).toBeUndefined();
+    // θ̇ = −2000·θ to T = 0.5: RK45 needs T·ρ/3.3 ≈ 300 steps of 7 solves.
+    expect(kept.sol.stats.dynamicsEvaluations).toBeGreaterThan(1500);
+    expect(switched.sol.stats.dynamicsEvaluations).toBeLessThan(kept.sol.stats.dynamicsEvaluations / 3);
+  });
+
   it('a held-out gap over the first steps is said once, when the third step is accepted', async () => {
     const warnings: { warning: NeuralIVPWarning; stepsSeen: number }[] = [];
     const steps: number[] = [];

@@ -3,9 +3,15 @@ export { adaptiveController, constantController } from './controller';
 export type { IntegrationErrorReason } from './errors';
 export { AbortError, IntegrationError, isAbortError, StepFailure } from './errors';
 export type { AcceptedStep, IntegrateOptions, IntegrateResult } from './integrate';
-export { integrate } from './integrate';
+export { integrate, MIN_DECAY, SWITCH_STEPS_LEFT } from './integrate';
 export { type MethodName, methods } from './methods';
-export type { IntegrationProgress, IntegrationStats, StepFailureReason, StepRecord } from './progress';
+export type {
+  IntegrationProgress,
+  IntegrationStats,
+  StepFailureReason,
+  StepRecord,
+  StiffnessFinding,
+} from './progress';
 export type { RkStepOptions, RkStepResult } from './rk';
 export { rkStep, stageTerms } from './rk';
 export { MAX_RKC_STAGES, rkc, rkcStages, rkcTableau } from './rkc';

@@ -1,9 +1,10 @@
 import { innermostCause } from '../errors';
 import { adaptiveController, type StepSizeController } from './controller';
 import { AbortError, IntegrationError, isAbortError, StepFailure, throwIfAborted } from './errors';
-import type { IntegrationProgress, IntegrationStats, StepRecord } from './progress';
+import type { IntegrationProgress, IntegrationStats, StepRecord, StiffnessFinding } from './progress';
 import { type RkStepResult, rkStep } from './rk';
-import { spectralRadius } from './spectral-radius';
+import { type SpectralRadius, spectralRadius } from './spectral-radius';
+import { StiffnessWatch } from './stiffness';
 import { type ButcherTableau, isStabilized, type StabilizedMethod } from './tableaus';
 import { checkMaxSeconds, checkSaveAt } from './times';
 import { type Awaitable, type OdeSystem, releaseAll, type StageOutput, type VectorOps } from './vector';
@@ -20,6 +21,15 @@ export interface IntegrateOptions<V> {
    * `RHO_REFRESH` accepted steps and after a rejected attempt.
    */
   tableau: ButcherTableau | StabilizedMethod;
+  /**
+   * For a tableau that estimates its stiffness (`stiffnessStages`): the method to go on with once
+   * its steps are held at its stability limit (`StiffnessWatch`) while more than
+   * `SWITCH_STEPS_LEFT` of them are left to T, and power iteration at the new state finds the
+   * dominant rate to be mostly decay (`decay` ≥ `MIN_DECAY`): a stabilized method such as RKC.
+   * Either way the step that showed it carries `StepRecord.stiff`. The default controller is
+   * replaced by the new method's; a given one is kept.
+   */
+  stiffSwitch?: StabilizedMethod;
   system: OdeSystem<V>;
   ops: VectorOps<V>;
   /** The initial state; borrowed (never released; returned as `states[0]` when t0 is saved). */
@@ -107,6 +117,10 @@ const STRETCH = 0.01;
 const FAILURE_SHRINK = 0.25;
 /** A stabilized method re-estimates ρ after this many accepted steps (RKC's own code: 25). */
 const RHO_REFRESH = 25;
+/** A stiff run switches only with more held steps than this left to T (the estimate costs a few). */
+export const SWITCH_STEPS_LEFT = 50;
+/** A stiff run switches only when this share of its dominant rate is decay (an oscillation: 0). */
+export const MIN_DECAY = 0.5;
 
 /**
  * Integrates y' = f(t, y) from t0 to T with an embedded explicit RK pair and adaptive steps.
@@ -195,7 +209,11 @@ class Integration<V> {
   private readonly saved = new Set<V>();
   private readonly unused: V[] = [];
   private readonly system: OdeSystem<V>;
-  private readonly controller: StepSizeController;
+  private controller: StepSizeController;
+  /** The method the attempts take: the given one, or `stiffSwitch` after a switch. */
+  private method: ButcherTableau | StabilizedMethod;
+  /** Watches the given tableau's h·ρ (null: it gives none). */
+  private readonly watch: StiffnessWatch | null;
   /** The tableau of the attempt in progress (a stabilized method's member). */
   private current: ButcherTableau | undefined;
   /** A stabilized method's ρ estimate, its age in accepted steps, and its last direction (owned). */
@@ -213,6 +231,10 @@ class Integration<V> {
     this.t = limits.t0;
     this.y = o.y0;
     this.h = limits.firstStep;
+    this.method = o.tableau;
+    const { stabilityLimit, stiffnessStages } = isStabilized(o.tableau) ? {} : o.tableau;
+    this.watch =
+      stabilityLimit !== undefined && stiffnessStages !== undefined ? new StiffnessWatch(stabilityLimit) : null;
     this.controller = o.controller ?? adaptiveController(o.tableau.errorOrder);
     this.system = this.counted(o.system);
     this.attemptSignal = o.signal === undefined ? this.budget.signal : AbortSignal.any([o.signal, this.budget.signal]);
@@ -283,27 +305,62 @@ class Integration<V> {
     }
     this.release(result.err);
     const decision = this.controller.decide(h, result.errNorm);
-    const record: StepRecord = {
+    let record: StepRecord = {
       t: this.t,
       h,
       errNorm: result.errNorm,
       accepted: decision.accept,
       ...this.stiffness(result, h),
     };
-    this.steps.push(record);
     if (decision.accept) {
       const refined = await this.afterAccepted(result, h);
       this.accept(refined ?? result, h, lands ? stop : this.t + h, decision.hNext, refined !== undefined);
+      if (this.watch?.observe(record.stiffness) === true) {
+        record = { ...record, stiff: await this.stiffFinding(h, (record.stiffness as number) / h) };
+      }
     } else {
       this.reject(result, decision.hNext);
     }
+    this.steps.push(record);
     await this.report(record);
   }
 
   /** The step's h·ρ: the tableau's estimate, or the ρ a stabilized member was chosen by. */
   private stiffness(result: RkStepResult<V>, h: number): { stiffness?: number } {
     if (result.stiffness !== undefined) return { stiffness: result.stiffness };
-    return isStabilized(this.o.tableau) && this.rho !== undefined ? { stiffness: h * this.rho.value } : {};
+    return isStabilized(this.method) && this.rho !== undefined ? { stiffness: h * this.rho.value } : {};
+  }
+
+  /**
+   * After the step that showed the steps held at the stability limit (of size h, at rate `held`):
+   * with `stiffSwitch` and enough steps left, ρ by power iteration at the new state (on the
+   * accepted step's f, its samples in the solver) and, when it is mostly decay, the switch.
+   */
+  private async stiffFinding(h: number, held: number): Promise<StiffnessFinding> {
+    const stepsLeft = Math.ceil((this.limits.T - this.t) / h);
+    const target = this.o.stiffSwitch;
+    const kept: StiffnessFinding = { rho: held, decay: Number.NaN, stepsLeft };
+    if (target === undefined || stepsLeft <= SWITCH_STEPS_LEFT) return kept;
+    const fy = this.k1 ?? (await this.firstStage().catch(notFailure));
+    if (fy === undefined) return kept;
+    let estimate: SpectralRadius<V> | undefined;
+    try {
+      estimate = await spectralRadius(this.system, this.o.ops, this.t, this.y, fy, undefined, this.release);
+    } catch (e) {
+      notFailure(e);
+    } finally {
+      if (fy !== this.k1) this.release(fy);
+    }
+    if (estimate === undefined) return kept;
+    const found = { rho: estimate.rho, decay: estimate.decay, stepsLeft };
+    if (estimate.decay < MIN_DECAY) {
+      this.release(estimate.direction);
+      return found;
+    }
+    this.method = target;
+    this.rho = { value: estimate.rho, age: 0, direction: estimate.direction };
+    if (this.o.controller === undefined) this.controller = adaptiveController(target.errorOrder);
+    return { ...found, switchedTo: target.name };
   }
 
   /** f(t, y), checked finite; a rejection or a non-finite value is the attempt's `StepFailure`. */
@@ -334,6 +391,7 @@ class Integration<V> {
     const replacement = await this.o.beforeStep(this.t, this.y);
     if (replacement === undefined) return;
     this.keepFirstStage(undefined);
+    if (this.rho !== undefined) this.rho.age = -1; // a new θ: ρ is due again
     if (replacement !== this.y) this.dropState(this.y);
     this.y = replacement;
   }
@@ -351,7 +409,7 @@ class Integration<V> {
   }
 
   private async attempt(h: number): Promise<RkStepResult<V>> {
-    const method = this.o.tableau;
+    const method = this.method;
     const tableau = isStabilized(method) ? await this.member(method, h) : method;
     this.current = tableau;
     const { k1, errorScale, release } = this;
@@ -556,4 +614,10 @@ class Integration<V> {
 function causeMessage(e: StepFailure): string {
   const root = innermostCause(e);
   return root instanceof Error ? root.message : String(root);
+}
+
+/** A failed evaluation during the stiffness finding keeps the run's method; anything else stops the run. */
+function notFailure(e: unknown): undefined {
+  if (e instanceof StepFailure) return undefined;
+  throw e;
 }

@@ -19,8 +19,22 @@ export interface StepRecord {
    * tableau gives no estimate or the step failed.
    */
   readonly stiffness?: number;
+  /** On the accepted step whose h·ρ completed the stiffness test (`StiffnessWatch`): what was found. */
+  readonly stiff?: StiffnessFinding;
   /** Present when the step failed rather than being rejected by the error test. */
   readonly failure?: StepFailureReason;
+}
+
+/** What an integration found when its steps were held at the stability limit. */
+export interface StiffnessFinding {
+  /** ρ: the power iteration's when it ran, else the held step's h·ρ over h. */
+  readonly rho: number;
+  /** The share of ρ that is decay (1: diffusion, 0: an oscillation; `spectralRadius`), NaN when not estimated. */
+  readonly decay: number;
+  /** Steps of the held size left to T. */
+  readonly stepsLeft: number;
+  /** The method the run goes on with after a switch (`stiffSwitch`); absent when it keeps its own. */
+  readonly switchedTo?: string;
 }
 
 /** The running totals of an integration. */

@@ -17,6 +17,11 @@ const RELATIVE_SIZE = 1e-5;
 export interface SpectralRadius<V> {
   /** The estimate (the last ratio: a lower bound for a normal Jacobian, exact for its top mode). */
   readonly rho: number;
+  /**
+   * How much of that rate is decay: −cos of the angle between d and f's change along it, 1 for a
+   * real negative eigenvalue (diffusion), 0 for an imaginary one (an oscillation), −1 for growth.
+   */
+  readonly decay: number;
   /** The last direction d (owned by the caller): the next estimate's start. */
   readonly direction: V;
   /** Evaluations of f spent. */
@@ -40,9 +45,10 @@ export async function spectralRadius<V>(
   const size = RELATIVE_SIZE * (yNorm > 0 ? yNorm : 1);
   let direction = await scaled(ops, start ?? fy, size);
   let rho = 0;
+  let decay = 0;
   let evaluations = 0;
   try {
-    for (let k = 0; k < MAX_ITERATIONS; k++) {
+    for (let k = 0; ; k++) {
       const fv = await evaluate(system, ops, t, y, direction, release);
       evaluations++;
       const change = await ops.combine(null, [
@@ -50,18 +56,35 @@ export async function spectralRadius<V>(
         [-1, fy],
       ]);
       release(fv);
-      const ratio = (await ops.norm(change)) / (await ops.norm(direction));
+      const changeNorm = await ops.norm(change);
+      const ratio = changeNorm / (await ops.norm(direction));
+      if (!Number.isFinite(ratio)) {
+        release(change);
+        throw new StepFailure('nonfinite', 0);
+      }
+      const settled = (k > 0 && Math.abs(ratio - rho) <= SETTLED * ratio) || ratio === 0 || k + 1 >= MAX_ITERATIONS;
+      rho = ratio;
+      if (settled) {
+        // cos∠(Ad, d) from ‖Ad + ρd‖² = 2ρ²‖d‖²·(1 + cos), since ‖Ad‖ = ρ‖d‖.
+        if (ratio > 0) {
+          const sum = await ops.combine(null, [
+            [1, change],
+            [ratio, direction],
+          ]);
+          const cos = (await ops.norm(sum)) ** 2 / (2 * changeNorm * changeNorm) - 1;
+          release(sum);
+          decay = Math.min(1, Math.max(-1, -cos));
+        }
+        release(direction);
+        direction = change;
+        return { rho, decay, direction, evaluations };
+      }
       release(direction);
       direction = change;
-      if (!Number.isFinite(ratio)) throw new StepFailure('nonfinite', 0);
-      const settled = k > 0 && Math.abs(ratio - rho) <= SETTLED * ratio;
-      rho = ratio;
-      if (settled || ratio === 0) break;
       const next = await scaled(ops, direction, size);
       release(direction);
       direction = next;
     }
-    return { rho, direction, evaluations };
   } catch (e) {
     release(direction);
     throw e;

@@ -40,6 +40,8 @@ import {
   type IntegrationProgress,
   integrate,
   methods,
+  rkc,
+  type StiffnessFinding,
   type OdeSystem,
   StepFailure,
   type StepRecord,
@@ -87,6 +89,8 @@ export interface EvolveProgress {
   errorNorm: number;
   /** h·ρ, the step size times the dynamics' fastest rate (see `StepHistoryRecord.stiffness`); NaN without an estimate. */
   stiffness: number;
+  /** On the step that showed the steps held at the stability limit: what was found, and any switch of method. */
+  stiff?: StiffnessFinding;
   /** True when a restart (refit) replaced θ before this step. */
   restarted: boolean;
   /** Wall seconds since `evolve` began. */
@@ -216,6 +220,7 @@ export class EvolveRun {
     try {
       result = await integrate<Handle>({
         tableau: methods[options.integrator.method],
+        ...(options.integrator.stiffSwitch ? { stiffSwitch: rkc } : {}),
         system: this.system(),
         ops: this.ops(),
         y0: this.input.theta0,
@@ -440,6 +445,7 @@ export class EvolveRun {
       heldOutResidual: this.attemptHeldOut,
       errorNorm: record.errNorm,
       stiffness: record.stiffness ?? Number.NaN,
+      ...(record.stiff === undefined ? {} : { stiff: record.stiff }),
       restarted: entry.restarted,
       seconds: wallClock() - this.input.started,
       cost,

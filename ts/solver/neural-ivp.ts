@@ -33,7 +33,7 @@ import type { SolutionConfig, StoredOptions } from './save-format';
 import type { FitProgress, Handle, NativeSession, SessionConfig } from './session';
 import { fitConfigFor, sampledBox, sessionConfigFor } from './session-config';
 import type { SessionFactory, Solution } from './solution';
-import { stiffnessWatcher } from './stiffness-warning';
+import { stiffWarning } from './stiffness-warning';
 
 export { EvolveError, type EvolveProgress } from './evolve-run';
 
@@ -367,15 +367,15 @@ export class NeuralIVP {
    */
   private watchSteps(onProgress: ((p: EvolveProgress) => void) | undefined): (p: EvolveProgress) => void {
     const early: EvolveProgress[] = [];
-    const stiff = stiffnessWatcher(this.options.integrator.method);
+    const { method, stiffSwitch } = this.options.integrator;
     return (p) => {
       if (early.length < HELD_OUT_WARNING_STEPS) {
         early.push(p);
         const warning = early.length === HELD_OUT_WARNING_STEPS ? heldOutWarning(early) : undefined;
         if (warning !== undefined) this.warn({ code: 'NIVP_HELD_OUT_GAP', message: warning });
       }
-      const stiffWarning = stiff(p);
-      if (stiffWarning !== undefined) this.warn({ code: 'NIVP_STIFF', message: stiffWarning });
+      const stiff = stiffWarning(method, stiffSwitch && method === 'rk45', p);
+      if (stiff !== undefined) this.warn({ code: 'NIVP_STIFF', message: stiff });
       onProgress?.(p);
     };
   }

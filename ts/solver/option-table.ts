@@ -319,6 +319,11 @@ export const INTEGRATOR = {
     defaults: { default: 'output', paper: 'parameters' } as Record<Preset, 'parameters' | 'function' | 'output'>,
     read: choice(['parameters', 'function']),
   },
+  stiffSwitch: {
+    doc: "with 'rk45': go on with 'rkc' once the steps are held at the stability limit by a decay, with over 50 left",
+    defaults: { default: true, paper: false },
+    read: boolean,
+  },
   refine: {
     doc: 'Gauss–Newton iterations after each step toward its function-space target (0: the projected step alone)',
     defaults: both(0),

@@ -247,6 +247,12 @@ export interface IntegratorOptions {
    * target before and after (`StepHistoryRecord.refined`).
    */
   refine?: number;
+  /**
+   * With 'rk45': once its steps are held at its stability limit with more than 50 of them left to
+   * T and the dynamics' fastest rate is mostly decay (a diffusion's), go on with 'rkc' (default
+   * true; 'paper': false). The run says so (`NIVP_STIFF`) either way.
+   */
+  stiffSwitch?: boolean;
 }
 
 /** How θ is fitted to the initial condition and at restarts: 'gauss-newton' (default) or 'adam'. */

@@ -1,32 +1,42 @@
-import { type MethodName, methods } from '../integrate/methods';
-import { StiffnessWatch } from '../integrate/stiffness';
-import { isStabilized } from '../integrate/tableaus';
+import { MIN_DECAY, SWITCH_STEPS_LEFT, type StiffnessFinding } from '../integrate/index';
+import type { MethodName } from '../integrate/methods';
 import type { EvolveProgress } from './evolve-run';
 
 /**
- * The warning of a run whose steps are held at its method's stability limit (`StiffnessWatch`),
- * said once, on the step that shows it; undefined before then, and for a method without a limit
- * to be held at (rkc takes more stages instead) or without an estimate (rk23).
+ * What to say of a run whose steps were held at its method's stability limit (the integrator's
+ * `StiffnessWatch`), on the step that showed it (`EvolveProgress.stiff`): the rate that holds them,
+ * and whether the run switched to 'rkc' (`integrator.stiffSwitch`), or why not.
  */
-export function stiffnessWatcher(method: MethodName): (p: EvolveProgress) => string | undefined {
-  const tableau = methods[method];
-  if (isStabilized(tableau)) return () => undefined;
-  const { stabilityLimit, stiffnessStages } = tableau;
-  if (stabilityLimit === undefined || stiffnessStages === undefined) return () => undefined;
-  const watch = new StiffnessWatch(stabilityLimit);
-  return (p) => (watch.observe(p.stiffness) ? stiffWarning(method, p) : undefined);
+export function stiffWarning(method: MethodName, switchAllowed: boolean, p: EvolveProgress): string | undefined {
+  const stiff = p.stiff;
+  if (stiff === undefined) return undefined;
+  const held =
+    `the steps were held at ${method}'s stability limit, not by rtol (h·ρ = ${p.stiffness.toFixed(2)} at ` +
+    `h = ${p.h.toExponential(2)}, ρ ≈ ${stiff.rho.toPrecision(3)} the fastest rate of θ's dynamics)`;
+  const where = `t = ${Number(p.t.toPrecision(6))}`;
+  const more = `about ${stiff.stepsLeft} more step${stiff.stepsLeft === 1 ? '' : 's'}`;
+  const see = ' (docs/accuracy.md, "Stiff problems")';
+  if (stiff.switchedTo !== undefined) {
+    return (
+      `${held}: a decay (${pct(stiff.decay)} of it) much faster than the solution changes, so from ${where} the run ` +
+      `goes on with '${stiff.switchedTo}' (Runge–Kutta–Chebyshev), whose stages follow the stiffness, instead of ` +
+      `${method}'s ${more}; integrator: { stiffSwitch: false } keeps ${method}${see}`
+    );
+  }
+  if (!Number.isNaN(stiff.decay) && stiff.decay < MIN_DECAY) {
+    return (
+      `${held}: mostly an oscillation (${pct(stiff.decay)} of it decay), which 'rkc' does not step past, ` +
+      `so reaching T = ${p.T} takes ${more} whatever rtol${see}`
+    );
+  }
+  const why = switchAllowed
+    ? stiff.stepsLeft <= SWITCH_STEPS_LEFT
+      ? `; with ${SWITCH_STEPS_LEFT} or fewer left it keeps ${method}`
+      : ''
+    : method === 'rk45'
+      ? `; integrator: { stiffSwitch: true } would go on with 'rkc' where ρ is a decay's`
+      : `; where ρ is a decay's, integrator: { method: 'rkc' } steps past the limit`;
+  return `${held}: reaching T = ${p.T} takes ${more} whatever rtol${why}${see}`;
 }
 
-function stiffWarning(method: MethodName, p: EvolveProgress): string {
-  const rate = p.stiffness / p.h;
-  const left = Math.ceil((p.T - p.t) / p.h);
-  return (
-    `the steps are held at ${method}'s stability limit, not by rtol (h·ρ = ${p.stiffness.toFixed(2)} at ` +
-    `h = ${p.h.toExponential(2)}, ρ ≈ ${rate.toPrecision(3)} the fastest rate of θ's dynamics): the problem is ` +
-    'stiff on the scales the network resolves (diffusion or decay much faster than the solution changes), so ' +
-    `reaching T = ${p.T} takes about ${left} more step${left === 1 ? '' : 's'} whatever rtol; ` +
-    "where ρ is a diffusion's or a decay's, integrator: { method: 'rkc' } (Runge–Kutta–Chebyshev, " +
-    '--method rkc) takes as many stages per step as it needs and steps past the limit, which it does not ' +
-    'for an oscillation as fast (docs/accuracy.md, "Stiff problems")'
-  );
-}
+const pct = (share: number): string => `${Math.round(100 * Math.max(0, share))} %`;
