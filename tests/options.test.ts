@@ -54,7 +54,7 @@ const defaults: Omit<ResolvedOptions, 'problem'> = {
     gradientWeight: { u: 0 },
     gradientDirections: 'axes', // heat is 1D
   },
-  integrator: { method: 'rk45', rtol: 1e-4, errorNorm: 'parameters', stiffSwitch: true, refine: 0 },
+  integrator: { method: 'rk45', rtol: 1e-4, errorNorm: 'parameters', stiffSwitch: false, refine: 0 },
   fit: {
     method: 'gauss-newton',
     tol: 1e-5,
@@ -203,7 +203,13 @@ describe('resolveOptions: defaults', () => {
       gradientWeight: { u: 0 },
       gradientDirections: 'axes', // heat is 1D
     });
-    expect(r.integrator).toEqual({ method: 'rk23', rtol: 1e-4, errorNorm: 'parameters', stiffSwitch: true, refine: 0 });
+    expect(r.integrator).toEqual({
+      method: 'rk23',
+      rtol: 1e-4,
+      errorNorm: 'parameters',
+      stiffSwitch: false,
+      refine: 0,
+    });
     expect(r.fit).toEqual({ ...defaults.fit, steps: 0, headTuning: false });
     expect([r.dtype, r.device, r.seed, r.memoryBudget]).toEqual(['float32', 'cpu', 7, 2 ** 20]);
     expect(resolveOptions({ problem, seed: undefined }).seed).toBe(0);

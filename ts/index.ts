@@ -4,7 +4,14 @@ export type { DistributedBackend, DistributedOptions } from './distributed/optio
 export { OutOfMemoryError, SpecError } from './errors';
 export type { IntegrationErrorReason } from './integrate/errors';
 export { AbortError, IntegrationError } from './integrate/index';
-export type { IntegrationProgress, IntegrationStats, StepFailureReason, StepRecord } from './integrate/progress';
+export type { MethodName } from './integrate/methods';
+export type {
+  IntegrationProgress,
+  IntegrationStats,
+  StepFailureReason,
+  StepRecord,
+  StiffnessFinding,
+} from './integrate/progress';
 // The native engine, for users who drive the network and its Jacobian products directly.
 export type {
   Activation,

@@ -1,8 +1,8 @@
 import { rkc } from './rkc';
-import { type ButcherTableau, rk23, rk45, type StabilizedMethod, type TableauName } from './tableaus';
+import { type ButcherTableau, rk23, rk45, type StabilizedMethod } from './tableaus';
 
 /** The integrators by name: the two embedded pairs and the stabilized RKC family. */
-export type MethodName = TableauName | 'rkc';
+export type MethodName = 'rk23' | 'rk45' | 'rkc';
 
 export const methods: Readonly<Record<MethodName, ButcherTableau | StabilizedMethod>> = Object.freeze({
   rk23,

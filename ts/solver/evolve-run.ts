@@ -40,11 +40,11 @@ import {
   type IntegrationProgress,
   integrate,
   methods,
-  rkc,
-  type StiffnessFinding,
   type OdeSystem,
+  rkc,
   StepFailure,
   type StepRecord,
+  type StiffnessFinding,
   stageTerms,
   type VectorOps,
 } from '../integrate/index';

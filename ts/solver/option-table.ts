@@ -321,7 +321,7 @@ export const INTEGRATOR = {
   },
   stiffSwitch: {
     doc: "with 'rk45': go on with 'rkc' once the steps are held at the stability limit by a decay, with over 50 left",
-    defaults: { default: true, paper: false },
+    defaults: both(false),
     read: boolean,
   },
   refine: {

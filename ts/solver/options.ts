@@ -250,7 +250,8 @@ export interface IntegratorOptions {
   /**
    * With 'rk45': once its steps are held at its stability limit with more than 50 of them left to
    * T and the dynamics' fastest rate is mostly decay (a diffusion's), go on with 'rkc' (default
-   * true; 'paper': false). The run says so (`NIVP_STIFF`) either way.
+   * false: it pays only where the solution changes far more slowly than that rate, docs/accuracy.md,
+   * "Stiff problems"). The run says what it found (`NIVP_STIFF`) either way.
    */
   stiffSwitch?: boolean;
 }

@@ -1,4 +1,4 @@
-import { MIN_DECAY, SWITCH_STEPS_LEFT, type StiffnessFinding } from '../integrate/index';
+import { MIN_DECAY, SWITCH_STEPS_LEFT } from '../integrate/index';
 import type { MethodName } from '../integrate/methods';
 import type { EvolveProgress } from './evolve-run';
 
@@ -34,8 +34,9 @@ export function stiffWarning(method: MethodName, switchAllowed: boolean, p: Evol
       ? `; with ${SWITCH_STEPS_LEFT} or fewer left it keeps ${method}`
       : ''
     : method === 'rk45'
-      ? `; integrator: { stiffSwitch: true } would go on with 'rkc' where ρ is a decay's`
-      : `; where ρ is a decay's, integrator: { method: 'rkc' } steps past the limit`;
+      ? "; where ρ is a diffusion's and the solution changes far more slowly than ρ, integrator: " +
+        "{ stiffSwitch: true } would go on with 'rkc' (Runge–Kutta–Chebyshev), which steps past the limit"
+      : "; where ρ is a diffusion's, integrator: { method: 'rkc' } steps past the limit";
   return `${held}: reaching T = ${p.T} takes ${more} whatever rtol${why}${see}`;
 }
 
