@@ -2,12 +2,12 @@ import { innermostCause } from '../errors';
 import { adaptiveController, type StepSizeController } from './controller';
 import { AbortError, IntegrationError, isAbortError, StepFailure, throwIfAborted } from './errors';
 import type { IntegrationProgress, IntegrationStats, StepRecord, StiffnessFinding } from './progress';
-import { type RkStepResult, rkStep } from './rk';
+import { checkedStage, type RkStepResult, rkStep } from './rk';
 import { type SpectralRadius, spectralRadius } from './spectral-radius';
 import { StiffnessWatch } from './stiffness';
 import { type ButcherTableau, isStabilized, type StabilizedMethod } from './tableaus';
 import { checkMaxSeconds, checkSaveAt } from './times';
-import { type Awaitable, type OdeSystem, releaseAll, type StageOutput, type VectorOps } from './vector';
+import { type Awaitable, type OdeSystem, releaseAll, type VectorOps } from './vector';
 
 export type { IntegrationProgress, IntegrationStats, StepRecord } from './progress';
 
@@ -364,25 +364,8 @@ class Integration<V> {
   }
 
   /** f(t, y), checked finite; a rejection or a non-finite value is the attempt's `StepFailure`. */
-  private async firstStage(): Promise<V> {
-    const { system, t, y } = this;
-    let first: StageOutput<V>;
-    try {
-      if (system.stage !== undefined) {
-        first = await system.stage(t, y, []);
-      } else {
-        const k = await system.derivative(t, y);
-        first = { k, finite: await this.o.ops.isFinite(k) };
-      }
-    } catch (e) {
-      if (isAbortError(e)) throw e;
-      throw new StepFailure('derivative', 0, { cause: e });
-    }
-    if (!first.finite) {
-      this.release(first.k);
-      throw new StepFailure('nonfinite', 0);
-    }
-    return first.k;
+  private firstStage(): Promise<V> {
+    return checkedStage(this.system, this.o.ops, 0, this.t, this.y, [], { release: this.release });
   }
 
   /** `beforeStep`'s replacement state, if any, drops the kept first stage. */

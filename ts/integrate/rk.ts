@@ -127,29 +127,16 @@ class RkAttempt<V> {
     }
   }
 
-  /** Stage i at time ti and input y + Σ terms (y itself for no terms), checked finite. */
+  /** Stage i at time ti and input y + Σ terms; a composed input is kept (an FSAL y1). */
   private async evaluate(i: number, ti: number, terms: Terms<V>): Promise<V> {
     throwIfAborted(this.options.signal);
-    const { system, y } = this;
-    const stage = system.stage;
-    const { k, finite } = await (stage !== undefined
-      ? failsAs(i, () => stage.call(system, ti, y, terms))
-      : this.composed(i, ti, terms));
-    if (!finite) {
-      this.release(k);
-      throw new StepFailure('nonfinite', i);
-    }
-    return k;
-  }
-
-  /** A stage without `system.stage`: the input combined, f evaluated, then checked finite. */
-  private async composed(i: number, ti: number, terms: Terms<V>): Promise<StageOutput<V>> {
-    const { ops, y } = this;
-    const input = terms.length === 0 ? y : await ops.combine(y, terms);
-    if (input !== y) this.stageInput = input;
-    throwIfAborted(this.options.signal);
-    const k = await failsAs(i, () => this.system.derivative(ti, input));
-    return { k, finite: await ops.isFinite(k) };
+    return checkedStage(this.system, this.ops, i, ti, this.y, terms, {
+      release: (v) => this.release(v),
+      keepInput: (input) => {
+        this.stageInput = input;
+      },
+      signal: this.options.signal,
+    });
   }
 
   /** y1 (unless the stages gave it) and ‖err‖₂ / errorScale, finite. */
@@ -221,6 +208,45 @@ class RkAttempt<V> {
   private release(v: V | undefined): void {
     if (v !== undefined) this.dispose(v);
   }
+}
+
+/**
+ * f at stage i's input y + Σ terms (y itself for none), checked finite: one `system.stage` call,
+ * or the input combined, f evaluated and its finiteness checked. A rejecting derivative is a
+ * `StepFailure('derivative', i)` and a non-finite f (released) a `StepFailure('nonfinite', i)`; an
+ * abort and the errors of `ops` pass through. A combined input goes to `keepInput` as soon as it
+ * exists, else it is released once f is evaluated.
+ */
+export async function checkedStage<V>(
+  system: OdeSystem<V>,
+  ops: VectorOps<V>,
+  i: number,
+  t: number,
+  y: V,
+  terms: Terms<V>,
+  handles: { release: (v: V) => void; keepInput?: (input: V) => void; signal?: AbortSignal },
+): Promise<V> {
+  let out: StageOutput<V>;
+  const stage = system.stage;
+  if (stage !== undefined) {
+    out = await failsAs(i, () => stage.call(system, t, y, terms));
+  } else {
+    const input = terms.length === 0 ? y : await ops.combine(y, terms);
+    const owned = input !== y && handles.keepInput === undefined;
+    if (input !== y) handles.keepInput?.(input);
+    try {
+      throwIfAborted(handles.signal);
+      const k = await failsAs(i, () => system.derivative(t, input));
+      out = { k, finite: await ops.isFinite(k) };
+    } finally {
+      if (owned) handles.release(input);
+    }
+  }
+  if (!out.finite) {
+    handles.release(out.k);
+    throw new StepFailure('nonfinite', i);
+  }
+  return out.k;
 }
 
 /** A derivative of stage i: its rejection is the step's failure (an abort passes through). */

@@ -4,8 +4,9 @@
  * size, until the ratio ‖f(t, y + d) − f(t, y)‖/‖d‖ settles. Each iteration is one evaluation of f,
  * so the last direction is handed back as the next estimate's start.
  */
-import { isAbortError, StepFailure } from './errors';
-import type { OdeSystem, StageOutput, VectorOps } from './vector';
+import { StepFailure } from './errors';
+import { checkedStage } from './rk';
+import type { OdeSystem, VectorOps } from './vector';
 
 /** Most evaluations of f per estimate. */
 const MAX_ITERATIONS = 20;
@@ -49,7 +50,7 @@ export async function spectralRadius<V>(
   let evaluations = 0;
   try {
     for (let k = 0; ; k++) {
-      const fv = await evaluate(system, ops, t, y, direction, release);
+      const fv = await checkedStage(system, ops, 0, t, y, [[1, direction]], { release });
       evaluations++;
       const change = await ops.combine(null, [
         [1, fv],
@@ -95,36 +96,4 @@ export async function spectralRadius<V>(
 async function scaled<V>(ops: VectorOps<V>, v: V, size: number): Promise<V> {
   const norm = await ops.norm(v);
   return ops.combine(null, [[norm > 0 ? size / norm : 1, v]]);
-}
-
-async function evaluate<V>(
-  system: OdeSystem<V>,
-  ops: VectorOps<V>,
-  t: number,
-  y: V,
-  d: V,
-  release: (v: V) => void,
-): Promise<V> {
-  let out: StageOutput<V>;
-  try {
-    if (system.stage !== undefined) {
-      out = await system.stage(t, y, [[1, d]]);
-    } else {
-      const input = await ops.combine(y, [[1, d]]);
-      try {
-        const k = await system.derivative(t, input);
-        out = { k, finite: await ops.isFinite(k) };
-      } finally {
-        release(input);
-      }
-    }
-  } catch (e) {
-    if (isAbortError(e)) throw e;
-    throw new StepFailure('derivative', 0, { cause: e });
-  }
-  if (!out.finite) {
-    release(out.k);
-    throw new StepFailure('nonfinite', 0);
-  }
-  return out.k;
 }
