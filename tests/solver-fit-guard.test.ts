@@ -103,6 +103,7 @@ describe('fitAdvice', () => {
     expect(advice.map((a) => a.option)).toEqual([
       'samples.importance',
       'network.frequencies',
+      'network.decay',
       'network.width',
       'fit.maxSamples',
     ]);
@@ -112,8 +113,29 @@ describe('fitAdvice', () => {
   it('a budget-bound fit whose error stopped falling: capacity, not time', () => {
     const trace = [...geometric(0.1, 20), ...Array.from({ length: 40 }, (_, i) => ({ seconds: 21 + i, error: 4e-2 }))];
     const advice = fitAdvice(report(), options(), () => broad, trace);
-    expect(advice.map((a) => a.option)).toEqual(['network.width']);
-    expect(advice[0].reason).toMatch(/stopped falling/);
+    expect(advice.map((a) => a.option)).toEqual(['network.decay', 'network.width']);
+    expect(advice[1].reason).toMatch(/stopped falling/);
+    // Without the damped octaves to blame, capacity alone.
+    const undamped = fitAdvice(report(), options({ network: { decay: 0 } }), () => broad, trace);
+    expect(undamped.map((a) => a.option)).toEqual(['network.width']);
+  });
+  it('a fit still improving, but too slowly to reach its tolerance in two more budgets: the damped octaves too', () => {
+    // Error 4e-2 falling ×0.87 per 10 s: the tolerance 1e-5 is ln(4000)/ln(1/0.87) × 10 s ≈ 596 s
+    // away, ten budgets of 60 s.
+    const slow = fitAdvice(report(), options(), () => broad, geometric(0.87, 60));
+    expect(slow.map((a) => a.option)).toEqual(['fit.maxSeconds', 'network.decay']);
+    expect(slow[0].reason).toMatch(/tolerance after 596 s more/);
+    expect(slow[1]).toMatchObject({ now: 2 });
+    expect(slow[1].reason).toMatch(/2\^\(−2k\).*; 1 weighs them more/);
+    // The raw point has no octaves; a fit that gets there within two budgets needs time alone.
+    expect(
+      fitAdvice(report(), options({ network: { embedding: false } }), () => broad, geometric(0.87, 60)).map(
+        (a) => a.option,
+      ),
+    ).toEqual(['fit.maxSeconds']);
+    expect(fitAdvice(report(), options(), () => broad, geometric(0.5, 60)).map((a) => a.option)).toEqual([
+      'fit.maxSeconds',
+    ]);
   });
 });
 

@@ -41,6 +41,14 @@ describe('fitWarning', () => {
     const w = fitWarning(report({}));
     expect(w).toMatch(/2\.00e-5, above its tolerance 1\.0e-6 \(stopped: budget, ran out of time\)/);
   });
+  it('names what would help in place of the usual remedies when given advice', () => {
+    expect(fitWarning(report({}))).toMatch(/raise fit\.maxSeconds or fit\.maxIterations, or enlarge the network$/);
+    const w = fitWarning(report({}), [
+      { option: 'fit.maxSeconds', now: 60, reason: 'more time' },
+      { option: 'network.decay', now: 2, reason: 'the octaves' },
+    ]);
+    expect(w).toMatch(/what would help: fit\.maxSeconds \(now 60\): more time; network\.decay \(now 2\): the octaves$/);
+  });
   it('is silent when the tolerance was met or there was none', () => {
     expect(fitWarning(report({ relativeError: 1e-6 }))).toBeUndefined();
     expect(fitWarning(report({ tol: null }))).toBeUndefined();

@@ -501,6 +501,8 @@ describe('warnings: said through the process, or the warn hook', () => {
     const fit = seen.filter((w) => (w as Error & { code?: string }).code === 'NIVP_FIT_TOLERANCE');
     expect(fit).toHaveLength(1);
     expect(fit[0].message).toMatch(/relative error of 3\.00e-4, above its tolerance 1\.0e-5/);
+    // The fake fit stops at its iteration cap with one traced error: the advice is that option.
+    expect(fit[0].message).toMatch(/what would help: fit\.maxIterations \(now \d+\): the fit ran out of iterations$/);
   });
 
   it('a fit within its tolerance says nothing', async () => {

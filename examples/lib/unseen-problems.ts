@@ -7,7 +7,9 @@
 // ouNarrow4, ou6, ou8 and spread4 densities in 4D to 8D; burgers (a front whose plateau flows in),
 // rotGauss, heatModes, rect and nls (a soliton) came after, then four waves written as first-order
 // systems: string, kleinGordon, pulse and dampedWave; then varCoef (a stiff variable-coefficient
-// diffusion), heat6, advSine, diffuse5 and packet (a free Schrödinger packet with a fine carrier).
+// diffusion), heat6, advSine, diffuse5 and packet (a free Schrödinger packet with a fine carrier);
+// then kink (a nonlinear wave), porous (the porous-medium equation), hamiltonJacobi (a viscous
+// Hamilton–Jacobi equation), exchange (a stiff reaction), gauss3 and twoBumps (narrow Gaussians).
 import { defineProblem, type Expr, ops, type Problem } from '../../ts/index';
 
 const { sin, cos, exp, lap, d, sum, sqrt } = ops;
@@ -734,7 +736,206 @@ export const cases: Record<string, () => Case> = {
   advSine,
   diffuse5,
   packet,
+  kink,
+  porous,
+  hamiltonJacobi,
+  exchange,
+  gauss3,
+  twoBumps,
 };
 
 /** The six main cases, in order. */
 export const mainCases = ['advDiff', 'fisher', 'heat3', 'rotSystem', 'source', 'ou4'] as const;
+
+// Extra 30. A φ⁴ kink moving at c = 0.5, u_tt = u_xx + (u − u³)/ε² as (u, v), ε = 0.15, on [−1, 1],
+//    'none': u = tanh(γ(x − x0 − ct)/(√2 ε)), γ = 1/√(1 − c²), v = u_t; the plateaus ±1 stay fixed.
+function kink(): Case {
+  const [c, eps, x0] = [0.5, 0.15, -0.3];
+  const gamma = 1 / Math.sqrt(1 - c * c);
+  const profile = (x: Expr, t: Expr) =>
+    ops.tanh(
+      x
+        .sub(x0)
+        .sub(t.mul(c))
+        .mul(gamma / (Math.SQRT2 * eps)),
+    );
+  const velocity = (x: Expr, t: Expr) => {
+    const u = profile(x, t);
+    return u
+      .mul(u)
+      .neg()
+      .add(1)
+      .mul((-gamma * c) / (Math.SQRT2 * eps));
+  };
+  return {
+    problem: defineProblem({
+      name: 'kink-1d',
+      dim: 1,
+      domain: { lower: -1, upper: 1 },
+      boundary: 'none',
+      fields: ['u', 'v'],
+      initial: ({ x }) => ({ u: profile(x[0], ops.constant(0)), v: velocity(x[0], ops.constant(0)) }),
+      rhs: ({ u, v }) => ({ u: v, v: lap(u).add(u.sub(u.pow(3)).mul(1 / (eps * eps))) }),
+      exact: ({ x, t }) => ({ u: profile(x[0], t), v: velocity(x[0], t) }),
+    }),
+    T: 0.8,
+    summary: 'u_tt=u_xx+(u-u³)/ε² as (u, v), φ⁴ kink ε=0.15 from -0.3 at c=0.5, [-1,1], none',
+  };
+}
+
+// Extra 31. The porous-medium equation u_t = Δ(u²) in 2D, 'none': Barenblatt's profile shifted
+//    to start at τ = 1, u = τ^{−1/2}(C − |x|²/(16√τ)), τ = 1 + t, C = 0.2 (diffusivity 2u ≥ 0.15).
+function porous(): Case {
+  const C = 0.2;
+  const barenblatt = (x: readonly Expr[], t: Expr) => {
+    const tau = t.add(1);
+    const r2 = sum(x.map((xi) => xi.pow(2)));
+    return r2.div(tau.pow(0.5).mul(16)).neg().add(C).div(tau.pow(0.5));
+  };
+  return {
+    problem: defineProblem({
+      name: 'porous-2d',
+      dim: 2,
+      domain: { lower: -1, upper: 1 },
+      boundary: 'none',
+      fields: ['u'],
+      initial: ({ x }) => ({ u: barenblatt(x, ops.constant(0)) }),
+      rhs: ({ u }) => ({ u: lap(u.mul(u)) }),
+      exact: ({ x, t }) => ({ u: barenblatt(x, t) }),
+    }),
+    T: 1,
+    summary: 'u_t=Δ(u²), Barenblatt from τ=1 to 2, C=0.2, [-1,1]², none',
+  };
+}
+
+// Extra 32. A viscous Hamilton–Jacobi equation u_t = νΔu − |∇u|²/2 (ν = 0.1) in 2D, 'none':
+//    by Cole–Hopf u = −2ν log φ, φ = 1.5 + cos(πx)cos(πy)e^{−2π²νt}.
+function hamiltonJacobi(): Case {
+  const nu = 0.1;
+  const solution = (x: readonly Expr[], t: Expr) =>
+    ops
+      .log(
+        cos(x[0].mul(PI))
+          .mul(cos(x[1].mul(PI)))
+          .mul(exp(t.mul(-2 * PI * PI * nu)))
+          .add(1.5),
+      )
+      .mul(-2 * nu);
+  return {
+    problem: defineProblem({
+      name: 'hamilton-jacobi-2d',
+      dim: 2,
+      domain: { lower: -1, upper: 1 },
+      boundary: 'none',
+      fields: ['u'],
+      initial: ({ x }) => ({ u: solution(x, ops.constant(0)) }),
+      rhs: ({ u }) => ({
+        u: lap(u)
+          .mul(nu)
+          .sub(sum(ops.grad(u).map((g) => g.pow(2))).mul(0.5)),
+      }),
+      exact: ({ x, t }) => ({ u: solution(x, t) }),
+    }),
+    T: 0.5,
+    summary: 'u_t=0.1Δu-|∇u|²/2, Cole–Hopf of 1.5+cos(πx)cos(πy)e^{-2π²νt}, [-1,1]², none',
+  };
+}
+
+// Extra 33. Two species exchanging fast on [0, 1]², Dirichlet: u_t = 0.1Δu − a u + b v,
+//    v_t = 0.02Δv + a u − b v (a = 300, b = 150), from (u, v) = (1, 2)·s, s = sin(πx)sin(πy):
+//    (u, v) = s·e^{At}(1, 2) for the 2×2 rate matrix A of the mode, with one fast rate (≈ −450,
+//    the exchange: stiff) and one slow (≈ −0.9, the diffusion).
+function exchange(): Case {
+  const [Du, Dv, a, b] = [0.1, 0.02, 300, 150];
+  const lambda = 2 * PI * PI;
+  const A = [
+    [-Du * lambda - a, b],
+    [a, -Dv * lambda - b],
+  ];
+  const m = (A[0][0] + A[1][1]) / 2;
+  const delta = Math.sqrt(((A[0][0] - A[1][1]) / 2) ** 2 + A[0][1] * A[1][0]);
+  const w = [1, 2];
+  // e^{At}w = e^{mt}(cosh δt·w + sinh δt/δ·(A − mI)w), as a sum of e^{(m ± δ)t} terms.
+  const Bw = [(A[0][0] - m) * w[0] + A[0][1] * w[1], A[1][0] * w[0] + (A[1][1] - m) * w[1]];
+  const mode = (x: readonly Expr[]) => sin(x[0].mul(PI)).mul(sin(x[1].mul(PI)));
+  const component = (f: number, x: readonly Expr[], t: Expr) =>
+    mode(x).mul(
+      exp(t.mul(m + delta))
+        .mul((w[f] + Bw[f] / delta) / 2)
+        .add(exp(t.mul(m - delta)).mul((w[f] - Bw[f] / delta) / 2)),
+    );
+  return {
+    problem: defineProblem({
+      name: 'exchange-2d',
+      dim: 2,
+      domain: { lower: 0, upper: 1 },
+      boundary: 'dirichlet',
+      fields: ['u', 'v'],
+      initial: ({ x }) => ({ u: mode(x).mul(w[0]), v: mode(x).mul(w[1]) }),
+      rhs: ({ u, v }) => ({
+        u: lap(u).mul(Du).sub(u.mul(a)).add(v.mul(b)),
+        v: lap(v).mul(Dv).add(u.mul(a)).sub(v.mul(b)),
+      }),
+      exact: ({ x, t }) => ({ u: component(0, x, t), v: component(1, x, t) }),
+    }),
+    T: 1,
+    summary: 'u_t=0.1Δu-300u+150v, v_t=0.02Δv+300u-150v, mode sin(πx)sin(πy), [0,1]², dirichlet',
+  };
+}
+
+// Extra 34. A narrow 3D Gaussian (σ = 0.1) carried at speed 0.5 across [−1, 1]³, u_t = −c·∇u, 'none'.
+function gauss3(): Case {
+  const [s, c, x0] = [0.1, [0.4, -0.3, 0], [-0.2, 0.15, 0]];
+  const gauss = (x: readonly Expr[], t: Expr) =>
+    exp(sum(x.map((xi, i) => xi.sub(x0[i]).sub(t.mul(c[i])).pow(2))).mul(-1 / (2 * s * s)));
+  return {
+    problem: defineProblem({
+      name: 'gauss-3d',
+      dim: 3,
+      domain: { lower: -1, upper: 1 },
+      boundary: 'none',
+      fields: ['u'],
+      initial: ({ x }) => ({ u: gauss(x, ops.constant(0)) }),
+      rhs: ({ u }) => ({ u: sum(c.map((ci, i) => d(u, i).mul(-ci))) }),
+      exact: ({ x, t }) => ({ u: gauss(x, t) }),
+    }),
+    T: 1,
+    summary: 'u_t=-c·∇u, |c|=0.5, Gaussian σ=0.1, [-1,1]³, none; moves 5σ',
+  };
+}
+
+// Extra 35. Two narrow Gaussians (σ = 0.1) spreading (ν = 0.01) while carried along (0.3, 0.2) in
+//    2D, 'none': the sum of two heat kernels, a bimodal density.
+function twoBumps(): Case {
+  const [s, nu, c] = [0.1, 0.01, [0.3, 0.2]];
+  const centres = [
+    [-0.4, -0.2],
+    [0.2, 0.3],
+  ];
+  const bumps = (x: readonly Expr[], t: Expr) => {
+    const S = t.mul(2 * nu).add(s * s);
+    return sum(
+      centres.map((x0) =>
+        exp(
+          sum(x.map((xi, i) => xi.sub(x0[i]).sub(t.mul(c[i])).pow(2)))
+            .neg()
+            .div(S.mul(2)),
+        ),
+      ),
+    ).mul(S.pow(-1).mul(s * s));
+  };
+  return {
+    problem: defineProblem({
+      name: 'two-bumps-2d',
+      dim: 2,
+      domain: { lower: -1, upper: 1 },
+      boundary: 'none',
+      fields: ['u'],
+      initial: ({ x }) => ({ u: bumps(x, ops.constant(0)) }),
+      rhs: ({ u }) => ({ u: lap(u).mul(nu).sub(d(u, 0).mul(c[0])).sub(d(u, 1).mul(c[1])) }),
+      exact: ({ x, t }) => ({ u: bumps(x, t) }),
+    }),
+    T: 1,
+    summary: 'u_t=0.01Δu-c·∇u, two Gaussians σ=0.1, [-1,1]², none',
+  };
+}

@@ -95,6 +95,13 @@ export function recentRate(trace: readonly FitTracePoint[]): number | null {
 }
 
 /**
+ * A fit whose tolerance is more than this many of its budgets (its own seconds without one) away
+ * at the rate of its last half, or that stopped improving, is held by more than time: the advice
+ * names the embedding's decay.
+ */
+export const SLOW_FIT_BUDGETS = 2;
+
+/**
  * The options that would help a fit that ended at `fit.relativeError`, most likely first. A fit
  * cut off by its budget while its error still fell needs more time (how much, at the rate of its
  * last half); one that stalled, or whose error stopped falling, needs points where u0 is, octaves
@@ -125,30 +132,47 @@ export function fitAdvice(
     ];
   }
   const advice: FitAdvice[] = [];
-  const bound = poorFitBound(options.fit.tol);
+  const tol = options.fit.tol;
+  const bound = poorFitBound(tol);
   const rate = recentRate(trace);
   const improving = rate !== null && rate < 1;
+  // Seconds more, at the last half's rate, until the error is at `target`.
+  const more = (target: number): number =>
+    improving ? Math.log(target / fit.relativeError) / Math.log(rate) : Infinity;
   if (fit.stopped === 'budget' || fit.stopped === 'steps') {
     const option = fit.stopped === 'budget' ? 'fit.maxSeconds' : 'fit.maxIterations';
     const now = fit.stopped === 'budget' ? options.fit.maxSeconds : options.fit.maxIterations;
     if (improving) {
-      // Seconds more, at the last half's rate, until the error is at the bound and at the tolerance.
-      const more = (target: number): number => Math.log(target / fit.relativeError) / Math.log(rate);
-      const tol = options.fit.tol as number;
       advice.push({
         option,
         now,
         reason:
           `the error still fell when the fit ran out (×${(rate ** 10).toPrecision(2)} per 10 s over its last half); ` +
           `at that rate it reaches ${bound.toExponential(1)} after about ${more(bound).toFixed(0)} s more and the tolerance after ` +
-          `${more(tol).toFixed(0)} s more`,
+          `${more(tol as number).toFixed(0)} s more`,
       });
     } else if (rate === null) {
       advice.push({ option, now, reason: `the fit ran out of ${fit.stopped === 'budget' ? 'time' : 'iterations'}` });
     }
   }
+  const { network } = options;
+  const budget = options.fit.maxSeconds ?? fit.seconds;
+  const slow = rate !== null && tol !== null && more(tol) > SLOW_FIT_BUDGETS * budget;
+  const decayAdvice: FitAdvice | undefined =
+    network.embedding && network.decay > 0 && (fit.stopped === 'stalled' || slow)
+      ? {
+          option: 'network.decay',
+          now: network.decay,
+          reason:
+            `octave k of the embedding enters at 2^(−${network.decay}k), so a u0 with content at its upper octaves fits ` +
+            `slowly; ${Math.max(0, network.decay - 1)} weighs them more (a lower decay can cost an equation with ` +
+            'second derivatives more steps: docs/fitting-and-sampling.md, "A fit held by the damped octaves")',
+        }
+      : undefined;
   // Without a trace (Adam), a budget-bound fit says nothing about capacity.
-  if (fit.stopped === 'stalled' || fit.stopped === 'tol' || (rate !== null && !improving)) {
+  const capacity = fit.stopped === 'stalled' || fit.stopped === 'tol' || (rate !== null && !improving);
+  if (!capacity && decayAdvice !== undefined) advice.push(decayAdvice);
+  if (capacity) {
     const s = shape();
     if (options.samples.importance === false && isConcentrated(s)) {
       advice.push({
@@ -165,6 +189,7 @@ export function fitAdvice(
         reason: `u0's finest scale is at octave ${s.finestOctave.toFixed(1)} of the embedding, above its highest, ${L}: ${Math.ceil(s.finestOctave)} would resolve it`,
       });
     }
+    if (decayAdvice !== undefined) advice.push(decayAdvice);
     advice.push({
       option: 'network.width',
       now: options.network.width,

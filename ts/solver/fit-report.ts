@@ -4,6 +4,7 @@
  * not an error: `stopped` says why it ended and `fitWarning` words it for people (one that misses
  * it by far stops `evolve`: fit-guard.ts).
  */
+import type { FitAdvice } from './fit-guard';
 import type { FitMethod } from './options';
 
 /** Why a fit ended: tolerance met, time budget spent, iteration cap reached, or no more progress. */
@@ -83,8 +84,12 @@ export function fitReport(
   });
 }
 
-/** A warning when the fit missed its tolerance (or produced a non-finite error); else undefined. */
-export function fitWarning(report: FitReport): string | undefined {
+/**
+ * A warning when the fit missed its tolerance (or produced a non-finite error); else undefined.
+ * `advice` (fit-guard.ts, `fitAdvice`) names what would help; without it the warning says what
+ * usually does.
+ */
+export function fitWarning(report: FitReport, advice: readonly FitAdvice[] = []): string | undefined {
   if (!Number.isFinite(report.relativeError)) {
     return `the initial fit failed: its relative error is ${report.relativeError} (${report.message})`;
   }
@@ -93,6 +98,8 @@ export function fitWarning(report: FitReport): string | undefined {
   return (
     `the initial fit reached a relative error of ${report.relativeError.toExponential(2)}, above its tolerance ` +
     `${report.tol.toExponential(1)} (${why}); the solution cannot be more accurate than its initial condition — ` +
-    'raise fit.maxSeconds or fit.maxIterations, or enlarge the network'
+    (advice.length === 0
+      ? 'raise fit.maxSeconds or fit.maxIterations, or enlarge the network'
+      : `what would help: ${advice.map((a) => `${a.option} (now ${String(a.now)}): ${a.reason}`).join('; ')}`)
   );
 }

@@ -18,7 +18,7 @@ import { native } from '../native';
 import type { DeviceName } from '../native-config';
 import { isProblem, type Problem } from '../problem/define';
 import { type EvolveProgress, EvolveRun } from './evolve-run';
-import { checkFit, type FitTracePoint } from './fit-guard';
+import { checkFit, type FitTracePoint, fitAdvice } from './fit-guard';
 import { type FitReport, fitReport, fitWarning } from './fit-report';
 import { givenMargin, inflowWarning, marginFor } from './inflow';
 import { lazyInitialShape } from './initial-shape';
@@ -299,7 +299,10 @@ export class NeuralIVP {
     this.fitSeconds = wallClock() - started;
     this.lastFit = fitReport(result, this.options.fit.method, this.options.fit.tol, this.fitSeconds);
     this.lastTrace = trace;
-    const warning = fitWarning(this.lastFit);
+    const { relativeError, tol } = this.lastFit;
+    const missed = tol !== null && relativeError > tol;
+    const shape = lazyInitialShape(problem, this.options.margin);
+    const warning = fitWarning(this.lastFit, missed ? fitAdvice(this.lastFit, this.options, shape, trace) : []);
     if (warning !== undefined) this.warn({ code: 'NIVP_FIT_TOLERANCE', message: warning });
     return this.lastFit;
   }

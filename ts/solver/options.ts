@@ -249,7 +249,7 @@ export interface IntegratorOptions {
   refine?: number;
   /**
    * With 'rk45': once its steps are held at its stability limit with more than 50 of them left to
-   * T and the dynamics' fastest rate is mostly decay (a diffusion's), go on with 'rkc' (default
+   * T and the dynamics' fastest rate is mostly decay (a diffusion's or a fast reaction's), go on with 'rkc' (default
    * false: it pays only where the solution changes far more slowly than that rate, docs/accuracy.md,
    * "Stiff problems"). The run says what it found (`NIVP_STIFF`) either way.
    */

@@ -34,9 +34,9 @@ export function stiffWarning(method: MethodName, switchAllowed: boolean, p: Evol
       ? `; with ${SWITCH_STEPS_LEFT} or fewer left it keeps ${method}`
       : ''
     : method === 'rk45'
-      ? "; where ρ is a diffusion's and the solution changes far more slowly than ρ, integrator: " +
+      ? "; where ρ is a decay's (a diffusion's, a fast reaction's) and the solution changes far more slowly than ρ, integrator: " +
         "{ stiffSwitch: true } would go on with 'rkc' (Runge–Kutta–Chebyshev), which steps past the limit"
-      : "; where ρ is a diffusion's, integrator: { method: 'rkc' } steps past the limit";
+      : "; where ρ is a decay's (a diffusion's, a fast reaction's), integrator: { method: 'rkc' } steps past the limit";
   return `${held}: reaching T = ${p.T} takes ${more} whatever rtol${why}${see}`;
 }
 
