@@ -56,7 +56,7 @@ export { problems } from './problems/index';
 export type { RuntimeInfo } from './runtime';
 export { runtimeInfo, setThreads } from './runtime';
 export type { FitAdvice } from './solver/fit-guard';
-export { POOR_FIT_FACTOR, PoorFitError } from './solver/fit-guard';
+export { POOR_FIT_FACTOR, PoorFitError, SLOW_FIT_BUDGETS } from './solver/fit-guard';
 export type { FitStopReason } from './solver/fit-report';
 export type {
   EvolveOptions,
