@@ -83,7 +83,14 @@ describe('fitAdvice', () => {
     expect(advice).toHaveLength(1);
     expect(advice[0]).toMatchObject({ option: 'fit.maxSeconds', now: 60 });
     expect(advice[0].reason).toMatch(/×0\.50 per 10 s/);
-    expect(advice[0].reason).toMatch(/1\.0e-2 after about 20 s more and the tolerance after 120 s more/);
+    expect(advice[0].reason).toMatch(/1\.0e-2 after about 20 s more and the tolerance after about 120 s more/);
+  });
+  it('a fit already within the bound is told the time to its tolerance alone, in words below a second', () => {
+    // 1.6e-5 halving every 10 s: the tolerance 1e-5 is 6.8 s away; 1.01e-5 is 0.14 s away.
+    const near = fitAdvice(report({ relativeError: 1.6e-5 }), options(), () => broad, geometric(0.5, 60));
+    expect(near[0].reason).toMatch(/at that rate it reaches the tolerance after about 7 s more$/);
+    const nearer = fitAdvice(report({ relativeError: 1.01e-5 }), options(), () => broad, geometric(0.5, 60));
+    expect(nearer[0].reason).toMatch(/the tolerance after under a second more$/);
   });
   it('an iteration cap without a trace: more iterations', () => {
     const advice = fitAdvice(report({ stopped: 'steps' }), options(), () => broad, []);
@@ -124,7 +131,7 @@ describe('fitAdvice', () => {
     // away, ten budgets of 60 s.
     const slow = fitAdvice(report(), options(), () => broad, geometric(0.87, 60));
     expect(slow.map((a) => a.option)).toEqual(['fit.maxSeconds', 'network.decay']);
-    expect(slow[0].reason).toMatch(/tolerance after 596 s more/);
+    expect(slow[0].reason).toMatch(/tolerance after about 596 s more/);
     expect(slow[1]).toMatchObject({ now: 2 });
     expect(slow[1].reason).toMatch(/2\^\(−2k\).*; 1 weighs them more/);
     // The raw point has no octaves; a fit that gets there within two budgets needs time alone.

@@ -94,6 +94,9 @@ export function recentRate(trace: readonly FitTracePoint[]): number | null {
   return (end.error / start.error) ** (1 / (end.seconds - start.seconds));
 }
 
+/** A wait in seconds, in words: "about 25 s more", or "under a second more". */
+const secondsMore = (s: number): string => (s < 1 ? 'under a second more' : `about ${s.toFixed(0)} s more`);
+
 /**
  * A fit whose tolerance is more than this many of its budgets (its own seconds without one) away
  * at the rate of its last half, or that stopped improving, is held by more than time: the advice
@@ -148,8 +151,9 @@ export function fitAdvice(
         now,
         reason:
           `the error still fell when the fit ran out (×${(rate ** 10).toPrecision(2)} per 10 s over its last half); ` +
-          `at that rate it reaches ${bound.toExponential(1)} after about ${more(bound).toFixed(0)} s more and the tolerance after ` +
-          `${more(tol as number).toFixed(0)} s more`,
+          `at that rate it reaches ${
+            fit.relativeError > bound ? `${bound.toExponential(1)} after ${secondsMore(more(bound))} and ` : ''
+          }the tolerance after ${secondsMore(more(tol as number))}`,
       });
     } else if (rate === null) {
       advice.push({ option, now, reason: `the fit ran out of ${fit.stopped === 'budget' ? 'time' : 'iterations'}` });
