@@ -94,6 +94,9 @@ export function recentRate(trace: readonly FitTracePoint[]): number | null {
   return (end.error / start.error) ** (1 / (end.seconds - start.seconds));
 }
 
+/** A number as people read it: three significant digits at most. */
+const short = (x: number): string => String(Number(x.toPrecision(3)));
+
 /** A wait in seconds, in words: "about 25 s more", or "under a second more". */
 const secondsMore = (s: number): string => (s < 1 ? 'under a second more' : `about ${s.toFixed(0)} s more`);
 
@@ -108,7 +111,8 @@ export const SLOW_FIT_BUDGETS = 2;
  * The options that would help a fit that ended at `fit.relativeError`, most likely first. A fit
  * cut off by its budget while its error still fell needs more time (how much, at the rate of its
  * last half); one that stalled, or whose error stopped falling, needs points where u0 is, octaves
- * that resolve u0's finest scale, or a wider network.
+ * that resolve u0's finest scale, less damping of the octaves it has, or a wider network; one
+ * still falling but more than `SLOW_FIT_BUDGETS` budgets from its tolerance, time and less damping.
  */
 export function fitAdvice(
   fit: FitReport,
@@ -168,8 +172,8 @@ export function fitAdvice(
           option: 'network.decay',
           now: network.decay,
           reason:
-            `octave k of the embedding enters at 2^(−${network.decay}k), so a u0 with content at its upper octaves fits ` +
-            `slowly; ${Math.max(0, network.decay - 1)} weighs them more (a lower decay can cost an equation with ` +
+            `octave k of the embedding enters at 2^(−${short(network.decay)}k), so a u0 with content at its upper octaves ` +
+            `fits slowly; ${short(Math.max(0, network.decay - 1))} weighs them more (a lower decay can cost an equation with ` +
             'second derivatives more steps: docs/fitting-and-sampling.md, "A fit held by the damped octaves")',
         }
       : undefined;
