@@ -9,7 +9,8 @@
 // systems: string, kleinGordon, pulse and dampedWave; then varCoef (a stiff variable-coefficient
 // diffusion), heat6, advSine, diffuse5 and packet (a free Schrödinger packet with a fine carrier);
 // then kink (a nonlinear wave), porous (the porous-medium equation), hamiltonJacobi (a viscous
-// Hamilton–Jacobi equation), exchange (a stiff reaction), gauss3 and twoBumps (narrow Gaussians).
+// Hamilton–Jacobi equation), exchange (a stiff reaction), gauss3 and twoBumps (narrow Gaussians),
+// maxwell (three first-order fields) and farBox (a box far from the origin).
 import { defineProblem, type Expr, ops, type Problem } from '../../ts/index';
 
 const { sin, cos, exp, lap, d, sum, sqrt } = ops;
@@ -742,6 +743,8 @@ export const cases: Record<string, () => Case> = {
   exchange,
   gauss3,
   twoBumps,
+  maxwell,
+  farBox,
 };
 
 /** The six main cases, in order. */
@@ -937,5 +940,59 @@ function twoBumps(): Case {
     }),
     T: 1,
     summary: 'u_t=0.01Δu-c·∇u, two Gaussians σ=0.1, [-1,1]², none',
+  };
+}
+
+// Extra 36. Maxwell's equations in 2D (TE: E_x, E_y, H_z; c = 1) as three first-order fields, an
+//    oblique Gaussian plane pulse (width 0.2) along n = (0.8, 0.6), 'none': H_z = g(n·x − t),
+//    E = (−n_y, n_x)·g(n·x − t).
+function maxwell(): Case {
+  const [s, n, x0] = [0.2, [0.8, 0.6], -0.3];
+  const g = (x: readonly Expr[], t: Expr) =>
+    exp(
+      x[0]
+        .mul(n[0])
+        .add(x[1].mul(n[1]))
+        .sub(t)
+        .sub(x0)
+        .pow(2)
+        .mul(-1 / (2 * s * s)),
+    );
+  const fields = (x: readonly Expr[], t: Expr) => ({ ex: g(x, t).mul(-n[1]), ey: g(x, t).mul(n[0]), hz: g(x, t) });
+  return {
+    problem: defineProblem({
+      name: 'maxwell-te-2d',
+      dim: 2,
+      domain: { lower: -1, upper: 1 },
+      boundary: 'none',
+      fields: ['ex', 'ey', 'hz'],
+      initial: ({ x }) => fields(x, ops.constant(0)),
+      rhs: ({ ex, ey, hz }) => ({ ex: d(hz, 1), ey: d(hz, 0).neg(), hz: d(ex, 1).sub(d(ey, 0)) }),
+      exact: ({ x, t }) => fields(x, t),
+    }),
+    T: 0.6,
+    summary: 'Maxwell TE (E_x, E_y, H_z), Gaussian plane pulse width 0.2 along (0.8, 0.6), [-1,1]², none',
+  };
+}
+
+// Extra 37. Heat on a box far from the origin, [10, 12] × [−3, −1], Dirichlet, κ = 0.2:
+//    u = sin(π(x − 10)/2) sin(π(y + 3)) e^{−κ(π²/4 + π²)t}.
+function farBox(): Case {
+  const k = 0.2;
+  const rate = k * (PI * PI * 0.25 + PI * PI);
+  const mode = (x: readonly Expr[]) => sin(x[0].sub(10).mul(PI / 2)).mul(sin(x[1].add(3).mul(PI)));
+  return {
+    problem: defineProblem({
+      name: 'far-box-2d',
+      dim: 2,
+      domain: { lower: [10, -3], upper: [12, -1] },
+      boundary: 'dirichlet',
+      fields: ['u'],
+      initial: ({ x }) => ({ u: mode(x) }),
+      rhs: ({ u }) => ({ u: lap(u).mul(k) }),
+      exact: ({ x, t }) => ({ u: mode(x).mul(exp(t.mul(-rate))) }),
+    }),
+    T: 0.5,
+    summary: 'u_t=0.2Δu, sin(π(x-10)/2)sin(π(y+3)), [10,12]×[-3,-1], dirichlet',
   };
 }
