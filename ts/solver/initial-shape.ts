@@ -148,7 +148,7 @@ function largestOnFaces(
 }
 
 /** `SHAPE_PILOT_POINTS` uniform points of the box, row-major, from a fixed stream (never the run's seed). */
-function pilotPoints(lower: readonly number[], upper: readonly number[]): Float64Array {
+export function pilotPoints(lower: readonly number[], upper: readonly number[]): Float64Array {
   const D = lower.length;
   const random = mulberry32(0x5eed + D);
   const x = new Float64Array(SHAPE_PILOT_POINTS * D);

@@ -18,6 +18,7 @@ import { describe } from '../problem/expr';
 import { type CompiledProblem, derivativeOrder } from '../problem/plan';
 import { deepFreeze, expectNonNegative, expectObject, isPlainObject, rejectUnknownKeys } from '../problem/validate';
 import { defaultGradientDirections, energyNormWeights } from './energy-norm';
+import { nonFiniteRhs } from './initial-rhs';
 import {
   decayFor,
   embeddingFor,
@@ -600,6 +601,7 @@ export function resolveOptions(input: NeuralIVPInput, env: Environment = process
   }
   const margin = readMargin(raw.margin, raw.problem.boundary);
   checkInitialFinite(raw.problem, margin);
+  checkRhsFinite(raw.problem, margin);
   // The default preset reads the initial condition's shape for the sampling and the decay it
   // leaves unset; the paper preset keeps the paper's fixed choices.
   const shape = preset === 'default' ? lazyInitialShape(raw.problem, margin) : null;
@@ -790,6 +792,22 @@ function checkInitialFinite(problem: Problem, margin: number): void {
   throw new SpecError(
     `problem.initial.${bad.field}`,
     `u0 is ${bad.value} at x = (${point}), in ${where}: the initial condition must be finite wherever points are drawn`,
+  );
+}
+
+/** f(u0) must be finite wherever points are drawn and u0 is not zero: else the first step fails. */
+function checkRhsFinite(problem: Problem, margin: number): void {
+  const box = sampledBox(problem.lower, problem.upper, margin);
+  const bad = nonFiniteRhs(problem, box.lower, box.upper);
+  if (bad === null) return;
+  const where = margin > 0 ? `the sampled box (the domain grown by margin ${margin})` : 'the domain';
+  const short = (v: readonly number[]) => v.map((c) => Number(c.toPrecision(4))).join(', ');
+  const u0 = problem.fields.map((name, f) => `${name} = ${Number(bad.u0[f].toPrecision(4))}`).join(', ');
+  throw new SpecError(
+    `problem.rhs.${bad.field}`,
+    `the right-hand side is ${bad.value} at t = 0, x = (${short(bad.point)}), where u0 has ${u0}, in ${where}: ` +
+      'every step evaluates it on the network, which starts as u0, so the run would fail at its first step ' +
+      '(a log or square root of a negative value? a coefficient undefined there?)',
   );
 }
 

@@ -1,0 +1,114 @@
+/**
+ * The right-hand side on the initial condition, f(u0), before any native work. Where it is not
+ * finite at a point where no field of u0 is zero (the log or the square root of a negative u0, a power of
+ * a negative base, a coefficient undefined in the margin), the network's u ≈ u0 gives the same at
+ * the first step, after a whole fit: the run would fail there, so the options are refused first,
+ * naming the field, the point and u0 there. Where u0 is exactly zero the answer depends on the
+ * network's tiny error (1/u, or log u of a density fitted through its logarithm), so those points
+ * are not judged.
+ */
+import type { Problem } from '../problem/define';
+import { evaluateProgram, type FieldJets } from '../problem/evaluate';
+import { pilotPoints } from './initial-shape';
+
+/** Points at which f(u0) is evaluated: the first of the shape estimate's pilot points. */
+export const RHS_PILOT_POINTS = 1024;
+
+/** Central-difference step, as a share of each axis's half-width (as the shape estimate's). */
+const STEP = 1e-4;
+
+/** Where f(u0) is not finite although u0 is not zero there: the field, point, value and u0. */
+export interface NonFiniteRhs {
+  readonly field: string;
+  readonly point: number[];
+  readonly value: number;
+  readonly u0: number[];
+}
+
+/**
+ * The first pilot point of the box [lower, upper] where the right-hand side at t = 0 on u0's jets
+ * (central differences, only the terms it reads) is NaN or infinite while every field of u0 is
+ * finite and not zero there; null when there is none or u0 is given by `initialValues`. The points stay two
+ * steps inside the box, so the differences read u0 only where points are drawn.
+ */
+export function nonFiniteRhs(
+  problem: Problem,
+  lower: readonly number[],
+  upper: readonly number[],
+): NonFiniteRhs | null {
+  const { initial, rhs, jets } = problem.plan;
+  if (initial === null) return null;
+  const D = problem.dim;
+  const n = RHS_PILOT_POINTS;
+  const h = lower.map((lo, i) => STEP * ((upper[i] - lo) / 2));
+  const x = pilotPoints(lower, upper).slice(0, n * D);
+  for (let p = 0; p < n; p++)
+    for (let i = 0; i < D; i++)
+      x[p * D + i] = Math.min(upper[i] - 2 * h[i], Math.max(lower[i] + 2 * h[i], x[p * D + i]));
+  const at = (shifts: readonly [number, number][]): Float64Array[] => {
+    const y = Float64Array.from(x);
+    for (let p = 0; p < n; p++) for (const [axis, s] of shifts) y[p * D + axis] += s * h[axis];
+    return evaluateProgram(initial, { n, x: y, t: 0 });
+  };
+  const u0 = at([]);
+  const diff = (f: (p: number) => number) => Float64Array.from({ length: n }, (_, p) => f(p));
+  // Per axis i and field f: the first and the second derivative along i.
+  const first: Float64Array[][] = [];
+  const second: Float64Array[][] = [];
+  if (jets.gradient || jets.laplacian || jets.pairs.length > 0) {
+    for (let i = 0; i < D; i++) {
+      const [plus, minus] = [at([[i, 1]]), at([[i, -1]])];
+      first.push(u0.map((_, f) => diff((p) => (plus[f][p] - minus[f][p]) / (2 * h[i]))));
+      second.push(u0.map((c, f) => diff((p) => (plus[f][p] - 2 * c[p] + minus[f][p]) / (h[i] * h[i]))));
+    }
+  }
+  const mixed = new Map<string, Float64Array[]>();
+  for (const [i, j] of jets.pairs) {
+    if (i === j) {
+      mixed.set(`${i},${j}`, second[i]);
+      continue;
+    }
+    const [pp, pm, mp, mm] = [
+      at([
+        [i, 1],
+        [j, 1],
+      ]),
+      at([
+        [i, 1],
+        [j, -1],
+      ]),
+      at([
+        [i, -1],
+        [j, 1],
+      ]),
+      at([
+        [i, -1],
+        [j, -1],
+      ]),
+    ];
+    const scale = 4 * h[i] * h[j];
+    mixed.set(
+      `${i},${j}`,
+      u0.map((_, f) => diff((p) => (pp[f][p] - pm[f][p] - mp[f][p] + mm[f][p]) / scale)),
+    );
+  }
+  const field: FieldJets[] = u0.map((value, f) => ({
+    value,
+    d: first.map((axis) => axis[f]),
+    d2: new Map([...mixed].map(([key, byField]) => [key, byField[f]])),
+    lap: diff((p) => second.reduce((sum, axis) => sum + axis[f][p], 0)),
+  }));
+  const values = evaluateProgram(rhs, { n, x, t: 0, jets: field });
+  for (let p = 0; p < n; p++) {
+    if (!u0.every((c) => Number.isFinite(c[p]) && c[p] !== 0)) continue;
+    const f = values.findIndex((column) => !Number.isFinite(column[p]));
+    if (f >= 0)
+      return {
+        field: problem.fields[f],
+        point: Array.from(x.subarray(p * D, (p + 1) * D)),
+        value: values[f][p],
+        u0: u0.map((c) => c[p]),
+      };
+  }
+  return null;
+}
