@@ -237,6 +237,19 @@ describe('positivity and the output', () => {
       const share = initialShape(bump(dim, sigma, 0.3), ...box(dim)).faceShare;
       expect(share / Math.exp(-(0.7 ** 2) / (2 * sigma ** 2))).toBeCloseTo(1, 3);
     }
+    // A u0 built to vanish on every face (Π sin πx_i on [0, 1]^12) is zero there to rounding: its
+    // faces are read from their pilot points, not searched.
+    const sines = defineProblem({
+      dim: 12,
+      domain: { lower: 0, upper: 1 },
+      boundary: 'dirichlet',
+      fields: ['u'],
+      initial: ({ x }) => ({ u: x.map((xi) => ops.sin(xi.mul(Math.PI))).reduce((a, b) => a.mul(b)) }),
+      rhs: ({ u }) => ({ u: ops.lap(u) }),
+    });
+    const zeroOnFaces = initialShape(sines, sines.lower, sines.upper).faceShare;
+    expect(zeroOnFaces).toBeGreaterThanOrEqual(0);
+    expect(zeroOnFaces).toBeLessThan(1e-13);
     const signed = (shift: number) =>
       defineProblem({
         dim: 2,
