@@ -124,6 +124,9 @@ function climbFromBest(
   return compassMaximum(initial, points.subarray(best * D, (best + 1) * D), axes, bounds.lower, bounds.upper);
 }
 
+/** The largest of some values (0 for none). */
+const largestOf = (values: Float64Array): number => values.reduce((a, b) => Math.max(a, b), 0);
+
 /**
  * Below this share of u0's largest pilot value, a face's values are rounding: a u0 built to vanish
  * there (sin πx on [0, 1], cos(πx/2) on [−1, 1]) leaves about 1e-16 of its size.
@@ -150,7 +153,7 @@ function largestOnFaces(
       const onFace = Float64Array.from(x);
       for (let i = 0; i < n; i++) onFace[i * D + axis] = face;
       const values = magnitude(initial, onFace, n);
-      const pilotLargest = values.reduce((a, b) => Math.max(a, b), 0);
+      const pilotLargest = largestOf(values);
       if (pilotLargest <= ROUNDING_SHARE * scale) {
         largest = Math.max(largest, pilotLargest);
         continue;
@@ -283,7 +286,7 @@ export function initialShape(problem: Problem, lower: readonly number[], upper: 
     finestOctave,
     positive: fields.every((f) => f.every((v) => v > 0 && Number.isFinite(v))),
     faceShare:
-      largestOnFaces(initial, x, { lower, upper }, s.reduce((a, b) => Math.max(a, b), 0)) /
+      largestOnFaces(initial, x, { lower, upper }, largestOf(s)) /
       climbFromBest(
         initial,
         x,
