@@ -1,11 +1,11 @@
 /**
  * The right-hand side on the initial condition, f(u0), before any native work. Where it is not
- * finite at a point where no field of u0 is zero (the log or the square root of a negative u0, a power of
- * a negative base, a coefficient undefined in the margin), the network's u ≈ u0 gives the same at
- * the first step, after a whole fit: the run would fail there, so the options are refused first,
- * naming the field, the point and u0 there. Where u0 is exactly zero the answer depends on the
- * network's tiny error (1/u, or log u of a density fitted through its logarithm), so those points
- * are not judged.
+ * finite at a point where no field of u0 is zero (the log or the square root of a negative u0, a
+ * power of a negative base, a coefficient undefined in the margin), the network's u ≈ u0 gives the
+ * same at the first step, after a whole fit: the run would fail there, so the options are refused
+ * first, naming the field, the point and u0 there. Where u0 is exactly zero the answer depends on
+ * the network's tiny error (1/u, or log u of a density fitted through its logarithm), so those
+ * points are not judged.
  */
 import type { Problem } from '../problem/define';
 import { evaluateProgram, type FieldJets } from '../problem/evaluate';
@@ -27,9 +27,10 @@ export interface NonFiniteRhs {
 
 /**
  * The first pilot point of the box [lower, upper] where the right-hand side at t = 0 on u0's jets
- * (central differences, only the terms it reads) is NaN or infinite while every field of u0 is
- * finite and not zero there; null when there is none or u0 is given by `initialValues`. The points stay two
- * steps inside the box, so the differences read u0 only where points are drawn.
+ * (central differences; mixed second derivatives only where it reads them) is NaN or infinite
+ * while every field of u0 is finite and not zero there; null when there is none or u0 is given by
+ * `initialValues`. The points stay two steps inside the box, so the differences read u0 only where
+ * points are drawn.
  */
 export function nonFiniteRhs(
   problem: Problem,

@@ -137,7 +137,7 @@ const ROUNDING_SHARE = 1e-13;
  * The largest Σ_fields |u0| on the box's faces: on each face, a compass search along the other axes
  * from the pilot point of largest value there once moved onto that face. A face where every pilot
  * point is at rounding level (`ROUNDING_SHARE` of `scale`) is not searched: a search there follows
- * rounding noise, at 2(D − 1) evaluations a round on each of 2D faces (minutes in 64D).
+ * rounding noise, at 2(D − 1) evaluations a round on each of the 2D faces.
  */
 function largestOnFaces(
   initial: Program,
