@@ -69,24 +69,12 @@ export function nonFiniteRhs(
       mixed.set(`${i},${j}`, second[i]);
       continue;
     }
-    const [pp, pm, mp, mm] = [
+    const corner = (si: number, sj: number) =>
       at([
-        [i, 1],
-        [j, 1],
-      ]),
-      at([
-        [i, 1],
-        [j, -1],
-      ]),
-      at([
-        [i, -1],
-        [j, 1],
-      ]),
-      at([
-        [i, -1],
-        [j, -1],
-      ]),
-    ];
+        [i, si],
+        [j, sj],
+      ]);
+    const [pp, pm, mp, mm] = [corner(1, 1), corner(1, -1), corner(-1, 1), corner(-1, -1)];
     const scale = 4 * h[i] * h[j];
     mixed.set(
       `${i},${j}`,
