@@ -38,6 +38,11 @@ export interface FitAdvice {
   readonly reason: string;
 }
 
+/** Advice in words: each option, its value now and why, joined by semicolons ('' for none). */
+export function adviceText(advice: readonly FitAdvice[]): string {
+  return advice.map((a) => `${a.option} (now ${String(a.now)}): ${a.reason}`).join('; ');
+}
+
 /**
  * `evolve` refused to start: the initial fit's held-out error is above `bound` (`POOR_FIT_FACTOR`
  * × `tol`). `advice` lists the options that would help, most likely first; `fit.allowPoorFit`
@@ -57,7 +62,7 @@ export class PoorFitError extends Error {
 
   constructor(fit: FitReport, tol: number, advice: readonly FitAdvice[]) {
     const bound = poorFitBound(tol);
-    const helps = advice.map((a) => `${a.option} (now ${String(a.now)}): ${a.reason}`).join('; ');
+    const helps = adviceText(advice);
     super(
       `the initial fit reached a relative error of ${fit.relativeError.toExponential(2)} on held-out points, ` +
         `above ${bound.toExponential(1)} = ${POOR_FIT_FACTOR} × fit.tol (${tol.toExponential(1)}), the most a run ` +

@@ -4,7 +4,7 @@
  * not an error: `stopped` says why it ended and `fitWarning` words it for people (one that misses
  * it by far stops `evolve`: fit-guard.ts).
  */
-import type { FitAdvice } from './fit-guard';
+import { adviceText, type FitAdvice } from './fit-guard';
 import type { FitMethod } from './options';
 
 /** Why a fit ended: tolerance met, time budget spent, iteration cap reached, or no more progress. */
@@ -100,6 +100,6 @@ export function fitWarning(report: FitReport, advice: readonly FitAdvice[] = [])
     `${report.tol.toExponential(1)} (${why}); the solution cannot be more accurate than its initial condition — ` +
     (advice.length === 0
       ? 'raise fit.maxSeconds or fit.maxIterations, or enlarge the network'
-      : `what would help: ${advice.map((a) => `${a.option} (now ${String(a.now)}): ${a.reason}`).join('; ')}`)
+      : `what would help: ${adviceText(advice)}`)
   );
 }

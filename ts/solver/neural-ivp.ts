@@ -21,7 +21,7 @@ import { type EvolveProgress, EvolveRun } from './evolve-run';
 import { checkFit, type FitTracePoint, fitAdvice } from './fit-guard';
 import { type FitReport, fitReport, fitWarning } from './fit-report';
 import { givenMargin, inflowWarning, marginFor } from './inflow';
-import { lazyInitialShape } from './initial-shape';
+import { type InitialShape, lazyInitialShape } from './initial-shape';
 import { checkMemory, freeMemory } from './memory';
 import { createSession, cudaAvailable } from './native-session';
 import { type NeuralIVPInput, type ResolvedOptions, resolveOptions } from './options';
@@ -122,6 +122,7 @@ export class NeuralIVP {
   private session: NativeSession | undefined;
   private sessionConfig: SessionConfig | undefined;
   private resolvedDevice: DeviceName | undefined;
+  private shapeFor: { options: ResolvedOptions; shape: () => InitialShape } | undefined;
   private theta0: Handle | undefined;
   private fitSeconds = 0;
   private lastFit: FitReport | undefined;
@@ -160,6 +161,14 @@ export class NeuralIVP {
    */
   get options(): ResolvedOptions {
     return this.resolved;
+  }
+
+  /** u0's shape on the sampled box of the options now, estimated once for them (fit advice reads it). */
+  private shape(): () => InitialShape {
+    if (this.shapeFor?.options !== this.resolved) {
+      this.shapeFor = { options: this.resolved, shape: lazyInitialShape(this.resolved.problem, this.resolved.margin) };
+    }
+    return this.shapeFor.shape;
   }
 
   /** The problem being solved. */
@@ -301,8 +310,7 @@ export class NeuralIVP {
     this.lastTrace = trace;
     const { relativeError, tol } = this.lastFit;
     const missed = tol !== null && relativeError > tol;
-    const shape = lazyInitialShape(problem, this.options.margin);
-    const warning = fitWarning(this.lastFit, missed ? fitAdvice(this.lastFit, this.options, shape, trace) : []);
+    const warning = fitWarning(this.lastFit, missed ? fitAdvice(this.lastFit, this.options, this.shape(), trace) : []);
     if (warning !== undefined) this.warn({ code: 'NIVP_FIT_TOLERANCE', message: warning });
     return this.lastFit;
   }
@@ -318,12 +326,7 @@ export class NeuralIVP {
     this.coverInflow(T);
     const session = await this.ready();
     if (this.theta0 === undefined) await this.fitNow(signal, 'evolve');
-    checkFit(
-      this.lastFit as FitReport,
-      this.options,
-      lazyInitialShape(this.options.problem, this.options.margin),
-      this.lastTrace,
-    );
+    checkFit(this.lastFit as FitReport, this.options, this.shape(), this.lastTrace);
     const run = new EvolveRun({
       session,
       options: this.options,

@@ -250,9 +250,9 @@ export interface IntegratorOptions {
   refine?: number;
   /**
    * With 'rk45': once its steps are held at its stability limit with more than 50 of them left to
-   * T and the dynamics' fastest rate is mostly decay (a diffusion's or a fast reaction's), go on with 'rkc' (default
-   * false: it pays only where the solution changes far more slowly than that rate, docs/accuracy.md,
-   * "Stiff problems"). The run says what it found (`NIVP_STIFF`) either way.
+   * T and the dynamics' fastest rate is mostly decay (a diffusion's or a fast reaction's), go on
+   * with 'rkc' (default false: it pays only where the solution changes far more slowly than that
+   * rate, docs/accuracy.md, "Stiff problems"). The run says what it found (`NIVP_STIFF`) either way.
    */
   stiffSwitch?: boolean;
 }
@@ -600,8 +600,7 @@ export function resolveOptions(input: NeuralIVPInput, env: Environment = process
     );
   }
   const margin = readMargin(raw.margin, raw.problem.boundary);
-  checkInitialFinite(raw.problem, margin);
-  checkRhsFinite(raw.problem, margin);
+  checkFiniteStart(raw.problem, margin);
   // The default preset reads the initial condition's shape for the sampling and the decay it
   // leaves unset; the paper preset keeps the paper's fixed choices.
   const shape = preset === 'default' ? lazyInitialShape(raw.problem, margin) : null;
@@ -782,30 +781,27 @@ function readGradientWeight(v: unknown, fields: readonly string[]): Record<strin
 /** Largest margin: the sampled box at most 9 times the domain's width per axis. */
 export const MAX_MARGIN = 8;
 
-/** u0 must be finite wherever points are drawn: a NaN there reaches the fit as a NaN error. */
-function checkInitialFinite(problem: Problem, margin: number): void {
+/**
+ * u0, and the right-hand side on it, must be finite wherever points are drawn: a NaN in u0 reaches
+ * the fit as a NaN error, and a non-finite f(u0) where u0 is not zero fails the first step.
+ */
+function checkFiniteStart(problem: Problem, margin: number): void {
   const box = sampledBox(problem.lower, problem.upper, margin);
-  const bad = nonFiniteInitial(problem, box.lower, box.upper);
-  if (bad === null) return;
   const where = margin > 0 ? `the sampled box (the domain grown by margin ${margin})` : 'the domain';
-  const point = bad.point.map((v) => Number(v.toPrecision(4))).join(', ');
+  const short = (v: number) => Number(v.toPrecision(4));
+  const u0 = nonFiniteInitial(problem, box.lower, box.upper);
+  if (u0 !== null) {
+    throw new SpecError(
+      `problem.initial.${u0.field}`,
+      `u0 is ${u0.value} at x = (${u0.point.map(short).join(', ')}), in ${where}: the initial condition must be finite wherever points are drawn`,
+    );
+  }
+  const f = nonFiniteRhs(problem, box.lower, box.upper);
+  if (f === null) return;
+  const values = problem.fields.map((name, k) => `${name} = ${short(f.u0[k])}`).join(', ');
   throw new SpecError(
-    `problem.initial.${bad.field}`,
-    `u0 is ${bad.value} at x = (${point}), in ${where}: the initial condition must be finite wherever points are drawn`,
-  );
-}
-
-/** f(u0) must be finite wherever points are drawn and u0 is not zero: else the first step fails. */
-function checkRhsFinite(problem: Problem, margin: number): void {
-  const box = sampledBox(problem.lower, problem.upper, margin);
-  const bad = nonFiniteRhs(problem, box.lower, box.upper);
-  if (bad === null) return;
-  const where = margin > 0 ? `the sampled box (the domain grown by margin ${margin})` : 'the domain';
-  const short = (v: readonly number[]) => v.map((c) => Number(c.toPrecision(4))).join(', ');
-  const u0 = problem.fields.map((name, f) => `${name} = ${Number(bad.u0[f].toPrecision(4))}`).join(', ');
-  throw new SpecError(
-    `problem.rhs.${bad.field}`,
-    `the right-hand side is ${bad.value} at t = 0, x = (${short(bad.point)}), where u0 has ${u0}, in ${where}: ` +
+    `problem.rhs.${f.field}`,
+    `the right-hand side is ${f.value} at t = 0, x = (${f.point.map(short).join(', ')}), where u0 has ${values}, in ${where}: ` +
       'every step evaluates it on the network, which starts as u0, so the run would fail at its first step ' +
       '(a log or square root of a negative value? a coefficient undefined there?)',
   );
