@@ -21,6 +21,7 @@ function report(iterations: number): FitReport {
     cgIterations: 10,
     samples: 1000,
     headTuned: false,
+    advice: [],
   } as FitReport;
 }
 

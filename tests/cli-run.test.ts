@@ -21,7 +21,14 @@ interface Metrics {
     linear: { method: string };
     restarts: unknown;
   };
-  fit: { relativeError: number; seconds: number; method: string; stopped: string; tol: number | null };
+  fit: {
+    relativeError: number;
+    seconds: number;
+    method: string;
+    stopped: string;
+    tol: number | null;
+    advice: { option: string }[];
+  };
   warnings: string[];
   stats: { steps: number; restarts: number; solveSeconds?: Record<string, number> };
   saved: { t: number; residual: number | null; error: number | null }[];
@@ -91,6 +98,11 @@ describe('neural-ivp run (stand-in session)', () => {
     expect(m.warnings).toHaveLength(1);
     expect(m.warnings[0]).toMatch(/above its tolerance/);
     expect(r.stderr).toMatch(/warning: the initial fit reached a relative error of 1\.00e-3/);
+    // The solver's own advice, not a generic remedy: the stand-in fit ran out of iterations.
+    const advice = /what would help: fit\.maxIterations \(now \d+\): the fit ran out of iterations/;
+    expect(m.warnings[0]).toMatch(advice);
+    expect(r.stderr).toMatch(advice);
+    expect(m.fit.advice).toEqual([expect.objectContaining({ option: 'fit.maxIterations' })]);
     expect(Object.keys(m.timings).sort()).toEqual(['evaluate', 'evolve', 'fit', 'total']);
     expect(m.machine).toHaveProperty('cpus');
     expect(m.machine).toHaveProperty('node');

@@ -29,6 +29,7 @@ describe('fitReport', () => {
       cgIterations: 200,
       samples: 4000,
       headTuned: true,
+      advice: [],
     });
     expect(Object.isFrozen(r)).toBe(true);
     expect(fitReport({ ...figures, stopped: 'weird' }, 'adam', null, 1).stopped).toBe('stalled');
@@ -43,10 +44,14 @@ describe('fitWarning', () => {
   });
   it('names what would help in place of the usual remedies when given advice', () => {
     expect(fitWarning(report({}))).toMatch(/raise fit\.maxSeconds or fit\.maxIterations, or enlarge the network$/);
-    const w = fitWarning(report({}), [
-      { option: 'fit.maxSeconds', now: 60, reason: 'more time' },
-      { option: 'network.decay', now: 2, reason: 'the octaves' },
-    ]);
+    const w = fitWarning(
+      report({
+        advice: [
+          { option: 'fit.maxSeconds', now: 60, reason: 'more time' },
+          { option: 'network.decay', now: 2, reason: 'the octaves' },
+        ],
+      }),
+    );
     expect(w).toMatch(/what would help: fit\.maxSeconds \(now 60\): more time; network\.decay \(now 2\): the octaves$/);
   });
   it('is silent when the tolerance was met or there was none', () => {
@@ -55,7 +60,11 @@ describe('fitWarning', () => {
   });
   it('warns about a non-finite error whatever the tolerance', () => {
     expect(fitWarning(report({ relativeError: Number.NaN, tol: null, message: 'non-finite' }))).toMatch(
-      /failed.*NaN.*non-finite/,
+      /failed.*NaN.*non-finite\)$/,
+    );
+    const advice = [{ option: 'fit.lr', now: 0.01, reason: 'a smaller step' }];
+    expect(fitWarning(report({ relativeError: Number.NaN, message: 'non-finite', advice }))).toMatch(
+      /non-finite.*; what would help: fit\.lr \(now 0\.01\): a smaller step$/,
     );
   });
 });

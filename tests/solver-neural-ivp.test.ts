@@ -6,6 +6,7 @@ import { ops } from '../ts/problem/ops';
 import { problems } from '../ts/problems/index';
 import { EvolveError, type EvolveProgress, NeuralIVP, type NeuralIVPWarning } from '../ts/solver/neural-ivp';
 import type { NeuralIVPOptions } from '../ts/solver/options';
+import { decodeSolution, encodeSolution } from '../ts/solver/save-format';
 import { relativeError } from './helpers/random';
 import { type FakeSessionOptions, fakeFactory } from './solver-fake-session';
 
@@ -503,6 +504,16 @@ describe('warnings: said through the process, or the warn hook', () => {
     expect(fit[0].message).toMatch(/relative error of 3\.00e-4, above its tolerance 1\.0e-5/);
     // The fake fit stops at its iteration cap with one traced error: the advice is that option.
     expect(fit[0].message).toMatch(/what would help: fit\.maxIterations \(now \d+\): the fit ran out of iterations$/);
+  });
+
+  it("the fit's report carries the advice its warning words, and a saved solution keeps it", async () => {
+    const ivp = make({ fitError: 3e-4 }, () => {});
+    const report = await ivp.fit();
+    expect(report.advice.map((a) => a.option)).toEqual(['fit.maxIterations']);
+    const sol = await ivp.evolve(0.01);
+    expect(sol.stats.fit?.advice).toEqual(report.advice);
+    expect(decodeSolution(encodeSolution(sol.toData())).stats.fit?.advice).toEqual(report.advice);
+    expect((await make({ fitError: 5e-6 }, () => {}).fit()).advice).toEqual([]);
   });
 
   it('a fit within its tolerance says nothing', async () => {

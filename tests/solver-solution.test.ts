@@ -70,6 +70,7 @@ function makeData(problem = problems.heat({ dim: 2 }), times = [0, 0.25, 0.5]): 
         cgIterations: 90,
         samples: 2000,
         headTuned: false,
+        advice: [],
       },
     },
     history: [

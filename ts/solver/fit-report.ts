@@ -42,6 +42,11 @@ export interface FitReport {
   readonly samples: number;
   /** True when head tuning ran and was kept (it is kept only when it lowers the error). */
   readonly headTuned: boolean;
+  /**
+   * What would help a fit that missed its tolerance, most likely first (fit-guard.ts, `fitAdvice`);
+   * empty when it met it. The `NIVP_FIT_TOLERANCE` warning, the CLI and the report say the same.
+   */
+  readonly advice: readonly FitAdvice[];
 }
 
 /** What the native fit returns besides θ (native/bindings/session_binding.cc). */
@@ -81,17 +86,19 @@ export function fitReport(
     cgIterations: figures.cgIterations,
     samples: figures.samples,
     headTuned: figures.headTuned,
+    advice: [],
   });
 }
 
 /**
  * A warning when the fit missed its tolerance (or produced a non-finite error); else undefined.
- * `advice` (fit-guard.ts, `fitAdvice`) names what would help; without it the warning says what
- * usually does.
+ * It names what the report's advice says would help; without advice, what usually does.
  */
-export function fitWarning(report: FitReport, advice: readonly FitAdvice[] = []): string | undefined {
+export function fitWarning(report: FitReport): string | undefined {
+  const { advice } = report;
   if (!Number.isFinite(report.relativeError)) {
-    return `the initial fit failed: its relative error is ${report.relativeError} (${report.message})`;
+    const help = advice.length === 0 ? '' : `; what would help: ${adviceText(advice)}`;
+    return `the initial fit failed: its relative error is ${report.relativeError} (${report.message})${help}`;
   }
   if (report.tol === null || report.relativeError <= report.tol) return undefined;
   const why = report.stopped === 'tol' ? report.message : `stopped: ${report.stopped}, ${report.message}`;

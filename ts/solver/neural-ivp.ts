@@ -306,11 +306,13 @@ export class NeuralIVP {
     if (this.theta0 !== undefined) session.release(this.theta0);
     this.theta0 = result.theta;
     this.fitSeconds = wallClock() - started;
-    this.lastFit = fitReport(result, this.options.fit.method, this.options.fit.tol, this.fitSeconds);
+    const report = fitReport(result, this.options.fit.method, this.options.fit.tol, this.fitSeconds);
+    const missed = !Number.isFinite(report.relativeError) || (report.tol !== null && report.relativeError > report.tol);
+    this.lastFit = missed
+      ? Object.freeze({ ...report, advice: fitAdvice(report, this.options, this.shape(), trace) })
+      : report;
     this.lastTrace = trace;
-    const { relativeError, tol } = this.lastFit;
-    const missed = tol !== null && relativeError > tol;
-    const warning = fitWarning(this.lastFit, missed ? fitAdvice(this.lastFit, this.options, this.shape(), trace) : []);
+    const warning = fitWarning(this.lastFit);
     if (warning !== undefined) this.warn({ code: 'NIVP_FIT_TOLERANCE', message: warning });
     return this.lastFit;
   }

@@ -39,6 +39,7 @@ import { open, rename, unlink } from 'node:fs/promises';
 import { endianness } from 'node:os';
 import path from 'node:path';
 import type { CompiledProblem } from '../problem/plan';
+import type { FitAdvice } from './fit-guard';
 import type { FitReport, FitStopReason } from './fit-report';
 import {
   DENSE_KEYS,
@@ -410,7 +411,25 @@ function readFitReport(v: unknown): FitReport {
     // Absent from files saved before the batch grew on stalls.
     samples: f.samples === undefined ? 0 : count(f.samples, 'stats.fit.samples'),
     headTuned: f.headTuned === true,
+    // Absent from files saved before the report carried its advice.
+    advice: f.advice === undefined ? [] : readAdvice(f.advice),
   };
+}
+
+function readAdvice(v: unknown): FitAdvice[] {
+  if (!Array.isArray(v)) throw new SolutionFileError('stats.fit.advice: expected an array');
+  return v.map((item, i) => {
+    const a = record(item, `stats.fit.advice[${i}]`);
+    const now = a.now;
+    if (now !== null && !['number', 'string', 'boolean'].includes(typeof now)) {
+      throw new SolutionFileError(`stats.fit.advice[${i}].now: expected a number, string, boolean or null`);
+    }
+    return {
+      option: string(a.option, `stats.fit.advice[${i}].option`),
+      now: now as FitAdvice['now'],
+      reason: string(a.reason, `stats.fit.advice[${i}].reason`),
+    };
+  });
 }
 
 function record(v: unknown, what: string): Record<string, unknown> {
