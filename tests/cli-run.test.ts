@@ -4,6 +4,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Interrupted } from '../ts/cli/errors';
 import { Solution } from '../ts/solver/solution';
 import { cli } from './cli-helpers';
 import { fakeFactory } from './solver-fake-session';
@@ -302,7 +303,7 @@ describe('neural-ivp run (stand-in session)', () => {
     expect(m.warnings[0]).toMatch(/above its tolerance/);
   });
 
-  it('a default-preset run whose pace puts T hours away stops', async () => {
+  it('a default-preset run whose pace puts T hours away stops, and writes the steps it took', async () => {
     // The stand-in's steps take 7 × 2 ms; T = 1e6 at its step size is over a million steps.
     const out = path.join(root, 'slow');
     const r = await cli(['run', 'heat', '--T', '1e6', '--out', out, '--grid', '4', '--quiet'], {
@@ -310,12 +311,23 @@ describe('neural-ivp run (stand-in session)', () => {
     });
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(
-      /^error: at the pace of its last 3 steps \(h ≈ [0-9.e+-]+, [0-9.]+ s per step on this machine\)/,
+      /^warning: The run stopped early: at the pace of its last 3 steps \(h ≈ [0-9.e+-]+, [0-9.]+ s per step on this machine\)/,
     );
     expect(r.stderr).toMatch(
-      /reaching T = 1000000 takes about \d+ more steps and [0-9.]+ h, past the 4\.0 h a run of the default preset/,
+      /reaching T = 1000000 takes about \d+ more steps and [0-9.]+ h, past the 4\.0 h a run of the default preset.*\(evolve stopped at t = \S+ of T = 1000000\)/,
     );
-    expect(r.stdout).toBe('');
+    const m = await readJson<Metrics & { stopped: { reason: string; t: number; cause: string } }>(
+      path.join(out, 'metrics.json'),
+    );
+    expect(m.status).toBe('incomplete');
+    expect(m.stopped.reason).toBe('stopped');
+    expect(m.stopped.cause).toMatch(/^at the pace of its last 3 steps/);
+    const loaded = await Solution.load(path.join(out, 'solution.json'), { makeSession: fakeFactory().make });
+    expect(loaded.times).toEqual([0, m.stopped.t]);
+    expect(loaded.history.length).toBeGreaterThanOrEqual(3);
+    expect(r.stdout).toBe(
+      `${['solution.json', 'metrics.json', 'report.html'].map((f) => path.join(out, f)).join('\n')}\n`,
+    );
   });
 
   it('--max-seconds stops the integration and writes the saved times reached', async () => {
@@ -353,6 +365,58 @@ describe('neural-ivp run (stand-in session)', () => {
     const loaded = await Solution.load(path.join(out, 'solution.json'), { makeSession: fakeFactory().make });
     expect(loaded.times).toEqual([0, m.stopped.t]);
     expect(m.stopped.t).toBeGreaterThan(0);
+  });
+
+  it('SIGTERM or Ctrl-C while evolving stops the run and writes its accepted steps, beside a complete run', async () => {
+    const out = path.join(root, 'interrupted');
+    const args = ['run', 'heat', '--T', '0.5', '--out', out, '--grid', '4', '--quiet'];
+    expect((await cli(args, { createSession: fakeFactory().make })).code).toBe(0);
+    const complete = await readFile(path.join(out, 'solution.json'), 'utf8');
+    for (const [signal, code] of [
+      ['SIGTERM', 143],
+      ['SIGINT', 130],
+    ] as const) {
+      const controller = new AbortController();
+      const pending = cli([...args, '--T', '100'], {
+        createSession: fakeFactory({ delayMs: 5 }).make,
+        signal: controller.signal,
+      });
+      setTimeout(() => controller.abort(new Interrupted(signal)), 300);
+      const r = await pending;
+      expect(r.code).toBe(code);
+      expect(r.stderr).toMatch(
+        new RegExp(
+          `^warning: The run stopped early: interrupted \\(${signal}\\) \\(evolve stopped at t = \\S+ of T = 100\\)`,
+        ),
+      );
+      expect(r.stderr).toMatch(/writing the steps accepted so far/);
+      const m = await readJson<Metrics & { stopped: { reason: string; t: number } }>(
+        path.join(`${out}-incomplete`, 'metrics.json'),
+      );
+      expect(m.status).toBe('incomplete');
+      expect(m.stopped.reason).toBe('stopped');
+      expect(m.stopped.t).toBeGreaterThan(0);
+      const loaded = await Solution.load(path.join(`${out}-incomplete`, 'solution.json'), {
+        makeSession: fakeFactory().make,
+      });
+      expect(loaded.times).toEqual([0, m.stopped.t]);
+      // The complete run is left as it was.
+      expect(await readFile(path.join(out, 'solution.json'), 'utf8')).toBe(complete);
+    }
+  });
+
+  it('a signal during the fit exits with its status and writes nothing', async () => {
+    const out = path.join(root, 'interrupted-fit');
+    const controller = new AbortController();
+    const pending = cli(['run', 'heat', '--out', out, '--quiet'], {
+      createSession: fakeFactory({ fitDelayMs: 10_000 }).make,
+      signal: controller.signal,
+    });
+    setTimeout(() => controller.abort(new Interrupted('SIGTERM')), 100);
+    const r = await pending;
+    expect(r.code).toBe(143);
+    expect(r.stderr).toBe('interrupted (SIGTERM)\n');
+    await expect(readFile(path.join(out, 'solution.json'))).rejects.toThrow(/ENOENT/);
   });
 
   it('an aborted run exits 130', async () => {

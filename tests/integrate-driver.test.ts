@@ -420,6 +420,87 @@ describe('integrate: the step loop', () => {
     for (const v of live) expect(v === err.y || err.states.includes(v)).toBe(true);
   });
 
+  it('stop ends the run in the attempt in flight, keeping the accepted steps, with its reason', async () => {
+    const { ops, live, wrap } = trackedOps();
+    const stop = new AbortController();
+    let evaluations = 0;
+    let cancels = 0;
+    const waiting = new Set<(e: Error) => void>();
+    // Evaluation 30 fires the stop and then waits (10 s) until cancelled.
+    const system: OdeSystem<Vec> = {
+      derivative: async (_t, y) => {
+        if (++evaluations === 30) {
+          stop.abort(new Error('interrupted (SIGINT)'));
+          // Like native work, a cancel that came first stops it at its first check.
+          await new Promise<void>((resolve, reject) => {
+            if (cancels > 0) {
+              reject(Object.assign(new Error('cancelled'), { name: 'AbortError' }));
+              return;
+            }
+            const timer = setTimeout(resolve, 10_000);
+            waiting.add((e) => {
+              clearTimeout(timer);
+              reject(e);
+            });
+          });
+        }
+        return y.map((v) => -v);
+      },
+      cancel: () => {
+        cancels++;
+        const e = new Error('cancelled');
+        e.name = 'AbortError';
+        for (const reject of waiting) reject(e);
+        waiting.clear();
+      },
+    };
+    const started = performance.now();
+    const y0 = Float64Array.of(1);
+    const e = await integrate({
+      tableau: rk23,
+      system: { ...wrap(system), cancel: system.cancel },
+      ops,
+      y0,
+      T: 100,
+      rtol: 1e-6,
+      saveAt: [0, 0.01, 100],
+      stop: stop.signal,
+    }).catch((x: unknown) => x);
+    expect((performance.now() - started) / 1000).toBeLessThan(5);
+    expect(e).toBeInstanceOf(IntegrationError);
+    const err = e as IntegrationError<Vec>;
+    expect(err.reason).toBe('stopped');
+    expect(err.message).toBe('stopped by the caller: interrupted (SIGINT)');
+    expect(cancels).toBe(1);
+    expect(evaluations).toBe(30);
+    expect(err.times).toEqual([0, 0.01]);
+    expect(err.t).toBeGreaterThan(0.01);
+    expect(err.y[0]).toBeCloseTo(Math.exp(-err.t), 5);
+    for (const v of live) expect(v === err.y || err.states.includes(v)).toBe(true);
+  });
+
+  it('a stop that fired before the run ends it at t0 with y0 saved', async () => {
+    const { ops, wrap } = trackedOps();
+    let evaluations = 0;
+    const system = wrap({
+      derivative: async (_t, y) => {
+        evaluations++;
+        return y.map((v) => -v);
+      },
+    });
+    const y0 = Float64Array.of(2);
+    const e = await integrate({ tableau: rk45, system, ops, y0, T: 1, rtol: 1e-6, stop: AbortSignal.abort() }).catch(
+      (x: unknown) => x,
+    );
+    const err = e as IntegrationError<Vec>;
+    expect(err.reason).toBe('stopped');
+    expect(err.message).toBe('stopped by the caller');
+    expect(evaluations).toBe(0);
+    expect(err.t).toBe(0);
+    expect(err.times).toEqual([0]);
+    expect(Array.from(err.states[0])).toEqual([2]);
+  });
+
   it('maxSeconds stops an attempt between stages when the system cannot cancel', async () => {
     const { ops, live, wrap } = trackedOps();
     // Each evaluation takes 100 ms and cannot be cut: an rk45 attempt (7 stages) takes 0.7 s.

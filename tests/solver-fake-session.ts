@@ -33,6 +33,8 @@ export interface FakeSessionOptions {
   stageError?: () => Error;
   /** The initial fit's held-out error (default 1e-3; a refit reports 1e-4). */
   fitError?: number;
+  /** The initial fit waits this long (ms) first; `cancel()` rejects it with an AbortError. */
+  fitDelayMs?: number;
   /**
    * The held-out residual of an attempt's first stage (default 0.03, against every stage's 0.01),
    * or a function of the attempt (1 for the run's first).
@@ -182,6 +184,7 @@ export class FakeSession implements NativeSession {
     this.lastFitConfig = config;
     this.lastPool = pool;
     this.age = 0;
+    if ((this.options.fitDelayMs ?? 0) > 0) await this.wait(this.options.fitDelayMs as number);
     onProgress?.({ step: config.maxIterations, error: 1e-6 });
     const theta = Float64Array.from({ length: this.parameterCount }, (_, i) => 1 + i / 10);
     return { theta: this.write(theta), ...fitFigures(config, this.options.fitError ?? 1e-3) };

@@ -450,6 +450,63 @@ describe('NeuralIVP (fake session)', () => {
     expect((await ivp.evolve(0.02)).times).toEqual([0, 0.02]);
   });
 
+  it('stop ends evolve in the attempt in flight with an EvolveError holding what was reached', async () => {
+    // The first 30 solves are instant; from then on every solve would take 20 s unless cancelled.
+    let slow = true;
+    const { ivp, sessions } = setup(
+      { integrator: { method: 'rk45', rtol: 1e-6 } },
+      { delayMs: (solves) => (solves >= 30 && slow ? 20_000 : 0) },
+    );
+    await ivp.fit();
+    const stop = new AbortController();
+    const started = performance.now();
+    const timer = setTimeout(() => stop.abort(new Error('interrupted (SIGTERM)')), 200);
+    const error = await ivp.evolve(100, { saveAt: [0, 1e-3, 100], stop: stop.signal }).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    clearTimeout(timer);
+    expect((performance.now() - started) / 1000).toBeLessThan(5);
+    expect(error).toBeInstanceOf(EvolveError);
+    const e = error as EvolveError;
+    expect(e.reason).toBe('stopped');
+    expect(e.rootCause).toBeNull();
+    expect(e.message).toMatch(
+      /^evolve stopped at t = \S+ of T = 100 \(stopped\): stopped by the caller: interrupted \(SIGTERM\)$/,
+    );
+    expect(sessions[0].cancels).toBe(1);
+    expect(e.t).toBeGreaterThan(1e-3);
+    expect(e.solution.times).toEqual([0, 1e-3, e.t]);
+    expect(
+      relativeError(
+        e.solution.theta(e.t),
+        e.solution.theta(0).map((x) => x * Math.exp(-e.t)),
+      ),
+    ).toBeLessThan(1e-4);
+    expect(sessions[0].store.size).toBe(1 + e.solution.times.length);
+    // The instance stays usable.
+    slow = false;
+    expect((await ivp.evolve(0.02)).times).toEqual([0, 0.02]);
+  });
+
+  it('a stop fired during the fit that evolve runs keeps the fitted θ at t = 0', async () => {
+    const { ivp } = setup();
+    const e = (await ivp.evolve(1, { stop: AbortSignal.abort() }).catch((x: unknown) => x)) as EvolveError;
+    expect(e).toBeInstanceOf(EvolveError);
+    expect(e.reason).toBe('stopped');
+    expect(e.t).toBe(0);
+    expect(e.solution.times).toEqual([0]);
+    expect(e.solution.stats.fit?.relativeError).toBe(1e-3);
+  });
+
+  it('rejects a stop that is not an AbortSignal before any work', async () => {
+    const { ivp, sessions } = setup();
+    await expect(ivp.evolve(1, { stop: {} as AbortSignal })).rejects.toThrow(
+      new TypeError('evolve(): stop must be an AbortSignal'),
+    );
+    expect(sessions).toHaveLength(0);
+  });
+
   it('rejects a bad maxSeconds before any work', async () => {
     const { ivp, sessions } = setup();
     for (const bad of [0, -1, Number.NaN, Number.POSITIVE_INFINITY, '5']) {

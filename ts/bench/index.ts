@@ -9,6 +9,7 @@
 // The measurements live in ./run.ts (runBench, shared with `neural-ivp bench`); this is the script.
 import { realpathSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { SIGNAL_EXIT, type StopSignal } from '../cli/errors';
 import { type BenchReport, runBench, suiteLine } from './run';
 import { measureSuite } from './suite';
 
@@ -31,10 +32,6 @@ async function runSuiteOnly(spec: string, json: boolean): Promise<void> {
   const suite = await measureSuite({ only, onRow: (row) => (json ? console.error : console.log)(suiteLine(row)) });
   if (json) console.log(JSON.stringify({ suite }));
 }
-
-/** Exit codes of a run stopped by a signal, as a shell reports them. */
-const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143 } as const;
-type StopSignal = keyof typeof SIGNAL_EXIT;
 
 /** How long a stopped run waits for native work to reach a cancellation point before it exits anyway. */
 const STOP_GRACE_MS = 4000;

@@ -1,14 +1,16 @@
 #!/usr/bin/env node
-// The `neural-ivp` executable (built to dist/cli.js). Ctrl-C aborts a run cleanly (a second one exits at once).
+// The `neural-ivp` executable (built to dist/cli.js). Ctrl-C or SIGTERM stops a run cleanly, keeping
+// the steps it accepted; a second signal exits at once.
+import { Interrupted, SIGNAL_EXIT, type StopSignal } from './errors';
 import { runCommand } from './program';
 
 const controller = new AbortController();
-let interrupts = 0;
-process.on('SIGINT', () => {
-  interrupts++;
-  if (interrupts > 1) process.exit(130);
-  controller.abort(new Error('interrupted'));
-});
+for (const signal of Object.keys(SIGNAL_EXIT) as StopSignal[]) {
+  process.on(signal, () => {
+    if (controller.signal.aborted) process.exit(SIGNAL_EXIT[signal]);
+    controller.abort(new Interrupted(signal));
+  });
+}
 
 // A reader that closed early (`neural-ivp run --help | head`) ends the output, not in a stack trace.
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {

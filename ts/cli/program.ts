@@ -49,7 +49,7 @@ export function createProgram(ctx: CliContext, onExit: (code: number) => void): 
     .command('run')
     .summary('solve a problem and write solution.json, metrics.json and report.html')
     .description(
-      'Fit the initial condition, evolve the network parameters to time T with progress on stderr, and write DIR/solution.json (loadable with Solution.load), DIR/metrics.json (stats, per-step history, residual and error at the saved times, options, timings, machine) and DIR/report.html (self-contained plots). The output paths are printed on stdout. Exit status: 0 done, 1 failed or stopped early, 2 bad arguments, 130 interrupted (Ctrl-C).',
+      'Fit the initial condition, evolve the network parameters to time T with progress on stderr, and write DIR/solution.json (loadable with Solution.load), DIR/metrics.json (stats, per-step history, residual and error at the saved times, options, timings, machine) and DIR/report.html (self-contained plots). The output paths are printed on stdout. Exit status: 0 done, 1 failed or stopped early, 2 bad arguments, 130 interrupted (Ctrl-C), 143 terminated (SIGTERM); a run stopped early or interrupted while evolving still writes the steps it accepted.',
     )
     .argument(
       '<problem>',

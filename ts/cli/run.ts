@@ -28,7 +28,7 @@ import { heldOutWarning } from '../solver/projection-check';
 import { writeFileAtomic } from '../solver/save-format';
 import type { SessionFactory, Solution } from '../solver/solution';
 import type { ParamValue } from './args';
-import { ExitCode, UsageError } from './errors';
+import { ExitCode, interruptedExit, interruptedText, UsageError } from './errors';
 import { loadProblem } from './load-problem';
 import { folderForIncompleteRun, prepareOutputDir } from './output-dir';
 import { DEFAULT_PROJECTED_LIMIT_SECONDS, EvolvePace, paceMessage } from './pace';
@@ -200,7 +200,7 @@ export async function runSolve(problemArg: string, flags: RunFlags, ctx: CliCont
   if (writer) await prepareOutputDir(out);
   const run = await fitAndEvolve(setup, flags, ctx, progress);
   if (typeof run === 'number') return run;
-  if (!writer) return run.warning === undefined ? ExitCode.ok : ExitCode.failure;
+  if (!writer) return run.exitCode ?? (run.warning === undefined ? ExitCode.ok : ExitCode.failure);
   return writeRun(setup, run, { flags, ctx, progress, out, started });
 }
 
@@ -276,9 +276,11 @@ interface RunResult {
   warning?: string;
   /** Why it stopped: the integrator's reason and the root cause in words. */
   stopped?: { reason: string; t: number; cause: string };
+  /** The exit status once its files are written (default: 0 complete, 1 stopped early). */
+  exitCode?: number;
 }
 
-/** Stops a run whose pace puts T too far away: the abort signal evolve gets, and why it fired. */
+/** Stops a run whose pace puts T too far away: the stop signal evolve gets, and why it fired. */
 interface PaceGuard {
   readonly signal: AbortSignal | undefined;
   observe(p: EvolveProgress): void;
@@ -307,7 +309,7 @@ function paceGuard(ivp: NeuralIVP, flags: RunFlags, signal: AbortSignal | undefi
       const projection = pace.projection();
       if (projection !== null && projection.seconds > limit) {
         guard.stopped = paceMessage(projection, flags.T, limit);
-        tooSlow.abort();
+        tooSlow.abort(new Error(guard.stopped));
       }
     },
   };
@@ -331,9 +333,12 @@ async function fitAndEvolve(
 
     t0 = performance.now();
     progress.evolveStart(flags.T);
+    // A stopped run keeps its accepted steps; a distributed one aborts (its processes would stop
+    // at different steps).
+    const halt = ivp.options.distributed === null ? { stop: pace.signal } : { signal: pace.signal };
     const options = {
       saveAt,
-      signal: pace.signal,
+      ...halt,
       onProgress: (p: EvolveProgress) => {
         progress.evolveUpdate(p);
         pace.observe(p);
@@ -348,9 +353,16 @@ async function fitAndEvolve(
     } catch (e) {
       if (!(e instanceof EvolveError)) throw e;
       progress.stop();
-      const warning = `The run stopped early: ${e.message}`;
+      const interrupted = ctx.signal?.aborted === true;
+      // A stop names who asked: the user's signal or the pace guard.
+      const why =
+        e.reason !== 'stopped'
+          ? e.message
+          : `${interrupted ? interruptedText(ctx.signal) : pace.stopped} (evolve stopped at t = ${e.t} of T = ${flags.T})`;
+      const warning = `The run stopped early: ${why}`;
       ctx.stderr(`warning: ${warning}\n`);
-      const stopped = { reason: e.reason, t: e.t, cause: e.rootCause ?? e.message };
+      if (interrupted) ctx.stderr('writing the steps accepted so far (a second signal quits without them)\n');
+      const stopped = { reason: e.reason, t: e.t, cause: e.rootCause ?? why };
       return {
         solution: e.solution,
         fit,
@@ -358,6 +370,7 @@ async function fitAndEvolve(
         evolveSeconds: (performance.now() - t0) / 1000,
         warning,
         stopped,
+        ...(interrupted ? { exitCode: interruptedExit(ctx.signal) } : {}),
       };
     }
   } catch (e) {
@@ -366,13 +379,10 @@ async function fitAndEvolve(
       ctx.stderr(`error: ${e.message}\n${poorFitFlags(e)}\n`);
       return ExitCode.failure;
     }
-    if (pace.stopped !== undefined && !ctx.signal?.aborted) {
-      ctx.stderr(`error: ${pace.stopped}\n`);
-      return ExitCode.failure;
-    }
     if (e instanceof AbortError || (e as Error | undefined)?.name === 'AbortError') {
-      ctx.stderr('interrupted\n');
-      return ExitCode.interrupted;
+      // Before the first step (the fit) or in a distributed run: nothing to keep.
+      ctx.stderr(`${interruptedText(ctx.signal)}\n`);
+      return interruptedExit(ctx.signal);
     }
     throw e;
   }
@@ -424,7 +434,7 @@ async function writeRun(
   await writeFileAtomic(files.report, html);
   if (flags.quiet !== true) summary(solution, data, ctx);
   ctx.stdout(`${files.solution}\n${files.metrics}\n${files.report}\n`);
-  return warning === undefined ? ExitCode.ok : ExitCode.failure;
+  return run.exitCode ?? (warning === undefined ? ExitCode.ok : ExitCode.failure);
 }
 
 /** metrics.json: the run's status, problem, options, stats, saved measurements, timings and machine. */

@@ -54,6 +54,8 @@ export type IntegrationErrorReason =
   | 'maxSteps'
   /** The wall-clock budget `maxSeconds` ran out. */
   | 'maxSeconds'
+  /** The caller's `stop` signal fired. */
+  | 'stopped'
   /** The step size underflowed (t + h == t). */
   | 'stepSize'
   /**

@@ -61,6 +61,13 @@ export interface IntegrateOptions<V> {
    * what was accepted before it.
    */
   maxSeconds?: number;
+  /**
+   * Stops the integration early, keeping what it accepted: when it fires, the attempt in progress
+   * is stopped as when `maxSeconds` runs out, and the integration throws an `IntegrationError`
+   * ('stopped') whose message ends with the signal's reason (an Error's message). `signal`, by
+   * contrast, aborts.
+   */
+  stop?: AbortSignal;
   /** Consecutive failed attempts before giving up (default 10). */
   maxRejections?: number;
   /**
@@ -218,7 +225,7 @@ class Integration<V> {
   private current: ButcherTableau | undefined;
   /** A stabilized method's ρ estimate, its age in accepted steps, and its last direction (owned). */
   private rho: { value: number; age: number; direction: V } | undefined;
-  /** Aborted when `maxSeconds` runs out: stops the attempt in progress. */
+  /** Aborted when `maxSeconds` runs out or `stop` fires: stops the attempt in progress. */
   private readonly budget = new AbortController();
   /** What the attempts check between stages: the caller's signal and the budget's. */
   private readonly attemptSignal: AbortSignal;
@@ -248,6 +255,11 @@ class Integration<V> {
     const stops = saveAt.slice(next);
     if (stops.length === 0 || stops[stops.length - 1] !== T) stops.push(T);
     const timer = this.startBudget();
+    const halt = (): void => {
+      this.budget.abort();
+      this.o.system.cancel?.();
+    };
+    this.o.stop?.addEventListener('abort', halt, { once: true });
     try {
       for (const stop of stops) {
         while (this.t < stop) await this.step(stop);
@@ -257,6 +269,7 @@ class Integration<V> {
       throw this.stopped(e);
     } finally {
       clearTimeout(timer);
+      this.o.stop?.removeEventListener('abort', halt);
     }
     this.release(this.k1);
     this.release(this.rho?.direction);
@@ -281,7 +294,15 @@ class Integration<V> {
     );
   }
 
+  /** Why the budget signal fired: the caller's `stop`, or `maxSeconds` running out. */
   private budgetError(): IntegrationError<V> {
+    const { stop } = this.o;
+    if (stop?.aborted) {
+      // A reason given as an Error says why; AbortController's default reason says nothing more.
+      const given = stop.reason instanceof Error && stop.reason.name !== 'AbortError';
+      const why = given ? `: ${stop.reason.message}` : '';
+      return new IntegrationError('stopped', `stopped by the caller${why}`, this.progress());
+    }
     const { maxSeconds } = this.limits;
     return new IntegrationError('maxSeconds', `the budget of maxSeconds = ${maxSeconds} s ran out`, this.progress());
   }
@@ -289,7 +310,7 @@ class Integration<V> {
   /** One attempt towards `stop`, landing on it when it is within reach. */
   private async step(stop: number): Promise<void> {
     throwIfAborted(this.o.signal);
-    if (this.budget.signal.aborted) throw this.budgetError();
+    if (this.budget.signal.aborted || this.o.stop?.aborted) throw this.budgetError();
     await this.beforeAttempt();
     const remaining = stop - this.t;
     const lands = this.h * (1 + STRETCH) >= remaining;
@@ -524,7 +545,7 @@ class Integration<V> {
     this.rho = undefined;
     this.flush();
     if (e instanceof IntegrationError) return e;
-    // The budget ran out in the middle of an attempt (the caller's own abort takes precedence).
+    // The budget ran out or `stop` fired in the middle of an attempt (an abort takes precedence).
     if (this.budget.signal.aborted && !this.o.signal?.aborted && isAbortError(e)) {
       return this.budgetError();
     }

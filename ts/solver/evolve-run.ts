@@ -103,7 +103,7 @@ export interface EvolveProgress {
  * `evolve` could not reach T. `solution` holds θ at every saved time reached and at the last
  * accepted time `t`; `reason` is the integrator's (`'rejections'`: persistent failures such as a
  * non-finite θ̇; `'stepSize'`; `'maxSteps'`; `'maxSeconds'`: the evolve call's budget ran out;
- * `'error'`: see `cause`).
+ * `'stopped'`: its `stop` signal fired; `'error'`: see `cause`).
  */
 export class EvolveError extends Error {
   /** θ at every saved time reached, and at `t`. */
@@ -115,7 +115,7 @@ export class EvolveError extends Error {
   /**
    * What made the run fail, in words — the innermost cause (a refused dense solve, a non-finite
    * θ̇ at t = 0, …), which `message` starts with — or null when a budget ran out (`maxSeconds`,
-   * `maxSteps`) or the step size underflowed.
+   * `maxSteps`), the run was stopped (`stop`) or the step size underflowed.
    */
   readonly rootCause: string | null;
 
@@ -151,6 +151,8 @@ export interface EvolveRunInput {
   onProgress: ((p: EvolveProgress) => void) | undefined;
   /** The integration's wall-clock budget in seconds (undefined: none). */
   maxSeconds: number | undefined;
+  /** Stops the integration early, keeping what it accepted (`EvolveOptions.stop`). */
+  stop: AbortSignal | undefined;
   /** When `evolve` began (its time includes an initial fit it ran). */
   started: number;
   solutionConfig: SolutionConfig;
@@ -234,6 +236,7 @@ export class EvolveRun {
         fsal: false,
         signal,
         maxSeconds: this.input.maxSeconds,
+        stop: this.input.stop,
         willRepeat: (failure, t) => this.willRepeat(failure, t),
         beforeStep: (t, theta) => this.beforeStep(t, theta),
         ...(options.integrator.refine > 0 ? { afterStep: (step: AcceptedStep<Handle>) => this.refine(step) } : {}),

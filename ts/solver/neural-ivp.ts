@@ -63,6 +63,15 @@ export interface EvolveOptions {
    * Not available with `distributed` (the processes' clocks differ).
    */
   maxSeconds?: number;
+  /**
+   * Stops the run early and keeps what it reached (where `signal` discards it): when it fires,
+   * the attempt in progress is stopped (its native work cancelled) and `evolve` rejects with an
+   * `EvolveError` (reason 'stopped', its message ending with the signal's reason) whose `solution`
+   * holds every saved time reached and the last accepted step. Fired during the initial fit that
+   * `evolve` runs, it takes effect when the fit ends: the solution then holds the fitted θ at t = 0.
+   * Not available with `distributed` (the processes would stop at different steps).
+   */
+  stop?: AbortSignal;
 }
 
 /** Replaceable internals (tests, custom backends). */
@@ -202,7 +211,7 @@ export class NeuralIVP {
     let saveAt: number[];
     try {
       if (typeof T !== 'number') throw new TypeError(`evolve: T must be a number, got ${typeof T}`);
-      checkCallOptions('evolve()', options, ['saveAt', 'signal', 'onProgress', 'maxSeconds']);
+      checkCallOptions('evolve()', options, ['saveAt', 'signal', 'onProgress', 'maxSeconds', 'stop']);
       if (!Number.isFinite(T) || !(T > 0)) {
         throw new RangeError(`evolve: T must be a positive finite number, got ${String(T)}`);
       }
@@ -211,11 +220,14 @@ export class NeuralIVP {
         throw new TypeError('evolve: onProgress must be a function');
       }
       checkEvolveBudget(options.maxSeconds, this.options.distributed !== null);
+      checkStop(options.stop, this.options.distributed !== null);
     } catch (e) {
       return Promise.reject(e);
     }
-    const { onProgress, maxSeconds } = options;
-    return this.queue.run(options.signal, (signal) => this.evolveNow(T, saveAt, signal, onProgress, maxSeconds));
+    const { onProgress, maxSeconds, stop } = options;
+    return this.queue.run(options.signal, (signal) =>
+      this.evolveNow(T, saveAt, signal, { onProgress, maxSeconds, stop }),
+    );
   }
 
   // -------------------------------------------------------------------------------------------
@@ -321,8 +333,7 @@ export class NeuralIVP {
     T: number,
     saveAt: number[],
     signal: AbortSignal | undefined,
-    onProgress: ((p: EvolveProgress) => void) | undefined,
-    maxSeconds: number | undefined,
+    { onProgress, maxSeconds, stop }: Omit<EvolveOptions, 'saveAt' | 'signal'>,
   ): Promise<Solution> {
     const started = wallClock();
     this.coverInflow(T);
@@ -341,6 +352,7 @@ export class NeuralIVP {
       signal,
       onProgress: this.watchSteps(onProgress),
       maxSeconds,
+      stop,
       started,
       solutionConfig: this.solutionConfig(),
       makeSession: this.makeSession,
@@ -429,6 +441,16 @@ function checkCallOptions(call: string, options: unknown, keys: readonly string[
 }
 
 /** `maxSeconds` of an evolve: as `integrate` checks it, and one process's clock only. */
+function checkStop(stop: unknown, distributed: boolean): void {
+  if (stop === undefined) return;
+  if (!(stop instanceof AbortSignal)) throw new TypeError('evolve(): stop must be an AbortSignal');
+  if (distributed) {
+    throw new RangeError(
+      'evolve: stop is not available with `distributed` (the processes would stop at different steps)',
+    );
+  }
+}
+
 export function checkEvolveBudget(maxSeconds: unknown, distributed: boolean): void {
   if (checkMaxSeconds(maxSeconds, 'evolve') !== undefined && distributed) {
     throw new RangeError('evolve: maxSeconds is not available with `distributed` (each process has its own clock)');
