@@ -53,5 +53,13 @@ describe('the message', () => {
     expect(m).toMatch(/T = 0\.5 takes about 2000 more steps and 50 h, past the 1\.0 h/);
     expect(m).toMatch(/stopped at t = 0\.000710 after 5 min of evolution/);
     expect(m).toMatch(/--max-seconds S/);
+    expect(m).toMatch(/What would help: the problem's GPU configuration/);
+  });
+
+  it('does not offer a faster machine to steps that collapsed', () => {
+    const p = { seconds: 180_000, steps: 2000, h: 2.5e-4, secondsPerStep: 90, t: 7.1e-4, elapsed: 270 };
+    const m = paceMessage(p, 0.5, 3600, { collapsed: true });
+    expect(m).toMatch(/What would help: the steps collapsed \(the warning above\): a T before the feature forms/);
+    expect(m).not.toMatch(/GPU/);
   });
 });

@@ -330,6 +330,21 @@ describe('neural-ivp run (stand-in session)', () => {
     );
   });
 
+  it("lists the solver's other warnings in metrics.json and the report, not only the fit's", async () => {
+    // θ̇ = −200θ: RK45's steps are held at its stability limit, which the solver says (NIVP_STIFF).
+    const out = path.join(root, 'stiff');
+    const r = await cli(['run', 'heat', '--T', '1', '--out', out, '--grid', '4', '--quiet'], {
+      createSession: fakeFactory({ rate: 200 }).make,
+    });
+    expect(r.code).toBe(0);
+    const m = await readJson<Metrics>(path.join(out, 'metrics.json'));
+    expect(m.warnings).toHaveLength(2);
+    expect(m.warnings[0]).toMatch(/above its tolerance/);
+    expect(m.warnings[1]).toMatch(/^the steps were held at rk45's stability limit/);
+    const html = await readFile(path.join(out, 'report.html'), 'utf8');
+    expect(html).toContain('<p class="warning">the steps were held at rk45&#39;s stability limit');
+  });
+
   it('--max-seconds stops the integration and writes the saved times reached', async () => {
     const out = path.join(root, 'budget');
     const r = await cli(

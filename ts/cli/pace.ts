@@ -73,13 +73,20 @@ export function duration(seconds: number): string {
   return `${Math.round(seconds)} s`;
 }
 
-/** Why a run whose projection is past `limit` seconds stopped, and what would help. */
-export function paceMessage(p: Projection, T: number, limit: number): string {
+/**
+ * Why a run whose projection is past `limit` seconds stopped, and what would help. Steps that
+ * collapsed (the solver's 'NIVP_STEP_COLLAPSE') are not helped by a faster machine.
+ */
+export function paceMessage(p: Projection, T: number, limit: number, { collapsed = false } = {}): string {
+  const help = collapsed
+    ? 'the steps collapsed (the warning above): a T before the feature forms, or --max-seconds S to evolve for S ' +
+      'seconds and keep what it reaches.'
+    : "the problem's GPU configuration (--preset paper --device cuda), a shorter --T, or --max-seconds S to evolve " +
+      'for S seconds and keep what it reaches.';
   return (
     `at the pace of its last ${PACE_STEPS} steps (h ≈ ${p.h.toExponential(1)}, ${p.secondsPerStep < 10 ? p.secondsPerStep.toPrecision(2) : p.secondsPerStep.toFixed(0)} s per step ` +
     `on this machine) reaching T = ${T} takes about ${Math.round(p.steps)} more steps and ${duration(p.seconds)}, past the ` +
     `${duration(limit)} a run of the default preset is given without --max-seconds; stopped at t = ${p.t.toPrecision(3)} ` +
-    `after ${duration(p.elapsed)} of evolution. What would help: the problem's GPU configuration (--preset paper ` +
-    '--device cuda), a shorter --T, or --max-seconds S to evolve for S seconds and keep what it reaches.'
+    `after ${duration(p.elapsed)} of evolution. What would help: ${help}`
   );
 }

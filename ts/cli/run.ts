@@ -13,7 +13,7 @@ import { renderReport } from '../report/render';
 import type { ReportData, ReportRecord } from '../report/types';
 import { runtimeInfo } from '../runtime';
 import { PoorFitError } from '../solver/fit-guard';
-import { type FitReport, fitWarning } from '../solver/fit-report';
+import type { FitReport } from '../solver/fit-report';
 import { givenMargin, marginFor } from '../solver/inflow';
 import {
   checkEvolveBudget,
@@ -213,6 +213,8 @@ interface Setup {
   saveAt: number[];
   /** The solver's warnings but the fit's, once said, for the progress lines (not process warnings). */
   solverWarnings: string[];
+  /** Every warning the solver gave, in order: for metrics.json, the report and the pace's advice. */
+  said: NeuralIVPWarning[];
 }
 
 /** Everything up to the solver's constructor is checking: a failure is a usage error (exit 2). */
@@ -239,8 +241,10 @@ async function prepare(problemArg: string, flags: RunFlags, ctx: CliContext): Pr
   if (late !== undefined) throw new UsageError('--save-at', `${late} is after the final time --T ${T}`);
   let ivp: NeuralIVP;
   const solverWarnings: string[] = [];
+  const said: NeuralIVPWarning[] = [];
   // The solver's warnings go to the progress lines; the fit's is said with the fit's summary.
   const warn = (w: NeuralIVPWarning): void => {
+    said.push(w);
     if (w.code !== 'NIVP_FIT_TOLERANCE') solverWarnings.push(w.message);
   };
   try {
@@ -263,7 +267,7 @@ async function prepare(problemArg: string, flags: RunFlags, ctx: CliContext): Pr
   } catch (e) {
     throw new UsageError('--max-seconds', (e as Error).message);
   }
-  return { problem, source, ivp, saveAt, solverWarnings };
+  return { problem, source, ivp, saveAt, solverWarnings, said };
 }
 
 /** What the fit and the integration gave: a solution, complete or (with a warning) partial. */
@@ -292,7 +296,12 @@ interface PaceGuard {
  * A default-preset run without `--max-seconds` stops once its pace says T is hours away (pace.ts);
  * a distributed run's processes would not agree on it (their clocks differ).
  */
-function paceGuard(ivp: NeuralIVP, flags: RunFlags, signal: AbortSignal | undefined): PaceGuard {
+function paceGuard(
+  ivp: NeuralIVP,
+  flags: RunFlags,
+  signal: AbortSignal | undefined,
+  said: readonly NeuralIVPWarning[],
+): PaceGuard {
   const limit =
     flags.maxSeconds === undefined && ivp.options.preset === 'default' && ivp.options.distributed === null
       ? DEFAULT_PROJECTED_LIMIT_SECONDS
@@ -308,7 +317,9 @@ function paceGuard(ivp: NeuralIVP, flags: RunFlags, signal: AbortSignal | undefi
       pace.observe(p);
       const projection = pace.projection();
       if (projection !== null && projection.seconds > limit) {
-        guard.stopped = paceMessage(projection, flags.T, limit);
+        guard.stopped = paceMessage(projection, flags.T, limit, {
+          collapsed: said.some((w) => w.code === 'NIVP_STEP_COLLAPSE'),
+        });
         tooSlow.abort(new Error(guard.stopped));
       }
     },
@@ -318,12 +329,12 @@ function paceGuard(ivp: NeuralIVP, flags: RunFlags, signal: AbortSignal | undefi
 
 /** Fits, then evolves to T with progress; an interrupted run is its exit status. */
 async function fitAndEvolve(
-  { ivp, saveAt, solverWarnings }: Setup,
+  { ivp, saveAt, solverWarnings, said }: Setup,
   flags: RunFlags,
   ctx: CliContext,
   progress: RunProgress,
 ): Promise<RunResult | number> {
-  const pace = paceGuard(ivp, flags, ctx.signal);
+  const pace = paceGuard(ivp, flags, ctx.signal, said);
   try {
     let t0 = performance.now();
     progress.fitStart(ivp.options.fit);
@@ -425,6 +436,7 @@ async function writeRun(
   const T = flags.T;
   const html = renderReport({
     ...data,
+    warnings: runWarnings(data, setup.said),
     T,
     options: { ...data.options, T, saveAt: setup.saveAt },
     timings,
@@ -437,6 +449,15 @@ async function writeRun(
   return run.exitCode ?? (warning === undefined ? ExitCode.ok : ExitCode.failure);
 }
 
+/** What the solution itself tells (a loaded one too): the fit's warning and the held-out gap's. */
+const READ_FROM_SOLUTION: ReadonlySet<NeuralIVPWarning['code']> = new Set(['NIVP_FIT_TOLERANCE', 'NIVP_HELD_OUT_GAP']);
+
+/** The run's warnings for metrics.json and the report: the solution's, then the others the solver said. */
+function runWarnings(data: ReportData, said: readonly NeuralIVPWarning[]): string[] {
+  const others = said.filter((w) => !READ_FROM_SOLUTION.has(w.code)).map((w) => w.message);
+  return [...(data.warnings ?? []), ...others];
+}
+
 /** metrics.json: the run's status, problem, options, stats, saved measurements, timings and machine. */
 function metricsRecord(
   setup: Setup,
@@ -446,7 +467,7 @@ function metricsRecord(
 ): Record<string, unknown> {
   const { solution, warning, stopped, fit } = run;
   const { problem: _problem, ...options } = setup.ivp.options;
-  const warnings = [fitWarning(fit), heldOutWarning(solution.history)].filter((w): w is string => w !== undefined);
+  const warnings = runWarnings(data, setup.said);
   return {
     status: warning === undefined ? 'complete' : 'incomplete',
     ...(warning === undefined ? {} : { warning }),

@@ -33,6 +33,7 @@ import type { SolutionConfig, StoredOptions } from './save-format';
 import type { FitProgress, Handle, NativeSession, SessionConfig } from './session';
 import { fitConfigFor, sampledBox, sessionConfigFor } from './session-config';
 import type { SessionFactory, Solution } from './solution';
+import { StepCollapseWatch } from './step-collapse';
 import { stiffWarning } from './stiffness-warning';
 
 export { EvolveError, type EvolveProgress } from './evolve-run';
@@ -103,10 +104,12 @@ export interface NeuralIVPHooks {
  * samples but not on held-out points ('NIVP_HELD_OUT_GAP', after `HELD_OUT_WARNING_STEPS` steps),
  * a boundary-'none' run whose `margin` does not cover what flows into the domain by T
  * ('NIVP_MARGIN', said by `evolve` before it starts), or steps held at the integrator's stability
- * limit rather than by rtol ('NIVP_STIFF', after `STIFF_STEPS` such steps: a stiff problem).
+ * limit rather than by rtol ('NIVP_STIFF', after `STIFF_STEPS` such steps: a stiff problem), or
+ * steps that keep shrinking while their residual grows ('NIVP_STEP_COLLAPSE': a shock or blow-up
+ * forming, step-collapse.ts).
  */
 export interface NeuralIVPWarning {
-  readonly code: 'NIVP_FIT_TOLERANCE' | 'NIVP_HELD_OUT_GAP' | 'NIVP_MARGIN' | 'NIVP_STIFF';
+  readonly code: 'NIVP_FIT_TOLERANCE' | 'NIVP_HELD_OUT_GAP' | 'NIVP_MARGIN' | 'NIVP_STIFF' | 'NIVP_STEP_COLLAPSE';
   readonly message: string;
 }
 
@@ -383,11 +386,12 @@ export class NeuralIVP {
 
   /**
    * `onProgress`, and what the steps show said once each through `warn`: the held-out gap of the
-   * first steps, and steps held at the integrator's stability limit.
+   * first steps, steps held at the integrator's stability limit, and steps that collapse.
    */
   private watchSteps(onProgress: ((p: EvolveProgress) => void) | undefined): (p: EvolveProgress) => void {
     const early: EvolveProgress[] = [];
     const { method, stiffSwitch } = this.options.integrator;
+    const collapse = new StepCollapseWatch();
     return (p) => {
       if (early.length < HELD_OUT_WARNING_STEPS) {
         early.push(p);
@@ -396,6 +400,8 @@ export class NeuralIVP {
       }
       const stiff = stiffWarning(method, stiffSwitch && method === 'rk45', p);
       if (stiff !== undefined) this.warn({ code: 'NIVP_STIFF', message: stiff });
+      const collapsed = collapse.observe(p);
+      if (collapsed !== undefined) this.warn({ code: 'NIVP_STEP_COLLAPSE', message: collapsed });
       onProgress?.(p);
     };
   }
