@@ -159,6 +159,41 @@ describe('integrate: accuracy', () => {
   });
 });
 
+/**
+ * y' = −y whose n-th evaluation (from 1) waits 10 s when `slow(n)`, unless `cancel` came first or
+ * comes during the wait (then it rejects with an AbortError), like native work at its checks.
+ */
+function cancellableDecay(slow: (n: number) => boolean) {
+  let evaluations = 0;
+  let cancels = 0;
+  const waiting = new Set<(e: Error) => void>();
+  const aborted = () => Object.assign(new Error('cancelled'), { name: 'AbortError' });
+  const system: OdeSystem<Vec> = {
+    derivative: async (_t, y) => {
+      if (slow(++evaluations)) {
+        await new Promise<void>((resolve, reject) => {
+          if (cancels > 0) {
+            reject(aborted());
+            return;
+          }
+          const timer = setTimeout(resolve, 10_000);
+          waiting.add((e) => {
+            clearTimeout(timer);
+            reject(e);
+          });
+        });
+      }
+      return y.map((v) => -v);
+    },
+    cancel: () => {
+      cancels++;
+      for (const reject of waiting) reject(aborted());
+      waiting.clear();
+    },
+  };
+  return { system, cancels: () => cancels, evaluations: () => evaluations };
+}
+
 describe('integrate: the step loop', () => {
   it('the first step is 20·T·rtol (appendix D)', async () => {
     for (const [T, rtol] of [
@@ -368,31 +403,9 @@ describe('integrate: the step loop', () => {
 
   it('maxSeconds cuts an evaluation in flight through system.cancel, keeping the accepted steps', async () => {
     const { ops, live, wrap } = trackedOps();
-    let evaluations = 0;
-    let cancels = 0;
-    const waiting = new Set<(e: Error) => void>();
     // The first 40 evaluations are instant, every later one would take 10 s unless cancelled.
-    const slowLater: OdeSystem<Vec> = {
-      derivative: async (_t, y) => {
-        if (evaluations++ >= 40) {
-          await new Promise<void>((resolve, reject) => {
-            const timer = setTimeout(resolve, 10_000);
-            waiting.add((e) => {
-              clearTimeout(timer);
-              reject(e);
-            });
-          });
-        }
-        return y.map((v) => -v);
-      },
-      cancel: () => {
-        cancels++;
-        const e = new Error('cancelled');
-        e.name = 'AbortError';
-        for (const reject of waiting) reject(e);
-        waiting.clear();
-      },
-    };
+    const slow = cancellableDecay((n) => n > 40);
+    const slowLater = slow.system;
     const started = performance.now();
     const y0 = Float64Array.of(1);
     const e = await integrate({
@@ -410,7 +423,7 @@ describe('integrate: the step loop', () => {
     const err = e as IntegrationError<Vec>;
     expect(err.reason).toBe('maxSeconds');
     expect(err.message).toBe('the budget of maxSeconds = 0.3 s ran out');
-    expect(cancels).toBe(1);
+    expect(slow.cancels()).toBe(1);
     expect(elapsed).toBeGreaterThanOrEqual(0.29);
     expect(elapsed).toBeLessThan(0.3 + 0.25);
     expect(err.times).toEqual([0, 0.01]);
@@ -423,37 +436,12 @@ describe('integrate: the step loop', () => {
   it('stop ends the run in the attempt in flight, keeping the accepted steps, with its reason', async () => {
     const { ops, live, wrap } = trackedOps();
     const stop = new AbortController();
-    let evaluations = 0;
-    let cancels = 0;
-    const waiting = new Set<(e: Error) => void>();
     // Evaluation 30 fires the stop and then waits (10 s) until cancelled.
-    const system: OdeSystem<Vec> = {
-      derivative: async (_t, y) => {
-        if (++evaluations === 30) {
-          stop.abort(new Error('interrupted (SIGINT)'));
-          // Like native work, a cancel that came first stops it at its first check.
-          await new Promise<void>((resolve, reject) => {
-            if (cancels > 0) {
-              reject(Object.assign(new Error('cancelled'), { name: 'AbortError' }));
-              return;
-            }
-            const timer = setTimeout(resolve, 10_000);
-            waiting.add((e) => {
-              clearTimeout(timer);
-              reject(e);
-            });
-          });
-        }
-        return y.map((v) => -v);
-      },
-      cancel: () => {
-        cancels++;
-        const e = new Error('cancelled');
-        e.name = 'AbortError';
-        for (const reject of waiting) reject(e);
-        waiting.clear();
-      },
-    };
+    const slow = cancellableDecay((n) => {
+      if (n === 30) stop.abort(new Error('interrupted (SIGINT)'));
+      return n === 30;
+    });
+    const system = slow.system;
     const started = performance.now();
     const y0 = Float64Array.of(1);
     const e = await integrate({
@@ -471,8 +459,8 @@ describe('integrate: the step loop', () => {
     const err = e as IntegrationError<Vec>;
     expect(err.reason).toBe('stopped');
     expect(err.message).toBe('stopped by the caller: interrupted (SIGINT)');
-    expect(cancels).toBe(1);
-    expect(evaluations).toBe(30);
+    expect(slow.cancels()).toBe(1);
+    expect(slow.evaluations()).toBe(30);
     expect(err.times).toEqual([0, 0.01]);
     expect(err.t).toBeGreaterThan(0.01);
     expect(err.y[0]).toBeCloseTo(Math.exp(-err.t), 5);

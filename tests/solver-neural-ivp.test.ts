@@ -25,6 +25,21 @@ function setup(
   return { ivp, sessions };
 }
 
+/**
+ * A run cut in an attempt kept its accepted steps: θ at the last follows θ̇ = −θ from θ0, and only
+ * θ0 and the solution's states are live (the cut attempt left nothing behind).
+ */
+function expectKeptSteps(e: EvolveError, session: { store: Map<number, Float64Array> }): void {
+  const { solution } = e;
+  expect(
+    relativeError(
+      solution.theta(e.t),
+      solution.theta(0).map((x) => x * Math.exp(-e.t)),
+    ),
+  ).toBeLessThan(1e-4);
+  expect(session.store.size).toBe(1 + solution.times.length);
+}
+
 describe('NeuralIVP (fake session)', () => {
   it('validates options before any native work', () => {
     const { make, sessions } = fakeFactory();
@@ -438,14 +453,7 @@ describe('NeuralIVP (fake session)', () => {
     expect(e.solution.times).toEqual([0, e.t]);
     expect(e.solution.stats.steps).toBeGreaterThanOrEqual(1);
     expect(e.solution.history).toHaveLength(e.solution.stats.steps);
-    expect(
-      relativeError(
-        e.solution.theta(e.t),
-        e.solution.theta(0).map((x) => x * Math.exp(-e.t)),
-      ),
-    ).toBeLessThan(1e-4);
-    // Only θ0 and the solution's states are live: the cut attempt left nothing behind.
-    expect(sessions[0].store.size).toBe(1 + e.solution.times.length);
+    expectKeptSteps(e, sessions[0]);
     slow = false;
     expect((await ivp.evolve(0.02)).times).toEqual([0, 0.02]);
   });
@@ -477,13 +485,7 @@ describe('NeuralIVP (fake session)', () => {
     expect(sessions[0].cancels).toBe(1);
     expect(e.t).toBeGreaterThan(1e-3);
     expect(e.solution.times).toEqual([0, 1e-3, e.t]);
-    expect(
-      relativeError(
-        e.solution.theta(e.t),
-        e.solution.theta(0).map((x) => x * Math.exp(-e.t)),
-      ),
-    ).toBeLessThan(1e-4);
-    expect(sessions[0].store.size).toBe(1 + e.solution.times.length);
+    expectKeptSteps(e, sessions[0]);
     // The instance stays usable.
     slow = false;
     expect((await ivp.evolve(0.02)).times).toEqual([0, 0.02]);
