@@ -262,6 +262,26 @@ describe('save format', () => {
     expect(() => decodeSolution(JSON.stringify(failed))).toThrow(/stats\.fit\.stopped/);
   });
 
+  it("reads the fit's advice, absent from older files, and refuses a malformed one", () => {
+    const doc = JSON.parse(encodeSolution(makeData()));
+    const advice = [
+      { option: 'network.decay', now: 2, reason: 'the octaves' },
+      { option: 'network', now: null, reason: 'x' },
+    ];
+    doc.stats.fit.advice = advice;
+    expect(decodeSolution(JSON.stringify(doc)).stats.fit?.advice).toEqual(advice);
+    delete doc.stats.fit.advice;
+    expect(decodeSolution(JSON.stringify(doc)).stats.fit?.advice).toEqual([]);
+    doc.stats.fit.advice = 'more time';
+    expect(() => decodeSolution(JSON.stringify(doc))).toThrow('stats.fit.advice: expected an array');
+    doc.stats.fit.advice = [{ option: 'fit.maxSeconds', now: [60], reason: 'more time' }];
+    expect(() => decodeSolution(JSON.stringify(doc))).toThrow(
+      'stats.fit.advice[0].now: expected a number, string, boolean or null',
+    );
+    doc.stats.fit.advice = [{ option: 'fit.maxSeconds', now: 60 }];
+    expect(() => decodeSolution(JSON.stringify(doc))).toThrow(/stats\.fit\.advice\[0\]\.reason/);
+  });
+
   it('validates format, version and shapes', () => {
     const doc = JSON.parse(encodeSolution(makeData()));
     expect(doc.format).toBe(FORMAT_NAME);

@@ -446,7 +446,7 @@ function checkCallOptions(call: string, options: unknown, keys: readonly string[
   }
 }
 
-/** `maxSeconds` of an evolve: as `integrate` checks it, and one process's clock only. */
+/** `stop` of an evolve: an AbortSignal, and one process only. */
 function checkStop(stop: unknown, distributed: boolean): void {
   if (stop === undefined) return;
   if (!(stop instanceof AbortSignal)) throw new TypeError('evolve(): stop must be an AbortSignal');
@@ -457,6 +457,7 @@ function checkStop(stop: unknown, distributed: boolean): void {
   }
 }
 
+/** `maxSeconds` of an evolve: as `integrate` checks it, and one process's clock only. */
 export function checkEvolveBudget(maxSeconds: unknown, distributed: boolean): void {
   if (checkMaxSeconds(maxSeconds, 'evolve') !== undefined && distributed) {
     throw new RangeError('evolve: maxSeconds is not available with `distributed` (each process has its own clock)');
