@@ -14,7 +14,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import net from 'node:net';
-import { UsageError } from './errors';
+import { Interrupted, SIGNAL_EXIT, type StopSignal, UsageError } from './errors';
 
 export interface LaunchContext {
   stderr(text: string): void;
@@ -92,7 +92,11 @@ export async function launchWorkers(nproc: number, args: readonly string[], ctx:
   const killAll = (signal: NodeJS.Signals): void => {
     for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill(signal);
   };
-  const onAbort = (): void => killAll('SIGINT');
+  // Each worker gets the signal the launcher got, and exits with its status.
+  const onAbort = (): void => {
+    const reason: unknown = ctx.signal?.reason;
+    killAll(reason instanceof Interrupted ? reason.signal : 'SIGINT');
+  };
   ctx.signal?.addEventListener('abort', onAbort, { once: true });
   const onExit = (): void => killAll('SIGKILL');
   process.once('exit', onExit);
@@ -134,7 +138,9 @@ export async function launchWorkers(nproc: number, args: readonly string[], ctx:
           ctx.stderr(`error: rank ${rank} could not start: ${e.message}\n`);
           finish(1);
         });
-        child.on('exit', (code, signal) => finish(code ?? (signal === 'SIGINT' ? 130 : 1)));
+        child.on('exit', (code, signal) =>
+          finish(code ?? (signal !== null && signal in SIGNAL_EXIT ? SIGNAL_EXIT[signal as StopSignal] : 1)),
+        );
       }),
   );
   try {
