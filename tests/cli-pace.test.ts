@@ -59,7 +59,7 @@ describe('the message', () => {
   it('does not offer a faster machine to steps that collapsed', () => {
     const p = { seconds: 180_000, steps: 2000, h: 2.5e-4, secondsPerStep: 90, t: 7.1e-4, elapsed: 270 };
     const m = paceMessage(p, 0.5, 3600, { collapsed: true });
-    expect(m).toMatch(/What would help: the steps collapsed \(the warning above\): a T before the feature forms/);
+    expect(m).toMatch(/What would help: the steps collapsed \(the warning above\): an earlier T/);
     expect(m).not.toMatch(/GPU/);
   });
 });

@@ -3,12 +3,22 @@ import { describe, expect, it } from 'vitest';
 import type { EvolveProgress } from '../ts/solver/neural-ivp';
 import { COLLAPSE_SHRINK, StepCollapseWatch } from '../ts/solver/step-collapse';
 
-/** Accepted steps from (h, residual) pairs, each starting where the last ended. */
-function steps(figures: readonly (readonly [number, number, boolean?])[], T = 0.6): EvolveProgress[] {
+/**
+ * Accepted steps from (h, residual) pairs, each starting where the last ended, sized by their error
+ * (error norm 0.5 of the tolerance) unless given.
+ */
+function steps(figures: readonly (readonly [number, number, boolean?, number?])[], T = 0.6): EvolveProgress[] {
   let t = 0;
-  return figures.map(([h, residual, restarted]) => {
+  return figures.map(([h, residual, restarted, errorNorm]) => {
     t += h;
-    return { t, h, residual, T, restarted: restarted === true } as unknown as EvolveProgress;
+    return {
+      t,
+      h,
+      residual,
+      T,
+      restarted: restarted === true,
+      errorNorm: errorNorm ?? 0.5,
+    } as unknown as EvolveProgress;
   });
 }
 
@@ -68,6 +78,37 @@ describe('StepCollapseWatch', () => {
       [5e-2, 0.2],
     ]);
     expect(watch(landing)).toEqual([]);
+  });
+
+  it('says a blow-up: steps a hundredth of the largest while the residual stays small', () => {
+    // u_t = u² from 1.2 + 0.3 cos πx, unbounded at t = 2/3: the steps of its run near the end.
+    const blowUp = steps([
+      [2e-3, 1.9e-4],
+      [1.9e-2, 1.9e-4],
+      [1.3e-1, 1.9e-4],
+      [1.6e-1, 2.1e-4],
+      [7.4e-2, 2.5e-4],
+      [3.2e-3, 1.3e-3],
+      [1.2e-3, 1.7e-3],
+      [1.05e-3, 2.1e-3],
+      [9.6e-4, 2.1e-3],
+      [6.7e-4, 2.5e-3],
+    ]);
+    const said = watch(blowUp);
+    expect(said).toHaveLength(1);
+    expect(said[0][0]).toBe(8);
+    expect(said[0][1]).toMatch(
+      /^the steps shrank 133× since t = 0\.151 \(h = 1\.6e-1 then, 1\.2e-3 now\) while θ̇ still matched the PDE \(residual 1\.7e-3\): .*a blow-up at finite time.*bounded up to T = 0\.6/,
+    );
+  });
+
+  it('is silent for steps cut short to land on dense saved times', () => {
+    const dense = steps([
+      [1e-1, 1e-3],
+      [1e-1, 1e-3],
+      ...Array.from({ length: 10 }, () => [1e-4, 1e-3, false, 1e-12] as const),
+    ]);
+    expect(watch(dense)).toEqual([]);
   });
 
   it('needs every step of its window: a restart starts the window afresh', () => {

@@ -79,7 +79,7 @@ export function duration(seconds: number): string {
  */
 export function paceMessage(p: Projection, T: number, limit: number, { collapsed = false } = {}): string {
   const help = collapsed
-    ? 'the steps collapsed (the warning above): a T before the feature forms, or --max-seconds S to evolve for S ' +
+    ? 'the steps collapsed (the warning above): an earlier T, or --max-seconds S to evolve for S ' +
       'seconds and keep what it reaches.'
     : "the problem's GPU configuration (--preset paper --device cuda), a shorter --T, or --max-seconds S to evolve " +
       'for S seconds and keep what it reaches.';
