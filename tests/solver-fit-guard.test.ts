@@ -148,11 +148,16 @@ describe('fitAdvice', () => {
 
 describe('checkFit', () => {
   const shape = () => broad;
+  // The report as `fit` leaves it: with the advice its trace gives.
+  const advised = (r: FitReport, trace: readonly FitTracePoint[]): FitReport => ({
+    ...r,
+    advice: fitAdvice(r, options(), shape, trace),
+  });
   it('refuses above the bound with the figures, and lets a fit at or below it go', () => {
-    expect(() => checkFit(report({ relativeError: 1e-2 }), options(), shape, [])).not.toThrow();
+    expect(() => checkFit(advised(report({ relativeError: 1e-2 }), []), options())).not.toThrow();
     let error: unknown;
     try {
-      checkFit(report(), options(), shape, geometric(0.5, 60));
+      checkFit(advised(report(), geometric(0.5, 60)), options());
     } catch (e) {
       error = e;
     }
@@ -169,7 +174,7 @@ describe('checkFit', () => {
     expect(e.message).toMatch(/fit\.allowPoorFit: true/);
   });
   it('refuses a non-finite fit, pointing at the network rather than its width', () => {
-    expect(() => checkFit(report({ relativeError: Number.NaN }), options(), shape, [])).toThrow(PoorFitError);
+    expect(() => checkFit(advised(report({ relativeError: Number.NaN }), []), options())).toThrow(PoorFitError);
     const gaussNewton = fitAdvice(report({ relativeError: Number.NaN, stopped: 'stalled' }), options(), shape, []);
     expect(gaussNewton.map((a) => a.option)).toEqual(['network']);
     expect(gaussNewton[0].reason).toMatch(/not finite: u0 is finite where points are drawn/);
@@ -182,8 +187,8 @@ describe('checkFit', () => {
     expect(adam.map((a) => a.option)).toEqual(['fit.lr']);
   });
   it('never refuses with fit.allowPoorFit or without a tolerance', () => {
-    expect(() => checkFit(report(), options({ fit: { allowPoorFit: true } }), shape, [])).not.toThrow();
-    expect(() => checkFit(report({ tol: null }), options({ fit: { tol: null } }), shape, [])).not.toThrow();
+    expect(() => checkFit(advised(report(), []), options({ fit: { allowPoorFit: true } }))).not.toThrow();
+    expect(() => checkFit(report({ tol: null }), options({ fit: { tol: null } }))).not.toThrow();
   });
 });
 

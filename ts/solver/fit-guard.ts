@@ -223,16 +223,11 @@ export function fitAdvice(
 }
 
 /**
- * Throws a `PoorFitError` when `fit` is above `poorFitBound(fit.tol)` (or not finite) and
- * `fit.allowPoorFit` is off; a run without a tolerance is never refused.
+ * Throws a `PoorFitError`, with the report's own advice, when `fit` is above `poorFitBound(fit.tol)`
+ * (or not finite) and `fit.allowPoorFit` is off; a run without a tolerance is never refused.
  */
-export function checkFit(
-  fit: FitReport,
-  options: ResolvedOptions,
-  shape: () => InitialShape,
-  trace: readonly FitTracePoint[],
-): void {
+export function checkFit(fit: FitReport, options: ResolvedOptions): void {
   const tol = options.fit.tol;
   if (tol === null || options.fit.allowPoorFit || fit.relativeError <= poorFitBound(tol)) return;
-  throw new PoorFitError(fit, tol, fitAdvice(fit, options, shape, trace));
+  throw new PoorFitError(fit, tol, fit.advice);
 }

@@ -138,8 +138,6 @@ export class NeuralIVP {
   private theta0: Handle | undefined;
   private fitSeconds = 0;
   private lastFit: FitReport | undefined;
-  /** The last fit's held-out error per Gauss–Newton iteration (the poor-fit advice reads its rate). */
-  private lastTrace: FitTracePoint[] = [];
 
   /** Validates the options (a `SpecError` for bad ones) before any native work. */
   constructor(input: NeuralIVPInput, hooks: NeuralIVPHooks = {}) {
@@ -326,7 +324,6 @@ export class NeuralIVP {
     this.lastFit = missed
       ? Object.freeze({ ...report, advice: fitAdvice(report, this.options, this.shape(), trace) })
       : report;
-    this.lastTrace = trace;
     const warning = fitWarning(this.lastFit);
     if (warning !== undefined) this.warn({ code: 'NIVP_FIT_TOLERANCE', message: warning });
     return this.lastFit;
@@ -342,7 +339,7 @@ export class NeuralIVP {
     this.coverInflow(T);
     const session = await this.ready();
     if (this.theta0 === undefined) await this.fitNow(signal, 'evolve');
-    checkFit(this.lastFit as FitReport, this.options, this.shape(), this.lastTrace);
+    checkFit(this.lastFit as FitReport, this.options);
     const run = new EvolveRun({
       session,
       options: this.options,
