@@ -211,9 +211,10 @@ interface Setup {
   source: string;
   ivp: NeuralIVP;
   saveAt: number[];
-  /** The solver's warnings but the fit's, once said, for the progress lines (not process warnings). */
-  solverWarnings: string[];
-  /** Every warning the solver gave, in order: for metrics.json, the report and the pace's advice. */
+  /**
+   * Every warning the solver gave, in order: for the progress lines (not process warnings),
+   * metrics.json, the report and the pace's advice.
+   */
   said: NeuralIVPWarning[];
 }
 
@@ -240,12 +241,9 @@ async function prepare(problemArg: string, flags: RunFlags, ctx: CliContext): Pr
   const late = saveAt.find((t) => t > T);
   if (late !== undefined) throw new UsageError('--save-at', `${late} is after the final time --T ${T}`);
   let ivp: NeuralIVP;
-  const solverWarnings: string[] = [];
   const said: NeuralIVPWarning[] = [];
-  // The solver's warnings go to the progress lines; the fit's is said with the fit's summary.
   const warn = (w: NeuralIVPWarning): void => {
     said.push(w);
-    if (w.code !== 'NIVP_FIT_TOLERANCE') solverWarnings.push(w.message);
   };
   try {
     const options = solverOptions(problem, flags);
@@ -267,7 +265,7 @@ async function prepare(problemArg: string, flags: RunFlags, ctx: CliContext): Pr
   } catch (e) {
     throw new UsageError('--max-seconds', (e as Error).message);
   }
-  return { problem, source, ivp, saveAt, solverWarnings, said };
+  return { problem, source, ivp, saveAt, said };
 }
 
 /** What the fit and the integration gave: a solution, complete or (with a warning) partial. */
@@ -329,7 +327,7 @@ function paceGuard(
 
 /** Fits, then evolves to T with progress; an interrupted run is its exit status. */
 async function fitAndEvolve(
-  { ivp, saveAt, solverWarnings, said }: Setup,
+  { ivp, saveAt, said }: Setup,
   flags: RunFlags,
   ctx: CliContext,
   progress: RunProgress,
@@ -347,13 +345,16 @@ async function fitAndEvolve(
     // A stopped run keeps its accepted steps; a distributed one aborts (its processes would stop
     // at different steps).
     const halt = ivp.options.distributed === null ? { stop: pace.signal } : { signal: pace.signal };
+    let shown = 0;
     const options = {
       saveAt,
       ...halt,
       onProgress: (p: EvolveProgress) => {
         progress.evolveUpdate(p);
         pace.observe(p);
-        for (const warning of solverWarnings.splice(0)) progress.note(`warning: ${warning}`);
+        // The solver's warnings not yet shown; the fit's was said with the fit's summary.
+        for (const w of said.slice(shown)) if (w.code !== 'NIVP_FIT_TOLERANCE') progress.note(`warning: ${w.message}`);
+        shown = said.length;
       },
       maxSeconds: flags.maxSeconds,
     };
@@ -431,12 +432,14 @@ async function writeRun(
     evaluate: collectSeconds,
     total: (performance.now() - env.started) / 1000,
   };
-  const metrics = metricsRecord(setup, run, data, { T: flags.T, timings, machine, argv: ctx.argv });
+  // The solution's warnings, then the others the solver said: for metrics.json and the report.
+  const warnings = runWarnings(data, setup.said);
+  const metrics = metricsRecord(setup, run, data, { T: flags.T, timings, machine, argv: ctx.argv, warnings });
   await writeFileAtomic(files.metrics, `${JSON.stringify(metrics, null, 2)}\n`);
   const T = flags.T;
   const html = renderReport({
     ...data,
-    warnings: runWarnings(data, setup.said),
+    warnings,
     T,
     options: { ...data.options, T, saveAt: setup.saveAt },
     timings,
@@ -463,11 +466,17 @@ function metricsRecord(
   setup: Setup,
   run: RunResult,
   data: ReportData,
-  extra: { T: number; timings: Record<string, number>; machine: ReportRecord; argv: readonly string[] },
+  extra: {
+    T: number;
+    timings: Record<string, number>;
+    machine: ReportRecord;
+    argv: readonly string[];
+    warnings: readonly string[];
+  },
 ): Record<string, unknown> {
   const { solution, warning, stopped, fit } = run;
   const { problem: _problem, ...options } = setup.ivp.options;
-  const warnings = runWarnings(data, setup.said);
+  const { warnings } = extra;
   return {
     status: warning === undefined ? 'complete' : 'incomplete',
     ...(warning === undefined ? {} : { warning }),
