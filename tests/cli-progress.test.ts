@@ -22,6 +22,7 @@ function report(iterations: number): FitReport {
     samples: 1000,
     headTuned: false,
     advice: [],
+    rateFeatures: null,
   } as FitReport;
 }
 
@@ -39,6 +40,11 @@ describe('progress without a terminal', () => {
       true,
     );
     progress.fitDone(report(9));
+    expect(lines.some((l) => l.includes('starts at zero'))).toBe(false);
+    progress.fitDone({ ...report(9), rateFeatures: { fields: ['v'], relativeError: 3.2e-3, seconds: 4.25 } });
+    expect(lines.at(-1)).toBe(
+      'fit: v starts at zero: features fitted to the initial rate f(u0) (relative error 3.20e-3, 4.3 s of the fit), last layer zero',
+    );
 
     progress.evolveStart(2);
     await sleep(60);

@@ -71,6 +71,7 @@ function makeData(problem = problems.heat({ dim: 2 }), times = [0, 0.25, 0.5]): 
         samples: 2000,
         headTuned: false,
         advice: [],
+        rateFeatures: null,
       },
     },
     history: [
@@ -280,6 +281,19 @@ describe('save format', () => {
     );
     doc.stats.fit.advice = [{ option: 'fit.maxSeconds', now: 60 }];
     expect(() => decodeSolution(JSON.stringify(doc))).toThrow(/stats\.fit\.advice\[0\]\.reason/);
+  });
+
+  it("reads the rate features' report, absent from older files, and refuses a malformed one", () => {
+    const doc = JSON.parse(encodeSolution(makeData()));
+    const rateFeatures = { fields: ['v'], relativeError: 3e-4, seconds: 2.5 };
+    doc.stats.fit.rateFeatures = rateFeatures;
+    expect(decodeSolution(JSON.stringify(doc)).stats.fit?.rateFeatures).toEqual(rateFeatures);
+    delete doc.stats.fit.rateFeatures;
+    expect(decodeSolution(JSON.stringify(doc)).stats.fit?.rateFeatures).toBeNull();
+    doc.stats.fit.rateFeatures = { fields: 'v', relativeError: 3e-4, seconds: 2.5 };
+    expect(() => decodeSolution(JSON.stringify(doc))).toThrow('stats.fit.rateFeatures.fields: expected an array');
+    doc.stats.fit.rateFeatures = { fields: ['v'], relativeError: 3e-4 };
+    expect(() => decodeSolution(JSON.stringify(doc))).toThrow(/stats\.fit\.rateFeatures\.seconds/);
   });
 
   it('validates format, version and shapes', () => {

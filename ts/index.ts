@@ -57,7 +57,7 @@ export type { RuntimeInfo } from './runtime';
 export { runtimeInfo, setThreads } from './runtime';
 export type { FitAdvice } from './solver/fit-guard';
 export { POOR_FIT_FACTOR, PoorFitError, SLOW_FIT_BUDGETS } from './solver/fit-guard';
-export type { FitStopReason } from './solver/fit-report';
+export type { FitStopReason, RateFeaturesReport } from './solver/fit-report';
 export type {
   EvolveOptions,
   EvolveProgress,

@@ -155,6 +155,14 @@ export function barProgress(
         `fit: relative error ${report.relativeError.toExponential(2)} in ${report.seconds.toFixed(1)} s, ` +
           `${report.iterations} iterations (${report.method}; stopped: ${report.stopped}, ${report.message})`,
       );
+      const rate = report.rateFeatures;
+      if (rate !== null) {
+        writeLine(
+          `fit: ${rate.fields.join(', ')} ${rate.fields.length === 1 ? 'starts' : 'start'} at zero: ` +
+            `features fitted to the initial rate f(u0) (relative error ${rate.relativeError.toExponential(2)}, ` +
+            `${rate.seconds.toFixed(1)} s of the fit), last layer zero`,
+        );
+      }
       const warning = fitWarning(report);
       if (warning !== undefined) writeLine(`warning: ${warning}`);
     },

@@ -136,7 +136,16 @@ export async function collectReportData(
       restartLog: stats.restartLog?.map((event): ReportRecord => ({ ...event })),
       solveSeconds: stats.solveSeconds && plain(stats.solveSeconds),
     },
-    ...(fit === undefined ? {} : { fit: { ...fit, advice: fit.advice.map((a): ReportRecord => ({ ...a })) } }),
+    ...(fit === undefined
+      ? {}
+      : {
+          fit: {
+            ...fit,
+            advice: fit.advice.map((a): ReportRecord => ({ ...a })),
+            rateFeatures:
+              fit.rateFeatures === null ? null : { ...fit.rateFeatures, fields: [...fit.rateFeatures.fields] },
+          },
+        }),
     ...(warnings.length === 0 ? {} : { warnings }),
     history: solution.history.map((r) => ({ ...r, cost: r.cost && { ...r.cost, stages: r.cost.stages.map(plain) } })),
     T: Math.max(lastStep === undefined ? 0 : lastStep.t + lastStep.h, solution.times.at(-1) ?? 0),

@@ -6,6 +6,9 @@
  */
 import { adviceText, type FitAdvice } from './fit-guard';
 import type { FitMethod } from './options';
+import type { RateFeaturesReport } from './rate-features';
+
+export type { RateFeaturesReport } from './rate-features';
 
 /** Why a fit ended: tolerance met, time budget spent, iteration cap reached, or no more progress. */
 export type FitStopReason = 'tol' | 'budget' | 'steps' | 'stalled';
@@ -47,6 +50,8 @@ export interface FitReport {
    * empty when it met it. The `NIVP_FIT_TOLERANCE` warning, the CLI and the report say the same.
    */
   readonly advice: readonly FitAdvice[];
+  /** The fields that start at zero and were given their rate's features (`fit.rateFeatures`); null when none. */
+  readonly rateFeatures: RateFeaturesReport | null;
 }
 
 /** What the native fit returns besides θ (native/bindings/session_binding.cc). */
@@ -87,6 +92,7 @@ export function fitReport(
     samples: figures.samples,
     headTuned: figures.headTuned,
     advice: [],
+    rateFeatures: null,
   });
 }
 

@@ -5,7 +5,8 @@
  * same at the first step, after a whole fit: the run would fail there, so the options are refused
  * first, naming the field, the point and u0 there. Where u0 is exactly zero the answer depends on
  * the network's tiny error (1/u, or log u of a density fitted through its logarithm), so those
- * points are not judged.
+ * points are not judged. The same f(u0) gives a field that starts at zero its network's features
+ * (rate-features.ts).
  */
 import type { Problem } from '../problem/define';
 import { evaluateProgram, type FieldJets } from '../problem/evaluate';
@@ -25,29 +26,38 @@ export interface NonFiniteRhs {
   readonly u0: number[];
 }
 
+/** u0 and the right-hand side on it, f(u0), per field, at n points. */
+export interface InitialRate {
+  /** The points evaluated at: x moved in from the faces (below). */
+  readonly points: Float64Array;
+  readonly u0: Float64Array[];
+  readonly rate: Float64Array[];
+}
+
 /**
- * The first pilot point of the box [lower, upper] where the right-hand side at t = 0 on u0's jets
- * (central differences; mixed second derivatives only where it reads them) is NaN or infinite
- * while every field of u0 is finite and not zero there; null when there is none or u0 is given by
- * `initialValues`. The points stay two steps inside the box, so the differences read u0 only where
- * points are drawn.
+ * u0 and f(u0) at t = 0 at the n points x (row-major n×D) of the box [lower, upper], f read on
+ * u0's jets by central differences (mixed second derivatives only where f reads them), each step
+ * STEP of the axis's half-width. Points nearer a face than two steps are moved in by that much, so
+ * that the differences read u0 only inside the box; x itself is not changed. u0 must be given by
+ * an expression (`problem.plan.initial`).
  */
-export function nonFiniteRhs(
+export function initialRate(
   problem: Problem,
+  x: Float64Array,
+  n: number,
   lower: readonly number[],
   upper: readonly number[],
-): NonFiniteRhs | null {
+): InitialRate {
   const { initial, rhs, jets } = problem.plan;
-  if (initial === null) return null;
+  if (initial === null) throw new Error('initialRate: u0 is given by initialValues, not by an expression');
   const D = problem.dim;
-  const n = RHS_PILOT_POINTS;
   const h = lower.map((lo, i) => STEP * ((upper[i] - lo) / 2));
-  const x = pilotPoints(lower, upper).slice(0, n * D);
+  const inside = Float64Array.from(x);
   for (let p = 0; p < n; p++)
     for (let i = 0; i < D; i++)
-      x[p * D + i] = Math.min(upper[i] - 2 * h[i], Math.max(lower[i] + 2 * h[i], x[p * D + i]));
+      inside[p * D + i] = Math.min(upper[i] - 2 * h[i], Math.max(lower[i] + 2 * h[i], x[p * D + i]));
   const at = (shifts: readonly [number, number][]): Float64Array[] => {
-    const y = Float64Array.from(x);
+    const y = Float64Array.from(inside);
     for (let p = 0; p < n; p++) for (const [axis, s] of shifts) y[p * D + axis] += s * h[axis];
     return evaluateProgram(initial, { n, x: y, t: 0 });
   };
@@ -87,7 +97,27 @@ export function nonFiniteRhs(
     d2: new Map([...mixed].map(([key, byField]) => [key, byField[f]])),
     lap: diff((p) => second.reduce((sum, axis) => sum + axis[f][p], 0)),
   }));
-  const values = evaluateProgram(rhs, { n, x, t: 0, jets: field });
+  return { points: inside, u0, rate: evaluateProgram(rhs, { n, x: inside, t: 0, jets: field }) };
+}
+
+/**
+ * The first pilot point of the box [lower, upper] where the right-hand side at t = 0 on u0's jets
+ * is NaN or infinite while every field of u0 is finite and not zero there; null when there is
+ * none or u0 is given by `initialValues`.
+ */
+export function nonFiniteRhs(
+  problem: Problem,
+  lower: readonly number[],
+  upper: readonly number[],
+): NonFiniteRhs | null {
+  if (problem.plan.initial === null) return null;
+  const D = problem.dim;
+  const n = RHS_PILOT_POINTS;
+  const {
+    points: x,
+    u0,
+    rate: values,
+  } = initialRate(problem, pilotPoints(lower, upper).subarray(0, n * D), n, lower, upper);
   for (let p = 0; p < n; p++) {
     if (!u0.every((c) => Number.isFinite(c[p]) && c[p] !== 0)) continue;
     const f = values.findIndex((column) => !Number.isFinite(column[p]));

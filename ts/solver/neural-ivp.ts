@@ -27,8 +27,9 @@ import { createSession, cudaAvailable } from './native-session';
 import { type NeuralIVPInput, type ResolvedOptions, resolveOptions } from './options';
 import { HELD_OUT_WARNING_STEPS, heldOutWarning } from './projection-check';
 import { abortError, ExclusiveQueue } from './queue';
+import { fitRateFeatures } from './rate-features';
 import { DEFAULT_MAX_RESTARTS, wallClock } from './restarts';
-import { uniformPoints } from './sampler';
+import { poolSize, uniformPoints } from './sampler';
 import type { SolutionConfig, StoredOptions } from './save-format';
 import type { FitProgress, Handle, NativeSession, SessionConfig } from './session';
 import { fitConfigFor, sampledBox, sessionConfigFor } from './session-config';
@@ -296,7 +297,7 @@ export class NeuralIVP {
     const config = fitConfigFor(this.options);
     let pool: { points: Float64Array; values: Float64Array } | null = null;
     if (problem.initialValues !== undefined) {
-      const n = Math.max(4 * Math.max(config.batch, config.samples), config.headSamples);
+      const n = poolSize(config);
       const box = sampledBox(problem.lower, problem.upper, this.options.margin);
       const points = uniformPoints(n, box.lower, box.upper, this.options.seed);
       pool = { points, values: problem.initialValues(points, n) };
@@ -316,10 +317,22 @@ export class NeuralIVP {
       session.release(result.theta);
       throw abortError(signal, caller);
     }
+    const rate = await fitRateFeatures(session, this.options, config, result.theta).catch((e: unknown) => {
+      session.release(result.theta);
+      throw signal?.aborted ? abortError(signal, caller) : fromNative(e);
+    });
+    if (signal?.aborted) {
+      session.releaseMany(rate === null ? [result.theta] : [result.theta, rate.theta]);
+      throw abortError(signal, caller);
+    }
+    if (rate !== null) session.release(result.theta);
     if (this.theta0 !== undefined) session.release(this.theta0);
-    this.theta0 = result.theta;
+    this.theta0 = rate?.theta ?? result.theta;
     this.fitSeconds = wallClock() - started;
-    const report = fitReport(result, this.options.fit.method, this.options.fit.tol, this.fitSeconds);
+    const report = Object.freeze({
+      ...fitReport(result, this.options.fit.method, this.options.fit.tol, this.fitSeconds),
+      rateFeatures: rate?.report ?? null,
+    });
     const missed = !Number.isFinite(report.relativeError) || (report.tol !== null && report.relativeError > report.tol);
     this.lastFit = missed
       ? Object.freeze({ ...report, advice: fitAdvice(report, this.options, this.shape(), trace) })

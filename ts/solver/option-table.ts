@@ -411,6 +411,11 @@ export const FIT = {
     read: count(MIN_POINTS, 'points of the head least-squares fit'),
     native: true,
   },
+  rateFeatures: {
+    doc: "a field whose u0 is zero everywhere (a wave's velocity from rest): fit its network to its initial rate f(u0), then zero its last layer, so the first steps' tangent space holds that rate",
+    defaults: { default: true, paper: false },
+    read: boolean,
+  },
   allowPoorFit: {
     doc: 'evolve from an initial fit above POOR_FIT_FACTOR × tol instead of refusing it',
     defaults: both(false),

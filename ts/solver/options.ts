@@ -306,6 +306,14 @@ export interface FitOptions {
   /** Points of the head least-squares fit (default 20 000; 'paper': 50 000). */
   headSamples?: number;
   /**
+   * A field whose u0 is zero everywhere (a wave's velocity from rest) gets a network fitted to its
+   * initial rate f(u0), then a zero last layer: u0 is met exactly and the first steps' tangent
+   * space holds the rate, where a network fitted to zero holds random features only. It adds a
+   * second fit of at most half `maxSeconds`, reported as `FitReport.rateFeatures` (default true;
+   * 'paper': false).
+   */
+  rateFeatures?: boolean;
+  /**
    * Evolve from an initial fit whose held-out error exceeds `POOR_FIT_FACTOR` × `tol`; by default
    * `evolve` refuses such a fit with a `PoorFitError` before any step (default false).
    */

@@ -1,6 +1,12 @@
-// Points for fitting a problem given by `initialValues` (a JavaScript function, called once per
-// fit on a seeded pool of points).
+// Points for fits to values known only at points: a problem given by `initialValues` (a JavaScript
+// function, called once per fit on a seeded pool of points) and a field's rate features.
 import { mulberry32 } from '../util/random';
+import type { FitConfig } from './session';
+
+/** Points of a fit's pool: enough for its batches to be few of them, and for head tuning. */
+export function poolSize(config: FitConfig): number {
+  return Math.max(4 * Math.max(config.batch, config.samples), config.headSamples);
+}
 
 /** n points uniform in the box, row-major n×D, from a seeded stream (mulberry32). */
 export function uniformPoints(

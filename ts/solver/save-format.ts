@@ -40,7 +40,7 @@ import { endianness } from 'node:os';
 import path from 'node:path';
 import type { CompiledProblem } from '../problem/plan';
 import type { FitAdvice } from './fit-guard';
-import type { FitReport, FitStopReason } from './fit-report';
+import type { FitReport, FitStopReason, RateFeaturesReport } from './fit-report';
 import {
   DENSE_KEYS,
   IMPORTANCE,
@@ -413,6 +413,19 @@ function readFitReport(v: unknown): FitReport {
     headTuned: f.headTuned === true,
     // Absent from files saved before the report carried its advice.
     advice: f.advice === undefined ? [] : readAdvice(f.advice),
+    // Absent from files saved before a field starting at zero was given its rate's features.
+    rateFeatures: f.rateFeatures === undefined || f.rateFeatures === null ? null : readRateFeatures(f.rateFeatures),
+  };
+}
+
+function readRateFeatures(v: unknown): RateFeaturesReport {
+  const r = record(v, 'stats.fit.rateFeatures');
+  if (!Array.isArray(r.fields)) throw new SolutionFileError('stats.fit.rateFeatures.fields: expected an array');
+  return {
+    fields: r.fields.map((f, i) => string(f, `stats.fit.rateFeatures.fields[${i}]`)),
+    relativeError:
+      r.relativeError === null ? Number.NaN : finite(r.relativeError, 'stats.fit.rateFeatures.relativeError'),
+    seconds: finite(r.seconds, 'stats.fit.rateFeatures.seconds'),
   };
 }
 
