@@ -25,6 +25,7 @@ import { SpecError } from '../errors';
 import { native } from '../native';
 import type { DeviceName } from '../native-config';
 import type { ResolvedOptions } from './options';
+import { poolSize } from './sampler';
 import type { SessionConfig } from './session';
 
 const GiB = 2 ** 30;
@@ -194,9 +195,11 @@ export function estimateMemory(options: ResolvedOptions, device: DeviceName, pro
       option: 'fit.headSamples',
     },
     {
-      bytes: problem.initialValues === undefined ? 0 : 4 * Math.max(fit.batch, fit.samples) * (D + k) * 8,
-      what: 'the initialValues pool',
-      option: 'fit.batch',
+      // The rate features fit a pool only where a field starts at zero; not knowing that here, the
+      // estimate counts it whenever they are on (points and values, a few MB).
+      bytes: problem.initialValues !== undefined || fit.rateFeatures ? poolSize(fit) * (D + k) * 8 : 0,
+      what: "the pool of points of a fit to values (initialValues, a field's rate features)",
+      option: 'fit.headSamples',
     },
   ];
   const total = (parts: MemoryPart[]): number => parts.reduce((sum, part) => sum + part.bytes, 0);

@@ -1,7 +1,7 @@
 /**
  * Features for a field that starts at zero (v in u_t = v, v_t = Δu from rest). Fitted to zero, its
- * network ends with a zero last layer, so its tangent space at t = 0 is that layer's features
- * alone, drawn at random: the first steps cannot hold v_t = Δu0, their error estimates stay far
+ * network ends with a zero last layer (or one near it), so its tangent space at t = 0 is that
+ * layer's features alone, drawn at random: the first steps cannot hold v_t = Δu0, their error estimates stay far
  * above the truncation error and the steps start tiny and grow slowly. Fitting the field's network
  * to its initial rate f(u0) instead and then zeroing its last layer keeps u0 exact (the field is
  * still zero) while the features left are those that represent f(u0), which is what the first
@@ -16,7 +16,10 @@ import { poolSize, uniformPoints } from './sampler';
 import type { FitConfig, Handle, NativeSession } from './session';
 import { sampledBox } from './session-config';
 
-/** The fields whose u0 is zero at every one of the n points x (row-major n×D) of the box. */
+/**
+ * The fields whose u0 is zero at every one of the n points x (row-major n×D) of the box while
+ * their rate f(u0) is not zero at all of them.
+ */
 export function zeroFields(
   problem: Problem,
   x: Float64Array,

@@ -4,7 +4,7 @@ import { mulberry32 } from '../util/random';
 import type { FitConfig } from './session';
 
 /** Points of a fit's pool: enough for its batches to be few of them, and for head tuning. */
-export function poolSize(config: FitConfig): number {
+export function poolSize(config: Pick<FitConfig, 'batch' | 'samples' | 'headSamples'>): number {
   return Math.max(4 * Math.max(config.batch, config.samples), config.headSamples);
 }
 
