@@ -30,6 +30,7 @@ describe('fitReport', () => {
       samples: 4000,
       headTuned: true,
       advice: [],
+      rateFeatures: null,
     });
     expect(Object.isFrozen(r)).toBe(true);
     expect(fitReport({ ...figures, stopped: 'weird' }, 'adam', null, 1).stopped).toBe('stalled');

@@ -1,11 +1,11 @@
 /**
  * Features for a field that starts at zero (v in u_t = v, v_t = Δu from rest). Fitted to zero, its
  * network ends with a zero last layer (or one near it), so its tangent space at t = 0 is that
- * layer's features alone, drawn at random: the first steps cannot hold v_t = Δu0, their error estimates stay far
- * above the truncation error and the steps start tiny and grow slowly. Fitting the field's network
- * to its initial rate f(u0) instead and then zeroing its last layer keeps u0 exact (the field is
- * still zero) while the features left are those that represent f(u0), which is what the first
- * steps add to the field.
+ * layer's features alone, drawn at random: the first steps cannot hold v_t = Δu0, their error
+ * estimates stay far above the truncation error and the steps start tiny and grow slowly. Fitting
+ * the field's network to its initial rate f(u0) instead and then zeroing its last layer keeps u0
+ * exact (the field is still zero) while the features left are those that represent f(u0), which
+ * is what the first steps add to the field.
  */
 import type { Problem } from '../problem/define';
 import { initialRate, RHS_PILOT_POINTS } from './initial-rhs';
