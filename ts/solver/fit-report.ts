@@ -69,12 +69,13 @@ export interface NativeFitFigures {
 
 const REASONS: readonly FitStopReason[] = ['tol', 'budget', 'steps', 'stalled'];
 
-/** The public report from the native figures and the options the fit ran with. */
+/** The public report from the native figures, the options the fit ran with and its rate features' report. */
 export function fitReport(
   figures: NativeFitFigures,
   method: FitMethod,
   tol: number | null,
   seconds: number,
+  rateFeatures: RateFeaturesReport | null = null,
 ): FitReport {
   const stopped = (REASONS as readonly string[]).includes(figures.stopped)
     ? (figures.stopped as FitStopReason)
@@ -92,7 +93,7 @@ export function fitReport(
     samples: figures.samples,
     headTuned: figures.headTuned,
     advice: [],
-    rateFeatures: null,
+    rateFeatures,
   });
 }
 

@@ -100,6 +100,13 @@ export function initialRate(
   return { points: inside, u0, rate: evaluateProgram(rhs, { n, x: inside, t: 0, jets: field }) };
 }
 
+/** u0 and f(u0) at the first RHS_PILOT_POINTS pilot points of the box; null when u0 is given by `initialValues`. */
+export function pilotRate(problem: Problem, lower: readonly number[], upper: readonly number[]): InitialRate | null {
+  if (problem.plan.initial === null) return null;
+  const n = RHS_PILOT_POINTS;
+  return initialRate(problem, pilotPoints(lower, upper).subarray(0, n * problem.dim), n, lower, upper);
+}
+
 /**
  * The first pilot point of the box [lower, upper] where the right-hand side at t = 0 on u0's jets
  * is NaN or infinite while every field of u0 is finite and not zero there; null when there is
@@ -110,15 +117,11 @@ export function nonFiniteRhs(
   lower: readonly number[],
   upper: readonly number[],
 ): NonFiniteRhs | null {
-  if (problem.plan.initial === null) return null;
+  const pilot = pilotRate(problem, lower, upper);
+  if (pilot === null) return null;
   const D = problem.dim;
-  const n = RHS_PILOT_POINTS;
-  const {
-    points: x,
-    u0,
-    rate: values,
-  } = initialRate(problem, pilotPoints(lower, upper).subarray(0, n * D), n, lower, upper);
-  for (let p = 0; p < n; p++) {
+  const { points: x, u0, rate: values } = pilot;
+  for (let p = 0; p < RHS_PILOT_POINTS; p++) {
     if (!u0.every((c) => Number.isFinite(c[p]) && c[p] !== 0)) continue;
     const f = values.findIndex((column) => !Number.isFinite(column[p]));
     if (f >= 0)

@@ -329,10 +329,8 @@ export class NeuralIVP {
     if (this.theta0 !== undefined) session.release(this.theta0);
     this.theta0 = rate?.theta ?? result.theta;
     this.fitSeconds = wallClock() - started;
-    const report = Object.freeze({
-      ...fitReport(result, this.options.fit.method, this.options.fit.tol, this.fitSeconds),
-      rateFeatures: rate?.report ?? null,
-    });
+    const { method, tol } = this.options.fit;
+    const report = fitReport(result, method, tol, this.fitSeconds, rate?.report ?? null);
     const missed = !Number.isFinite(report.relativeError) || (report.tol !== null && report.relativeError > report.tol);
     this.lastFit = missed
       ? Object.freeze({ ...report, advice: fitAdvice(report, this.options, this.shape(), trace) })

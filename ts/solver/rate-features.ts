@@ -8,8 +8,7 @@
  * is what the first steps add to the field.
  */
 import type { Problem } from '../problem/define';
-import { initialRate, RHS_PILOT_POINTS } from './initial-rhs';
-import { pilotPoints } from './initial-shape';
+import { type InitialRate, initialRate, pilotRate } from './initial-rhs';
 import type { ResolvedOptions } from './options';
 import { wallClock } from './restarts';
 import { poolSize, uniformPoints } from './sampler';
@@ -17,18 +16,10 @@ import type { FitConfig, Handle, NativeSession } from './session';
 import { sampledBox } from './session-config';
 
 /**
- * The fields whose u0 is zero at every one of the n points x (row-major n×D) of the box while
- * their rate f(u0) is not zero at all of them.
+ * The fields whose u0 is zero at every point of `rate` (initial-rhs.ts, `initialRate`) while their
+ * rate f(u0) is not zero at all of them.
  */
-export function zeroFields(
-  problem: Problem,
-  x: Float64Array,
-  n: number,
-  lower: readonly number[],
-  upper: readonly number[],
-): boolean[] {
-  if (problem.plan.initial === null) return problem.fields.map(() => false);
-  const { u0, rate } = initialRate(problem, x, n, lower, upper);
+export function zeroFields({ u0, rate }: InitialRate): boolean[] {
   // A field whose rate is zero too stays at rest: its random features are as good as any.
   return u0.map((values, f) => values.every((v) => v === 0) && rate[f].some((v) => v !== 0 && Number.isFinite(v)));
 }
@@ -113,11 +104,10 @@ export async function fitRateFeatures(
 ): Promise<{ theta: Handle; report: RateFeaturesReport } | null> {
   const { problem } = options;
   if (!options.fit.rateFeatures || options.network.output !== 'linear' || config.maxIterations === 0) return null;
-  if (problem.plan.initial === null) return null;
   const started = wallClock();
   const box = sampledBox(problem.lower, problem.upper, options.margin);
-  const pilot = pilotPoints(box.lower, box.upper).subarray(0, RHS_PILOT_POINTS * problem.dim);
-  const fields = zeroFields(problem, pilot, RHS_PILOT_POINTS, box.lower, box.upper);
+  const pilot = pilotRate(problem, box.lower, box.upper);
+  const fields = pilot === null ? [] : zeroFields(pilot);
   if (!fields.some(Boolean)) return null;
   const n = poolSize(config);
   const points = uniformPoints(n, box.lower, box.upper, options.seed);
