@@ -209,6 +209,18 @@ describe('neural-ivp run (stand-in session)', () => {
     expect(fake.sessions[0].lastFitConfig?.maxIterations).toBe(11);
   });
 
+  it('--fit-steps raises the iteration cap above the method default as well as lowering it', async () => {
+    const fake = fakeFactory();
+    const out = path.join(root, 'fit-steps-up');
+    const r = await cli(['run', 'heat', '--T', '0.05', '--out', out, '--grid', '4', '--quiet', '--fit-steps', '500'], {
+      createSession: fake.make,
+    });
+    expect(r.code).toBe(0);
+    const m = await readJson<Metrics & { options: Record<string, unknown> }>(path.join(out, 'metrics.json'));
+    expect(m.options).toMatchObject({ fit: { steps: 500, maxIterations: 500 } });
+    expect(fake.sessions[0].lastFitConfig?.maxIterations).toBe(500);
+  });
+
   it("a boundary-'none' problem's margin covers what flows into the domain by --T", async () => {
     // The catalogue's advection moves at speed 1 on [-1, 1]: by T = 2 it reads 2 half-widths out.
     const fake = fakeFactory();
@@ -291,7 +303,15 @@ describe('neural-ivp run (stand-in session)', () => {
       /^error: the initial fit reached a relative error of 1\.00e-3 on held-out points, above 1\.0e-4 = 1000 × fit\.tol \(1\.0e-7\)/,
     );
     expect(r.stderr).toMatch(/What would help: fit\.maxIterations \(now 200\)/);
-    expect(r.stderr).toMatch(/--allow-poor-fit evolves from this fit anyway/);
+    // No flag of its own sets fit.maxIterations: --fit-steps is the fit's iteration cap.
+    expect(r.stderr).toMatch(
+      /Flags: --fit-steps \(fit\.maxIterations\); --allow-poor-fit evolves from this fit anyway/,
+    );
+    // A cap set by --fit-steps is named as that cap.
+    const capped = await cli([...args, '--fit-steps', '3'], { createSession: fakeFactory().make });
+    expect(capped.code).toBe(1);
+    expect(capped.stderr).toMatch(/What would help: fit\.steps \(now 3\): the fit ran out of iterations/);
+    expect(capped.stderr).toMatch(/Flags: --fit-steps \(fit\.steps\);/);
     expect(fake.sessions[0].fits).toBe(1);
     expect(fake.sessions[0].solves).toBe(0);
     expect(r.stdout).toBe('');

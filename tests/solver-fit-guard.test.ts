@@ -96,6 +96,13 @@ describe('fitAdvice', () => {
     const advice = fitAdvice(report({ stopped: 'steps' }), options(), () => broad, []);
     expect(advice.map((a) => a.option)).toEqual(['fit.maxIterations']);
   });
+  it('an iteration cap set by fit.steps names fit.steps, the cap that bound', () => {
+    const advice = fitAdvice(report({ stopped: 'steps' }), options({ fit: { steps: 0 } }), () => broad, []);
+    expect(advice).toEqual([{ option: 'fit.steps', now: 0, reason: 'the fit ran out of iterations' }]);
+    // A steps cap above maxIterations did not bind.
+    const above = fitAdvice(report({ stopped: 'steps' }), options({ fit: { steps: 500 } }), () => broad, []);
+    expect(above.map((a) => [a.option, a.now])).toEqual([['fit.maxIterations', 200]]);
+  });
   it('a stall on a concentrated u0 finer than the embedding: sampling, octaves, width, points', () => {
     const shape: InitialShape = {
       occupiedFraction: 2e-3,

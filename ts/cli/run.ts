@@ -97,8 +97,12 @@ const FLAG_OF_PATH: Readonly<Record<string, string>> = {
   restarts: '--restarts',
 };
 
-/** The flag that sets an option path; a field's gradient weight is set by --gradient-weight. */
+/**
+ * The flag that sets an option path; a field's gradient weight is set by --gradient-weight, and
+ * the fit's iteration cap by --fit-steps (which sets `fit.maxIterations` with `fit.steps`).
+ */
 function flagOfPath(path: string): string | undefined {
+  if (path === 'fit.maxIterations') return '--fit-steps';
   return FLAG_OF_PATH[path] ?? (path.startsWith('linear.gradientWeight.') ? '--gradient-weight' : undefined);
 }
 
@@ -137,6 +141,9 @@ export function solverOptions(problem: Problem, f: RunFlags): NeuralIVPOptions {
   const network = flagged(NETWORK, f);
   const integrator = flagged(INTEGRATOR, f);
   const fit = flagged(FIT, f);
+  // --fit-steps is the fit's iteration cap, as its help says: above the method's default
+  // `maxIterations` too, which `fit.steps` alone only lowers.
+  if (f.fitSteps !== undefined && f.fitSteps >= 1) fit.maxIterations = f.fitSteps;
   const sampling = flagged(SAMPLES, f);
   const linear = flagged(LINEAR, f);
   if (linear.method === 'dense' && linear.rank !== undefined) {

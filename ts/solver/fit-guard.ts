@@ -152,8 +152,11 @@ export function fitAdvice(
   const more = (target: number): number =>
     improving ? Math.log(target / fit.relativeError) / Math.log(rate) : Infinity;
   if (fit.stopped === 'budget' || fit.stopped === 'steps') {
-    const option = fit.stopped === 'budget' ? 'fit.maxSeconds' : 'fit.maxIterations';
-    const now = fit.stopped === 'budget' ? options.fit.maxSeconds : options.fit.maxIterations;
+    // Of the two iteration caps, the lower one bound: `steps` when it is set at or below `maxIterations`.
+    const { steps, maxIterations } = options.fit;
+    const stepsBound = steps !== null && steps <= maxIterations;
+    const option = fit.stopped === 'budget' ? 'fit.maxSeconds' : stepsBound ? 'fit.steps' : 'fit.maxIterations';
+    const now = fit.stopped === 'budget' ? options.fit.maxSeconds : stepsBound ? steps : maxIterations;
     if (improving) {
       advice.push({
         option,
