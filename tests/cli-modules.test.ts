@@ -5,6 +5,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { syntaxError } from '../ts/cli/load-problem';
 import { cli } from './cli-helpers';
 import { fakeFactory } from './solver-fake-session';
 
@@ -62,6 +63,24 @@ describe('what goes wrong in a module names the module', () => {
     const r = await run('broken.mjs', source);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(`${r.file}:3: syntax error: `);
+  });
+
+  // Node's own import says neither file nor line, and `node --check` passes a .js file with
+  // import/export outside a module package whatever else is wrong with it. (The test runner and
+  // tsx parse modules themselves, so the check is called here as the built CLI calls it.)
+  it('a syntax error in a .js module outside any package is found with its line', async () => {
+    const file = path.join(root, 'broken-esm.js');
+    await writeFile(file, decay(false).replace("name: 'decay'", "name: 'decay',,"));
+    expect(syntaxError(file, undefined)).toBeUndefined();
+    expect(syntaxError(file, "Unexpected token ','")).toEqual({ line: 4, message: "Unexpected token ','" });
+    // Another SyntaxError than the module check's is not given the module check's line.
+    expect(syntaxError(file, 'Unexpected end of JSON input')).toBeUndefined();
+  });
+
+  it('a .js module that parses but throws a SyntaxError is not given a line', async () => {
+    const file = path.join(root, 'throws-syntax.js');
+    await writeFile(file, `${decay(false)}JSON.parse('{');\n`);
+    expect(syntaxError(file, "Expected property name or '}' in JSON at position 1")).toBeUndefined();
   });
 
   it('a syntax error in TypeScript names the file, line and column', async () => {

@@ -4,6 +4,7 @@
  * object returning one (`--dim` and `--param` become that object).
  */
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -146,13 +147,34 @@ async function importModule(file: string): Promise<unknown> {
  * A JavaScript module's syntax error with its line, from `node --check` (Node's import does not
  * say where; its first line of output is `file:line`, then the `SyntaxError: …` line). Undefined
  * when the file parses.
+ *
+ * A `.js` file outside a `"type": "module"` package is checked as CommonJS, and `node --check`
+ * passes one that uses `import`/`export` whatever its syntax errors (Node tells the two apart
+ * only when it runs the file); when the import failed with `importMessage`, the file is checked
+ * again as a module, from stdin, and its error counts only if it is the one the import gave (a
+ * file that does parse as a module, or fails there for another reason, is not misplaced).
  */
-function syntaxError(file: string): { line: number; message: string } | undefined {
-  const r = spawnSync(process.execPath, ['--check', file], { encoding: 'utf8', timeout: 10_000 });
-  const stderr = r.stderr ?? '';
-  const at = new RegExp(`^${escapeRegExp(file)}:(\\d+)`, 'm').exec(stderr);
-  const what = /^SyntaxError: (.*)$/m.exec(stderr);
-  return r.status === 0 || at === null || what === null ? undefined : { line: Number(at[1]), message: what[1] };
+export function syntaxError(
+  file: string,
+  importMessage: string | undefined,
+): { line: number; message: string } | undefined {
+  const check = (args: string[], at: string, input?: string) => {
+    const r = spawnSync(process.execPath, args, { encoding: 'utf8', timeout: 10_000, input });
+    const stderr = r.stderr ?? '';
+    const line = new RegExp(`^${escapeRegExp(at)}:(\\d+)`, 'm').exec(stderr);
+    const what = /^SyntaxError: (.*)$/m.exec(stderr);
+    return r.status === 0 || line === null || what === null ? undefined : { line: Number(line[1]), message: what[1] };
+  };
+  const asIs = check(['--check', file], file);
+  if (asIs !== undefined || importMessage === undefined || !file.endsWith('.js')) return asIs;
+  let source: string;
+  try {
+    source = readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const asModule = check(['--check', '--input-type=module'], '[stdin]', source);
+  return asModule?.message === importMessage ? asModule : undefined;
 }
 
 const escapeRegExp = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -172,7 +194,7 @@ function moduleError(
   const error = e as Error;
   const message = error?.message ?? String(e);
   if (stage === 'loading' && !/\.(c|m)?tsx?$/.test(file)) {
-    const syntax = syntaxError(file);
+    const syntax = syntaxError(file, error?.name === 'SyntaxError' ? message : undefined);
     if (syntax !== undefined)
       return new UsageError('<problem>', `${arg}:${syntax.line}: syntax error: ${syntax.message}`);
   }
