@@ -122,6 +122,7 @@ describe('bad command lines exit 2 and name the flag', () => {
     // SpecErrors from the library: `path: message`, with the flag that set it.
     ['an unknown problem option', ['heat', '--param', 'foo=1'], /foo: .*unknown.*\(set by --param foo=/],
     ['a bad problem option', ['heat', '--param', 'diffusivity=-1'], /diffusivity: .*--param diffusivity=/],
+    ['a bad --param dim', ['heat', '--param', 'dim=abc'], /^error: dim: .*\(set by --param dim=…\)\n$/],
     [
       '--dim and --param dim together',
       ['heat', '--dim', '2', '--param', 'dim=3'],

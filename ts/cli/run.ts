@@ -233,12 +233,13 @@ async function prepare(problemArg: string, flags: RunFlags, ctx: CliContext): Pr
     ({ problem, source } = await loadProblem(problemArg, { dim: flags.dim, params: flags.param, cwd: ctx.cwd }));
   } catch (e) {
     if (!(e instanceof SpecError)) throw e;
-    // Only a path under a --param that was given names --param (not the problem's own rhs, …).
+    // Only a path under a --param that was given names --param (not the problem's own rhs, …);
+    // dim comes from --dim or from --param dim=… (never both: that is refused first).
     const given = flags.param ?? {};
     const flagOf = (p: string): string | undefined => {
       const key = p.split(/[.[]/)[0];
-      if (p === 'dim') return '--dim';
-      return Object.hasOwn(given, key) ? `--param ${key}=…` : undefined;
+      if (Object.hasOwn(given, key)) return `--param ${key}=…`;
+      return p === 'dim' ? '--dim' : undefined;
     };
     ctx.stderr(`error: ${describeSpecError(e, flagOf)}\n`);
     return ExitCode.usage;
