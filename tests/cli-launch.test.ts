@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { Interrupted } from '../ts/cli/errors';
 import { launchWorkers } from '../ts/cli/launch';
+import { cli } from './cli-helpers';
 
 /** A worker that says it started, then waits; with `handle`, it exits 128 + n on SIGINT/SIGTERM itself. */
 function worker(handle: boolean): string[] {
@@ -40,5 +41,15 @@ describe('launchWorkers', () => {
 
   it('a worker ended by the signal itself gives that signal’s status', async () => {
     expect((await interrupted('SIGTERM', false)).code).toBe(143);
+  });
+});
+
+describe('run --nproc', () => {
+  it('refuses --max-seconds once, before any worker starts, with status 2', async () => {
+    const r = await cli(['run', 'heat', '--max-seconds', '5', '--nproc', '2', '--quiet'], {
+      workerCommand: [process.execPath, '-e', "process.stderr.write('started\\n')"],
+    });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('error: --max-seconds: not available with --nproc (each process has its own clock)\n');
   });
 });

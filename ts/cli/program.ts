@@ -141,6 +141,10 @@ export function createProgram(ctx: CliContext, onExit: (code: number) => void): 
     )
     .action(async (problem: string, flags: RunFlags & { nproc?: number }) => {
       if (flags.nproc !== undefined) {
+        // Refused here, once: each worker would refuse it too, after starting.
+        if (flags.maxSeconds !== undefined) {
+          throw new UsageError('--max-seconds', 'not available with --nproc (each process has its own clock)');
+        }
         onExit(await launchWorkers(flags.nproc, withoutNproc(ctx.argv), ctx));
         return;
       }
