@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cudaAvailable } from '../ts/solver/native-session';
+import { flagsOfPaths, optionAt } from '../ts/solver/option-table';
 import { cli } from './cli-helpers';
 import { fakeFactory } from './solver-fake-session';
 
@@ -57,6 +58,22 @@ describe('neural-ivp --help', () => {
       expect(r.stdout).toContain(name);
     }
     expect(r.stdout).toContain('(default: 0.5)');
+  });
+
+  it('run --help gives a default resolved per problem in words, not as its placeholder name', async () => {
+    const help = (await cli(['run', '--help'])).stdout.replace(/\s+/g, ' ');
+    expect(help).toContain('(default: axes up to 2D, sampled above)');
+    for (const path of Object.keys(flagsOfPaths())) {
+      const spec = optionAt(path);
+      const value = spec?.defaults.default;
+      let valid = true;
+      try {
+        spec?.read(path, value);
+      } catch {
+        valid = false;
+      }
+      if (!valid) expect(help).not.toContain(`(default: ${String(value)})`);
+    }
   });
 
   it('bench --help documents --quick and --json', async () => {

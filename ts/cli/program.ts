@@ -9,8 +9,9 @@ import { runDistributedBench } from '../bench/distributed-cli';
 import { runBench } from '../bench/run';
 import { SpecError } from '../errors';
 import { packageRoot } from '../native';
+import { MAX_AXES_DIM } from '../solver/energy-norm';
 import { POOR_FIT_FACTOR } from '../solver/fit-guard';
-import { optionAt } from '../solver/option-table';
+import { type OptionSpec, optionAt } from '../solver/option-table';
 import { DEFAULT_OPTIONS } from '../solver/options';
 import { gradientWeight, integerIn, param, positiveNumber, timeList } from './args';
 import { ExitCode, UsageError } from './errors';
@@ -183,6 +184,25 @@ export function createProgram(ctx: CliContext, onExit: (code: number) => void): 
 }
 
 /**
+ * What a table default that is no value of its own option (a name options.ts resolves per
+ * problem, such as 'dimension') resolves to, in words for the help.
+ */
+const PLACEHOLDER_DEFAULTS: Readonly<Record<string, string>> = {
+  'linear.gradientDirections': `axes up to ${MAX_AXES_DIM}D, sampled above`,
+};
+
+/** The default preset's value of a table option as the help shows it: the value, or its words. */
+function defaultWords(path: string, spec: OptionSpec<unknown>): string {
+  const value = spec.defaults.default;
+  try {
+    spec.read(path, value);
+    return String(value);
+  } catch {
+    return PLACEHOLDER_DEFAULTS[path] ?? 'resolved per problem';
+  }
+}
+
+/**
  * The flag of an option declared in solver/option-table.ts: its name, one-line doc, choices and
  * the default preset's value come from there; `parse` checks the value's syntax (the library
  * judges its range, naming the flag).
@@ -190,7 +210,7 @@ export function createProgram(ctx: CliContext, onExit: (code: number) => void): 
 function tableFlag(path: string, arg: string, parse?: (value: string) => unknown): Option {
   const spec = optionAt(path);
   if (spec?.flag === undefined) throw new Error(`no flag sets the option ${path}`);
-  const option = new Option(`${spec.flag} <${arg}>`, `${spec.doc} (default: ${String(spec.defaults.default)})`);
+  const option = new Option(`${spec.flag} <${arg}>`, `${spec.doc} (default: ${defaultWords(path, spec)})`);
   const choices = (spec.read as { choices?: readonly string[] }).choices;
   if (choices !== undefined) return option.choices(choices);
   return parse === undefined ? option : option.argParser(parse);
