@@ -918,7 +918,10 @@ function readRestarts(v: unknown, D: PresetDefaults): ResolvedRestarts | false {
   if (v === false) return false;
   if (v === undefined || v === true) return D.restarts;
   if (!isPlainObject(v)) {
-    throw new SpecError('restarts', `expected false, true or { timeFraction?, cgIterations? }, got ${describe(v)}`);
+    throw new SpecError(
+      'restarts',
+      `expected false, true or { timeFraction?, cgIterations?, fitSteps? }, got ${describe(v)}`,
+    );
   }
   rejectUnknownKeys('restarts', v, Object.keys(RESTARTS));
   const noPolicy = v.timeFraction === undefined && v.cgIterations === undefined;
