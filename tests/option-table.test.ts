@@ -35,6 +35,7 @@ const PER_PROBLEM = new Set([
   'network.frequencies',
   'network.embedding',
   'network.output',
+  'network.outputScale',
   'integrator.errorNorm',
   'linear.gradientWeight',
   'linear.gradientDirections',
@@ -127,7 +128,11 @@ describe('the option tables', () => {
     const config = sessionConfigFor(options, 'cpu');
     const fit = fitConfigFor(options);
     const sections: [OptionTable, Record<string, unknown>, Record<string, unknown>][] = [
-      [NETWORK, options.network, config.network as unknown as Record<string, unknown>],
+      [
+        NETWORK,
+        options.network as unknown as Record<string, unknown>,
+        config.network as unknown as Record<string, unknown>,
+      ],
       [
         LINEAR,
         options.linear as unknown as Record<string, unknown>,
@@ -152,6 +157,8 @@ describe('the option tables', () => {
     expect(sent).toBe(8 + 9 + 8 + 1 + 4);
     expect(config.sampling?.importance).toEqual({ uniformShare: 0.5, kernels: 12, pilot: 300, imageShare: 0.1 });
     expect(config.network).toMatchObject({ width: 7, activation: 'tanh', decay: 0.25, embedding: false });
+    // Not under its own name: by field in the options, in field order for the network.
+    expect(config.network.outputScale).toEqual(problem.fields.map((name) => options.network.outputScale[name]));
     expect(config.linear).toMatchObject({ maxIters: 77, rank: 9, muScale: 'absolute', reusePreconditioner: false });
     expect(fit).toMatchObject({ method: 'adam', batch: 321, headSamples: 111, warmupSteps: 0 });
     expect(config.seed).toBe(42);

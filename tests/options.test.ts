@@ -38,6 +38,7 @@ const defaults: Omit<ResolvedOptions, 'problem'> = {
     embeddingScale: 1.5,
     embedding: true,
     output: 'linear', // heat's u0 is broad: it keeps the embedding
+    outputScale: { u: expect.closeTo(1, 10) }, // heat's largest u0 is cos 0 = 1
   },
   samples: { count: 4000, heldOut: 1000, sequence: 'sobol', importance: false },
   margin: 0,
@@ -83,7 +84,7 @@ const defaults: Omit<ResolvedOptions, 'problem'> = {
 /** The paper's hyperparameters (appendix C): `preset: 'paper'`. */
 const paper: Omit<ResolvedOptions, 'problem'> = {
   preset: 'paper',
-  network: { ...defaults.network, width: 100, frequencies: 5, decay: 1 },
+  network: { ...defaults.network, width: 100, frequencies: 5, decay: 1, outputScale: { u: 1 } },
   samples: { count: 10_000, heldOut: 0, sequence: 'uniform', importance: false },
   margin: 0,
   linear: {
@@ -361,6 +362,7 @@ describe('resolveOptions: defaults', () => {
       frequencies: 'finestScale',
       embedding: 'sampleSpacing',
       output: 'density',
+      outputScale: 'initialSize',
     });
     expect({ ...DEFAULT_OPTIONS.linear, gradientWeight: { u: 0 }, gradientDirections: 'axes' }).toEqual(
       defaults.linear,
@@ -368,7 +370,7 @@ describe('resolveOptions: defaults', () => {
     expect(DEFAULT_OPTIONS.integrator).toEqual({ ...defaults.integrator, errorNorm: 'output' });
     expect(DEFAULT_OPTIONS.fit).toEqual(defaults.fit);
     expect(PAPER_OPTIONS.fit).toEqual(paper.fit);
-    expect(PAPER_OPTIONS.network).toEqual(paper.network);
+    expect(PAPER_OPTIONS.network).toEqual({ ...paper.network, outputScale: 1 });
     expect(Object.isFrozen(DEFAULT_OPTIONS.fit)).toBe(true);
   });
 });

@@ -48,6 +48,8 @@ export interface NativeNetworkConfig {
   embeddingScale?: number;
   /** Multiply by a factor that vanishes on the box faces (zero Dirichlet values built in). */
   dirichlet?: boolean;
+  /** Per field, in field order, the factor c of u = c·B·m (c·B·e^m); absent: 1 for every field. */
+  outputScale?: number[];
   /** The box's lower corner, D numbers (the embedding and the boundary factor use it). */
   lower: number[];
   /** The box's upper corner, D numbers. */

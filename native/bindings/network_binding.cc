@@ -35,6 +35,11 @@ NetworkConfig parseNetworkConfig(const Napi::Value& value) {
   c.decay = numberProp(o, p, "decay", c.decay);
   c.embeddingScale = numberProp(o, p, "embeddingScale", c.embeddingScale);
   c.dirichlet = boolProp(o, p, "dirichlet", c.dirichlet);
+  if (!o.Get("outputScale").IsUndefined()) {
+    c.outputScale = numberArrayProp(o, p, "outputScale");
+    if (static_cast<int64_t>(c.outputScale.size()) != c.fields)
+      throwRange(env, "network.outputScale must have one entry per field");
+  }
   c.lower = numberArrayProp(o, p, "lower");
   c.upper = numberArrayProp(o, p, "upper");
   if (static_cast<int64_t>(c.lower.size()) != c.dim) throwRange(env, "network.lower must have dim entries");

@@ -79,7 +79,7 @@ Linearization::Linearization(const Network& network, const at::Tensor& theta, co
       }
       const at::Tensor m = at::addmm(network.bias(th, a, depth), cache.inputs[depth].narrow(0, row0, c),
                                      network.weight(th, a, depth).t());
-      const FieldOutput u = network.output(m, B);
+      const FieldOutput u = network.output(m, B, a);
       values_.narrow(0, row0, c).select(1, a).copy_(u.value.squeeze(1));
       backwardChunk(th, a, row0, slopes, scale.defined() ? u.slope * scale.narrow(0, row0, c) : u.slope);
     }

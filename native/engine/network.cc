@@ -71,6 +71,13 @@ void NetworkConfig::validate() const {
     if (!std::isfinite(lower[i]) || !std::isfinite(upper[i]) || !(lower[i] < upper[i]))
       invalid("domain", "axis " + std::to_string(i) + " needs finite lower < upper");
   }
+  if (!outputScale.empty()) {
+    if (static_cast<int64_t>(outputScale.size()) != fields)
+      invalid("outputScale", "needs one entry per field (" + std::to_string(fields) + ")");
+    for (const double c : outputScale) {
+      if (!std::isfinite(c) || !(c > 0)) invalid("outputScale", "entries must be finite and > 0");
+    }
+  }
   if (dtype != at::kDouble && dtype != at::kFloat) invalid("dtype", "must be float64 or float32");
   if (chunkRows < 1) invalid("chunkRows", "must be at least 1");
   if (memoryBudgetBytes < (int64_t{1} << 20)) invalid("memoryBudget", "must be at least 1 MiB");
@@ -160,14 +167,18 @@ at::Tensor Network::boundaryFactor(const at::Tensor& s) const {
   return (1 - s.square()).prod(1, /*keepdim=*/true);
 }
 
-FieldOutput Network::output(const at::Tensor& m, const at::Tensor& B) const {
-  const at::Tensor u = config_.output == Output::Exp ? B * at::exp(m) : B * m;
-  return {u, outputSlope(u, B)};
+FieldOutput Network::output(const at::Tensor& m, const at::Tensor& B, int64_t field) const {
+  const double c = config_.outputScaleOf(field);
+  const at::Tensor Bc = c == 1.0 ? B : B * c;
+  const at::Tensor u = config_.output == Output::Exp ? Bc * at::exp(m) : Bc * m;
+  return {u, outputSlope(u, B, field)};
 }
 
-at::Tensor Network::outputSlope(const at::Tensor& u, const at::Tensor& B) const {
+at::Tensor Network::outputSlope(const at::Tensor& u, const at::Tensor& B, int64_t field) const {
   if (config_.output == Output::Exp) return u;
-  return B.defined() ? B : at::ones_like(u);
+  const double c = config_.outputScaleOf(field);
+  if (!B.defined()) return at::full_like(u, c);
+  return c == 1.0 ? B : B * c;
 }
 
 namespace {
@@ -188,6 +199,14 @@ Channels exponentiate(const Channels& m, const JetRequest& request) {
     }
   }
   if (request.laplacian) y.lap = (m.lap + m.tangent.square().sum(0)) * y.value;
+  return y;
+}
+
+// Every requested channel times c.
+Channels scaleChannels(Channels y, double c) {
+  for (at::Tensor* t : {&y.value, &y.tangent, &y.pairs, &y.lap}) {
+    if (t->defined()) *t = *t * c;
+  }
   return y;
 }
 
@@ -286,6 +305,7 @@ void Network::forwardChunk(const at::Tensor& theta, const at::Tensor& s, const J
     }
     // z is now the subnetwork output m (every channel has a trailing width of 1).
     if (config_.output == Output::Exp) z = exponentiate(z, request);
+    if (const double scale = config_.outputScaleOf(a); scale != 1.0) z = scaleChannels(std::move(z), scale);
     const Channels y = config_.dirichlet ? applyBoundary(B, z, request) : z;
     out.values.narrow(0, row0, c).select(1, a).copy_(y.value.squeeze(1));
     if (request.gradient) out.gradients.narrow(0, row0, c).select(1, a).copy_(y.tangent.squeeze(2).t());
@@ -293,7 +313,7 @@ void Network::forwardChunk(const at::Tensor& theta, const at::Tensor& s, const J
     if (request.laplacian) out.laplacian.narrow(0, row0, c).select(1, a).copy_(y.lap.squeeze(1));
     if (tap)
       tap->chunk(a, row0, inputs, slopes,
-                 outputSlope(y.value, config_.dirichlet ? B.jets.value : at::Tensor()));
+                 outputSlope(y.value, config_.dirichlet ? B.jets.value : at::Tensor(), a));
   }
 }
 

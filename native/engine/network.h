@@ -87,9 +87,9 @@ class Network {
   // The boundary factor B(s) (c×1), ones when there is no Dirichlet boundary.
   at::Tensor boundaryFactor(const at::Tensor& s) const;
 
-  // u from the subnetwork's output m (c×1) and the boundary factor B (c×1): B·m, or B·e^m under
-  // Output::Exp; the slope is B, or u itself.
-  FieldOutput output(const at::Tensor& m, const at::Tensor& B) const;
+  // Field `field`'s u from its subnetwork's output m (c×1) and the boundary factor B (c×1):
+  // c·B·m, or c·B·e^m under Output::Exp, c its output scale; the slope is c·B, or u itself.
+  FieldOutput output(const at::Tensor& m, const at::Tensor& B, int64_t field) const;
 
   // Where this network's linearisations and products take their n-sized buffers from (shared by
   // copies of the network).
@@ -101,9 +101,9 @@ class Network {
                       const JetRequest& request) const;
   void forwardChunk(const at::Tensor& theta, const at::Tensor& s, const JetRequest& request, Jets& out,
                     int64_t row0, ForwardTap* tap) const;
-  // ∂u/∂m at the values u: u itself under Output::Exp, else the boundary factor B (ones where B is
-  // undefined: no Dirichlet boundary).
-  at::Tensor outputSlope(const at::Tensor& u, const at::Tensor& B) const;
+  // ∂u/∂m at field `field`'s values u: u itself under Output::Exp, else its output scale times the
+  // boundary factor B (times ones where B is undefined: no Dirichlet boundary).
+  at::Tensor outputSlope(const at::Tensor& u, const at::Tensor& B, int64_t field) const;
 
   NetworkConfig config_;
   std::vector<LinearLayer> layers_;

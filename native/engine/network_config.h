@@ -36,6 +36,10 @@ struct NetworkConfig {
   Output output = outputNamed(defaults::network::output);
   // Zero-Dirichlet boundaries: the output is multiplied by prod_i (1 - s_i^2).
   bool dirichlet = true;
+  // Per field, the factor c_a of u_a = c_a·B·m (c_a·B·e^m): the subnetwork fits u_a/c_a, of size 1
+  // whatever the units of u_a, so the fit's damping and the projection's regularisation see the
+  // same parameter geometry at any amplitude. Empty: 1 for every field.
+  std::vector<double> outputScale;
   std::vector<double> lower, upper;  // the box; s = 2(x - lower)/(upper - lower) - 1
   at::ScalarType dtype = at::kDouble;
   at::Device device = at::kCPU;
@@ -51,6 +55,9 @@ struct NetworkConfig {
   int64_t memoryBudgetBytes = defaults::top::memoryBudget;
 
   int64_t inputFeatures() const { return embedding ? 2 * (frequencies + 1) * dim : dim; }
+  double outputScaleOf(int64_t field) const {
+    return outputScale.empty() ? 1.0 : outputScale[static_cast<size_t>(field)];
+  }
   // Whether passes take the whole batch (the Batch rule, or Auto on a CUDA device).
   bool batchedPasses() const {
     return chunking == Chunking::Batch || (chunking == Chunking::Auto && device.is_cuda());

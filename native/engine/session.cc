@@ -346,7 +346,7 @@ void recordGaussNewton(const GaussNewtonReport& report, SessionFitResult& result
 void tuneHeadIfBetter(const Network& network, const Batch& batch, const Batch& heldOut, double lambda,
                       Communicator* comm, SessionFitResult& result) {
   at::Tensor tuned = result.theta.clone();
-  tuneHead(network, tuned, batch.points, batch.values, lambda, batch.weights, comm);
+  if (!tuneHead(network, tuned, batch.points, batch.values, lambda, batch.weights, comm)) return;
   const double error = fieldErrors(network, tuned, heldOut, comm).relative();
   if (std::isfinite(error) && !(error > result.relativeError)) {
     result.theta = tuned;
@@ -355,12 +355,15 @@ void tuneHeadIfBetter(const Network& network, const Batch& batch, const Batch& h
   }
 }
 
-// A batch of a positive target as the subnetwork of an Output::Exp network sees it: m = log(u/B).
-// Values below 1e-8 of the batch's largest are raised to it, so that tails where u underflows or
-// vanishes ask for a plateau far below the peak rather than for −∞.
+// A batch of a positive target as the subnetwork of an Output::Exp network sees it: m = log(u/(c·B)),
+// c the field's output scale. Values below 1e-8 of the batch's largest are raised to it, so that
+// tails where u underflows or vanishes ask for a plateau far below the peak rather than for −∞.
 Batch logTarget(const Network& network, const Batch& batch) {
   const at::Tensor B = network.boundaryFactor(network.scaled(batch.points)).clamp_min(1e-300);
-  const at::Tensor ratio = batch.values / B;
+  const NetworkConfig& cfg = network.config();
+  at::Tensor ratio = batch.values / B;
+  if (!cfg.outputScale.empty())
+    ratio = ratio / at::tensor(cfg.outputScale, at::TensorOptions().dtype(at::kDouble)).to(ratio.options());
   const at::Tensor floor = ratio.amax(0, /*keepdim=*/true).clamp_min(1e-300) * 1e-8;
   return Batch{batch.points, at::log(at::maximum(ratio, floor)), batch.weights};
 }
@@ -369,6 +372,7 @@ Batch logTarget(const Network& network, const Batch& batch) {
 NetworkConfig logSpaceConfig(NetworkConfig config) {
   config.output = Output::Linear;
   config.dirichlet = false;
+  config.outputScale.clear();
   return config;
 }
 

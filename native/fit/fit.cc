@@ -67,7 +67,7 @@ FitReport fitAdam(const Network& network, at::Tensor& theta, const BatchSource& 
   return report;
 }
 
-void tuneHead(const Network& network, at::Tensor& theta, const at::Tensor& pointsIn,
+bool tuneHead(const Network& network, at::Tensor& theta, const at::Tensor& pointsIn,
               const at::Tensor& targetsIn, double lambda, const at::Tensor& weights, Communicator* comm) {
   const auto opts = network.options();
   const at::Tensor points = pointsIn.to(opts), targets = targetsIn.to(opts);
@@ -78,10 +78,14 @@ void tuneHead(const Network& network, at::Tensor& theta, const at::Tensor& point
   if (scale.defined()) B = B * scale;
   const int64_t last = network.config().depth;
   const LinearLayer& L = network.layers()[last];
+  std::vector<at::Tensor> heads;
   for (int64_t a = 0; a < network.config().fields; ++a) {
     std::vector<at::Tensor> inputs;
     network.subnetworkValue(theta, a, s, &inputs, nullptr);
-    const at::Tensor phi = at::cat({inputs[last], at::ones({s.size(0), 1}, opts)}, 1).mul_(B);  // n×(w+1)
+    // Columns of ∂u_a/∂(w, b): the features times B and the field's output scale.
+    const at::Tensor phi = at::cat({inputs[last], at::ones({s.size(0), 1}, opts)}, 1)
+                               .mul_(B)
+                               .mul_(network.config().outputScaleOf(a));
     at::Tensor gram = at::mm(phi.t(), phi);
     at::Tensor target = targets.select(1, a).unsqueeze(1);
     if (scale.defined()) target = target * scale;
@@ -89,10 +93,19 @@ void tuneHead(const Network& network, at::Tensor& theta, const at::Tensor& point
     at::Tensor n = at::full({1}, static_cast<double>(s.size(0)), opts);
     sumOverRanks(comm, {gram, rhs, n});
     gram.diagonal().add_(lambda * n.item<double>());
-    const at::Tensor solution = at::cholesky_solve(rhs, at::linalg_cholesky(gram)).squeeze(1);  // w then b
+    const auto [factor, info] = at::linalg_cholesky_ex(gram);
+    // Features that are not finite, or exactly dependent with λ = 0: no least-squares head.
+    if (info.item<int64_t>() != 0) return false;
+    const at::Tensor solution = at::cholesky_solve(rhs, factor).squeeze(1);  // w then b
+    if (!at::isfinite(solution).all().item<bool>()) return false;
+    heads.push_back(solution);
+  }
+  for (int64_t a = 0; a < network.config().fields; ++a) {
+    const at::Tensor& solution = heads[static_cast<size_t>(a)];
     theta.narrow(0, network.fieldOffset(a) + L.weightOffset, L.in).copy_(solution.narrow(0, 0, L.in));
     theta.narrow(0, network.fieldOffset(a) + L.biasOffset, 1).copy_(solution.narrow(0, L.in, 1));
   }
+  return true;
 }
 
 double relativeError(const Network& network, const at::Tensor& theta, const at::Tensor& points,

@@ -233,7 +233,7 @@ class GaussNewtonFit {
   // Φ_a at θ' on the iteration's points: Σ (√w (y_a − u_a))² / 2n, summed over the processes.
   double objective(const Iteration& it, const at::Tensor& th, int64_t a) const {
     const at::Tensor m = network_.subnetworkValue(th, a, it.s, nullptr, nullptr);
-    at::Tensor r = network_.output(m, it.B).value.squeeze(1) - it.targets.select(1, a);
+    at::Tensor r = network_.output(m, it.B, a).value.squeeze(1) - it.targets.select(1, a);
     if (it.rowScale.defined()) r = r * it.rowScale;
     at::Tensor sum = r.square().sum().reshape({1});
     sumOverRanks(comm_, {sum});

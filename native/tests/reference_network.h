@@ -53,7 +53,7 @@ inline torch::Tensor referenceForward(const NetworkConfig& cfg, const torch::Ten
       in = out;
     }
     const torch::Tensor m = h.squeeze(1);
-    outputs.push_back(boundary * (cfg.output == Output::Exp ? torch::exp(m) : m));
+    outputs.push_back(boundary * (cfg.output == Output::Exp ? torch::exp(m) : m) * cfg.outputScaleOf(a));
   }
   return torch::stack(outputs, 1);
 }

@@ -373,5 +373,35 @@ TEST(Fit, WeightedHeadTuningIsTheDenseWeightedSolution) {
   EXPECT_LT(relErr(head, coef.squeeze(1)), 1e-6);
 }
 
+// Under an output scale c the head's least squares fits u/c: the same field, the head divided by c.
+TEST(Fit, HeadTuningUnderAnOutputScaleFitsTheSameField) {
+  NetworkConfig cfg = config(1, 10, 2);
+  const Network plain(cfg);
+  cfg.outputScale = {1e-6};
+  const Network scaled(cfg);
+  const at::Tensor x = boxPoints(cfg, 400, 5);
+  const at::Tensor u = at::sin(x.select(1, 0).mul(2)).mul(3e-6).unsqueeze(1);
+  at::Tensor a = plain.initialParameters(4), b = a.clone();
+  ASSERT_TRUE(tuneHead(plain, a, x, u, 0.0));
+  ASSERT_TRUE(tuneHead(scaled, b, x, u, 0.0));
+  EXPECT_LT(relErr(scaled.forward(b, x, {}).values, plain.forward(a, x, {}).values), 1e-8);
+  const LinearLayer& L = plain.layers().back();
+  EXPECT_LT(relErr(b.narrow(0, L.weightOffset, L.in + 1) * 1e-6, a.narrow(0, L.weightOffset, L.in + 1)),
+            1e-8);
+}
+
+// Features that are not finite leave θ as it was, with false, instead of throwing.
+TEST(Fit, HeadTuningOnNonFiniteFeaturesLeavesThetaAlone) {
+  const NetworkConfig cfg = config(1, 10, 2);
+  const Network net(cfg);
+  at::Tensor theta = net.initialParameters(4);
+  theta.narrow(0, 0, 3).fill_(std::numeric_limits<double>::infinity());
+  const at::Tensor before = theta.clone();
+  const at::Tensor x = boxPoints(cfg, 100, 5);
+  EXPECT_FALSE(tuneHead(net, theta, x, at::sin(x), 0.0));
+  EXPECT_TRUE(at::equal(theta.isnan(), before.isnan()));
+  EXPECT_TRUE(at::equal(at::nan_to_num(theta), at::nan_to_num(before)));
+}
+
 }  // namespace
 }  // namespace nivp

@@ -34,12 +34,19 @@ at::Tensor points(int64_t n, uint64_t seed) {
 }
 
 TEST(Linearization, ValuesAndJacobianMatchAutograd) {
-  for (const auto& [activation, output] :
-       {std::pair{Activation::Swish, Output::Linear}, std::pair{Activation::Tanh, Output::Linear},
-        std::pair{Activation::Swish, Output::Exp}}) {
+  struct Variant {
+    Activation activation;
+    Output output;
+    std::vector<double> outputScale;
+  };
+  for (const auto& [activation, output, outputScale] :
+       {Variant{Activation::Swish, Output::Linear, {}}, Variant{Activation::Tanh, Output::Linear, {}},
+        Variant{Activation::Swish, Output::Exp, {}}, Variant{Activation::Swish, Output::Linear, {2e-8, 40.0}},
+        Variant{Activation::Tanh, Output::Exp, {3e4, 0.1}}}) {
     NetworkConfig cfg = config();
     cfg.activation = activation;
     cfg.output = output;
+    cfg.outputScale = outputScale;
     Network net(cfg);
     const at::Tensor theta = net.initialParameters(11);
     const at::Tensor x = points(23, 1);

@@ -13,9 +13,10 @@ namespace {
 constexpr auto relErr = testing::relativeError;
 
 NetworkConfig smallConfig(int64_t dim, bool embedding, bool dirichlet, Activation act,
-                          Output output = Output::Linear) {
+                          Output output = Output::Linear, std::vector<double> outputScale = {}) {
   NetworkConfig cfg;
   cfg.output = output;
+  cfg.outputScale = std::move(outputScale);
   cfg.dim = dim;
   cfg.fields = 2;
   cfg.width = 12;
@@ -47,13 +48,14 @@ struct Case {
   bool embedding, dirichlet;
   Activation act;
   Output output = Output::Linear;
+  std::vector<double> outputScale = {};
 };
 
 class NetworkJets : public ::testing::TestWithParam<Case> {};
 
 TEST_P(NetworkJets, MatchAutograd) {
   const Case c = GetParam();
-  const NetworkConfig cfg = smallConfig(c.dim, c.embedding, c.dirichlet, c.act, c.output);
+  const NetworkConfig cfg = smallConfig(c.dim, c.embedding, c.dirichlet, c.act, c.output, c.outputScale);
   Network net(cfg);
   const at::Tensor theta = net.initialParameters(7);
   const at::Tensor x = samplePoints(cfg, 37, 3);
@@ -82,13 +84,14 @@ TEST_P(NetworkJets, MatchAutograd) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Architectures, NetworkJets,
-                         ::testing::Values(Case{3, true, true, Activation::Swish},
-                                           Case{2, false, false, Activation::Tanh},
-                                           Case{1, true, false, Activation::Tanh},
-                                           Case{4, false, true, Activation::Swish},
-                                           Case{3, false, true, Activation::Swish, Output::Exp},
-                                           Case{2, true, false, Activation::Tanh, Output::Exp}));
+INSTANTIATE_TEST_SUITE_P(
+    Architectures, NetworkJets,
+    ::testing::Values(Case{3, true, true, Activation::Swish}, Case{2, false, false, Activation::Tanh},
+                      Case{1, true, false, Activation::Tanh}, Case{4, false, true, Activation::Swish},
+                      Case{3, false, true, Activation::Swish, Output::Exp},
+                      Case{2, true, false, Activation::Tanh, Output::Exp},
+                      Case{3, true, true, Activation::Swish, Output::Linear, {1e-7, 3e5}},
+                      Case{2, true, false, Activation::Swish, Output::Exp, {2e6, 0.5}}));
 
 TEST(NetworkJets, MatchFiniteDifferences) {
   const NetworkConfig cfg = smallConfig(3, true, true, Activation::Swish);
@@ -175,6 +178,44 @@ TEST(NetworkJets, Float32AgreesWithFloat64) {
   EXPECT_EQ(b.values.scalar_type(), at::kFloat);
   EXPECT_LT(relErr(b.values.to(at::kDouble), a.values), 1e-5);
   EXPECT_LT(relErr(b.laplacian.to(at::kDouble), a.laplacian), 1e-4);
+}
+
+// The output scale multiplies a field and every jet of it, and nothing else.
+TEST(NetworkJets, OutputScaleMultipliesEachField) {
+  for (const Output output : {Output::Linear, Output::Exp}) {
+    NetworkConfig cfg = smallConfig(2, true, true, Activation::Swish, output);
+    const Network plain(cfg);
+    cfg.outputScale = {4e-9, 250.0};
+    const Network scaled(cfg);
+    const at::Tensor theta = plain.initialParameters(6);
+    const at::Tensor x = samplePoints(cfg, 29, 4);
+    JetRequest req;
+    req.gradient = true;
+    req.laplacian = true;
+    req.pairs = {{0, 1}};
+    const Jets a = plain.forward(theta, x, req), b = scaled.forward(theta, x, req);
+    for (int64_t f = 0; f < 2; ++f) {
+      const double c = cfg.outputScale[static_cast<size_t>(f)];
+      EXPECT_LT(relErr(b.values.select(1, f), a.values.select(1, f) * c), 1e-14);
+      EXPECT_LT(relErr(b.gradients.select(1, f), a.gradients.select(1, f) * c), 1e-14);
+      EXPECT_LT(relErr(b.second.select(1, f), a.second.select(1, f) * c), 1e-14);
+      EXPECT_LT(relErr(b.laplacian.select(1, f), a.laplacian.select(1, f) * c), 1e-14);
+    }
+  }
+}
+
+TEST(NetworkConfigValidation, OutputScaleNeedsOnePositiveEntryPerField) {
+  for (const std::vector<double>& bad :
+       {std::vector<double>{1.0}, std::vector<double>{1.0, 0.0}, std::vector<double>{1.0, std::nan("")}}) {
+    NetworkConfig cfg = smallConfig(2, true, true, Activation::Swish);
+    cfg.outputScale = bad;
+    try {
+      Network net(cfg);
+      FAIL() << "expected invalid_argument";
+    } catch (const std::invalid_argument& e) {
+      EXPECT_NE(std::string(e.what()).find("network.outputScale"), std::string::npos);
+    }
+  }
 }
 
 TEST(NetworkConfigValidation, NamesTheField) {

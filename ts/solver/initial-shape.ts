@@ -298,6 +298,30 @@ export function initialShape(problem: Problem, lower: readonly number[], upper: 
   };
 }
 
+/**
+ * Each field's size in u0: its largest |u0| among the pilot points, times the factor by which the
+ * pilot points missed the peak of Σ_fields |u0| (a compass search from the best of them), so that
+ * a narrow bump counts at its height. A field that is zero at every pilot point takes the largest
+ * other field's size (a wave from rest moves at its displacement's scale), and a u0 that is zero
+ * everywhere, or given by `initialValues`, has size 1 in every field.
+ */
+export function fieldSizes(problem: Problem, lower: readonly number[], upper: readonly number[]): number[] {
+  const ones = problem.fields.map(() => 1);
+  const initial = problem.plan.initial;
+  if (initial === null) return ones;
+  const n = SHAPE_PILOT_POINTS;
+  const x = pilotPoints(lower, upper);
+  const fields = evaluateProgram(initial, { n, x, t: 0 });
+  const s = magnitudeOf(fields, n);
+  const pilotPeak = largestOf(s);
+  if (!(pilotPeak > 0) || !Number.isFinite(pilotPeak)) return ones;
+  const axes = Array.from({ length: problem.dim }, (_, j) => j);
+  const missed = Math.max(1, climbFromBest(initial, x, s, axes, { lower, upper }) / pilotPeak);
+  const sizes = fields.map((f) => largestOf(Float64Array.from(f, Math.abs)) * missed);
+  const largest = Math.max(...sizes);
+  return sizes.map((size) => (size > 0 ? size : largest));
+}
+
 /** True when u0 occupies under `CONCENTRATED_FRACTION` of the box. */
 export function isConcentrated(shape: InitialShape): boolean {
   return shape.occupiedFraction < CONCENTRATED_FRACTION;

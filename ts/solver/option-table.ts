@@ -204,6 +204,13 @@ export const NETWORK = {
     read: choice<NetworkOutput>(['linear', 'exp']),
     native: true,
   },
+  outputScale: {
+    doc: "c in u = c·B·m (c·B·e^m), so the MLP fits u/c, of size 1 in any units (a number, or by field; 'initialSize': each field's largest |u0|)",
+    // Resolved per problem, for every field, by options.ts (initial-shape.ts, fieldSizes); sent
+    // in field order (session-config.ts).
+    defaults: { default: 'initialSize', paper: 1 } as Record<Preset, number | 'initialSize'>,
+    read: positive('a field size'),
+  },
 } satisfies OptionTable;
 
 /** The linear solve: every key of 'pcg'; 'dense' takes those in `DENSE_KEYS`. */

@@ -22,6 +22,7 @@ import { nonFiniteRhs } from './initial-rhs';
 import {
   decayFor,
   embeddingFor,
+  fieldSizes,
   frequenciesFor,
   type InitialShape,
   isConcentrated,
@@ -125,6 +126,15 @@ export interface NetworkOptions {
    * follow it. The 'paper' preset: 'linear'.
    */
   output?: NetworkOutput;
+  /**
+   * c in u = c·B·m (c·B·e^m under 'exp'): the MLP fits u/c, so the fit's damping, the
+   * projection's regularisation and the step control see a field of size 1 whatever its units,
+   * and a u0 of 1e-8 or 1e8 fits and evolves as one of 1 does. A positive number for every field,
+   * or an object by field name (fields not named: 1). Default: each field's largest |u0| on the
+   * sampled box (a field that starts at zero takes the largest other field's; 1 for a u0 that is
+   * zero everywhere or given by `initialValues`). The 'paper' preset: 1, the paper's network.
+   */
+  outputScale?: number | Readonly<Record<string, number>>;
 }
 
 /**
@@ -440,7 +450,10 @@ export interface NeuralIVPOptions {
 export type NeuralIVPInput = Problem | NeuralIVPOptions;
 
 /** The resolved network section. */
-export type ResolvedNetwork = Resolved<typeof NETWORK>;
+export interface ResolvedNetwork extends Omit<Resolved<typeof NETWORK>, 'outputScale'> {
+  /** c by field name, every field. */
+  readonly outputScale: Readonly<Record<string, number>>;
+}
 
 type ResolvedLinearTable = Resolved<typeof LINEAR>;
 
@@ -617,7 +630,7 @@ export function resolveOptions(input: NeuralIVPInput, env: Environment = process
   const device = readTop('device', raw.device, D);
   const distributed = readDistributed(raw.distributed, env);
   if (distributed !== null) checkDistributed(distributed, samples, fit, device);
-  const network = readNetwork(raw.network, D, raw.problem, shape, samples.count);
+  const network = readNetwork(raw.network, D, raw.problem, shape, samples.count, margin);
   return deepFreeze({
     problem: raw.problem,
     preset,
@@ -692,6 +705,7 @@ function readNetwork(
   problem: Problem,
   shape: (() => InitialShape) | null,
   sampleCount: number,
+  margin: number,
 ): ResolvedNetwork {
   const d = D.network;
   const order = Math.max(1, derivativeOrder(problem.plan.jets));
@@ -709,12 +723,38 @@ function readNetwork(
     o.embedding === undefined ? defaultEmbedding() : NETWORK.embedding.read('network.embedding', o.embedding);
   const defaultOutput = () =>
     d.output !== 'density' ? d.output : shape === null ? 'linear' : outputFor(shape(), { embedding, dirichlet });
-  return readSection('network', NETWORK, o, d, {
+  const defaultOutputScale = () => {
+    if (d.outputScale !== 'initialSize') return d.outputScale;
+    const box = sampledBox(problem.lower, problem.upper, margin);
+    const sizes = fieldSizes(problem, box.lower, box.upper);
+    return Object.fromEntries(problem.fields.map((name, a) => [name, sizes[a]]));
+  };
+  return readSection<typeof NETWORK, ResolvedNetwork>('network', NETWORK, o, d, {
     embedding: () => embedding,
     output: (x) => (x === undefined ? defaultOutput() : readOutput(x, shape)),
     decay: (x) => (x === undefined ? defaultDecay() : NETWORK.decay.read('network.decay', x)),
     frequencies: (x) => (x === undefined ? defaultFrequencies() : NETWORK.frequencies.read('network.frequencies', x)),
+    outputScale: (x) => readOutputScale(x ?? defaultOutputScale(), problem.fields),
   });
+}
+
+/** `network.outputScale` as c by field name for every field: a number for all, or an object (others 1). */
+function readOutputScale(v: unknown, fields: readonly string[]): Record<string, number> {
+  const read = NETWORK.outputScale.read;
+  if (typeof v === 'number') {
+    const c = read('network.outputScale', v);
+    return Object.fromEntries(fields.map((name) => [name, c]));
+  }
+  if (!isPlainObject(v)) {
+    throw new SpecError(
+      'network.outputScale',
+      `expected a number or an object of numbers by field name, got ${describe(v)}`,
+    );
+  }
+  rejectUnknownKeys('network.outputScale', v, fields);
+  return Object.fromEntries(
+    fields.map((name) => [name, v[name] === undefined ? 1 : read(`network.outputScale.${name}`, v[name])]),
+  );
 }
 
 function readLinear(v: unknown, D: PresetDefaults, plan: CompiledProblem, preset: Preset): ResolvedLinear {

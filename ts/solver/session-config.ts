@@ -15,6 +15,7 @@ export function sessionConfigFor(options: ResolvedOptions, device: DeviceName): 
       dim: problem.dim,
       fields: problem.fields.length,
       ...(nativeValues(NETWORK, n) as NativeValues<typeof NETWORK>),
+      outputScale: problem.fields.map((name) => n.outputScale[name]),
       dirichlet: problem.boundary === 'dirichlet',
       ...sampledBox(problem.lower, problem.upper, options.margin),
       dtype: options.dtype,

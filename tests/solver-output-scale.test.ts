@@ -1,0 +1,163 @@
+// network.outputScale: each field's size read from u0, and a problem that fits and evolves alike
+// whatever the units of u.
+import { describe, expect, it } from 'vitest';
+import { SpecError } from '../ts/errors';
+import { defineProblem, type Expr, ops } from '../ts/problem';
+import { NeuralIVP } from '../ts/solver/neural-ivp';
+import { resolveOptions } from '../ts/solver/options';
+import { sessionConfigFor } from '../ts/solver/session-config';
+import { testDevice } from './helpers/device';
+
+const { sin, exp, lap, d } = ops;
+const k = Math.PI;
+
+/** u_t = Δu on [0, 1]² from A·sin πx sin πy: u = A·e^{−2π²t} sin πx sin πy. */
+function heat(A: number) {
+  const mode = (x: readonly Expr[]) => sin(x[0].mul(k)).mul(sin(x[1].mul(k)));
+  return defineProblem({
+    dim: 2,
+    domain: { lower: 0, upper: 1 },
+    boundary: 'dirichlet',
+    fields: ['u'],
+    initial: ({ x }) => ({ u: mode(x).mul(A) }),
+    rhs: ({ u }) => ({ u: lap(u) }),
+    exact: ({ x, t }) => ({
+      u: mode(x)
+        .mul(exp(t.mul(-2 * k * k)))
+        .mul(A),
+    }),
+  });
+}
+
+/** A string from rest: u_t = v, v_t = u_xx, u0 = A·sin πx, v0 = 0. */
+function stringFromRest(A: number) {
+  return defineProblem({
+    dim: 1,
+    domain: { lower: 0, upper: 1 },
+    boundary: 'dirichlet',
+    fields: ['u', 'v'],
+    initial: ({ x }) => ({ u: sin(x[0].mul(k)).mul(A), v: x[0].mul(0) }),
+    rhs: ({ u, v }) => ({ u: v, v: d(d(u, 0), 0) }),
+  });
+}
+
+/** A narrow bump that no pilot point is near the top of. */
+function narrowBump(height: number) {
+  const s = 0.01;
+  return defineProblem({
+    dim: 2,
+    domain: { lower: -1, upper: 1 },
+    boundary: 'none',
+    fields: ['u'],
+    initial: ({ x }) => ({
+      u: exp(
+        x[0]
+          .sub(0.123)
+          .pow(2)
+          .add(x[1].add(0.321).pow(2))
+          .mul(-1 / (2 * s * s)),
+      ).mul(height),
+    }),
+    rhs: ({ u }) => ({ u: lap(u).mul(1e-3) }),
+  });
+}
+
+function specError(f: () => unknown): SpecError {
+  try {
+    f();
+  } catch (e) {
+    if (e instanceof SpecError) return e;
+    throw e;
+  }
+  throw new Error('expected a SpecError');
+}
+
+describe('network.outputScale', () => {
+  it("defaults to each field's largest |u0|, a zero field taking the largest other's", () => {
+    for (const A of [1e-8, 1, 3e7]) {
+      const c = resolveOptions(heat(A)).network.outputScale.u;
+      expect(Math.abs(c / A - 1)).toBeLessThan(1e-9);
+    }
+    const string = resolveOptions(stringFromRest(-2e-5)).network.outputScale;
+    expect(Math.abs(string.u / 2e-5 - 1)).toBeLessThan(1e-9);
+    expect(string.v).toBe(string.u);
+    // The compass search finds the top that 4,096 uniform pilot points miss by far.
+    expect(Math.abs(resolveOptions(narrowBump(5e3)).network.outputScale.u / 5e3 - 1)).toBeLessThan(1e-6);
+  });
+
+  it('is 1 under the paper preset, for initialValues and for a u0 that is zero everywhere; a given value wins', () => {
+    expect(resolveOptions({ problem: heat(1e-8), preset: 'paper' }).network.outputScale).toEqual({ u: 1 });
+    const pool = defineProblem({
+      dim: 1,
+      domain: { lower: 0, upper: 1 },
+      boundary: 'dirichlet',
+      fields: ['u'],
+      initialValues: (points, n) => Float64Array.from({ length: n }, (_, i) => 1e-6 * Math.sin(k * points[i])),
+      rhs: ({ u }) => ({ u: d(d(u, 0), 0) }),
+    });
+    expect(resolveOptions(pool).network.outputScale).toEqual({ u: 1 });
+    const source = defineProblem({
+      dim: 1,
+      domain: { lower: 0, upper: 1 },
+      boundary: 'dirichlet',
+      fields: ['u'],
+      initial: ({ x }) => ({ u: x[0].mul(0) }),
+      rhs: ({ x }) => ({ u: sin(x[0].mul(k)) }),
+    });
+    expect(resolveOptions(source).network.outputScale).toEqual({ u: 1 });
+    expect(resolveOptions({ problem: heat(1e-8), network: { outputScale: 2 } }).network.outputScale).toEqual({ u: 2 });
+    const given = resolveOptions({ problem: stringFromRest(1e-3), network: { outputScale: { v: 5 } } });
+    expect(given.network.outputScale).toEqual({ u: 1, v: 5 });
+    expect(sessionConfigFor(given, 'cpu').network.outputScale).toEqual([1, 5]);
+  });
+
+  it('a value that is not a positive number, or names no field, is a SpecError naming it', () => {
+    const problem = stringFromRest(1);
+    expect(specError(() => resolveOptions({ problem, network: { outputScale: 0 } })).path).toBe('network.outputScale');
+    expect(specError(() => resolveOptions({ problem, network: { outputScale: { v: -1 } } })).path).toBe(
+      'network.outputScale.v',
+    );
+    expect(specError(() => resolveOptions({ problem, network: { outputScale: { w: 1 } } })).path).toBe(
+      'network.outputScale.w',
+    );
+    expect(
+      specError(() => resolveOptions({ problem, network: { outputScale: 'big' as unknown as number } })).path,
+    ).toBe('network.outputScale');
+  });
+});
+
+describe('a problem in any units', { timeout: 300_000 }, () => {
+  const options = {
+    network: { width: 24, depth: 2 },
+    samples: 1500,
+    fit: { tol: 1e-5, maxIterations: 40, maxSeconds: 60, samples: 1000, rank: 40 },
+    integrator: { method: 'rk23' as const, rtol: 1e-3 },
+    restarts: false as const,
+    seed: 3,
+    device: testDevice,
+  };
+
+  it('fits and evolves u0 = 1e-8 and 1e8 times a heat mode as it does the mode itself', async () => {
+    const T = 0.05;
+    const run = async (A: number) => {
+      const sol = await new NeuralIVP({ problem: heat(A), ...options }).evolve(T);
+      return {
+        fit: sol.stats.fit?.relativeError ?? Number.NaN,
+        error: await sol.error(T, 4000),
+        steps: sol.stats.steps,
+      };
+    };
+    const unit = await run(1);
+    expect(unit.fit).toBeLessThan(1e-4);
+    expect(unit.error).toBeLessThan(1e-2);
+    for (const A of [1e-8, 1e8]) {
+      const scaled = await run(A);
+      // The same θ up to rounding: u/c is the same function.
+      expect(scaled.fit / unit.fit, `fit at ${A}`).toBeGreaterThan(0.9);
+      expect(scaled.fit / unit.fit, `fit at ${A}`).toBeLessThan(1.1);
+      expect(scaled.error / unit.error, `error at ${A}`).toBeGreaterThan(0.9);
+      expect(scaled.error / unit.error, `error at ${A}`).toBeLessThan(1.1);
+      expect(scaled.steps).toBe(unit.steps);
+    }
+  });
+});
