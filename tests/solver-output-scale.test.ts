@@ -126,6 +126,34 @@ describe('network.outputScale', () => {
   });
 });
 
+/** Two uncoupled copies of the heat mode, u of size 1 and v of size `b`. */
+function twoSizes(b: number) {
+  const mode = (x: readonly Expr[]) => sin(x[0].mul(k)).mul(sin(x[1].mul(k)));
+  return defineProblem({
+    dim: 2,
+    domain: { lower: 0, upper: 1 },
+    boundary: 'dirichlet',
+    fields: ['u', 'v'],
+    initial: ({ x }) => ({ u: mode(x), v: mode(x).mul(b) }),
+    rhs: ({ u, v }) => ({ u: lap(u), v: lap(v) }),
+  });
+}
+
+/** Each field's relative L2 error at t against its size times the decaying mode, on a grid. */
+function fieldErrors(values: Float64Array, points: Float64Array, sizes: readonly number[], t: number): number[] {
+  const n = points.length / 2;
+  return sizes.map((size, a) => {
+    let e = 0;
+    let s = 0;
+    for (let i = 0; i < n; i++) {
+      const exact = size * Math.exp(-2 * k * k * t) * Math.sin(k * points[2 * i]) * Math.sin(k * points[2 * i + 1]);
+      e += (values[sizes.length * i + a] - exact) ** 2;
+      s += exact ** 2;
+    }
+    return Math.sqrt(e / s);
+  });
+}
+
 describe('a problem in any units', { timeout: 300_000 }, () => {
   const options = {
     network: { width: 24, depth: 2 },
@@ -159,5 +187,22 @@ describe('a problem in any units', { timeout: 300_000 }, () => {
       expect(scaled.error / unit.error, `error at ${A}`).toBeLessThan(1.1);
       expect(scaled.steps).toBe(unit.steps);
     }
+  });
+
+  it('a field a millionth the size of the other evolves as accurately (its block regularised at its size)', async () => {
+    const T = 0.05;
+    const sol = await new NeuralIVP({ problem: twoSizes(1e-6), ...options }).evolve(T);
+    const m = 40;
+    const points = new Float64Array(2 * m * m);
+    for (let i = 0; i < m; i++) {
+      for (let j = 0; j < m; j++) {
+        points[2 * (i * m + j)] = (i + 0.5) / m;
+        points[2 * (i * m + j) + 1] = (j + 0.5) / m;
+      }
+    }
+    const [u, v] = fieldErrors(sol.evaluate(points, T), points, [1, 1e-6], T);
+    expect(u).toBeLessThan(1e-2);
+    // Regularised at the larger field's size, v's θ̇ was damped to nothing: v stayed at u0.
+    expect(v).toBeLessThan(5 * u + 1e-3);
   });
 });

@@ -252,6 +252,16 @@ void Dynamics::weighCaches(Evaluation& ev) const {
   ev.fw = ev.rowScale.defined() ? ev.result.f * ev.rowScale.unsqueeze(1) : ev.result.f;
 }
 
+double Dynamics::blockMu(const Evaluation& ev, int64_t field) const {
+  const NetworkConfig& cfg = network_->config();
+  if (!config_.muRelative || cfg.outputScale.empty()) return ev.mu;
+  double meanSquare = 0;
+  for (const double c : cfg.outputScale) meanSquare += c * c;
+  meanSquare /= static_cast<double>(cfg.outputScale.size());
+  const double c = cfg.outputScaleOf(field);
+  return ev.mu * (c * c / meanSquare);
+}
+
 double Dynamics::gradientWeight(int64_t field) const {
   return field < static_cast<int64_t>(config_.gradientWeights.size()) ? config_.gradientWeights[field] : 0.0;
 }
@@ -288,9 +298,9 @@ void Dynamics::solveDense(Evaluation& ev, int64_t a) const {
     M.mul_(ev.invN);
     F.mul_(ev.invN);
     sumOverRanks(ev.comm, {M, F});
-    xa = denseSolveMatrix(M, F, ev.mu).x;
+    xa = denseSolveMatrix(M, F, blockMu(ev, a)).x;
   } else {
-    xa = denseSolve(Ja, fa, ev.mu).x;  // p_a×1
+    xa = denseSolve(Ja, fa, blockMu(ev, a)).x;  // p_a×1
   }
   storeBlock(ev, a, xa, at::mm(Ja, xa), fa);
   ev.result.seconds.cg += ev.clock.lap();
@@ -303,7 +313,7 @@ void Dynamics::solvePcg(Evaluation& ev, int64_t a, const at::Tensor& warmStart, 
   const int64_t pa = net.fieldParameterCount();
   const auto opts = net.options();
   const Linearization& lin = *ev.lin;
-  const double beta = gradientWeight(a), mu = ev.mu;
+  const double beta = gradientWeight(a), mu = blockMu(ev, a);
   StageSeconds& seconds = ev.result.seconds;
   // M_a alone feeds the Nyström sketch; μ is folded into CG's operator (in place, one pass fewer
   // than PcgOptions::shift). Sample-parallel: each process's sums scaled to the global 1/n, then

@@ -42,9 +42,10 @@ struct LinearSolverConfig {
   int64_t maxRank = defaults::linear::maxRank;
   double mu = defaults::linear::mu;  // Tikhonov term μ ≥ 0 (both methods)
   // μ in units of the solution: the Tikhonov term is mu·mean(u²), the mean square of the network's
-  // values on the samples (all fields; 1 when that is 0 or not finite). M scales with u² in the
-  // directions that move the hidden layers, so a fixed μ damps a small solution's dynamics far
-  // more than a large one's; scaled, the relative residual does not depend on u's units.
+  // values on the samples (all fields; 1 when that is 0 or not finite), times each block's share
+  // of the output scales (blockMu). M scales with u² in the directions that move the hidden
+  // layers, so a fixed μ damps a small solution's dynamics far more than a large one's; scaled,
+  // the relative residual does not depend on u's units.
   bool muRelative = defaults::linear::muScale == "solution";
   // PCG on a float64 network: M·v (CG's products and the Nyström sketch) in float32 while CG's
   // vectors, F and the residual stay float64 (the reference implementation's "Casted" MVM).
@@ -181,6 +182,10 @@ class Dynamics {
   double relativeResidual(Evaluation& ev, const at::Tensor& misfit) const;
   DynamicsResult finish(Evaluation& ev, bool solved) const;
   double gradientWeight(int64_t field) const;
+  // Block a's Tikhonov term: μ in units of the solution scaled by c_a²/mean_b c_b², c the
+  // network's output scales, since M_a grows as c_a² (the same μ for every block when the
+  // fields are of one size).
+  double blockMu(const Evaluation& ev, int64_t field) const;
 
   std::shared_ptr<const Network> network_;
   ProgramEvaluator rhs_;

@@ -82,12 +82,11 @@ bool tuneHead(const Network& network, at::Tensor& theta, const at::Tensor& point
   for (int64_t a = 0; a < network.config().fields; ++a) {
     std::vector<at::Tensor> inputs;
     network.subnetworkValue(theta, a, s, &inputs, nullptr);
-    // Columns of ∂u_a/∂(w, b): the features times B and the field's output scale.
-    const at::Tensor phi = at::cat({inputs[last], at::ones({s.size(0), 1}, opts)}, 1)
-                               .mul_(B)
-                               .mul_(network.config().outputScaleOf(a));
+    // The least squares of m = u/c, c the field's output scale: the ridge λ then weighs the head
+    // against features of size 1 whatever u's units.
+    const at::Tensor phi = at::cat({inputs[last], at::ones({s.size(0), 1}, opts)}, 1).mul_(B);  // n×(w+1)
     at::Tensor gram = at::mm(phi.t(), phi);
-    at::Tensor target = targets.select(1, a).unsqueeze(1);
+    at::Tensor target = targets.select(1, a).unsqueeze(1) / network.config().outputScaleOf(a);
     if (scale.defined()) target = target * scale;
     at::Tensor rhs = at::mm(phi.t(), target);
     at::Tensor n = at::full({1}, static_cast<double>(s.size(0)), opts);

@@ -57,8 +57,8 @@ FitReport fitAdam(const Network& network, at::Tensor& theta, const BatchSource& 
                   const AdamOptions& options, at::Generator& gen, Communicator* comm = nullptr);
 
 // Replaces each field's last layer by the regularised least-squares solution on `points`:
-// (ΦᵀWΦ + λI) w = ΦᵀWu with Φ = c·B·[h_last, 1] (c the field's output scale, B the boundary
-// factor, W the optional weights). θ is updated in place, or left as it was (false) where a
+// (ΦᵀWΦ + λI) w = ΦᵀWu/c with Φ = B·[h_last, 1] (B the boundary factor, c the field's output
+// scale, W the optional weights). θ is updated in place, or left as it was (false) where a
 // field's system cannot be factored or solved to finite values.
 bool tuneHead(const Network& network, at::Tensor& theta, const at::Tensor& points, const at::Tensor& targets,
               double lambda, const at::Tensor& weights = at::Tensor(), Communicator* comm = nullptr);

@@ -373,21 +373,22 @@ TEST(Fit, WeightedHeadTuningIsTheDenseWeightedSolution) {
   EXPECT_LT(relErr(head, coef.squeeze(1)), 1e-6);
 }
 
-// Under an output scale c the head's least squares fits u/c: the same field, the head divided by c.
-TEST(Fit, HeadTuningUnderAnOutputScaleFitsTheSameField) {
+// Under an output scale c the head's least squares, ridge included, is that of the unscaled
+// network fitted to u/c: the same head, and c times its field.
+TEST(Fit, HeadTuningUnderAnOutputScaleFitsUOverC) {
   NetworkConfig cfg = config(1, 10, 2);
   const Network plain(cfg);
   cfg.outputScale = {1e-6};
   const Network scaled(cfg);
   const at::Tensor x = boxPoints(cfg, 400, 5);
   const at::Tensor u = at::sin(x.select(1, 0).mul(2)).mul(3e-6).unsqueeze(1);
-  at::Tensor a = plain.initialParameters(4), b = a.clone();
-  ASSERT_TRUE(tuneHead(plain, a, x, u, 0.0));
-  ASSERT_TRUE(tuneHead(scaled, b, x, u, 0.0));
-  EXPECT_LT(relErr(scaled.forward(b, x, {}).values, plain.forward(a, x, {}).values), 1e-8);
-  const LinearLayer& L = plain.layers().back();
-  EXPECT_LT(relErr(b.narrow(0, L.weightOffset, L.in + 1) * 1e-6, a.narrow(0, L.weightOffset, L.in + 1)),
-            1e-8);
+  for (const double lambda : {0.0, 1e-3}) {
+    at::Tensor a = plain.initialParameters(4), b = a.clone();
+    ASSERT_TRUE(tuneHead(plain, a, x, u / 1e-6, lambda));
+    ASSERT_TRUE(tuneHead(scaled, b, x, u, lambda));
+    EXPECT_LT(relErr(b, a), 1e-10) << "lambda " << lambda;
+    EXPECT_LT(relErr(scaled.forward(b, x, {}).values, plain.forward(a, x, {}).values * 1e-6), 1e-10);
+  }
 }
 
 // Features that are not finite leave θ as it was, with false, instead of throwing.
