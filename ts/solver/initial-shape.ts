@@ -176,6 +176,17 @@ export function pilotPoints(lower: readonly number[], upper: readonly number[]):
   return x;
 }
 
+/** The pilot points of the box, u0's fields there and Σ_fields |u0| at each. */
+function atPilotPoints(
+  initial: Program,
+  lower: readonly number[],
+  upper: readonly number[],
+): { x: Float64Array; fields: Float64Array[]; s: Float64Array } {
+  const x = pilotPoints(lower, upper);
+  const fields = evaluateProgram(initial, { n: SHAPE_PILOT_POINTS, x, t: 0 });
+  return { x, fields, s: magnitudeOf(fields, SHAPE_PILOT_POINTS) };
+}
+
 /** Where u0 is NaN or infinite among the pilot points of the box: the first such field and point. */
 export function nonFiniteInitial(
   problem: Problem,
@@ -266,9 +277,7 @@ export function initialShape(problem: Problem, lower: readonly number[], upper: 
   const initial = problem.plan.initial;
   if (initial === null) return unknown;
   const n = SHAPE_PILOT_POINTS;
-  const x = pilotPoints(lower, upper);
-  const fields = evaluateProgram(initial, { n, x, t: 0 });
-  const s = magnitudeOf(fields, n);
+  const { x, fields, s } = atPilotPoints(initial, lower, upper);
   const { mean, square } = moments(s);
   if (square === 0) {
     // u0 = 0 at every pilot point: the solution starts as t·f(u0), so its first scale is the
@@ -309,10 +318,7 @@ export function fieldSizes(problem: Problem, lower: readonly number[], upper: re
   const ones = problem.fields.map(() => 1);
   const initial = problem.plan.initial;
   if (initial === null) return ones;
-  const n = SHAPE_PILOT_POINTS;
-  const x = pilotPoints(lower, upper);
-  const fields = evaluateProgram(initial, { n, x, t: 0 });
-  const s = magnitudeOf(fields, n);
+  const { x, fields, s } = atPilotPoints(initial, lower, upper);
   const pilotPeak = largestOf(s);
   if (!(pilotPeak > 0) || !Number.isFinite(pilotPeak)) return ones;
   const axes = Array.from({ length: problem.dim }, (_, j) => j);
