@@ -20,7 +20,14 @@ describe('native defaults', () => {
     const d = DEFAULT_OPTIONS;
     const s = native().structDefaults();
     // Per problem in TypeScript; natively those of a first-order plan and a u0 of unknown shape.
-    const { decay: _decay, frequencies: _frequencies, embedding: _embedding, output: _output, ...network } = d.network;
+    const {
+      decay: _decay,
+      frequencies: _frequencies,
+      embedding: _embedding,
+      output: _output,
+      outputScale: _outputScale,
+      ...network
+    } = d.network;
     expect(s.network).toEqual({
       ...network,
       decay: 1,

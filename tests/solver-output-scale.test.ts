@@ -82,7 +82,11 @@ describe('network.outputScale', () => {
     expect(Math.abs(string.u / 2e-5 - 1)).toBeLessThan(1e-9);
     expect(string.v).toBe(string.u);
     // The compass search finds the top that 4,096 uniform pilot points miss by far.
-    expect(Math.abs(resolveOptions(narrowBump(5e3)).network.outputScale.u / 5e3 - 1)).toBeLessThan(1e-6);
+    const linear = resolveOptions({ problem: narrowBump(5e3), network: { output: 'linear' } });
+    expect(Math.abs(linear.network.outputScale.u / 5e3 - 1)).toBeLessThan(1e-6);
+    // Under the log output m's bias carries the size.
+    const log = resolveOptions({ problem: heat(1e-8), network: { output: 'exp' } });
+    expect(log.network.outputScale).toEqual({ u: 1 });
   });
 
   it('is 1 under the paper preset, for initialValues and for a u0 that is zero everywhere; a given value wins', () => {

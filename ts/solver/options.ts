@@ -132,7 +132,8 @@ export interface NetworkOptions {
    * and a u0 of 1e-8 or 1e8 fits and evolves as one of 1 does. A positive number for every field,
    * or an object by field name (fields not named: 1). Default: each field's largest |u0| on the
    * sampled box (a field that starts at zero takes the largest other field's; 1 for a u0 that is
-   * zero everywhere or given by `initialValues`). The 'paper' preset: 1, the paper's network.
+   * zero everywhere or given by `initialValues`, and under `output: 'exp'`, where m's bias carries
+   * the size). The 'paper' preset: 1, the paper's network.
    */
   outputScale?: number | Readonly<Record<string, number>>;
 }
@@ -723,15 +724,19 @@ function readNetwork(
     o.embedding === undefined ? defaultEmbedding() : NETWORK.embedding.read('network.embedding', o.embedding);
   const defaultOutput = () =>
     d.output !== 'density' ? d.output : shape === null ? 'linear' : outputFor(shape(), { embedding, dirichlet });
+  const output = o.output === undefined ? defaultOutput() : readOutput(o.output, shape);
+  // Under 'exp' a field's size is the bias of m (u = B·e^m at any size has the same Jacobian up to
+  // u itself), so the default leaves c at 1 there.
   const defaultOutputScale = () => {
     if (d.outputScale !== 'initialSize') return d.outputScale;
+    if (output === 'exp') return 1;
     const box = sampledBox(problem.lower, problem.upper, margin);
     const sizes = fieldSizes(problem, box.lower, box.upper);
     return Object.fromEntries(problem.fields.map((name, a) => [name, sizes[a]]));
   };
   return readSection<typeof NETWORK, ResolvedNetwork>('network', NETWORK, o, d, {
     embedding: () => embedding,
-    output: (x) => (x === undefined ? defaultOutput() : readOutput(x, shape)),
+    output: () => output,
     decay: (x) => (x === undefined ? defaultDecay() : NETWORK.decay.read('network.decay', x)),
     frequencies: (x) => (x === undefined ? defaultFrequencies() : NETWORK.frequencies.read('network.frequencies', x)),
     outputScale: (x) => readOutputScale(x ?? defaultOutputScale(), problem.fields),
