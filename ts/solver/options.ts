@@ -46,6 +46,7 @@ import {
   PAPER_ADAM_STEPS,
   type Preset,
   RESTARTS,
+  type Reader,
   type Resolved,
   readSection,
   SAMPLES,
@@ -745,21 +746,7 @@ function readNetwork(
 
 /** `network.outputScale` as c by field name for every field: a number for all, or an object (others 1). */
 function readOutputScale(v: unknown, fields: readonly string[]): Record<string, number> {
-  const read = NETWORK.outputScale.read;
-  if (typeof v === 'number') {
-    const c = read('network.outputScale', v);
-    return Object.fromEntries(fields.map((name) => [name, c]));
-  }
-  if (!isPlainObject(v)) {
-    throw new SpecError(
-      'network.outputScale',
-      `expected a number or an object of numbers by field name, got ${describe(v)}`,
-    );
-  }
-  rejectUnknownKeys('network.outputScale', v, fields);
-  return Object.fromEntries(
-    fields.map((name) => [name, v[name] === undefined ? 1 : read(`network.outputScale.${name}`, v[name])]),
-  );
+  return readByField('network.outputScale', v, fields, NETWORK.outputScale.read, 1);
 }
 
 function readLinear(v: unknown, D: PresetDefaults, plan: CompiledProblem, preset: Preset): ResolvedLinear {
@@ -814,21 +801,32 @@ function readLinear(v: unknown, D: PresetDefaults, plan: CompiledProblem, preset
 
 /** `linear.gradientWeight` as β by field name for every field: a number for all, or an object. */
 function readGradientWeight(v: unknown, fields: readonly string[]): Record<string, number> {
-  const byField = (beta: (name: string) => number) => Object.fromEntries(fields.map((name) => [name, beta(name)]));
-  const read = LINEAR.gradientWeight.read;
-  if (v === undefined) return byField(() => 0);
+  if (v === undefined) return Object.fromEntries(fields.map((name) => [name, 0]));
+  return readByField('linear.gradientWeight', v, fields, LINEAR.gradientWeight.read, 0);
+}
+
+/**
+ * A number for every field, or an object of numbers by field name (fields not named: `absent`),
+ * each read by `read`; by field name for every field.
+ */
+function readByField(
+  path: string,
+  v: unknown,
+  fields: readonly string[],
+  read: Reader<number>,
+  absent: number,
+): Record<string, number> {
   if (typeof v === 'number') {
-    const beta = read('linear.gradientWeight', v);
-    return byField(() => beta);
+    const x = read(path, v);
+    return Object.fromEntries(fields.map((name) => [name, x]));
   }
   if (!isPlainObject(v)) {
-    throw new SpecError(
-      'linear.gradientWeight',
-      `expected a number or an object of numbers by field name, got ${describe(v)}`,
-    );
+    throw new SpecError(path, `expected a number or an object of numbers by field name, got ${describe(v)}`);
   }
-  rejectUnknownKeys('linear.gradientWeight', v, fields);
-  return byField((name) => (v[name] === undefined ? 0 : read(`linear.gradientWeight.${name}`, v[name])));
+  rejectUnknownKeys(path, v, fields);
+  return Object.fromEntries(
+    fields.map((name) => [name, v[name] === undefined ? absent : read(`${path}.${name}`, v[name])]),
+  );
 }
 
 /** Largest margin: the sampled box at most 9 times the domain's width per axis. */
