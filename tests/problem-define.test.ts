@@ -56,7 +56,7 @@ const cases: [string, Record<string, unknown>, string, RegExp?][] = [
   ['domain upper infinite', { domain: { lower: -1, upper: Number.POSITIVE_INFINITY } }, 'domain.upper'],
   ['domain inverted', { domain: { lower: 0, upper: [1, 0, 1] } }, 'domain.upper[1]'],
   ['domain extra key', { domain: { lower: -1, upper: 1, middle: 0 } }, 'domain.middle'],
-  ['boundary', { boundary: 'periodic' }, 'boundary'],
+  ['boundary', { boundary: 'circular' }, 'boundary'],
   ['fields empty', { fields: [] }, 'fields'],
   ['field not an identifier', { fields: ['u', 'v-2'] }, 'fields[1]'],
   ['field reserved', { fields: ['u', 't'] }, 'fields[1]', /reserved/],

@@ -102,7 +102,7 @@ const mutations: Mutation[] = [
       else s.domain = { lower: pick(r, badNumbers), upper: 1 };
     },
   },
-  setKey('boundary', 'boundary', ['periodic', 'Dirichlet', undefined, null, 0, '']),
+  setKey('boundary', 'boundary', ['circular', 'Dirichlet', undefined, null, 0, '']),
   setKey('fields', 'fields', [[], undefined, null, 'u', { u: 1 }]),
   {
     root: 'fields',

@@ -30,6 +30,7 @@ export type {
 export { native } from './native';
 export type { LaunchCounts } from './native-config';
 export type {
+  Boundary,
   CompiledProblem,
   ExactArgs,
   ExprLike,

@@ -23,7 +23,7 @@ export interface LaunchCounts {
  * A native `Network`'s shape (docs/api.md §6); the options of the same names in `NetworkOptions`
  * say what each does. An omitted option takes the 'default' preset's value (native code's
  * defaults are written from the option tables: width 48, depth 3, 5 octaves, decay 1, scale 1.5),
- * `fields` 1, `dirichlet` true, `dtype` 'float64', `device` 'cpu'.
+ * `fields` 1, `dirichlet` true, `periodic` false, `dtype` 'float64', `device` 'cpu'.
  */
 export interface NativeNetworkConfig {
   /** Spatial dimension D of the inputs. */
@@ -48,6 +48,11 @@ export interface NativeNetworkConfig {
   embeddingScale?: number;
   /** Multiply by a factor that vanishes on the box faces (zero Dirichlet values built in). */
   dirichlet?: boolean;
+  /**
+   * Octave k at 2^k·π in s (not 2^k·π/2), so that the network repeats with the box along every
+   * axis; needs the embedding and `dirichlet: false`. Default false.
+   */
+  periodic?: boolean;
   /** Per field, in field order, the factor c of u = c·B·m (c·B·e^m); absent: 1 for every field. */
   outputScale?: number[];
   /** The box's lower corner, D numbers (the embedding and the boundary factor use it). */

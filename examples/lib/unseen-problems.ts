@@ -10,7 +10,8 @@
 // diffusion), heat6, advSine, diffuse5 and packet (a free Schrödinger packet with a fine carrier);
 // then kink (a nonlinear wave), porous (the porous-medium equation), hamiltonJacobi (a viscous
 // Hamilton–Jacobi equation), exchange (a stiff reaction), gauss3 and twoBumps (narrow Gaussians),
-// maxwell (three first-order fields) and farBox (a box far from the origin).
+// maxwell (three first-order fields) and farBox (a box far from the origin); then three on a
+// periodic box: torusHeat, periodicBurgers (Cole–Hopf) and periodicAdvect (once around).
 import { defineProblem, type Expr, ops, type Problem } from '../../ts/index';
 
 const { sin, cos, exp, lap, d, sum, sqrt } = ops;
@@ -702,6 +703,91 @@ function packet(): Case {
   };
 }
 
+// Extra 38. Heat on the torus [0, 2π]³, κ = 0.1, two modes that decay at different rates:
+//    u = sin x e^{−κt} + cos 2y sin z e^{−5κt}, boundary 'periodic'.
+function torusHeat(): Case {
+  const k = 0.1;
+  const u = (x: readonly Expr[], t: Expr) =>
+    sin(x[0])
+      .mul(exp(t.mul(-k)))
+      .add(
+        cos(x[1].mul(2))
+          .mul(sin(x[2]))
+          .mul(exp(t.mul(-5 * k))),
+      );
+  return {
+    problem: defineProblem({
+      name: 'torus-heat-3d',
+      dim: 3,
+      domain: { lower: 0, upper: 2 * PI },
+      boundary: 'periodic',
+      fields: ['u'],
+      initial: ({ x }) => ({ u: u(x, ops.constant(0)) }),
+      rhs: ({ u }) => ({ u: lap(u).mul(k) }),
+      exact: ({ x, t }) => ({ u: u(x, t) }),
+    }),
+    T: 2,
+    summary: 'u_t=0.1Δu, sin x + cos 2y sin z, [0,2π]³, periodic',
+  };
+}
+
+// Extra 39. Viscous Burgers u_t = νu_xx − u·u_x on [0, 1], ν = 0.05, periodic, by Cole–Hopf:
+//    u = −2νφ_x/φ with φ = 1.5 + e^{−νk²t} cos kx, k = 2π: u = 2νk e^{−νk²t} sin kx / φ.
+function periodicBurgers(): Case {
+  const [nu, k] = [0.05, 2 * PI];
+  const u = (x: Expr, t: Expr) => {
+    const decay = exp(t.mul(-nu * k * k));
+    return sin(x.mul(k))
+      .mul(decay)
+      .mul(2 * nu * k)
+      .div(cos(x.mul(k)).mul(decay).add(1.5));
+  };
+  return {
+    problem: defineProblem({
+      name: 'periodic-burgers-1d',
+      dim: 1,
+      domain: { lower: 0, upper: 1 },
+      boundary: 'periodic',
+      fields: ['u'],
+      initial: ({ x }) => ({ u: u(x[0], ops.constant(0)) }),
+      rhs: ({ u }) => ({
+        u: d(d(u, 0), 0)
+          .mul(nu)
+          .sub(u.mul(d(u, 0))),
+      }),
+      exact: ({ x, t }) => ({ u: u(x[0], t) }),
+    }),
+    T: 0.5,
+    summary: 'u_t=0.05u_xx-uu_x, Cole–Hopf of 1.5+cos 2πx, [0,1], periodic',
+  };
+}
+
+// Extra 40. 2D advection u_t = −u_x − ½u_y of a periodic bump 0.02·e^{2(cos πx + cos πy)} on
+//    [−1, 1]², boundary 'periodic', to T = 2: once around along x, half way along y.
+function periodicAdvect(): Case {
+  const c = [1, 0.5];
+  const bump = (x: readonly Expr[], t: Expr) =>
+    exp(
+      cos(x[0].sub(t.mul(c[0])).mul(PI))
+        .add(cos(x[1].sub(t.mul(c[1])).mul(PI)))
+        .mul(2),
+    ).mul(0.02);
+  return {
+    problem: defineProblem({
+      name: 'periodic-advection-2d',
+      dim: 2,
+      domain: { lower: -1, upper: 1 },
+      boundary: 'periodic',
+      fields: ['u'],
+      initial: ({ x }) => ({ u: bump(x, ops.constant(0)) }),
+      rhs: ({ u }) => ({ u: d(u, 0).mul(-c[0]).sub(d(u, 1).mul(c[1])) }),
+      exact: ({ x, t }) => ({ u: bump(x, t) }),
+    }),
+    T: 2,
+    summary: 'u_t=-u_x-½u_y, 0.02e^{2(cos πx+cos πy)}, [-1,1]², periodic; once around',
+  };
+}
+
 /** The cases by name; each call builds a fresh problem. */
 export const cases: Record<string, () => Case> = {
   advDiff: () => advDiff(),
@@ -745,6 +831,9 @@ export const cases: Record<string, () => Case> = {
   twoBumps,
   maxwell,
   farBox,
+  torusHeat,
+  periodicBurgers,
+  periodicAdvect,
 };
 
 /** The six main cases, in order. */

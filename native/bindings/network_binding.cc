@@ -35,6 +35,7 @@ NetworkConfig parseNetworkConfig(const Napi::Value& value) {
   c.decay = numberProp(o, p, "decay", c.decay);
   c.embeddingScale = numberProp(o, p, "embeddingScale", c.embeddingScale);
   c.dirichlet = boolProp(o, p, "dirichlet", c.dirichlet);
+  c.periodic = boolProp(o, p, "periodic", c.periodic);
   if (!o.Get("outputScale").IsUndefined()) {
     c.outputScale = numberArrayProp(o, p, "outputScale");
     if (static_cast<int64_t>(c.outputScale.size()) != c.fields)

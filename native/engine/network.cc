@@ -71,6 +71,9 @@ void NetworkConfig::validate() const {
     if (!std::isfinite(lower[i]) || !std::isfinite(upper[i]) || !(lower[i] < upper[i]))
       invalid("domain", "axis " + std::to_string(i) + " needs finite lower < upper");
   }
+  if (periodic && !embedding)
+    invalid("periodic", "needs the embedding, through which alone the network repeats");
+  if (periodic && dirichlet) invalid("periodic", "excludes a Dirichlet boundary");
   if (!outputScale.empty()) {
     if (static_cast<int64_t>(outputScale.size()) != fields)
       invalid("outputScale", "needs one entry per field (" + std::to_string(fields) + ")");
@@ -118,7 +121,7 @@ Network::Network(NetworkConfig config) : config_(std::move(config)) {
   frequencies_ = at::empty({octaves}, at::kDouble);
   octaveWeights_ = at::empty({octaves}, at::kDouble);
   for (int64_t k = 0; k < octaves; ++k) {
-    frequencies_[k] = std::ldexp(M_PI / 2, static_cast<int>(k));
+    frequencies_[k] = std::ldexp(config_.periodic ? M_PI : M_PI / 2, static_cast<int>(k));
     octaveWeights_[k] = config_.embeddingScale * std::pow(2.0, -config_.decay * static_cast<double>(k));
   }
   frequencies_ = frequencies_.to(opts);

@@ -29,6 +29,7 @@ struct NetworkConfig {
   Activation activation = activationNamed(defaults::network::activation);
   // Sinusoidal embedding of eq. (5): octaves k = 0..frequencies, each damped by 2^(-decay·k),
   // all multiplied by embeddingScale. Without it the network sees the scaled point s itself.
+  // Octave k's frequency is 2^k·π/2 in s, or 2^k·π under a periodic boundary.
   bool embedding = defaults::network::embedding;
   int64_t frequencies = defaults::network::frequencies;
   double decay = defaults::network::decay;
@@ -36,6 +37,9 @@ struct NetworkConfig {
   Output output = outputNamed(defaults::network::output);
   // Zero-Dirichlet boundaries: the output is multiplied by prod_i (1 - s_i^2).
   bool dirichlet = true;
+  // A periodic boundary: every octave's period divides the box's width, so the network (which
+  // sees x only through the embedding) repeats with the box along every axis.
+  bool periodic = false;
   // Per field, the factor c_a of u_a = c_a·B·m (c_a·B·e^m): the subnetwork fits u_a/c_a, of size 1
   // whatever the units of u_a, so the fit's damping and the projection's regularisation see the
   // same parameter geometry at any amplitude. Empty: 1 for every field.

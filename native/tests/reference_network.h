@@ -25,7 +25,7 @@ inline torch::Tensor referenceForward(const NetworkConfig& cfg, const torch::Ten
     for (int trig = 0; trig < 2; ++trig)
       for (int64_t k = 0; k <= cfg.frequencies; ++k)
         for (int64_t i = 0; i < D; ++i) {
-          const double omega = std::pow(2.0, static_cast<double>(k)) * M_PI / 2;
+          const double omega = std::pow(2.0, static_cast<double>(k)) * (cfg.periodic ? M_PI : M_PI / 2);
           const double weight = cfg.embeddingScale * std::pow(2.0, -cfg.decay * static_cast<double>(k));
           const torch::Tensor arg = s.select(1, i) * omega;
           feats.push_back(weight * (trig == 0 ? torch::sin(arg) : torch::cos(arg)));

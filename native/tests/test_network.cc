@@ -49,13 +49,15 @@ struct Case {
   Activation act;
   Output output = Output::Linear;
   std::vector<double> outputScale = {};
+  bool periodic = false;
 };
 
 class NetworkJets : public ::testing::TestWithParam<Case> {};
 
 TEST_P(NetworkJets, MatchAutograd) {
   const Case c = GetParam();
-  const NetworkConfig cfg = smallConfig(c.dim, c.embedding, c.dirichlet, c.act, c.output, c.outputScale);
+  NetworkConfig cfg = smallConfig(c.dim, c.embedding, c.dirichlet, c.act, c.output, c.outputScale);
+  cfg.periodic = c.periodic;
   Network net(cfg);
   const at::Tensor theta = net.initialParameters(7);
   const at::Tensor x = samplePoints(cfg, 37, 3);
@@ -91,7 +93,9 @@ INSTANTIATE_TEST_SUITE_P(
                       Case{3, false, true, Activation::Swish, Output::Exp},
                       Case{2, true, false, Activation::Tanh, Output::Exp},
                       Case{3, true, true, Activation::Swish, Output::Linear, {1e-7, 3e5}},
-                      Case{2, true, false, Activation::Swish, Output::Exp, {2e6, 0.5}}));
+                      Case{2, true, false, Activation::Swish, Output::Exp, {2e6, 0.5}},
+                      Case{3, true, false, Activation::Swish, Output::Linear, {}, true},
+                      Case{2, true, false, Activation::Tanh, Output::Exp, {3.0, 0.25}, true}));
 
 TEST(NetworkJets, MatchFiniteDifferences) {
   const NetworkConfig cfg = smallConfig(3, true, true, Activation::Swish);
@@ -155,6 +159,38 @@ TEST(NetworkJets, BoundaryFactorVanishesOnEveryFace) {
   EXPECT_GT(net.forward(theta, samplePoints(cfg, 20, 1), {}).values.abs().max().item<double>(), 1e-6);
 }
 
+// A periodic network and its jets take the same values a whole box's width apart along any axis.
+TEST(NetworkJets, PeriodicNetworkRepeatsWithTheBox) {
+  NetworkConfig cfg = smallConfig(3, true, false, Activation::Swish);
+  cfg.periodic = true;
+  cfg.decay = 0.0;  // the highest octave at full weight: its period is the finest one checked
+  Network net(cfg);
+  const at::Tensor theta = net.initialParameters(8);
+  JetRequest req;
+  req.gradient = true;
+  req.laplacian = true;
+  req.pairs = {{0, 2}};
+  const at::Tensor x = samplePoints(cfg, 25, 12);
+  const Jets a = net.forward(theta, x, req);
+  for (int64_t i = 0; i < cfg.dim; ++i) {
+    for (const double sign : {-1.0, 2.0}) {
+      at::Tensor y = x.clone();
+      y.select(1, i).add_(sign * (cfg.upper[i] - cfg.lower[i]));
+      const Jets b = net.forward(theta, y, req);
+      EXPECT_LT(relErr(b.values, a.values), 1e-12) << "axis " << i << " shift " << sign;
+      EXPECT_LT(relErr(b.gradients, a.gradients), 1e-12) << "axis " << i << " shift " << sign;
+      EXPECT_LT(relErr(b.second, a.second), 1e-11) << "axis " << i << " shift " << sign;
+      EXPECT_LT(relErr(b.laplacian, a.laplacian), 1e-11) << "axis " << i << " shift " << sign;
+    }
+  }
+  // Without the periodic rule the lowest octave's period is twice the box: no repeat.
+  cfg.periodic = false;
+  Network open(cfg);
+  at::Tensor y = x.clone();
+  y.select(1, 0).add_(cfg.upper[0] - cfg.lower[0]);
+  EXPECT_GT(relErr(open.forward(theta, y, {}).values, open.forward(theta, x, {}).values), 1e-3);
+}
+
 TEST(NetworkJets, SeedGivesTheSameParameters) {
   const NetworkConfig cfg = smallConfig(2, true, true, Activation::Swish);
   Network net(cfg);
@@ -214,6 +250,19 @@ TEST(NetworkConfigValidation, OutputScaleNeedsOnePositiveEntryPerField) {
       FAIL() << "expected invalid_argument";
     } catch (const std::invalid_argument& e) {
       EXPECT_NE(std::string(e.what()).find("network.outputScale"), std::string::npos);
+    }
+  }
+}
+
+TEST(NetworkConfigValidation, PeriodicNeedsTheEmbeddingAndNoDirichletFactor) {
+  for (const bool embedding : {false, true}) {
+    NetworkConfig cfg = smallConfig(2, embedding, embedding, Activation::Swish);
+    cfg.periodic = true;
+    try {
+      Network net(cfg);
+      FAIL() << "expected invalid_argument";
+    } catch (const std::invalid_argument& e) {
+      EXPECT_NE(std::string(e.what()).find("network.periodic"), std::string::npos) << e.what();
     }
   }
 }

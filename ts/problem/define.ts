@@ -2,7 +2,7 @@ import { SpecError } from '../errors';
 import { compileProblem } from './compile';
 import { withDimension } from './context';
 import { coord, describe, EXPRESSION_PATH, type Expr, type ExprLike, fieldTerm, time, toExpr, walk } from './expr';
-import type { CompiledProblem } from './plan';
+import type { Boundary, CompiledProblem } from './plan';
 import {
   deepFreeze,
   expectFinite,
@@ -61,8 +61,12 @@ export interface ProblemSpec<F extends string = string> {
     /** The box's upper corner. */
     upper: number | readonly number[];
   };
-  /** 'dirichlet': zero on the box faces (built into the network); 'none': no constraint. */
-  boundary: 'dirichlet' | 'none';
+  /**
+   * 'dirichlet': zero on the box faces (built into the network); 'periodic': every field repeats
+   * with the box along every axis (built into the network; u0 must repeat too); 'none': no
+   * constraint.
+   */
+  boundary: Boundary;
   /** Names of the components of u. */
   fields: readonly F[];
   /** Closed-form initial condition of x (exactly one of `initial` and `initialValues`). */
@@ -88,7 +92,7 @@ export interface Problem {
   /** The box's upper corner, D numbers. */
   readonly upper: number[];
   /** The spec's boundary condition. */
-  readonly boundary: 'dirichlet' | 'none';
+  readonly boundary: Boundary;
   /** The field names, in order: the k outputs of the network. */
   readonly fields: string[];
   /** The spec's named numbers. */
@@ -204,9 +208,12 @@ function readBound(path: string, v: unknown, dim: number): number[] {
   return v.map((b, i) => expectFinite(`${path}[${i}]`, b));
 }
 
-function readBoundary(v: unknown): 'dirichlet' | 'none' {
-  if (v === 'dirichlet' || v === 'none') return v;
-  throw new SpecError('boundary', `expected 'dirichlet' or 'none', got ${v === undefined ? 'nothing' : describe(v)}`);
+function readBoundary(v: unknown): Boundary {
+  if (v === 'dirichlet' || v === 'none' || v === 'periodic') return v;
+  throw new SpecError(
+    'boundary',
+    `expected 'dirichlet', 'periodic' or 'none', got ${v === undefined ? 'nothing' : describe(v)}`,
+  );
 }
 
 function readFields(v: unknown): string[] {

@@ -4,6 +4,13 @@
  */
 
 /**
+ * The box's boundary condition. 'dirichlet': every field zero on the faces, built into the
+ * network; 'periodic': every field repeats with the box along every axis, built into the network;
+ * 'none': no constraint (the network is fitted and evolved on a grown box, `margin`).
+ */
+export type Boundary = 'dirichlet' | 'none' | 'periodic';
+
+/**
  * One node of a plan. Operands (`a`, `b`) are indices of earlier nodes; `field` indexes the
  * problem's fields; `axis`, `i`, `j` are coordinate axes, with i ≤ j for 'd2'.
  */
@@ -122,7 +129,7 @@ export interface CompiledProblem {
   /** The box's upper corner. */
   upper: number[];
   /** The boundary condition. */
-  boundary: 'dirichlet' | 'none';
+  boundary: Boundary;
   /** May reference fields, x and t. */
   rhs: Program;
   /** x only; null when the problem gives `initialValues` instead. */

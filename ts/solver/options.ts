@@ -15,7 +15,7 @@ import type { MethodName } from '../integrate/methods';
 import type { Activation, DType, NetworkOutput } from '../native-config';
 import { isProblem, type Problem } from '../problem/define';
 import { describe } from '../problem/expr';
-import { type CompiledProblem, derivativeOrder } from '../problem/plan';
+import { type Boundary, type CompiledProblem, derivativeOrder } from '../problem/plan';
 import { deepFreeze, expectNonNegative, expectObject, isPlainObject, rejectUnknownKeys } from '../problem/validate';
 import { defaultGradientDirections, energyNormWeights } from './energy-norm';
 import { nonFiniteRhs } from './initial-rhs';
@@ -53,6 +53,7 @@ import {
   TOP,
   withHint,
 } from './option-table';
+import { periodicMismatch } from './periodic-start';
 import { sampledBox } from './session-config';
 
 export type { Activation, DType } from '../native-config';
@@ -624,6 +625,7 @@ export function resolveOptions(input: NeuralIVPInput, env: Environment = process
   }
   const margin = readMargin(raw.margin, raw.problem.boundary);
   checkFiniteStart(raw.problem, margin);
+  if (raw.problem.boundary === 'periodic') checkPeriodicStart(raw.problem);
   // The default preset reads the initial condition's shape for the sampling and the decay it
   // leaves unset; the paper preset keeps the paper's fixed choices.
   const shape = preset === 'default' ? lazyInitialShape(raw.problem, margin) : null;
@@ -637,7 +639,7 @@ export function resolveOptions(input: NeuralIVPInput, env: Environment = process
     problem: raw.problem,
     preset,
     network,
-    samples: network.embedding ? samples : withoutImages(samples, raw.samples),
+    samples: network.embedding && raw.problem.boundary !== 'periodic' ? samples : withoutImages(samples, raw.samples),
     margin,
     linear,
     integrator: readIntegrator(raw.integrator, D, network),
@@ -712,17 +714,34 @@ function readNetwork(
   const d = D.network;
   const order = Math.max(1, derivativeOrder(problem.plan.jets));
   const dirichlet = problem.boundary === 'dirichlet';
+  const periodic = problem.boundary === 'periodic';
   const defaultDecay = () =>
     d.decay !== 'derivativeOrder' ? d.decay : shape === null ? order : decayFor(shape(), order);
+  // A periodic network's octave k is the open box's octave k + 1: the same highest frequency is one
+  // octave fewer.
   const defaultFrequencies = () =>
-    d.frequencies !== 'finestScale' ? d.frequencies : shape === null ? MAX_DEFAULT_OCTAVE : frequenciesFor(shape());
+    Math.max(
+      0,
+      (d.frequencies !== 'finestScale'
+        ? d.frequencies
+        : shape === null
+          ? MAX_DEFAULT_OCTAVE
+          : frequenciesFor(shape())) - (periodic ? 1 : 0),
+    );
   const defaultEmbedding = () =>
-    d.embedding !== 'sampleSpacing'
+    periodic ||
+    (d.embedding !== 'sampleSpacing'
       ? d.embedding
-      : shape === null || embeddingFor(shape(), problem.dim, sampleCount, dirichlet);
+      : shape === null || embeddingFor(shape(), problem.dim, sampleCount, dirichlet));
   const o = section('network', v, NETWORK);
   const embedding =
     o.embedding === undefined ? defaultEmbedding() : NETWORK.embedding.read('network.embedding', o.embedding);
+  if (periodic && !embedding) {
+    throw new SpecError(
+      'network.embedding',
+      "must be true for a 'periodic' problem: the network repeats with the domain through its embedding alone",
+    );
+  }
   const defaultOutput = () =>
     d.output !== 'density' ? d.output : shape === null ? 'linear' : outputFor(shape(), { embedding, dirichlet });
   const output = o.output === undefined ? defaultOutput() : readOutput(o.output, shape);
@@ -858,17 +877,45 @@ function checkFiniteStart(problem: Problem, margin: number): void {
   );
 }
 
-/** The default margin follows the boundary: 0.5 for 'none', 0 for 'dirichlet' (where only 0 is valid). */
-function readMargin(v: unknown, boundary: 'dirichlet' | 'none'): number {
+/**
+ * u0, its slope across the faces and f(u0) must repeat with the box under a periodic boundary,
+ * which the network is built to do (periodic-start.ts).
+ */
+function checkPeriodicStart(problem: Problem): void {
+  const m = periodicMismatch(problem);
+  if (m === null) return;
+  const short = (v: number) => Number(v.toPrecision(4));
+  const partner = m.point.map((v, i) => (i === m.axis ? problem.upper[i] : v));
+  const where = `x = (${m.point.map(short).join(', ')}) and (${partner.map(short).join(', ')})`;
+  const axis = `x[${m.axis}]`;
+  const [a, b] = m.values.map(short);
+  const lead = "boundary 'periodic' builds a network that repeats with the domain along every axis";
+  if (m.what === 'rate') {
+    throw new SpecError(
+      `problem.rhs.${m.field}`,
+      `${lead}, but the right-hand side on u0 does not repeat along ${axis}: ${a} and ${b} at ${where} ` +
+        '(a coefficient of x that does not repeat with the domain?)',
+    );
+  }
+  const what = m.what === 'value' ? 'u0' : `∂u0/∂${axis}`;
+  throw new SpecError(
+    `problem.initial.${m.field}`,
+    `${lead}, but ${what} does not: ${a} and ${b} at ${where}; the domain must be a whole number of u0's periods along ${axis}`,
+  );
+}
+
+/** The default margin follows the boundary: 0.5 for 'none', else 0 (where only 0 is valid). */
+function readMargin(v: unknown, boundary: Boundary): number {
   const def = boundary === 'none' ? DEFAULT_MARGIN : 0;
   if (v === undefined) return def;
   const m = withHint("a fraction of each axis's half-width", () => expectNonNegative('margin', v));
   if (m > MAX_MARGIN) throw new SpecError('margin', `expected at most ${MAX_MARGIN}, got ${m}`);
-  if (m > 0 && boundary === 'dirichlet') {
-    throw new SpecError(
-      'margin',
-      `must be 0 for a 'dirichlet' problem (the boundary factor sits on the domain's faces), got ${m}`,
-    );
+  if (m > 0 && boundary !== 'none') {
+    const why =
+      boundary === 'dirichlet'
+        ? "the boundary factor sits on the domain's faces"
+        : 'the network repeats with the domain';
+    throw new SpecError('margin', `must be 0 for a '${boundary}' problem (${why}), got ${m}`);
   }
   return m;
 }
@@ -936,8 +983,9 @@ function readOutput(v: unknown, shape: (() => InitialShape) | null): NetworkOutp
 }
 
 /**
- * A network without the periodic embedding has no images of a narrow solution to sample: its
- * importance kernels all go where |u| is, unless the user set `imageShare`.
+ * A network without the embedding has no images of a narrow solution to sample, and a periodic
+ * one has them outside the box only (its lowest octave repeats with the whole box, not half of
+ * it): the importance kernels all go where |u| is, unless the user set `imageShare`.
  */
 function withoutImages(samples: ResolvedSamples, given: unknown): ResolvedSamples {
   const importance = samples.importance;

@@ -17,6 +17,7 @@ export function sessionConfigFor(options: ResolvedOptions, device: DeviceName): 
       ...(nativeValues(NETWORK, n) as NativeValues<typeof NETWORK>),
       outputScale: problem.fields.map((name) => n.outputScale[name]),
       dirichlet: problem.boundary === 'dirichlet',
+      periodic: problem.boundary === 'periodic',
       ...sampledBox(problem.lower, problem.upper, options.margin),
       dtype: options.dtype,
       device,

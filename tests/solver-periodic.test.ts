@@ -1,0 +1,156 @@
+// boundary 'periodic': a network that repeats with the box, the options it implies, the check that
+// u0 and f(u0) repeat too, and closed-form solutions followed across the seam.
+import { describe, expect, it } from 'vitest';
+import { SpecError } from '../ts/errors';
+import { defineProblem, type Expr, ops } from '../ts/problem';
+import { initialShape } from '../ts/solver/initial-shape';
+import { NeuralIVP } from '../ts/solver/neural-ivp';
+import { resolveOptions } from '../ts/solver/options';
+import { sessionConfigFor } from '../ts/solver/session-config';
+import { testDevice } from './helpers/device';
+
+const { sin, cos, exp, lap, d } = ops;
+const tau = 2 * Math.PI;
+
+type Boundary = 'dirichlet' | 'none' | 'periodic';
+
+/** u_t = Δu on [0, 1]² from sin 2πx cos 2πy: u = e^{−8π²t} sin 2πx cos 2πy. */
+function heat(boundary: Boundary = 'periodic') {
+  const mode = (x: readonly Expr[]) => sin(x[0].mul(tau)).mul(cos(x[1].mul(tau)));
+  return defineProblem({
+    dim: 2,
+    domain: { lower: 0, upper: 1 },
+    boundary,
+    fields: ['u'],
+    initial: ({ x }) => ({ u: mode(x) }),
+    rhs: ({ u }) => ({ u: lap(u) }),
+    exact: ({ x, t }) => ({ u: mode(x).mul(exp(t.mul(-2 * tau * tau))) }),
+  });
+}
+
+/** u_t = −u_x on [0, 1] from e^{sin 2πx}: u = e^{sin 2π(x − t)}, the start again at t = 1. */
+function advection(boundary: Boundary = 'periodic') {
+  return defineProblem({
+    dim: 1,
+    domain: { lower: 0, upper: 1 },
+    boundary,
+    fields: ['u'],
+    initial: ({ x }) => ({ u: exp(sin(x[0].mul(tau))) }),
+    rhs: ({ u }) => ({ u: d(u, 0).mul(-1) }),
+    exact: ({ x, t }) => ({ u: exp(sin(x[0].sub(t).mul(tau))) }),
+  });
+}
+
+/** A 1D problem on [0, 1] with the given u0 and right-hand side. */
+function line(initial: (x: Expr) => Expr, rhs: (u: Expr, x: Expr) => Expr = (u) => d(d(u, 0), 0)) {
+  return defineProblem({
+    dim: 1,
+    domain: { lower: 0, upper: 1 },
+    boundary: 'periodic',
+    fields: ['u'],
+    initial: ({ x }) => ({ u: initial(x[0]) }),
+    rhs: ({ u, x }) => ({ u: rhs(u, x[0]) }),
+  });
+}
+
+function specError(f: () => unknown): SpecError {
+  try {
+    f();
+  } catch (e) {
+    if (e instanceof SpecError) return e;
+    throw e;
+  }
+  throw new Error('expected a SpecError');
+}
+
+describe("boundary 'periodic'", () => {
+  it('is a boundary defineProblem takes; an unknown one names all three', () => {
+    expect(heat().boundary).toBe('periodic');
+    const e = specError(() => heat('open' as Boundary));
+    expect(e.path).toBe('boundary');
+    expect(e.message).toContain("'periodic'");
+  });
+
+  it('gives the native network the periodic rule, the embedding, no margin and no images', () => {
+    const options = resolveOptions(heat());
+    expect(options.margin).toBe(0);
+    expect(options.network.embedding).toBe(true);
+    const importance = options.samples.importance;
+    if (importance !== false) expect(importance.imageShare).toBe(0);
+    const shape = initialShape(heat(), [0, 0], [1, 1]);
+    const open = resolveOptions(heat('dirichlet'));
+    // The same highest frequency, one octave fewer: a periodic octave k is an open one's k + 1.
+    expect(options.network.frequencies).toBe(open.network.frequencies - 1);
+    expect(shape.finestOctave).toBeGreaterThan(0);
+    const config = sessionConfigFor(options, 'cpu').network;
+    expect(config.periodic).toBe(true);
+    expect(config.dirichlet).toBe(false);
+    expect(sessionConfigFor(open, 'cpu').network.periodic).toBe(false);
+  });
+
+  it('refuses a margin and a network without the embedding, by path', () => {
+    expect(specError(() => resolveOptions({ problem: heat(), margin: 0.5 })).path).toBe('margin');
+    const e = specError(() => resolveOptions({ problem: heat(), network: { embedding: false } }));
+    expect(e.path).toBe('network.embedding');
+    expect(e.message).toContain('periodic');
+  });
+
+  it('refuses a u0 that jumps or kinks across the faces, and a right-hand side that does not repeat', () => {
+    const jump = specError(() => resolveOptions(line((x) => x)));
+    expect(jump.path).toBe('problem.initial.u');
+    expect(jump.message).toContain('x[0]');
+    expect(jump.message).toMatch(/0 and 1 at x = \(0\) and \(1\)/);
+    // sin πx is 0 on both faces, but its slope is π on one and −π on the other.
+    const kink = specError(() => resolveOptions(line((x) => sin(x.mul(Math.PI)))));
+    expect(kink.path).toBe('problem.initial.u');
+    expect(kink.message).toContain('∂u0/∂x[0]');
+    const coefficient = specError(() =>
+      resolveOptions(
+        line(
+          (x) => cos(x.mul(tau)),
+          (u, x) => u.mul(x),
+        ),
+      ),
+    );
+    expect(coefficient.path).toBe('problem.rhs.u');
+    // A bump whose tails are far below the tolerance on both faces repeats well enough.
+    const bump = (x: Expr) => exp(x.sub(0.45).pow(2).mul(-200));
+    expect(resolveOptions(line(bump)).problem.boundary).toBe('periodic');
+    // The same bump nearer a face (1.5e-3 of its top there) does not.
+    const near = specError(() => resolveOptions(line((x) => exp(x.sub(0.18).pow(2).mul(-200)))));
+    expect(near.path).toBe('problem.initial.u');
+  });
+});
+
+describe("boundary 'periodic' end to end", { timeout: 300_000 }, () => {
+  const options = {
+    network: { width: 24, depth: 2 },
+    samples: 1500,
+    fit: { tol: 1e-5, maxIterations: 60, maxSeconds: 60, samples: 1000, rank: 40 },
+    integrator: { rtol: 1e-4 },
+    seed: 2,
+    device: testDevice,
+  };
+
+  it('carries a 1D profile once around the box and back to where it started', async () => {
+    const sol = await new NeuralIVP({ problem: advection(), ...options }).evolve(1, { saveAt: [0, 0.5, 1] });
+    expect(sol.stats.fit?.relativeError).toBeLessThan(1e-4);
+    for (const t of [0.5, 1]) expect(await sol.error(t, 4000), `t = ${t}`).toBeLessThan(2e-3);
+    // At t = 1 the solution is u0 again: the network's values at a grid match u0's.
+    const grid = Float64Array.from({ length: 101 }, (_, i) => i / 100);
+    const u = sol.evaluate(grid, 1);
+    let worst = 0;
+    for (const [i, x] of grid.entries()) worst = Math.max(worst, Math.abs(u[i] - Math.exp(Math.sin(tau * x))));
+    expect(worst).toBeLessThan(1e-2);
+    // Periodic to rounding: the faces agree exactly.
+    const faces = sol.evaluate(Float64Array.from([0, 1]), 1);
+    expect(Math.abs(faces[0] - faces[1])).toBeLessThan(1e-12);
+  });
+
+  it('follows a decaying heat mode that no Dirichlet factor holds', async () => {
+    const T = 1 / (2 * tau * tau);
+    const sol = await new NeuralIVP({ problem: heat(), ...options }).evolve(T);
+    expect(sol.stats.fit?.relativeError).toBeLessThan(1e-4);
+    expect(await sol.error(T, 4000)).toBeLessThan(1e-3);
+  });
+});

@@ -1,0 +1,138 @@
+/**
+ * A periodic boundary is built into the network (every octave of its embedding repeats with the
+ * box), so the network can only hold a u0 that repeats with the box, and a step can only follow a
+ * right-hand side that does. Where u0 jumps or kinks across a pair of opposite faces, or f(u0)
+ * does (a coefficient of x that does not repeat), the fit would stall at the seam and every step
+ * would project f onto functions that repeat: the run is refused first, naming the field, the
+ * axis and the pair of points. Read on pairs of pilot points moved onto opposite faces; a u0
+ * given by `initialValues` (a function the fit alone calls) is not read.
+ */
+import type { Problem } from '../problem/define';
+import { evaluateProgram } from '../problem/evaluate';
+import { initialRate } from './initial-rhs';
+import { pilotPoints } from './initial-shape';
+
+/** Pilot points per axis moved onto the faces, and points in the box that set each field's scale. */
+const FACE_POINTS = 256;
+const SCALE_POINTS = 1024;
+
+/**
+ * How far apart a pair may be, as a share of the field's largest value in the box (of its largest
+ * derivative along the axis, of the largest |f(u0)|). Loose enough for a u0 that repeats only up
+ * to a Gaussian's tail or to rounding, tight enough that the seam costs less than a fit's tolerance.
+ */
+const VALUE_TOLERANCE = 1e-4;
+const SLOPE_TOLERANCE = 1e-3;
+const RATE_TOLERANCE = 1e-3;
+
+/** Central-difference step along the axis, as a share of the box's width. */
+const STEP = 1e-5;
+
+/** A pair of points on opposite faces where u0, its slope or f(u0) differ. */
+export interface PeriodicMismatch {
+  /** What differs: u0, its derivative along the axis, or the right-hand side on u0. */
+  readonly what: 'value' | 'slope' | 'rate';
+  readonly field: string;
+  readonly axis: number;
+  /** The point on the lower face; its partner is the same point on the upper face. */
+  readonly point: number[];
+  /** The quantity at the lower-face point and at its partner. */
+  readonly values: readonly [number, number];
+}
+
+/** Largest finite |v| over a column, 0 when there is none. */
+function largest(v: Float64Array): number {
+  let m = 0;
+  for (const x of v) if (Number.isFinite(x)) m = Math.max(m, Math.abs(x));
+  return m;
+}
+
+/** The first point where two columns differ by more than tol·scale (both finite); -1 if none. */
+function firstApart(a: Float64Array, b: Float64Array, scale: number, tol: number): number {
+  if (!(scale > 0)) return -1;
+  for (let p = 0; p < a.length; p++) {
+    if (Number.isFinite(a[p]) && Number.isFinite(b[p]) && Math.abs(a[p] - b[p]) > tol * scale) return p;
+  }
+  return -1;
+}
+
+/** `x` (row-major n×D) with coordinate `axis` set to `value`. */
+function onFace(x: Float64Array, D: number, axis: number, value: number): Float64Array {
+  const y = Float64Array.from(x);
+  for (let p = axis; p < y.length; p += D) y[p] = value;
+  return y;
+}
+
+/** `x` (row-major n×D) with `shift` added to coordinate `axis`. */
+function shifted(x: Float64Array, D: number, axis: number, shift: number): Float64Array {
+  const y = Float64Array.from(x);
+  for (let p = axis; p < y.length; p += D) y[p] += shift;
+  return y;
+}
+
+/**
+ * The first pair of opposite faces on which u0, its derivative across the faces, or f(u0) fails to
+ * repeat; null when all repeat, or when u0 is given by `initialValues`.
+ */
+export function periodicMismatch(problem: Problem): PeriodicMismatch | null {
+  const initial = problem.plan.initial;
+  if (initial === null) return null;
+  const { lower, upper, dim: D, fields } = problem;
+  const width = lower.map((l, i) => upper[i] - l);
+  const inside = pilotPoints(lower, upper).subarray(0, SCALE_POINTS * D);
+  // f(u0) is read by differences that step past the faces: a box three widths wide keeps the
+  // face points where they are (initialRate moves only points near its own faces).
+  const wideLower = lower.map((l, i) => l - width[i]);
+  const wideUpper = upper.map((u, i) => u + width[i]);
+  const scale = initialRate(problem, inside, SCALE_POINTS, wideLower, wideUpper);
+  const size = scale.u0.map(largest);
+  const rateSize = scale.rate.map(largest);
+  const base = inside.subarray(0, FACE_POINTS * D);
+  const mismatch = (
+    what: PeriodicMismatch['what'],
+    axis: number,
+    pairs: readonly (readonly [Float64Array, Float64Array])[],
+    scales: readonly number[],
+    tol: number,
+  ): PeriodicMismatch | null => {
+    for (const [k, [a, b]] of pairs.entries()) {
+      const p = firstApart(a, b, scales[k], tol);
+      if (p >= 0) {
+        const point = Array.from(base.subarray(p * D, (p + 1) * D));
+        point[axis] = lower[axis];
+        return { what, field: fields[k], axis, point, values: [a[p], b[p]] };
+      }
+    }
+    return null;
+  };
+  const u0At = (x: Float64Array) => evaluateProgram(initial, { n: x.length / D, x, t: 0 });
+  // Per field, the derivative along `axis` at x by central differences.
+  const slopeAt = (x: Float64Array, axis: number, h: number) => {
+    const [plus, minus] = [u0At(shifted(x, D, axis, h)), u0At(shifted(x, D, axis, -h))];
+    return plus.map((column, k) => column.map((v, p) => (v - minus[k][p]) / (2 * h)));
+  };
+  for (let axis = 0; axis < D; axis++) {
+    const low = onFace(base, D, axis, lower[axis]);
+    const high = onFace(base, D, axis, upper[axis]);
+    const values = mismatch('value', axis, zip(u0At(low), u0At(high)), size, VALUE_TOLERANCE);
+    if (values !== null) return values;
+    const h = STEP * width[axis];
+    const slopeSize = slopeAt(inside, axis, h).map(largest);
+    const slopes = mismatch(
+      'slope',
+      axis,
+      zip(slopeAt(low, axis, h), slopeAt(high, axis, h)),
+      slopeSize,
+      SLOPE_TOLERANCE,
+    );
+    if (slopes !== null) return slopes;
+    const rate = (x: Float64Array) => initialRate(problem, x, FACE_POINTS, wideLower, wideUpper).rate;
+    const rates = mismatch('rate', axis, zip(rate(low), rate(high)), rateSize, RATE_TOLERANCE);
+    if (rates !== null) return rates;
+  }
+  return null;
+}
+
+function zip(a: readonly Float64Array[], b: readonly Float64Array[]): [Float64Array, Float64Array][] {
+  return a.map((column, k) => [column, b[k]]);
+}
