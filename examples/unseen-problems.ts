@@ -7,14 +7,15 @@
 // Cases: advDiff fisher heat3 rotSystem source ou4 (the default), nagumo sourceLong advDiffNarrow
 // rotFast zeroStart ouNarrow4 ou6 ou8 spread4 burgers rotGauss heatModes rect nls string
 // kleinGordon pulse dampedWave varCoef heat6 advSine diffuse5 packet kink porous hamiltonJacobi
-// exchange gauss3 twoBumps maxwell farBox. One line per case: the fit's error, seconds and why it stopped;
-// the error at T (`solution.error` on 40,000 points: the run's 4,000 leave a concentrated 8D
-// density's estimate noisy by a few times); the solution's own change ‖u*(T) − u*(0)‖/‖u*(T)‖ on
-// 20,000 seeded uniform points (an error near it means the run did not follow the solution); the
-// evolve's wall seconds (the fit's excluded), steps and rejected steps, and a boundary-'none'
-// run's margin. A run that --max-seconds stops is measured at the last saved time. `--options`
-// adds options to the problem (`'{"fit":{"rateFeatures":false}}'`) to compare a default with its
-// alternative; its errors are then printed at T/4, T/2 and 3T/4 as well.
+// exchange gauss3 twoBumps maxwell farBox torusHeat periodicBurgers periodicAdvect. One line per
+// case: the fit's error, seconds and why it stopped; the error at T (`solution.error` on 40,000
+// points: the run's 4,000 leave a concentrated 8D density's estimate noisy by a few times); the
+// solution's own change ‖u*(T) − u*(0)‖/‖u*(T)‖ on 20,000 seeded uniform points (an error near
+// it means the run did not follow the solution); the evolve's wall seconds (the fit's excluded),
+// steps and rejected steps, and a boundary-'none' run's margin. A run that --max-seconds stops is
+// measured at the last saved time. `--options` adds options to the problem
+// (`'{"fit":{"rateFeatures":false}}'`) to compare a default with its alternative; its errors are
+// then printed at T/4, T/2 and 3T/4 as well.
 import { EvolveError, NeuralIVP, type Solution } from '../ts/index';
 import { exactChange } from '../ts/problem/exact-change';
 import { flag } from './lib/flags';

@@ -36,6 +36,7 @@ const PER_PROBLEM = new Set([
   'network.embedding',
   'network.output',
   'network.outputScale',
+  'network.outputOffset',
   'integrator.errorNorm',
   'linear.gradientWeight',
   'linear.gradientDirections',
@@ -159,6 +160,7 @@ describe('the option tables', () => {
     expect(config.network).toMatchObject({ width: 7, activation: 'tanh', decay: 0.25, embedding: false });
     // Not under its own name: by field in the options, in field order for the network.
     expect(config.network.outputScale).toEqual(problem.fields.map((name) => options.network.outputScale[name]));
+    expect(config.network.outputOffset).toEqual(problem.fields.map((name) => options.network.outputOffset[name]));
     expect(config.linear).toMatchObject({ maxIters: 77, rank: 9, muScale: 'absolute', reusePreconditioner: false });
     expect(fit).toMatchObject({ method: 'adam', batch: 321, headSamples: 111, warmupSteps: 0 });
     expect(config.seed).toBe(42);

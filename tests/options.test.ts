@@ -39,6 +39,7 @@ const defaults: Omit<ResolvedOptions, 'problem'> = {
     embedding: true,
     output: 'linear', // heat's u0 is broad: it keeps the embedding
     outputScale: { u: expect.closeTo(1, 10) }, // heat's largest u0 is cos 0 = 1
+    outputOffset: { u: 0 }, // a Dirichlet problem's u is 0 on the faces
   },
   samples: { count: 4000, heldOut: 1000, sequence: 'sobol', importance: false },
   margin: 0,

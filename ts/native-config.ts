@@ -55,6 +55,11 @@ export interface NativeNetworkConfig {
   periodic?: boolean;
   /** Per field, in field order, the factor c of u = c·B·m (c·B·e^m); absent: 1 for every field. */
   outputScale?: number[];
+  /**
+   * Per field, in field order, the constant o of u = o + c·B·m; absent: 0 for every field. Non-zero
+   * only with the linear output and `dirichlet: false`.
+   */
+  outputOffset?: number[];
   /** The box's lower corner, D numbers (the embedding and the boundary factor use it). */
   lower: number[];
   /** The box's upper corner, D numbers. */

@@ -41,6 +41,11 @@ NetworkConfig parseNetworkConfig(const Napi::Value& value) {
     if (static_cast<int64_t>(c.outputScale.size()) != c.fields)
       throwRange(env, "network.outputScale must have one entry per field");
   }
+  if (!o.Get("outputOffset").IsUndefined()) {
+    c.outputOffset = numberArrayProp(o, p, "outputOffset");
+    if (static_cast<int64_t>(c.outputOffset.size()) != c.fields)
+      throwRange(env, "network.outputOffset must have one entry per field");
+  }
   c.lower = numberArrayProp(o, p, "lower");
   c.upper = numberArrayProp(o, p, "upper");
   if (static_cast<int64_t>(c.lower.size()) != c.dim) throwRange(env, "network.lower must have dim entries");

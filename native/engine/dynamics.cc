@@ -235,8 +235,9 @@ bool Dynamics::allFinite(Evaluation& ev) const {
 void Dynamics::prepareSolve(Evaluation& ev) const {
   const auto opts = network_->options();
   weighCaches(ev);
-  ev.mu =
-      config_.muRelative ? config_.mu * meanSquare(ev.lin->values(), ev.rowScale, ev.n, ev.comm) : config_.mu;
+  ev.mu = config_.muRelative
+              ? config_.mu * meanSquare(network_->variation(ev.lin->values()), ev.rowScale, ev.n, ev.comm)
+              : config_.mu;
   const bool pcg = config_.method == LinearSolverConfig::Method::Pcg;
   if (pcg && config_.mixedPrecision && ev.lin->dtype() == at::kDouble)
     ev.lin32.emplace(ev.lin->castTo(at::kFloat));

@@ -55,6 +55,13 @@ Channels activateChannels(Activation kind, const Channels& z, const JetRequest& 
 
 }  // namespace
 
+bool NetworkConfig::hasOutputOffset() const {
+  for (const double o : outputOffset) {
+    if (o != 0.0) return true;
+  }
+  return false;
+}
+
 void NetworkConfig::validate() const {
   if (dim < 1 || dim > 64) invalid("dim", "must be an integer in 1..64, got " + std::to_string(dim));
   if (fields < 1) invalid("fields", "must be at least 1, got " + std::to_string(fields));
@@ -70,6 +77,16 @@ void NetworkConfig::validate() const {
   for (int64_t i = 0; i < dim; ++i) {
     if (!std::isfinite(lower[i]) || !std::isfinite(upper[i]) || !(lower[i] < upper[i]))
       invalid("domain", "axis " + std::to_string(i) + " needs finite lower < upper");
+  }
+  if (!outputOffset.empty()) {
+    if (static_cast<int64_t>(outputOffset.size()) != fields)
+      invalid("outputOffset", "needs one entry per field (" + std::to_string(fields) + ")");
+    for (const double o : outputOffset) {
+      if (!std::isfinite(o)) invalid("outputOffset", "entries must be finite");
+    }
+    if (hasOutputOffset() && (dirichlet || output != Output::Linear))
+      invalid("outputOffset",
+              "must be 0 under a Dirichlet factor or the exp output, which fix u on the faces or its sign");
   }
   if (periodic && !embedding)
     invalid("periodic", "needs the embedding, through which alone the network repeats");
@@ -171,10 +188,17 @@ at::Tensor Network::boundaryFactor(const at::Tensor& s) const {
 }
 
 FieldOutput Network::output(const at::Tensor& m, const at::Tensor& B, int64_t field) const {
-  const double c = config_.outputScaleOf(field);
+  const double c = config_.outputScaleOf(field), o = config_.outputOffsetOf(field);
   const at::Tensor Bc = c == 1.0 ? B : B * c;
-  const at::Tensor u = config_.output == Output::Exp ? Bc * at::exp(m) : Bc * m;
+  at::Tensor u = config_.output == Output::Exp ? Bc * at::exp(m) : Bc * m;
+  if (o != 0.0) u = u + o;
   return {u, outputSlope(u, B, field)};
+}
+
+at::Tensor Network::variation(const at::Tensor& values) const {
+  if (!config_.hasOutputOffset()) return values;
+  return values -
+         at::tensor(config_.outputOffset, at::TensorOptions().dtype(at::kDouble)).to(values.options());
 }
 
 at::Tensor Network::outputSlope(const at::Tensor& u, const at::Tensor& B, int64_t field) const {
@@ -309,7 +333,8 @@ void Network::forwardChunk(const at::Tensor& theta, const at::Tensor& s, const J
     // z is now the subnetwork output m (every channel has a trailing width of 1).
     if (config_.output == Output::Exp) z = exponentiate(z, request);
     if (const double scale = config_.outputScaleOf(a); scale != 1.0) z = scaleChannels(std::move(z), scale);
-    const Channels y = config_.dirichlet ? applyBoundary(B, z, request) : z;
+    Channels y = config_.dirichlet ? applyBoundary(B, z, request) : z;
+    if (const double o = config_.outputOffsetOf(a); o != 0.0) y.value = y.value + o;
     out.values.narrow(0, row0, c).select(1, a).copy_(y.value.squeeze(1));
     if (request.gradient) out.gradients.narrow(0, row0, c).select(1, a).copy_(y.tangent.squeeze(2).t());
     if (!request.pairs.empty()) out.second.narrow(0, row0, c).select(1, a).copy_(y.pairs.squeeze(2).t());

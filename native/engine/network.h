@@ -88,8 +88,13 @@ class Network {
   at::Tensor boundaryFactor(const at::Tensor& s) const;
 
   // Field `field`'s u from its subnetwork's output m (c×1) and the boundary factor B (c×1):
-  // c·B·m, or c·B·e^m under Output::Exp, c its output scale; the slope is c·B, or u itself.
+  // o + c·B·m, or c·B·e^m under Output::Exp, c its output scale and o its offset; the slope is c·B,
+  // or u itself.
   FieldOutput output(const at::Tensor& m, const at::Tensor& B, int64_t field) const;
+
+  // Values (n×k, one column per field) less each field's output offset: the part of u the
+  // subnetworks carry, which errors, μ's scale and the sampling measure are read on.
+  at::Tensor variation(const at::Tensor& values) const;
 
   // Where this network's linearisations and products take their n-sized buffers from (shared by
   // copies of the network).

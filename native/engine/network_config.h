@@ -44,6 +44,11 @@ struct NetworkConfig {
   // whatever the units of u_a, so the fit's damping and the projection's regularisation see the
   // same parameter geometry at any amplitude. Empty: 1 for every field.
   std::vector<double> outputScale;
+  // Per field, the constant o_a of u_a = o_a + c_a·B·m: a field that is a large constant plus a
+  // small variation (a temperature in kelvin) has the subnetwork fit the variation, and the fit's
+  // error, μ's scale and the sampling measure read u − o, not u. Linear output without a
+  // Dirichlet factor only. Empty: 0 for every field.
+  std::vector<double> outputOffset;
   std::vector<double> lower, upper;  // the box; s = 2(x - lower)/(upper - lower) - 1
   at::ScalarType dtype = at::kDouble;
   at::Device device = at::kCPU;
@@ -62,6 +67,10 @@ struct NetworkConfig {
   double outputScaleOf(int64_t field) const {
     return outputScale.empty() ? 1.0 : outputScale[static_cast<size_t>(field)];
   }
+  double outputOffsetOf(int64_t field) const {
+    return outputOffset.empty() ? 0.0 : outputOffset[static_cast<size_t>(field)];
+  }
+  bool hasOutputOffset() const;
   // Whether passes take the whole batch (the Batch rule, or Auto on a CUDA device).
   bool batchedPasses() const {
     return chunking == Chunking::Batch || (chunking == Chunking::Auto && device.is_cuda());

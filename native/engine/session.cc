@@ -266,7 +266,8 @@ StepEnd Session::finishStep(const at::Tensor& y, const Terms& solution, const Te
     if (!samples_) throw std::invalid_argument("finishStep: the function norm needs a stage's samples");
     size = collective([&] {
       const Linearization lin(*network_, y, samples_->points);
-      at::Tensor squares = at::stack({lin.jvp(err.unsqueeze(1)).square().sum(), lin.values().square().sum()});
+      at::Tensor squares = at::stack(
+          {lin.jvp(err.unsqueeze(1)).square().sum(), network_->variation(lin.values()).square().sum()});
       sumOverRanks(comm_.get(), {squares});  // every process takes the same decision
       const at::Tensor u = squares[1];
       return (squares[0] / at::where(u > 0, u, at::ones_like(u))).sqrt();  // u = 0: absolute
@@ -576,7 +577,9 @@ std::optional<KernelMixture> Session::proposal(const Target& mass, at::Generator
   const double power = cfg.output == Output::Exp ? 2.0 : 1.0;
   return KernelMixture::adapt(
       cfg.lower, cfg.upper,
-      [&](const at::Tensor& points) { return absoluteMass(mass(points.to(network_->options())), power); },
+      [&](const at::Tensor& points) {
+        return absoluteMass(network_->variation(mass(points.to(network_->options()))), power);
+      },
       *sampling.importance, sampling.sequence, gen);
 }
 

@@ -70,7 +70,8 @@ FitReport fitAdam(const Network& network, at::Tensor& theta, const BatchSource& 
 bool tuneHead(const Network& network, at::Tensor& theta, const at::Tensor& pointsIn,
               const at::Tensor& targetsIn, double lambda, const at::Tensor& weights, Communicator* comm) {
   const auto opts = network.options();
-  const at::Tensor points = pointsIn.to(opts), targets = targetsIn.to(opts);
+  // The head of m = (u − o)/c, o the field's output offset.
+  const at::Tensor points = pointsIn.to(opts), targets = network.variation(targetsIn.to(opts));
   const at::Tensor s = network.scaled(points);
   at::Tensor B = network.boundaryFactor(s);  // n×1
   // Weighted least squares: rows (of Φ and of the target) scaled by √w.
@@ -111,8 +112,10 @@ double relativeError(const Network& network, const at::Tensor& theta, const at::
                      const at::Tensor& targets, Communicator* comm) {
   const at::Tensor y = network.forward(theta, points, JetRequest{}).values;
   const at::Tensor t = targets.to(y.options());
-  if (comm == nullptr || comm->worldSize() <= 1) return ((y - t).norm() / t.norm()).item<double>();
-  at::Tensor squares = at::stack({(y - t).square().sum(), t.square().sum()});
+  // Relative to the variation u − o: an offset is no part of u's size that a fit must resolve.
+  const at::Tensor size = network.variation(t);
+  if (comm == nullptr || comm->worldSize() <= 1) return ((y - t).norm() / size.norm()).item<double>();
+  at::Tensor squares = at::stack({(y - t).square().sum(), size.square().sum()});
   comm->allReduceSum({squares});
   return std::sqrt(squares[0].item<double>() / squares[1].item<double>());
 }

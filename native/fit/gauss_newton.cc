@@ -39,7 +39,7 @@ FieldErrors fieldErrors(const Network& network, const at::Tensor& theta, const B
                         Communicator* comm) {
   const at::Tensor y = network.forward(theta, batch.points.to(network.options()), JetRequest{}).values;
   const at::Tensor t = batch.values.to(y.options());
-  at::Tensor sums = at::stack({(y - t).square(), t.square()});  // 2×n×k
+  at::Tensor sums = at::stack({(y - t).square(), network.variation(t).square()});  // 2×n×k, u − o's size
   // Importance-drawn points carry w = p/q, so that the sums estimate the integrals over the box.
   if (batch.weights.defined()) sums.mul_(batch.weights.to(y.options()).view({1, -1, 1}));
   sums = sums.sum(1);  // 2×k

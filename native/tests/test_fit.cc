@@ -391,6 +391,31 @@ TEST(Fit, HeadTuningUnderAnOutputScaleFitsUOverC) {
   }
 }
 
+// Under an output offset o the head fits m = (u − o)/c, and the fit's errors are relative to u − o:
+// the same numbers as the plain network fitted to (u − o)/c.
+TEST(Fit, AnOutputOffsetIsFittedAndMeasuredAsTheVariation) {
+  NetworkConfig cfg = config(1, 10, 2);
+  cfg.dirichlet = false;
+  const Network plain(cfg);
+  cfg.outputScale = {2.0};
+  cfg.outputOffset = {300.0};
+  const Network shifted(cfg);
+  const at::Tensor x = boxPoints(cfg, 400, 5);
+  const at::Tensor u = at::sin(x.select(1, 0).mul(2)).mul(1.4).add(300.0).unsqueeze(1);
+  const at::Tensor m = (u - 300.0) / 2.0;
+  for (const double lambda : {0.0, 1e-3}) {
+    at::Tensor a = plain.initialParameters(4), b = a.clone();
+    ASSERT_TRUE(tuneHead(plain, a, x, m, lambda));
+    ASSERT_TRUE(tuneHead(shifted, b, x, u, lambda));
+    EXPECT_LT(relErr(b, a), 1e-9) << "lambda " << lambda;
+    EXPECT_LT(relErr(shifted.forward(b, x, {}).values - 300.0, plain.forward(a, x, {}).values * 2.0), 1e-9);
+    const double plainError = relativeError(plain, a, x, m);
+    EXPECT_GT(plainError, 1e-4);  // a head alone does not fit the sine: there is an error to compare
+    EXPECT_NEAR(relativeError(shifted, b, x, u), plainError, 1e-9 * plainError);
+    EXPECT_NEAR(fieldErrors(shifted, b, Batch{x, u, at::Tensor()}).relative(), plainError, 1e-9 * plainError);
+  }
+}
+
 // Features that are not finite leave θ as it was, with false, instead of throwing.
 TEST(Fit, HeadTuningOnNonFiniteFeaturesLeavesThetaAlone) {
   const NetworkConfig cfg = config(1, 10, 2);

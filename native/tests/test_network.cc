@@ -240,6 +240,50 @@ TEST(NetworkJets, OutputScaleMultipliesEachField) {
   }
 }
 
+// The output offset adds to each field's values and to nothing else.
+TEST(NetworkJets, OutputOffsetAddsToValuesOnly) {
+  NetworkConfig cfg = smallConfig(2, true, false, Activation::Swish);
+  const Network plain(cfg);
+  cfg.outputOffset = {-7.5, 300.0};
+  const Network shifted(cfg);
+  const at::Tensor theta = plain.initialParameters(6);
+  const at::Tensor x = samplePoints(cfg, 29, 4);
+  JetRequest req;
+  req.gradient = true;
+  req.laplacian = true;
+  req.pairs = {{0, 1}};
+  const Jets a = plain.forward(theta, x, req), b = shifted.forward(theta, x, req);
+  for (int64_t f = 0; f < 2; ++f) {
+    const double o = cfg.outputOffset[static_cast<size_t>(f)];
+    EXPECT_LT(relErr(b.values.select(1, f) - o, a.values.select(1, f)), 1e-12);
+    EXPECT_TRUE(at::equal(b.gradients.select(1, f), a.gradients.select(1, f)));
+    EXPECT_TRUE(at::equal(b.second.select(1, f), a.second.select(1, f)));
+    EXPECT_TRUE(at::equal(b.laplacian.select(1, f), a.laplacian.select(1, f)));
+  }
+  EXPECT_LT(relErr(shifted.variation(b.values), a.values), 1e-12);
+  EXPECT_TRUE(at::equal(plain.variation(a.values), a.values));
+}
+
+TEST(NetworkConfigValidation, AnOutputOffsetNeedsTheLinearOutputWithoutADirichletFactor) {
+  for (const auto& [dirichlet, output] : {std::pair{true, Output::Linear}, std::pair{false, Output::Exp}}) {
+    NetworkConfig cfg = smallConfig(2, true, dirichlet, Activation::Swish, output);
+    cfg.outputOffset = {0.0, 1.0};
+    EXPECT_THROW(Network{cfg}, std::invalid_argument);
+    cfg.outputOffset = {0.0, 0.0};  // zero everywhere is no offset
+    EXPECT_NO_THROW(Network{cfg});
+  }
+  NetworkConfig cfg = smallConfig(2, true, false, Activation::Swish);
+  for (const std::vector<double>& bad : {std::vector<double>{1.0}, std::vector<double>{1.0, std::nan("")}}) {
+    cfg.outputOffset = bad;
+    try {
+      Network net(cfg);
+      FAIL() << "expected invalid_argument";
+    } catch (const std::invalid_argument& e) {
+      EXPECT_NE(std::string(e.what()).find("network.outputOffset"), std::string::npos);
+    }
+  }
+}
+
 TEST(NetworkConfigValidation, OutputScaleNeedsOnePositiveEntryPerField) {
   for (const std::vector<double>& bad :
        {std::vector<double>{1.0}, std::vector<double>{1.0, 0.0}, std::vector<double>{1.0, std::nan("")}}) {

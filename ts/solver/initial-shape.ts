@@ -308,13 +308,41 @@ export function initialShape(problem: Problem, lower: readonly number[], upper: 
 }
 
 /**
- * Each field's size in u0: its largest |u0| among the pilot points, times the factor by which the
- * pilot points missed the peak of Σ_fields |u0| (a compass search from the best of them), so that
- * a narrow bump counts at its height. A field that is zero at every pilot point takes the largest
- * other field's size (a wave from rest moves at its displacement's scale), and a u0 that is zero
- * everywhere, or given by `initialValues`, has size 1 in every field.
+ * How many times its spread about the mean a field's mean over u0 must be to be taken as its
+ * offset: below it the offset would tighten the fit's relative error by over √(1 + 2²) on a field
+ * that is mostly variation (a bump on a small background).
  */
-export function fieldSizes(problem: Problem, lower: readonly number[], upper: readonly number[]): number[] {
+export const OFFSET_DOMINANCE = 2;
+
+/**
+ * Each field's default output offset: its mean over the pilot points where that mean is at least
+ * `OFFSET_DOMINANCE` times u0's standard deviation about it (300 K + a variation of a few kelvin),
+ * else 0; 0 for a field constant over the box, and for every field of a u0 given by `initialValues`.
+ */
+export function fieldOffsets(problem: Problem, lower: readonly number[], upper: readonly number[]): number[] {
+  const initial = problem.plan.initial;
+  if (initial === null) return problem.fields.map(() => 0);
+  return atPilotPoints(initial, lower, upper).fields.map((f) => {
+    const { mean, square } = moments(f);
+    const variance = Math.max(0, square - mean * mean);
+    return variance > 0 && mean * mean >= OFFSET_DOMINANCE ** 2 * variance ? mean : 0;
+  });
+}
+
+/**
+ * Each field's size in u0 less its offset o: its largest |u0 − o| among the pilot points, times
+ * the factor by which the pilot points missed the peak of Σ_fields |u0| (a compass search from the
+ * best of them; not where any field has an offset), so that a narrow bump counts at its height. A
+ * field that is zero at every pilot point takes the largest other field's size (a wave from rest
+ * moves at its displacement's scale), and a u0 that is zero everywhere, or given by
+ * `initialValues`, has size 1 in every field.
+ */
+export function fieldSizes(
+  problem: Problem,
+  lower: readonly number[],
+  upper: readonly number[],
+  offsets: readonly number[] = problem.fields.map(() => 0),
+): number[] {
   const ones = problem.fields.map(() => 1);
   const initial = problem.plan.initial;
   if (initial === null) return ones;
@@ -322,8 +350,10 @@ export function fieldSizes(problem: Problem, lower: readonly number[], upper: re
   const pilotPeak = largestOf(s);
   if (!(pilotPeak > 0) || !Number.isFinite(pilotPeak)) return ones;
   const axes = Array.from({ length: problem.dim }, (_, j) => j);
-  const missed = Math.max(1, climbFromBest(initial, x, s, axes, { lower, upper }) / pilotPeak);
-  const sizes = fields.map((f) => largestOf(Float64Array.from(f, Math.abs)) * missed);
+  const missed = offsets.some((o) => o !== 0)
+    ? 1
+    : Math.max(1, climbFromBest(initial, x, s, axes, { lower, upper }) / pilotPeak);
+  const sizes = fields.map((f, a) => largestOf(Float64Array.from(f, (v) => Math.abs(v - offsets[a]))) * missed);
   const largest = Math.max(...sizes);
   return sizes.map((size) => (size > 0 ? size : largest));
 }

@@ -14,6 +14,7 @@ import type { MethodName } from '../integrate/methods';
 import type { Activation, DType, NetworkOutput } from '../native-config';
 import { describe } from '../problem/expr';
 import {
+  expectFinite,
   expectInteger,
   expectNonNegative,
   expectPositive,
@@ -105,6 +106,11 @@ export const positive =
   (hint?: string): Reader<number> =>
   (path, v) =>
     withHint(hint, () => expectPositive(path, v));
+
+export const finite =
+  (hint: string): Reader<number> =>
+  (path, v) =>
+    withHint(hint, () => expectFinite(path, v));
 
 export const nonNegative =
   (hint: string): Reader<number> =>
@@ -210,6 +216,13 @@ export const NETWORK = {
     // in field order (session-config.ts).
     defaults: { default: 'initialSize', paper: 1 } as Record<Preset, number | 'initialSize'>,
     read: positive('a field size'),
+  },
+  outputOffset: {
+    doc: "o in u = o + c·B·m, so the MLP fits the variation u − o, which the fit's error, μ's scale and the sampling read (a number, or by field; 'initialMean': a field's mean over u0 where it is at least twice u0's spread about it, else 0; 0 under a Dirichlet boundary or 'exp')",
+    // Resolved per problem, for every field, by options.ts (initial-shape.ts, fieldOffsets); sent
+    // in field order (session-config.ts).
+    defaults: { default: 'initialMean', paper: 0 } as Record<Preset, number | 'initialMean'>,
+    read: finite('a constant in the units of u'),
   },
 } satisfies OptionTable;
 

@@ -22,6 +22,7 @@ import { nonFiniteRhs } from './initial-rhs';
 import {
   decayFor,
   embeddingFor,
+  fieldOffsets,
   fieldSizes,
   frequenciesFor,
   type InitialShape,
@@ -138,6 +139,18 @@ export interface NetworkOptions {
    * the size). The 'paper' preset: 1, the paper's network.
    */
   outputScale?: number | Readonly<Record<string, number>>;
+  /**
+   * o in u = o + c·B·m: the MLP fits the variation u − o, and the fit's error (`FitReport`'s
+   * relative error is ‖u − u0‖/‖u0 − o‖), μ's scale under `muScale: 'solution'`, the function
+   * error norm and the importance sampling read u − o, so that a field that is a large constant
+   * plus a small variation (a temperature in kelvin) is fitted and evolved as its variation is.
+   * A finite number for every field, or an object by field name (fields not named: 0). Default:
+   * a field's mean over u0 on the sampled box where that mean is at least twice u0's spread about
+   * it, else 0; 0 under a Dirichlet boundary (which fixes u = 0 on the faces) and under
+   * `output: 'exp'`, where a non-zero offset is a `SpecError`, and for `initialValues`. The
+   * 'paper' preset: 0.
+   */
+  outputOffset?: number | Readonly<Record<string, number>>;
 }
 
 /**
@@ -453,9 +466,11 @@ export interface NeuralIVPOptions {
 export type NeuralIVPInput = Problem | NeuralIVPOptions;
 
 /** The resolved network section. */
-export interface ResolvedNetwork extends Omit<Resolved<typeof NETWORK>, 'outputScale'> {
+export interface ResolvedNetwork extends Omit<Resolved<typeof NETWORK>, 'outputScale' | 'outputOffset'> {
   /** c by field name, every field. */
   readonly outputScale: Readonly<Record<string, number>>;
+  /** o by field name, every field. */
+  readonly outputOffset: Readonly<Record<string, number>>;
 }
 
 type ResolvedLinearTable = Resolved<typeof LINEAR>;
@@ -747,11 +762,31 @@ function readNetwork(
   const output = o.output === undefined ? defaultOutput() : readOutput(o.output, shape);
   // Under 'exp' a field's size is the bias of m (u = B·e^m at any size has the same Jacobian up to
   // u itself), so the default leaves c at 1 there.
+  const box = sampledBox(problem.lower, problem.upper, margin);
+  // An offset needs u free on the faces and free in sign.
+  const offsetAllowed = !dirichlet && output === 'linear';
+  const defaultOutputOffset = () => {
+    if (d.outputOffset !== 'initialMean') return d.outputOffset;
+    if (!offsetAllowed) return 0;
+    const means = fieldOffsets(problem, box.lower, box.upper);
+    return Object.fromEntries(problem.fields.map((name, a) => [name, means[a]]));
+  };
+  const outputOffset = readOutputOffset(o.outputOffset ?? defaultOutputOffset(), problem.fields);
+  if (!offsetAllowed && Object.values(outputOffset).some((v) => v !== 0)) {
+    const why = dirichlet
+      ? "a 'dirichlet' problem's u is 0 on the faces"
+      : "under output 'exp' u = B·e^m has no offset";
+    throw new SpecError('network.outputOffset', `must be 0: ${why}`);
+  }
   const defaultOutputScale = () => {
     if (d.outputScale !== 'initialSize') return d.outputScale;
     if (output === 'exp') return 1;
-    const box = sampledBox(problem.lower, problem.upper, margin);
-    const sizes = fieldSizes(problem, box.lower, box.upper);
+    const sizes = fieldSizes(
+      problem,
+      box.lower,
+      box.upper,
+      problem.fields.map((name) => outputOffset[name]),
+    );
     return Object.fromEntries(problem.fields.map((name, a) => [name, sizes[a]]));
   };
   return readSection<typeof NETWORK, ResolvedNetwork>('network', NETWORK, o, d, {
@@ -760,7 +795,13 @@ function readNetwork(
     decay: (x) => (x === undefined ? defaultDecay() : NETWORK.decay.read('network.decay', x)),
     frequencies: (x) => (x === undefined ? defaultFrequencies() : NETWORK.frequencies.read('network.frequencies', x)),
     outputScale: (x) => readOutputScale(x ?? defaultOutputScale(), problem.fields),
+    outputOffset: () => outputOffset,
   });
+}
+
+/** `network.outputOffset` as o by field name for every field: a number for all, or an object (others 0). */
+function readOutputOffset(v: unknown, fields: readonly string[]): Record<string, number> {
+  return readByField('network.outputOffset', v, fields, NETWORK.outputOffset.read, 0);
 }
 
 /** `network.outputScale` as c by field name for every field: a number for all, or an object (others 1). */

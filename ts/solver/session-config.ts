@@ -16,6 +16,7 @@ export function sessionConfigFor(options: ResolvedOptions, device: DeviceName): 
       fields: problem.fields.length,
       ...(nativeValues(NETWORK, n) as NativeValues<typeof NETWORK>),
       outputScale: problem.fields.map((name) => n.outputScale[name]),
+      outputOffset: problem.fields.map((name) => n.outputOffset[name]),
       dirichlet: problem.boundary === 'dirichlet',
       periodic: problem.boundary === 'periodic',
       ...sampledBox(problem.lower, problem.upper, options.margin),
