@@ -26,6 +26,7 @@ describe('native defaults', () => {
       embedding: _embedding,
       output: _output,
       outputScale: _outputScale,
+      outputOffset: _outputOffset,
       ...network
     } = d.network;
     expect(s.network).toEqual({

@@ -364,6 +364,7 @@ describe('resolveOptions: defaults', () => {
       embedding: 'sampleSpacing',
       output: 'density',
       outputScale: 'initialSize',
+      outputOffset: 'initialMean',
     });
     expect({ ...DEFAULT_OPTIONS.linear, gradientWeight: { u: 0 }, gradientDirections: 'axes' }).toEqual(
       defaults.linear,
@@ -371,7 +372,7 @@ describe('resolveOptions: defaults', () => {
     expect(DEFAULT_OPTIONS.integrator).toEqual({ ...defaults.integrator, errorNorm: 'output' });
     expect(DEFAULT_OPTIONS.fit).toEqual(defaults.fit);
     expect(PAPER_OPTIONS.fit).toEqual(paper.fit);
-    expect(PAPER_OPTIONS.network).toEqual({ ...paper.network, outputScale: 1 });
+    expect(PAPER_OPTIONS.network).toEqual({ ...paper.network, outputScale: 1, outputOffset: 0 });
     expect(Object.isFrozen(DEFAULT_OPTIONS.fit)).toBe(true);
   });
 });

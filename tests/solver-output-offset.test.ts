@@ -63,6 +63,27 @@ describe('network.outputOffset', () => {
     // The bump's mean (about 0.13 over the sampled box) is under twice its spread: no offset.
     expect(two.outputOffset.v).toBe(0);
     expect(two.outputScale.v).toBeCloseTo(1, 6);
+    // A hot spot far narrower than the pilot points' spacing on 300: its height is found by the
+    // climb on |u0 − o|, so the scale is the spot's, not the pilot points' glimpse of it.
+    const spot = defineProblem({
+      dim: 2,
+      domain: { lower: -1, upper: 1 },
+      boundary: 'none',
+      fields: ['u'],
+      initial: ({ x }) => ({
+        u: exp(
+          x[0]
+            .sub(0.123)
+            .pow(2)
+            .add(x[1].add(0.321).pow(2))
+            .mul(-1 / (2 * 0.01 * 0.01)),
+        ).add(300),
+      }),
+      rhs: ({ u }) => ({ u: lap(u).mul(1e-3) }),
+    });
+    const hot = resolveOptions(spot).network;
+    expect(Math.abs(hot.outputOffset.u - 300)).toBeLessThan(1e-3);
+    expect(Math.abs(hot.outputScale.u - 1)).toBeLessThan(1e-3);
     // No offset where it does not dominate, or where the network cannot carry one.
     expect(resolveOptions(offsetHeat(0.5)).network.outputOffset.u).toBe(0);
     expect(resolveOptions({ problem: offsetHeat(300), preset: 'paper' }).network.outputOffset.u).toBe(0);

@@ -190,9 +190,14 @@ at::Tensor Network::boundaryFactor(const at::Tensor& s) const {
 FieldOutput Network::output(const at::Tensor& m, const at::Tensor& B, int64_t field) const {
   const double c = config_.outputScaleOf(field), o = config_.outputOffsetOf(field);
   const at::Tensor Bc = c == 1.0 ? B : B * c;
-  at::Tensor u = config_.output == Output::Exp ? Bc * at::exp(m) : Bc * m;
+  if (config_.output == Output::Exp) {
+    const at::Tensor u = Bc * at::exp(m);
+    return {u, u};
+  }
+  // Linear: ∂u/∂m is c·B itself.
+  at::Tensor u = Bc * m;
   if (o != 0.0) u = u + o;
-  return {u, outputSlope(u, B, field)};
+  return {u, Bc};
 }
 
 at::Tensor Network::variation(const at::Tensor& values) const {

@@ -53,22 +53,25 @@ export const SHAPE_PILOT_POINTS = 4096;
 export const CONCENTRATED_FRACTION = 0.05;
 
 /** Σ_fields |u_a| at each of n points, from the fields' values there. */
-function magnitudeOf(fields: readonly ArrayLike<number>[], n: number): Float64Array {
+function magnitudeOf(fields: readonly ArrayLike<number>[], n: number, offsets?: readonly number[]): Float64Array {
   const s = new Float64Array(n);
-  for (const f of fields) for (let i = 0; i < n; i++) s[i] += Math.abs(f[i]);
+  for (const [a, f] of fields.entries()) {
+    const o = offsets?.[a] ?? 0;
+    for (let i = 0; i < n; i++) s[i] += Math.abs(f[i] - o);
+  }
   return s;
 }
 
-/** Σ_fields |u0| at n points (row-major n×D) of a closed-form initial condition. */
-function magnitude(initial: Program, x: Float64Array, n: number): Float64Array {
-  return magnitudeOf(evaluateProgram(initial, { n, x, t: 0 }), n);
+/** Σ_fields |u0 − o| at n points (row-major n×D) of a closed-form initial condition (o: 0 by default). */
+function magnitude(initial: Program, x: Float64Array, n: number, offsets?: readonly number[]): Float64Array {
+  return magnitudeOf(evaluateProgram(initial, { n, x, t: 0 }), n, offsets);
 }
 
 /** Halvings of the compass search's step: from half the box to about 1e-6 of it. */
 const COMPASS_HALVINGS = 20;
 
 /**
- * A local maximum of Σ_fields |u0| by compass search from `start`, moving along `axes` only and
+ * A local maximum of Σ_fields |u0 − o| by compass search from `start`, moving along `axes` only and
  * staying in the box: each round tries ±step along every axis, moves to the best point if it is
  * higher and halves the step otherwise.
  */
@@ -76,12 +79,13 @@ function compassMaximum(
   initial: Program,
   start: Float64Array,
   axes: readonly number[],
-  lower: readonly number[],
-  upper: readonly number[],
+  bounds: { lower: readonly number[]; upper: readonly number[] },
+  offsets?: readonly number[],
 ): number {
+  const { lower, upper } = bounds;
   const D = lower.length;
   const x = Float64Array.from(start);
-  let best = magnitude(initial, x, 1)[0];
+  let best = magnitude(initial, x, 1, offsets)[0];
   let step = 0.5;
   for (let halvings = 0; halvings < COMPASS_HALVINGS; ) {
     const trial = new Float64Array(2 * axes.length * D);
@@ -96,7 +100,7 @@ function compassMaximum(
         trial[row + axis] = Math.min(upper[axis], Math.max(lower[axis], x[axis] + sign * step * width));
       }
     });
-    const values = magnitude(initial, trial, 2 * axes.length);
+    const values = magnitude(initial, trial, 2 * axes.length, offsets);
     let arg = -1;
     for (let r = 0; r < values.length; r++) if (values[r] > best) [best, arg] = [values[r], r];
     if (arg < 0) {
@@ -116,12 +120,13 @@ function climbFromBest(
   values: Float64Array,
   axes: readonly number[],
   bounds: { lower: readonly number[]; upper: readonly number[] },
+  offsets?: readonly number[],
 ): number {
   let best = 0;
   for (let i = 1; i < values.length; i++) if (values[i] > values[best]) best = i;
   const D = bounds.lower.length;
   if (axes.length === 0) return values[best];
-  return compassMaximum(initial, points.subarray(best * D, (best + 1) * D), axes, bounds.lower, bounds.upper);
+  return compassMaximum(initial, points.subarray(best * D, (best + 1) * D), axes, bounds, offsets);
 }
 
 /** The largest of some values (0 for none). */
@@ -331,8 +336,8 @@ export function fieldOffsets(problem: Problem, lower: readonly number[], upper: 
 
 /**
  * Each field's size in u0 less its offset o: its largest |u0 − o| among the pilot points, times
- * the factor by which the pilot points missed the peak of Σ_fields |u0| (a compass search from the
- * best of them; not where any field has an offset), so that a narrow bump counts at its height. A
+ * the factor by which the pilot points missed the peak of Σ_fields |u0 − o| (a compass search from
+ * the best of them), so that a narrow bump counts at its height, on a background or not. A
  * field that is zero at every pilot point takes the largest other field's size (a wave from rest
  * moves at its displacement's scale), and a u0 that is zero everywhere, or given by
  * `initialValues`, has size 1 in every field.
@@ -346,13 +351,12 @@ export function fieldSizes(
   const ones = problem.fields.map(() => 1);
   const initial = problem.plan.initial;
   if (initial === null) return ones;
-  const { x, fields, s } = atPilotPoints(initial, lower, upper);
+  const { x, fields } = atPilotPoints(initial, lower, upper);
+  const s = magnitudeOf(fields, SHAPE_PILOT_POINTS, offsets);
   const pilotPeak = largestOf(s);
   if (!(pilotPeak > 0) || !Number.isFinite(pilotPeak)) return ones;
   const axes = Array.from({ length: problem.dim }, (_, j) => j);
-  const missed = offsets.some((o) => o !== 0)
-    ? 1
-    : Math.max(1, climbFromBest(initial, x, s, axes, { lower, upper }) / pilotPeak);
+  const missed = Math.max(1, climbFromBest(initial, x, s, axes, { lower, upper }, offsets) / pilotPeak);
   const sizes = fields.map((f, a) => largestOf(Float64Array.from(f, (v) => Math.abs(v - offsets[a]))) * missed);
   const largest = Math.max(...sizes);
   return sizes.map((size) => (size > 0 ? size : largest));

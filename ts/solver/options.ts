@@ -732,17 +732,11 @@ function readNetwork(
   const periodic = problem.boundary === 'periodic';
   const defaultDecay = () =>
     d.decay !== 'derivativeOrder' ? d.decay : shape === null ? order : decayFor(shape(), order);
+  const openFrequencies = () =>
+    d.frequencies !== 'finestScale' ? d.frequencies : shape === null ? MAX_DEFAULT_OCTAVE : frequenciesFor(shape());
   // A periodic network's octave k is the open box's octave k + 1: the same highest frequency is one
   // octave fewer.
-  const defaultFrequencies = () =>
-    Math.max(
-      0,
-      (d.frequencies !== 'finestScale'
-        ? d.frequencies
-        : shape === null
-          ? MAX_DEFAULT_OCTAVE
-          : frequenciesFor(shape())) - (periodic ? 1 : 0),
-    );
+  const defaultFrequencies = () => Math.max(0, openFrequencies() - (periodic ? 1 : 0));
   const defaultEmbedding = () =>
     periodic ||
     (d.embedding !== 'sampleSpacing'
@@ -760,8 +754,6 @@ function readNetwork(
   const defaultOutput = () =>
     d.output !== 'density' ? d.output : shape === null ? 'linear' : outputFor(shape(), { embedding, dirichlet });
   const output = o.output === undefined ? defaultOutput() : readOutput(o.output, shape);
-  // Under 'exp' a field's size is the bias of m (u = B·e^m at any size has the same Jacobian up to
-  // u itself), so the default leaves c at 1 there.
   const box = sampledBox(problem.lower, problem.upper, margin);
   // An offset needs u free on the faces and free in sign.
   const offsetAllowed = !dirichlet && output === 'linear';
@@ -778,6 +770,8 @@ function readNetwork(
       : "under output 'exp' u = B·e^m has no offset";
     throw new SpecError('network.outputOffset', `must be 0: ${why}`);
   }
+  // Under 'exp' a field's size is the bias of m (u = B·e^m at any size has the same Jacobian up to
+  // u itself), so the default leaves c at 1 there.
   const defaultOutputScale = () => {
     if (d.outputScale !== 'initialSize') return d.outputScale;
     if (output === 'exp') return 1;
