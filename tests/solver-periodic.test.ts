@@ -6,6 +6,7 @@ import { defineProblem, type Expr, ops } from '../ts/problem';
 import { initialShape } from '../ts/solver/initial-shape';
 import { NeuralIVP } from '../ts/solver/neural-ivp';
 import { resolveOptions } from '../ts/solver/options';
+import { suitsPeriodic } from '../ts/solver/periodic-start';
 import { sessionConfigFor } from '../ts/solver/session-config';
 import { testDevice } from './helpers/device';
 
@@ -119,6 +120,37 @@ describe("boundary 'periodic'", () => {
     // The same bump nearer a face (1.5e-3 of its top there) does not.
     const near = specError(() => resolveOptions(line((x) => exp(x.sub(0.18).pow(2).mul(-200)))));
     expect(near.path).toBe('problem.initial.u');
+  });
+});
+
+describe("a boundary-'none' problem that repeats with its domain", { timeout: 120_000 }, () => {
+  it('is recognised where u0 is not small on the faces, and not for a bump inside or a u0 that does not repeat', () => {
+    expect(suitsPeriodic(heat('none'))).toBe(true);
+    expect(suitsPeriodic(advection('none'))).toBe(true);
+    const open = (initial: (x: Expr) => Expr) =>
+      defineProblem({
+        dim: 1,
+        domain: { lower: 0, upper: 1 },
+        boundary: 'none',
+        fields: ['u'],
+        initial: ({ x }) => ({ u: initial(x[0]) }),
+        rhs: ({ u }) => ({ u: d(d(u, 0), 0) }),
+      });
+    expect(suitsPeriodic(open((x) => exp(x.sub(0.5).pow(2).mul(-400))))).toBe(false);
+    expect(suitsPeriodic(open((x) => x))).toBe(false);
+    expect(suitsPeriodic(open((x) => sin(x.mul(Math.PI))))).toBe(false);
+  });
+
+  it("is told, once, before its first fit that 'periodic' would suit it", async () => {
+    const said: string[] = [];
+    const fitOnly = { fit: { maxIterations: 1 }, seed: 1, device: testDevice };
+    const warn = (w: { code: string }) => said.push(w.code);
+    const ivp = new NeuralIVP({ problem: heat('none'), ...fitOnly }, { warn });
+    await ivp.fit();
+    expect(said.filter((c) => c === 'NIVP_PERIODIC')).toHaveLength(1);
+    said.length = 0;
+    await new NeuralIVP({ problem: heat(), ...fitOnly }, { warn }).fit();
+    expect(said).not.toContain('NIVP_PERIODIC');
   });
 });
 

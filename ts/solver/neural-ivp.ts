@@ -25,6 +25,7 @@ import { type InitialShape, lazyInitialShape } from './initial-shape';
 import { checkMemory, freeMemory } from './memory';
 import { createSession, cudaAvailable } from './native-session';
 import { type NeuralIVPInput, type ResolvedOptions, resolveOptions } from './options';
+import { suitsPeriodic } from './periodic-start';
 import { HELD_OUT_WARNING_STEPS, heldOutWarning } from './projection-check';
 import { abortError, ExclusiveQueue } from './queue';
 import { fitRateFeatures } from './rate-features';
@@ -104,15 +105,26 @@ export interface NeuralIVPHooks {
  * its tolerance ('NIVP_FIT_TOLERANCE'), steps whose θ̇ matched the right-hand side on their
  * samples but not on held-out points ('NIVP_HELD_OUT_GAP', after `HELD_OUT_WARNING_STEPS` steps),
  * a boundary-'none' run whose `margin` does not cover what flows into the domain by T
- * ('NIVP_MARGIN', said by `evolve` before it starts), or steps held at the integrator's stability
+ * ('NIVP_MARGIN', said by `evolve` before it starts), a boundary-'none' problem whose u0 and
+ * right-hand side repeat with the domain, which boundary 'periodic' would build in ('NIVP_PERIODIC',
+ * said before the first fit), or steps held at the integrator's stability
  * limit rather than by rtol ('NIVP_STIFF', after `STIFF_STEPS` such steps: a stiff problem), or
  * steps that keep shrinking while their residual grows ('NIVP_STEP_COLLAPSE': a shock or blow-up
  * forming, step-collapse.ts).
  */
 export interface NeuralIVPWarning {
-  readonly code: 'NIVP_FIT_TOLERANCE' | 'NIVP_HELD_OUT_GAP' | 'NIVP_MARGIN' | 'NIVP_STIFF' | 'NIVP_STEP_COLLAPSE';
+  readonly code:
+    | 'NIVP_FIT_TOLERANCE'
+    | 'NIVP_HELD_OUT_GAP'
+    | 'NIVP_MARGIN'
+    | 'NIVP_PERIODIC'
+    | 'NIVP_STIFF'
+    | 'NIVP_STEP_COLLAPSE';
   readonly message: string;
 }
+
+const PERIODIC_HINT =
+  "u0 and the right-hand side on it repeat with the domain along every axis, and u0 is not small on its faces: boundary 'periodic' would build that into the network, with no margin to sample; with 'none' the network is fitted and evolved on a box grown by the margin, and a diffusion's errors can grow from its faces (docs/accuracy.md, \"A periodic box\")";
 
 const emitWarning = (warning: NeuralIVPWarning): void => {
   process.emitWarning(warning.message, { code: warning.code });
@@ -294,6 +306,9 @@ export class NeuralIVP {
   ): Promise<FitReport> {
     const session = await this.ready();
     const problem = this.options.problem;
+    if (problem.boundary === 'none' && this.theta0 === undefined && suitsPeriodic(problem)) {
+      this.warn({ code: 'NIVP_PERIODIC', message: PERIODIC_HINT });
+    }
     const config = fitConfigFor(this.options);
     let pool: { points: Float64Array; values: Float64Array } | null = null;
     if (problem.initialValues !== undefined) {

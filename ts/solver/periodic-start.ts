@@ -136,3 +136,29 @@ export function periodicMismatch(problem: Problem): PeriodicMismatch | null {
 function zip(a: readonly Float64Array[], b: readonly Float64Array[]): [Float64Array, Float64Array][] {
   return a.map((column, k) => [column, b[k]]);
 }
+
+/**
+ * Below this share of u0's largest value on the domain's faces, u0 is negligible there (a bump
+ * well inside the box), and repeating across them says nothing about the problem.
+ */
+const FACE_SHARE = 1e-3;
+
+/**
+ * Whether a problem would suit boundary 'periodic': u0, its slope across the faces and f(u0)
+ * repeat with the domain (`periodicMismatch` finds nothing), and u0 is not negligible on its faces.
+ */
+export function suitsPeriodic(problem: Problem): boolean {
+  const initial = problem.plan.initial;
+  if (initial === null || periodicMismatch(problem) !== null) return false;
+  const { lower, upper, dim: D } = problem;
+  const at = (x: Float64Array) => evaluateProgram(initial, { n: x.length / D, x, t: 0 });
+  const inside = pilotPoints(lower, upper).subarray(0, SCALE_POINTS * D);
+  const size = Math.max(...at(inside).map(largest));
+  if (!(size > 0)) return false;
+  const base = inside.subarray(0, FACE_POINTS * D);
+  let face = 0;
+  for (let axis = 0; axis < D; axis++) {
+    for (const column of at(onFace(base, D, axis, lower[axis]))) face = Math.max(face, largest(column));
+  }
+  return face >= FACE_SHARE * size;
+}
