@@ -174,9 +174,17 @@ describe("boundary 'periodic' end to end", { timeout: 300_000 }, () => {
     let worst = 0;
     for (const [i, x] of grid.entries()) worst = Math.max(worst, Math.abs(u[i] - Math.exp(Math.sin(tau * x))));
     expect(worst).toBeLessThan(1e-2);
-    // Periodic to rounding: the faces agree exactly.
-    const faces = sol.evaluate(Float64Array.from([0, 1]), 1);
+    // Periodic to rounding: the faces agree exactly, and a point a box further on is no
+    // extrapolation (no NIVP_OUTSIDE_DOMAIN warning).
+    const warnings: string[] = [];
+    const listen = (w: Error & { code?: string }) => warnings.push(w.code ?? '');
+    process.on('warning', listen);
+    const faces = sol.evaluate(Float64Array.from([0, 1, 0.3, 1.3]), 1);
+    await new Promise((resolve) => setImmediate(resolve));
+    process.off('warning', listen);
     expect(Math.abs(faces[0] - faces[1])).toBeLessThan(1e-12);
+    expect(Math.abs(faces[2] - faces[3])).toBeLessThan(1e-12);
+    expect(warnings).not.toContain('NIVP_OUTSIDE_DOMAIN');
   });
 
   it('follows a decaying heat mode that no Dirichlet factor holds', async () => {

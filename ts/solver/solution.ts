@@ -324,10 +324,11 @@ export class Solution {
   /**
    * Warns (once per solution, `process.emitWarning` with code 'NIVP_OUTSIDE_DOMAIN') when a point
    * lies outside the box the network was fitted on — the domain, grown by `margin` for problems
-   * without a boundary condition: values there are extrapolation and carry no accuracy.
+   * without a boundary condition: values there are extrapolation and carry no accuracy. A periodic
+   * network repeats with the box: its values anywhere are the solution's.
    */
   private warnOutside(data: Float64Array, method: string): void {
-    if (this.warnedOutside) return;
+    if (this.warnedOutside || this.config.session.network.periodic === true) return;
     const { lower, upper } = this.config.session.network;
     const D = this.dim;
     for (let i = 0; i < data.length; i++) {
