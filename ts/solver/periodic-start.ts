@@ -9,6 +9,7 @@
  */
 import type { Problem } from '../problem/define';
 import { evaluateProgram } from '../problem/evaluate';
+import type { Program } from '../problem/plan';
 import { initialRate } from './initial-rhs';
 import { pilotPoints } from './initial-shape';
 
@@ -70,6 +71,17 @@ function shifted(x: Float64Array, D: number, axis: number, shift: number): Float
   return y;
 }
 
+/** u0 per field at the points x (row-major n×D). */
+function u0At(initial: Program, D: number, x: Float64Array): Float64Array[] {
+  return evaluateProgram(initial, { n: x.length / D, x, t: 0 });
+}
+
+/** Per field, ∂u0/∂x_axis at the points x by central differences of step h. */
+function slopeAt(initial: Program, D: number, x: Float64Array, axis: number, h: number): Float64Array[] {
+  const [plus, minus] = [u0At(initial, D, shifted(x, D, axis, h)), u0At(initial, D, shifted(x, D, axis, -h))];
+  return plus.map((column, k) => column.map((v, p) => (v - minus[k][p]) / (2 * h)));
+}
+
 /**
  * The first pair of opposite faces on which u0, its derivative across the faces, or f(u0) fails to
  * repeat; null when all repeat, or when u0 is given by `initialValues`.
@@ -105,26 +117,15 @@ export function periodicMismatch(problem: Problem): PeriodicMismatch | null {
     }
     return null;
   };
-  const u0At = (x: Float64Array) => evaluateProgram(initial, { n: x.length / D, x, t: 0 });
-  // Per field, the derivative along `axis` at x by central differences.
-  const slopeAt = (x: Float64Array, axis: number, h: number) => {
-    const [plus, minus] = [u0At(shifted(x, D, axis, h)), u0At(shifted(x, D, axis, -h))];
-    return plus.map((column, k) => column.map((v, p) => (v - minus[k][p]) / (2 * h)));
-  };
   for (let axis = 0; axis < D; axis++) {
     const low = onFace(base, D, axis, lower[axis]);
     const high = onFace(base, D, axis, upper[axis]);
-    const values = mismatch('value', axis, zip(u0At(low), u0At(high)), size, VALUE_TOLERANCE);
+    const values = mismatch('value', axis, zip(u0At(initial, D, low), u0At(initial, D, high)), size, VALUE_TOLERANCE);
     if (values !== null) return values;
     const h = STEP * width[axis];
-    const slopeSize = slopeAt(inside, axis, h).map(largest);
-    const slopes = mismatch(
-      'slope',
-      axis,
-      zip(slopeAt(low, axis, h), slopeAt(high, axis, h)),
-      slopeSize,
-      SLOPE_TOLERANCE,
-    );
+    const slopeSize = slopeAt(initial, D, inside, axis, h).map(largest);
+    const faceSlopes = zip(slopeAt(initial, D, low, axis, h), slopeAt(initial, D, high, axis, h));
+    const slopes = mismatch('slope', axis, faceSlopes, slopeSize, SLOPE_TOLERANCE);
     if (slopes !== null) return slopes;
     const rate = (x: Float64Array) => initialRate(problem, x, FACE_POINTS, wideLower, wideUpper).rate;
     const rates = mismatch('rate', axis, zip(rate(low), rate(high)), rateSize, RATE_TOLERANCE);
@@ -145,20 +146,24 @@ const FACE_SHARE = 1e-3;
 
 /**
  * Whether a problem would suit boundary 'periodic': u0, its slope across the faces and f(u0)
- * repeat with the domain (`periodicMismatch` finds nothing), and u0 is not negligible on its faces.
+ * repeat with the domain (`periodicMismatch` finds nothing), and u0 or its slope across a face is
+ * not negligible there (sin 2πx on [0, 1] is zero on its faces, not its slope).
  */
 export function suitsPeriodic(problem: Problem): boolean {
   const initial = problem.plan.initial;
   if (initial === null || periodicMismatch(problem) !== null) return false;
   const { lower, upper, dim: D } = problem;
-  const at = (x: Float64Array) => evaluateProgram(initial, { n: x.length / D, x, t: 0 });
   const inside = pilotPoints(lower, upper).subarray(0, SCALE_POINTS * D);
-  const size = Math.max(...at(inside).map(largest));
+  const largestOf = (columns: readonly Float64Array[]) => Math.max(...columns.map(largest));
+  const size = largestOf(u0At(initial, D, inside));
   if (!(size > 0)) return false;
   const base = inside.subarray(0, FACE_POINTS * D);
-  let face = 0;
   for (let axis = 0; axis < D; axis++) {
-    for (const column of at(onFace(base, D, axis, lower[axis]))) face = Math.max(face, largest(column));
+    const face = onFace(base, D, axis, lower[axis]);
+    if (largestOf(u0At(initial, D, face)) >= FACE_SHARE * size) return true;
+    const h = STEP * (upper[axis] - lower[axis]);
+    const slope = largestOf(slopeAt(initial, D, face, axis, h));
+    if (slope >= FACE_SHARE * largestOf(slopeAt(initial, D, inside, axis, h))) return true;
   }
-  return face >= FACE_SHARE * size;
+  return false;
 }
