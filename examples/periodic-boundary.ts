@@ -8,51 +8,14 @@
 // advection: u_t = −u_x from e^{sin 2πx} on [0, 1], once around (T = 1).
 // One line per run: the fit's error, seconds and why it stopped; the error at T/4, T/2 and T
 // (`solution.error` on 20,000 points); the evolve's wall seconds, steps (rejected) and CG iterations.
-import {
-  type Boundary,
-  defineProblem,
-  EvolveError,
-  type Expr,
-  NeuralIVP,
-  ops,
-  type Problem,
-  type Solution,
-} from '../ts/index';
+import { EvolveError, NeuralIVP, type Problem, type Solution } from '../ts/index';
 import { flag } from './lib/flags';
+import { periodicAdvection, periodicHeat } from './lib/periodic-problems';
 
-const { sin, cos, exp, lap, d } = ops;
 const tau = 2 * Math.PI;
-
-const problems: Record<string, (boundary: Boundary) => { problem: Problem; T: number }> = {
-  heat: (boundary) => {
-    const mode = (x: readonly Expr[]) => sin(x[0].mul(tau)).mul(cos(x[1].mul(tau)));
-    return {
-      problem: defineProblem({
-        name: `heat-${boundary}`,
-        dim: 2,
-        domain: { lower: 0, upper: 1 },
-        boundary,
-        fields: ['u'],
-        initial: ({ x }) => ({ u: mode(x) }),
-        rhs: ({ u }) => ({ u: lap(u) }),
-        exact: ({ x, t }) => ({ u: mode(x).mul(exp(t.mul(-2 * tau * tau))) }),
-      }),
-      T: 1 / (2 * tau * tau),
-    };
-  },
-  advection: (boundary) => ({
-    problem: defineProblem({
-      name: `advection-${boundary}`,
-      dim: 1,
-      domain: { lower: 0, upper: 1 },
-      boundary,
-      fields: ['u'],
-      initial: ({ x }) => ({ u: exp(sin(x[0].mul(tau))) }),
-      rhs: ({ u }) => ({ u: d(u, 0).mul(-1) }),
-      exact: ({ x, t }) => ({ u: exp(sin(x[0].sub(t).mul(tau))) }),
-    }),
-    T: 1,
-  }),
+const problems: Record<string, (boundary: 'periodic' | 'none') => { problem: Problem; T: number }> = {
+  heat: (boundary) => ({ problem: periodicHeat(boundary), T: 1 / (2 * tau * tau) }),
+  advection: (boundary) => ({ problem: periodicAdvection(boundary), T: 1 }),
 };
 
 const boundary = flag('boundary', 'periodic');

@@ -1,12 +1,12 @@
 // network.outputOffset: a field that is a large constant plus a small variation is fitted and
 // evolved as its variation is.
 import { describe, expect, it } from 'vitest';
-import { SpecError } from '../ts/errors';
 import { defineProblem, type Expr, ops } from '../ts/problem';
 import { NeuralIVP } from '../ts/solver/neural-ivp';
 import { resolveOptions } from '../ts/solver/options';
 import { sessionConfigFor } from '../ts/solver/session-config';
 import { testDevice } from './helpers/device';
+import { specError } from './helpers/spec-error';
 
 const { sin, cos, exp, lap } = ops;
 const tau = 2 * Math.PI;
@@ -39,16 +39,6 @@ function twoFields() {
     initial: ({ x }) => ({ u: cos(x[0].mul(Math.PI)).add(300), v: exp(x[0].pow(2).mul(-20)) }),
     rhs: ({ u, v }) => ({ u: lap(u).mul(0.01), v: lap(v).mul(0.01) }),
   });
-}
-
-function specError(f: () => unknown): SpecError {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof SpecError) return e;
-    throw e;
-  }
-  throw new Error('expected a SpecError');
 }
 
 describe('network.outputOffset', () => {

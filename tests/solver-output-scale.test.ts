@@ -1,12 +1,12 @@
 // network.outputScale: each field's size read from u0, and a problem that fits and evolves alike
 // whatever the units of u.
 import { describe, expect, it } from 'vitest';
-import { SpecError } from '../ts/errors';
 import { defineProblem, type Expr, ops } from '../ts/problem';
 import { NeuralIVP } from '../ts/solver/neural-ivp';
 import { resolveOptions } from '../ts/solver/options';
 import { sessionConfigFor } from '../ts/solver/session-config';
 import { testDevice } from './helpers/device';
+import { specError } from './helpers/spec-error';
 
 const { sin, exp, lap, d } = ops;
 const k = Math.PI;
@@ -60,16 +60,6 @@ function narrowBump(height: number) {
     }),
     rhs: ({ u }) => ({ u: lap(u).mul(1e-3) }),
   });
-}
-
-function specError(f: () => unknown): SpecError {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof SpecError) return e;
-    throw e;
-  }
-  throw new Error('expected a SpecError');
 }
 
 describe('network.outputScale', () => {

@@ -1,46 +1,18 @@
 // boundary 'periodic': a network that repeats with the box, the options it implies, the check that
 // u0 and f(u0) repeat too, and closed-form solutions followed across the seam.
 import { describe, expect, it } from 'vitest';
-import { SpecError } from '../ts/errors';
-import { defineProblem, type Expr, ops } from '../ts/problem';
+import { periodicAdvection, periodicHeat } from '../examples/lib/periodic-problems';
+import { type Boundary, defineProblem, type Expr, ops } from '../ts/problem';
 import { initialShape } from '../ts/solver/initial-shape';
 import { NeuralIVP } from '../ts/solver/neural-ivp';
 import { resolveOptions } from '../ts/solver/options';
 import { suitsPeriodic } from '../ts/solver/periodic-start';
 import { sessionConfigFor } from '../ts/solver/session-config';
 import { testDevice } from './helpers/device';
+import { specError } from './helpers/spec-error';
 
-const { sin, cos, exp, lap, d } = ops;
+const { sin, cos, exp, d } = ops;
 const tau = 2 * Math.PI;
-
-type Boundary = 'dirichlet' | 'none' | 'periodic';
-
-/** u_t = Δu on [0, 1]² from sin 2πx cos 2πy: u = e^{−8π²t} sin 2πx cos 2πy. */
-function heat(boundary: Boundary = 'periodic') {
-  const mode = (x: readonly Expr[]) => sin(x[0].mul(tau)).mul(cos(x[1].mul(tau)));
-  return defineProblem({
-    dim: 2,
-    domain: { lower: 0, upper: 1 },
-    boundary,
-    fields: ['u'],
-    initial: ({ x }) => ({ u: mode(x) }),
-    rhs: ({ u }) => ({ u: lap(u) }),
-    exact: ({ x, t }) => ({ u: mode(x).mul(exp(t.mul(-2 * tau * tau))) }),
-  });
-}
-
-/** u_t = −u_x on [0, 1] from e^{sin 2πx}: u = e^{sin 2π(x − t)}, the start again at t = 1. */
-function advection(boundary: Boundary = 'periodic') {
-  return defineProblem({
-    dim: 1,
-    domain: { lower: 0, upper: 1 },
-    boundary,
-    fields: ['u'],
-    initial: ({ x }) => ({ u: exp(sin(x[0].mul(tau))) }),
-    rhs: ({ u }) => ({ u: d(u, 0).mul(-1) }),
-    exact: ({ x, t }) => ({ u: exp(sin(x[0].sub(t).mul(tau))) }),
-  });
-}
 
 /** A 1D problem on [0, 1] with the given u0 and right-hand side. */
 function line(initial: (x: Expr) => Expr, rhs: (u: Expr, x: Expr) => Expr = (u) => d(d(u, 0), 0)) {
@@ -54,32 +26,22 @@ function line(initial: (x: Expr) => Expr, rhs: (u: Expr, x: Expr) => Expr = (u) 
   });
 }
 
-function specError(f: () => unknown): SpecError {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof SpecError) return e;
-    throw e;
-  }
-  throw new Error('expected a SpecError');
-}
-
 describe("boundary 'periodic'", () => {
   it('is a boundary defineProblem takes; an unknown one names all three', () => {
-    expect(heat().boundary).toBe('periodic');
-    const e = specError(() => heat('open' as Boundary));
+    expect(periodicHeat().boundary).toBe('periodic');
+    const e = specError(() => periodicHeat('open' as Boundary));
     expect(e.path).toBe('boundary');
     expect(e.message).toContain("'periodic'");
   });
 
   it('gives the native network the periodic rule, the embedding, no margin and no images', () => {
-    const options = resolveOptions(heat());
+    const options = resolveOptions(periodicHeat());
     expect(options.margin).toBe(0);
     expect(options.network.embedding).toBe(true);
     const importance = options.samples.importance;
     if (importance !== false) expect(importance.imageShare).toBe(0);
-    const shape = initialShape(heat(), [0, 0], [1, 1]);
-    const open = resolveOptions(heat('dirichlet'));
+    const shape = initialShape(periodicHeat(), [0, 0], [1, 1]);
+    const open = resolveOptions(periodicHeat('dirichlet'));
     // The same highest frequency, one octave fewer: a periodic octave k is an open one's k + 1.
     expect(options.network.frequencies).toBe(open.network.frequencies - 1);
     expect(shape.finestOctave).toBeGreaterThan(0);
@@ -90,8 +52,8 @@ describe("boundary 'periodic'", () => {
   });
 
   it('refuses a margin and a network without the embedding, by path', () => {
-    expect(specError(() => resolveOptions({ problem: heat(), margin: 0.5 })).path).toBe('margin');
-    const e = specError(() => resolveOptions({ problem: heat(), network: { embedding: false } }));
+    expect(specError(() => resolveOptions({ problem: periodicHeat(), margin: 0.5 })).path).toBe('margin');
+    const e = specError(() => resolveOptions({ problem: periodicHeat(), network: { embedding: false } }));
     expect(e.path).toBe('network.embedding');
     expect(e.message).toContain('periodic');
   });
@@ -125,8 +87,8 @@ describe("boundary 'periodic'", () => {
 
 describe("a boundary-'none' problem that repeats with its domain", { timeout: 120_000 }, () => {
   it('is recognised where u0 or its slope is not small on the faces, and not for a bump inside or a u0 that does not repeat', () => {
-    expect(suitsPeriodic(heat('none'))).toBe(true);
-    expect(suitsPeriodic(advection('none'))).toBe(true);
+    expect(suitsPeriodic(periodicHeat('none'))).toBe(true);
+    expect(suitsPeriodic(periodicAdvection('none'))).toBe(true);
     const open = (initial: (x: Expr) => Expr) =>
       defineProblem({
         dim: 1,
@@ -147,11 +109,11 @@ describe("a boundary-'none' problem that repeats with its domain", { timeout: 12
     const said: string[] = [];
     const fitOnly = { fit: { maxIterations: 1 }, seed: 1, device: testDevice };
     const warn = (w: { code: string }) => said.push(w.code);
-    const ivp = new NeuralIVP({ problem: heat('none'), ...fitOnly }, { warn });
+    const ivp = new NeuralIVP({ problem: periodicHeat('none'), ...fitOnly }, { warn });
     await ivp.fit();
     expect(said.filter((c) => c === 'NIVP_PERIODIC')).toHaveLength(1);
     said.length = 0;
-    await new NeuralIVP({ problem: heat(), ...fitOnly }, { warn }).fit();
+    await new NeuralIVP({ problem: periodicHeat(), ...fitOnly }, { warn }).fit();
     expect(said).not.toContain('NIVP_PERIODIC');
   });
 });
@@ -167,7 +129,7 @@ describe("boundary 'periodic' end to end", { timeout: 300_000 }, () => {
   };
 
   it('carries a 1D profile once around the box and back to where it started', async () => {
-    const sol = await new NeuralIVP({ problem: advection(), ...options }).evolve(1, { saveAt: [0, 0.5, 1] });
+    const sol = await new NeuralIVP({ problem: periodicAdvection(), ...options }).evolve(1, { saveAt: [0, 0.5, 1] });
     expect(sol.stats.fit?.relativeError).toBeLessThan(1e-4);
     for (const t of [0.5, 1]) expect(await sol.error(t, 4000), `t = ${t}`).toBeLessThan(2e-3);
     // At t = 1 the solution is u0 again: the network's values at a grid match u0's.
@@ -191,7 +153,7 @@ describe("boundary 'periodic' end to end", { timeout: 300_000 }, () => {
 
   it('follows a decaying heat mode that no Dirichlet factor holds', async () => {
     const T = 1 / (2 * tau * tau);
-    const sol = await new NeuralIVP({ problem: heat(), ...options }).evolve(T);
+    const sol = await new NeuralIVP({ problem: periodicHeat(), ...options }).evolve(T);
     expect(sol.stats.fit?.relativeError).toBeLessThan(1e-4);
     expect(await sol.error(T, 4000)).toBeLessThan(1e-3);
   });
