@@ -5,7 +5,8 @@ import { defineProblem, type Expr, ops } from '../ts/problem';
 import { NeuralIVP } from '../ts/solver/neural-ivp';
 import { resolveOptions } from '../ts/solver/options';
 import { sessionConfigFor } from '../ts/solver/session-config';
-import { testDevice } from './helpers/device';
+import { narrowBump } from './helpers/narrow-bump';
+import { SMALL_RUN } from './helpers/small-run';
 import { specError } from './helpers/spec-error';
 
 const { sin, cos, exp, lap } = ops;
@@ -55,23 +56,7 @@ describe('network.outputOffset', () => {
     expect(two.outputScale.v).toBeCloseTo(1, 6);
     // A hot spot far narrower than the pilot points' spacing on 300: its height is found by the
     // climb on |u0 − o|, so the scale is the spot's, not the pilot points' glimpse of it.
-    const spot = defineProblem({
-      dim: 2,
-      domain: { lower: -1, upper: 1 },
-      boundary: 'none',
-      fields: ['u'],
-      initial: ({ x }) => ({
-        u: exp(
-          x[0]
-            .sub(0.123)
-            .pow(2)
-            .add(x[1].add(0.321).pow(2))
-            .mul(-1 / (2 * 0.01 * 0.01)),
-        ).add(300),
-      }),
-      rhs: ({ u }) => ({ u: lap(u).mul(1e-3) }),
-    });
-    const hot = resolveOptions(spot).network;
+    const hot = resolveOptions(narrowBump(1, 300)).network;
     expect(Math.abs(hot.outputOffset.u - 300)).toBeLessThan(1e-3);
     expect(Math.abs(hot.outputScale.u - 1)).toBeLessThan(1e-3);
     // No offset where it does not dominate, or where the network cannot carry one.
@@ -131,14 +116,7 @@ function variationError(values: Float64Array, points: Float64Array, O: number, t
 }
 
 describe('a field on a large offset', { timeout: 300_000 }, () => {
-  const options = {
-    network: { width: 24, depth: 2 },
-    samples: 1500,
-    fit: { tol: 1e-5, maxIterations: 60, maxSeconds: 60, samples: 1000, rank: 40 },
-    integrator: { rtol: 1e-4 },
-    seed: 2,
-    device: testDevice,
-  };
+  const options = SMALL_RUN;
   const T = 1 / (2 * tau * tau);
   const m = 40;
   const grid = new Float64Array(2 * m * m);

@@ -6,6 +6,7 @@ import { NeuralIVP } from '../ts/solver/neural-ivp';
 import { resolveOptions } from '../ts/solver/options';
 import { sessionConfigFor } from '../ts/solver/session-config';
 import { testDevice } from './helpers/device';
+import { narrowBump } from './helpers/narrow-bump';
 import { specError } from './helpers/spec-error';
 
 const { sin, exp, lap, d } = ops;
@@ -38,27 +39,6 @@ function stringFromRest(A: number) {
     fields: ['u', 'v'],
     initial: ({ x }) => ({ u: sin(x[0].mul(k)).mul(A), v: x[0].mul(0) }),
     rhs: ({ u, v }) => ({ u: v, v: d(d(u, 0), 0) }),
-  });
-}
-
-/** A narrow bump that no pilot point is near the top of. */
-function narrowBump(height: number) {
-  const s = 0.01;
-  return defineProblem({
-    dim: 2,
-    domain: { lower: -1, upper: 1 },
-    boundary: 'none',
-    fields: ['u'],
-    initial: ({ x }) => ({
-      u: exp(
-        x[0]
-          .sub(0.123)
-          .pow(2)
-          .add(x[1].add(0.321).pow(2))
-          .mul(-1 / (2 * s * s)),
-      ).mul(height),
-    }),
-    rhs: ({ u }) => ({ u: lap(u).mul(1e-3) }),
   });
 }
 

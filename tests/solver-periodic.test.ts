@@ -9,6 +9,7 @@ import { resolveOptions } from '../ts/solver/options';
 import { suitsPeriodic } from '../ts/solver/periodic-start';
 import { sessionConfigFor } from '../ts/solver/session-config';
 import { testDevice } from './helpers/device';
+import { SMALL_RUN } from './helpers/small-run';
 import { specError } from './helpers/spec-error';
 
 const { sin, cos, exp, d } = ops;
@@ -119,14 +120,7 @@ describe("a boundary-'none' problem that repeats with its domain", { timeout: 12
 });
 
 describe("boundary 'periodic' end to end", { timeout: 300_000 }, () => {
-  const options = {
-    network: { width: 24, depth: 2 },
-    samples: 1500,
-    fit: { tol: 1e-5, maxIterations: 60, maxSeconds: 60, samples: 1000, rank: 40 },
-    integrator: { rtol: 1e-4 },
-    seed: 2,
-    device: testDevice,
-  };
+  const options = SMALL_RUN;
 
   it('carries a 1D profile once around the box and back to where it started', async () => {
     const sol = await new NeuralIVP({ problem: periodicAdvection(), ...options }).evolve(1, { saveAt: [0, 0.5, 1] });
