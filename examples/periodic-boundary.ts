@@ -1,21 +1,66 @@
 // A solution that repeats with the box, solved with boundary 'periodic' and with 'none', each with
-// the defaults alone (`new NeuralIVP(problem)`), against its closed form (docs/accuracy.md, "A
-// periodic box").
+// the defaults alone (`new NeuralIVP(problem)`), against its closed form or a finite-difference
+// reference (docs/accuracy.md, "A periodic box").
 //
-//   node --import tsx examples/periodic-boundary.ts [heat|advection ...] [--boundary periodic|none]
+//   node --import tsx examples/periodic-boundary.ts [heat|advection|allenCahn ...] [--boundary periodic|none]
 //
 // heat: u_t = Δu from sin 2πx cos 2πy on [0, 1]², to one e-fold (T = 1/(8π²)).
 // advection: u_t = −u_x from e^{sin 2πx} on [0, 1], once around (T = 1).
-// One line per run: the fit's error, seconds and why it stopped; the error at T/4, T/2 and T
-// (`solution.error` on 20,000 points); the evolve's wall seconds, steps (rejected) and CG iterations.
+// allenCahn: u_t = 0.01u_xx + u − u³ from 0.5 sin x + 0.3 sin 2x on [0, 2π] (T = 2), against the
+// fourth-order finite differences of examples/lib/fd-periodic-1d.ts on 1,024 nodes.
+// One line per run: the fit's error, seconds and why it stopped; the relative L2 error at T/4, T/2
+// and T (`solution.error` on 20,000 points, or on the reference's nodes); the evolve's wall seconds,
+// steps (rejected) and CG iterations.
 import { EvolveError, NeuralIVP, type Problem, type Solution } from '../ts/index';
+import { solvePeriodicFd } from './lib/fd-periodic-1d';
 import { flag } from './lib/flags';
-import { periodicAdvection, periodicHeat } from './lib/periodic-problems';
+import {
+  ALLEN_CAHN_EPS,
+  allenCahnInitial,
+  periodicAdvection,
+  periodicAllenCahn,
+  periodicHeat,
+} from './lib/periodic-problems';
+
+interface Run {
+  problem: Problem;
+  T: number;
+  /** The relative L2 error of the solution at saved time t. */
+  error: (solution: Solution, t: number) => Promise<number>;
+}
 
 const tau = 2 * Math.PI;
-const problems: Record<string, (boundary: 'periodic' | 'none') => { problem: Problem; T: number }> = {
-  heat: (boundary) => ({ problem: periodicHeat(boundary), T: 1 / (2 * tau * tau) }),
-  advection: (boundary) => ({ problem: periodicAdvection(boundary), T: 1 }),
+const closedForm = (solution: Solution, t: number) => solution.error(t, 20000);
+
+/** The relative L2 error against the finite-difference reference at the nodes, solved once. */
+function allenCahnError(T: number): Run['error'] {
+  const reference = solvePeriodicFd({
+    cells: 1024,
+    lower: 0,
+    length: tau,
+    initial: (x) => x.map(allenCahnInitial),
+    rate: (u, uxx, out) => {
+      for (let i = 0; i < u.length; i++) out[i] = ALLEN_CAHN_EPS * uxx[i] + u[i] - u[i] ** 3;
+    },
+    saveAt: [0, T / 4, T / 2, T],
+  });
+  return async (solution, t) => {
+    const fd = await reference;
+    const k = fd.times.indexOf(t);
+    const u = solution.evaluate(fd.x, t);
+    let [num, den] = [0, 0];
+    fd.states[k].forEach((v, i) => {
+      num += (u[i] - v) ** 2;
+      den += v * v;
+    });
+    return Math.sqrt(num / den);
+  };
+}
+
+const problems: Record<string, (boundary: 'periodic' | 'none') => Run> = {
+  heat: (boundary) => ({ problem: periodicHeat(boundary), T: 1 / (2 * tau * tau), error: closedForm }),
+  advection: (boundary) => ({ problem: periodicAdvection(boundary), T: 1, error: closedForm }),
+  allenCahn: (boundary) => ({ problem: periodicAllenCahn(boundary), T: 2, error: allenCahnError(2) }),
 };
 
 const boundary = flag('boundary', 'periodic');
@@ -24,10 +69,11 @@ if (boundary !== 'periodic' && boundary !== 'none')
 const named = process.argv.slice(2).filter((a, i, all) => !a.startsWith('--') && !all[i - 1]?.startsWith('--'));
 const names = named.length > 0 ? named : Object.keys(problems);
 for (const name of names)
-  if (!Object.hasOwn(problems, name)) throw new RangeError(`unknown problem '${name}'; try heat or advection`);
+  if (!Object.hasOwn(problems, name))
+    throw new RangeError(`unknown problem '${name}'; the problems are ${Object.keys(problems).join(', ')}`);
 
 for (const name of names) {
-  const { problem, T } = problems[name](boundary);
+  const { problem, T, error } = problems[name](boundary);
   const ivp = new NeuralIVP(problem);
   const started = performance.now();
   let solution: Solution;
@@ -42,7 +88,7 @@ for (const name of names) {
   const fit = solution.stats.fit;
   const fitSeconds = fit?.seconds ?? 0;
   const errors: string[] = [];
-  for (const t of solution.times.slice(1)) errors.push((await solution.error(t, 20000)).toExponential(2));
+  for (const t of solution.times.slice(1)) errors.push((await error(solution, t)).toExponential(2));
   const evolveSeconds = (performance.now() - started) / 1000 - fitSeconds;
   console.log(
     `${name} ${boundary} (margin ${ivp.options.margin}): fit ${fit?.relativeError.toExponential(2)} ` +

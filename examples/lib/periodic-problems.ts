@@ -34,3 +34,30 @@ export function periodicAdvection(boundary: Boundary = 'periodic'): Problem {
     exact: ({ x, t }) => ({ u: exp(sin(x[0].sub(t).mul(tau))) }),
   });
 }
+
+/** Allen–Cahn's ε in u_t = εu_xx + u − u³. */
+export const ALLEN_CAHN_EPS = 0.01;
+
+/** Allen–Cahn's u0 on [0, 2π]: 0.5 sin x + 0.3 sin 2x. */
+export const allenCahnInitial = (x: number): number => 0.5 * Math.sin(x) + 0.3 * Math.sin(2 * x);
+
+/**
+ * Allen–Cahn u_t = εu_xx + u − u³ on [0, 2π], ε = 0.01, from 0.5 sin x + 0.3 sin 2x: the two signs
+ * grow towards ±1 and meet in thin fronts. No closed form: examples/lib/fd-periodic-1d.ts is the
+ * reference.
+ */
+export function periodicAllenCahn(boundary: Boundary = 'periodic'): Problem {
+  return defineProblem({
+    name: `allen-cahn-${boundary}`,
+    dim: 1,
+    domain: { lower: 0, upper: 2 * Math.PI },
+    boundary,
+    fields: ['u'],
+    initial: ({ x }) => ({
+      u: sin(x[0])
+        .mul(0.5)
+        .add(sin(x[0].mul(2)).mul(0.3)),
+    }),
+    rhs: ({ u }) => ({ u: d(d(u, 0), 0).mul(ALLEN_CAHN_EPS).add(u).sub(u.pow(3)) }),
+  });
+}
