@@ -13,8 +13,13 @@ import type { Program } from '../problem/plan';
 import { initialRate } from './initial-rhs';
 import { pilotPoints } from './initial-shape';
 
-/** Pilot points per axis moved onto the faces, and points in the box that set each field's scale. */
+/**
+ * Pilot points per axis moved onto the faces (of them, the first RATE_POINTS for f(u0), whose
+ * differences cost 2D + 1 evaluations of u0 a point), and points in the box that set the scale of
+ * each field's values and slopes (FACE_POINTS of them that of f(u0)).
+ */
 const FACE_POINTS = 256;
+const RATE_POINTS = 64;
 const SCALE_POINTS = 1024;
 
 /**
@@ -96,10 +101,9 @@ export function periodicMismatch(problem: Problem): PeriodicMismatch | null {
   // face points where they are (initialRate moves only points near its own faces).
   const wideLower = lower.map((l, i) => l - width[i]);
   const wideUpper = upper.map((u, i) => u + width[i]);
-  const scale = initialRate(problem, inside, SCALE_POINTS, wideLower, wideUpper);
-  const size = scale.u0.map(largest);
-  const rateSize = scale.rate.map(largest);
+  const size = u0At(initial, D, inside).map(largest);
   const base = inside.subarray(0, FACE_POINTS * D);
+  const rateSize = initialRate(problem, base, FACE_POINTS, wideLower, wideUpper).rate.map(largest);
   const mismatch = (
     what: PeriodicMismatch['what'],
     axis: number,
@@ -127,8 +131,13 @@ export function periodicMismatch(problem: Problem): PeriodicMismatch | null {
     const faceSlopes = zip(slopeAt(initial, D, low, axis, h), slopeAt(initial, D, high, axis, h));
     const slopes = mismatch('slope', axis, faceSlopes, slopeSize, SLOPE_TOLERANCE);
     if (slopes !== null) return slopes;
-    const rate = (x: Float64Array) => initialRate(problem, x, FACE_POINTS, wideLower, wideUpper).rate;
-    const rates = mismatch('rate', axis, zip(rate(low), rate(high)), rateSize, RATE_TOLERANCE);
+    // Both faces' points in one call: f(u0) on the first RATE_POINTS of each.
+    const pair = new Float64Array(2 * RATE_POINTS * D);
+    pair.set(low.subarray(0, RATE_POINTS * D));
+    pair.set(high.subarray(0, RATE_POINTS * D), RATE_POINTS * D);
+    const rate = initialRate(problem, pair, 2 * RATE_POINTS, wideLower, wideUpper).rate;
+    const halves = rate.map((c): [Float64Array, Float64Array] => [c.subarray(0, RATE_POINTS), c.subarray(RATE_POINTS)]);
+    const rates = mismatch('rate', axis, halves, rateSize, RATE_TOLERANCE);
     if (rates !== null) return rates;
   }
   return null;
