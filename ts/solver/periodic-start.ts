@@ -88,12 +88,22 @@ function slopeAt(initial: Program, D: number, x: Float64Array, axis: number, h: 
 }
 
 /**
- * The first pair of opposite faces on which u0, its derivative across the faces, or f(u0) fails to
- * repeat; null when all repeat, or when u0 is given by `initialValues`.
+ * Below this share of u0's largest value on the domain's faces (of its largest slope across them),
+ * u0 is negligible there (a bump well inside the box), and repeating across them says nothing
+ * about the problem.
  */
-export function periodicMismatch(problem: Problem): PeriodicMismatch | null {
-  const initial = problem.plan.initial;
-  if (initial === null) return null;
+const FACE_SHARE = 1e-3;
+
+/** What one pass over the pairs of faces finds. */
+interface FaceScan {
+  /** The first pair on which u0, its slope or f(u0) fails to repeat; null when all repeat. */
+  readonly mismatch: PeriodicMismatch | null;
+  /** Whether u0, or its slope across a face, is not negligible on some lower face (FACE_SHARE). */
+  readonly carried: boolean;
+}
+
+/** Compares u0, its slope and f(u0) across each pair of faces, axis by axis, up to the first mismatch. */
+function scanFaces(problem: Problem, initial: Program): FaceScan {
   const { lower, upper, dim: D, fields } = problem;
   const width = lower.map((l, i) => upper[i] - l);
   const inside = pilotPoints(lower, upper).subarray(0, SCALE_POINTS * D);
@@ -121,16 +131,26 @@ export function periodicMismatch(problem: Problem): PeriodicMismatch | null {
     }
     return null;
   };
+  const largestOf = (columns: readonly Float64Array[]) => Math.max(...columns.map(largest));
+  const total = Math.max(...size);
+  let carried = false;
   for (let axis = 0; axis < D; axis++) {
     const low = onFace(base, D, axis, lower[axis]);
     const high = onFace(base, D, axis, upper[axis]);
-    const values = mismatch('value', axis, zip(u0At(initial, D, low), u0At(initial, D, high)), size, VALUE_TOLERANCE);
-    if (values !== null) return values;
+    const lowValues = u0At(initial, D, low);
+    const values = mismatch('value', axis, zip(lowValues, u0At(initial, D, high)), size, VALUE_TOLERANCE);
+    if (values !== null) return { mismatch: values, carried: false };
     const h = STEP * width[axis];
     const slopeSize = slopeAt(initial, D, inside, axis, h).map(largest);
-    const faceSlopes = zip(slopeAt(initial, D, low, axis, h), slopeAt(initial, D, high, axis, h));
-    const slopes = mismatch('slope', axis, faceSlopes, slopeSize, SLOPE_TOLERANCE);
-    if (slopes !== null) return slopes;
+    const lowSlopes = slopeAt(initial, D, low, axis, h);
+    const slopes = mismatch(
+      'slope',
+      axis,
+      zip(lowSlopes, slopeAt(initial, D, high, axis, h)),
+      slopeSize,
+      SLOPE_TOLERANCE,
+    );
+    if (slopes !== null) return { mismatch: slopes, carried: false };
     // Both faces' points in one call: f(u0) on the first RATE_POINTS of each.
     const pair = new Float64Array(2 * RATE_POINTS * D);
     pair.set(low.subarray(0, RATE_POINTS * D));
@@ -138,20 +158,26 @@ export function periodicMismatch(problem: Problem): PeriodicMismatch | null {
     const rate = initialRate(problem, pair, 2 * RATE_POINTS, wideLower, wideUpper).rate;
     const halves = rate.map((c): [Float64Array, Float64Array] => [c.subarray(0, RATE_POINTS), c.subarray(RATE_POINTS)]);
     const rates = mismatch('rate', axis, halves, rateSize, RATE_TOLERANCE);
-    if (rates !== null) return rates;
+    if (rates !== null) return { mismatch: rates, carried: false };
+    carried ||=
+      total > 0 &&
+      (largestOf(lowValues) >= FACE_SHARE * total || largestOf(lowSlopes) >= FACE_SHARE * Math.max(...slopeSize));
   }
-  return null;
+  return { mismatch: null, carried };
+}
+
+/**
+ * The first pair of opposite faces on which u0, its derivative across the faces, or f(u0) fails to
+ * repeat; null when all repeat, or when u0 is given by `initialValues`.
+ */
+export function periodicMismatch(problem: Problem): PeriodicMismatch | null {
+  const initial = problem.plan.initial;
+  return initial === null ? null : scanFaces(problem, initial).mismatch;
 }
 
 function zip(a: readonly Float64Array[], b: readonly Float64Array[]): [Float64Array, Float64Array][] {
   return a.map((column, k) => [column, b[k]]);
 }
-
-/**
- * Below this share of u0's largest value on the domain's faces, u0 is negligible there (a bump
- * well inside the box), and repeating across them says nothing about the problem.
- */
-const FACE_SHARE = 1e-3;
 
 /**
  * Whether a problem would suit boundary 'periodic': u0, its slope across the faces and f(u0)
@@ -160,19 +186,7 @@ const FACE_SHARE = 1e-3;
  */
 export function suitsPeriodic(problem: Problem): boolean {
   const initial = problem.plan.initial;
-  if (initial === null || periodicMismatch(problem) !== null) return false;
-  const { lower, upper, dim: D } = problem;
-  const inside = pilotPoints(lower, upper).subarray(0, SCALE_POINTS * D);
-  const largestOf = (columns: readonly Float64Array[]) => Math.max(...columns.map(largest));
-  const size = largestOf(u0At(initial, D, inside));
-  if (!(size > 0)) return false;
-  const base = inside.subarray(0, FACE_POINTS * D);
-  for (let axis = 0; axis < D; axis++) {
-    const face = onFace(base, D, axis, lower[axis]);
-    if (largestOf(u0At(initial, D, face)) >= FACE_SHARE * size) return true;
-    const h = STEP * (upper[axis] - lower[axis]);
-    const slope = largestOf(slopeAt(initial, D, face, axis, h));
-    if (slope >= FACE_SHARE * largestOf(slopeAt(initial, D, inside, axis, h))) return true;
-  }
-  return false;
+  if (initial === null) return false;
+  const scan = scanFaces(problem, initial);
+  return scan.mismatch === null && scan.carried;
 }
