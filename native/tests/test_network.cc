@@ -34,6 +34,15 @@ NetworkConfig smallConfig(int64_t dim, bool embedding, bool dirichlet, Activatio
   return cfg;
 }
 
+// Values, gradients, the Laplacian and the given second-derivative pairs.
+JetRequest allJets(std::vector<std::pair<int64_t, int64_t>> pairs = {}) {
+  JetRequest r;
+  r.gradient = true;
+  r.laplacian = true;
+  r.pairs = std::move(pairs);
+  return r;
+}
+
 at::Tensor samplePoints(const NetworkConfig& cfg, int64_t n, uint64_t seed) {
   torch::manual_seed(seed);
   at::Tensor u = torch::rand({n, cfg.dim}, torch::kDouble);
@@ -61,9 +70,7 @@ TEST_P(NetworkJets, MatchAutograd) {
   Network net(cfg);
   const at::Tensor theta = net.initialParameters(7);
   const at::Tensor x = samplePoints(cfg, 37, 3);
-  JetRequest req;
-  req.gradient = true;
-  req.laplacian = true;
+  JetRequest req = allJets();
   for (int64_t i = 0; i < c.dim; ++i)
     for (int64_t j = i; j < c.dim; ++j) req.pairs.push_back({i, j});
   const Jets jets = net.forward(theta, x, req);
@@ -102,10 +109,7 @@ TEST(NetworkJets, MatchFiniteDifferences) {
   Network net(cfg);
   const at::Tensor theta = net.initialParameters(1);
   const at::Tensor x = samplePoints(cfg, 11, 5);
-  JetRequest req;
-  req.gradient = true;
-  req.laplacian = true;
-  req.pairs = {{0, 2}};
+  const JetRequest req = allJets({{0, 2}});
   const Jets jets = net.forward(theta, x, req);
   const double h = 1e-4;
   at::Tensor lap = torch::zeros_like(jets.values);
@@ -132,10 +136,7 @@ TEST(NetworkJets, ChunkedEqualsUnchunked) {
   Network chunked(cfg);
   const at::Tensor theta = whole.initialParameters(2);
   const at::Tensor x = samplePoints(cfg, 50, 9);
-  JetRequest req;
-  req.gradient = true;
-  req.laplacian = true;
-  req.pairs = {{1, 1}, {0, 2}};
+  const JetRequest req = allJets({{1, 1}, {0, 2}});
   const Jets a = whole.forward(theta, x, req), b = chunked.forward(theta, x, req);
   EXPECT_TRUE(at::allclose(a.values, b.values, 1e-15, 1e-15));
   EXPECT_TRUE(at::allclose(a.gradients, b.gradients, 1e-15, 1e-15));
@@ -166,10 +167,7 @@ TEST(NetworkJets, PeriodicNetworkRepeatsWithTheBox) {
   cfg.decay = 0.0;  // the highest octave at full weight: its period is the finest one checked
   Network net(cfg);
   const at::Tensor theta = net.initialParameters(8);
-  JetRequest req;
-  req.gradient = true;
-  req.laplacian = true;
-  req.pairs = {{0, 2}};
+  const JetRequest req = allJets({{0, 2}});
   const at::Tensor x = samplePoints(cfg, 25, 12);
   const Jets a = net.forward(theta, x, req);
   for (int64_t i = 0; i < cfg.dim; ++i) {
@@ -207,9 +205,7 @@ TEST(NetworkJets, Float32AgreesWithFloat64) {
   Network net32(cfg);
   const at::Tensor theta = net64.initialParameters(5);
   const at::Tensor x = samplePoints(cfg, 30, 2);
-  JetRequest req;
-  req.gradient = true;
-  req.laplacian = true;
+  const JetRequest req = allJets();
   const Jets a = net64.forward(theta, x, req), b = net32.forward(theta.to(at::kFloat), x, req);
   EXPECT_EQ(b.values.scalar_type(), at::kFloat);
   EXPECT_LT(relErr(b.values.to(at::kDouble), a.values), 1e-5);
@@ -225,10 +221,7 @@ TEST(NetworkJets, OutputScaleMultipliesEachField) {
     const Network scaled(cfg);
     const at::Tensor theta = plain.initialParameters(6);
     const at::Tensor x = samplePoints(cfg, 29, 4);
-    JetRequest req;
-    req.gradient = true;
-    req.laplacian = true;
-    req.pairs = {{0, 1}};
+    const JetRequest req = allJets({{0, 1}});
     const Jets a = plain.forward(theta, x, req), b = scaled.forward(theta, x, req);
     for (int64_t f = 0; f < 2; ++f) {
       const double c = cfg.outputScale[static_cast<size_t>(f)];
@@ -248,10 +241,7 @@ TEST(NetworkJets, OutputOffsetAddsToValuesOnly) {
   const Network shifted(cfg);
   const at::Tensor theta = plain.initialParameters(6);
   const at::Tensor x = samplePoints(cfg, 29, 4);
-  JetRequest req;
-  req.gradient = true;
-  req.laplacian = true;
-  req.pairs = {{0, 1}};
+  const JetRequest req = allJets({{0, 1}});
   const Jets a = plain.forward(theta, x, req), b = shifted.forward(theta, x, req);
   for (int64_t f = 0; f < 2; ++f) {
     const double o = cfg.outputOffset[static_cast<size_t>(f)];
