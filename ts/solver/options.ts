@@ -886,6 +886,9 @@ function readByField(
 /** Largest margin: the sampled box at most 9 times the domain's width per axis. */
 export const MAX_MARGIN = 8;
 
+/** A value in a start check's message: four significant digits. */
+const short = (v: number): number => Number(v.toPrecision(4));
+
 /**
  * u0, and the right-hand side on it, must be finite wherever points are drawn: a NaN in u0 reaches
  * the fit as a NaN error, and a non-finite f(u0) where u0 is not zero fails the first step.
@@ -893,7 +896,6 @@ export const MAX_MARGIN = 8;
 function checkFiniteStart(problem: Problem, margin: number): void {
   const box = sampledBox(problem.lower, problem.upper, margin);
   const where = margin > 0 ? `the sampled box (the domain grown by margin ${margin})` : 'the domain';
-  const short = (v: number) => Number(v.toPrecision(4));
   const u0 = nonFiniteInitial(problem, box.lower, box.upper);
   if (u0 !== null) {
     throw new SpecError(
@@ -919,7 +921,6 @@ function checkFiniteStart(problem: Problem, margin: number): void {
 function checkPeriodicStart(problem: Problem): void {
   const m = periodicMismatch(problem);
   if (m === null) return;
-  const short = (v: number) => Number(v.toPrecision(4));
   const partner = m.point.map((v, i) => (i === m.axis ? problem.upper[i] : v));
   const where = `x = (${m.point.map(short).join(', ')}) and (${partner.map(short).join(', ')})`;
   const axis = `x[${m.axis}]`;
