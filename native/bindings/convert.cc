@@ -97,6 +97,24 @@ bool boolProp(const Napi::Object& obj, const std::string& prefix, const char* ke
   return v.As<Napi::Boolean>().Value();
 }
 
+std::vector<bool> flagsProp(const Napi::Object& obj, const std::string& prefix, const char* key,
+                            std::vector<bool> fallback) {
+  const Napi::Value v = obj.Get(key);
+  if (v.IsUndefined()) return fallback;
+  if (v.IsBoolean()) return {v.As<Napi::Boolean>().Value()};
+  const std::string name = propName(prefix, key);
+  if (!v.IsArray()) throwType(obj.Env(), name + " must be a boolean or an array of booleans");
+  const Napi::Array arr = v.As<Napi::Array>();
+  if (arr.Length() == 0) throwRange(obj.Env(), name + " must not be an empty array");
+  std::vector<bool> out;
+  for (uint32_t i = 0; i < arr.Length(); ++i) {
+    const Napi::Value e = arr.Get(i);
+    if (!e.IsBoolean()) throwType(obj.Env(), name + "[" + std::to_string(i) + "] must be a boolean");
+    out.push_back(e.As<Napi::Boolean>().Value());
+  }
+  return out;
+}
+
 std::string stringProp(const Napi::Object& obj, const std::string& prefix, const char* key,
                        const std::string& fallback, const std::vector<std::string>& allowed) {
   const Napi::Value v = obj.Get(key);

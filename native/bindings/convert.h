@@ -29,6 +29,9 @@ int64_t intProp(const Napi::Object& obj, const std::string& prefix, const char* 
                 int64_t min, int64_t max);
 double numberProp(const Napi::Object& obj, const std::string& prefix, const char* key, double fallback);
 bool boolProp(const Napi::Object& obj, const std::string& prefix, const char* key, bool fallback);
+// A boolean (one flag for every axis) or an array of booleans (one per axis).
+std::vector<bool> flagsProp(const Napi::Object& obj, const std::string& prefix, const char* key,
+                            std::vector<bool> fallback);
 std::string stringProp(const Napi::Object& obj, const std::string& prefix, const char* key,
                        const std::string& fallback, const std::vector<std::string>& allowed);
 std::vector<double> numberArrayProp(const Napi::Object& obj, const std::string& prefix, const char* key);

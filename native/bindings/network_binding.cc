@@ -34,8 +34,8 @@ NetworkConfig parseNetworkConfig(const Napi::Value& value) {
   c.frequencies = intProp(o, p, "frequencies", c.frequencies, 0, 30);
   c.decay = numberProp(o, p, "decay", c.decay);
   c.embeddingScale = numberProp(o, p, "embeddingScale", c.embeddingScale);
-  c.dirichlet = boolProp(o, p, "dirichlet", c.dirichlet);
-  c.periodic = boolProp(o, p, "periodic", c.periodic);
+  c.dirichlet = flagsProp(o, p, "dirichlet", c.dirichlet);
+  c.periodic = flagsProp(o, p, "periodic", c.periodic);
   if (!o.Get("outputScale").IsUndefined()) {
     c.outputScale = numberArrayProp(o, p, "outputScale");
     if (static_cast<int64_t>(c.outputScale.size()) != c.fields)

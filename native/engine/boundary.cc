@@ -4,9 +4,12 @@
 
 namespace nivp {
 
-BoundaryJets boundaryJets(const at::Tensor& s, const at::Tensor& axisScale, const JetRequest& request) {
+BoundaryJets boundaryJets(const at::Tensor& s, const at::Tensor& axisScale, const at::Tensor& dirichletAxes,
+                          const JetRequest& request) {
   const int64_t c = s.size(0), D = s.size(1);
-  const at::Tensor b = 1 - s.square();  // c×D factors
+  // A non-Dirichlet axis's factor is 1, with no derivative: a_i = 0 in b_i = 1 − a_i s_i².
+  const bool mixed = dirichletAxes.defined();
+  const at::Tensor b = mixed ? 1 - s.square() * dirichletAxes : 1 - s.square();  // c×D factors
   BoundaryJets out;
   Channels& B = out.jets;
   B.value = b.prod(1, /*keepdim=*/true);
@@ -18,9 +21,10 @@ BoundaryJets boundaryJets(const at::Tensor& s, const at::Tensor& axisScale, cons
   const at::Tensor suffix =
       at::cat({b.flip({1}).cumprod(1).flip({1}).narrow(1, 1, D - 1), ones}, 1);  // Π_{k>i}
   const at::Tensor exceptOne = prefix * suffix;
-  const at::Tensor db = -2 * s * axisScale;                         // ∂b_i/∂x_i
-  const at::Tensor d2b = (-2 * axisScale.square()).expand({c, D});  // ∂²b_i/∂x_i²
-  B.tangent = (db * exceptOne).t().unsqueeze(2);                    // D×c×1
+  const at::Tensor ga = mixed ? axisScale * dirichletAxes : axisScale;
+  const at::Tensor db = -2 * s * ga;                            // ∂b_i/∂x_i
+  const at::Tensor d2b = (-2 * ga * axisScale).expand({c, D});  // ∂²b_i/∂x_i²
+  B.tangent = (db * exceptOne).t().unsqueeze(2);                // D×c×1
   if (!request.pairs.empty()) {
     B.pairs = at::empty({static_cast<int64_t>(request.pairs.size()), c, 1}, s.options());
     for (size_t p = 0; p < request.pairs.size(); ++p) {

@@ -84,13 +84,23 @@ void NetworkConfig::validate() const {
     for (const double o : outputOffset) {
       if (!std::isfinite(o)) invalid("outputOffset", "entries must be finite");
     }
-    if (hasOutputOffset() && (dirichlet || output != Output::Linear))
+    if (hasOutputOffset() && (anyDirichlet() || output != Output::Linear))
       invalid("outputOffset",
               "must be 0 under a Dirichlet factor or the exp output, which fix u on the faces or its sign");
   }
-  if (periodic && !embedding)
+  const auto axisFlags = [&](const std::vector<bool>& flags, const char* field) {
+    if (flags.size() != 1 && static_cast<int64_t>(flags.size()) != dim)
+      invalid(field, "needs one entry, or one per axis (" + std::to_string(dim) + "), got " +
+                         std::to_string(flags.size()));
+  };
+  axisFlags(dirichlet, "dirichlet");
+  axisFlags(periodic, "periodic");
+  if (anyPeriodic() && !embedding)
     invalid("periodic", "needs the embedding, through which alone the network repeats");
-  if (periodic && dirichlet) invalid("periodic", "excludes a Dirichlet boundary");
+  for (int64_t i = 0; i < dim; ++i) {
+    if (periodicAlong(i) && dirichletAlong(i))
+      invalid("periodic", "axis " + std::to_string(i) + " cannot be both periodic and Dirichlet");
+  }
   if (!outputScale.empty()) {
     if (static_cast<int64_t>(outputScale.size()) != fields)
       invalid("outputScale", "needs one entry per field (" + std::to_string(fields) + ")");
@@ -135,14 +145,20 @@ Network::Network(NetworkConfig config) : config_(std::move(config)) {
   lower_ = lower_.to(opts);
   axisScale_ = axisScale_.to(opts);
   const int64_t octaves = config_.frequencies + 1;
-  frequencies_ = at::empty({octaves}, at::kDouble);
+  frequencies_ = at::empty({octaves, D}, at::kDouble);
   octaveWeights_ = at::empty({octaves}, at::kDouble);
   for (int64_t k = 0; k < octaves; ++k) {
-    frequencies_[k] = std::ldexp(config_.periodic ? M_PI : M_PI / 2, static_cast<int>(k));
+    for (int64_t i = 0; i < D; ++i)
+      frequencies_[k][i] = std::ldexp(config_.periodicAlong(i) ? M_PI : M_PI / 2, static_cast<int>(k));
     octaveWeights_[k] = config_.embeddingScale * std::pow(2.0, -config_.decay * static_cast<double>(k));
   }
   frequencies_ = frequencies_.to(opts);
   octaveWeights_ = octaveWeights_.to(opts);
+  if (config_.anyDirichlet() && !config_.everyAxisDirichlet()) {
+    dirichletAxes_ = at::empty({D}, at::kDouble);
+    for (int64_t i = 0; i < D; ++i) dirichletAxes_[i] = config_.dirichletAlong(i) ? 1.0 : 0.0;
+    dirichletAxes_ = dirichletAxes_.to(opts);
+  }
 }
 
 at::Tensor Network::initialParameters(uint64_t seed) const {
@@ -183,8 +199,9 @@ at::Tensor Network::bias(const at::Tensor& theta, int64_t field, int64_t layer) 
 at::Tensor Network::scaled(const at::Tensor& points) const { return (points - lower_) * axisScale_ - 1; }
 
 at::Tensor Network::boundaryFactor(const at::Tensor& s) const {
-  if (!config_.dirichlet) return at::ones({s.size(0), 1}, s.options());
-  return (1 - s.square()).prod(1, /*keepdim=*/true);
+  if (!config_.anyDirichlet()) return at::ones({s.size(0), 1}, s.options());
+  const at::Tensor s2 = dirichletAxes_.defined() ? s.square() * dirichletAxes_ : s.square();
+  return (1 - s2).prod(1, /*keepdim=*/true);
 }
 
 FieldOutput Network::output(const at::Tensor& m, const at::Tensor& B, int64_t field) const {
@@ -252,14 +269,14 @@ Channels Network::embed(const at::Tensor& s, const JetRequest& request) const {
     return e;
   }
   const int64_t c = s.size(0), D = config_.dim, octaves = config_.frequencies + 1;
-  const at::Tensor arg = s.unsqueeze(1) * frequencies_.view({1, octaves, 1});
+  const at::Tensor arg = s.unsqueeze(1) * frequencies_.view({1, octaves, D});
   const at::Tensor w = octaveWeights_.view({1, octaves, 1});
   const at::Tensor sn = at::sin(arg) * w, cs = at::cos(arg) * w;
   const at::Tensor e3 = at::cat({sn, cs}, 1);  // c × 2(L+1) × D
   e.value = e3.reshape({c, -1});
   if (request.needsTangents()) {
     // ∂/∂x_i of the features of axis i only: ω_k g_i (cos, −sin); second: −(ω_k g_i)² e.
-    const at::Tensor wg = (frequencies_.view({1, octaves, 1}) * axisScale_.view({1, 1, D})).repeat({1, 2, 1});
+    const at::Tensor wg = (frequencies_.view({1, octaves, D}) * axisScale_.view({1, 1, D})).repeat({1, 2, 1});
     e.tangent = at::cat({cs, -sn}, 1) * wg;  // c × 2(L+1) × D, per-axis derivative
     if (!request.pairs.empty() || request.laplacian) e.pairs = -e3 * wg.square();
   }
@@ -318,7 +335,8 @@ void Network::forwardChunk(const at::Tensor& theta, const at::Tensor& s, const J
                            int64_t row0, ForwardTap* tap) const {
   const int64_t c = s.size(0);
   const Channels e = embed(s, request);
-  const BoundaryJets B = config_.dirichlet ? boundaryJets(s, axisScale_, request) : BoundaryJets{};
+  const bool dirichlet = config_.anyDirichlet();
+  const BoundaryJets B = dirichlet ? boundaryJets(s, axisScale_, dirichletAxes_, request) : BoundaryJets{};
   std::vector<at::Tensor> inputs, slopes;
   for (int64_t a = 0; a < config_.fields; ++a) {
     if (tap) {
@@ -338,15 +356,14 @@ void Network::forwardChunk(const at::Tensor& theta, const at::Tensor& s, const J
     // z is now the subnetwork output m (every channel has a trailing width of 1).
     if (config_.output == Output::Exp) z = exponentiate(z, request);
     if (const double scale = config_.outputScaleOf(a); scale != 1.0) z = scaleChannels(std::move(z), scale);
-    Channels y = config_.dirichlet ? applyBoundary(B, z, request) : z;
+    Channels y = dirichlet ? applyBoundary(B, z, request) : z;
     if (const double o = config_.outputOffsetOf(a); o != 0.0) y.value = y.value + o;
     out.values.narrow(0, row0, c).select(1, a).copy_(y.value.squeeze(1));
     if (request.gradient) out.gradients.narrow(0, row0, c).select(1, a).copy_(y.tangent.squeeze(2).t());
     if (!request.pairs.empty()) out.second.narrow(0, row0, c).select(1, a).copy_(y.pairs.squeeze(2).t());
     if (request.laplacian) out.laplacian.narrow(0, row0, c).select(1, a).copy_(y.lap.squeeze(1));
     if (tap)
-      tap->chunk(a, row0, inputs, slopes,
-                 outputSlope(y.value, config_.dirichlet ? B.jets.value : at::Tensor(), a));
+      tap->chunk(a, row0, inputs, slopes, outputSlope(y.value, dirichlet ? B.jets.value : at::Tensor(), a));
   }
 }
 

@@ -2,6 +2,7 @@
 #pragma once
 #include <ATen/ATen.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <vector>
 
@@ -29,17 +30,18 @@ struct NetworkConfig {
   Activation activation = activationNamed(defaults::network::activation);
   // Sinusoidal embedding of eq. (5): octaves k = 0..frequencies, each damped by 2^(-decay·k),
   // all multiplied by embeddingScale. Without it the network sees the scaled point s itself.
-  // Octave k's frequency is 2^k·π/2 in s, or 2^k·π under a periodic boundary.
+  // Octave k's frequency is 2^k·π/2 in s_i, or 2^k·π along a periodic axis.
   bool embedding = defaults::network::embedding;
   int64_t frequencies = defaults::network::frequencies;
   double decay = defaults::network::decay;
   double embeddingScale = defaults::network::embeddingScale;
   Output output = outputNamed(defaults::network::output);
-  // Zero-Dirichlet boundaries: the output is multiplied by prod_i (1 - s_i^2).
-  bool dirichlet = true;
-  // A periodic boundary: every octave's period divides the box's width, so the network (which
-  // sees x only through the embedding) repeats with the box along every axis.
-  bool periodic = false;
+  // The boundary along each axis: one entry for every axis, or one per axis. Zero-Dirichlet
+  // faces: the output is multiplied by the product of (1 - s_i^2) over such axes. A periodic axis:
+  // every octave's period divides the box's width along it, so the network (which sees x only
+  // through the embedding) repeats with the box along that axis. Neither: no condition.
+  std::vector<bool> dirichlet = {true};
+  std::vector<bool> periodic = {false};
   // Per field, the factor c_a of u_a = c_a·B·m (c_a·B·e^m): the subnetwork fits u_a/c_a, of size 1
   // whatever the units of u_a, so the fit's damping and the projection's regularisation see the
   // same parameter geometry at any amplitude. Empty: 1 for every field.
@@ -71,6 +73,13 @@ struct NetworkConfig {
     return outputOffset.empty() ? 0.0 : outputOffset[static_cast<size_t>(field)];
   }
   bool hasOutputOffset() const;
+  bool dirichletAlong(int64_t axis) const { return alongAxis(dirichlet, axis); }
+  bool periodicAlong(int64_t axis) const { return alongAxis(periodic, axis); }
+  bool anyDirichlet() const { return std::find(dirichlet.begin(), dirichlet.end(), true) != dirichlet.end(); }
+  bool anyPeriodic() const { return std::find(periodic.begin(), periodic.end(), true) != periodic.end(); }
+  bool everyAxisDirichlet() const {
+    return std::find(dirichlet.begin(), dirichlet.end(), false) == dirichlet.end();
+  }
   // Whether passes take the whole batch (the Batch rule, or Auto on a CUDA device).
   bool batchedPasses() const {
     return chunking == Chunking::Batch || (chunking == Chunking::Auto && device.is_cuda());
@@ -80,6 +89,11 @@ struct NetworkConfig {
   int64_t passRows(int64_t bytesPerRow, int64_t cacheRows) const;
   // Throws std::invalid_argument naming the offending field.
   void validate() const;
+
+ private:
+  static bool alongAxis(const std::vector<bool>& flags, int64_t axis) {
+    return flags.size() == 1 ? flags[0] : flags[static_cast<size_t>(axis)];
+  }
 };
 
 }  // namespace nivp

@@ -372,7 +372,7 @@ Batch logTarget(const Network& network, const Batch& batch) {
 // The network an Output::Exp network's subnetwork is pre-fitted as: the same θ layout, u = m.
 NetworkConfig logSpaceConfig(NetworkConfig config) {
   config.output = Output::Linear;
-  config.dirichlet = false;
+  config.dirichlet = {false};
   config.outputScale.clear();
   return config;
 }

@@ -25,7 +25,8 @@ inline torch::Tensor referenceForward(const NetworkConfig& cfg, const torch::Ten
     for (int trig = 0; trig < 2; ++trig)
       for (int64_t k = 0; k <= cfg.frequencies; ++k)
         for (int64_t i = 0; i < D; ++i) {
-          const double omega = std::pow(2.0, static_cast<double>(k)) * (cfg.periodic ? M_PI : M_PI / 2);
+          const double omega =
+              std::pow(2.0, static_cast<double>(k)) * (cfg.periodicAlong(i) ? M_PI : M_PI / 2);
           const double weight = cfg.embeddingScale * std::pow(2.0, -cfg.decay * static_cast<double>(k));
           const torch::Tensor arg = s.select(1, i) * omega;
           feats.push_back(weight * (trig == 0 ? torch::sin(arg) : torch::cos(arg)));
@@ -35,8 +36,8 @@ inline torch::Tensor referenceForward(const NetworkConfig& cfg, const torch::Ten
     features = s;
   }
   torch::Tensor boundary = torch::ones({n}, x.options());
-  if (cfg.dirichlet)
-    for (int64_t i = 0; i < D; ++i) boundary = boundary * (1 - s.select(1, i) * s.select(1, i));
+  for (int64_t i = 0; i < D; ++i)
+    if (cfg.dirichletAlong(i)) boundary = boundary * (1 - s.select(1, i) * s.select(1, i));
   std::vector<torch::Tensor> outputs;
   int64_t offset = 0;
   for (int64_t a = 0; a < cfg.fields; ++a) {

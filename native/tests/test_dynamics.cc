@@ -83,7 +83,7 @@ NetworkConfig netConfig(int64_t fields, int64_t width, int64_t depth, at::Scalar
   cfg.depth = depth;
   cfg.embedding = true;
   cfg.frequencies = 3;  // 16 features
-  cfg.dirichlet = true;
+  cfg.dirichlet = {true};
   cfg.lower = {0.0, -1.0};
   cfg.upper = {1.0, 1.0};
   cfg.dtype = dtype;

@@ -395,7 +395,7 @@ TEST(Fit, HeadTuningUnderAnOutputScaleFitsUOverC) {
 // the same numbers as the plain network fitted to (u − o)/c.
 TEST(Fit, AnOutputOffsetIsFittedAndMeasuredAsTheVariation) {
   NetworkConfig cfg = config(1, 10, 2);
-  cfg.dirichlet = false;
+  cfg.dirichlet = {false};
   const Network plain(cfg);
   cfg.outputScale = {2.0};
   cfg.outputOffset = {300.0};

@@ -49,7 +49,7 @@ Wave wave() {
   w.cfg.depth = 2;
   w.cfg.embedding = true;
   w.cfg.frequencies = 2;
-  w.cfg.dirichlet = true;
+  w.cfg.dirichlet = {true};
   w.cfg.lower = {-1.0, -1.0};
   w.cfg.upper = {1.0, 1.0};
   w.cfg.dtype = at::kDouble;

@@ -26,7 +26,7 @@ NetworkConfig smallConfig(int64_t dim, bool embedding, bool dirichlet, Activatio
   cfg.frequencies = 3;
   cfg.decay = 1.0;
   cfg.embeddingScale = 1.5;
-  cfg.dirichlet = dirichlet;
+  cfg.dirichlet = {dirichlet};
   for (int64_t i = 0; i < dim; ++i) {
     cfg.lower.push_back(-1.0 - 0.25 * i);
     cfg.upper.push_back(1.0 + 0.5 * i);
@@ -58,7 +58,8 @@ struct Case {
   Activation act;
   Output output = Output::Linear;
   std::vector<double> outputScale = {};
-  bool periodic = false;
+  std::vector<bool> periodic = {false};
+  std::vector<bool> dirichletAxes = {};  // when given, per axis in place of `dirichlet`
 };
 
 class NetworkJets : public ::testing::TestWithParam<Case> {};
@@ -67,6 +68,7 @@ TEST_P(NetworkJets, MatchAutograd) {
   const Case c = GetParam();
   NetworkConfig cfg = smallConfig(c.dim, c.embedding, c.dirichlet, c.act, c.output, c.outputScale);
   cfg.periodic = c.periodic;
+  if (!c.dirichletAxes.empty()) cfg.dirichlet = c.dirichletAxes;
   Network net(cfg);
   const at::Tensor theta = net.initialParameters(7);
   const at::Tensor x = samplePoints(cfg, 37, 3);
@@ -95,14 +97,25 @@ TEST_P(NetworkJets, MatchAutograd) {
 
 INSTANTIATE_TEST_SUITE_P(
     Architectures, NetworkJets,
-    ::testing::Values(Case{3, true, true, Activation::Swish}, Case{2, false, false, Activation::Tanh},
-                      Case{1, true, false, Activation::Tanh}, Case{4, false, true, Activation::Swish},
-                      Case{3, false, true, Activation::Swish, Output::Exp},
-                      Case{2, true, false, Activation::Tanh, Output::Exp},
-                      Case{3, true, true, Activation::Swish, Output::Linear, {1e-7, 3e5}},
-                      Case{2, true, false, Activation::Swish, Output::Exp, {2e6, 0.5}},
-                      Case{3, true, false, Activation::Swish, Output::Linear, {}, true},
-                      Case{2, true, false, Activation::Tanh, Output::Exp, {3.0, 0.25}, true}));
+    ::testing::Values(
+        Case{3, true, true, Activation::Swish}, Case{2, false, false, Activation::Tanh},
+        Case{1, true, false, Activation::Tanh}, Case{4, false, true, Activation::Swish},
+        Case{3, false, true, Activation::Swish, Output::Exp},
+        Case{2, true, false, Activation::Tanh, Output::Exp},
+        Case{3, true, true, Activation::Swish, Output::Linear, {1e-7, 3e5}},
+        Case{2, true, false, Activation::Swish, Output::Exp, {2e6, 0.5}},
+        Case{3, true, false, Activation::Swish, Output::Linear, {}, {true}},
+        Case{2, true, false, Activation::Tanh, Output::Exp, {3.0, 0.25}, {true}},
+        Case{3,
+             true,
+             false,
+             Activation::Swish,
+             Output::Linear,
+             {},
+             {true, false, false},
+             {false, true, false}},
+        Case{2, true, false, Activation::Tanh, Output::Exp, {2.0, 0.5}, {false, true}, {true, false}},
+        Case{4, false, false, Activation::Swish, Output::Linear, {}, {false}, {false, true, true, false}}));
 
 TEST(NetworkJets, MatchFiniteDifferences) {
   const NetworkConfig cfg = smallConfig(3, true, true, Activation::Swish);
@@ -163,7 +176,7 @@ TEST(NetworkJets, BoundaryFactorVanishesOnEveryFace) {
 // A periodic network and its jets take the same values a whole box's width apart along any axis.
 TEST(NetworkJets, PeriodicNetworkRepeatsWithTheBox) {
   NetworkConfig cfg = smallConfig(3, true, false, Activation::Swish);
-  cfg.periodic = true;
+  cfg.periodic = {true};
   cfg.decay = 0.0;  // the highest octave at full weight: its period is the finest one checked
   Network net(cfg);
   const at::Tensor theta = net.initialParameters(8);
@@ -182,11 +195,46 @@ TEST(NetworkJets, PeriodicNetworkRepeatsWithTheBox) {
     }
   }
   // Without the periodic rule the lowest octave's period is twice the box: no repeat.
-  cfg.periodic = false;
+  cfg.periodic = {false};
   Network open(cfg);
   at::Tensor y = x.clone();
   y.select(1, 0).add_(cfg.upper[0] - cfg.lower[0]);
   EXPECT_GT(relErr(open.forward(theta, y, {}).values, open.forward(theta, x, {}).values), 1e-3);
+}
+
+// A channel: periodic along x[0], zero on the faces of x[1], open along x[2].
+TEST(NetworkJets, AChannelRepeatsAlongItsPeriodicAxisAndVanishesOnItsDirichletFaces) {
+  NetworkConfig cfg = smallConfig(3, true, false, Activation::Swish);
+  cfg.periodic = {true, false, false};
+  cfg.dirichlet = {false, true, false};
+  cfg.decay = 0.0;
+  Network net(cfg);
+  const at::Tensor theta = net.initialParameters(5);
+  const JetRequest req = allJets({{0, 1}, {1, 1}});
+  const at::Tensor x = samplePoints(cfg, 25, 13);
+  const Jets a = net.forward(theta, x, req);
+  at::Tensor shifted = x.clone();
+  shifted.select(1, 0).add_(cfg.upper[0] - cfg.lower[0]);
+  const Jets b = net.forward(theta, shifted, req);
+  EXPECT_LT(relErr(b.values, a.values), 1e-12);
+  EXPECT_LT(relErr(b.gradients, a.gradients), 1e-12);
+  EXPECT_LT(relErr(b.second, a.second), 1e-11);
+  EXPECT_LT(relErr(b.laplacian, a.laplacian), 1e-11);
+  for (const int64_t axis : {1, 2}) {
+    at::Tensor y = x.clone();
+    y.select(1, axis).add_(cfg.upper[axis] - cfg.lower[axis]);
+    EXPECT_GT(relErr(net.forward(theta, y, {}).values, a.values), 1e-3) << "axis " << axis;
+  }
+  for (const int64_t axis : {0, 1, 2}) {
+    at::Tensor face = x.clone();
+    face.select(1, axis).fill_(cfg.upper[axis]);
+    const double largest = net.forward(theta, face, {}).values.abs().max().item<double>();
+    if (axis == 1) {
+      EXPECT_EQ(largest, 0.0);
+    } else {
+      EXPECT_GT(largest, 1e-6) << "axis " << axis;
+    }
+  }
 }
 
 TEST(NetworkJets, SeedGivesTheSameParameters) {
@@ -288,17 +336,31 @@ TEST(NetworkConfigValidation, OutputScaleNeedsOnePositiveEntryPerField) {
   }
 }
 
-TEST(NetworkConfigValidation, PeriodicNeedsTheEmbeddingAndNoDirichletFactor) {
-  for (const bool embedding : {false, true}) {
-    NetworkConfig cfg = smallConfig(2, embedding, embedding, Activation::Swish);
-    cfg.periodic = true;
+TEST(NetworkConfigValidation, PeriodicNeedsTheEmbeddingAndNoDirichletFactorAlongItsAxis) {
+  const auto refused = [](const NetworkConfig& cfg, const std::string& field) {
     try {
       Network net(cfg);
-      FAIL() << "expected invalid_argument";
+      ADD_FAILURE() << "expected invalid_argument for " << field;
     } catch (const std::invalid_argument& e) {
-      EXPECT_NE(std::string(e.what()).find("network.periodic"), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find("network." + field), std::string::npos) << e.what();
     }
+  };
+  for (const bool embedding : {false, true}) {
+    NetworkConfig cfg = smallConfig(2, embedding, embedding, Activation::Swish);
+    cfg.periodic = {true};
+    refused(cfg, "periodic");
   }
+  NetworkConfig cfg = smallConfig(2, true, false, Activation::Swish);
+  cfg.periodic = {true, false};
+  cfg.dirichlet = {true, true};
+  refused(cfg, "periodic");
+  cfg.dirichlet = {false, true};
+  EXPECT_NO_THROW(Network{cfg});
+  cfg.dirichlet = {false, true, false};
+  refused(cfg, "dirichlet");
+  cfg.dirichlet = {false, true};
+  cfg.periodic = {};
+  refused(cfg, "periodic");
 }
 
 TEST(NetworkConfigValidation, NamesTheField) {
