@@ -76,6 +76,50 @@ describe('forward jets', () => {
     const open = await makeNetwork({ dirichlet: false }).forward(theta, face);
     expect(Math.max(...open.values.map(Math.abs))).toBeGreaterThan(1e-6);
   });
+
+  it("take a boundary per axis: zero on the Dirichlet axis's faces only, repeating along the periodic one", async () => {
+    const channel = makeNetwork({ dirichlet: [false, true], periodic: [true, false] });
+    const theta = channel.initialParameters(1);
+    // Faces of x[1] (0 and 2), then faces of x[0] (−1 and 1) at the same x[1].
+    const walls = (await channel.forward(theta, Float64Array.from([0.3, 0, -0.6, 2]))).values;
+    expect([...walls].every((v) => v === 0)).toBe(true);
+    const ends = (await channel.forward(theta, Float64Array.from([-1, 0.7, 1, 0.7]))).values;
+    expect(Math.max(...ends.map(Math.abs))).toBeGreaterThan(1e-6);
+    for (let a = 0; a < 2; a++) expect(Math.abs(ends[a] - ends[2 + a])).toBeLessThan(1e-12);
+    // The J·v of the channel's linearization against finite differences in θ.
+    const x = points(20, 3);
+    const lin = await channel.linearize(theta, x);
+    const v = uniform(channel.parameterCount, -1, 1, 7);
+    const eps = 1e-6;
+    const fp = (
+      await channel.forward(
+        theta.map((t, i) => t + eps * v[i]),
+        x,
+      )
+    ).values;
+    const fm = (
+      await channel.forward(
+        theta.map((t, i) => t - eps * v[i]),
+        x,
+      )
+    ).values;
+    expect(
+      relativeError(
+        await lin.jvp(v, 1),
+        fp.map((f, i) => (f - fm[i]) / (2 * eps)),
+      ),
+    ).toBeLessThan(1e-8);
+    expect(() => makeNetwork({ dirichlet: [] })).toThrow(/network.dirichlet must not be an empty array/);
+    expect(() => makeNetwork({ dirichlet: [true, 1 as unknown as boolean] })).toThrow(
+      /network.dirichlet\[1\] must be a boolean/,
+    );
+    expect(() => makeNetwork({ dirichlet: [true, true, false] })).toThrow(
+      /network.dirichlet: needs one entry, or one per axis/,
+    );
+    expect(() => makeNetwork({ dirichlet: [true, false], periodic: [true, false] })).toThrow(
+      /network.periodic: axis 0/,
+    );
+  });
 });
 
 describe('Jacobian products', () => {

@@ -31,6 +31,7 @@ export { native } from './native';
 export type { LaunchCounts } from './native-config';
 export type {
   Boundary,
+  BoundarySpec,
   CompiledProblem,
   ExactArgs,
   ExprLike,

@@ -46,13 +46,17 @@ export interface NativeNetworkConfig {
   decay?: number;
   /** Factor on γ before the MLP. */
   embeddingScale?: number;
-  /** Multiply by a factor that vanishes on the box faces (zero Dirichlet values built in). */
-  dirichlet?: boolean;
   /**
-   * Octave k at 2^k·π in s (not 2^k·π/2), so that the network repeats with the box along every
-   * axis; needs the embedding and `dirichlet: false`. Default false.
+   * Multiply by a factor that vanishes on the box faces (zero Dirichlet values built in): one flag
+   * for every axis, or one per axis (the factor then vanishes on the faces of those axes only).
    */
-  periodic?: boolean;
+  dirichlet?: boolean | boolean[];
+  /**
+   * Octave k at 2^k·π in s (not 2^k·π/2), so that the network repeats with the box: one flag for
+   * every axis, or one per axis; needs the embedding and no Dirichlet factor along such an axis.
+   * Default false.
+   */
+  periodic?: boolean | boolean[];
   /** Per field, in field order, the factor c of u = c·B·m (c·B·e^m); absent: 1 for every field. */
   outputScale?: number[];
   /**

@@ -1,5 +1,5 @@
 import { type Expr, walk } from './expr';
-import type { Boundary, CompiledProblem, JetRequest, PlanNode, Program } from './plan';
+import type { BoundarySpec, CompiledProblem, JetRequest, PlanNode, Program } from './plan';
 
 /**
  * Compiles expressions to a `Program`. Expressions are hash-consed, so each distinct
@@ -77,7 +77,7 @@ export interface ProblemParts {
   fields: string[];
   lower: number[];
   upper: number[];
-  boundary: Boundary;
+  boundary: BoundarySpec;
   rhs: readonly Expr[];
   initial: readonly Expr[] | null;
   exact: readonly Expr[] | null;

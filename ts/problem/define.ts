@@ -2,7 +2,7 @@ import { SpecError } from '../errors';
 import { compileProblem } from './compile';
 import { withDimension } from './context';
 import { coord, describe, EXPRESSION_PATH, type Expr, type ExprLike, fieldTerm, time, toExpr, walk } from './expr';
-import type { Boundary, CompiledProblem } from './plan';
+import type { Boundary, BoundarySpec, CompiledProblem } from './plan';
 import {
   deepFreeze,
   expectFinite,
@@ -64,9 +64,10 @@ export interface ProblemSpec<F extends string = string> {
   /**
    * 'dirichlet': zero on the box faces (built into the network); 'periodic': every field repeats
    * with the box along every axis (built into the network; u0 must repeat too); 'none': no
-   * constraint.
+   * constraint. One condition for every axis, or an array of one per axis: a channel periodic
+   * along x and zero on the faces of y is `['periodic', 'dirichlet']`.
    */
-  boundary: Boundary;
+  boundary: BoundarySpec;
   /** Names of the components of u. */
   fields: readonly F[];
   /** Closed-form initial condition of x (exactly one of `initial` and `initialValues`). */
@@ -91,8 +92,11 @@ export interface Problem {
   readonly lower: number[];
   /** The box's upper corner, D numbers. */
   readonly upper: number[];
-  /** The spec's boundary condition. */
-  readonly boundary: Boundary;
+  /**
+   * The spec's boundary condition: one `Boundary` when every axis has the same (an array of equal
+   * entries reads as that one), else an array of one per axis.
+   */
+  readonly boundary: BoundarySpec;
   /** The field names, in order: the k outputs of the network. */
   readonly fields: string[];
   /** The spec's named numbers. */
@@ -126,7 +130,7 @@ export function defineProblem<const F extends string>(spec: ProblemSpec<F>): Pro
   const name = s.name === undefined ? 'problem' : expectString('name', s.name);
   const dim = expectInteger('dim', s.dim, 1, MAX_DIM);
   const { lower, upper } = readDomain(s.domain, dim);
-  const boundary = readBoundary(s.boundary);
+  const boundary = readBoundary(s.boundary, dim);
   const fields = readFields(s.fields);
 
   const hasInitial = s.initial !== undefined;
@@ -208,12 +212,19 @@ function readBound(path: string, v: unknown, dim: number): number[] {
   return v.map((b, i) => expectFinite(`${path}[${i}]`, b));
 }
 
-function readBoundary(v: unknown): Boundary {
-  if (v === 'dirichlet' || v === 'none' || v === 'periodic') return v;
-  throw new SpecError(
-    'boundary',
-    `expected 'dirichlet', 'periodic' or 'none', got ${v === undefined ? 'nothing' : describe(v)}`,
-  );
+function readBoundary(v: unknown, dim: number): BoundarySpec {
+  const one = (path: string, b: unknown): Boundary => {
+    if (b === 'dirichlet' || b === 'none' || b === 'periodic') return b;
+    throw new SpecError(
+      path,
+      `expected 'dirichlet', 'periodic' or 'none'${path === 'boundary' ? ` (or an array of ${dim}, one per axis)` : ''}, got ${b === undefined ? 'nothing' : describe(b)}`,
+    );
+  };
+  if (!Array.isArray(v)) return one('boundary', v);
+  if (v.length !== dim)
+    throw new SpecError('boundary', `expected ${dim} conditions, one per axis (dim is ${dim}), got ${v.length}`);
+  const each = v.map((b, i) => one(`boundary[${i}]`, b));
+  return each.every((b) => b === each[0]) ? each[0] : each;
 }
 
 function readFields(v: unknown): string[] {

@@ -8,4 +8,4 @@ export type { ExprLike } from './expr';
 export { Expr } from './expr';
 export type { Ops } from './ops';
 export { ops } from './ops';
-export type { Boundary, CompiledProblem, JetRequest, PlanNode, Program } from './plan';
+export type { Boundary, BoundarySpec, CompiledProblem, JetRequest, PlanNode, Program } from './plan';

@@ -4,11 +4,18 @@
  */
 
 /**
- * The box's boundary condition. 'dirichlet': every field zero on the faces, built into the
- * network; 'periodic': every field repeats with the box along every axis, built into the network;
- * 'none': no constraint (the network is fitted and evolved on a grown box, `margin`).
+ * A boundary condition along an axis. 'dirichlet': every field zero on the axis's two faces, built
+ * into the network; 'periodic': every field repeats with the box along the axis, built into the
+ * network; 'none': no constraint (the network is fitted and evolved on a box grown along the axis,
+ * `margin`).
  */
 export type Boundary = 'dirichlet' | 'none' | 'periodic';
+
+/**
+ * The box's boundary condition: one `Boundary` for every axis, or an array of one per axis (a
+ * channel periodic along x and zero on the faces of y: `['periodic', 'dirichlet']`).
+ */
+export type BoundarySpec = Boundary | readonly Boundary[];
 
 /**
  * One node of a plan. Operands (`a`, `b`) are indices of earlier nodes; `field` indexes the
@@ -128,8 +135,8 @@ export interface CompiledProblem {
   lower: number[];
   /** The box's upper corner. */
   upper: number[];
-  /** The boundary condition. */
-  boundary: Boundary;
+  /** The boundary condition: one for every axis, or one per axis. */
+  boundary: BoundarySpec;
   /** May reference fields, x and t. */
   rhs: Program;
   /** x only; null when the problem gives `initialValues` instead. */

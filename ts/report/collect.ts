@@ -3,6 +3,7 @@
  * each field at each saved time, and the relative residual and error at the saved times — and
  * returns it as plain `ReportData`.
  */
+import { describeBoundary } from '../problem/boundary';
 import type { Problem } from '../problem/define';
 import { fitWarning } from '../solver/fit-report';
 import { heldOutWarning } from '../solver/projection-check';
@@ -124,7 +125,7 @@ export async function collectReportData(
       name: solution.name,
       dim: D,
       fields: [...problem.fields],
-      boundary: problem.boundary,
+      boundary: describeBoundary(problem.boundary),
       lower: [...lower],
       upper: [...upper],
       params: { ...problem.params },

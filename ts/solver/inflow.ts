@@ -9,8 +9,10 @@
  * from the domain's faces for T under that speed, frozen at u0, show how far out the solution
  * inside reads. A second-order equation written as a system, u_t = a·v, v_t = b·∂²u/∂x_i² + …,
  * carries u0 both ways along axis i at c_i = √(ab), at u0's jets on the faces. Spreading by
- * diffusion is not counted.
+ * diffusion is not counted. Only the axes with boundary 'none' count: a Dirichlet factor holds u
+ * on its faces, and a periodic network brings back what leaves.
  */
+import { boundaryAlong, someAxis } from '../problem/boundary';
 import type { Problem } from '../problem/define';
 import { evaluateProgram, type FieldJets } from '../problem/evaluate';
 import type { CompiledProblem } from '../problem/plan';
@@ -41,6 +43,7 @@ export function inflowMargin(problem: Problem, T: number): number {
 /** How far outside the domain, in half-widths, the characteristics ending on its faces at T start. */
 function transportReach(plan: CompiledProblem, T: number, start: Float64Array, half: readonly number[]): number {
   if (!plan.jets.gradient) return 0;
+  const open = openAxes(plan);
   const n = start.length / plan.dim;
   const dt = T / TRACE_STEPS;
   let reach = 0;
@@ -53,7 +56,7 @@ function transportReach(plan: CompiledProblem, T: number, start: Float64Array, h
       const mid = x.map((v, i) => v - 0.5 * dt * c1[i]);
       const c2 = speed(plan, field, mid, n, t - 0.5 * dt, half);
       for (let i = 0; i < x.length; i++) x[i] -= dt * c2[i];
-      reach = Math.max(reach, outside(plan, x, half));
+      reach = Math.max(reach, outside(plan, x, half, open));
     }
   }
   return reach;
@@ -73,11 +76,13 @@ function waveReach(plan: CompiledProblem, T: number, x: Float64Array, half: read
   const jets = initialJets(plan, x, n, half);
   const slope = (out: number, field: number, term: (jet: FieldJets) => Float64Array | undefined) =>
     rhsSlope(plan, out, x, n, 0, jets, field, term);
+  const open = openAxes(plan);
   let reach = 0;
   for (const [u, v] of pairs) {
     const a = slope(u, v, (jet) => jet.value);
     const lap = slope(v, u, (jet) => jet.lap);
     for (let i = 0; i < D; i++) {
+      if (!open[i]) continue;
       const b = slope(v, u, (jet) => jet.d2?.get(`${i},${i}`));
       for (let p = 0; p < n; p++) {
         const c = Math.sqrt(Math.max(0, a[p] * (b[p] + lap[p])));
@@ -129,16 +134,22 @@ function withTerm(jet: FieldJets, from: Float64Array, to: Float64Array): FieldJe
 }
 
 /** Each axis's half-width of the domain. */
+/** Per axis, whether its boundary is 'none': the axes a margin grows. */
+function openAxes(plan: CompiledProblem): boolean[] {
+  return plan.lower.map((_, i) => boundaryAlong(plan.boundary, i) === 'none');
+}
+
 function halfWidths(plan: CompiledProblem): number[] {
   return plan.upper.map((u, j) => (u - plan.lower[j]) / 2);
 }
 
-/** The farthest that n points (n×D) lie outside the domain along an axis, in half-widths. */
-function outside(plan: CompiledProblem, x: Float64Array, half: readonly number[]): number {
+/** The farthest that n points (n×D) lie outside the domain along an open axis, in half-widths. */
+function outside(plan: CompiledProblem, x: Float64Array, half: readonly number[], open: readonly boolean[]): number {
   const D = plan.dim;
   let most = 0;
   for (let i = 0; i < x.length; i++) {
     const j = i % D;
+    if (!open[j]) continue;
     const beyond = Math.max(plan.lower[j] - x[i], x[i] - plan.upper[j], 0) / half[j];
     if (Number.isFinite(beyond)) most = Math.max(most, beyond);
   }
@@ -259,13 +270,13 @@ function initialJets(plan: CompiledProblem, x: Float64Array, n: number, half: re
 /**
  * The margin a run of these options to T needs: theirs, or `inflowMargin` rounded up to
  * hundredths where that is more (it may exceed `MAX_MARGIN`, the most a run can be given). Only a
- * linear output with boundary 'none' asks: a Dirichlet network is held on the faces, and the log
+ * linear output with boundary 'none' along some axis asks: a Dirichlet network is held on the faces, and the log
  * output's u = B·e^m turns a disturbance of m at the faces into one of the density's negligible
  * tail there (a density is that output's default, `outputFor`).
  */
 export function marginFor(options: ResolvedOptions, T: number): number {
   const { problem, margin, network } = options;
-  if (problem.boundary !== 'none' || network.output === 'exp') return margin;
+  if (!someAxis(problem.boundary, 'none') || network.output === 'exp') return margin;
   return Math.max(margin, Math.ceil(inflowMargin(problem, T) * 100 - 1e-6) / 100);
 }
 

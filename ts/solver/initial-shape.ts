@@ -481,7 +481,7 @@ export function lazyInitialShape(problem: Problem, margin: number): () => Initia
   let shape: InitialShape | undefined;
   return () => {
     if (shape === undefined) {
-      const box = sampledBox(problem.lower, problem.upper, margin);
+      const box = sampledBox(problem, margin);
       shape = initialShape(problem, box.lower, box.upper);
     }
     return shape;

@@ -313,7 +313,7 @@ export class NeuralIVP {
     let pool: { points: Float64Array; values: Float64Array } | null = null;
     if (problem.initialValues !== undefined) {
       const n = poolSize(config);
-      const box = sampledBox(problem.lower, problem.upper, this.options.margin);
+      const box = sampledBox(problem, this.options.margin);
       const points = uniformPoints(n, box.lower, box.upper, this.options.seed);
       pool = { points, values: problem.initialValues(points, n) };
     }

@@ -13,9 +13,10 @@ import {
 import { SpecError } from '../errors';
 import type { MethodName } from '../integrate/methods';
 import type { Activation, DType, NetworkOutput } from '../native-config';
+import { everyAxis, someAxis } from '../problem/boundary';
 import { isProblem, type Problem } from '../problem/define';
 import { describe } from '../problem/expr';
-import { type Boundary, type CompiledProblem, derivativeOrder } from '../problem/plan';
+import { type BoundarySpec, type CompiledProblem, derivativeOrder } from '../problem/plan';
 import { deepFreeze, expectNonNegative, expectObject, isPlainObject, rejectUnknownKeys } from '../problem/validate';
 import { defaultGradientDirections, energyNormWeights } from './energy-norm';
 import { nonFiniteRhs } from './initial-rhs';
@@ -362,7 +363,7 @@ export interface ImportanceOptions {
    * The share of the kernels, in [0, 1), placed at the embedding's images: a drawn centre moved by
    * half the box's width along a random non-empty set of axes, where the network's periodic
    * features put spurious copies of a narrow solution (default 0.5; 0 for a network without the
-   * embedding, which has no images).
+   * embedding, which has no images, and for a problem with a periodic axis).
    */
   imageShare?: number;
 }
@@ -426,8 +427,8 @@ export interface NeuralIVPOptions {
   samples?: number | SampleOptions;
   /**
    * Boundary 'none' only: the network is fitted and evolved on the domain grown by this fraction
-   * of each axis's half-width on every side (default 0.5 for 'none', 0 for 'dirichlet', where it
-   * must be 0). Without a constraint on the faces, what flows into the domain during a solve
+   * of each axis's half-width on both sides of every axis with boundary 'none' (default 0.5 where
+   * some axis has 'none'; 0, where it must be 0, when none has). Without a constraint on the faces, what flows into the domain during a solve
    * comes from outside it, where an unsampled network only extrapolates: the margin must cover
    * the domain of dependence, (largest speed)·T, for the solution inside to be right.
    */
@@ -507,7 +508,7 @@ export interface ResolvedOptions extends Resolved<typeof TOP> {
   readonly preset: Preset;
   readonly network: ResolvedNetwork;
   readonly samples: ResolvedSamples;
-  /** The sampled box is the domain grown by margin·(upper − lower)/2 on every side. */
+  /** The sampled box is the domain grown by margin·(upper − lower)/2 on both sides of each 'none' axis. */
   readonly margin: number;
   readonly linear: ResolvedLinear;
   readonly integrator: ResolvedIntegrator;
@@ -640,7 +641,7 @@ export function resolveOptions(input: NeuralIVPInput, env: Environment = process
   }
   const margin = readMargin(raw.margin, raw.problem.boundary);
   checkFiniteStart(raw.problem, margin);
-  if (raw.problem.boundary === 'periodic') checkPeriodicStart(raw.problem);
+  if (someAxis(raw.problem.boundary, 'periodic')) checkPeriodicStart(raw.problem);
   // The default preset reads the initial condition's shape for the sampling and the decay it
   // leaves unset; the paper preset keeps the paper's fixed choices.
   const shape = preset === 'default' ? lazyInitialShape(raw.problem, margin) : null;
@@ -654,7 +655,8 @@ export function resolveOptions(input: NeuralIVPInput, env: Environment = process
     problem: raw.problem,
     preset,
     network,
-    samples: network.embedding && raw.problem.boundary !== 'periodic' ? samples : withoutImages(samples, raw.samples),
+    samples:
+      network.embedding && !someAxis(raw.problem.boundary, 'periodic') ? samples : withoutImages(samples, raw.samples),
     margin,
     linear,
     integrator: readIntegrator(raw.integrator, D, network),
@@ -728,15 +730,15 @@ function readNetwork(
 ): ResolvedNetwork {
   const d = D.network;
   const order = Math.max(1, derivativeOrder(problem.plan.jets));
-  const dirichlet = problem.boundary === 'dirichlet';
-  const periodic = problem.boundary === 'periodic';
+  const dirichlet = someAxis(problem.boundary, 'dirichlet');
+  const periodic = someAxis(problem.boundary, 'periodic');
   const defaultDecay = () =>
     d.decay !== 'derivativeOrder' ? d.decay : shape === null ? order : decayFor(shape(), order);
   const openFrequencies = () =>
     d.frequencies !== 'finestScale' ? d.frequencies : shape === null ? MAX_DEFAULT_OCTAVE : frequenciesFor(shape());
   // A periodic network's octave k is the open box's octave k + 1: the same highest frequency is one
-  // octave fewer.
-  const defaultFrequencies = () => Math.max(0, openFrequencies() - (periodic ? 1 : 0));
+  // octave fewer. Where only some axes are periodic, the others keep theirs.
+  const defaultFrequencies = () => Math.max(0, openFrequencies() - (everyAxis(problem.boundary, 'periodic') ? 1 : 0));
   const defaultEmbedding = () =>
     periodic ||
     (d.embedding !== 'sampleSpacing'
@@ -748,13 +750,13 @@ function readNetwork(
   if (periodic && !embedding) {
     throw new SpecError(
       'network.embedding',
-      "must be true for a 'periodic' problem: the network repeats with the domain through its embedding alone",
+      "must be true for a 'periodic' problem: the network repeats with the domain through its embedding alone (along every periodic axis)",
     );
   }
   const defaultOutput = () =>
     d.output !== 'density' ? d.output : shape === null ? 'linear' : outputFor(shape(), { embedding, dirichlet });
   const output = o.output === undefined ? defaultOutput() : readOutput(o.output, shape);
-  const box = sampledBox(problem.lower, problem.upper, margin);
+  const box = sampledBox(problem, margin);
   // An offset needs u free on the faces and free in sign.
   const offsetAllowed = !dirichlet && output === 'linear';
   const defaultOutputOffset = () => {
@@ -766,7 +768,7 @@ function readNetwork(
   const outputOffset = readOutputOffset(o.outputOffset ?? defaultOutputOffset(), problem.fields);
   if (!offsetAllowed && Object.values(outputOffset).some((v) => v !== 0)) {
     const why = dirichlet
-      ? "a 'dirichlet' problem's u is 0 on the faces"
+      ? "u is 0 on the faces of a 'dirichlet' boundary"
       : "under output 'exp' u = B·e^m has no offset";
     throw new SpecError('network.outputOffset', `must be 0: ${why}`);
   }
@@ -894,7 +896,7 @@ const short = (v: number): number => Number(v.toPrecision(4));
  * the fit as a NaN error, and a non-finite f(u0) where u0 is not zero fails the first step.
  */
 function checkFiniteStart(problem: Problem, margin: number): void {
-  const box = sampledBox(problem.lower, problem.upper, margin);
+  const box = sampledBox(problem, margin);
   const where = margin > 0 ? `the sampled box (the domain grown by margin ${margin})` : 'the domain';
   const u0 = nonFiniteInitial(problem, box.lower, box.upper);
   if (u0 !== null) {
@@ -925,7 +927,9 @@ function checkPeriodicStart(problem: Problem): void {
   const where = `x = (${m.point.map(short).join(', ')}) and (${partner.map(short).join(', ')})`;
   const axis = `x[${m.axis}]`;
   const [a, b] = m.values.map(short);
-  const lead = "boundary 'periodic' builds a network that repeats with the domain along every axis";
+  const lead = `boundary 'periodic' builds a network that repeats with the domain along ${
+    everyAxis(problem.boundary, 'periodic') ? 'every axis' : `x[${m.axis}]`
+  }`;
   if (m.what === 'rate') {
     throw new SpecError(
       `problem.rhs.${m.field}`,
@@ -940,18 +944,25 @@ function checkPeriodicStart(problem: Problem): void {
   );
 }
 
-/** The default margin follows the boundary: 0.5 for 'none', else 0 (where only 0 is valid). */
-function readMargin(v: unknown, boundary: Boundary): number {
-  const def = boundary === 'none' ? DEFAULT_MARGIN : 0;
+/**
+ * The default margin follows the boundary: 0.5 where some axis has 'none' (it grows those axes
+ * only), else 0 (where only 0 is valid).
+ */
+function readMargin(v: unknown, boundary: BoundarySpec): number {
+  const open = someAxis(boundary, 'none');
+  const def = open ? DEFAULT_MARGIN : 0;
   if (v === undefined) return def;
   const m = withHint("a fraction of each axis's half-width", () => expectNonNegative('margin', v));
   if (m > MAX_MARGIN) throw new SpecError('margin', `expected at most ${MAX_MARGIN}, got ${m}`);
-  if (m > 0 && boundary !== 'none') {
+  if (m > 0 && !open) {
     const why =
       boundary === 'dirichlet'
         ? "the boundary factor sits on the domain's faces"
-        : 'the network repeats with the domain';
-    throw new SpecError('margin', `must be 0 for a '${boundary}' problem (${why}), got ${m}`);
+        : boundary === 'periodic'
+          ? 'the network repeats with the domain'
+          : "no axis has boundary 'none', the only one a margin grows";
+    const named = typeof boundary === 'string' ? `a '${boundary}' problem` : 'this problem';
+    throw new SpecError('margin', `must be 0 for ${named} (${why}), got ${m}`);
   }
   return m;
 }
@@ -1019,9 +1030,10 @@ function readOutput(v: unknown, shape: (() => InitialShape) | null): NetworkOutp
 }
 
 /**
- * A network without the embedding has no images of a narrow solution to sample, and a periodic
- * one has them outside the box only (its lowest octave repeats with the whole box, not half of
- * it): the importance kernels all go where |u| is, unless the user set `imageShare`.
+ * A network without the embedding has no images of a narrow solution to sample, and along a
+ * periodic axis it has them outside the box only (its lowest octave repeats with the whole box,
+ * not half of it): with any periodic axis the importance kernels all go where |u| is, unless the
+ * user set `imageShare`.
  */
 function withoutImages(samples: ResolvedSamples, given: unknown): ResolvedSamples {
   const importance = samples.importance;

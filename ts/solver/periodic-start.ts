@@ -1,12 +1,13 @@
 /**
- * A periodic boundary is built into the network (every octave of its embedding repeats with the
- * box), so the network can only hold a u0 that repeats with the box, and a step can only follow a
+ * A periodic boundary is built into the network (along a periodic axis every octave of its
+ * embedding repeats with the box), so the network can only hold a u0 that repeats with the box, and a step can only follow a
  * right-hand side that does. Where u0 jumps or kinks across a pair of opposite faces, or f(u0)
  * does (a coefficient of x that does not repeat), the fit would stall at the seam and every step
  * would project f onto functions that repeat: the run is refused first, naming the field, the
  * axis and the pair of points. Read on pairs of pilot points moved onto opposite faces; a u0
  * given by `initialValues` (a function the fit alone calls) is not read.
  */
+import { axesWith } from '../problem/boundary';
 import type { Problem } from '../problem/define';
 import { evaluateProgram } from '../problem/evaluate';
 import type { Program } from '../problem/plan';
@@ -102,8 +103,11 @@ interface FaceScan {
   readonly carried: boolean;
 }
 
-/** Compares u0, its slope and f(u0) across each pair of faces, axis by axis, up to the first mismatch. */
-function scanFaces(problem: Problem, initial: Program): FaceScan {
+/**
+ * Compares u0, its slope and f(u0) across the pair of faces of each of `axes`, axis by axis, up to
+ * the first mismatch.
+ */
+function scanFaces(problem: Problem, initial: Program, axes: readonly number[]): FaceScan {
   const { lower, upper, dim: D, fields } = problem;
   const width = lower.map((l, i) => upper[i] - l);
   const inside = pilotPoints(lower, upper).subarray(0, SCALE_POINTS * D);
@@ -134,7 +138,7 @@ function scanFaces(problem: Problem, initial: Program): FaceScan {
   const largestOf = (columns: readonly Float64Array[]) => Math.max(...columns.map(largest));
   const total = Math.max(...size);
   let carried = false;
-  for (let axis = 0; axis < D; axis++) {
+  for (const axis of axes) {
     const low = onFace(base, D, axis, lower[axis]);
     const high = onFace(base, D, axis, upper[axis]);
     const lowValues = u0At(initial, D, low);
@@ -167,12 +171,14 @@ function scanFaces(problem: Problem, initial: Program): FaceScan {
 }
 
 /**
- * The first pair of opposite faces on which u0, its derivative across the faces, or f(u0) fails to
- * repeat; null when all repeat, or when u0 is given by `initialValues`.
+ * The first pair of opposite faces of a periodic axis (every axis, for boundary 'periodic') on
+ * which u0, its derivative across the faces, or f(u0) fails to repeat; null when all repeat, or
+ * when u0 is given by `initialValues`.
  */
 export function periodicMismatch(problem: Problem): PeriodicMismatch | null {
   const initial = problem.plan.initial;
-  return initial === null ? null : scanFaces(problem, initial).mismatch;
+  const axes = axesWith(problem.boundary, 'periodic', problem.dim);
+  return initial === null ? null : scanFaces(problem, initial, axes).mismatch;
 }
 
 function zip(a: readonly Float64Array[], b: readonly Float64Array[]): [Float64Array, Float64Array][] {
@@ -187,6 +193,10 @@ function zip(a: readonly Float64Array[], b: readonly Float64Array[]): [Float64Ar
 export function suitsPeriodic(problem: Problem): boolean {
   const initial = problem.plan.initial;
   if (initial === null) return false;
-  const scan = scanFaces(problem, initial);
+  const scan = scanFaces(
+    problem,
+    initial,
+    Array.from({ length: problem.dim }, (_, i) => i),
+  );
   return scan.mismatch === null && scan.carried;
 }

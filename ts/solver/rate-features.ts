@@ -105,7 +105,7 @@ export async function fitRateFeatures(
   const { problem } = options;
   if (!options.fit.rateFeatures || options.network.output !== 'linear' || config.maxIterations === 0) return null;
   const started = wallClock();
-  const box = sampledBox(problem.lower, problem.upper, options.margin);
+  const box = sampledBox(problem, options.margin);
   const pilot = pilotRate(problem, box.lower, box.upper);
   const fields = pilot === null ? [] : zeroFields(pilot);
   if (!fields.some(Boolean)) return null;

@@ -2,6 +2,8 @@
 // what native code receives (which trusts it). An option the table (option-table.ts) marks
 // `native` goes under its own name; the rest of this file is what needs more than a copy.
 import type { DeviceName } from '../native-config';
+import { axisFlags, boundaryAlong } from '../problem/boundary';
+import type { BoundarySpec } from '../problem/plan';
 import { memoryBudgetFor } from './device-budget';
 import { DENSE_KEYS, FIT, IMPORTANCE, LINEAR, type NativeValues, NETWORK, nativeValues, TOP } from './option-table';
 import type { GradientDirections, ResolvedLinear, ResolvedOptions, ResolvedSamples } from './options';
@@ -17,9 +19,9 @@ export function sessionConfigFor(options: ResolvedOptions, device: DeviceName): 
       ...(nativeValues(NETWORK, n) as NativeValues<typeof NETWORK>),
       outputScale: problem.fields.map((name) => n.outputScale[name]),
       outputOffset: problem.fields.map((name) => n.outputOffset[name]),
-      dirichlet: problem.boundary === 'dirichlet',
-      periodic: problem.boundary === 'periodic',
-      ...sampledBox(problem.lower, problem.upper, options.margin),
+      dirichlet: axisFlags(problem.boundary, 'dirichlet'),
+      periodic: axisFlags(problem.boundary, 'periodic'),
+      ...sampledBox(problem, options.margin),
       dtype: options.dtype,
       device,
       memoryBudget,
@@ -36,15 +38,17 @@ export function sessionConfigFor(options: ResolvedOptions, device: DeviceName): 
 
 /**
  * The box the network is scaled to, fitted and evolved on: the domain grown by
- * margin·(upper − lower)/2 on every side. Residuals and errors are measured on the domain itself
- * (the plan's lower/upper).
+ * margin·(upper − lower)/2 on both sides of every axis with boundary 'none' (a Dirichlet factor
+ * and a periodic network sit on the domain's own faces). Residuals and errors are measured on the
+ * domain itself (the plan's lower/upper).
  */
 export function sampledBox(
-  lower: readonly number[],
-  upper: readonly number[],
+  problem: { readonly lower: readonly number[]; readonly upper: readonly number[]; readonly boundary: BoundarySpec },
   margin: number,
 ): { lower: number[]; upper: number[] } {
-  const grow = (i: number): number => (margin * (upper[i] - lower[i])) / 2;
+  const { lower, upper, boundary } = problem;
+  const grow = (i: number): number =>
+    boundaryAlong(boundary, i) === 'none' ? (margin * (upper[i] - lower[i])) / 2 : 0;
   return { lower: lower.map((l, i) => l - grow(i)), upper: upper.map((u, i) => u + grow(i)) };
 }
 

@@ -325,14 +325,15 @@ export class Solution {
    * Warns (once per solution, `process.emitWarning` with code 'NIVP_OUTSIDE_DOMAIN') when a point
    * lies outside the box the network was fitted on — the domain, grown by `margin` for problems
    * without a boundary condition: values there are extrapolation and carry no accuracy. A periodic
-   * network repeats with the box: its values anywhere are the solution's.
+   * network repeats with the box: along a periodic axis its values anywhere are the solution's.
    */
   private warnOutside(data: Float64Array, method: string): void {
-    if (this.warnedOutside || this.config.session.network.periodic === true) return;
-    const { lower, upper } = this.config.session.network;
+    const { lower, upper, periodic } = this.config.session.network;
+    if (this.warnedOutside || periodic === true) return;
     const D = this.dim;
     for (let i = 0; i < data.length; i++) {
       const a = i % D;
+      if (Array.isArray(periodic) && periodic[a]) continue;
       const slack = 1e-9 * (upper[a] - lower[a]);
       if (data[i] < lower[a] - slack || data[i] > upper[a] + slack) {
         this.warnedOutside = true;
