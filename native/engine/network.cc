@@ -154,6 +154,8 @@ Network::Network(NetworkConfig config) : config_(std::move(config)) {
   }
   frequencies_ = frequencies_.to(opts);
   octaveWeights_ = octaveWeights_.to(opts);
+  if (config_.hasOutputOffset())
+    outputOffsets_ = at::tensor(config_.outputOffset, at::TensorOptions().dtype(at::kDouble)).to(opts);
   if (config_.anyDirichlet() && !config_.everyAxisDirichlet()) {
     dirichletAxes_ = at::empty({D}, at::kDouble);
     for (int64_t i = 0; i < D; ++i) dirichletAxes_[i] = config_.dirichletAlong(i) ? 1.0 : 0.0;
@@ -218,9 +220,10 @@ FieldOutput Network::output(const at::Tensor& m, const at::Tensor& B, int64_t fi
 }
 
 at::Tensor Network::variation(const at::Tensor& values) const {
-  if (!config_.hasOutputOffset()) return values;
-  return values -
-         at::tensor(config_.outputOffset, at::TensorOptions().dtype(at::kDouble)).to(values.options());
+  if (!outputOffsets_.defined()) return values;
+  const bool same =
+      values.scalar_type() == outputOffsets_.scalar_type() && values.device() == outputOffsets_.device();
+  return values - (same ? outputOffsets_ : outputOffsets_.to(values.options()));
 }
 
 at::Tensor Network::outputSlope(const at::Tensor& u, const at::Tensor& B, int64_t field) const {

@@ -116,6 +116,7 @@ class Network {
   at::Tensor lower_, axisScale_;  // D
   at::Tensor frequencies_;        // (L+1)×D: 2^k π/2, or 2^k π along a periodic axis
   at::Tensor dirichletAxes_;      // D: 1 along a Dirichlet axis, else 0; undefined when all are or none
+  at::Tensor outputOffsets_;      // k: the fields' offsets o; undefined when every one is 0
   at::Tensor octaveWeights_;      // L+1: embeddingScale · 2^(-decay·k)
   std::shared_ptr<WorkspacePool> workspace_ = std::make_shared<WorkspacePool>();
 };
