@@ -17,6 +17,7 @@
 // (`'{"fit":{"rateFeatures":false}}'`) to compare a default with its alternative; its errors are
 // then printed at T/4, T/2 and 3T/4 as well.
 import { EvolveError, NeuralIVP, type Solution } from '../ts/index';
+import { someAxis } from '../ts/problem/boundary';
 import { exactChange } from '../ts/problem/exact-change';
 import { flag } from './lib/flags';
 import { cases, mainCases } from './lib/unseen-problems';
@@ -56,7 +57,7 @@ for (const name of names) {
   for (const t of quarters ? solution.times.slice(1, -1) : [])
     earlier.push(`${Number(t.toPrecision(3))}: ${(await solution.error(t, 40_000)).toExponential(2)}`);
   const { steps, rejectedSteps } = solution.stats;
-  const margin = problem.boundary === 'none' ? `, margin ${solution.options.margin}` : '';
+  const margin = someAxis(problem.boundary, 'none') ? `, margin ${solution.options.margin}` : '';
   console.log(
     `${name}: fit ${fit.relativeError.toExponential(2)} (${fit.seconds.toFixed(1)} s, ${fit.stopped}); ` +
       `error(${Number(tEnd.toPrecision(3))}) ${error.toExponential(2)}, change ${exactChange(problem, tEnd).toFixed(3)}; ` +

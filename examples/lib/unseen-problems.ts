@@ -11,7 +11,8 @@
 // then kink (a nonlinear wave), porous (the porous-medium equation), hamiltonJacobi (a viscous
 // Hamilton–Jacobi equation), exchange (a stiff reaction), gauss3 and twoBumps (narrow Gaussians),
 // maxwell (three first-order fields) and farBox (a box far from the origin); then three on a
-// periodic box: torusHeat, periodicBurgers (Cole–Hopf) and periodicAdvect (once around).
+// periodic box: torusHeat, periodicBurgers (Cole–Hopf) and periodicAdvect (once around); then two
+// with a boundary per axis: duct (periodic along x, walls across) and shear (open across).
 import { defineProblem, type Expr, ops, type Problem } from '../../ts/index';
 
 const { sin, cos, exp, lap, d, sum, sqrt } = ops;
@@ -788,6 +789,58 @@ function periodicAdvect(): Case {
   };
 }
 
+// Extra 41. A 3D duct: u_t = ν Δu − c·u_x on [0, 1]³, boundary ['periodic', 'dirichlet',
+//    'dirichlet'], ν = 0.05, c = 1, to T = 1 (once along):
+//    u = sin πy sin πz e^{−2π²νt}(1 + ½ cos 2π(x − ct) e^{−4π²νt}).
+function duct(): Case {
+  const nu = 0.05;
+  const walls = (x: readonly Expr[]) => sin(x[1].mul(PI)).mul(sin(x[2].mul(PI)));
+  const along = (x: readonly Expr[], t: Expr) =>
+    cos(x[0].sub(t).mul(2 * PI))
+      .mul(exp(t.mul(-4 * PI * PI * nu)))
+      .mul(0.5)
+      .add(1);
+  return {
+    problem: defineProblem({
+      name: 'duct-3d',
+      dim: 3,
+      domain: { lower: 0, upper: 1 },
+      boundary: ['periodic', 'dirichlet', 'dirichlet'],
+      fields: ['u'],
+      initial: ({ x }) => ({ u: walls(x).mul(along(x, ops.constant(0))) }),
+      rhs: ({ u }) => ({ u: lap(u).mul(nu).sub(d(u, 0)) }),
+      exact: ({ x, t }) => ({
+        u: walls(x)
+          .mul(along(x, t))
+          .mul(exp(t.mul(-2 * PI * PI * nu))),
+      }),
+    }),
+    T: 1,
+    summary: 'u_t=0.05Δu-u_x, [0,1]³, periodic along x, Dirichlet walls; once along',
+  };
+}
+
+// Extra 42. A shear flow: u_t = −y·u_x on [0, 1] × [−1, 1], boundary ['periodic', 'none'], from
+//    cos 2πx · e^{−y²/(2·0.3²)}, to T = 1: u = cos 2π(x − yt) · e^{−y²/0.18}, whose stripes tilt
+//    and narrow across the channel (wavenumber 2πt along y).
+function shear(): Case {
+  const across = (y: Expr) => exp(y.pow(2).mul(-1 / (2 * 0.3 * 0.3)));
+  return {
+    problem: defineProblem({
+      name: 'shear-2d',
+      dim: 2,
+      domain: { lower: [0, -1], upper: [1, 1] },
+      boundary: ['periodic', 'none'],
+      fields: ['u'],
+      initial: ({ x }) => ({ u: cos(x[0].mul(2 * PI)).mul(across(x[1])) }),
+      rhs: ({ u, x }) => ({ u: d(u, 0).mul(x[1]).neg() }),
+      exact: ({ x, t }) => ({ u: cos(x[0].sub(x[1].mul(t)).mul(2 * PI)).mul(across(x[1])) }),
+    }),
+    T: 1,
+    summary: 'u_t=-y·u_x, cos 2πx·e^{-y²/0.18}, [0,1]×[-1,1], periodic along x, open across',
+  };
+}
+
 /** The cases by name; each call builds a fresh problem. */
 export const cases: Record<string, () => Case> = {
   advDiff: () => advDiff(),
@@ -834,6 +887,8 @@ export const cases: Record<string, () => Case> = {
   torusHeat,
   periodicBurgers,
   periodicAdvect,
+  duct,
+  shear,
 };
 
 /** The six main cases, in order. */
