@@ -1,12 +1,12 @@
 // boundary 'periodic': a network that repeats with the box, the options it implies, the check that
 // u0 and f(u0) repeat too, and closed-form solutions followed across the seam.
 import { describe, expect, it } from 'vitest';
-import { periodicAdvection, periodicHeat } from '../examples/lib/periodic-problems';
+import { channelAdvection, channelSpread, periodicAdvection, periodicHeat } from '../examples/lib/periodic-problems';
 import { type Boundary, defineProblem, type Expr, ops } from '../ts/problem';
 import { initialShape } from '../ts/solver/initial-shape';
 import { NeuralIVP } from '../ts/solver/neural-ivp';
 import { resolveOptions } from '../ts/solver/options';
-import { suitsPeriodic } from '../ts/solver/periodic-start';
+import { periodicSuggestion } from '../ts/solver/periodic-start';
 import { sessionConfigFor } from '../ts/solver/session-config';
 import { testDevice } from './helpers/device';
 import { SMALL_RUN } from './helpers/small-run';
@@ -88,8 +88,8 @@ describe("boundary 'periodic'", () => {
 
 describe("a boundary-'none' problem that repeats with its domain", { timeout: 120_000 }, () => {
   it('is recognised where u0 or its slope is not small on the faces, and not for a bump inside or a u0 that does not repeat', () => {
-    expect(suitsPeriodic(periodicHeat('none'))).toBe(true);
-    expect(suitsPeriodic(periodicAdvection('none'))).toBe(true);
+    expect(periodicSuggestion(periodicHeat('none'))).toBe('periodic');
+    expect(periodicSuggestion(periodicAdvection('none'))).toBe('periodic');
     const open = (initial: (x: Expr) => Expr) =>
       defineProblem({
         dim: 1,
@@ -100,10 +100,15 @@ describe("a boundary-'none' problem that repeats with its domain", { timeout: 12
         rhs: ({ u }) => ({ u: d(d(u, 0), 0) }),
       });
     // Zero on its faces, its slope is not.
-    expect(suitsPeriodic(open((x) => sin(x.mul(tau))))).toBe(true);
-    expect(suitsPeriodic(open((x) => exp(x.sub(0.5).pow(2).mul(-400))))).toBe(false);
-    expect(suitsPeriodic(open((x) => x))).toBe(false);
-    expect(suitsPeriodic(open((x) => sin(x.mul(Math.PI))))).toBe(false);
+    expect(periodicSuggestion(open((x) => sin(x.mul(tau))))).toBe('periodic');
+    expect(periodicSuggestion(open((x) => exp(x.sub(0.5).pow(2).mul(-400))))).toBeNull();
+    expect(periodicSuggestion(open((x) => x))).toBeNull();
+    expect(periodicSuggestion(open((x) => sin(x.mul(Math.PI))))).toBeNull();
+    // Axis by axis: a channel written with 'none' repeats along x alone (its y profile is a
+    // Gaussian whose slope changes sign across the box); one with walls keeps them.
+    expect(periodicSuggestion(channelSpread('none'))).toEqual(['periodic', 'none']);
+    expect(periodicSuggestion(channelAdvection(['none', 'dirichlet']))).toEqual(['periodic', 'dirichlet']);
+    expect(periodicSuggestion(channelSpread())).toBeNull();
   });
 
   it("is told, once, before its first fit that 'periodic' would suit it", async () => {
@@ -113,6 +118,14 @@ describe("a boundary-'none' problem that repeats with its domain", { timeout: 12
     const ivp = new NeuralIVP({ problem: periodicHeat('none'), ...fitOnly }, { warn });
     await ivp.fit();
     expect(said.filter((c) => c === 'NIVP_PERIODIC')).toHaveLength(1);
+    const messages: string[] = [];
+    await new NeuralIVP(
+      { problem: channelSpread('none'), ...fitOnly },
+      { warn: (w) => w.code === 'NIVP_PERIODIC' && messages.push(w.message) },
+    ).fit();
+    expect(messages).toHaveLength(1);
+    expect(messages[0]).toContain('along x[0]');
+    expect(messages[0]).toContain("boundary ['periodic', 'none']");
     said.length = 0;
     await new NeuralIVP({ problem: periodicHeat(), ...fitOnly }, { warn }).fit();
     expect(said).not.toContain('NIVP_PERIODIC');

@@ -36,3 +36,8 @@ export function axisFlags(boundary: BoundarySpec, kind: Boundary): boolean | boo
 export function describeBoundary(boundary: BoundarySpec): string {
   return typeof boundary === 'string' ? boundary : boundary.join(', ');
 }
+
+/** The boundary as a spec writes it: `'periodic'`, or `['periodic', 'none']`. */
+export function boundaryLiteral(boundary: BoundarySpec): string {
+  return typeof boundary === 'string' ? `'${boundary}'` : `[${boundary.map((b) => `'${b}'`).join(', ')}]`;
+}

@@ -16,7 +16,9 @@ import { fromNative, SpecError } from '../errors';
 import { checkMaxSeconds, checkSaveAt } from '../integrate/times';
 import { native } from '../native';
 import type { DeviceName } from '../native-config';
+import { axesWith, boundaryLiteral, someAxis } from '../problem/boundary';
 import { isProblem, type Problem } from '../problem/define';
+import type { BoundarySpec } from '../problem/plan';
 import { type EvolveProgress, EvolveRun } from './evolve-run';
 import { checkFit, type FitTracePoint, fitAdvice } from './fit-guard';
 import { type FitReport, fitReport, fitWarning } from './fit-report';
@@ -25,7 +27,7 @@ import { type InitialShape, lazyInitialShape } from './initial-shape';
 import { checkMemory, freeMemory } from './memory';
 import { createSession, cudaAvailable } from './native-session';
 import { type NeuralIVPInput, type ResolvedOptions, resolveOptions } from './options';
-import { suitsPeriodic } from './periodic-start';
+import { periodicSuggestion } from './periodic-start';
 import { HELD_OUT_WARNING_STEPS, heldOutWarning } from './projection-check';
 import { abortError, ExclusiveQueue } from './queue';
 import { fitRateFeatures } from './rate-features';
@@ -105,9 +107,9 @@ export interface NeuralIVPHooks {
  * its tolerance ('NIVP_FIT_TOLERANCE'), steps whose θ̇ matched the right-hand side on their
  * samples but not on held-out points ('NIVP_HELD_OUT_GAP', after `HELD_OUT_WARNING_STEPS` steps),
  * a boundary-'none' run whose `margin` does not cover what flows into the domain by T
- * ('NIVP_MARGIN', said by `evolve` before it starts), a boundary-'none' problem whose u0 and
- * right-hand side repeat with the domain, which boundary 'periodic' would build in ('NIVP_PERIODIC',
- * said before the first fit), or steps held at the integrator's stability
+ * ('NIVP_MARGIN', said by `evolve` before it starts), a problem whose u0 and right-hand side
+ * repeat with the domain along a boundary-'none' axis, which boundary 'periodic' there would build
+ * in ('NIVP_PERIODIC', said before the first fit, naming the boundary to give), or steps held at the integrator's stability
  * limit rather than by rtol ('NIVP_STIFF', after `STIFF_STEPS` such steps: a stiff problem), or
  * steps that keep shrinking while their residual grows ('NIVP_STEP_COLLAPSE': a shock or blow-up
  * forming, step-collapse.ts).
@@ -123,8 +125,21 @@ export interface NeuralIVPWarning {
   readonly message: string;
 }
 
-const PERIODIC_HINT =
-  "u0 and the right-hand side on it repeat with the domain along every axis, and u0 is not small on its faces: boundary 'periodic' would build that into the network, with no margin to sample; with 'none' the network is fitted and evolved on a box grown by the margin, and a diffusion's errors can grow from its faces (docs/accuracy.md, \"A periodic box\")";
+/** What NIVP_PERIODIC says about a problem whose boundary `suggested` would suit better. */
+function periodicHint(suggested: BoundarySpec): string {
+  const along =
+    suggested === 'periodic'
+      ? 'every axis'
+      : axesWith(suggested, 'periodic', suggested.length)
+          .map((i) => `x[${i}]`)
+          .join(', ');
+  return (
+    `u0 and the right-hand side on it repeat with the domain along ${along}, and u0 is not small on those faces: ` +
+    `boundary ${boundaryLiteral(suggested)} would build that into the network, with no margin to sample there; with 'none' the ` +
+    "network is fitted and evolved on a box grown by the margin, and a diffusion's errors can grow from its faces " +
+    '(docs/accuracy.md, "A periodic box")'
+  );
+}
 
 const emitWarning = (warning: NeuralIVPWarning): void => {
   process.emitWarning(warning.message, { code: warning.code });
@@ -306,9 +321,9 @@ export class NeuralIVP {
   ): Promise<FitReport> {
     const session = await this.ready();
     const problem = this.options.problem;
-    if (problem.boundary === 'none' && this.theta0 === undefined && suitsPeriodic(problem)) {
-      this.warn({ code: 'NIVP_PERIODIC', message: PERIODIC_HINT });
-    }
+    const suggested =
+      someAxis(problem.boundary, 'none') && this.theta0 === undefined ? periodicSuggestion(problem) : null;
+    if (suggested !== null) this.warn({ code: 'NIVP_PERIODIC', message: periodicHint(suggested) });
     const config = fitConfigFor(this.options);
     let pool: { points: Float64Array; values: Float64Array } | null = null;
     if (problem.initialValues !== undefined) {

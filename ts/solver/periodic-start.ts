@@ -7,10 +7,10 @@
  * axis and the pair of points. Read on pairs of pilot points moved onto opposite faces; a u0
  * given by `initialValues` (a function the fit alone calls) is not read.
  */
-import { axesWith } from '../problem/boundary';
+import { axesWith, boundaryAlong } from '../problem/boundary';
 import type { Problem } from '../problem/define';
 import { evaluateProgram } from '../problem/evaluate';
-import type { Program } from '../problem/plan';
+import type { Boundary, BoundarySpec, Program } from '../problem/plan';
 import { initialRate } from './initial-rhs';
 import { pilotPoints } from './initial-shape';
 
@@ -186,17 +186,20 @@ function zip(a: readonly Float64Array[], b: readonly Float64Array[]): [Float64Ar
 }
 
 /**
- * Whether a problem would suit boundary 'periodic': u0, its slope across the faces and f(u0)
- * repeat with the domain (`periodicMismatch` finds nothing), and u0 or its slope across a face is
- * not negligible there (sin 2πx on [0, 1] is zero on its faces, not its slope).
+ * The boundary a problem would suit better: its own with 'periodic' along every boundary-'none'
+ * axis across whose faces u0, its slope and f(u0) repeat (`periodicMismatch` on that axis alone
+ * finds nothing) and where u0 or its slope is not negligible (sin 2πx on [0, 1] is zero on its
+ * faces, not its slope); null when no axis is such, or when u0 is given by `initialValues`.
  */
-export function suitsPeriodic(problem: Problem): boolean {
+export function periodicSuggestion(problem: Problem): BoundarySpec | null {
   const initial = problem.plan.initial;
-  if (initial === null) return false;
-  const scan = scanFaces(
-    problem,
-    initial,
-    Array.from({ length: problem.dim }, (_, i) => i),
-  );
-  return scan.mismatch === null && scan.carried;
+  if (initial === null) return null;
+  const suggested = Array.from({ length: problem.dim }, (_, axis): Boundary => {
+    const own = boundaryAlong(problem.boundary, axis);
+    if (own !== 'none') return own;
+    const scan = scanFaces(problem, initial, [axis]);
+    return scan.mismatch === null && scan.carried ? 'periodic' : own;
+  });
+  if (suggested.every((b, axis) => b === boundaryAlong(problem.boundary, axis))) return null;
+  return suggested.every((b) => b === suggested[0]) ? suggested[0] : suggested;
 }
