@@ -7,7 +7,6 @@
  */
 import type { Problem } from '../problem/define';
 import { evaluateProgram, type FieldJets } from '../problem/evaluate';
-import type { Program } from '../problem/plan';
 import { mulberry32 } from '../util/random';
 import { sampledBox } from './session-config';
 
@@ -52,6 +51,25 @@ export const SHAPE_PILOT_POINTS = 4096;
  */
 export const CONCENTRATED_FRACTION = 0.05;
 
+/** u0's fields at n points (row-major n×D), one column per field. */
+export type InitialFields = (x: Float64Array, n: number) => Float64Array[];
+
+/**
+ * u0 as columns: the closed form's plan, or the values the problem's `initialValues` gives
+ * (row-major n×k, already checked for shape and finiteness by `defineProblem`'s wrapper).
+ */
+export function initialFields(problem: Problem): InitialFields {
+  const initial = problem.plan.initial;
+  if (initial !== null) return (x, n) => evaluateProgram(initial, { n, x, t: 0 });
+  const values = problem.initialValues;
+  if (values === undefined) throw new Error('initialFields: the problem has neither initial nor initialValues');
+  const k = problem.fields.length;
+  return (x, n) => {
+    const rows = values(x, n);
+    return Array.from({ length: k }, (_, a) => Float64Array.from({ length: n }, (_, i) => rows[i * k + a]));
+  };
+}
+
 /** Σ_fields |u_a| at each of n points, from the fields' values there. */
 function magnitudeOf(fields: readonly ArrayLike<number>[], n: number, offsets?: readonly number[]): Float64Array {
   const s = new Float64Array(n);
@@ -62,9 +80,9 @@ function magnitudeOf(fields: readonly ArrayLike<number>[], n: number, offsets?: 
   return s;
 }
 
-/** Σ_fields |u0 − o| at n points (row-major n×D) of a closed-form initial condition (o: 0 by default). */
-function magnitude(initial: Program, x: Float64Array, n: number, offsets?: readonly number[]): Float64Array {
-  return magnitudeOf(evaluateProgram(initial, { n, x, t: 0 }), n, offsets);
+/** Σ_fields |u0 − o| at n points (row-major n×D) (o: 0 by default). */
+function magnitude(u0: InitialFields, x: Float64Array, n: number, offsets?: readonly number[]): Float64Array {
+  return magnitudeOf(u0(x, n), n, offsets);
 }
 
 /** Halvings of the compass search's step: from half the box to about 1e-6 of it. */
@@ -76,7 +94,7 @@ const COMPASS_HALVINGS = 20;
  * higher and halves the step otherwise.
  */
 function compassMaximum(
-  initial: Program,
+  u0: InitialFields,
   start: Float64Array,
   axes: readonly number[],
   bounds: { lower: readonly number[]; upper: readonly number[] },
@@ -85,7 +103,7 @@ function compassMaximum(
   const { lower, upper } = bounds;
   const D = lower.length;
   const x = Float64Array.from(start);
-  let best = magnitude(initial, x, 1, offsets)[0];
+  let best = magnitude(u0, x, 1, offsets)[0];
   let step = 0.5;
   for (let halvings = 0; halvings < COMPASS_HALVINGS; ) {
     const trial = new Float64Array(2 * axes.length * D);
@@ -100,7 +118,7 @@ function compassMaximum(
         trial[row + axis] = Math.min(upper[axis], Math.max(lower[axis], x[axis] + sign * step * width));
       }
     });
-    const values = magnitude(initial, trial, 2 * axes.length, offsets);
+    const values = magnitude(u0, trial, 2 * axes.length, offsets);
     let arg = -1;
     for (let r = 0; r < values.length; r++) if (values[r] > best) [best, arg] = [values[r], r];
     if (arg < 0) {
@@ -115,7 +133,7 @@ function compassMaximum(
 
 /** A compass search along `axes` from the row of `points` (n×D) where `values` is largest. */
 function climbFromBest(
-  initial: Program,
+  u0: InitialFields,
   points: Float64Array,
   values: Float64Array,
   axes: readonly number[],
@@ -126,7 +144,7 @@ function climbFromBest(
   for (let i = 1; i < values.length; i++) if (values[i] > values[best]) best = i;
   const D = bounds.lower.length;
   if (axes.length === 0) return values[best];
-  return compassMaximum(initial, points.subarray(best * D, (best + 1) * D), axes, bounds, offsets);
+  return compassMaximum(u0, points.subarray(best * D, (best + 1) * D), axes, bounds, offsets);
 }
 
 /** The largest of some values (0 for none). */
@@ -145,7 +163,7 @@ const ROUNDING_SHARE = 1e-13;
  * rounding noise, at 2(D − 1) evaluations a round on each of the 2D faces.
  */
 function largestOnFaces(
-  initial: Program,
+  u0: InitialFields,
   x: Float64Array,
   bounds: { lower: readonly number[]; upper: readonly number[] },
   scale: number,
@@ -157,14 +175,14 @@ function largestOnFaces(
     for (const face of [bounds.lower[axis], bounds.upper[axis]]) {
       const onFace = Float64Array.from(x);
       for (let i = 0; i < n; i++) onFace[i * D + axis] = face;
-      const values = magnitude(initial, onFace, n);
+      const values = magnitude(u0, onFace, n);
       const pilotLargest = largestOf(values);
       if (pilotLargest <= ROUNDING_SHARE * scale) {
         largest = Math.max(largest, pilotLargest);
         continue;
       }
       const others = Array.from({ length: D }, (_, j) => j).filter((j) => j !== axis);
-      largest = Math.max(largest, climbFromBest(initial, onFace, values, others, bounds));
+      largest = Math.max(largest, climbFromBest(u0, onFace, values, others, bounds));
     }
   }
   return largest;
@@ -183,12 +201,12 @@ export function pilotPoints(lower: readonly number[], upper: readonly number[]):
 
 /** The pilot points of the box, u0's fields there and Σ_fields |u0| at each. */
 function atPilotPoints(
-  initial: Program,
+  u0: InitialFields,
   lower: readonly number[],
   upper: readonly number[],
 ): { x: Float64Array; fields: Float64Array[]; s: Float64Array } {
   const x = pilotPoints(lower, upper);
-  const fields = evaluateProgram(initial, { n: SHAPE_PILOT_POINTS, x, t: 0 });
+  const fields = u0(x, SHAPE_PILOT_POINTS);
   return { x, fields, s: magnitudeOf(fields, SHAPE_PILOT_POINTS) };
 }
 
@@ -267,9 +285,8 @@ function rhsAtZero(problem: Problem, x: Float64Array, n: number): Float64Array[]
 
 /**
  * The shape of u0 on the box [lower, upper] (the sampled box: the domain grown by the margin),
- * from `SHAPE_PILOT_POINTS` uniform points and central differences of |u0| along each axis. A
- * problem given by `initialValues` has no shape here (NaN): its function is called by the fit
- * alone, once, on the fit's pool.
+ * from `SHAPE_PILOT_POINTS` uniform points and central differences of |u0| along each axis: of
+ * the closed form, or of the values `initialValues` gives there.
  */
 export function initialShape(problem: Problem, lower: readonly number[], upper: readonly number[]): InitialShape {
   const unknown = {
@@ -279,10 +296,9 @@ export function initialShape(problem: Problem, lower: readonly number[], upper: 
     faceShare: Number.NaN,
     keepsPositive: false,
   };
-  const initial = problem.plan.initial;
-  if (initial === null) return unknown;
+  const u0 = initialFields(problem);
   const n = SHAPE_PILOT_POINTS;
-  const { x, fields, s } = atPilotPoints(initial, lower, upper);
+  const { x, fields, s } = atPilotPoints(u0, lower, upper);
   const { mean, square } = moments(s);
   if (square === 0) {
     // u0 = 0 at every pilot point: the solution starts as t·f(u0), so its first scale is the
@@ -294,15 +310,15 @@ export function initialShape(problem: Problem, lower: readonly number[], upper: 
     return { ...unknown, finestOctave: finestOctaveOf(tendency, x, start.square, lower, upper) };
   }
   if (!Number.isFinite(square)) return unknown;
-  const finestOctave = finestOctaveOf((points) => magnitude(initial, points, n), x, square, lower, upper);
+  const finestOctave = finestOctaveOf((points) => magnitude(u0, points, n), x, square, lower, upper);
   return {
     occupiedFraction: (mean * mean) / square,
     finestOctave,
     positive: fields.every((f) => f.every((v) => v > 0 && Number.isFinite(v))),
     faceShare:
-      largestOnFaces(initial, x, { lower, upper }, largestOf(s)) /
+      largestOnFaces(u0, x, { lower, upper }, largestOf(s)) /
       climbFromBest(
-        initial,
+        u0,
         x,
         s,
         Array.from({ length: problem.dim }, (_, j) => j),
@@ -322,12 +338,10 @@ export const OFFSET_DOMINANCE = 2;
 /**
  * Each field's default output offset: its mean over the pilot points where that mean is at least
  * `OFFSET_DOMINANCE` times u0's standard deviation about it (300 K + a variation of a few kelvin),
- * else 0; 0 for a field constant over the box, and for every field of a u0 given by `initialValues`.
+ * else 0; 0 for a field constant over the box.
  */
 export function fieldOffsets(problem: Problem, lower: readonly number[], upper: readonly number[]): number[] {
-  const initial = problem.plan.initial;
-  if (initial === null) return problem.fields.map(() => 0);
-  return atPilotPoints(initial, lower, upper).fields.map((f) => {
+  return atPilotPoints(initialFields(problem), lower, upper).fields.map((f) => {
     const { mean, square } = moments(f);
     const variance = Math.max(0, square - mean * mean);
     return variance > 0 && mean * mean >= OFFSET_DOMINANCE ** 2 * variance ? mean : 0;
@@ -339,8 +353,7 @@ export function fieldOffsets(problem: Problem, lower: readonly number[], upper: 
  * the factor by which the pilot points missed the peak of Σ_fields |u0 − o| (a compass search from
  * the best of them), so that a narrow bump counts at its height, on a background or not. A
  * field that is zero at every pilot point takes the largest other field's size (a wave from rest
- * moves at its displacement's scale), and a u0 that is zero everywhere, or given by
- * `initialValues`, has size 1 in every field.
+ * moves at its displacement's scale), and a u0 that is zero everywhere has size 1 in every field.
  */
 export function fieldSizes(
   problem: Problem,
@@ -349,14 +362,13 @@ export function fieldSizes(
   offsets: readonly number[] = problem.fields.map(() => 0),
 ): number[] {
   const ones = problem.fields.map(() => 1);
-  const initial = problem.plan.initial;
-  if (initial === null) return ones;
-  const { x, fields } = atPilotPoints(initial, lower, upper);
+  const u0 = initialFields(problem);
+  const { x, fields } = atPilotPoints(u0, lower, upper);
   const s = magnitudeOf(fields, SHAPE_PILOT_POINTS, offsets);
   const pilotPeak = largestOf(s);
   if (!(pilotPeak > 0) || !Number.isFinite(pilotPeak)) return ones;
   const axes = Array.from({ length: problem.dim }, (_, j) => j);
-  const missed = Math.max(1, climbFromBest(initial, x, s, axes, { lower, upper }, offsets) / pilotPeak);
+  const missed = Math.max(1, climbFromBest(u0, x, s, axes, { lower, upper }, offsets) / pilotPeak);
   const sizes = fields.map((f, a) => largestOf(Float64Array.from(f, (v) => Math.abs(v - offsets[a]))) * missed);
   const largest = Math.max(...sizes);
   return sizes.map((size) => (size > 0 ? size : largest));
@@ -463,7 +475,7 @@ export const OCTAVES_ABOVE_FINEST = 2;
  * then holds functions of that wavenumber, the projected ODE turns or damps them at the rate the
  * right-hand side gives a wavenumber ω (ω² for iψ_t = −½Δψ or u_t = κΔu), and an explicit
  * Runge–Kutta step must resolve that rate; they also worsen M's conditioning (CG iterations). An
- * unknown shape (a u0 given by `initialValues`, or zero) keeps 5.
+ * unknown shape (a u0 that is zero, with no source to read) keeps 5.
  */
 export function frequenciesFor(shape: InitialShape): number {
   const k = shape.finestOctave;

@@ -89,8 +89,8 @@ export interface NetworkOptions {
   activation?: Activation;
   /**
    * Highest octave L of the sinusoidal embedding γ, eq. (5). Default: two octaves above u0's
-   * finest scale, within [3, 5] (3 for a u0 made of the box's lowest modes, 5 for a narrow feature
-   * or a u0 given by `initialValues`): octaves far above the solution add no accuracy, but the
+   * finest scale, within [3, 5] (3 for a u0 made of the box's lowest modes, 5 for a narrow
+   * feature; read from the closed form or from the values `initialValues` gives): octaves far above the solution add no accuracy, but the
    * projected ODE then carries functions of their wavenumbers, at the rates the right-hand side
    * gives them (ω² for a Schrödinger or heat equation), which an explicit step must resolve, and M
    * is worse conditioned (docs/accuracy.md, "An oscillatory system"). The 'paper' preset: 5.
@@ -136,8 +136,7 @@ export interface NetworkOptions {
    * and a u0 of 1e-8 or 1e8 fits and evolves as one of 1 does. A positive number for every field,
    * or an object by field name (fields not named: 1). Default: each field's largest |u0| on the
    * sampled box (a field that starts at zero takes the largest other field's; 1 for a u0 that is
-   * zero everywhere or given by `initialValues`, and under `output: 'exp'`, where m's bias carries
-   * the size). The 'paper' preset: 1, the paper's network.
+   * zero everywhere, and under `output: 'exp'`, where m's bias carries the size). The 'paper' preset: 1, the paper's network.
    */
   outputScale?: number | Readonly<Record<string, number>>;
   /**
@@ -148,8 +147,7 @@ export interface NetworkOptions {
    * A finite number for every field, or an object by field name (fields not named: 0). Default:
    * a field's mean over u0 on the sampled box where that mean is at least twice u0's spread about
    * it, else 0; 0 under a Dirichlet boundary (which fixes u = 0 on the faces) and under
-   * `output: 'exp'`, where a non-zero offset is a `SpecError`, and for `initialValues`. The
-   * 'paper' preset: 0.
+   * `output: 'exp'`, where a non-zero offset is a `SpecError`. The 'paper' preset: 0.
    */
   outputOffset?: number | Readonly<Record<string, number>>;
 }
@@ -939,9 +937,11 @@ function checkPeriodicStart(problem: Problem): void {
     );
   }
   const what = m.what === 'value' ? 'u0' : `∂u0/∂${axis}`;
+  // A u0 given by values is named by its function, with the field in the message.
+  const byValues = problem.plan.initial === null;
   throw new SpecError(
-    `problem.initial.${m.field}`,
-    `${lead}, but ${what} does not: ${a} and ${b} at ${where}; the domain must be a whole number of u0's periods along ${axis}`,
+    byValues ? 'problem.initialValues' : `problem.initial.${m.field}`,
+    `${lead}, but ${what}${byValues ? ` (field ${m.field})` : ''} does not: ${a} and ${b} at ${where}; the domain must be a whole number of u0's periods along ${axis}`,
   );
 }
 

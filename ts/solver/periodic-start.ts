@@ -4,15 +4,14 @@
  * right-hand side that does. Where u0 jumps or kinks across a pair of opposite faces, or f(u0)
  * does (a coefficient of x that does not repeat), the fit would stall at the seam and every step
  * would project f onto functions that repeat: the run is refused first, naming the field, the
- * axis and the pair of points. Read on pairs of pilot points moved onto opposite faces; a u0
- * given by `initialValues` (a function the fit alone calls) is not read.
+ * axis and the pair of points. Read on pairs of pilot points moved onto opposite faces; of a u0
+ * given by `initialValues` the values and slopes are read, not f(u0).
  */
 import { axesWith, boundaryAlong } from '../problem/boundary';
 import type { Problem } from '../problem/define';
-import { evaluateProgram } from '../problem/evaluate';
-import type { Boundary, BoundarySpec, Program } from '../problem/plan';
+import type { Boundary, BoundarySpec } from '../problem/plan';
 import { initialRate } from './initial-rhs';
-import { pilotPoints } from './initial-shape';
+import { type InitialFields, initialFields, pilotPoints } from './initial-shape';
 
 /**
  * Pilot points per axis moved onto the faces (of them, the first RATE_POINTS for f(u0), whose
@@ -78,13 +77,13 @@ function shifted(x: Float64Array, D: number, axis: number, shift: number): Float
 }
 
 /** u0 per field at the points x (row-major n×D). */
-function u0At(initial: Program, D: number, x: Float64Array): Float64Array[] {
-  return evaluateProgram(initial, { n: x.length / D, x, t: 0 });
+function u0At(u0: InitialFields, D: number, x: Float64Array): Float64Array[] {
+  return u0(x, x.length / D);
 }
 
 /** Per field, ∂u0/∂x_axis at the points x by central differences of step h. */
-function slopeAt(initial: Program, D: number, x: Float64Array, axis: number, h: number): Float64Array[] {
-  const [plus, minus] = [u0At(initial, D, shifted(x, D, axis, h)), u0At(initial, D, shifted(x, D, axis, -h))];
+function slopeAt(u0: InitialFields, D: number, x: Float64Array, axis: number, h: number): Float64Array[] {
+  const [plus, minus] = [u0At(u0, D, shifted(x, D, axis, h)), u0At(u0, D, shifted(x, D, axis, -h))];
   return plus.map((column, k) => column.map((v, p) => (v - minus[k][p]) / (2 * h)));
 }
 
@@ -105,9 +104,12 @@ interface FaceScan {
 
 /**
  * Compares u0, its slope and f(u0) across the pair of faces of each of `axes`, axis by axis, up to
- * the first mismatch.
+ * the first mismatch. f(u0) needs u0's derivatives, which only a closed form gives: for a u0
+ * given by `initialValues` the values and slopes alone are compared.
  */
-function scanFaces(problem: Problem, initial: Program, axes: readonly number[]): FaceScan {
+function scanFaces(problem: Problem, axes: readonly number[]): FaceScan {
+  const u0 = initialFields(problem);
+  const closedForm = problem.plan.initial !== null;
   const { lower, upper, dim: D, fields } = problem;
   const width = lower.map((l, i) => upper[i] - l);
   const inside = pilotPoints(lower, upper).subarray(0, SCALE_POINTS * D);
@@ -115,9 +117,9 @@ function scanFaces(problem: Problem, initial: Program, axes: readonly number[]):
   // face points where they are (initialRate moves only points near its own faces).
   const wideLower = lower.map((l, i) => l - width[i]);
   const wideUpper = upper.map((u, i) => u + width[i]);
-  const size = u0At(initial, D, inside).map(largest);
+  const size = u0At(u0, D, inside).map(largest);
   const base = inside.subarray(0, FACE_POINTS * D);
-  const rateSize = initialRate(problem, base, FACE_POINTS, wideLower, wideUpper).rate.map(largest);
+  const rateSize = closedForm ? initialRate(problem, base, FACE_POINTS, wideLower, wideUpper).rate.map(largest) : [];
   const mismatch = (
     what: PeriodicMismatch['what'],
     axis: number,
@@ -141,28 +143,27 @@ function scanFaces(problem: Problem, initial: Program, axes: readonly number[]):
   for (const axis of axes) {
     const low = onFace(base, D, axis, lower[axis]);
     const high = onFace(base, D, axis, upper[axis]);
-    const lowValues = u0At(initial, D, low);
-    const values = mismatch('value', axis, zip(lowValues, u0At(initial, D, high)), size, VALUE_TOLERANCE);
+    const lowValues = u0At(u0, D, low);
+    const values = mismatch('value', axis, zip(lowValues, u0At(u0, D, high)), size, VALUE_TOLERANCE);
     if (values !== null) return { mismatch: values, carried: false };
     const h = STEP * width[axis];
-    const slopeSize = slopeAt(initial, D, inside, axis, h).map(largest);
-    const lowSlopes = slopeAt(initial, D, low, axis, h);
-    const slopes = mismatch(
-      'slope',
-      axis,
-      zip(lowSlopes, slopeAt(initial, D, high, axis, h)),
-      slopeSize,
-      SLOPE_TOLERANCE,
-    );
+    const slopeSize = slopeAt(u0, D, inside, axis, h).map(largest);
+    const lowSlopes = slopeAt(u0, D, low, axis, h);
+    const slopes = mismatch('slope', axis, zip(lowSlopes, slopeAt(u0, D, high, axis, h)), slopeSize, SLOPE_TOLERANCE);
     if (slopes !== null) return { mismatch: slopes, carried: false };
-    // Both faces' points in one call: f(u0) on the first RATE_POINTS of each.
-    const pair = new Float64Array(2 * RATE_POINTS * D);
-    pair.set(low.subarray(0, RATE_POINTS * D));
-    pair.set(high.subarray(0, RATE_POINTS * D), RATE_POINTS * D);
-    const rate = initialRate(problem, pair, 2 * RATE_POINTS, wideLower, wideUpper).rate;
-    const halves = rate.map((c): [Float64Array, Float64Array] => [c.subarray(0, RATE_POINTS), c.subarray(RATE_POINTS)]);
-    const rates = mismatch('rate', axis, halves, rateSize, RATE_TOLERANCE);
-    if (rates !== null) return { mismatch: rates, carried: false };
+    if (closedForm) {
+      // Both faces' points in one call: f(u0) on the first RATE_POINTS of each.
+      const pair = new Float64Array(2 * RATE_POINTS * D);
+      pair.set(low.subarray(0, RATE_POINTS * D));
+      pair.set(high.subarray(0, RATE_POINTS * D), RATE_POINTS * D);
+      const rate = initialRate(problem, pair, 2 * RATE_POINTS, wideLower, wideUpper).rate;
+      const halves = rate.map((c): [Float64Array, Float64Array] => [
+        c.subarray(0, RATE_POINTS),
+        c.subarray(RATE_POINTS),
+      ]);
+      const rates = mismatch('rate', axis, halves, rateSize, RATE_TOLERANCE);
+      if (rates !== null) return { mismatch: rates, carried: false };
+    }
     carried ||=
       total > 0 &&
       (largestOf(lowValues) >= FACE_SHARE * total || largestOf(lowSlopes) >= FACE_SHARE * Math.max(...slopeSize));
@@ -172,13 +173,11 @@ function scanFaces(problem: Problem, initial: Program, axes: readonly number[]):
 
 /**
  * The first pair of opposite faces of a periodic axis (every axis, for boundary 'periodic') on
- * which u0, its derivative across the faces, or f(u0) fails to repeat; null when all repeat, or
- * when u0 is given by `initialValues`.
+ * which u0, its derivative across the faces, or f(u0) fails to repeat (f(u0) for a closed-form u0
+ * only); null when all repeat.
  */
 export function periodicMismatch(problem: Problem): PeriodicMismatch | null {
-  const initial = problem.plan.initial;
-  const axes = axesWith(problem.boundary, 'periodic', problem.dim);
-  return initial === null ? null : scanFaces(problem, initial, axes).mismatch;
+  return scanFaces(problem, axesWith(problem.boundary, 'periodic', problem.dim)).mismatch;
 }
 
 function zip(a: readonly Float64Array[], b: readonly Float64Array[]): [Float64Array, Float64Array][] {
@@ -192,12 +191,12 @@ function zip(a: readonly Float64Array[], b: readonly Float64Array[]): [Float64Ar
  * faces, not its slope); null when no axis is such, or when u0 is given by `initialValues`.
  */
 export function periodicSuggestion(problem: Problem): BoundarySpec | null {
-  const initial = problem.plan.initial;
-  if (initial === null) return null;
+  // Without f(u0) (a u0 given by values) a right-hand side that does not repeat would go unseen.
+  if (problem.plan.initial === null) return null;
   const suggested = Array.from({ length: problem.dim }, (_, axis): Boundary => {
     const own = boundaryAlong(problem.boundary, axis);
     if (own !== 'none') return own;
-    const scan = scanFaces(problem, initial, [axis]);
+    const scan = scanFaces(problem, [axis]);
     return scan.mismatch === null && scan.carried ? 'periodic' : own;
   });
   if (suggested.every((b, axis) => b === boundaryAlong(problem.boundary, axis))) return null;
