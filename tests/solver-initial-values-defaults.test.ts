@@ -136,4 +136,19 @@ describe('a u0 given by initialValues', () => {
       ),
     ).not.toThrow();
   });
+
+  it('has its right-hand side checked finite on it before any work, as a closed form has', () => {
+    // u_t = log u from a u0 that is negative on half the box: NaN there, after a whole fit.
+    const byValues = defineProblem({
+      dim: 1,
+      domain: { lower: -1, upper: 1 },
+      boundary: 'none',
+      fields: ['u'],
+      initialValues: (points, n) => Float64Array.from({ length: n }, (_, i) => 0.5 + points[i]),
+      rhs: ({ u }) => ({ u: ops.log(u) }),
+    });
+    const e = specError(() => resolveOptions(byValues));
+    expect(e.path).toBe('problem.rhs.u');
+    expect(e.message).toContain('the right-hand side is NaN at t = 0');
+  });
 });

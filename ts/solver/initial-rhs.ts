@@ -10,7 +10,7 @@
  */
 import type { Problem } from '../problem/define';
 import { evaluateProgram, type FieldJets } from '../problem/evaluate';
-import { pilotPoints } from './initial-shape';
+import { initialFields, pilotPoints } from './initial-shape';
 
 /** Points at which f(u0) is evaluated: the first of the shape estimate's pilot points. */
 export const RHS_PILOT_POINTS = 1024;
@@ -38,8 +38,8 @@ export interface InitialRate {
  * u0 and f(u0) at t = 0 at the n points x (row-major n×D) of the box [lower, upper], f read on
  * u0's jets by central differences (mixed second derivatives only where f reads them), each step
  * STEP of the axis's half-width. Points nearer a face than two steps are moved in by that much, so
- * that the differences read u0 only inside the box; x itself is not changed. u0 must be given by
- * an expression (`problem.plan.initial`).
+ * that the differences read u0 only inside the box; x itself is not changed. u0 is the closed
+ * form, or the values `initialValues` gives (whose differences are as smooth as that function).
  */
 export function initialRate(
   problem: Problem,
@@ -48,8 +48,8 @@ export function initialRate(
   lower: readonly number[],
   upper: readonly number[],
 ): InitialRate {
-  const { initial, rhs, jets } = problem.plan;
-  if (initial === null) throw new Error('initialRate: u0 is given by initialValues, not by an expression');
+  const { rhs, jets } = problem.plan;
+  const u0At = initialFields(problem);
   const D = problem.dim;
   const h = lower.map((lo, i) => STEP * ((upper[i] - lo) / 2));
   const inside = Float64Array.from(x);
@@ -59,7 +59,7 @@ export function initialRate(
   const at = (shifts: readonly [number, number][]): Float64Array[] => {
     const y = Float64Array.from(inside);
     for (let p = 0; p < n; p++) for (const [axis, s] of shifts) y[p * D + axis] += s * h[axis];
-    return evaluateProgram(initial, { n, x: y, t: 0 });
+    return u0At(y, n);
   };
   const u0 = at([]);
   const diff = (f: (p: number) => number) => Float64Array.from({ length: n }, (_, p) => f(p));
@@ -100,9 +100,8 @@ export function initialRate(
   return { points: inside, u0, rate: evaluateProgram(rhs, { n, x: inside, t: 0, jets: field }) };
 }
 
-/** u0 and f(u0) at the first RHS_PILOT_POINTS pilot points of the box; null when u0 is given by `initialValues`. */
-export function pilotRate(problem: Problem, lower: readonly number[], upper: readonly number[]): InitialRate | null {
-  if (problem.plan.initial === null) return null;
+/** u0 and f(u0) at the first RHS_PILOT_POINTS pilot points of the box. */
+export function pilotRate(problem: Problem, lower: readonly number[], upper: readonly number[]): InitialRate {
   const n = RHS_PILOT_POINTS;
   return initialRate(problem, pilotPoints(lower, upper).subarray(0, n * problem.dim), n, lower, upper);
 }
@@ -110,7 +109,7 @@ export function pilotRate(problem: Problem, lower: readonly number[], upper: rea
 /**
  * The first pilot point of the box [lower, upper] where the right-hand side at t = 0 on u0's jets
  * is NaN or infinite while every field of u0 is finite and not zero there; null when there is
- * none or u0 is given by `initialValues`.
+ * none. u0's derivatives are central differences, of the closed form or of `initialValues`' values.
  */
 export function nonFiniteRhs(
   problem: Problem,
@@ -118,7 +117,6 @@ export function nonFiniteRhs(
   upper: readonly number[],
 ): NonFiniteRhs | null {
   const pilot = pilotRate(problem, lower, upper);
-  if (pilot === null) return null;
   const D = problem.dim;
   const { points: x, u0, rate: values } = pilot;
   for (let p = 0; p < RHS_PILOT_POINTS; p++) {

@@ -106,8 +106,10 @@ export async function fitRateFeatures(
   if (!options.fit.rateFeatures || options.network.output !== 'linear' || config.maxIterations === 0) return null;
   const started = wallClock();
   const box = sampledBox(problem, options.margin);
-  const pilot = pilotRate(problem, box.lower, box.upper);
-  const fields = pilot === null ? [] : zeroFields(pilot);
+  // Second differences of a u0 given by values are only as good as its function (an interpolant's
+  // are noise): its rate is not fitted.
+  if (problem.plan.initial === null) return null;
+  const fields = zeroFields(pilotRate(problem, box.lower, box.upper));
   if (!fields.some(Boolean)) return null;
   const n = poolSize(config);
   const points = uniformPoints(n, box.lower, box.upper, options.seed);
