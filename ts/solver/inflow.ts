@@ -133,12 +133,12 @@ function withTerm(jet: FieldJets, from: Float64Array, to: Float64Array): FieldJe
   };
 }
 
-/** Each axis's half-width of the domain. */
 /** Per axis, whether its boundary is 'none': the axes a margin grows. */
 function openAxes(plan: CompiledProblem): boolean[] {
   return plan.lower.map((_, i) => boundaryAlong(plan.boundary, i) === 'none');
 }
 
+/** Each axis's half-width of the domain. */
 function halfWidths(plan: CompiledProblem): number[] {
   return plan.upper.map((u, j) => (u - plan.lower[j]) / 2);
 }
@@ -270,9 +270,9 @@ function initialJets(plan: CompiledProblem, x: Float64Array, n: number, half: re
 /**
  * The margin a run of these options to T needs: theirs, or `inflowMargin` rounded up to
  * hundredths where that is more (it may exceed `MAX_MARGIN`, the most a run can be given). Only a
- * linear output with boundary 'none' along some axis asks: a Dirichlet network is held on the faces, and the log
- * output's u = B·e^m turns a disturbance of m at the faces into one of the density's negligible
- * tail there (a density is that output's default, `outputFor`).
+ * linear output with boundary 'none' along some axis asks: a Dirichlet network is held on the
+ * faces, and the log output's u = B·e^m turns a disturbance of m at the faces into one of the
+ * density's negligible tail there (a density is that output's default, `outputFor`).
  */
 export function marginFor(options: ResolvedOptions, T: number): number {
   const { problem, margin, network } = options;

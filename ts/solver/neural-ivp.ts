@@ -109,10 +109,10 @@ export interface NeuralIVPHooks {
  * a boundary-'none' run whose `margin` does not cover what flows into the domain by T
  * ('NIVP_MARGIN', said by `evolve` before it starts), a problem whose u0 and right-hand side
  * repeat with the domain along a boundary-'none' axis, which boundary 'periodic' there would build
- * in ('NIVP_PERIODIC', said before the first fit, naming the boundary to give), or steps held at the integrator's stability
- * limit rather than by rtol ('NIVP_STIFF', after `STIFF_STEPS` such steps: a stiff problem), or
- * steps that keep shrinking while their residual grows ('NIVP_STEP_COLLAPSE': a shock or blow-up
- * forming, step-collapse.ts).
+ * in ('NIVP_PERIODIC', said before the first fit, naming the boundary to give), or steps held at
+ * the integrator's stability limit rather than by rtol ('NIVP_STIFF', after `STIFF_STEPS` such
+ * steps: a stiff problem), or steps that keep shrinking while their residual grows
+ * ('NIVP_STEP_COLLAPSE': a shock or blow-up forming, step-collapse.ts).
  */
 export interface NeuralIVPWarning {
   readonly code:

@@ -90,10 +90,11 @@ export interface NetworkOptions {
   /**
    * Highest octave L of the sinusoidal embedding γ, eq. (5). Default: two octaves above u0's
    * finest scale, within [3, 5] (3 for a u0 made of the box's lowest modes, 5 for a narrow
-   * feature; read from the closed form or from the values `initialValues` gives): octaves far above the solution add no accuracy, but the
-   * projected ODE then carries functions of their wavenumbers, at the rates the right-hand side
-   * gives them (ω² for a Schrödinger or heat equation), which an explicit step must resolve, and M
-   * is worse conditioned (docs/accuracy.md, "An oscillatory system"). The 'paper' preset: 5.
+   * feature; read from the closed form or from the values `initialValues` gives): octaves far
+   * above the solution add no accuracy, but the projected ODE then carries functions of their
+   * wavenumbers, at the rates the right-hand side gives them (ω² for a Schrödinger or heat
+   * equation), which an explicit step must resolve, and M is worse conditioned (docs/accuracy.md,
+   * "An oscillatory system"). The 'paper' preset: 5.
    */
   frequencies?: number;
   /**
@@ -136,7 +137,8 @@ export interface NetworkOptions {
    * and a u0 of 1e-8 or 1e8 fits and evolves as one of 1 does. A positive number for every field,
    * or an object by field name (fields not named: 1). Default: each field's largest |u0| on the
    * sampled box (a field that starts at zero takes the largest other field's; 1 for a u0 that is
-   * zero everywhere, and under `output: 'exp'`, where m's bias carries the size). The 'paper' preset: 1, the paper's network.
+   * zero everywhere, and under `output: 'exp'`, where m's bias carries the size). The 'paper'
+   * preset: 1, the paper's network.
    */
   outputScale?: number | Readonly<Record<string, number>>;
   /**

@@ -4,8 +4,8 @@
  * and a step can only follow a right-hand side that does. Where u0 jumps or kinks across a pair
  * of opposite faces, or f(u0) does (a coefficient of x that does not repeat), the fit would stall
  * at the seam and every step would project f onto functions that repeat: the run is refused
- * first, naming the field, the axis and the pair of points. Read on pairs of pilot points moved onto opposite faces; of a u0
- * given by `initialValues` the values and slopes are read, not f(u0).
+ * first, naming the field, the axis and the pair of points. Read on pairs of pilot points moved
+ * onto opposite faces; of a u0 given by `initialValues` the values and slopes are read, not f(u0).
  */
 import { axesWith, boundaryAlong } from '../problem/boundary';
 import type { Problem } from '../problem/define';
