@@ -199,15 +199,31 @@ export function pilotPoints(lower: readonly number[], upper: readonly number[]):
   return x;
 }
 
+/** The pilot points of a box, u0's fields there and Σ_fields |u0| at each (read, never written). */
+interface PilotValues {
+  readonly box: string;
+  readonly x: Float64Array;
+  readonly fields: Float64Array[];
+  readonly s: Float64Array;
+}
+
+/**
+ * Each problem's last pilot evaluation: the shape, the offsets and the sizes read u0 at the same
+ * points of the same box while one set of options resolves, and a u0 given by `initialValues` is
+ * the user's function, called once for the three.
+ */
+const lastPilot = new WeakMap<Problem, PilotValues>();
+
 /** The pilot points of the box, u0's fields there and Σ_fields |u0| at each. */
-function atPilotPoints(
-  u0: InitialFields,
-  lower: readonly number[],
-  upper: readonly number[],
-): { x: Float64Array; fields: Float64Array[]; s: Float64Array } {
+function atPilotPoints(problem: Problem, lower: readonly number[], upper: readonly number[]): PilotValues {
+  const box = `${lower.join(',')}|${upper.join(',')}`;
+  const last = lastPilot.get(problem);
+  if (last?.box === box) return last;
   const x = pilotPoints(lower, upper);
-  const fields = u0(x, SHAPE_PILOT_POINTS);
-  return { x, fields, s: magnitudeOf(fields, SHAPE_PILOT_POINTS) };
+  const fields = initialFields(problem)(x, SHAPE_PILOT_POINTS);
+  const pilot = { box, x, fields, s: magnitudeOf(fields, SHAPE_PILOT_POINTS) };
+  lastPilot.set(problem, pilot);
+  return pilot;
 }
 
 /** Where u0 is NaN or infinite among the pilot points of the box: the first such field and point. */
@@ -298,7 +314,7 @@ export function initialShape(problem: Problem, lower: readonly number[], upper: 
   };
   const u0 = initialFields(problem);
   const n = SHAPE_PILOT_POINTS;
-  const { x, fields, s } = atPilotPoints(u0, lower, upper);
+  const { x, fields, s } = atPilotPoints(problem, lower, upper);
   const { mean, square } = moments(s);
   if (square === 0) {
     // u0 = 0 at every pilot point: the solution starts as t·f(u0), so its first scale is the
@@ -341,7 +357,7 @@ export const OFFSET_DOMINANCE = 2;
  * else 0; 0 for a field constant over the box.
  */
 export function fieldOffsets(problem: Problem, lower: readonly number[], upper: readonly number[]): number[] {
-  return atPilotPoints(initialFields(problem), lower, upper).fields.map((f) => {
+  return atPilotPoints(problem, lower, upper).fields.map((f) => {
     const { mean, square } = moments(f);
     const variance = Math.max(0, square - mean * mean);
     return variance > 0 && mean * mean >= OFFSET_DOMINANCE ** 2 * variance ? mean : 0;
@@ -363,7 +379,7 @@ export function fieldSizes(
 ): number[] {
   const ones = problem.fields.map(() => 1);
   const u0 = initialFields(problem);
-  const { x, fields } = atPilotPoints(u0, lower, upper);
+  const { x, fields } = atPilotPoints(problem, lower, upper);
   const s = magnitudeOf(fields, SHAPE_PILOT_POINTS, offsets);
   const pilotPeak = largestOf(s);
   if (!(pilotPeak > 0) || !Number.isFinite(pilotPeak)) return ones;
