@@ -94,20 +94,21 @@ function slopeAt(u0: InitialFields, D: number, x: Float64Array, axis: number, h:
  */
 const FACE_SHARE = 1e-3;
 
-/** What one pass over the pairs of faces finds. */
+/** What a look across one axis's pair of faces finds. */
 interface FaceScan {
-  /** The first pair on which u0, its slope or f(u0) fails to repeat; null when all repeat. */
+  /** Where u0, its slope or f(u0) (in that order) fails to repeat; null when all repeat. */
   readonly mismatch: PeriodicMismatch | null;
-  /** Whether u0, or its slope across a face, is not negligible on some lower face (FACE_SHARE). */
+  /** Whether u0, or its slope across the face, is not negligible on the lower face (FACE_SHARE). */
   readonly carried: boolean;
 }
 
 /**
- * Compares u0, its slope and f(u0) across the pair of faces of each of `axes`, axis by axis, up to
- * the first mismatch. f(u0) needs u0's derivatives, which only a closed form gives: for a u0
- * given by `initialValues` the values and slopes alone are compared.
+ * A look across one axis's pair of faces at a time, comparing u0, its slope and f(u0); the scales
+ * every axis is judged by are read once. f(u0) reads u0's second differences, which only a closed
+ * form makes smooth (an interpolant's are noise): for a u0 given by `initialValues` the values
+ * and slopes alone are compared.
  */
-function scanFaces(problem: Problem, axes: readonly number[]): FaceScan {
+function faceScanner(problem: Problem): (axis: number) => FaceScan {
   const u0 = initialFields(problem);
   const closedForm = problem.plan.initial !== null;
   const { lower, upper, dim: D, fields } = problem;
@@ -139,8 +140,7 @@ function scanFaces(problem: Problem, axes: readonly number[]): FaceScan {
   };
   const largestOf = (columns: readonly Float64Array[]) => Math.max(...columns.map(largest));
   const total = Math.max(...size);
-  let carried = false;
-  for (const axis of axes) {
+  return (axis) => {
     const low = onFace(base, D, axis, lower[axis]);
     const high = onFace(base, D, axis, upper[axis]);
     const lowValues = u0At(u0, D, low);
@@ -164,11 +164,11 @@ function scanFaces(problem: Problem, axes: readonly number[]): FaceScan {
       const rates = mismatch('rate', axis, halves, rateSize, RATE_TOLERANCE);
       if (rates !== null) return { mismatch: rates, carried: false };
     }
-    carried ||=
+    const carried =
       total > 0 &&
       (largestOf(lowValues) >= FACE_SHARE * total || largestOf(lowSlopes) >= FACE_SHARE * Math.max(...slopeSize));
-  }
-  return { mismatch: null, carried };
+    return { mismatch: null, carried };
+  };
 }
 
 /**
@@ -177,7 +177,14 @@ function scanFaces(problem: Problem, axes: readonly number[]): FaceScan {
  * only); null when all repeat.
  */
 export function periodicMismatch(problem: Problem): PeriodicMismatch | null {
-  return scanFaces(problem, axesWith(problem.boundary, 'periodic', problem.dim)).mismatch;
+  const axes = axesWith(problem.boundary, 'periodic', problem.dim);
+  if (axes.length === 0) return null;
+  const scan = faceScanner(problem);
+  for (const axis of axes) {
+    const { mismatch } = scan(axis);
+    if (mismatch !== null) return mismatch;
+  }
+  return null;
 }
 
 function zip(a: readonly Float64Array[], b: readonly Float64Array[]): [Float64Array, Float64Array][] {
@@ -193,11 +200,12 @@ function zip(a: readonly Float64Array[], b: readonly Float64Array[]): [Float64Ar
 export function periodicSuggestion(problem: Problem): BoundarySpec | null {
   // Without f(u0) (a u0 given by values) a right-hand side that does not repeat would go unseen.
   if (problem.plan.initial === null) return null;
+  const scan = faceScanner(problem);
   const suggested = Array.from({ length: problem.dim }, (_, axis): Boundary => {
     const own = boundaryAlong(problem.boundary, axis);
     if (own !== 'none') return own;
-    const scan = scanFaces(problem, [axis]);
-    return scan.mismatch === null && scan.carried ? 'periodic' : own;
+    const { mismatch, carried } = scan(axis);
+    return mismatch === null && carried ? 'periodic' : own;
   });
   if (suggested.every((b, axis) => b === boundaryAlong(problem.boundary, axis))) return null;
   return suggested.every((b) => b === suggested[0]) ? suggested[0] : suggested;
