@@ -104,11 +104,11 @@ export async function fitRateFeatures(
 ): Promise<{ theta: Handle; report: RateFeaturesReport } | null> {
   const { problem } = options;
   if (!options.fit.rateFeatures || options.network.output !== 'linear' || config.maxIterations === 0) return null;
-  const started = wallClock();
-  const box = sampledBox(problem, options.margin);
   // Second differences of a u0 given by values are only as good as its function (an interpolant's
   // are noise): its rate is not fitted.
   if (problem.plan.initial === null) return null;
+  const started = wallClock();
+  const box = sampledBox(problem, options.margin);
   const fields = zeroFields(pilotRate(problem, box.lower, box.upper));
   if (!fields.some(Boolean)) return null;
   const n = poolSize(config);
