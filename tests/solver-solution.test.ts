@@ -129,6 +129,15 @@ describe('Solution: arguments', () => {
     expect(() => sol.evaluate(new Float64Array(2), '0' as unknown as number)).toThrow(TypeError);
   });
 
+  it('takes a time within round-off of a saved one as that time, and one just beyond it as no time', () => {
+    // 0.7 − 0.45 is 0.25 less one ulp; 0.5·(1 + 1e-9) is no round-off.
+    expect(0.7 - 0.45).not.toBe(0.25);
+    expect(sol.theta(0.7 - 0.45)).toEqual(sol.theta(0.25));
+    expect(sol.theta(0.5 - 2e-13)).toEqual(sol.theta(0.5));
+    expect(() => sol.theta(0.5 * (1 + 1e-9))).toThrow(/is not a saved time/);
+    expect(() => sol.theta(1e-13 + 1e-12)).toThrow(/is not a saved time/);
+  });
+
   it('rejects points of the wrong width, naming D', () => {
     expect(() => sol.evaluate(new Float64Array(5), 0)).toThrow(RangeError);
     expect(() => sol.evaluate(new Float64Array(5), 0)).toThrow(/D = 2/);

@@ -57,6 +57,24 @@ export interface LiveStates {
 /** Saved times listed in messages, at most. */
 const LISTED_TIMES = 20;
 
+/**
+ * How far, relative to the largest saved time, a requested t may be from a saved one and still
+ * name it: a time computed another way (3 · 0.1 for a saved 0.3) differs by a few ulps, while
+ * saved times a user asks for apart are never this close.
+ */
+const SAVED_TIME_TOLERANCE = 1e-12;
+
+/** The index of the saved time t names (exactly, or within round-off), or −1. */
+function savedIndex(times: readonly number[], t: number): number {
+  const exact = times.indexOf(t);
+  if (exact >= 0 || !Number.isFinite(t)) return exact;
+  const tol = SAVED_TIME_TOLERANCE * Math.max(Number.MIN_VALUE, ...times.map(Math.abs));
+  let nearest = -1;
+  for (const [i, s] of times.entries())
+    if (Math.abs(s - t) <= tol && (nearest < 0 || Math.abs(s - t) < Math.abs(times[nearest] - t))) nearest = i;
+  return nearest;
+}
+
 /** What a solution holds in a native session; released with the solution. */
 interface NativeHold {
   session: NativeSession | undefined;
@@ -272,7 +290,7 @@ export class Solution {
 
   private indexOf(t: number, method: string): number {
     if (typeof t !== 'number') throw new TypeError(`Solution.${method}: t must be a number, got ${typeof t}`);
-    const i = this.times.indexOf(t);
+    const i = savedIndex(this.times, t);
     if (i < 0) {
       const shown = this.times.slice(0, LISTED_TIMES).join(', ');
       const more = this.times.length > LISTED_TIMES ? `, … (${this.times.length} in all)` : '';
