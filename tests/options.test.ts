@@ -350,6 +350,18 @@ describe('resolveOptions: defaults', () => {
     expect(resolveOptions({ problem: free, margin: 0 }).margin).toBe(0);
     expect(resolveOptions({ problem: free, margin: 1.25 }).margin).toBe(1.25);
     expect(resolveOptions({ problem, margin: 0 }).margin).toBe(0);
+    // A right-hand side with no spatial derivative moves nothing across the faces: no margin,
+    // unless one is given.
+    const pointwise = defineProblem({
+      dim: 1,
+      domain: { lower: 0, upper: 2 },
+      boundary: 'none',
+      fields: ['u'],
+      initial: ({ x }) => ({ u: ops.exp(x[0].pow(2).neg()) }),
+      rhs: ({ u, x }) => ({ u: u.mul(u.neg().add(1)).mul(x[0]) }),
+    });
+    expect(resolveOptions(pointwise).margin).toBe(0);
+    expect(resolveOptions({ problem: pointwise, margin: 0.25 }).margin).toBe(0.25);
     expect(resolveOptions({ problem: free, margin: 0.75, integrator: { errorNorm: 'function' } }).integrator).toEqual({
       ...defaults.integrator,
       errorNorm: 'function',

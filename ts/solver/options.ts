@@ -428,7 +428,8 @@ export interface NeuralIVPOptions {
   /**
    * Boundary 'none' only: the network is fitted and evolved on the domain grown by this fraction
    * of each axis's half-width on both sides of every axis with boundary 'none' (default 0.5 where
-   * some axis has 'none'; 0, where it must be 0, when none has). Without a constraint on the
+   * some axis has 'none' and the right-hand side reads a spatial derivative; 0 for one that reads
+   * none, whose points each follow their own ODE, and, where it must be 0, when no axis has 'none'). Without a constraint on the
    * faces, what flows into the domain during a solve comes from outside it, where an unsampled
    * network only extrapolates: the margin must cover the domain of dependence, (largest speed)·T,
    * for the solution inside to be right.
@@ -640,7 +641,7 @@ export function resolveOptions(input: NeuralIVPInput, env: Environment = process
       "needs dtype 'float64': a float32 network already runs its products in float32",
     );
   }
-  const margin = readMargin(raw.margin, raw.problem.boundary);
+  const margin = readMargin(raw.margin, raw.problem);
   checkFiniteStart(raw.problem, margin);
   if (someAxis(raw.problem.boundary, 'periodic')) checkPeriodicStart(raw.problem);
   // The default preset reads the initial condition's shape for the sampling and the decay it
@@ -949,11 +950,13 @@ function checkPeriodicStart(problem: Problem): void {
 
 /**
  * The default margin follows the boundary: 0.5 where some axis has 'none' (it grows those axes
- * only), else 0 (where only 0 is valid).
+ * only), else 0 (where only 0 is valid). A right-hand side that reads no spatial derivative moves
+ * nothing across the faces (each point's u follows its own ODE), so it needs none either: 0.
  */
-function readMargin(v: unknown, boundary: BoundarySpec): number {
+function readMargin(v: unknown, problem: Problem): number {
+  const { boundary } = problem;
   const open = someAxis(boundary, 'none');
-  const def = open ? DEFAULT_MARGIN : 0;
+  const def = open && derivativeOrder(problem.plan.jets) > 0 ? DEFAULT_MARGIN : 0;
   if (v === undefined) return def;
   const m = withHint("a fraction of each axis's half-width", () => expectNonNegative('margin', v));
   if (m > MAX_MARGIN) throw new SpecError('margin', `expected at most ${MAX_MARGIN}, got ${m}`);

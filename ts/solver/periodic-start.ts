@@ -9,7 +9,7 @@
  */
 import { axesWith, boundaryAlong } from '../problem/boundary';
 import type { Problem } from '../problem/define';
-import type { Boundary, BoundarySpec } from '../problem/plan';
+import { type Boundary, type BoundarySpec, derivativeOrder } from '../problem/plan';
 import { initialRate } from './initial-rhs';
 import { type InitialFields, initialFields, pilotPoints } from './initial-shape';
 
@@ -195,11 +195,14 @@ function zip(a: readonly Float64Array[], b: readonly Float64Array[]): [Float64Ar
  * The boundary a problem would suit better: its own with 'periodic' along every boundary-'none'
  * axis across whose faces u0, its slope and f(u0) repeat (`periodicMismatch` on that axis alone
  * finds nothing) and where u0 or its slope is not negligible (sin 2πx on [0, 1] is zero on its
- * faces, not its slope); null when no axis is such, or when u0 is given by `initialValues`.
+ * faces, not its slope); null when no axis is such, when u0 is given by `initialValues`, or when
+ * the right-hand side reads no spatial derivative.
  */
 export function periodicSuggestion(problem: Problem): BoundarySpec | null {
   // Without f(u0) (a u0 given by values) a right-hand side that does not repeat would go unseen.
   if (problem.plan.initial === null) return null;
+  // Without a spatial derivative nothing crosses the faces: 'none', with no margin, is exact.
+  if (derivativeOrder(problem.plan.jets) === 0) return null;
   const scan = faceScanner(problem);
   const suggested = Array.from({ length: problem.dim }, (_, axis): Boundary => {
     const own = boundaryAlong(problem.boundary, axis);
