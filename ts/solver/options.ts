@@ -16,7 +16,7 @@ import type { Activation, DType, NetworkOutput } from '../native-config';
 import { everyAxis, someAxis } from '../problem/boundary';
 import { isProblem, type Problem } from '../problem/define';
 import { describe } from '../problem/expr';
-import { type BoundarySpec, type CompiledProblem, derivativeOrder } from '../problem/plan';
+import { type CompiledProblem, derivativeOrder } from '../problem/plan';
 import { deepFreeze, expectNonNegative, expectObject, isPlainObject, rejectUnknownKeys } from '../problem/validate';
 import { defaultGradientDirections, energyNormWeights } from './energy-norm';
 import { nonFiniteRhs } from './initial-rhs';
