@@ -7,7 +7,8 @@
 // Cases: advDiff fisher heat3 rotSystem source ou4 (the default), nagumo sourceLong advDiffNarrow
 // rotFast zeroStart ouNarrow4 ou6 ou8 spread4 burgers rotGauss heatModes rect nls string
 // kleinGordon pulse dampedWave varCoef heat6 advSine diffuse5 packet kink porous hamiltonJacobi
-// exchange gauss3 twoBumps maxwell farBox torusHeat periodicBurgers periodicAdvect. One line per
+// exchange gauss3 twoBumps maxwell farBox torusHeat periodicBurgers periodicAdvect duct shear
+// units micro strip timeCoef mixed peclet logistic logistic4. One line per
 // case: the fit's error, seconds and why it stopped; the error at T (`solution.error` on 40,000
 // points: the run's 4,000 leave a concentrated 8D density's estimate noisy by a few times); the
 // solution's own change ‖u*(T) − u*(0)‖/‖u*(T)‖ on 20,000 seeded uniform points (an error near

@@ -12,8 +12,10 @@
 // Hamilton–Jacobi equation), exchange (a stiff reaction), gauss3 and twoBumps (narrow Gaussians),
 // maxwell (three first-order fields) and farBox (a box far from the origin); then three on a
 // periodic box: torusHeat, periodicBurgers (Cole–Hopf) and periodicAdvect (once around); then two
-// with a boundary per axis: duct (periodic along x, walls across) and shear (open across).
+// with a boundary per axis: duct (periodic along x, walls across) and shear (open across); then
+// eight on a problem's scales and coefficients (examples/lib/unseen-scales.ts).
 import { defineProblem, type Expr, ops, type Problem } from '../../ts/index';
+import { scaleCases } from './unseen-scales';
 
 const { sin, cos, exp, lap, d, sum, sqrt } = ops;
 const PI = Math.PI;
@@ -889,6 +891,8 @@ export const cases: Record<string, () => Case> = {
   periodicAdvect,
   duct,
   shear,
+  // Scales and coefficients: units, micro, strip, timeCoef, mixed, peclet, logistic, logistic4.
+  ...scaleCases,
 };
 
 /** The six main cases, in order. */

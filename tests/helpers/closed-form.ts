@@ -39,10 +39,15 @@ export function fdJets(problem: Problem, p: readonly number[], t: number, h: num
   });
 }
 
-/** max over fields of |∂_t u* − L[u*]| and the scale max |∂_t u*|, at one point and time. */
+/**
+ * max over fields of |∂_t u* − L[u*]| and the scale max |∂_t u*|, at one point and time. The
+ * spatial step is 1e-3 of the domain's smallest half-width, so a box in any units is differenced
+ * alike; the time step is 1e-3.
+ */
 export function residualAt(problem: Problem, p: readonly number[], t: number): { residual: number; scale: number } {
-  const h = 1e-3;
-  const ut = problem.fields.map((_, f) => fd1((s) => exactAt(problem, p, t + s)[f], h));
+  const { lower, upper } = problem.plan;
+  const h = 1e-3 * Math.min(...lower.map((l, i) => (upper[i] - l) / 2));
+  const ut = problem.fields.map((_, f) => fd1((s) => exactAt(problem, p, t + s)[f], 1e-3));
   const rhs = run(problem.plan.rhs, [p], t, fdJets(problem, p, t, h)).map((v) => v[0]);
   return {
     residual: Math.max(...ut.map((v, f) => Math.abs(v - rhs[f]))),
