@@ -136,10 +136,16 @@ describe('initialShape', () => {
     ]);
   });
 
-  it('decay: the derivative order for a broad u0, none for a feature at octave 2 or finer', () => {
-    expect(
-      decayFor({ occupiedFraction: 0.5, finestOctave: 3, positive: true, faceShare: 0, keepsPositive: true }, 2),
-    ).toBe(2);
+  it('decay: the derivative order for a smooth u0, none for a concentrated one at octave 2 or a broad one at octave 3.5 or finer', () => {
+    const broad = (finestOctave: number) =>
+      decayFor({ occupiedFraction: 0.5, finestOctave, positive: true, faceShare: 0, keepsPositive: true }, 2);
+    expect(broad(1)).toBe(2);
+    expect(broad(2.5)).toBe(2);
+    expect(broad(3)).toBe(1);
+    expect(broad(3.25)).toBeCloseTo(0.5, 12);
+    expect(broad(3.5)).toBe(0);
+    expect(broad(4)).toBe(0);
+    expect(broad(Number.NaN)).toBe(2);
     expect(
       decayFor({ occupiedFraction: 0.01, finestOctave: 0, positive: true, faceShare: 0, keepsPositive: true }, 2),
     ).toBe(2);
@@ -384,6 +390,24 @@ describe('the defaults follow the shape', () => {
     expect(own.samples).toEqual({ count: 3000, heldOut: 1000, sequence: 'sobol', importance: false });
     expect(own.network.decay).toBe(1);
     expect(resolveOptions({ problem: concentrated, samples: 3000 }).samples.importance).toEqual(DEFAULT_IMPORTANCE);
+  });
+
+  it('a broad u0 with a fine feature gets a smaller decay as the feature narrows', () => {
+    // A Gaussian of width σ on [−1, 1] under u_t = −2u_x + 0.002u_xx occupies over 5 % of its box
+    // (broad: 2σ√π/2) at σ = 0.2, 0.05 and 0.03; its finest octave log2(2/(π·σ√2)) is 1.2, 3.2 and
+    // 3.9, so the decay falls from the derivative order, 2, to 2·(3.5 − 3.2) and to none.
+    const pulse = (sigma: number) =>
+      defineProblem({
+        dim: 1,
+        domain: { lower: -1, upper: 1 },
+        boundary: 'none',
+        fields: ['u'],
+        initial: ({ x }) => ({ u: ops.exp(x[0].pow(2).mul(-1 / (2 * sigma * sigma))) }),
+        rhs: ({ u }) => ({ u: ops.d(u, 0).mul(-2).add(ops.d2(u, 0, 0).mul(0.002)) }),
+      });
+    const decays = [0.2, 0.05, 0.03].map((sigma) => resolveOptions({ problem: pulse(sigma), margin: 0 }));
+    for (const r of decays) expect(r.samples.importance).toBe(false);
+    expect(decays.map((r) => r.network.decay)).toEqual([2, expect.closeTo(2 * (3.5 - 3.17), 1), 0]);
   });
 
   it("a broad u0 keeps uniform points and the derivative order; the 'paper' preset keeps its own", () => {

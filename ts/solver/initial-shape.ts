@@ -396,15 +396,25 @@ export function isConcentrated(shape: InitialShape): boolean {
 }
 
 /**
- * The embedding's decay α for a concentrated u0: the derivative-order decay m damps octave k by
- * 2^(−mk), which keeps the derivatives of the low octaves that carry a broad solution balanced but
- * hides the octaves that resolve a narrow one. From the octave k* of u0's finest scale the decay
- * falls linearly, m at k* ≤ 0 to none at k* ≥ 2 (ℓ below 8 % of the box's width, a Gaussian
- * of σ under 6 % of it); a broad u0 keeps m.
+ * The octaves of u0's finest scale k* over which the derivative-order decay falls to none: over
+ * `[0, 2]` for a concentrated u0 (ℓ below 8 % of the box's width at 2, a Gaussian of σ under 6 %
+ * of it), over `[2.5, 3.5]` for a broad one, whose low octaves carry most of it: a smooth u0 (k*
+ * up to 2.5, ℓ above 4 % of the box's width) keeps the full decay, a fine one (a narrow pulse or
+ * a fine carrier under a broad envelope, k* ≥ 3.5) none.
+ */
+export const DECAY_FALLS_OVER = { concentrated: [0, 2], broad: [2.5, 3.5] } as const;
+
+/**
+ * The embedding's decay α: the derivative-order decay m damps octave k by 2^(−mk), which keeps the
+ * derivatives of the low octaves that carry a smooth solution balanced but hides the octaves that
+ * resolve a fine one (a narrow bump, or a fine carrier under a broad envelope). From the octave k*
+ * of u0's finest scale the decay falls linearly, m at the start of `DECAY_FALLS_OVER`'s range to
+ * none at its end; an unknown scale keeps m.
  */
 export function decayFor(shape: InitialShape, derivativeOrder: number): number {
-  if (!isConcentrated(shape) || !Number.isFinite(shape.finestOctave)) return derivativeOrder;
-  return derivativeOrder * Math.min(1, Math.max(0, 1 - shape.finestOctave / 2));
+  if (!Number.isFinite(shape.finestOctave)) return derivativeOrder;
+  const [from, to] = isConcentrated(shape) ? DECAY_FALLS_OVER.concentrated : DECAY_FALLS_OVER.broad;
+  return derivativeOrder * Math.min(1, Math.max(0, (to - shape.finestOctave) / (to - from)));
 }
 
 /**
