@@ -403,7 +403,12 @@ describe('the defaults follow the shape', () => {
         boundary: 'none',
         fields: ['u'],
         initial: ({ x }) => ({ u: ops.exp(x[0].pow(2).mul(-1 / (2 * sigma * sigma))) }),
-        rhs: ({ u }) => ({ u: ops.d(u, 0).mul(-2).add(ops.d2(u, 0, 0).mul(0.002)) }),
+        rhs: ({ u }) => ({
+          u: ops
+            .d(u, 0)
+            .mul(-2)
+            .add(ops.d2(u, 0, 0).mul(0.002)),
+        }),
       });
     const decays = [0.2, 0.05, 0.03].map((sigma) => resolveOptions({ problem: pulse(sigma), margin: 0 }));
     for (const r of decays) expect(r.samples.importance).toBe(false);
