@@ -429,10 +429,10 @@ export interface NeuralIVPOptions {
    * Boundary 'none' only: the network is fitted and evolved on the domain grown by this fraction
    * of each axis's half-width on both sides of every axis with boundary 'none' (default 0.5 where
    * some axis has 'none' and the right-hand side reads a spatial derivative; 0 for one that reads
-   * none, whose points each follow their own ODE, and, where it must be 0, when no axis has 'none'). Without a constraint on the
-   * faces, what flows into the domain during a solve comes from outside it, where an unsampled
-   * network only extrapolates: the margin must cover the domain of dependence, (largest speed)·T,
-   * for the solution inside to be right.
+   * none, whose points each follow their own ODE, and, where it must be 0, when no axis has
+   * 'none'). Without a constraint on the faces, what flows into the domain during a solve comes
+   * from outside it, where an unsampled network only extrapolates: the margin must cover the
+   * domain of dependence, (largest speed)·T, for the solution inside to be right.
    */
   margin?: number;
   /** The linear solve of each RK stage. */

@@ -59,8 +59,8 @@ const LISTED_TIMES = 20;
 
 /**
  * How far, relative to the largest saved time, a requested t may be from a saved one and still
- * name it: a time computed another way (3 · 0.1 for a saved 0.3) differs by a few ulps, while
- * saved times a user asks for apart are never this close.
+ * name it: a time computed another way (3 · 0.1 for a saved 0.3) is a few ulps off, far closer
+ * than two saved times ever are.
  */
 const SAVED_TIME_TOLERANCE = 1e-12;
 
@@ -68,7 +68,8 @@ const SAVED_TIME_TOLERANCE = 1e-12;
 function savedIndex(times: readonly number[], t: number): number {
   const exact = times.indexOf(t);
   if (exact >= 0 || !Number.isFinite(t)) return exact;
-  const tol = SAVED_TIME_TOLERANCE * Math.max(Number.MIN_VALUE, ...times.map(Math.abs));
+  const largest = times.reduce((m, s) => Math.max(m, Math.abs(s)), Number.MIN_VALUE);
+  const tol = SAVED_TIME_TOLERANCE * largest;
   let nearest = -1;
   for (const [i, s] of times.entries())
     if (Math.abs(s - t) <= tol && (nearest < 0 || Math.abs(s - t) < Math.abs(times[nearest] - t))) nearest = i;
