@@ -138,6 +138,12 @@ describe('Solution: arguments', () => {
     expect(() => sol.theta(1e-13 + 1e-12)).toThrow(/is not a saved time/);
   });
 
+  it('says how to pass a flat array of numbers', () => {
+    expect(() => sol.evaluate([0.5, 0.5] as unknown as number[][], 0)).toThrow(
+      /points\[0\] must be 2 coordinates \(D = 2\), got number: .*Float64Array\.from\(points\)/,
+    );
+  });
+
   it('rejects points of the wrong width, naming D', () => {
     expect(() => sol.evaluate(new Float64Array(5), 0)).toThrow(RangeError);
     expect(() => sol.evaluate(new Float64Array(5), 0)).toThrow(/D = 2/);

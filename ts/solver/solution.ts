@@ -325,8 +325,13 @@ export class Solution {
     const out = new Float64Array(points.length * D);
     points.forEach((row: unknown, r: number) => {
       if (!Array.isArray(row) || row.length !== D) {
+        // A flat array of numbers is a common slip: say which form holds it.
+        const flat =
+          typeof row === 'number'
+            ? ': an array of numbers is read as rows, so pass flat row-major coordinates as a Float64Array (Float64Array.from(points)), or one point as [[…]]'
+            : '';
         throw new RangeError(
-          `Solution.${method}: points[${r}] must be ${D} coordinates (D = ${D}), got ${Array.isArray(row) ? `${row.length}` : typeof row}`,
+          `Solution.${method}: points[${r}] must be ${D} coordinates (D = ${D}), got ${Array.isArray(row) ? `${row.length}` : typeof row}${flat}`,
         );
       }
       for (let a = 0; a < D; a++) {
