@@ -104,17 +104,19 @@ describe("a boundary-'none' problem that repeats with its domain", { timeout: 12
     expect(periodicSuggestion(open((x) => exp(x.sub(0.5).pow(2).mul(-400))))).toBeNull();
     expect(periodicSuggestion(open((x) => x))).toBeNull();
     expect(periodicSuggestion(open((x) => sin(x.mul(Math.PI))))).toBeNull();
-    // The same repeating u0 under a right-hand side with no spatial derivative: nothing crosses
-    // the faces, so 'none' holds it exactly.
-    const pointwise = defineProblem({
-      dim: 1,
-      domain: { lower: 0, upper: 1 },
-      boundary: 'none',
-      fields: ['u'],
-      initial: ({ x }) => ({ u: sin(x[0].mul(tau)).mul(0.1).add(0.2) }),
-      rhs: ({ u }) => ({ u: u.mul(u.neg().add(1)) }),
-    });
-    expect(periodicSuggestion(pointwise)).toBeNull();
+    // A u0 that repeats across the faces, told 'periodic' under a diffusion and not under a
+    // right-hand side with no spatial derivative: nothing crosses the faces, 'none' holds it exactly.
+    const growth = (rhs: (u: Expr) => Expr) =>
+      defineProblem({
+        dim: 1,
+        domain: { lower: 0, upper: 1 },
+        boundary: 'none',
+        fields: ['u'],
+        initial: ({ x }) => ({ u: sin(x[0].mul(tau)).mul(0.1).add(0.2) }),
+        rhs: ({ u }) => ({ u: rhs(u) }),
+      });
+    expect(periodicSuggestion(growth((u) => u.mul(u.neg().add(1)).add(d(d(u, 0), 0))))).toBe('periodic');
+    expect(periodicSuggestion(growth((u) => u.mul(u.neg().add(1))))).toBeNull();
     // Axis by axis: a channel written with 'none' repeats along x alone (its y profile is a
     // Gaussian whose slope changes sign across the box); one with walls keeps them.
     expect(periodicSuggestion(channelSpread('none'))).toEqual(['periodic', 'none']);
