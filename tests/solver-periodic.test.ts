@@ -90,14 +90,14 @@ describe("a boundary-'none' problem that repeats with its domain", { timeout: 12
   it('is recognised where u0 or its slope is not small on the faces, and not for a bump inside or a u0 that does not repeat', () => {
     expect(periodicSuggestion(periodicHeat('none'))).toBe('periodic');
     expect(periodicSuggestion(periodicAdvection('none'))).toBe('periodic');
-    const open = (initial: (x: Expr) => Expr) =>
+    const open = (initial: (x: Expr) => Expr, rhs: (u: Expr) => Expr = (u) => d(d(u, 0), 0)) =>
       defineProblem({
         dim: 1,
         domain: { lower: 0, upper: 1 },
         boundary: 'none',
         fields: ['u'],
         initial: ({ x }) => ({ u: initial(x[0]) }),
-        rhs: ({ u }) => ({ u: d(d(u, 0), 0) }),
+        rhs: ({ u }) => ({ u: rhs(u) }),
       });
     // Zero on its faces, its slope is not.
     expect(periodicSuggestion(open((x) => sin(x.mul(tau))))).toBe('periodic');
@@ -106,15 +106,7 @@ describe("a boundary-'none' problem that repeats with its domain", { timeout: 12
     expect(periodicSuggestion(open((x) => sin(x.mul(Math.PI))))).toBeNull();
     // A u0 that repeats across the faces, told 'periodic' under a diffusion and not under a
     // right-hand side with no spatial derivative: nothing crosses the faces, 'none' holds it exactly.
-    const growth = (rhs: (u: Expr) => Expr) =>
-      defineProblem({
-        dim: 1,
-        domain: { lower: 0, upper: 1 },
-        boundary: 'none',
-        fields: ['u'],
-        initial: ({ x }) => ({ u: sin(x[0].mul(tau)).mul(0.1).add(0.2) }),
-        rhs: ({ u }) => ({ u: rhs(u) }),
-      });
+    const growth = (rhs: (u: Expr) => Expr) => open((x) => sin(x.mul(tau)).mul(0.1).add(0.2), rhs);
     expect(periodicSuggestion(growth((u) => u.mul(u.neg().add(1)).add(d(d(u, 0), 0))))).toBe('periodic');
     expect(periodicSuggestion(growth((u) => u.mul(u.neg().add(1))))).toBeNull();
     // Axis by axis: a channel written with 'none' repeats along x alone (its y profile is a
