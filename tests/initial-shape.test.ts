@@ -447,15 +447,15 @@ describe('the defaults follow the shape', () => {
     expect(again.samples).toEqual(resolveOptions({ problem: narrow6d }).samples);
   });
 
-  it("frequencies follow u0's finest scale: sin(1.5πx) is at octave log2 3, a narrow bump above 5", () => {
-    // |sin(ωx)| on [-1, 1] with 1.5 whole periods: mean u² = mean u_x²/ω² = 1/2, so ℓ = 1/ω and
-    // k* = log2(2ω/π) = log2 3 ≈ 1.58, whose ceiling plus two is 4.
+  it("frequencies follow u0's finest scale: cos(1.5πx) is at octave log2 3, a narrow bump above 5", () => {
+    // cos(ωx) on [-1, 1] with 1.5 whole periods (zero on both faces, as 'dirichlet' asks): mean u² =
+    // mean u_x²/ω² = 1/2, so ℓ = 1/ω and k* = log2(2ω/π) = log2 3 ≈ 1.58, whose ceiling plus two is 4.
     const wave = defineProblem({
       dim: 1,
       domain: { lower: -1, upper: 1 },
       boundary: 'dirichlet',
       fields: ['u'],
-      initial: ({ x }) => ({ u: ops.sin(x[0].mul(1.5 * Math.PI)) }),
+      initial: ({ x }) => ({ u: ops.cos(x[0].mul(1.5 * Math.PI)) }),
       rhs: ({ u }) => ({ u: ops.lap(u) }),
     });
     expect(resolveOptions({ problem: wave }).network.frequencies).toBe(4);

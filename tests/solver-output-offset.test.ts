@@ -62,15 +62,18 @@ describe('network.outputOffset', () => {
     // No offset where it does not dominate, or where the network cannot carry one.
     expect(resolveOptions(offsetHeat(0.5)).network.outputOffset.u).toBe(0);
     expect(resolveOptions({ problem: offsetHeat(300), preset: 'paper' }).network.outputOffset.u).toBe(0);
-    const dirichlet = defineProblem({
-      dim: 1,
-      domain: { lower: 0, upper: 1 },
-      boundary: 'dirichlet',
-      fields: ['u'],
-      initial: ({ x }) => ({ u: sin(x[0].mul(Math.PI)).mul(0.01).add(1) }),
-      rhs: ({ u }) => ({ u: lap(u) }),
-    });
-    expect(resolveOptions(dirichlet).network.outputOffset.u).toBe(0);
+    // A plateau that falls to zero on the faces: 1 − (2x − 1)³², mean 0.97, spread 0.12.
+    const plateau = (boundary: 'dirichlet' | 'none') =>
+      defineProblem({
+        dim: 1,
+        domain: { lower: 0, upper: 1 },
+        boundary,
+        fields: ['u'],
+        initial: ({ x }) => ({ u: x[0].mul(2).sub(1).pow(32).neg().add(1) }),
+        rhs: ({ u }) => ({ u: lap(u) }),
+      });
+    expect(resolveOptions({ problem: plateau('none'), margin: 0 }).network.outputOffset.u).toBeGreaterThan(0.9);
+    expect(resolveOptions(plateau('dirichlet')).network.outputOffset.u).toBe(0);
     expect(resolveOptions({ problem: offsetHeat(300), network: { output: 'exp' } }).network.outputOffset.u).toBe(0);
     const constant = defineProblem({
       dim: 1,

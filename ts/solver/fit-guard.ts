@@ -5,6 +5,8 @@
  * what was reached, what was asked, and which options would help (docs/fitting-and-sampling.md,
  * "A fit too poor to evolve"). `fit.allowPoorFit` evolves anyway.
  */
+import { describeBoundary, someAxis } from '../problem/boundary';
+import { DIRICHLET_NOTED_SHARE, describeFaceValue, dirichletFaceValue } from './dirichlet-start';
 import type { FitReport } from './fit-report';
 import { type InitialShape, isConcentrated } from './initial-shape';
 import type { ResolvedOptions } from './options';
@@ -144,6 +146,17 @@ export function fitAdvice(
     ];
   }
   const advice: FitAdvice[] = [];
+  const face = someAxis(options.problem.boundary, 'dirichlet') ? dirichletFaceValue(options.problem) : null;
+  if (face !== null && face.share >= DIRICHLET_NOTED_SHARE) {
+    advice.push({
+      option: 'problem.boundary',
+      now: describeBoundary(options.problem.boundary),
+      reason:
+        `${describeFaceValue(face, options.problem.plan.initial === null)}, where boundary 'dirichlet' makes the ` +
+        "network zero: near that face no fit reaches u0, whatever its time or width (boundary 'none' along that axis " +
+        'does not hold the network at zero there)',
+    });
+  }
   const tol = options.fit.tol;
   const bound = poorFitBound(tol);
   const rate = recentRate(trace);

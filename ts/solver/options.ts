@@ -18,6 +18,7 @@ import { isProblem, type Problem } from '../problem/define';
 import { describe } from '../problem/expr';
 import { type CompiledProblem, derivativeOrder } from '../problem/plan';
 import { deepFreeze, expectNonNegative, expectObject, isPlainObject, rejectUnknownKeys } from '../problem/validate';
+import { checkDirichletStart } from './dirichlet-start';
 import { defaultGradientDirections, energyNormWeights } from './energy-norm';
 import { nonFiniteRhs } from './initial-rhs';
 import {
@@ -644,6 +645,7 @@ export function resolveOptions(input: NeuralIVPInput, env: Environment = process
   const margin = readMargin(raw.margin, raw.problem);
   checkFiniteStart(raw.problem, margin);
   if (someAxis(raw.problem.boundary, 'periodic')) checkPeriodicStart(raw.problem);
+  if (someAxis(raw.problem.boundary, 'dirichlet')) checkDirichletStart(raw.problem);
   // The default preset reads the initial condition's shape for the sampling and the decay it
   // leaves unset; the paper preset keeps the paper's fixed choices.
   const shape = preset === 'default' ? lazyInitialShape(raw.problem, margin) : null;
