@@ -8,9 +8,10 @@
 // rotFast zeroStart ouNarrow4 ou6 ou8 spread4 burgers rotGauss heatModes rect nls string
 // kleinGordon pulse dampedWave varCoef heat6 advSine diffuse5 packet kink porous hamiltonJacobi
 // exchange gauss3 twoBumps maxwell farBox torusHeat periodicBurgers periodicAdvect duct shear
-// units micro strip timeCoef mixed peclet logistic logistic4. One line per
-// case: the fit's error, seconds and why it stopped; the error at T (`solution.error` on 40,000
-// points: the run's 4,000 leave a concentrated 8D density's estimate noisy by a few times); the
+// units micro strip timeCoef mixed peclet logistic logistic4 expand squeeze decayFar heat10
+// coherent aniso3 needle carry3. One line per case: the fit's error, seconds and why it stopped;
+// the error at T (`solution.error` on 40,000 points: the run's 4,000 leave a concentrated 8D
+// density's estimate noisy by a few times); the
 // solution's own change ‖u*(T) − u*(0)‖/‖u*(T)‖ on 20,000 seeded uniform points (an error near
 // it means the run did not follow the solution); the evolve's wall seconds (the fit's excluded),
 // steps and rejected steps, and a boundary-'none' run's margin. A run that --max-seconds stops is

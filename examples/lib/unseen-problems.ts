@@ -13,8 +13,10 @@
 // maxwell (three first-order fields) and farBox (a box far from the origin); then three on a
 // periodic box: torusHeat, periodicBurgers (Cole–Hopf) and periodicAdvect (once around); then two
 // with a boundary per axis: duct (periodic along x, walls across) and shear (open across); then
-// eight on a problem's scales and coefficients (examples/lib/unseen-scales.ts).
+// eight on a problem's scales and coefficients (examples/lib/unseen-scales.ts), then eight kinds
+// of equation (examples/lib/unseen-kinds.ts).
 import { defineProblem, type Expr, ops, type Problem } from '../../ts/index';
+import { kindCases } from './unseen-kinds';
 import { scaleCases } from './unseen-scales';
 
 const { sin, cos, exp, lap, d, sum, sqrt } = ops;
@@ -893,6 +895,8 @@ export const cases: Record<string, () => Case> = {
   shear,
   // Scales and coefficients: units, micro, strip, timeCoef, mixed, peclet, logistic, logistic4.
   ...scaleCases,
+  // Kinds of equation: expand, squeeze, decayFar, heat10, coherent, aniso3, needle, carry3.
+  ...kindCases,
 };
 
 /** The six main cases, in order. */
