@@ -34,12 +34,17 @@ export interface InitialRate {
   readonly rate: Float64Array[];
 }
 
+/** u0's jets (the derivatives the right-hand side reads), per field, at n points. */
+export interface InitialJets {
+  /** The points evaluated at: x moved in from the faces (below). */
+  readonly points: Float64Array;
+  readonly u0: Float64Array[];
+  readonly jets: FieldJets[];
+}
+
 /**
  * u0 and f(u0) at t = 0 at the n points x (row-major n×D) of the box [lower, upper], f read on
- * u0's jets by central differences (mixed second derivatives only where f reads them), each step
- * STEP of the axis's half-width. Points nearer a face than two steps are moved in by that much, so
- * that the differences read u0 only inside the box; x itself is not changed. u0 is the closed
- * form, or the values `initialValues` gives (whose differences are as smooth as that function).
+ * u0's jets (`initialJets`).
  */
 export function initialRate(
   problem: Problem,
@@ -48,7 +53,26 @@ export function initialRate(
   lower: readonly number[],
   upper: readonly number[],
 ): InitialRate {
-  const { rhs, jets } = problem.plan;
+  const { points, u0, jets } = initialJets(problem, x, n, lower, upper);
+  return { points, u0, rate: evaluateProgram(problem.plan.rhs, { n, x: points, t: 0, jets }) };
+}
+
+/**
+ * u0 and the derivatives of it the right-hand side reads, at the n points x (row-major n×D) of
+ * the box [lower, upper], by central differences (mixed second derivatives only where f reads
+ * them), each step STEP of the axis's half-width. Points nearer a face than two steps are moved in
+ * by that much, so that the differences read u0 only inside the box; x itself is not changed. u0
+ * is the closed form, or the values `initialValues` gives (whose differences are as smooth as
+ * that function).
+ */
+export function initialJets(
+  problem: Problem,
+  x: Float64Array,
+  n: number,
+  lower: readonly number[],
+  upper: readonly number[],
+): InitialJets {
+  const { jets } = problem.plan;
   const u0At = initialFields(problem);
   const D = problem.dim;
   const h = lower.map((lo, i) => STEP * ((upper[i] - lo) / 2));
@@ -97,7 +121,7 @@ export function initialRate(
     d2: new Map([...mixed].map(([key, byField]) => [key, byField[f]])),
     lap: diff((p) => second.reduce((sum, axis) => sum + axis[f][p], 0)),
   }));
-  return { points: inside, u0, rate: evaluateProgram(rhs, { n, x: inside, t: 0, jets: field }) };
+  return { points: inside, u0, jets: field };
 }
 
 /** u0 and f(u0) at the first RHS_PILOT_POINTS pilot points of the box. */

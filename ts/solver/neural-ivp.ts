@@ -19,6 +19,7 @@ import type { DeviceName } from '../native-config';
 import { axesWith, boundaryLiteral, someAxis } from '../problem/boundary';
 import { isProblem, type Problem } from '../problem/define';
 import type { BoundarySpec } from '../problem/plan';
+import { backwardDiffusion, backwardDiffusionWarning } from './backward-diffusion';
 import { type EvolveProgress, EvolveRun } from './evolve-run';
 import { checkFit, type FitTracePoint, fitAdvice } from './fit-guard';
 import { type FitReport, fitReport, fitWarning } from './fit-report';
@@ -118,6 +119,7 @@ export interface NeuralIVPWarning {
   readonly code:
     | 'NIVP_FIT_TOLERANCE'
     | 'NIVP_HELD_OUT_GAP'
+    | 'NIVP_BACKWARD_DIFFUSION'
     | 'NIVP_MARGIN'
     | 'NIVP_PERIODIC'
     | 'NIVP_STIFF'
@@ -324,11 +326,13 @@ export class NeuralIVP {
     const suggested =
       someAxis(problem.boundary, 'none') && this.theta0 === undefined ? periodicSuggestion(problem) : null;
     if (suggested !== null) this.warn({ code: 'NIVP_PERIODIC', message: periodicHint(suggested) });
+    const box = sampledBox(problem, this.options.margin);
+    const backward = this.theta0 === undefined ? backwardDiffusion(problem, box.lower, box.upper) : null;
+    if (backward !== null) this.warn({ code: 'NIVP_BACKWARD_DIFFUSION', message: backwardDiffusionWarning(backward) });
     const config = fitConfigFor(this.options);
     let pool: { points: Float64Array; values: Float64Array } | null = null;
     if (problem.initialValues !== undefined) {
       const n = poolSize(config);
-      const box = sampledBox(problem, this.options.margin);
       const points = uniformPoints(n, box.lower, box.upper, this.options.seed);
       pool = { points, values: problem.initialValues(points, n) };
     }
