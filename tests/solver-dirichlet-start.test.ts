@@ -77,6 +77,20 @@ describe('a u0 far from zero on a Dirichlet face', () => {
     expect(e.detail).toMatch(/zero on the faces of x\[0\]/);
     expect(e.detail).toMatch(/u0 = 1 at x = \((0|1)\) \(the face x\[0\] = (0|1)\), 50 % of its largest value/);
     expect(e.detail).toMatch(/boundary 'none'/);
+    // 1 + sin πx does not repeat across its faces (its slope flips): no 'periodic' hint.
+    expect(e.detail).not.toMatch(/'periodic'/);
+    // cos 2πx on [0, 1] does: 'periodic' is named first.
+    const repeating = defineProblem({
+      dim: 1,
+      domain: { lower: 0, upper: 1 },
+      boundary: 'dirichlet',
+      fields: ['u'],
+      initial: ({ x }) => ({ u: cos(x[0].mul(2 * Math.PI)) }),
+      rhs: ({ u }) => ({ u: lap(u).mul(0.1) }),
+    });
+    expect(specError(() => resolveOptions({ problem: repeating })).detail).toMatch(
+      /no fit can hold it there\. u0 repeats across the faces of x\[0\]: for a solution that repeats with the domain, boundary 'periodic' along it\. For boundary values/,
+    );
     const byValues = specError(() => resolveOptions({ problem: lifted('values') }));
     expect(byValues.path).toBe('problem.initialValues');
     expect(byValues.detail).toMatch(/u0 \(field u\) = 1 /);

@@ -9,6 +9,7 @@ import { SpecError } from '../errors';
 import { axesWith } from '../problem/boundary';
 import type { Problem } from '../problem/define';
 import { fieldSizes, initialFields, pilotPoints } from './initial-shape';
+import { repeatsAcross } from './periodic-start';
 
 /**
  * Above this share of its field's largest value, u0 on a Dirichlet face is boundary data, not a
@@ -110,11 +111,15 @@ export function checkDirichletStart(problem: Problem): void {
   const f = dirichletFaceValue(problem);
   if (f === null || f.share < DIRICHLET_REFUSED_SHARE) return;
   const byValues = problem.plan.initial === null;
+  // A u0 that repeats across the faces was most likely meant to: say so first.
+  const periodic = repeatsAcross(problem, f.axis)
+    ? `u0 repeats across the faces of x[${f.axis}]: for a solution that repeats with the domain, boundary 'periodic' along it. `
+    : '';
   throw new SpecError(
     byValues ? 'problem.initialValues' : `problem.initial.${f.field}`,
     `boundary 'dirichlet' makes every field zero on the faces of x[${f.axis}] (the network is multiplied by a factor ` +
-      `that vanishes there), but ${describeFaceValue(f, byValues)}: no fit can hold it there. For boundary values ` +
-      "that are not zero, take boundary 'none' along that axis, or solve for w = u − g with g a known function " +
+      `that vanishes there), but ${describeFaceValue(f, byValues)}: no fit can hold it there. ${periodic}For boundary ` +
+      "values that are not zero, take boundary 'none' along that axis, or solve for w = u − g with g a known function " +
       'carrying the boundary values (w is then zero on the faces)',
   );
 }

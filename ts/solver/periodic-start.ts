@@ -187,6 +187,14 @@ export function periodicMismatch(problem: Problem): PeriodicMismatch | null {
   return null;
 }
 
+/**
+ * Whether u0, its slope and f(u0) (for a closed form) repeat across the faces of `axis`, whatever
+ * the boundary given along it: what 'periodic' there would need.
+ */
+export function repeatsAcross(problem: Problem, axis: number): boolean {
+  return faceScanner(problem)(axis).mismatch === null;
+}
+
 function zip(a: readonly Float64Array[], b: readonly Float64Array[]): [Float64Array, Float64Array][] {
   return a.map((column, k) => [column, b[k]]);
 }
