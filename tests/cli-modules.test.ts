@@ -121,3 +121,26 @@ describe('what goes wrong in a module names the module', () => {
     expect(calling.stderr).toContain(`${calling.file}: its default export threw: no problem today`);
   });
 });
+
+describe('what the solver says about a module before its fit', () => {
+  it('a backward diffusion is said before the fit’s summary; boundary values on a Dirichlet face are refused', async () => {
+    const opsModule = JSON.stringify(path.resolve('ts/problem/ops.ts'));
+    const backward = `import { ops } from ${opsModule};\n${decay(false, '({ u }) => ({ u: ops.lap(u).mul(-0.1) })')}`;
+    const file = path.join(root, 'backward.mjs');
+    await writeFile(file, backward);
+    const r = await cli(['run', file, '--T', '0.05', '--grid', '4', '--out', path.join(root, 'backward-out')], {
+      createSession: fakeFactory().make,
+    });
+    expect(r.code).toBe(0);
+    const said = r.stderr.indexOf('warning: the right-hand side of u is a backward diffusion along x[0]');
+    expect(said).toBeGreaterThan(-1);
+    expect(said).toBeLessThan(r.stderr.indexOf('fit: relative error'));
+    expect(r.stderr.split('backward diffusion').length).toBe(2);
+    // u0 = x on [0, 1] is 1 on the face x = 1, its largest value: a Dirichlet network cannot hold it.
+    const dirichlet = await run('dirichlet.mjs', decay(false).replace("boundary: 'none'", "boundary: 'dirichlet'"));
+    expect(dirichlet.code).toBe(2);
+    expect(dirichlet.stderr).toMatch(
+      /^error: problem\.initial\.u: boundary 'dirichlet' makes every field zero on the faces of x\[0\] .*u0 = 1 at x = \(1\) \(the face x\[0\] = 1\), 100 % of its largest value/,
+    );
+  });
+});

@@ -341,10 +341,23 @@ async function fitAndEvolve(
   progress: RunProgress,
 ): Promise<RunResult | number> {
   const pace = paceGuard(ivp, flags, ctx.signal, said);
+  // The solver's warnings not yet shown, as they come (those said before the fit with its first
+  // iteration); the fit's own was said with the fit's summary.
+  let shown = 0;
+  const showWarnings = (): void => {
+    for (const w of said.slice(shown)) if (w.code !== 'NIVP_FIT_TOLERANCE') progress.note(`warning: ${w.message}`);
+    shown = said.length;
+  };
   try {
     let t0 = performance.now();
     progress.fitStart(ivp.options.fit);
-    const fit = await ivp.fit({ signal: ctx.signal, onProgress: (p) => progress.fitUpdate(p) });
+    const fit = await ivp.fit({
+      signal: ctx.signal,
+      onProgress: (p) => {
+        showWarnings();
+        progress.fitUpdate(p);
+      },
+    });
     const fitSeconds = (performance.now() - t0) / 1000;
     progress.fitDone(fit);
 
@@ -353,16 +366,13 @@ async function fitAndEvolve(
     // A stopped run keeps its accepted steps; a distributed one aborts (its processes would stop
     // at different steps).
     const halt = ivp.options.distributed === null ? { stop: pace.signal } : { signal: pace.signal };
-    let shown = 0;
     const options = {
       saveAt,
       ...halt,
       onProgress: (p: EvolveProgress) => {
         progress.evolveUpdate(p);
         pace.observe(p);
-        // The solver's warnings not yet shown; the fit's was said with the fit's summary.
-        for (const w of said.slice(shown)) if (w.code !== 'NIVP_FIT_TOLERANCE') progress.note(`warning: ${w.message}`);
-        shown = said.length;
+        showWarnings();
       },
       maxSeconds: flags.maxSeconds,
     };
