@@ -5,11 +5,9 @@
  * fit an error along those faces that no budget or width removes. Read on pilot points moved onto
  * each face.
  */
-import { SpecError } from '../errors';
 import { axesWith } from '../problem/boundary';
 import type { Problem } from '../problem/define';
 import { fieldSizes, initialFields, pilotPoints } from './initial-shape';
-import { repeatsAcross } from './periodic-start';
 
 /**
  * Above this share of its field's largest value, u0 on a Dirichlet face is boundary data, not a
@@ -101,25 +99,4 @@ export function describeFaceValue(f: DirichletFaceValue, byValues: boolean): str
   const field = byValues ? `u0 (field ${f.field})` : 'u0';
   const at = `x = (${f.point.map(short).join(', ')}) (the face x[${f.axis}] = ${short(f.point[f.axis])})`;
   return `${field} = ${short(f.value)} at ${at}, ${short(100 * f.share)} % of its largest value`;
-}
-
-/**
- * Refuses a u0 that is far from zero on a Dirichlet face (`DIRICHLET_REFUSED_SHARE`), naming the
- * field, the point and the ways to pose such a problem.
- */
-export function checkDirichletStart(problem: Problem): void {
-  const f = dirichletFaceValue(problem);
-  if (f === null || f.share < DIRICHLET_REFUSED_SHARE) return;
-  const byValues = problem.plan.initial === null;
-  // A u0 that repeats across the faces was most likely meant to: say so first.
-  const periodic = repeatsAcross(problem, f.axis)
-    ? `u0 repeats across the faces of x[${f.axis}]: for a solution that repeats with the domain, boundary 'periodic' along it. `
-    : '';
-  throw new SpecError(
-    byValues ? 'problem.initialValues' : `problem.initial.${f.field}`,
-    `boundary 'dirichlet' makes every field zero on the faces of x[${f.axis}] (the network is multiplied by a factor ` +
-      `that vanishes there), but ${describeFaceValue(f, byValues)}: no fit can hold it there. ${periodic}For boundary ` +
-      "values that are not zero, take boundary 'none' along that axis, or solve for w = u − g with g a known function " +
-      'carrying the boundary values (w is then zero on the faces)',
-  );
 }

@@ -18,9 +18,7 @@ import { isProblem, type Problem } from '../problem/define';
 import { describe } from '../problem/expr';
 import { type CompiledProblem, derivativeOrder } from '../problem/plan';
 import { deepFreeze, expectNonNegative, expectObject, isPlainObject, rejectUnknownKeys } from '../problem/validate';
-import { checkDirichletStart } from './dirichlet-start';
 import { defaultGradientDirections, energyNormWeights } from './energy-norm';
-import { nonFiniteRhs } from './initial-rhs';
 import {
   decayFor,
   embeddingFor,
@@ -31,7 +29,6 @@ import {
   isConcentrated,
   lazyInitialShape,
   MAX_DEFAULT_OCTAVE,
-  nonFiniteInitial,
   outputFor,
 } from './initial-shape';
 import {
@@ -56,8 +53,8 @@ import {
   TOP,
   withHint,
 } from './option-table';
-import { periodicMismatch } from './periodic-start';
 import { sampledBox } from './session-config';
+import { checkStart } from './start-checks';
 
 export type { Activation, DType } from '../native-config';
 /**
@@ -643,9 +640,7 @@ export function resolveOptions(input: NeuralIVPInput, env: Environment = process
     );
   }
   const margin = readMargin(raw.margin, raw.problem);
-  checkFiniteStart(raw.problem, margin);
-  if (someAxis(raw.problem.boundary, 'periodic')) checkPeriodicStart(raw.problem);
-  if (someAxis(raw.problem.boundary, 'dirichlet')) checkDirichletStart(raw.problem);
+  checkStart(raw.problem, margin);
   // The default preset reads the initial condition's shape for the sampling and the decay it
   // leaves unset; the paper preset keeps the paper's fixed choices.
   const shape = preset === 'default' ? lazyInitialShape(raw.problem, margin) : null;
@@ -891,64 +886,6 @@ function readByField(
 
 /** Largest margin: the sampled box at most 9 times the domain's width per axis. */
 export const MAX_MARGIN = 8;
-
-/** A value in a start check's message: four significant digits. */
-const short = (v: number): number => Number(v.toPrecision(4));
-
-/**
- * u0, and the right-hand side on it, must be finite wherever points are drawn: a NaN in u0 reaches
- * the fit as a NaN error, and a non-finite f(u0) where u0 is not zero fails the first step.
- */
-function checkFiniteStart(problem: Problem, margin: number): void {
-  const box = sampledBox(problem, margin);
-  const where = margin > 0 ? `the sampled box (the domain grown by margin ${margin})` : 'the domain';
-  const u0 = nonFiniteInitial(problem, box.lower, box.upper);
-  if (u0 !== null) {
-    throw new SpecError(
-      `problem.initial.${u0.field}`,
-      `u0 is ${u0.value} at x = (${u0.point.map(short).join(', ')}), in ${where}: the initial condition must be finite wherever points are drawn`,
-    );
-  }
-  const f = nonFiniteRhs(problem, box.lower, box.upper);
-  if (f === null) return;
-  const values = problem.fields.map((name, k) => `${name} = ${short(f.u0[k])}`).join(', ');
-  throw new SpecError(
-    `problem.rhs.${f.field}`,
-    `the right-hand side is ${f.value} at t = 0, x = (${f.point.map(short).join(', ')}), where u0 has ${values}, in ${where}: ` +
-      'every step evaluates it on the network, which starts as u0, so the run would fail at its first step ' +
-      '(a log or square root of a negative value? a coefficient undefined there?)',
-  );
-}
-
-/**
- * u0, its slope across the faces and f(u0) must repeat with the box under a periodic boundary,
- * which the network is built to do (periodic-start.ts).
- */
-function checkPeriodicStart(problem: Problem): void {
-  const m = periodicMismatch(problem);
-  if (m === null) return;
-  const partner = m.point.map((v, i) => (i === m.axis ? problem.upper[i] : v));
-  const where = `x = (${m.point.map(short).join(', ')}) and (${partner.map(short).join(', ')})`;
-  const axis = `x[${m.axis}]`;
-  const [a, b] = m.values.map(short);
-  const lead = `boundary 'periodic' builds a network that repeats with the domain along ${
-    everyAxis(problem.boundary, 'periodic') ? 'every axis' : `x[${m.axis}]`
-  }`;
-  if (m.what === 'rate') {
-    throw new SpecError(
-      `problem.rhs.${m.field}`,
-      `${lead}, but the right-hand side on u0 does not repeat along ${axis}: ${a} and ${b} at ${where} ` +
-        '(a coefficient of x that does not repeat with the domain?)',
-    );
-  }
-  const what = m.what === 'value' ? 'u0' : `∂u0/∂${axis}`;
-  // A u0 given by values is named by its function, with the field in the message.
-  const byValues = problem.plan.initial === null;
-  throw new SpecError(
-    byValues ? 'problem.initialValues' : `problem.initial.${m.field}`,
-    `${lead}, but ${what}${byValues ? ` (field ${m.field})` : ''} does not: ${a} and ${b} at ${where}; the domain must be a whole number of u0's periods along ${axis}`,
-  );
-}
 
 /**
  * The default margin follows the boundary: 0.5 where some axis has 'none' (it grows those axes
