@@ -53,7 +53,17 @@ describe('backwardDiffusion', () => {
     expect(signed?.coefficient).toBeLessThan(-1.9);
   });
 
-  it('passes a forward diffusion, first-order and pointwise equations, and cross-field systems', () => {
+  it('passes a forward diffusion, first-order and pointwise equations, cross-field systems, and a u0 by values', () => {
+    const byValues = defineProblem({
+      dim: 1,
+      domain: { lower: -1, upper: 1 },
+      boundary: 'dirichlet',
+      fields: ['u'],
+      initialValues: (x: Float64Array, n: number) =>
+        Float64Array.from({ length: n }, (_, i) => Math.cos((Math.PI / 2) * x[i])),
+      rhs: ({ u }) => ({ u: lap(u).mul(-0.1) }),
+    });
+    expect(read(byValues)).toBeNull();
     expect(read(oneField((u) => lap(u).mul(0.1)))).toBeNull();
     expect(read(oneField((u) => d(u, 0).mul(-1)))).toBeNull();
     expect(read(oneField((u) => u.mul(u.neg().add(1))))).toBeNull();

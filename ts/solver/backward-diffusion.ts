@@ -45,7 +45,8 @@ function moved(jets: readonly FieldJets[], a: number, axis: number, by: number):
 /**
  * The field, axis and pilot point where the right-hand side's coefficient on that field's own
  * second derivative along that axis is most negative at t = 0 on u0; null where none is (below
- * rounding), or where the right-hand side reads no second derivative.
+ * rounding), where the right-hand side reads no second derivative, or where u0 is given by
+ * `initialValues` (whose function is called once per fit, and whose second differences are noise).
  */
 export function backwardDiffusion(
   problem: Problem,
@@ -53,6 +54,7 @@ export function backwardDiffusion(
   upper: readonly number[],
 ): BackwardDiffusion | null {
   const { plan, dim: D, fields } = problem;
+  if (plan.initial === null) return null;
   if (!plan.jets.laplacian && !plan.jets.pairs.some(([i, j]) => i === j)) return null;
   const n = RHS_PILOT_POINTS;
   const { points, jets } = initialJets(problem, pilotPoints(lower, upper).subarray(0, n * D), n, lower, upper);

@@ -146,13 +146,16 @@ export function fitAdvice(
     ];
   }
   const advice: FitAdvice[] = [];
-  const face = someAxis(options.problem.boundary, 'dirichlet') ? dirichletFaceValue(options.problem) : null;
+  // Read where u0 is a closed form: an `initialValues` function is called once per fit.
+  const { problem } = options;
+  const face =
+    someAxis(problem.boundary, 'dirichlet') && problem.plan.initial !== null ? dirichletFaceValue(problem) : null;
   if (face !== null && face.share >= DIRICHLET_NOTED_SHARE) {
     advice.push({
       option: 'problem.boundary',
-      now: describeBoundary(options.problem.boundary),
+      now: describeBoundary(problem.boundary),
       reason:
-        `${describeFaceValue(face, options.problem.plan.initial === null)}, where boundary 'dirichlet' makes the ` +
+        `${describeFaceValue(face, false)}, where boundary 'dirichlet' makes the ` +
         "network zero: near that face no fit reaches u0, whatever its time or width (boundary 'none' along that axis " +
         'does not hold the network at zero there)',
     });
