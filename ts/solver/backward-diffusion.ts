@@ -8,6 +8,7 @@
  */
 import type { Problem } from '../problem/define';
 import { evaluateProgram, type FieldJets } from '../problem/evaluate';
+import { threeDigits as short } from '../util/columns';
 import { initialJets, RHS_PILOT_POINTS } from './initial-rhs';
 import { pilotPoints } from './initial-shape';
 
@@ -78,9 +79,6 @@ export function backwardDiffusion(
   }
   return found;
 }
-
-/** A number as people read it: three significant digits at most. */
-const short = (x: number): string => String(Number(x.toPrecision(3)));
 
 /** What NIVP_BACKWARD_DIFFUSION says. */
 export function backwardDiffusionWarning(b: BackwardDiffusion): string {

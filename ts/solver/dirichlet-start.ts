@@ -7,6 +7,7 @@
  */
 import { axesWith } from '../problem/boundary';
 import type { Problem } from '../problem/define';
+import { largestMagnitude as largest, onFace, threeDigits as short } from '../util/columns';
 import { fieldSizes, initialFields, pilotPoints } from './initial-shape';
 
 /**
@@ -40,13 +41,6 @@ export interface DirichletFaceValue {
   readonly share: number;
 }
 
-/** Largest finite |v| over a column, 0 when there is none. */
-function largest(v: Float64Array): number {
-  let m = 0;
-  for (const x of v) if (Number.isFinite(x)) m = Math.max(m, Math.abs(x));
-  return m;
-}
-
 /**
  * The point of a Dirichlet axis's faces where u0 is largest as a share of its field's largest
  * value, over every field and face; null when no axis is Dirichlet or u0 is zero everywhere read.
@@ -62,8 +56,7 @@ export function dirichletFaceValue(problem: Problem): DirichletFaceValue | null 
   const base = pilotPoints(lower, upper).subarray(0, FACE_POINTS * D);
   const faces = axes.flatMap((axis) => [lower[axis], upper[axis]].map((at) => ({ axis, at })));
   const read = faces.map(({ axis, at }) => {
-    const x = Float64Array.from(base);
-    for (let p = axis; p < x.length; p += D) x[p] = at;
+    const x = onFace(base, D, axis, at);
     return { axis, x, values: u0(x, FACE_POINTS) };
   });
   // A face's own values count toward the field's size: a u0 largest on its faces is judged by them.
@@ -90,9 +83,6 @@ export function dirichletFaceValue(problem: Problem): DirichletFaceValue | null 
   }
   return found;
 }
-
-/** A number as people read it: three significant digits at most. */
-const short = (x: number): string => String(Number(x.toPrecision(3)));
 
 /** Where u0 is on a face and how large, in words: "u0 = 1 at x = (1, 0.5) (the face x[0] = 1), 50 % of its largest value". */
 export function describeFaceValue(f: DirichletFaceValue, byValues: boolean): string {

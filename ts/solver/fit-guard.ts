@@ -6,6 +6,7 @@
  * "A fit too poor to evolve"). `fit.allowPoorFit` evolves anyway.
  */
 import { describeBoundary, someAxis } from '../problem/boundary';
+import { threeDigits as short } from '../util/columns';
 import { DIRICHLET_NOTED_SHARE, describeFaceValue, dirichletFaceValue } from './dirichlet-start';
 import type { FitReport } from './fit-report';
 import { type InitialShape, isConcentrated } from './initial-shape';
@@ -100,9 +101,6 @@ export function recentRate(trace: readonly FitTracePoint[]): number | null {
   if (!(end.seconds > start.seconds) || !(start.error > 0) || !(end.error > 0)) return null;
   return (end.error / start.error) ** (1 / (end.seconds - start.seconds));
 }
-
-/** A number as people read it: three significant digits at most. */
-const short = (x: number): string => String(Number(x.toPrecision(3)));
 
 /** A wait in seconds, in words: "about 25 s more", or "under a second more". */
 const secondsMore = (s: number): string => (s < 1 ? 'under a second more' : `about ${s.toFixed(0)} s more`);

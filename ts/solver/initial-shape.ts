@@ -7,6 +7,7 @@
  */
 import type { Problem } from '../problem/define';
 import { evaluateProgram, type FieldJets } from '../problem/evaluate';
+import { onFace } from '../util/columns';
 import { mulberry32 } from '../util/random';
 import { sampledBox } from './session-config';
 
@@ -173,16 +174,15 @@ function largestOnFaces(
   let largest = 0;
   for (let axis = 0; axis < D; axis++) {
     for (const face of [bounds.lower[axis], bounds.upper[axis]]) {
-      const onFace = Float64Array.from(x);
-      for (let i = 0; i < n; i++) onFace[i * D + axis] = face;
-      const values = magnitude(u0, onFace, n);
+      const moved = onFace(x, D, axis, face);
+      const values = magnitude(u0, moved, n);
       const pilotLargest = largestOf(values);
       if (pilotLargest <= ROUNDING_SHARE * scale) {
         largest = Math.max(largest, pilotLargest);
         continue;
       }
       const others = Array.from({ length: D }, (_, j) => j).filter((j) => j !== axis);
-      largest = Math.max(largest, climbFromBest(u0, onFace, values, others, bounds));
+      largest = Math.max(largest, climbFromBest(u0, moved, values, others, bounds));
     }
   }
   return largest;

@@ -10,6 +10,7 @@
 import { axesWith, boundaryAlong } from '../problem/boundary';
 import type { Problem } from '../problem/define';
 import { type Boundary, type BoundarySpec, derivativeOrder } from '../problem/plan';
+import { largestMagnitude as largest, onFace } from '../util/columns';
 import { initialRate } from './initial-rhs';
 import { type InitialFields, initialFields, pilotPoints } from './initial-shape';
 
@@ -46,13 +47,6 @@ export interface PeriodicMismatch {
   readonly values: readonly [number, number];
 }
 
-/** Largest finite |v| over a column, 0 when there is none. */
-function largest(v: Float64Array): number {
-  let m = 0;
-  for (const x of v) if (Number.isFinite(x)) m = Math.max(m, Math.abs(x));
-  return m;
-}
-
 /** The first point where two columns differ by more than tol·scale (both finite); -1 if none. */
 function firstApart(a: Float64Array, b: Float64Array, scale: number, tol: number): number {
   if (!(scale > 0)) return -1;
@@ -60,13 +54,6 @@ function firstApart(a: Float64Array, b: Float64Array, scale: number, tol: number
     if (Number.isFinite(a[p]) && Number.isFinite(b[p]) && Math.abs(a[p] - b[p]) > tol * scale) return p;
   }
   return -1;
-}
-
-/** `x` (row-major n×D) with coordinate `axis` set to `value`. */
-function onFace(x: Float64Array, D: number, axis: number, value: number): Float64Array {
-  const y = Float64Array.from(x);
-  for (let p = axis; p < y.length; p += D) y[p] = value;
-  return y;
 }
 
 /** `x` (row-major n×D) with `shift` added to coordinate `axis`. */
