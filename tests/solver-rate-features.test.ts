@@ -178,7 +178,8 @@ describe('the first step of a string from rest (native)', () => {
         device: testDevice,
         restarts: false,
         network: { width: 32, depth: 2 },
-        fit: { rateFeatures, maxSeconds: 10 },
+        // A budget far beyond the fits' few seconds: they stop at their tolerance, on any machine load.
+        fit: { rateFeatures, maxSeconds: 120 },
         seed: 1,
       });
       const fit = await ivp.fit();
@@ -198,5 +199,5 @@ describe('the first step of a string from rest (native)', () => {
     expect(Math.max(...without.v0.map(Math.abs))).toBeLessThan(1e-4);
     expect(withFeatures.error).toBeLessThan(1e-2);
     expect(without.error).toBeGreaterThan(10 * withFeatures.error);
-  }, 120_000);
+  }, 300_000);
 });
