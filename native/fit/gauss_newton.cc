@@ -31,8 +31,14 @@ const char* toString(FitStop stop) {
 }
 
 double FieldErrors::relative() const {
-  const double num = numerator.sum().item<double>(), den = denominator.sum().item<double>();
-  return den > 0 ? std::sqrt(num / den) : std::sqrt(num);
+  const double total = denominator.sum().item<double>();
+  if (!(total > 0)) return std::sqrt(numerator.sum().item<double>());
+  // Each field against its own size, so that a field a thousandth of another's is fitted to the
+  // tolerance too, not to a millionth of its weight in a pooled sum; a field that is zero (one from
+  // rest) has no size of its own and is held to the others'.
+  const at::Tensor own = denominator.gt(kZeroFieldShare * total);
+  const at::Tensor scale = at::where(own, denominator, at::full_like(denominator, total));
+  return std::sqrt((numerator / scale).max().item<double>());
 }
 
 FieldErrors fieldErrors(const Network& network, const at::Tensor& theta, const Batch& batch,

@@ -105,8 +105,10 @@ DampedStep dampedStep(const SpdOperator& M, const at::Tensor& gradient, double l
                       const std::function<bool()>& cancelled = {});
 
 // Per-field Σ w(y − target)² and Σ w·target² of θ on the batch (k each; w the batch's weights, or
-// 1), and the relative error sqrt(Σ num / Σ den) they give (the absolute one when the target is
-// zero).
+// 1), and the relative error they give: the largest field's own sqrt(num / den), a field whose
+// den is at most kZeroFieldShare of all fields' taken against all of them (the absolute error when
+// every target is zero).
+constexpr double kZeroFieldShare = 1e-24;
 struct FieldErrors {
   at::Tensor numerator, denominator;  // k, float64 on the CPU
   double relative() const;

@@ -123,6 +123,23 @@ TEST(GaussNewton, StepOnARangeResidualCancelsItInTheLinearModel) {
   EXPECT_NEAR(step.predicted, half, 1e-8 * half);
 }
 
+// The fit's error is the largest field's own: a small field counts as much as a large one, and a
+// field that is zero is held to the others' size.
+TEST(GaussNewton, FieldErrorIsTheLargestFieldsOwn) {
+  const auto errorOf = [](std::vector<double> num, std::vector<double> den) {
+    FieldErrors e;
+    e.numerator = at::tensor(num, at::kDouble);
+    e.denominator = at::tensor(den, at::kDouble);
+    return e.relative();
+  };
+  // Pooled, v's error 1e-1 of its own size would weigh 1e-8 against u's: sqrt(2e-10 / 1) ≈ 1.4e-5.
+  EXPECT_NEAR(errorOf({1e-10, 1e-8}, {1.0, 1e-6}), 1e-1, 1e-15);
+  EXPECT_NEAR(errorOf({1e-10, 4e-10}, {1.0, 4.0}), 1e-5, 1e-15);
+  EXPECT_NEAR(errorOf({1e-10, 9e-10}, {1.0, 0.0}), std::sqrt(9e-10), 1e-15);
+  EXPECT_NEAR(errorOf({1e-10, 9e-10}, {1.0, 1e-30}), std::sqrt(9e-10 / (1.0 + 1e-30)), 1e-15);
+  EXPECT_NEAR(errorOf({4e-6, 0.0}, {0.0, 0.0}), 2e-3, 1e-15);
+}
+
 // On a target the network represents exactly, Gauss–Newton drives the held-out error down by
 // orders of magnitude, far past Adam with the same number of gradient evaluations.
 TEST(GaussNewton, FitsARepresentableTarget) {

@@ -16,8 +16,9 @@ export type FitStopReason = 'tol' | 'budget' | 'steps' | 'stalled';
 /** How a fit ended: its held-out error, cost and stop reason (docs/fitting-and-sampling.md). */
 export interface FitReport {
   /**
-   * Relative L2 error of the fitted θ on held-out points (never used for fitting), ‖u − u0‖ over
-   * ‖u0 − o‖ (o the fields' `network.outputOffset`, 0 unless a field has one): uniform in the
+   * Relative L2 error of the fitted θ on held-out points (never used for fitting), the largest
+   * field's own ‖u_a − u0_a‖ over ‖u0_a − o_a‖ (o the fields' `network.outputOffset`, 0 unless a
+   * field has one; a field whose u0 is zero taken against all fields' size): uniform in the
    * domain, or, when the fit importance-samples and the domain is the whole box, drawn from the
    * same kind of proposal and weighted p/q (an estimate of the same integral that sees a
    * concentrated target).

@@ -365,7 +365,7 @@ export const FIT = {
     native: true,
   },
   tol: {
-    doc: 'the relative L2 error on held-out points at which the fit stops',
+    doc: 'the relative L2 error on held-out points, of each field against its own size, at which the fit stops',
     defaults: { default: 1e-5, paper: null } as Record<Preset, number | null>,
     read: nullable(positive('a relative L2 error to stop at; null for none')),
     flag: '--fit-tol',
