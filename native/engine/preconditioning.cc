@@ -152,13 +152,17 @@ BlockSolve solvePreconditioned(
   const auto rebuild = [&]() {
     const bool fullSketch = P.fullSketch;
     RankGrowth growth = P.growth;
+    const ReuseBackoff backoff = P.backoff;
     if (P.preconditioner) growth.served = std::max<int64_t>(1, P.age + 1);
     P = build(fullSketch || sampleParallel, growth.asked(config.rank));
     P.fullSketch = fullSketch;
     P.growth = growth;
+    P.backoff = backoff;
     if (P.preconditioner) ++out.built;
   };
-  const bool kept = config.reusePreconditioner && P.preconditioner != nullptr && config.rank > 0;
+  const bool reusable = config.reusePreconditioner && P.preconditioner != nullptr && config.rank > 0;
+  const bool kept = reusable && P.backoff.skip == 0;
+  if (reusable && !kept) --P.backoff.skip;
   if (!kept) rebuild();
   // A kept preconditioner gets the iterations it needed when fresh plus what a rebuild costs; a
   // fresh one from sampled rows what the full sketch would cost.
@@ -175,6 +179,7 @@ BlockSolve solvePreconditioned(
     // The cap was hit: a kept preconditioner is stale, and sampled rows do not describe this
     // block's M well enough (from now on it gets the full sketch). Continue from where CG got.
     if (!kept && P.sampled) P.fullSketch = true;
+    if (kept) P.backoff = {P.backoff.next, std::min(2 * P.backoff.next, kMaxReuseSkip)};
     rebuild();
     out.solved = cg(out.solved.x, P.preconditioner.get(), config.maxIters - out.iterations);
     out.iterations += out.solved.iterations;
@@ -185,6 +190,7 @@ BlockSolve solvePreconditioned(
     grow(P, config, P.freshIterations);
   } else {
     ++P.age;
+    P.backoff.next = 1;
   }
   if (!config.reusePreconditioner) P.preconditioner = nullptr;
   return out;

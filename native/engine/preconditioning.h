@@ -24,6 +24,12 @@
 // preconditioner, so a stale one costs at most one rebuild's worth. Costs are counted in flops, not timed, so
 // that a seed gives one result bit for bit.
 //
+// Backoff: a kept preconditioner that reached its cap says that on this block M moves faster than one
+// preconditioner lasts (a concentrated solution whose small eigenvectors turn from stage to stage), and
+// retrying the next kept one would likely waste another rebuild's worth. So the block's next solves build
+// fresh without trying it: one solve after the first failure, twice as many after each failed retry, up to
+// kMaxReuseSkip; a retry that stays under its cap restarts the count.
+//
 // Growth (linear.maxRank above linear.rank): a fresh preconditioner whose solve still needs many CG
 // iterations leaves much of M's spectrum to CG. Where that spectrum is flat beyond the rank,
 // doubling the rank roughly halves the condition number CG sees, so the iterations fall by about
@@ -62,6 +68,13 @@ struct RankGrowth {
   int64_t asked(int64_t configured) const { return rank > 0 ? rank : configured; }
 };
 
+// Backoff (above): the block's reuse record, kept across rebuilds.
+struct ReuseBackoff {
+  int64_t skip = 0;  // solves left that build fresh without trying the kept preconditioner
+  int64_t next = 1;  // the skip after the next kept preconditioner that reaches its cap
+};
+constexpr int64_t kMaxReuseSkip = 8;
+
 // One field block's preconditioner and what is known about it.
 struct KeptPreconditioner {
   std::shared_ptr<const Preconditioner> preconditioner;  // null: none (kept)
@@ -75,6 +88,7 @@ struct KeptPreconditioner {
   double grownRebuildIterations = 0;  // a rebuild at twice the rank, in CG iterations
   double applyShare = 0;              // one application of P⁻¹ in CG iterations
   RankGrowth growth;                  // the block's, carried across rebuilds
+  ReuseBackoff backoff;               // the block's, carried across rebuilds
 };
 
 // Preconditioning state between evaluations: each block's mode and, with reuse, its
@@ -97,7 +111,7 @@ KeptPreconditioner buildPreconditioner(const Linearization& lin, int64_t field, 
                                        const GradientRows* gradient = nullptr, double beta = 0.0);
 
 // One field block's preconditioned CG under the policy above, on `P` (the block's state, updated):
-// a kept preconditioner when reuse allows, else a fresh one from `build`; CG under the cap of
+// a kept preconditioner when reuse and the backoff allow, else a fresh one from `build`; CG under the cap of
 // what the preconditioner is expected to cost; when the cap is hit, escalation or a rebuild, and CG
 // continued from where it stopped; after a fresh preconditioner's solve, growth. `build(fullSketch,
 // rank)` makes a preconditioner (the full sketch when asked; sample-parallel runs always ask, since each

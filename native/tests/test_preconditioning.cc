@@ -1,13 +1,15 @@
-// Tests of the preconditioning policy's rank growth (engine/preconditioning.h) on a scripted block:
-// `build` hands out identity preconditioners that carry the costs the real ones would report, and
-// `cg` answers with an iteration count that is a chosen function of the rank it is given, so each
-// decision can be checked against the rule's own arithmetic.
+// Tests of the preconditioning policy's rank growth and reuse backoff (engine/preconditioning.h) on a
+// scripted block: `build` hands out identity preconditioners that carry the costs the real ones would
+// report, and `cg` answers with an iteration count that is a chosen function of the rank it is given
+// (and of whether that preconditioner served an earlier solve), so each decision can be checked against
+// the rule's own arithmetic.
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <functional>
 #include <memory>
+#include <set>
 #include <vector>
 
 #include "engine/dynamics.h"
@@ -18,27 +20,31 @@ namespace {
 
 class Identity : public Preconditioner {
  public:
-  explicit Identity(int64_t rank) : rank_(rank) {}
+  Identity(int64_t rank, int64_t id) : rank_(rank), id_(id) {}
   at::Tensor apply(const at::Tensor& r) const override { return r.clone(); }
   int64_t rank() const { return rank_; }
+  int64_t id() const { return id_; }
 
  private:
-  int64_t rank_;
+  int64_t rank_, id_;
 };
 
 // A block whose rebuild at rank r costs costPerRank·r CG iterations and whose solves need
-// iterationsAt(rank) iterations, counted per call.
+// iterationsAt(rank) iterations, or staleIterations (when set) with a preconditioner that served an
+// earlier solve, counted per call.
 struct ScriptedBlock {
   std::function<int64_t(int64_t rank)> iterationsAt;
   std::vector<int64_t> builtRanks;
   std::vector<int64_t> solvedRanks;
   double costPerRank = 0.01;
   int64_t pairs = 1 << 20;  // the most eigenpairs a build resolves
+  int64_t staleIterations = 0;
+  std::set<int64_t> used = {};  // the preconditioners CG has run with
 
   KeptPreconditioner build(bool, int64_t rank) {
     builtRanks.push_back(rank);
     KeptPreconditioner P;
-    P.preconditioner = std::make_shared<const Identity>(rank);
+    P.preconditioner = std::make_shared<const Identity>(rank, static_cast<int64_t>(builtRanks.size()));
     P.rank = std::min(rank, pairs);
     P.rebuildIterations = costPerRank * static_cast<double>(rank);
     P.grownRebuildIterations = 2 * costPerRank * static_cast<double>(rank);
@@ -47,11 +53,13 @@ struct ScriptedBlock {
   }
 
   PcgResult cg(const at::Tensor& x0, const Preconditioner* P, int64_t maxIters) {
-    const int64_t rank = static_cast<const Identity*>(P)->rank();
+    const auto* identity = static_cast<const Identity*>(P);
+    const int64_t rank = identity->rank();
     solvedRanks.push_back(rank);
     PcgResult r;
     r.x = x0;
-    const int64_t needed = iterationsAt(rank);
+    const bool stale = !used.insert(identity->id()).second && staleIterations > 0;
+    const int64_t needed = stale ? staleIterations : iterationsAt(rank);
     r.iterations = std::min(needed, maxIters);
     r.converged = needed <= maxIters;
     return r;
@@ -164,6 +172,53 @@ TEST(PreconditionerGrowth, TheSavingCountsTheSolvesAPreconditionerServed) {
   block.solve(state, config);  // kept, hits its cap: rebuilt; the old one served 2 solves
   EXPECT_EQ(state.growth.served, 2);
   EXPECT_EQ(state.growth.rank, 4000);
+}
+
+// Runs `solves` solves numbered from `first`; returns those that tried the kept preconditioner (CG ran
+// twice: kept, then fresh).
+std::vector<int64_t> solvesThatTriedTheKeptOne(ScriptedBlock& block, KeptPreconditioner& state,
+                                               const LinearSolverConfig& config, int64_t first,
+                                               int64_t solves) {
+  std::vector<int64_t> tried;
+  for (int64_t i = first; i < first + solves; ++i) {
+    const size_t before = block.solvedRanks.size();
+    block.solve(state, config);
+    if (block.solvedRanks.size() - before == 2) tried.push_back(i);
+  }
+  return tried;
+}
+
+// Kept preconditioners that always reach their cap (fresh solves take 2 iterations, a kept one 1,000
+// where its cap is 2 + 2): the block stops trying them, and retries after 1, 2, 4, then every 8 fresh
+// builds.
+TEST(PreconditionerReuse, KeptOnesThatReachTheirCapAreRetriedWithBackoff) {
+  ScriptedBlock block{[](int64_t) { return int64_t{2}; }, {}, {}};
+  block.staleIterations = 1000;
+  KeptPreconditioner state;
+  const LinearSolverConfig config = growing(100, 100, true);
+  EXPECT_EQ(solvesThatTriedTheKeptOne(block, state, config, 1, 30),
+            (std::vector<int64_t>{2, 4, 7, 12, 21, 30}));
+  EXPECT_EQ(state.backoff.skip, kMaxReuseSkip);
+  // Each solve built one preconditioner, and only the retries ran CG twice.
+  EXPECT_EQ(block.builtRanks.size(), 30u);
+  EXPECT_EQ(block.solvedRanks.size(), 36u);
+}
+
+// A retry that stays under its cap keeps the preconditioner and restarts the count: the next failure
+// skips one solve again.
+TEST(PreconditionerReuse, AKeptOneUnderItsCapRestartsTheBackoff) {
+  ScriptedBlock block{[](int64_t) { return int64_t{2}; }, {}, {}};
+  KeptPreconditioner state;
+  const LinearSolverConfig config = growing(100, 100, true);
+  block.staleIterations = 1000;
+  EXPECT_EQ(solvesThatTriedTheKeptOne(block, state, config, 1, 4), (std::vector<int64_t>{2, 4}));
+  EXPECT_EQ(state.backoff.skip, 2);
+  block.staleIterations = 3;  // under the cap of 2 + 2
+  EXPECT_EQ(solvesThatTriedTheKeptOne(block, state, config, 5, 4), (std::vector<int64_t>{}));
+  EXPECT_EQ(state.age, 2);  // solves 7 and 8 kept the preconditioner built for solve 6
+  EXPECT_EQ(state.backoff.next, 1);
+  block.staleIterations = 1000;
+  EXPECT_EQ(solvesThatTriedTheKeptOne(block, state, config, 9, 3), (std::vector<int64_t>{9, 11}));
 }
 
 }  // namespace
