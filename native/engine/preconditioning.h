@@ -14,7 +14,7 @@
 // badly where it is flat, as on the 6D Vlasov problem, and CG then needs many iterations). So a solve with a
 // fresh sampled-rows preconditioner runs under a cap of what the full sketch would cost, counted
 // in CG iterations; one that reaches it is continued from where it stopped with the full sketch,
-// which the block then keeps using (until the cache is cleared). Any SPD preconditioner leaves
+// which the block then keeps using (until θ is replaced). Any SPD preconditioner leaves
 // PCG's answer unchanged, so this moves only the cost: at worst about twice the full sketch's
 // for that one solve.
 //
@@ -92,11 +92,20 @@ struct KeptPreconditioner {
 };
 
 // Preconditioning state between evaluations: each block's mode and, with reuse, its
-// preconditioner. The owner clears it when θ is replaced (a refit); new samples do not clear it
-// (M estimated on other points is still a good preconditioner).
+// preconditioner. New samples keep it (M estimated on other points is still a good
+// preconditioner); a new run clears it.
 struct PreconditionerCache {
   std::vector<KeptPreconditioner> fields;
   void clear() { fields.clear(); }
+  // θ is replaced (a refit): M is another matrix, so each block's preconditioner, mode and rank start
+  // over, while its reuse backoff stays, since how fast M moves along the run is the dynamics', not θ's.
+  void replaceParameters() {
+    for (KeptPreconditioner& block : fields) {
+      const ReuseBackoff backoff = block.backoff;
+      block = KeptPreconditioner();
+      block.backoff = backoff;
+    }
+  }
 };
 
 // A fresh preconditioner for field `field` of `lin` (rank clamped to p_a and, for a row sample,

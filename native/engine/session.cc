@@ -495,7 +495,7 @@ SessionFitResult Session::refit(const at::Tensor& theta, const SessionFitConfig&
   const at::Tensor target = theta.to(network_->options()).clone();
   const auto [source, heldOut] =
       targetSources([this, target](const at::Tensor& points) { return evaluate(target, points); });
-  preconditioners_.clear();
+  preconditioners_.replaceParameters();
   return fit(source, heldOut, config_.seed + 1000 + static_cast<uint64_t>(++refits_), at::Tensor(), config,
              cancelled);
 }

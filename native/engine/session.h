@@ -246,7 +246,7 @@ class Session {
   at::Generator sketch_;  // replicated: the same Nyström test matrices in every process
   Streams sampling_, fitting_, evaluation_, heldOut_;
   std::optional<SampleSet> samples_, heldOutSamples_;
-  PreconditionerCache preconditioners_;  // kept across samples; cleared when θ is replaced
+  PreconditionerCache preconditioners_;  // kept across samples; replaced with θ (PreconditionerCache)
   at::Tensor lastThetaDot_;
   int64_t refits_ = 0;
   int64_t refinements_ = 0;

@@ -221,5 +221,27 @@ TEST(PreconditionerReuse, AKeptOneUnderItsCapRestartsTheBackoff) {
   EXPECT_EQ(solvesThatTriedTheKeptOne(block, state, config, 9, 3), (std::vector<int64_t>{9, 11}));
 }
 
+// A refit replaces θ: the block's preconditioner, mode and rank start over, its backoff stays, so
+// the first solve after it builds fresh and the next does not retry the kept one before its turn.
+TEST(PreconditionerReuse, ReplacedParametersKeepTheBackoff) {
+  ScriptedBlock block{[](int64_t) { return int64_t{2}; }, {}, {}};
+  block.staleIterations = 1000;
+  PreconditionerCache cache;
+  cache.fields.resize(1);
+  const LinearSolverConfig config = growing(100, 100, true);
+  EXPECT_EQ(solvesThatTriedTheKeptOne(block, cache.fields[0], config, 1, 4), (std::vector<int64_t>{2, 4}));
+  cache.fields[0].fullSketch = true;
+  cache.fields[0].growth.rank = 200;
+  cache.replaceParameters();
+  const KeptPreconditioner& state = cache.fields[0];
+  EXPECT_EQ(state.preconditioner, nullptr);
+  EXPECT_FALSE(state.fullSketch);
+  EXPECT_EQ(state.growth.rank, 0);
+  EXPECT_EQ(state.backoff.skip, 2);
+  EXPECT_EQ(state.backoff.next, 4);
+  // Solve 5 builds (nothing kept), 6 and 7 are the two skipped, 8 retries.
+  EXPECT_EQ(solvesThatTriedTheKeptOne(block, cache.fields[0], config, 5, 4), (std::vector<int64_t>{8}));
+}
+
 }  // namespace
 }  // namespace nivp
