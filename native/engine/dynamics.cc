@@ -160,13 +160,14 @@ DynamicsResult Dynamics::evaluate(const at::Tensor& theta, double t, const Sampl
   if (!allFinite(ev)) return finish(ev, /*solved=*/false);
   prepareSolve(ev);
   const int64_t k = network_->config().fields;
-  if (reuse && static_cast<int64_t>(reuse->fields.size()) != k) reuse->fields.assign(k, KeptPreconditioner{});
+  if (reuse && static_cast<int64_t>(reuse->fields.size()) != k)
+    reuse->fields.assign(k, BlockPreconditioning{});
   for (int64_t a = 0; a < k; ++a) {
     poll();
     if (config_.method == LinearSolverConfig::Method::Dense) {
       solveDense(ev, a);
     } else {
-      KeptPreconditioner fresh;
+      BlockPreconditioning fresh;
       solvePcg(ev, a, warmStart, gen, cancelled, reuse ? reuse->fields[a] : fresh);
     }
   }
@@ -309,7 +310,7 @@ void Dynamics::solveDense(Evaluation& ev, int64_t a) const {
 
 // (M_a + μI) x = F_a by CG, preconditioned and warm-started (engine/preconditioning.h's policy).
 void Dynamics::solvePcg(Evaluation& ev, int64_t a, const at::Tensor& warmStart, at::Generator& gen,
-                        const std::function<bool()>& cancelled, KeptPreconditioner& state) const {
+                        const std::function<bool()>& cancelled, BlockPreconditioning& state) const {
   const Network& net = *network_;
   const int64_t pa = net.fieldParameterCount();
   const auto opts = net.options();
@@ -368,8 +369,8 @@ void Dynamics::solvePcg(Evaluation& ev, int64_t a, const at::Tensor& warmStart, 
   const BlockSolve block = solvePreconditioned(state, config_, ev.comm != nullptr, build, cg, x0);
   DynamicsResult& result = ev.result;
   result.preconditionersBuilt += block.built;
-  result.preconditionerRank = std::max(result.preconditionerRank, state.rank);
-  result.preconditionerAge = std::max(result.preconditionerAge, state.age);
+  result.preconditionerRank = std::max(result.preconditionerRank, state.kept.rank);
+  result.preconditionerAge = std::max(result.preconditionerAge, state.kept.age);
   result.cgIterations += block.iterations;
   result.converged = result.converged && block.solved.converged;
   storeBlock(ev, a, block.solved.x, lin.fieldJvp(a, block.solved.x), fa);

@@ -175,7 +175,7 @@ class Dynamics {
   void weighCaches(Evaluation& ev) const;
   void solveDense(Evaluation& ev, int64_t field) const;
   void solvePcg(Evaluation& ev, int64_t field, const at::Tensor& warmStart, at::Generator& gen,
-                const std::function<bool()>& cancelled, KeptPreconditioner& state) const;
+                const std::function<bool()>& cancelled, BlockPreconditioning& state) const;
   // θ̇_a = x into the result, and ‖J_a x − f_a‖² (Jx, fa: n×1, rows scaled alike) into the misfit.
   void storeBlock(Evaluation& ev, int64_t field, const at::Tensor& x, const at::Tensor& Jx,
                   const at::Tensor& fa) const;

@@ -32,11 +32,20 @@ int64_t sketchRowsFor(int64_t n, int64_t pa, int64_t rank, int64_t configured) {
   return std::min(m, n);
 }
 
+// Flops do not take the same time everywhere: the sketch's block product runs at matrix–matrix speed,
+// where a CG iteration's products run at matrix–vector speed, and its tall QR and SVD below either.
+// Measured ratios on the CPU (docs/performance.md, "What a rebuild costs"); a GPU's block product gains
+// more over its launch-bound matrix–vector products, so there the model still errs on the dear side.
+constexpr double kBlockProductSpeedup = 2.0;
+constexpr double kTallFactorizationSlowdown = 2.0;
+
 // The randomized Nyström sketch of the full M_a in CG iterations: the block product of `rank`
-// columns, then QR of Ω and SVD of the p_a×ℓ sketch (about 10·p_a·ℓ² between them).
+// columns, then QR of Ω and SVD of the p_a×ℓ sketch (about 10·p_a·ℓ² flops between them).
 double sketchIterations(int64_t n, int64_t pa, int64_t rank) {
   const double r = static_cast<double>(rank);
-  return (4.0 * n * pa * r + 10.0 * pa * r * r) / iterationFlops(n, pa, 4.0 * pa * r);
+  const double product = 4.0 * n * pa * r / kBlockProductSpeedup;
+  const double factorizations = kTallFactorizationSlowdown * 10.0 * pa * r * r;
+  return (product + factorizations) / iterationFlops(n, pa, 4.0 * pa * r);
 }
 
 }  // namespace
@@ -113,8 +122,9 @@ KeptPreconditioner buildPreconditioner(const Linearization& lin, int64_t field, 
 namespace {
 
 // Growth (preconditioning.h) after a fresh preconditioner's solve of `iterations` CG iterations.
-void grow(KeptPreconditioner& P, const LinearSolverConfig& config, int64_t iterations) {
-  RankGrowth& g = P.growth;
+void grow(BlockPreconditioning& block, const LinearSolverConfig& config, int64_t iterations) {
+  RankGrowth& g = block.growth;
+  const KeptPreconditioner& P = block.kept;
   if (g.stopped || P.rank <= 0) return;
   if (g.iterationsBefore > 0) {
     // The first fresh solve since a doubling measures what a doubling does on this block.
@@ -136,33 +146,26 @@ void grow(KeptPreconditioner& P, const LinearSolverConfig& config, int64_t itera
   if (saved <= P.grownRebuildIterations - P.rebuildIterations) return;
   g.rank = grown;
   g.iterationsBefore = iterations;
-  P.preconditioner = nullptr;  // the next solve builds at the new rank
+  block.kept.preconditioner = nullptr;  // the next solve builds at the new rank
 }
 
 }  // namespace
 
 BlockSolve solvePreconditioned(
-    KeptPreconditioner& P, const LinearSolverConfig& config, bool sampleParallel,
+    BlockPreconditioning& block, const LinearSolverConfig& config, bool sampleParallel,
     const std::function<KeptPreconditioner(bool fullSketch, int64_t rank)>& build,
     const std::function<PcgResult(const at::Tensor& x0, const Preconditioner* P, int64_t maxIters)>& cg,
     const at::Tensor& x0) {
   BlockSolve out;
-  // The block's mode (sampled rows, or the full sketch once sampled rows fell short) and its rank
-  // last for the state's life; the preconditioner itself only with reuse.
+  KeptPreconditioner& P = block.kept;
   const auto rebuild = [&]() {
-    const bool fullSketch = P.fullSketch;
-    RankGrowth growth = P.growth;
-    const ReuseBackoff backoff = P.backoff;
-    if (P.preconditioner) growth.served = std::max<int64_t>(1, P.age + 1);
-    P = build(fullSketch || sampleParallel, growth.asked(config.rank));
-    P.fullSketch = fullSketch;
-    P.growth = growth;
-    P.backoff = backoff;
+    if (P.preconditioner) block.growth.served = std::max<int64_t>(1, P.age + 1);
+    P = build(block.fullSketch || sampleParallel, block.growth.asked(config.rank));
     if (P.preconditioner) ++out.built;
   };
   const bool reusable = config.reusePreconditioner && P.preconditioner != nullptr && config.rank > 0;
-  const bool kept = reusable && P.backoff.skip == 0;
-  if (reusable && !kept) --P.backoff.skip;
+  const bool kept = reusable && block.backoff.skip == 0;
+  if (reusable && !kept) --block.backoff.skip;
   if (!kept) rebuild();
   // A kept preconditioner gets the iterations it needed when fresh plus what a rebuild costs; a
   // fresh one from sampled rows what the full sketch would cost.
@@ -178,19 +181,19 @@ BlockSolve solvePreconditioned(
   if (!out.solved.converged && out.iterations < config.maxIters && P.preconditioner) {
     // The cap was hit: a kept preconditioner is stale, and sampled rows do not describe this
     // block's M well enough (from now on it gets the full sketch). Continue from where CG got.
-    if (!kept && P.sampled) P.fullSketch = true;
-    if (kept) P.backoff = {P.backoff.next, std::min(2 * P.backoff.next, kMaxReuseSkip)};
+    if (!kept && P.sampled) block.fullSketch = true;
+    if (kept) block.backoff = {block.backoff.next, std::min(2 * block.backoff.next, kMaxReuseSkip)};
     rebuild();
     out.solved = cg(out.solved.x, P.preconditioner.get(), config.maxIters - out.iterations);
     out.iterations += out.solved.iterations;
     P.freshIterations = out.solved.iterations;
-    grow(P, config, P.freshIterations);
+    grow(block, config, P.freshIterations);
   } else if (!kept) {
     P.freshIterations = out.solved.iterations;
-    grow(P, config, P.freshIterations);
+    grow(block, config, P.freshIterations);
   } else {
     ++P.age;
-    P.backoff.next = 1;
+    block.backoff.next = 1;
   }
   if (!config.reusePreconditioner) P.preconditioner = nullptr;
   return out;

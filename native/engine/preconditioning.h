@@ -21,8 +21,9 @@
 // Reuse (linear.reusePreconditioner; the default preset turns it on): a preconditioner is kept across RK
 // stages and steps, and each solve with a kept one runs under a cap: the iterations of the solve that built
 // it plus the cost of a rebuild counted in iterations. A solve that reaches the cap is continued with a fresh
-// preconditioner, so a stale one costs at most one rebuild's worth. Costs are counted in flops, not timed, so
-// that a seed gives one result bit for bit.
+// preconditioner, so a stale one costs at most one rebuild's worth. Costs are counted in flops (each kind
+// of work's weighed by how fast it runs against a CG iteration's), not timed, so that a seed gives one
+// result bit for bit.
 //
 // Backoff: a kept preconditioner that reached its cap says that on this block M moves faster than one
 // preconditioner lasts (a concentrated solution whose small eigenvectors turn from stage to stage), and
@@ -75,35 +76,41 @@ struct ReuseBackoff {
 };
 constexpr int64_t kMaxReuseSkip = 8;
 
-// One field block's preconditioner and what is known about it.
+// What one build made: a preconditioner and what it is expected to cost, counted in CG iterations of
+// its block, and how it has served since.
 struct KeptPreconditioner {
-  std::shared_ptr<const Preconditioner> preconditioner;  // null: none (kept)
+  std::shared_ptr<const Preconditioner> preconditioner;  // null: none (plain CG)
   bool sampled = false;                                  // built from sampled rows (not the full sketch)
-  bool fullSketch = false;            // the block's mode: sampled rows fell short once, so the full sketch
-  int64_t rank = 0;                   // pairs it holds
+  int64_t rank = 0;                                      // pairs it holds
   int64_t age = 0;                    // solves since it was built (0: built for the current one)
   int64_t freshIterations = 0;        // CG iterations of the solve it was built for
-  double rebuildIterations = 0;       // a rebuild's cost in CG iterations of this block
-  double escalateIterations = 0;      // sampled rows: the full sketch's cost in CG iterations
-  double grownRebuildIterations = 0;  // a rebuild at twice the rank, in CG iterations
-  double applyShare = 0;              // one application of P⁻¹ in CG iterations
-  RankGrowth growth;                  // the block's, carried across rebuilds
-  ReuseBackoff backoff;               // the block's, carried across rebuilds
+  double rebuildIterations = 0;       // a rebuild's cost
+  double escalateIterations = 0;      // sampled rows: the full sketch's cost
+  double grownRebuildIterations = 0;  // a rebuild at twice the rank
+  double applyShare = 0;              // one application of P⁻¹
 };
 
-// Preconditioning state between evaluations: each block's mode and, with reuse, its
-// preconditioner. New samples keep it (M estimated on other points is still a good
-// preconditioner); a new run clears it.
+// One field block's preconditioning between solves: its preconditioner (kept across solves only with
+// reuse) and what the block has learnt, which outlasts each preconditioner.
+struct BlockPreconditioning {
+  KeptPreconditioner kept;
+  bool fullSketch = false;  // the block's mode: sampled rows fell short once, so the full sketch
+  RankGrowth growth;
+  ReuseBackoff backoff;
+};
+
+// Preconditioning state between evaluations, one entry per field block. New samples keep it (M
+// estimated on other points is still a good preconditioner); a new run clears it.
 struct PreconditionerCache {
-  std::vector<KeptPreconditioner> fields;
+  std::vector<BlockPreconditioning> fields;
   void clear() { fields.clear(); }
   // θ is replaced (a refit): M is another matrix, so each block's preconditioner, mode and rank start
   // over, while its reuse backoff stays, since how fast M moves along the run is the dynamics', not θ's.
   void replaceParameters() {
-    for (KeptPreconditioner& block : fields) {
-      const ReuseBackoff backoff = block.backoff;
-      block = KeptPreconditioner();
-      block.backoff = backoff;
+    for (BlockPreconditioning& block : fields) {
+      block.kept = KeptPreconditioner();
+      block.fullSketch = false;
+      block.growth = RankGrowth();
     }
   }
 };
@@ -119,7 +126,7 @@ KeptPreconditioner buildPreconditioner(const Linearization& lin, int64_t field, 
                                        at::Generator& gen, bool fullSketch,
                                        const GradientRows* gradient = nullptr, double beta = 0.0);
 
-// One field block's preconditioned CG under the policy above, on `P` (the block's state, updated):
+// One field block's preconditioned CG under the policy above, on `block` (updated):
 // a kept preconditioner when reuse and the backoff allow, else a fresh one from `build`; CG under the cap of
 // what the preconditioner is expected to cost; when the cap is hit, escalation or a rebuild, and CG
 // continued from where it stopped; after a fresh preconditioner's solve, growth. `build(fullSketch,
@@ -132,7 +139,7 @@ struct BlockSolve {
   int64_t built = 0;       // preconditioners built
 };
 BlockSolve solvePreconditioned(
-    KeptPreconditioner& P, const LinearSolverConfig& config, bool sampleParallel,
+    BlockPreconditioning& block, const LinearSolverConfig& config, bool sampleParallel,
     const std::function<KeptPreconditioner(bool fullSketch, int64_t rank)>& build,
     const std::function<PcgResult(const at::Tensor& x0, const Preconditioner* P, int64_t maxIters)>& cg,
     const at::Tensor& x0);

@@ -246,7 +246,9 @@ class Session {
   at::Generator sketch_;  // replicated: the same Nyström test matrices in every process
   Streams sampling_, fitting_, evaluation_, heldOut_;
   std::optional<SampleSet> samples_, heldOutSamples_;
-  PreconditionerCache preconditioners_;  // kept across samples; replaced with θ (PreconditionerCache)
+  // Each field block's preconditioning: kept across new samples, started over for a new θ by a refit
+  // (which keeps the reuse backoff), cleared by a new run (PreconditionerCache).
+  PreconditionerCache preconditioners_;
   at::Tensor lastThetaDot_;
   int64_t refits_ = 0;
   int64_t refinements_ = 0;

@@ -670,7 +670,7 @@ TEST(Dynamics, KeptPreconditionerGivesTheSameThetaDot) {
   const DynamicsResult first = dyn.evaluate(pr.theta, 0.0, set, {}, gen, {}, &cache);
   ASSERT_EQ(cache.fields.size(), 2u);
   EXPECT_EQ(first.preconditionersBuilt, 2);
-  const std::shared_ptr<const Preconditioner> kept0 = cache.fields[0].preconditioner;
+  const std::shared_ptr<const Preconditioner> kept0 = cache.fields[0].kept.preconditioner;
   ASSERT_NE(kept0, nullptr);
   // The next stage (θ moved along θ̇) on the same samples, then the next step's new samples.
   Problem nextStage = pr;
@@ -693,12 +693,12 @@ TEST(Dynamics, KeptPreconditionerGivesTheSameThetaDot) {
     EXPECT_LT(gap, 2 * tol * (1 + 1e-6));
     EXPECT_NEAR(reused.residual, fresh.residual, 1e-8);
   }
-  if (cache.fields[0].preconditioner == kept0) {
-    EXPECT_EQ(cache.fields[0].age, 2);
+  if (cache.fields[0].kept.preconditioner == kept0) {
+    EXPECT_EQ(cache.fields[0].kept.age, 2);
   }
   cache.clear();
   dyn.evaluate(pr.theta, 0.0, set, {}, gen, {}, &cache);
-  EXPECT_NE(cache.fields[0].preconditioner, kept0);  // cleared: built anew
+  EXPECT_NE(cache.fields[0].kept.preconditioner, kept0);  // cleared: built anew
 }
 
 // A kept preconditioner that no longer fits M hits its iteration cap; the solve continues from
@@ -714,8 +714,9 @@ TEST(Dynamics, StaleKeptPreconditionerIsReplaced) {
   const at::Tensor other = pr.net->initialParameters(123);
   PreconditionerCache foreign;
   dyn.evaluate(other, 0.0, set, {}, gen, {}, &foreign);
-  for (KeptPreconditioner& kept : foreign.fields) kept.freshIterations = 1;  // a cap of a few iterations
-  const std::vector<KeptPreconditioner> before = foreign.fields;
+  for (BlockPreconditioning& block : foreign.fields)
+    block.kept.freshIterations = 1;  // a cap of a few iterations
+  const std::vector<BlockPreconditioning> before = foreign.fields;
   const DynamicsResult r = dyn.evaluate(pr.theta, 0.0, set, {}, gen, {}, &foreign);
   const DynamicsResult fresh = dyn.evaluate(pr.theta, 0.0, set, {}, gen);
   std::printf("  [wave] foreign kept preconditioners: %ld iterations, %ld rebuilt; fresh %ld\n",
@@ -724,8 +725,8 @@ TEST(Dynamics, StaleKeptPreconditionerIsReplaced) {
   EXPECT_TRUE(r.converged);
   EXPECT_GE(r.preconditionersBuilt, 1);
   for (size_t a = 0; a < 2; ++a) {
-    if (foreign.fields[a].preconditioner != before[a].preconditioner) {
-      EXPECT_EQ(foreign.fields[a].age, 0);
+    if (foreign.fields[a].kept.preconditioner != before[a].kept.preconditioner) {
+      EXPECT_EQ(foreign.fields[a].kept.age, 0);
     }
   }
   EXPECT_LT(residualGap(pr, truth(true), r.thetaDot, fresh.thetaDot, kMu), 2e-10 * (1 + 1e-6));
@@ -753,8 +754,8 @@ TEST(Dynamics, PoorSampledRowsEscalateToTheFullSketch) {
       static_cast<long>(second.cgIterations), static_cast<long>(full.result.cgIterations));
   ASSERT_EQ(cache.fields.size(), 1u);
   EXPECT_TRUE(cache.fields[0].fullSketch);
-  EXPECT_FALSE(cache.fields[0].sampled);
-  EXPECT_EQ(cache.fields[0].preconditioner, nullptr);  // not kept without reuse; the mode is
+  EXPECT_FALSE(cache.fields[0].kept.sampled);
+  EXPECT_EQ(cache.fields[0].kept.preconditioner, nullptr);  // not kept without reuse; the mode is
   EXPECT_EQ(first.preconditionersBuilt, 2);
   EXPECT_EQ(second.preconditionersBuilt, 1);
   EXPECT_TRUE(first.converged);

@@ -65,7 +65,7 @@ struct ScriptedBlock {
     return r;
   }
 
-  BlockSolve solve(KeptPreconditioner& state, const LinearSolverConfig& config) {
+  BlockSolve solve(BlockPreconditioning& state, const LinearSolverConfig& config) {
     return solvePreconditioned(
         state, config, false, [this](bool full, int64_t rank) { return build(full, rank); },
         [this](const at::Tensor& x0, const Preconditioner* P, int64_t maxIters) {
@@ -93,21 +93,21 @@ int64_t flat(int64_t rank) {
 // doubling builds at the new rank, and it stays there.
 TEST(PreconditionerGrowth, ManyIterationsDoubleTheRankUpToMaxRank) {
   ScriptedBlock block{flat, {}, {}};
-  KeptPreconditioner state;
+  BlockPreconditioning state;
   const LinearSolverConfig config = growing(100, 400, true);
   for (int i = 0; i < 5; ++i) block.solve(state, config);
   // 400 iterations at rank 100 save ≈ 113 against a rebuild dearer by 1: grow; 283 at 200 the same.
   EXPECT_EQ(block.builtRanks, (std::vector<int64_t>{100, 200, 400}));
   EXPECT_EQ(block.solvedRanks, (std::vector<int64_t>{100, 200, 400, 400, 400}));
   EXPECT_EQ(state.growth.rank, 400);
-  EXPECT_EQ(state.age, 2);  // the rank-400 preconditioner was kept for the last two solves
+  EXPECT_EQ(state.kept.age, 2);  // the rank-400 preconditioner was kept for the last two solves
 }
 
 // Few iterations: the saving does not pay for a dearer rebuild, so the rank stays.
 TEST(PreconditionerGrowth, FewIterationsKeepTheRank) {
   // 2 iterations save 0.57 against a rebuild dearer by 1.
   ScriptedBlock block{[](int64_t) { return int64_t{2}; }, {}, {}};
-  KeptPreconditioner state;
+  BlockPreconditioning state;
   const LinearSolverConfig config = growing(100, 400, false);
   for (int i = 0; i < 3; ++i) block.solve(state, config);
   EXPECT_EQ(block.builtRanks, (std::vector<int64_t>{100, 100, 100}));
@@ -117,7 +117,7 @@ TEST(PreconditionerGrowth, FewIterationsKeepTheRank) {
 // A doubling that did not cut the iterations by a tenth stops growth for good.
 TEST(PreconditionerGrowth, GrowthThatDidNotHelpStops) {
   ScriptedBlock block{[](int64_t) { return int64_t{500}; }, {}, {}};
-  KeptPreconditioner state;
+  BlockPreconditioning state;
   const LinearSolverConfig config = growing(100, 800, false);
   for (int i = 0; i < 4; ++i) block.solve(state, config);
   EXPECT_EQ(block.builtRanks, (std::vector<int64_t>{100, 200, 200, 200}));
@@ -129,7 +129,7 @@ TEST(PreconditionerGrowth, GrowthThatDidNotHelpStops) {
 // by 40; the flat-spectrum guess, 100·(1 − 1/√2 − 0.01) ≈ 28, would not have grown.
 TEST(PreconditionerGrowth, AMeasuredDoublingPredictsTheNext) {
   ScriptedBlock block{[](int64_t rank) { return rank == 100 ? int64_t{300} : int64_t{100}; }, {}, {}, 0.2};
-  KeptPreconditioner state;
+  BlockPreconditioning state;
   const LinearSolverConfig config = growing(100, 800, false);
   for (int i = 0; i < 3; ++i) block.solve(state, config);
   EXPECT_EQ(block.builtRanks, (std::vector<int64_t>{100, 200, 400}));
@@ -141,7 +141,7 @@ TEST(PreconditionerGrowth, AMeasuredDoublingPredictsTheNext) {
 // however many iterations its solves need.
 TEST(PreconditionerGrowth, FewerPairsThanAskedKeepTheRank) {
   ScriptedBlock block{flat, {}, {}, 0.01, 60};
-  KeptPreconditioner state;
+  BlockPreconditioning state;
   for (int i = 0; i < 3; ++i) block.solve(state, growing(100, 400, false));
   EXPECT_EQ(block.builtRanks, (std::vector<int64_t>{100, 100, 100}));
   EXPECT_EQ(state.growth.rank, 0);
@@ -151,7 +151,7 @@ TEST(PreconditionerGrowth, FewerPairsThanAskedKeepTheRank) {
 TEST(PreconditionerGrowth, MaxRankAtMostRankIsAFixedRank) {
   for (int64_t maxRank : {0, 100}) {
     ScriptedBlock block{flat, {}, {}};
-    KeptPreconditioner state;
+    BlockPreconditioning state;
     for (int i = 0; i < 3; ++i) block.solve(state, growing(100, maxRank, false));
     EXPECT_EQ(block.builtRanks, (std::vector<int64_t>{100, 100, 100}));
   }
@@ -164,7 +164,7 @@ TEST(PreconditionerGrowth, TheSavingCountsTheSolvesAPreconditionerServed) {
   int64_t call = 0;
   // Fresh solves need 60 iterations; kept ones 60 as well until the third, which exceeds the cap.
   ScriptedBlock block{[&call](int64_t) { return ++call == 3 ? int64_t{1000} : int64_t{60}; }, {}, {}};
-  KeptPreconditioner state;
+  BlockPreconditioning state;
   const LinearSolverConfig config = growing(2000, 4000, true);
   block.solve(state, config);  // fresh, served 1: no growth
   EXPECT_EQ(state.growth.rank, 0);
@@ -176,7 +176,7 @@ TEST(PreconditionerGrowth, TheSavingCountsTheSolvesAPreconditionerServed) {
 
 // Runs `solves` solves numbered from `first`; returns those that tried the kept preconditioner (CG ran
 // twice: kept, then fresh).
-std::vector<int64_t> solvesThatTriedTheKeptOne(ScriptedBlock& block, KeptPreconditioner& state,
+std::vector<int64_t> solvesThatTriedTheKeptOne(ScriptedBlock& block, BlockPreconditioning& state,
                                                const LinearSolverConfig& config, int64_t first,
                                                int64_t solves) {
   std::vector<int64_t> tried;
@@ -194,7 +194,7 @@ std::vector<int64_t> solvesThatTriedTheKeptOne(ScriptedBlock& block, KeptPrecond
 TEST(PreconditionerReuse, KeptOnesThatReachTheirCapAreRetriedWithBackoff) {
   ScriptedBlock block{[](int64_t) { return int64_t{2}; }, {}, {}};
   block.staleIterations = 1000;
-  KeptPreconditioner state;
+  BlockPreconditioning state;
   const LinearSolverConfig config = growing(100, 100, true);
   EXPECT_EQ(solvesThatTriedTheKeptOne(block, state, config, 1, 30),
             (std::vector<int64_t>{2, 4, 7, 12, 21, 30}));
@@ -208,14 +208,14 @@ TEST(PreconditionerReuse, KeptOnesThatReachTheirCapAreRetriedWithBackoff) {
 // skips one solve again.
 TEST(PreconditionerReuse, AKeptOneUnderItsCapRestartsTheBackoff) {
   ScriptedBlock block{[](int64_t) { return int64_t{2}; }, {}, {}};
-  KeptPreconditioner state;
+  BlockPreconditioning state;
   const LinearSolverConfig config = growing(100, 100, true);
   block.staleIterations = 1000;
   EXPECT_EQ(solvesThatTriedTheKeptOne(block, state, config, 1, 4), (std::vector<int64_t>{2, 4}));
   EXPECT_EQ(state.backoff.skip, 2);
   block.staleIterations = 3;  // under the cap of 2 + 2
   EXPECT_EQ(solvesThatTriedTheKeptOne(block, state, config, 5, 4), (std::vector<int64_t>{}));
-  EXPECT_EQ(state.age, 2);  // solves 7 and 8 kept the preconditioner built for solve 6
+  EXPECT_EQ(state.kept.age, 2);  // solves 7 and 8 kept the preconditioner built for solve 6
   EXPECT_EQ(state.backoff.next, 1);
   block.staleIterations = 1000;
   EXPECT_EQ(solvesThatTriedTheKeptOne(block, state, config, 9, 3), (std::vector<int64_t>{9, 11}));
@@ -233,8 +233,8 @@ TEST(PreconditionerReuse, ReplacedParametersKeepTheBackoff) {
   cache.fields[0].fullSketch = true;
   cache.fields[0].growth.rank = 200;
   cache.replaceParameters();
-  const KeptPreconditioner& state = cache.fields[0];
-  EXPECT_EQ(state.preconditioner, nullptr);
+  const BlockPreconditioning& state = cache.fields[0];
+  EXPECT_EQ(state.kept.preconditioner, nullptr);
   EXPECT_FALSE(state.fullSketch);
   EXPECT_EQ(state.growth.rank, 0);
   EXPECT_EQ(state.backoff.skip, 2);
