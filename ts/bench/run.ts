@@ -162,7 +162,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
       row.dense_seconds === null ? `dense refused: ${row.note ?? ''}` : `dense ${row.dense_seconds.toFixed(2)} s`;
     const agreement = row.relative_difference === null ? '' : `, |Δθ̇|/|θ̇| ${row.relative_difference.toExponential(1)}`;
     log(
-      `solve p=${row.p} n=${row.n}: PCG ${row.pcg_seconds.toFixed(2)} s (${row.pcg_iterations} it${row.pcg_converged ? '' : ', not converged'}; per iteration ${row.ops_per_iteration.toFixed(0)} ATen ops, ${row.syncs_per_iteration.toFixed(2)} host syncs), fresh Nyström sketch ${row.sketch_seconds.toFixed(2)} s (${row.sketch_iterations} it, |Δθ̇|/|θ̇| ${row.sketch_difference.toExponential(1)}), ${dense}${agreement}`,
+      `solve p=${row.p} n=${row.n}: PCG ${row.pcg_seconds.toFixed(2)} s (${row.pcg_iterations} it${row.pcg_converged ? '' : ', not converged'}; per iteration ${row.ops_per_iteration.toFixed(0)} ATen ops, ${row.syncs_per_iteration.toFixed(2)} host syncs), fresh Nyström sketch ${row.sketch_seconds.toFixed(2)} s (${row.sketch_iterations} it, built in ${row.sketch_build_iterations.toFixed(0)} PCG iterations' time, |Δθ̇|/|θ̇| ${row.sketch_difference.toExponential(1)}), ${dense}${agreement}`,
     );
   }
   if (!gpu) {

@@ -29,6 +29,12 @@ export interface SolveRow {
   sketch_iterations: number;
   /** |θ̇_pcg − θ̇_sketch| / |θ̇_sketch|. */
   sketch_difference: number;
+  /**
+   * The sketch's build in CG iterations' time: its preconditioner seconds over one CG iteration of the
+   * PCG solve (the same M). The preconditioning policy counts a rebuild in these units from flops
+   * (engine/preconditioning.cc), so this row checks that model on the device at hand.
+   */
+  sketch_build_iterations: number;
   dense_seconds: number | null;
   relative_difference: number | null;
   /**
@@ -143,6 +149,7 @@ async function solveRow(
     sketch_seconds: (performance.now() - t2) / 1000,
     sketch_iterations: sketched.cgIterations,
     sketch_difference: relativeError(thetaDot, sketch.read(sketched.handle)),
+    sketch_build_iterations: sketched.seconds.preconditioner / (solved.seconds.cg / Math.max(solved.cgIterations, 1)),
     dense_seconds: null,
     relative_difference: null,
     ops_per_iteration: cg.ops / iterations,
