@@ -33,7 +33,7 @@ int64_t sketchRowsFor(int64_t n, int64_t pa, int64_t rank, int64_t configured) {
 }
 
 // Flops do not take the same time everywhere: the sketch's block product runs at matrix–matrix speed,
-// where a CG iteration's products run at matrix–vector speed, and its tall QR and SVD below either.
+// a CG iteration's products at matrix–vector speed, and the sketch's tall QR and SVD slower than both.
 // Measured ratios on the CPU (docs/performance.md, "What a rebuild costs"); a GPU's block product gains
 // more over its launch-bound matrix–vector products, so there the model still errs on the dear side.
 constexpr double kBlockProductSpeedup = 2.0;

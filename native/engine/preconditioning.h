@@ -79,7 +79,7 @@ constexpr int64_t kMaxReuseSkip = 8;
 // What one build made: a preconditioner and what it is expected to cost, counted in CG iterations of
 // its block, and how it has served since.
 struct KeptPreconditioner {
-  std::shared_ptr<const Preconditioner> preconditioner;  // null: none (plain CG)
+  std::shared_ptr<const Preconditioner> preconditioner;  // null: none built or kept
   bool sampled = false;                                  // built from sampled rows (not the full sketch)
   int64_t rank = 0;                                      // pairs it holds
   int64_t age = 0;                    // solves since it was built (0: built for the current one)
