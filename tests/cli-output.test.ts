@@ -1,5 +1,6 @@
-// `neural-ivp run --out`: a bad folder fails before any work naming --out, and nothing a complete
-// earlier run wrote is replaced by an incomplete run (stand-in session, no native code).
+// `neural-ivp run --out`: a bad folder fails before any work naming --out, files there that no run
+// wrote are not replaced, and nothing a complete earlier run wrote is replaced by an incomplete run
+// (stand-in session, no native code).
 import { chmod, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -63,6 +64,32 @@ describe('neural-ivp run --out: bad folders fail fast, naming --out', () => {
     const r = await cli(['run', 'heat', ...quick, '--out', out], { createSession: fakeFactory().make });
     expect(r.code).toBe(0);
     expect((await stat(path.join(out, 'solution.json'))).isFile()).toBe(true);
+  });
+});
+
+describe('neural-ivp run: files in --out that no run wrote are not replaced', () => {
+  it('refuses before any work, naming them, and replaces them with --force', async () => {
+    const out = path.join(root, 'users-own');
+    await mkdir(out);
+    await writeFile(path.join(out, 'solution.json'), '{"my":"important data"}');
+    await writeFile(path.join(out, 'metrics.json'), '{"mine":1}');
+    await writeFile(path.join(out, 'report.html'), '<html>my notes</html>');
+    const fake = fakeFactory();
+    const r = await cli(['run', 'heat', ...quick, '--out', out], { createSession: fake.make });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(
+      `error: --out: ${out} holds solution.json, metrics.json, report.html, which no neural-ivp run wrote`,
+    );
+    expect(fake.sessions).toHaveLength(0); // no work began
+    expect(await readFile(path.join(out, 'solution.json'), 'utf8')).toBe('{"my":"important data"}');
+    expect(await readFile(path.join(out, 'report.html'), 'utf8')).toBe('<html>my notes</html>');
+
+    const forced = await cli(['run', 'heat', ...quick, '--out', out, '--force'], { createSession: fakeFactory().make });
+    expect(forced.code).toBe(0);
+    expect(JSON.parse(await readFile(path.join(out, 'metrics.json'), 'utf8')).status).toBe('complete');
+    // what a run wrote, a second run replaces without --force
+    const again = await cli(['run', 'heat', ...quick, '--out', out], { createSession: fakeFactory().make });
+    expect(again.code).toBe(0);
   });
 });
 

@@ -472,8 +472,17 @@ describe('save and load', () => {
     await mkdir(path.join(folder, 'child'), { recursive: true });
     await expect(sol.save(folder)).rejects.toThrow();
     expect((await readdir(dir)).filter((f) => f.endsWith('.tmp'))).toEqual([]);
-    // and a successful save replaces it whole
-    await sol.save(file);
+    // a file that is not a solution is replaced only when asked, and whole
+    await expect(sol.save(file)).rejects.toThrow(
+      `${file} exists and is not a neural-ivp solution file; save does not replace it`,
+    );
+    expect(await readFile(file, 'utf8')).toBe('precious');
+    await sol.save(file, { overwrite: true });
     expect(decodeSolution(await readFile(file, 'utf8')).times).toEqual([0, 0.25, 0.5]);
+    // an earlier solution file is replaced without asking
+    const later = new Solution(makeData(undefined, [0, 1]), fakeFactory({ p: P }).make);
+    await later.save(file);
+    expect(decodeSolution(await readFile(file, 'utf8')).times).toEqual([0, 1]);
+    await expect(sol.save(file, { overwrite: 'yes' } as never)).rejects.toThrow(TypeError);
   });
 });

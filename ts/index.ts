@@ -94,6 +94,7 @@ export { SolutionFileError } from './solver/save-format';
 export type { FitProgress } from './solver/session';
 export type {
   Points,
+  SaveOptions,
   SolutionStats,
   SolveSeconds,
   StepCost,

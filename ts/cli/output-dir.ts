@@ -1,12 +1,14 @@
 /**
  * Where `neural-ivp run` writes: the `--out` folder is checked (and made) before any work, so a
- * bad path fails in a second naming `--out`; and an incomplete run never replaces the files of a
- * complete earlier run in it (they go to a folder beside it unless `--force`).
+ * bad path fails in a second naming `--out`; files there that an earlier run did not write are
+ * not replaced (unless `--force`); and an incomplete run never replaces the files of a complete
+ * earlier run in it (they go to a folder beside it unless `--force`).
  */
 import { constants } from 'node:fs';
 import { access, mkdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { fileProblem } from '../solver/save-format';
+import { REPORT_GENERATOR } from '../report/render';
+import { fileProblem, holdsOtherThanASolution } from '../solver/save-format';
 import { UsageError } from './errors';
 
 const errorCode = (e: unknown): string | undefined => (e as NodeJS.ErrnoException | null)?.code;
@@ -17,7 +19,7 @@ const errorCode = (e: unknown): string | undefined => (e as NodeJS.ErrnoExceptio
  * `mkdir({ recursive: true })`: Node's recursive mkdir spins forever on paths such as `/proc/x`,
  * where mkdir answers ENOENT under an existing parent.
  */
-export async function prepareOutputDir(dir: string): Promise<void> {
+export async function prepareOutputDir(dir: string, force = false): Promise<void> {
   const fail = (why: string): never => {
     throw new UsageError('--out', `cannot write to ${dir}: ${why}`);
   };
@@ -54,6 +56,54 @@ export async function prepareOutputDir(dir: string): Promise<void> {
   } catch (e) {
     fail(fileProblem(e));
   }
+  const foreign = force ? [] : await filesNotFromARun(dir);
+  if (foreign.length > 0) {
+    throw new UsageError(
+      '--out',
+      `${dir} holds ${foreign.join(', ')}, which no neural-ivp run wrote: a run would replace ${foreign.length === 1 ? 'it' : 'them'}; choose another --out, or --force to replace ${foreign.length === 1 ? 'it' : 'them'}`,
+    );
+  }
+}
+
+/** The files a run writes. */
+export const RUN_FILES = { solution: 'solution.json', metrics: 'metrics.json', report: 'report.html' } as const;
+
+/** A run's metrics.json: an object whose status is a run's. */
+async function isRunMetrics(file: string): Promise<boolean> {
+  try {
+    const metrics = JSON.parse(await readFile(file, 'utf8')) as { status?: unknown; problem?: unknown };
+    return (metrics.status === 'complete' || metrics.status === 'incomplete') && typeof metrics.problem === 'object';
+  } catch {
+    return false;
+  }
+}
+
+/** A run's report.html: the report's own generator mark near its top. */
+async function isRunReport(file: string): Promise<boolean> {
+  try {
+    return (await readFile(file, 'utf8')).slice(0, 4096).includes(REPORT_GENERATOR);
+  } catch {
+    return false;
+  }
+}
+
+/** Those of `dir`'s run files that exist and are not a run's. */
+async function filesNotFromARun(dir: string): Promise<string[]> {
+  const exists = (file: string) =>
+    stat(file).then(
+      () => true,
+      () => false,
+    );
+  const foreign: string[] = [];
+  const solution = path.join(dir, RUN_FILES.solution);
+  if (await holdsOtherThanASolution(solution)) foreign.push(RUN_FILES.solution);
+  const metrics = path.join(dir, RUN_FILES.metrics);
+  const runMetrics = (await exists(metrics)) && (await isRunMetrics(metrics));
+  if ((await exists(metrics)) && !runMetrics) foreign.push(RUN_FILES.metrics);
+  // Beside a run's metrics, a report is that run's (reports written before the mark have none).
+  const report = path.join(dir, RUN_FILES.report);
+  if (!runMetrics && (await exists(report)) && !(await isRunReport(report))) foreign.push(RUN_FILES.report);
+  return foreign;
 }
 
 /** True when `dir/metrics.json` records a complete run. */

@@ -71,7 +71,10 @@ export function createProgram(ctx: CliContext, onExit: (code: number) => void): 
       '--out <dir>',
       'output directory (default: neural-ivp-out/<problem name>); a run that stops early does not overwrite a complete earlier run there, it writes to <dir>-incomplete instead',
     )
-    .option('--force', 'let a run that stops early overwrite the files of a complete earlier run in --out')
+    .option(
+      '--force',
+      'let a run replace files in --out that no run wrote, and a run that stops early the files of a complete earlier run',
+    )
     .addOption(tableFlag('network.width', 'w', integerIn(1)))
     .addOption(tableFlag('network.depth', 'd', integerIn(1)))
     .addOption(tableFlag('integrator.rtol', 'r', positiveNumber))

@@ -30,7 +30,7 @@ import type { SessionFactory, Solution } from '../solver/solution';
 import type { ParamValue } from './args';
 import { ExitCode, interruptedExit, interruptedText, UsageError } from './errors';
 import { loadProblem } from './load-problem';
-import { folderForIncompleteRun, prepareOutputDir } from './output-dir';
+import { folderForIncompleteRun, prepareOutputDir, RUN_FILES } from './output-dir';
 import { DEFAULT_PROJECTED_LIMIT_SECONDS, EvolvePace, paceMessage } from './pace';
 import { barProgress, type RunProgress, silentProgress } from './progress';
 
@@ -204,7 +204,7 @@ export async function runSolve(problemArg: string, flags: RunFlags, ctx: CliCont
   const writer = (ivp.options.distributed?.rank ?? 0) === 0;
   const progress = flags.quiet === true || !writer ? silentProgress : barProgress(ctx.progressStream, writeLine);
   const out = path.resolve(ctx.cwd, flags.out ?? path.join('neural-ivp-out', safeName(setup.problem.name)));
-  if (writer) await prepareOutputDir(out);
+  if (writer) await prepareOutputDir(out, flags.force === true);
   const run = await fitAndEvolve(setup, flags, ctx, progress);
   if (typeof run === 'number') return run;
   if (!writer) return run.exitCode ?? (run.warning === undefined ? ExitCode.ok : ExitCode.failure);
@@ -438,11 +438,11 @@ async function writeRun(
     );
   }
   const files = {
-    solution: path.join(dir, 'solution.json'),
-    metrics: path.join(dir, 'metrics.json'),
-    report: path.join(dir, 'report.html'),
+    solution: path.join(dir, RUN_FILES.solution),
+    metrics: path.join(dir, RUN_FILES.metrics),
+    report: path.join(dir, RUN_FILES.report),
   };
-  await solution.save(files.solution);
+  await solution.save(files.solution, { overwrite: flags.force === true });
   const machine = machineInfo(setup.ivp.device);
   const timings = {
     fit: run.fitSeconds,

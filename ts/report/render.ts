@@ -27,6 +27,9 @@ figcaption { color: #666; font-size: 0.85em; }
 svg { display: block; }
 `;
 
+/** The mark in every report's head, by which `neural-ivp run` knows a report it may replace. */
+export const REPORT_GENERATOR = '<meta name="generator" content="neural-ivp">';
+
 /** The HTML of the report (a complete document). */
 export function renderReport(data: ReportData): string {
   const title = data.title ?? `${data.problem.name} — neural-ivp`;
@@ -34,6 +37,7 @@ export function renderReport(data: ReportData): string {
   parts.push('<!DOCTYPE html>');
   parts.push('<html lang="en"><head><meta charset="utf-8">');
   parts.push('<meta name="viewport" content="width=device-width, initial-scale=1">');
+  parts.push(REPORT_GENERATOR);
   parts.push(`<title>${escapeXml(title)}</title><style>${STYLE}</style></head><body>`);
   parts.push(`<h1>${escapeXml(title)}</h1>`);
   if (data.generatedAt !== undefined) parts.push(`<p class="meta">Generated ${escapeXml(data.generatedAt)}</p>`);

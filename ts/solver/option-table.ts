@@ -303,7 +303,7 @@ export const LINEAR = {
     flag: '--gradient-weight',
   },
   gradientDirections: {
-    doc: "the gradient norm's differences: along every axis ('axes', 1 + 2D rows per point) or one random direction per point ('sampled', 3 rows; unbiased); 'dimension': axes up to 2D",
+    doc: "the gradient norm's differences: along every axis ('axes', 1 + 2D rows per point) or one random direction per point ('sampled', 3 rows; unbiased)",
     // Resolved per problem by options.ts; sent with the gradient rows (session-config.ts).
     defaults: { default: 'dimension', paper: 'axes' } as Record<Preset, 'axes' | 'sampled' | 'dimension'>,
     read: choice(['axes', 'sampled']),

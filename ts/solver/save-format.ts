@@ -660,6 +660,34 @@ export async function writeFileAtomic(target: string, content: string | Iterable
   }
 }
 
+/** The start of every solution file this format's writer makes (`encodeSolution`). */
+const SOLUTION_PREFIX = `{"format":"${FORMAT_NAME}"`;
+
+/**
+ * Whether `target` holds something other than a solution file: a file whose first bytes are not a
+ * solution's, or anything that is not a file. False when nothing is there. A user's own file at
+ * the path is not replaced by a save unless they say so.
+ */
+export async function holdsOtherThanASolution(target: string): Promise<boolean> {
+  let file: Awaited<ReturnType<typeof open>>;
+  try {
+    file = await open(target, 'r');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException | null)?.code;
+    return code !== 'ENOENT';
+  }
+  try {
+    if (!(await file.stat()).isFile()) return true;
+    const head = Buffer.alloc(SOLUTION_PREFIX.length);
+    const { bytesRead } = await file.read(head, 0, head.length, 0);
+    return head.toString('utf8', 0, bytesRead) !== SOLUTION_PREFIX;
+  } catch {
+    return true;
+  } finally {
+    await file.close().catch(() => {});
+  }
+}
+
 /** A file system error in words, naming the folder when it is the folder that is missing. */
 export function fileProblem(e: unknown, dir?: string): string {
   const code = (e as NodeJS.ErrnoException | null)?.code;

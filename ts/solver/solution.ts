@@ -23,6 +23,7 @@ import {
   decodeSolution,
   encodeSolution,
   fileProblem,
+  holdsOtherThanASolution,
   type SolutionConfig,
   type SolutionData,
   SolutionFileError,
@@ -94,6 +95,12 @@ function releaseHold(hold: NativeHold): void {
   if (hold.measurement !== undefined) session.closeMeasurement(hold.measurement);
   hold.handles = [];
   hold.measurement = undefined;
+}
+
+/** Options of `Solution.save`. */
+export interface SaveOptions {
+  /** Replace whatever is at the path, not only an earlier solution file (default false). */
+  overwrite?: boolean;
 }
 
 /**
@@ -258,10 +265,23 @@ export class Solution {
 
   /**
    * Writes the solution to `path` (format: see save-format.ts), atomically: a failure leaves an
-   * existing file untouched and throws a `SolutionFileError` naming `path` and why.
+   * existing file untouched and throws a `SolutionFileError` naming `path` and why. An earlier
+   * solution file at `path` is replaced; anything else there only with `{ overwrite: true }`.
    */
-  async save(path: string): Promise<void> {
+  async save(path: string, options: SaveOptions = {}): Promise<void> {
     if (typeof path !== 'string' || path === '') throw new TypeError('Solution.save: expected a file path');
+    if (typeof options !== 'object' || options === null) {
+      throw new TypeError('Solution.save: options must be an object such as { overwrite: true }');
+    }
+    if (options.overwrite !== undefined && typeof options.overwrite !== 'boolean') {
+      throw new TypeError(`Solution.save: options.overwrite must be a boolean, got ${typeof options.overwrite}`);
+    }
+    if (options.overwrite !== true && (await holdsOtherThanASolution(path))) {
+      throw new SolutionFileError(
+        `${path} exists and is not a neural-ivp solution file; save does not replace it (choose another path, or pass { overwrite: true })`,
+        { file: path },
+      );
+    }
     await writeFileAtomic(path, encodeSolution(this.toData()));
   }
 
