@@ -122,6 +122,40 @@ describe('what goes wrong in a module names the module', () => {
   });
 });
 
+describe("--param with a module: its keys are the problem's params", () => {
+  /** A module whose default export takes { rate } and declares it in params. */
+  const parametrised = [
+    `import { defineProblem } from ${JSON.stringify(define)};`,
+    'export default ({ rate = 1 } = {}) => defineProblem({',
+    "  name: 'decay', dim: 1, domain: { lower: 0, upper: 1 }, boundary: 'none', fields: ['u'],",
+    '  params: { rate },',
+    '  initial: ({ x }) => ({ u: x[0] }),',
+    '  rhs: ({ u }) => ({ u: u.mul(-rate) }),',
+    '});',
+    '',
+  ].join('\n');
+
+  it('a key the problem does not declare is refused, naming the declared ones', async () => {
+    const r = await run('param-typo.mjs', parametrised, ['--param', 'rte=2']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(
+      `error: --param: rte: not among the params of ${r.file}'s problem (rate); a module takes the --param keys its problem declares in defineProblem's params\n`,
+    );
+  });
+
+  it('a bad value of a declared key names its --param', async () => {
+    const r = await run('param-value.mjs', parametrised, ['--param', 'rate=abc']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('(set by --param rate=…)');
+  });
+
+  it('a declared key runs', async () => {
+    const r = await run('param-ok.mjs', parametrised, ['--param', 'rate=2']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+  });
+});
+
 describe('what the solver says about a module before its fit', () => {
   it('a backward diffusion is said before the fit’s summary; boundary values on a Dirichlet face are refused', async () => {
     const opsModule = JSON.stringify(path.resolve('ts/problem/ops.ts'));

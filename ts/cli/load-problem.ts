@@ -93,7 +93,33 @@ export async function loadProblem(arg: string, args: ProblemArgs): Promise<Loade
     );
   }
   checkDim(value, args.dim, arg);
+  checkParamsDeclared(value, args.params, arg);
   return { problem: value, source: file, kind: 'file' };
+}
+
+/**
+ * Every `--param` key a module's function took must be one of its problem's `params` (as the
+ * catalogue refuses keys it does not know): a misspelt key would otherwise run the defaults
+ * silently, and a run's `params` record what it solved.
+ */
+function checkParamsDeclared(problem: Problem, params: ProblemArgs['params'], arg: string): void {
+  const declared = Object.keys(problem.params);
+  const unknown = Object.keys(params ?? {}).filter((key) => key !== 'dim' && !declared.includes(key));
+  if (unknown.length === 0) return;
+  const list = declared.length === 0 ? 'none' : declared.join(', ');
+  throw new UsageError(
+    '--param',
+    `${unknown.join(', ')}: not among the params of ${arg}'s problem (${list}); a module takes the --param keys its problem declares in defineProblem's params`,
+  );
+}
+
+/**
+ * The `--param` key a `SpecError` path names, if any: `k` in a module's `params.k` (the problem's
+ * declared parameters), else the path's first part (a catalogue problem's own option).
+ */
+export function paramKeyOfPath(specPath: string): string {
+  const parts = specPath.split(/[.[]/);
+  return parts[0] === 'params' && parts.length > 1 ? parts[1] : parts[0];
 }
 
 function checkDim(problem: Problem, dim: number | undefined, what: string): void {
@@ -206,7 +232,7 @@ function moduleError(
   // A bad --param value stays a SpecError (the CLI names the flag); anything else is the module's.
   // By name: the module may hold another copy of neural-ivp (ESM and CommonJS builds).
   if (error?.name === 'SpecError') {
-    const key = String((e as SpecError).path).split(/[.[]/)[0];
+    const key = paramKeyOfPath(String((e as SpecError).path));
     if (Object.hasOwn(params ?? {}, key))
       return e instanceof SpecError ? e : new SpecError(String((e as SpecError).path), String((e as SpecError).detail));
     return new UsageError('<problem>', `${arg}: ${message}`);

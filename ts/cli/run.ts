@@ -29,7 +29,7 @@ import { writeFileAtomic } from '../solver/save-format';
 import type { SessionFactory, Solution } from '../solver/solution';
 import type { ParamValue } from './args';
 import { ExitCode, interruptedExit, interruptedText, UsageError } from './errors';
-import { loadProblem } from './load-problem';
+import { loadProblem, paramKeyOfPath } from './load-problem';
 import { folderForIncompleteRun, prepareOutputDir, RUN_FILES } from './output-dir';
 import { DEFAULT_PROJECTED_LIMIT_SECONDS, EvolvePace, paceMessage } from './pace';
 import { barProgress, type RunProgress, silentProgress } from './progress';
@@ -237,7 +237,7 @@ async function prepare(problemArg: string, flags: RunFlags, ctx: CliContext): Pr
     // dim comes from --dim or from --param dim=… (never both: that is refused first).
     const given = flags.param ?? {};
     const flagOf = (p: string): string | undefined => {
-      const key = p.split(/[.[]/)[0];
+      const key = paramKeyOfPath(p);
       if (Object.hasOwn(given, key)) return `--param ${key}=…`;
       return p === 'dim' ? '--dim' : undefined;
     };
