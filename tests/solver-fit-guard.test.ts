@@ -10,6 +10,8 @@ import {
   POOR_FIT_FACTOR,
   PoorFitError,
   poorFitBound,
+  RATE_MIN_ITERATIONS,
+  RATE_MIN_SECONDS,
   recentRate,
 } from '../ts/solver/fit-guard';
 import { type FitReport, fitReport } from '../ts/solver/fit-report';
@@ -88,9 +90,28 @@ describe('fitAdvice', () => {
   it('a fit already within the bound is told the time to its tolerance alone, in words below a second', () => {
     // 1.6e-5 halving every 10 s: the tolerance 1e-5 is 6.8 s away; 1.01e-5 is 0.14 s away.
     const near = fitAdvice(report({ relativeError: 1.6e-5 }), options(), () => broad, geometric(0.5, 60));
-    expect(near[0].reason).toMatch(/at that rate it reaches the tolerance after about 7 s more$/);
+    expect(near[0].reason).toMatch(
+      /at that rate, which a fit seldom keeps, it reaches the tolerance after about 7 s more$/,
+    );
     const nearer = fitAdvice(report({ relativeError: 1.01e-5 }), options(), () => broad, geometric(0.5, 60));
     expect(nearer[0].reason).toMatch(/the tolerance after under a second more$/);
+  });
+  it('a fit too short to read a rate from is told to run longer, with no time promised', () => {
+    // A second of fit whose error fell ×1e-40 per 10 s in its last half: extrapolated, it would
+    // promise its tolerance at once.
+    const steep: FitTracePoint[] = Array.from({ length: 10 }, (_, i) => ({
+      seconds: (i + 1) / 10,
+      error: 10 ** -(i + 1),
+    }));
+    const short = fitAdvice(report({ relativeError: 1e-3, seconds: 1 }), options(), () => broad, steep);
+    expect(short[0]).toMatchObject({ option: 'fit.maxSeconds' });
+    expect(short[0].reason).toBe(
+      'the error still fell when the fit ran out, after 1.0 s: too short a fit to tell how much longer it needs',
+    );
+    // Two seconds and five iterations in the last half are enough.
+    const enough = fitAdvice(report(), options(), () => broad, geometric(0.5, 4 + RATE_MIN_SECONDS + 6));
+    expect(enough[0].reason).toMatch(/per 10 s over its last half/);
+    expect(RATE_MIN_ITERATIONS).toBe(5);
   });
   it('an iteration cap without a trace: more iterations', () => {
     const advice = fitAdvice(report({ stopped: 'steps' }), options(), () => broad, []);

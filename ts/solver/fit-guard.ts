@@ -91,15 +91,44 @@ function stopWords(fit: FitReport): string {
  * by per second (< 1 while it improves); null without two iterations in that half.
  */
 export function recentRate(trace: readonly FitTracePoint[]): number | null {
+  const window = lastHalf(trace);
+  if (window === null) return null;
+  const { start, end } = window;
+  return (end.error / start.error) ** (1 / (end.seconds - start.seconds));
+}
+
+/** The last half of a fit's trace: its first and last points and the iterations between. */
+function lastHalf(
+  trace: readonly FitTracePoint[],
+): { start: FitTracePoint; end: FitTracePoint; iterations: number } | null {
   if (trace.length < 2) return null;
   const end = trace[trace.length - 1];
   const half = end.seconds / 2;
-  let start = trace[0];
-  for (const p of trace) {
-    if (p.seconds <= half) start = p;
-  }
+  let first = 0;
+  trace.forEach((p, i) => {
+    if (p.seconds <= half) first = i;
+  });
+  const start = trace[first];
   if (!(end.seconds > start.seconds) || !(start.error > 0) || !(end.error > 0)) return null;
-  return (end.error / start.error) ** (1 / (end.seconds - start.seconds));
+  return { start, end, iterations: trace.length - 1 - first };
+}
+
+/**
+ * A rate read from fewer iterations or seconds than these is not extrapolated into a time: a fit
+ * falls fastest in its first iterations, so a short one's last half would promise its tolerance
+ * far too soon.
+ */
+export const RATE_MIN_ITERATIONS = 5;
+export const RATE_MIN_SECONDS = 2;
+
+/** Whether the trace's last half is long enough to extrapolate its rate (RATE_MIN_*). */
+function rateExtrapolates(trace: readonly FitTracePoint[]): boolean {
+  const window = lastHalf(trace);
+  return (
+    window !== null &&
+    window.iterations >= RATE_MIN_ITERATIONS &&
+    window.end.seconds - window.start.seconds >= RATE_MIN_SECONDS
+  );
 }
 
 /** A wait in seconds, in words: "about 25 s more", or "under a second more". */
@@ -171,13 +200,19 @@ export function fitAdvice(
     const stepsBound = steps !== null && steps <= maxIterations;
     const option = fit.stopped === 'budget' ? 'fit.maxSeconds' : stepsBound ? 'fit.steps' : 'fit.maxIterations';
     const now = fit.stopped === 'budget' ? options.fit.maxSeconds : stepsBound ? steps : maxIterations;
-    if (improving) {
+    if (improving && !rateExtrapolates(trace)) {
+      advice.push({
+        option,
+        now,
+        reason: `the error still fell when the fit ran out, after ${fit.seconds.toFixed(1)} s: too short a fit to tell how much longer it needs`,
+      });
+    } else if (improving) {
       advice.push({
         option,
         now,
         reason:
           `the error still fell when the fit ran out (×${(rate ** 10).toPrecision(2)} per 10 s over its last half); ` +
-          `at that rate it reaches ${
+          `at that rate, which a fit seldom keeps, it reaches ${
             fit.relativeError > bound ? `${bound.toExponential(1)} after ${secondsMore(more(bound))} and ` : ''
           }the tolerance after ${secondsMore(more(tol as number))}`,
       });
