@@ -129,13 +129,19 @@ const cases: [string, Record<string, unknown>, string, RegExp?][] = [
     'rhs uses a JavaScript operator',
     { rhs: ({ u }: { u: Expr }) => ({ u, v: (u as unknown as number) * 2 }) },
     'rhs',
-    /u was used with a JavaScript operator .* use its methods \(u\.mul\(2\), u\.add\(v\)\) or ops/,
+    /u was used as a JavaScript number \(by an operator .* use its methods \(u\.mul\(2\), u\.add\(v\)\) or ops/,
   ],
   [
     'exact adds a number with +',
     { exact: ({ t }: { t: Expr }) => ({ u: (t as unknown as number) + 1, v: 0 }) },
     'exact',
-    /JavaScript operator/,
+    /JavaScript number \(by an operator/,
+  ],
+  [
+    'initial calls Math.cos on an axis',
+    { initial: ({ x }: { x: Expr[] }) => ({ u: Math.cos(x[0] as unknown as number), v: 0 }) },
+    'initial',
+    /x\[0\] was used as a JavaScript number .* or a Math function such as Math\.cos.* ops \(ops\.cos\(u\)\)/,
   ],
   ['params not an object', { params: [1, 2] }, 'params'],
   ['params non-finite', { params: { k: Number.NaN } }, 'params.k'],
@@ -240,6 +246,10 @@ describe('defineProblem result', () => {
     const init = p.initialValues as (points: Float64Array, n: number) => Float64Array;
     expect(Array.from(init(Float64Array.from([1, 2, 0.5, 0.25]), 2))).toEqual([3, 1, 0.75, 1]);
     expect(() => init(Float64Array.from([1, 2]), 1)).toThrow(SpecError);
+    // the message names the field and the point's coordinates
+    expect(() => init(Float64Array.from([0.5, 0.25, 1.5, 0.125]), 2)).toThrow(
+      "initialValues: value for field 'b' at x = (0.5, 0.25) (point 0 of the n given) is not finite (NaN)",
+    );
     expect(() => init(Float64Array.from([1, 2, 3]), 1)).toThrow(RangeError);
 
     const wrongLength = () =>

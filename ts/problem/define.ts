@@ -368,9 +368,11 @@ function wrapInitialValues(
     }
     for (let q = 0; q < out.length; q++) {
       if (!Number.isFinite(out[q])) {
+        const i = Math.floor(q / k);
+        const x = Array.from(points.subarray(i * dim, (i + 1) * dim), (c) => Number(c.toPrecision(4))).join(', ');
         throw new SpecError(
           'initialValues',
-          `value for field '${fields[q % k]}' at point ${Math.floor(q / k)} is not finite (${out[q]})`,
+          `value for field '${fields[q % k]}' at x = (${x}) (point ${i} of the n given) is not finite (${out[q]})`,
         );
       }
     }

@@ -136,7 +136,7 @@ export class Expr {
     if (hint === 'string') return this.toString();
     throw new SpecError(
       EXPRESSION_PATH,
-      `${format(this)} was used with a JavaScript operator (+, -, *, /, **, <, …), which cannot build expressions; use its methods (u.mul(2), u.add(v)) or ops`,
+      `${format(this)} was used as a JavaScript number (by an operator such as +, -, *, /, **, <, or a Math function such as Math.cos), which cannot build expressions; use its methods (u.mul(2), u.add(v)) or ops (ops.cos(u))`,
     );
   }
 }
