@@ -211,7 +211,7 @@ export const NETWORK = {
     native: true,
   },
   outputScale: {
-    doc: "c in u = c·B·m (c·B·e^m), so the MLP fits u/c, of size 1 in any units (a number, or by field; 'initialSize': each field's largest |u0|, 1 under 'exp')",
+    doc: "c in u = c·B·m (c·B·e^m), so the MLP fits u/c, of size 1 in any units (a number, or by field; 'initialSize': each field's largest |u0 − outputOffset|, 1 under 'exp')",
     // Resolved per problem, for every field, by options.ts (initial-shape.ts, fieldSizes); sent
     // in field order (session-config.ts).
     defaults: { default: 'initialSize', paper: 1 } as Record<Preset, number | 'initialSize'>,
