@@ -133,8 +133,8 @@ export interface NetworkOptions {
    * c in u = c·B·m (c·B·e^m under 'exp'): the MLP fits u/c, so the fit's damping, the
    * projection's regularisation and the step control see a field of size 1 whatever its units,
    * and a u0 of 1e-8 or 1e8 fits and evolves as one of 1 does. A positive number for every field,
-   * or an object by field name (fields not named: 1). Default: each field's largest |u0| on the
-   * sampled box (a field that starts at zero takes the largest other field's; 1 for a u0 that is
+   * or an object by field name (fields not named: 1). Default: each field's largest |u0 − o| on
+   * the sampled box, o its `outputOffset` (a field that starts at zero takes the largest other field's; 1 for a u0 that is
    * zero everywhere, and under `output: 'exp'`, where m's bias carries the size). The 'paper'
    * preset: 1, the paper's network.
    */
