@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OutOfMemoryError } from '../ts/errors';
+import { OutOfMemoryError, SpecError } from '../ts/errors';
 import { defineProblem } from '../ts/problem/define';
 import { ops } from '../ts/problem/ops';
 import { problems } from '../ts/problems/index';
@@ -220,7 +220,8 @@ describe('Solution: arguments', () => {
       rhs: ({ u }) => ({ u: u.neg() }),
     });
     const s = new Solution(makeData(noExact, [0]), fakeFactory({ p: P }).make);
-    await expect(s.error(0)).rejects.toThrow(/no exact solution/);
+    await expect(s.error(0)).rejects.toThrow(SpecError);
+    await expect(s.error(0)).rejects.toThrow(/^problem\.exact: Solution\.error needs the exact solution/);
   });
 
   it('theta(t) returns a copy', () => {

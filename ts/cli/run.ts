@@ -388,7 +388,7 @@ async function fitAndEvolve(
       const why =
         e.reason !== 'stopped'
           ? e.message
-          : `${interrupted ? interruptedText(ctx.signal) : pace.stopped} (evolve stopped at t = ${e.t} of T = ${flags.T})`;
+          : `${interrupted ? interruptedText(ctx.signal) : pace.stopped} (evolve stopped at t = ${Number(e.t.toPrecision(6))} of T = ${flags.T})`;
       const warning = `The run stopped early: ${why}`;
       ctx.stderr(`warning: ${warning}\n`);
       if (interrupted) ctx.stderr('writing the steps accepted so far (a second signal quits without them)\n');

@@ -515,7 +515,7 @@ export class EvolveRun {
  * refused dense solve, a non-finite θ̇) leads, so that it is the first thing a user reads.
  */
 function evolveErrorMessage(e: IntegrationError, T: number): string {
-  const where = `evolve stopped at t = ${e.t} of T = ${T}`;
+  const where = `evolve stopped at t = ${Number(e.t.toPrecision(6))} of T = ${T}`;
   const cause = rootCause(e);
   if (cause === null) return `${where} (${e.reason}): ${e.message}`;
   if (!(e.cause instanceof StepFailure)) return `${cause} (${where}: ${e.reason})`;

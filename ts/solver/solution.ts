@@ -15,7 +15,7 @@
  *   work, as `RangeError`s (`TypeError` for a wrong kind of value).
  */
 import { readFile } from 'node:fs/promises';
-import { fromNative, OutOfMemoryError } from '../errors';
+import { fromNative, OutOfMemoryError, SpecError } from '../errors';
 import { formatBytes, freeMemory, measurementBytes } from './memory';
 import { availableDevice, createSession } from './native-session';
 import { MIN_POINTS } from './option-table';
@@ -239,8 +239,9 @@ export class Solution {
       const i = this.indexOf(t, 'error');
       const n = this.sampleCount(samples, 'error');
       if (this.config.plan.exact === null) {
-        throw new Error(
-          `Solution.error: the problem '${this.name}' has no exact solution (give \`exact\` in its spec)`,
+        throw new SpecError(
+          'problem.exact',
+          `Solution.error needs the exact solution, and the problem '${this.name}' has none (give \`exact\` in its spec)`,
         );
       }
       return this.serial((session) => session.error(this.handle(i), t, n, this.measurement()));
