@@ -43,6 +43,12 @@ describe('fitWarning', () => {
     const w = fitWarning(report({}));
     expect(w).toMatch(/2\.00e-5, above its tolerance 1\.0e-6 \(stopped: budget, ran out of time\)/);
   });
+  it('shows the error with the digits that tell it from the tolerance', () => {
+    expect(fitWarning(report({ relativeError: 1.000031e-6 }))).toMatch(
+      /error of 1\.00003e-6, above its tolerance 1\.0e-6/,
+    );
+    expect(fitWarning(report({ relativeError: 1.004e-6 }))).toMatch(/error of 1\.004e-6, above/);
+  });
   it('names what would help in place of the usual remedies when given advice', () => {
     expect(fitWarning(report({}))).toMatch(/raise fit\.maxSeconds or fit\.maxIterations, or enlarge the network$/);
     const w = fitWarning(

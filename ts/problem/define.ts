@@ -207,8 +207,12 @@ function readBound(path: string, v: unknown, dim: number): number[] {
   if (v === undefined) throw new SpecError(path, 'missing');
   if (typeof v === 'number') return new Array<number>(dim).fill(expectFinite(path, v));
   if (!Array.isArray(v))
-    throw new SpecError(path, `expected a number or an array of ${dim} numbers, got ${describe(v)}`);
-  if (v.length !== dim) throw new SpecError(path, `expected ${dim} numbers (dim is ${dim}), got ${v.length}`);
+    throw new SpecError(
+      path,
+      `expected a number or an array of ${dim} ${dim === 1 ? 'number' : 'numbers'}, got ${describe(v)}`,
+    );
+  if (v.length !== dim)
+    throw new SpecError(path, `expected ${dim} ${dim === 1 ? 'number' : 'numbers'} (dim is ${dim}), got ${v.length}`);
   return v.map((b, i) => expectFinite(`${path}[${i}]`, b));
 }
 
@@ -222,7 +226,10 @@ function readBoundary(v: unknown, dim: number): BoundarySpec {
   };
   if (!Array.isArray(v)) return one('boundary', v);
   if (v.length !== dim)
-    throw new SpecError('boundary', `expected ${dim} conditions, one per axis (dim is ${dim}), got ${v.length}`);
+    throw new SpecError(
+      'boundary',
+      `expected ${dim} ${dim === 1 ? 'condition' : 'conditions'}, one per axis (dim is ${dim}), got ${v.length}`,
+    );
   const each = v.map((b, i) => one(`boundary[${i}]`, b));
   return each.every((b) => b === each[0]) ? each[0] : each;
 }

@@ -112,10 +112,17 @@ export function fitWarning(report: FitReport): string | undefined {
   if (report.tol === null || report.relativeError <= report.tol) return undefined;
   const why = report.stopped === 'tol' ? report.message : `stopped: ${report.stopped}, ${report.message}`;
   return (
-    `the initial fit reached a relative error of ${report.relativeError.toExponential(2)}, above its tolerance ` +
+    `the initial fit reached a relative error of ${digitsAbove(report.relativeError, report.tol)}, above its tolerance ` +
     `${report.tol.toExponential(1)} (${why}); the solution cannot be more accurate than its initial condition — ` +
     (advice.length === 0
       ? 'raise fit.maxSeconds or fit.maxIterations, or enlarge the network'
       : `what would help: ${adviceText(advice)}`)
   );
+}
+
+/** `value` in exponent form with the fewest digits (3 to 6) that do not read as `bound` or below. */
+function digitsAbove(value: number, bound: number): string {
+  let digits = 2;
+  while (digits < 5 && Number(value.toExponential(digits)) <= bound) digits++;
+  return value.toExponential(digits);
 }

@@ -328,7 +328,7 @@ export const INTEGRATOR = {
     flag: '--method',
   },
   rtol: {
-    doc: 'ODE_TOL: accept a step when its error norm is ≤ rtol',
+    doc: "the step tolerance: accept a step when its error norm is ≤ rtol (the paper's ODE_TOL)",
     defaults: both(1e-4),
     read: fraction('the relative step tolerance ODE_TOL'),
     flag: '--rtol',
