@@ -660,8 +660,10 @@ export async function writeFileAtomic(target: string, content: string | Iterable
   }
 }
 
-/** The start of every solution file this format's writer makes (`encodeSolution`). */
-const SOLUTION_PREFIX = `{"format":"${FORMAT_NAME}"`;
+/** The start of a solution file: `encodeSolution` writes the format first (a reformatted copy spaces it). */
+const SOLUTION_START = new RegExp(`^\\s*\\{\\s*"format"\\s*:\\s*"${FORMAT_NAME}"`);
+/** Bytes read to find it. */
+const SOLUTION_START_BYTES = 256;
 
 /**
  * Whether `target` holds something other than a solution file: a file whose first bytes are not a
@@ -678,9 +680,9 @@ export async function holdsOtherThanASolution(target: string): Promise<boolean> 
   }
   try {
     if (!(await file.stat()).isFile()) return true;
-    const head = Buffer.alloc(SOLUTION_PREFIX.length);
+    const head = Buffer.alloc(SOLUTION_START_BYTES);
     const { bytesRead } = await file.read(head, 0, head.length, 0);
-    return head.toString('utf8', 0, bytesRead) !== SOLUTION_PREFIX;
+    return !SOLUTION_START.test(head.toString('utf8', 0, bytesRead));
   } catch {
     return true;
   } finally {
