@@ -1,7 +1,18 @@
 import { SpecError } from '../errors';
 import { compileProblem } from './compile';
 import { withDimension } from './context';
-import { coord, describe, EXPRESSION_PATH, type Expr, type ExprLike, fieldTerm, time, toExpr, walk } from './expr';
+import {
+  coord,
+  counted,
+  describe,
+  EXPRESSION_PATH,
+  type Expr,
+  type ExprLike,
+  fieldTerm,
+  time,
+  toExpr,
+  walk,
+} from './expr';
 import type { Boundary, BoundarySpec, CompiledProblem } from './plan';
 import {
   deepFreeze,
@@ -207,12 +218,9 @@ function readBound(path: string, v: unknown, dim: number): number[] {
   if (v === undefined) throw new SpecError(path, 'missing');
   if (typeof v === 'number') return new Array<number>(dim).fill(expectFinite(path, v));
   if (!Array.isArray(v))
-    throw new SpecError(
-      path,
-      `expected a number or an array of ${dim} ${dim === 1 ? 'number' : 'numbers'}, got ${describe(v)}`,
-    );
+    throw new SpecError(path, `expected a number or an array of ${counted(dim, 'number')}, got ${describe(v)}`);
   if (v.length !== dim)
-    throw new SpecError(path, `expected ${dim} ${dim === 1 ? 'number' : 'numbers'} (dim is ${dim}), got ${v.length}`);
+    throw new SpecError(path, `expected ${counted(dim, 'number')} (dim is ${dim}), got ${v.length}`);
   return v.map((b, i) => expectFinite(`${path}[${i}]`, b));
 }
 
@@ -228,7 +236,7 @@ function readBoundary(v: unknown, dim: number): BoundarySpec {
   if (v.length !== dim)
     throw new SpecError(
       'boundary',
-      `expected ${dim} ${dim === 1 ? 'condition' : 'conditions'}, one per axis (dim is ${dim}), got ${v.length}`,
+      `expected ${counted(dim, 'condition')}, one per axis (dim is ${dim}), got ${v.length}`,
     );
   const each = v.map((b, i) => one(`boundary[${i}]`, b));
   return each.every((b) => b === each[0]) ? each[0] : each;

@@ -176,6 +176,11 @@ export function describe(v: unknown): string {
   return typeof v;
 }
 
+/** `n` and its noun for messages: "1 number", "3 numbers". */
+export function counted(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
+
 /** Converts an `Expr` or finite number to an `Expr`; anything else is a `SpecError` at `path`. */
 export function toExpr(v: unknown, path: string = EXPRESSION_PATH): Expr {
   if (v instanceof Expr) return v;

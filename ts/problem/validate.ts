@@ -1,5 +1,5 @@
 import { SpecError } from '../errors';
-import { describe } from './expr';
+import { counted, describe } from './expr';
 
 /** Small shared checks that throw `SpecError` at a given path. */
 
@@ -61,13 +61,10 @@ export function expectNonNegative(path: string, v: unknown): number {
 export function expectVector(path: string, v: unknown, length: number): number[] {
   if (typeof v === 'number') return new Array<number>(length).fill(expectFinite(path, v));
   if (!Array.isArray(v)) {
-    throw new SpecError(
-      path,
-      `expected a number or an array of ${length} ${length === 1 ? 'number' : 'numbers'}, got ${describe(v)}`,
-    );
+    throw new SpecError(path, `expected a number or an array of ${counted(length, 'number')}, got ${describe(v)}`);
   }
   if (v.length !== length) {
-    throw new SpecError(path, `expected ${length} number${length === 1 ? '' : 's'} (one per axis), got ${v.length}`);
+    throw new SpecError(path, `expected ${counted(length, 'number')} (one per axis), got ${v.length}`);
   }
   return v.map((x, i) => expectFinite(`${path}[${i}]`, x));
 }
