@@ -68,14 +68,24 @@ export async function prepareOutputDir(dir: string, force = false): Promise<void
 /** The files a run writes. */
 export const RUN_FILES = { solution: 'solution.json', metrics: 'metrics.json', report: 'report.html' } as const;
 
-/** A run's metrics.json: an object whose status is a run's. */
-async function isRunMetrics(file: string): Promise<boolean> {
+/**
+ * What `dir/metrics.json` records: nothing there, a run (complete or stopped early: an object with
+ * a run's status and its problem), or something no run wrote.
+ */
+async function recordedRun(dir: string): Promise<'none' | 'complete' | 'incomplete' | 'other'> {
+  let text: string;
   try {
-    const metrics = JSON.parse(await readFile(file, 'utf8')) as { status?: unknown; problem?: unknown };
-    return (metrics.status === 'complete' || metrics.status === 'incomplete') && typeof metrics.problem === 'object';
-  } catch {
-    return false;
+    text = await readFile(path.join(dir, RUN_FILES.metrics), 'utf8');
+  } catch (e) {
+    return errorCode(e) === 'ENOENT' ? 'none' : 'other';
   }
+  try {
+    const metrics = JSON.parse(text) as { status?: unknown; problem?: unknown };
+    if ((metrics.status === 'complete' || metrics.status === 'incomplete') && typeof metrics.problem === 'object') {
+      return metrics.status;
+    }
+  } catch {}
+  return 'other';
 }
 
 /** A run's report.html: the report's own generator mark near its top. */
@@ -89,31 +99,20 @@ async function isRunReport(file: string): Promise<boolean> {
 
 /** Those of `dir`'s run files that exist and are not a run's. */
 async function filesNotFromARun(dir: string): Promise<string[]> {
-  const exists = (file: string) =>
-    stat(file).then(
-      () => true,
-      () => false,
-    );
   const foreign: string[] = [];
   const solution = path.join(dir, RUN_FILES.solution);
   if (await holdsOtherThanASolution(solution)) foreign.push(RUN_FILES.solution);
-  const metrics = path.join(dir, RUN_FILES.metrics);
-  const runMetrics = (await exists(metrics)) && (await isRunMetrics(metrics));
-  if ((await exists(metrics)) && !runMetrics) foreign.push(RUN_FILES.metrics);
+  const metrics = await recordedRun(dir);
+  if (metrics === 'other') foreign.push(RUN_FILES.metrics);
   // Beside a run's metrics, a report is that run's (reports written before the mark have none).
   const report = path.join(dir, RUN_FILES.report);
-  if (!runMetrics && (await exists(report)) && !(await isRunReport(report))) foreign.push(RUN_FILES.report);
+  const besideARun = metrics === 'complete' || metrics === 'incomplete';
+  const reportThere = await stat(report).then(
+    () => true,
+    () => false,
+  );
+  if (!besideARun && reportThere && !(await isRunReport(report))) foreign.push(RUN_FILES.report);
   return foreign;
-}
-
-/** True when `dir/metrics.json` records a complete run. */
-async function holdsCompleteRun(dir: string): Promise<boolean> {
-  try {
-    const metrics = JSON.parse(await readFile(path.join(dir, 'metrics.json'), 'utf8')) as { status?: unknown };
-    return metrics.status === 'complete';
-  } catch {
-    return false;
-  }
 }
 
 /**
@@ -121,7 +120,7 @@ async function holdsCompleteRun(dir: string): Promise<boolean> {
  * and `force` is off — then the first free `dir-incomplete`, `dir-incomplete-2`, … beside it.
  */
 export async function folderForIncompleteRun(dir: string, force: boolean): Promise<string> {
-  if (force || !(await holdsCompleteRun(dir))) return dir;
+  if (force || (await recordedRun(dir)) !== 'complete') return dir;
   for (let i = 1; ; i++) {
     const candidate = `${dir}-incomplete${i === 1 ? '' : `-${i}`}`;
     try {
